@@ -1,0 +1,68 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Settings every target shares (ARCHITECTURE.md): explicit existentials, imports that say what
+/// they use, and internal imports by default so no target leaks its dependencies.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "orchestrator",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "orchestrator", targets: ["orchestrator"]),
+        .executable(name: "alphatrader", targets: ["alphatrader"]),
+        .executable(name: "orchestrator-bench", targets: ["orchestrator-bench"]),
+        .library(name: "OrchestratorCore", targets: ["OrchestratorCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Pure: values and functions over explicit dates. Yams only parses text; no I/O here.
+        .target(
+            name: "OrchestratorCore",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
+        // The edges: reading files and the environment today; the run store, processes and
+        // supervision arrive with the engine issues.
+        .target(
+            name: "OrchestratorRuntime",
+            dependencies: ["OrchestratorCore"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "orchestrator",
+            dependencies: [
+                "OrchestratorCore",
+                "OrchestratorRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "alphatrader",
+            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+        // Performance figures, run in release mode by Benchmarks/run.sh (never timed unit tests).
+        .executableTarget(
+            name: "orchestrator-bench",
+            dependencies: ["OrchestratorCore", "OrchestratorRuntime"],
+            path: "Benchmarks",
+            exclude: ["run.sh", "croniter_bench.py", "README.md"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "OrchestratorCoreTests",
+            dependencies: ["OrchestratorCore", "OrchestratorRuntime"],
+            exclude: ["Fixtures"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

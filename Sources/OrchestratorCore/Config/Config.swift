@@ -1,0 +1,167 @@
+public import Foundation
+
+/// `config/config.yaml` (SPEC §2), after `${VAR}` substitution and validation.
+///
+/// Secrets are not part of it: API keys and tokens are read from the environment by the clients
+/// that need them, so a printed or stored `Config` can never carry one.
+public struct Config: Sendable {
+    public var timeZone: TimeZone
+    public var calendarCode: String
+    public var database: String
+    public var logs: String
+    public var maxParallel: Int
+    public var pools: [String: Int]
+    public var redisURL: String
+    public var symbols: Symbols
+    public var endpoints: Endpoints
+
+    public struct Symbols: Sendable, Equatable {
+        public var level2: [String]
+        public var standard: [String]
+        public var all: [String] { level2 + standard }
+    }
+
+    public struct Endpoints: Sendable, Equatable {
+        public var ibkrHost: String
+        public var ibkrPort: Int
+        public var ibkrClientID: Int
+        public var alphaVantage: String
+        public var openAI: String
+        /// Empty when the channel is off.
+        public var discord: String
+        public var telegram: String
+        public var x: String
+    }
+
+    /// The values used when a key is absent (SPEC §2's example file).
+    public static let defaults = Config(
+        timeZone: TimeZone(identifier: "America/New_York")!,
+        calendarCode: "XNYS",
+        database: "var/orchestrator.sqlite",
+        logs: "var/logs",
+        maxParallel: 8,
+        pools: [:],
+        redisURL: "redis://127.0.0.1:6379/0",
+        symbols: Symbols(level2: ["SPY", "QQQ", "IWM"],
+                         standard: ["AAPL", "TSLA", "NVDA", "META", "AMZN", "MSFT", "GOOGL", "AMD", "VXX"]),
+        endpoints: Endpoints(ibkrHost: "127.0.0.1", ibkrPort: 7497, ibkrClientID: 1,
+                             alphaVantage: "https://www.alphavantage.co/query",
+                             openAI: "https://api.openai.com/v1", discord: "",
+                             telegram: "https://api.telegram.org", x: "https://api.x.com/2"))
+
+    /// The exchange calendar the configuration names.
+    public var calendar: any ExchangeCalendar { ExchangeCalendars.named(calendarCode)! }
+
+    static let keys = ["timezone", "calendar", "database", "logs", "max_parallel", "pools", "redis", "symbols", "endpoints"]
+    static let endpointKeys = ["ibkr", "alphavantage", "openai", "discord", "telegram", "x"]
+
+    /// Parses and validates the configuration file's text; every problem becomes a diagnostic.
+    public static func load(_ text: String, file: String, environment: [String: String]) -> Result<Config, Diagnostics> {
+        let root: YAMLValue
+        switch YAMLValue.parse(text, file: file) {
+        case .success(let v): root = v
+        case .failure(let d): return .failure(Diagnostics([d]))
+        }
+        var reader = NodeReader()
+        let substituted = substitute(root, environment: environment, reader: &reader)
+        var config = Config.defaults
+        guard let pairs = reader.mapping(substituted, "the configuration", allowed: keys) else {
+            return .failure(Diagnostics(reader.diagnostics))
+        }
+        for (key, _, value) in pairs {
+            switch key {
+            case "timezone":
+                if let tz = reader.timeZone(value, "timezone") { config.timeZone = tz }
+            case "calendar":
+                if let code = reader.string(value, "calendar") {
+                    if ExchangeCalendars.named(code) != nil {
+                        config.calendarCode = code.uppercased() == "NYSE" ? "XNYS" : code.uppercased()
+                    } else {
+                        reader.error(value.textLocation, "unknown exchange calendar \"\(code)\" (known: \(ExchangeCalendars.known.joined(separator: ", ")))")
+                    }
+                }
+            case "database":
+                if let s = reader.nonEmptyString(value, "database") { config.database = s }
+            case "logs":
+                if let s = reader.nonEmptyString(value, "logs") { config.logs = s }
+            case "max_parallel":
+                if let n = reader.int(value, "max_parallel", min: 1) { config.maxParallel = n }
+            case "pools":
+                var pools: [String: Int] = [:]
+                for (name, _, size) in reader.mapping(value, "pools") ?? [] {
+                    if let n = reader.int(size, "the size of pool \"\(name)\"", min: 1) { pools[name] = n }
+                }
+                config.pools = pools
+            case "redis":
+                for (k, _, v) in reader.mapping(value, "redis", allowed: ["url"]) ?? [] where k == "url" {
+                    if let url = reader.nonEmptyString(v, "redis.url") {
+                        if url.hasPrefix("redis://") || url.hasPrefix("unix://") {
+                            config.redisURL = url
+                        } else {
+                            reader.error(v.textLocation, "redis.url must start with redis:// or unix://, found \"\(url)\"")
+                        }
+                    }
+                }
+            case "symbols":
+                for (k, _, v) in reader.mapping(value, "symbols", allowed: ["level2", "standard"]) ?? [] {
+                    guard let list = reader.stringList(v, "symbols.\(k)") else { continue }
+                    if k == "level2" { config.symbols.level2 = list.map(\.0) } else { config.symbols.standard = list.map(\.0) }
+                }
+            case "endpoints":
+                readEndpoints(value, into: &config.endpoints, reader: &reader)
+            default:
+                break
+            }
+        }
+        return reader.diagnostics.isEmpty ? .success(config) : .failure(Diagnostics(reader.diagnostics))
+    }
+
+    static func readEndpoints(_ node: YAMLValue, into endpoints: inout Endpoints, reader: inout NodeReader) {
+        for (key, _, value) in reader.mapping(node, "endpoints", allowed: endpointKeys) ?? [] {
+            switch key {
+            case "ibkr":
+                for (k, _, v) in reader.mapping(value, "endpoints.ibkr", allowed: ["host", "port", "client_id"]) ?? [] {
+                    switch k {
+                    case "host": if let h = reader.nonEmptyString(v, "endpoints.ibkr.host") { endpoints.ibkrHost = h }
+                    case "port":
+                        if let p = reader.int(YAMLValue(kind: .scalar(v.scalar ?? "", quoted: false), location: v.location), "endpoints.ibkr.port", min: 1) {
+                            if p > 65535 { reader.error(v.textLocation, "endpoints.ibkr.port must be at most 65535, found \(p)") } else { endpoints.ibkrPort = p }
+                        }
+                    default:
+                        if let n = reader.int(v, "endpoints.ibkr.client_id", min: 0) { endpoints.ibkrClientID = n }
+                    }
+                }
+            default:
+                guard let url = reader.string(value, "endpoints.\(key)") else { continue }
+                if !url.isEmpty, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+                    reader.error(value.textLocation, "endpoints.\(key) must be an http:// or https:// URL, found \"\(url)\"")
+                    continue
+                }
+                switch key {
+                case "alphavantage": endpoints.alphaVantage = url
+                case "openai": endpoints.openAI = url
+                case "discord": endpoints.discord = url
+                case "telegram": endpoints.telegram = url
+                default: endpoints.x = url
+                }
+            }
+        }
+    }
+
+    /// Substitutes `${VAR}` in every scalar, reporting each bad reference at its position.
+    static func substitute(_ node: YAMLValue, environment: [String: String], reader: inout NodeReader) -> YAMLValue {
+        switch node.kind {
+        case .scalar(let s, let quoted):
+            switch Substitution.apply(s, environment: environment) {
+            case .success(let out): return YAMLValue(kind: .scalar(out, quoted: quoted || out != s), location: node.location)
+            case .failure(let f):
+                reader.error(node.textLocation.advanced(by: f.offset), f.message)
+                return node
+            }
+        case .sequence(let items):
+            return YAMLValue(kind: .sequence(items.map { substitute($0, environment: environment, reader: &reader) }), location: node.location)
+        case .mapping(let pairs):
+            return YAMLValue(kind: .mapping(pairs.map { ($0.key, substitute($0.value, environment: environment, reader: &reader)) }), location: node.location)
+        }
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+
+/// Reads typed values out of `YAMLValue`s, collecting a diagnostic for every problem instead
+/// of stopping at the first. Each accessor returns nil when it recorded a diagnostic.
+struct NodeReader {
+    var diagnostics: [Diagnostic] = []
+
+    mutating func error(_ at: SourceLocation, _ message: String) {
+        diagnostics.append(Diagnostic(at, message))
+    }
+
+    /// The pairs of a mapping whose keys are all allowed; unknown keys are reported with a
+    /// did-you-mean and left out.
+    mutating func mapping(_ node: YAMLValue, _ what: String, allowed: [String]? = nil) -> [(key: String, keyAt: SourceLocation, value: YAMLValue)]? {
+        guard case .mapping(let pairs) = node.kind else {
+            if node.isNull { return [] }
+            error(node.location, "\(what) must be a mapping, found \(node.typeName)")
+            return nil
+        }
+        var result: [(String, SourceLocation, YAMLValue)] = []
+        for (k, v) in pairs {
+            guard let key = k.scalar else {
+                error(k.location, "keys of \(what) must be plain names")
+                continue
+            }
+            if let allowed, !allowed.contains(key) {
+                error(k.location, "unknown key \"\(key)\" in \(what)\(Suggestion.hint(for: key, in: allowed))")
+                continue
+            }
+            result.append((key, k.location, v))
+        }
+        return result
+    }
+
+    mutating func string(_ node: YAMLValue, _ what: String) -> String? {
+        guard case .scalar(let s, _) = node.kind, !node.isNull else {
+            error(node.location, "\(what) must be a string, found \(node.typeName)")
+            return nil
+        }
+        return s
+    }
+
+    mutating func nonEmptyString(_ node: YAMLValue, _ what: String) -> String? {
+        guard let s = string(node, what) else { return nil }
+        guard !s.trimmingCharacters(in: .whitespaces).isEmpty else {
+            error(node.location, "\(what) must not be empty")
+            return nil
+        }
+        return s
+    }
+
+    mutating func int(_ node: YAMLValue, _ what: String, min: Int? = nil) -> Int? {
+        guard case .scalar(let s, false) = node.kind, let n = Int(s) else {
+            error(node.location, "\(what) must be a whole number, found \(node.typeName)\(node.scalar.map { " \"\($0)\"" } ?? "")")
+            return nil
+        }
+        if let min, n < min {
+            error(node.location, "\(what) must be at least \(min), found \(n)")
+            return nil
+        }
+        return n
+    }
+
+    mutating func stringList(_ node: YAMLValue, _ what: String) -> [(String, SourceLocation)]? {
+        guard case .sequence(let items) = node.kind else {
+            error(node.location, "\(what) must be a list, found \(node.typeName)")
+            return nil
+        }
+        var result: [(String, SourceLocation)] = []
+        for item in items {
+            if let s = nonEmptyString(item, "each entry of \(what)") { result.append((s, item.textLocation)) }
+        }
+        return result.count == items.count ? result : nil
+    }
+
+    mutating func duration(_ node: YAMLValue, _ what: String, allowNegative: Bool = false) -> TimeSpan? {
+        guard case .scalar(let s, _) = node.kind, !node.isNull else {
+            error(node.location, "\(what) must be a duration such as 10s, 15m or 1h30m, found \(node.typeName)")
+            return nil
+        }
+        do {
+            let span = try TimeSpan(parsing: s)
+            if span.isNegative && !allowNegative {
+                error(node.textLocation, "\(what) must not be negative, found \"\(s)\"")
+                return nil
+            }
+            return span
+        } catch {
+            self.error(node.textLocation, "\(what): \(error)")
+            return nil
+        }
+    }
+
+    mutating func choice<T: RawRepresentable & CaseIterable>(_ node: YAMLValue, _ what: String, _: T.Type) -> T? where T.RawValue == String {
+        guard let s = string(node, what) else { return nil }
+        if let v = T(rawValue: s) { return v }
+        let options = T.allCases.map(\.rawValue)
+        error(node.textLocation, "\(what) must be one of \(options.joined(separator: ", ")), found \"\(s)\"\(Suggestion.hint(for: s, in: options))")
+        return nil
+    }
+
+    mutating func timeZone(_ node: YAMLValue, _ what: String) -> TimeZone? {
+        guard let s = string(node, what) else { return nil }
+        guard let tz = TimeZone(identifier: s) else {
+            error(node.textLocation, "\(what): unknown time zone \"\(s)\" (use an IANA name such as America/New_York)")
+            return nil
+        }
+        return tz
+    }
+
+    mutating func timeOfDay(_ node: YAMLValue, _ what: String) -> TimeOfDay? {
+        guard let s = string(node, what) else { return nil }
+        guard let t = TimeOfDay(parsing: s) else {
+            error(node.textLocation, "\(what) must be a time of day such as \"17:00\", found \"\(s)\"")
+            return nil
+        }
+        return t
+    }
+}

@@ -1,0 +1,48 @@
+public import Foundation
+
+/// Everything the orchestrator knows before it runs anything: the configuration, every job and
+/// service, and their dependency graph — all validated.
+public struct Workspace: Sendable {
+    public var config: Config
+    /// By name.
+    public let jobs: [String: JobSpec]
+    public let services: [String: ServiceSpec]
+    public let graph: JobGraph
+
+    public var calendar: any ExchangeCalendar { config.calendar }
+
+    /// The zone a job's schedule reads in.
+    public func timeZone(ofJob name: String) -> TimeZone {
+        jobs[name]?.timeZoneIdentifier.flatMap(TimeZone.init(identifier:))
+            ?? services[name]?.timeZoneIdentifier.flatMap(TimeZone.init(identifier:))
+            ?? config.timeZone
+    }
+
+    /// A job file: its path (as shown in diagnostics) and its text.
+    public struct SourceFile: Sendable {
+        public let path: String
+        public let contents: String
+        public init(path: String, contents: String) {
+            self.path = path
+            self.contents = contents
+        }
+    }
+
+    /// Validates the configuration and the job files together, reporting every problem.
+    public static func load(config configFile: SourceFile, jobFiles: [SourceFile],
+                            environment: [String: String]) -> Result<Workspace, Diagnostics> {
+        var diagnostics: [Diagnostic] = []
+        var config = Config.defaults
+        switch Config.load(configFile.contents, file: configFile.path, environment: environment) {
+        case .success(let c): config = c
+        case .failure(let d): diagnostics += d.all
+        }
+        var parser = JobFileParser(config: config)
+        for file in jobFiles { parser.parse(file) }
+        diagnostics += parser.reader.diagnostics
+        let (graph, graphDiagnostics) = parser.resolve()
+        diagnostics += graphDiagnostics
+        guard diagnostics.isEmpty else { return .failure(Diagnostics(diagnostics)) }
+        return .success(Workspace(config: config, jobs: parser.jobs, services: parser.services, graph: graph))
+    }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+
+/// The trading system's executable (SPEC §8). Its subcommands arrive with their own issues;
+/// until then each one says so and exits 1 rather than pretending to have done its work.
+struct AlphaTrader: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alphatrader",
+        abstract: "AlphaTrader's jobs and services, one subcommand each, run by the orchestrator.",
+        discussion: """
+        Each subcommand reads config/config.yaml, honours ORCHESTRATOR_CLOCK, logs one line per
+        event to stderr and exits 0 (success), 1 (failed) or 2 (invalid input).
+        The subcommands are not yet available in this build: each reports so and exits 1.
+
+        Example:
+          alphatrader replay-gen --date 2026-11-25 --seed 7
+        """,
+        subcommands: NotYetAvailableList.all
+    )
+}
+
+/// A subcommand declared by SPEC §8 whose implementation is not in this build yet.
+protocol NotYetAvailable: ParsableCommand {}
+
+extension NotYetAvailable {
+    func run() throws {
+        let name = Self.configuration.commandName ?? "?"
+        FileHandle.standardError.write(Data("alphatrader \(name): not yet available in this build\n".utf8))
+        throw ExitCode(1)
+    }
+}
+
+enum NotYetAvailableList {
+    static let all: [any ParsableCommand.Type] = [
+        Ingest.self, Analytics.self, Execute.self, Discover.self, Premarket.self, MorningAnalysis.self, Post.self,
+        MarketOpen.self, MOC.self, EveningReport.self, Backup.self, ReplayGen.self, TWSSim.self,
+    ]
+}
+
+/// Accepts any arguments so that the job files' command lines parse and reach `run`.
+struct Passthrough: ParsableArguments {
+    @Argument(parsing: .allUnrecognized) var rest: [String] = []
+}
+
+struct Ingest: NotYetAvailable {
+    static let configuration = CommandConfiguration(abstract: "Market data into Redis (--source ibkr | replay --tape FILE).")
+    @OptionGroup var args: Passthrough
+}
+struct Analytics: NotYetAvailable {
+    static let configuration = CommandConfiguration(abstract: "VPIN, order-book imbalance, GEX/DEX, sweeps → Redis.")
+    @OptionGroup var args: Passthrough
+}
+struct Execute: NotYetAvailable {
+    static let configuration = CommandConfiguration(abstract: "Signals → risk checks → orders (paper account by default).")
+    @OptionGroup var args: Passthrough
+}
+struct Discover: NotYetAvailable {
+    static let configuration = CommandConfiguration(abstract: "Parameter discovery: VPIN bucket, lookbacks, regime, correlations, MM profiles.")
+    @OptionGroup var args: Passthrough
+}
+struct Premarket: NotYetAvailable {
+    static let configuration = CommandConfiguration(abstract: "Alpha Vantage options chains, sentiment and technicals → Redis.")
+    @OptionGroup var args: Passthrough
+}
+struct MorningAnalysis: NotYetAvailable {
+    static let configuration = CommandConfiguration(commandName: "morning-analysis", abstract: "The morning GPT-4 analysis → Redis and a report file.")
+    @OptionGroup var args: Passthrough
+}
+struct Post: NotYetAvailable {
+    static let configuration = CommandConfiguration(abstract: "Distributes a report to Discord, Telegram and X.")
+    @OptionGroup var args: Passthrough
+}
+struct MarketOpen: NotYetAvailable {
+    static let configuration = CommandConfiguration(commandName: "market-open", abstract: "Pre-open checks, daily risk counters, strategies on.")
+    @OptionGroup var args: Passthrough
+}
+struct MOC: NotYetAvailable {
+    static let configuration = CommandConfiguration(commandName: "moc", abstract: "Market-on-close: gamma pin, MOC imbalance, 0DTE positions closed.")
+    @OptionGroup var args: Passthrough
+}
+struct EveningReport: NotYetAvailable {
+    static let configuration = CommandConfiguration(commandName: "evening-report", abstract: "The day's P&L, Sharpe, drawdown, win rate and job runs → HTML report.")
+    @OptionGroup var args: Passthrough
+}
+struct Backup: NotYetAvailable {
+    static let configuration = CommandConfiguration(abstract: "Redis snapshot and SQLite online backup, verified, with retention.")
+    @OptionGroup var args: Passthrough
+}
+struct ReplayGen: NotYetAvailable {
+    static let configuration = CommandConfiguration(commandName: "replay-gen", abstract: "Writes a realistic replay tape for one trading day.")
+    @OptionGroup var args: Passthrough
+}
+struct TWSSim: NotYetAvailable {
+    static let configuration = CommandConfiguration(commandName: "tws-sim", abstract: "Serves a tape over the TWS API socket protocol on 127.0.0.1.")
+    @OptionGroup var args: Passthrough
+}
+
+AlphaTrader.main()

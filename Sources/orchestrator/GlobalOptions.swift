@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import OrchestratorCore
+import OrchestratorRuntime
+
+/// Options every subcommand takes (SPEC §2): they override the configuration file's values.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The configuration file.", valueName: "path"))
+    var config: String = "config/config.yaml"
+
+    @Option(name: .long, help: ArgumentHelp("The directory of job files (*.yaml).", valueName: "dir"))
+    var jobs: String = "jobs"
+
+    @Option(name: .long, help: ArgumentHelp("The run store (SQLite file); overrides `database:` of the configuration.", valueName: "path"))
+    var db: String?
+
+    /// The validated workspace, or exit 2 with every diagnostic.
+    func loadWorkspace() throws -> Workspace {
+        switch WorkspaceFiles(configPath: config, jobsDirectory: jobs).load() {
+        case .success(var w):
+            if let db { w.config.database = db }
+            return w
+        case .failure(let d): throw CLIFailure.diagnostics(d)
+        }
+    }
+
+    /// The configuration alone (for commands that need no jobs), or exit 2.
+    func loadConfig() throws -> Config {
+        guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {
+            throw CLIFailure.invalid("\(config): configuration file does not exist (pass --config PATH)")
+        }
+        switch Config.load(text, file: config, environment: ProcessInfo.processInfo.environment) {
+        case .success(var c):
+            if let db { c.database = db }
+            return c
+        case .failure(let d): throw CLIFailure.diagnostics(d)
+        }
+    }
+}
+
+/// Parses `YYYY-MM-DD` for an option, or exits 2 naming the option.
+func parseDate(_ text: String, option: String) throws -> LocalDate {
+    guard let d = LocalDate(parsing: text) else {
+        throw CLIFailure.invalid("\(option) \"\(text)\" is not a date; write YYYY-MM-DD, such as 2026-11-27")
+    }
+    return d
+}
+
+/// Today's date in a zone.
+func today(in zone: ZoneRules) -> LocalDate {
+    zone.localDate(of: Int64(Date().timeIntervalSince1970))
+}
+
+/// Writes a JSON document to stdout.
+func printJSON(_ value: JSONValue) {
+    print(value.serialized(pretty: true))
+}
+
+/// Left-aligned columns, two spaces apart.
+func table(_ rows: [[String]]) -> String {
+    guard let width = rows.map(\.count).max() else { return "" }
+    var widths = [Int](repeating: 0, count: width)
+    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+    return rows.map { row in
+        row.enumerated().map { i, cell in
+            i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+        }.joined(separator: "  ")
+    }.joined(separator: "\n")
+}

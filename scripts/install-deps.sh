@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build, the tests and the services need, only if missing.
+# Safe to run again; needs root (or sudo) the first time.
+set -euo pipefail
+packages=(redis-server libhiredis-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev libyaml-dev pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing: ${missing[*]}" >&2
+  $sudo apt-get update
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+if ! command -v swift >/dev/null 2>&1; then
+  if [ -x /opt/swift/usr/bin/swift ]; then
+    echo "note: add /opt/swift/usr/bin to PATH" >&2
+  else
+    echo "error: Swift 6.2 or later is needed (swift.org/install); it is not on PATH" >&2
+    exit 1
+  fi
+fi
