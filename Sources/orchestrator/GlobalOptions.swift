@@ -64,6 +64,6 @@ func table(_ rows: [[String]]) -> String {
     return rows.map { row in
         row.enumerated().map { i, cell in
             i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-        }.joined(separator: "  ")
+        }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
     }.joined(separator: "\n")
 }
