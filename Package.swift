@@ -64,5 +64,11 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
+        // The executables end to end: real processes, exit statuses, output formats.
+        .testTarget(
+            name: "OrchestratorCLITests",
+            dependencies: ["orchestrator"],
+            swiftSettings: strictSettings
+        ),
     ]
 )

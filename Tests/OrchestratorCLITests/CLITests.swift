@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+
+/// The `orchestrator` executable as a user runs it: real processes, real files, exit statuses.
+@Suite("orchestrator command line")
+struct CLITests {
+    struct Output {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// The executable built next to this test bundle.
+    static let binary: String = {
+        var url = Bundle.main.bundleURL
+        if url.pathExtension == "xctest" { url.deleteLastPathComponent() }
+        let candidates = [url.appendingPathComponent("orchestrator").path,
+                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("orchestrator").path]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+    }()
+
+    func run(_ arguments: [String], in directory: String = CLITests.root) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLITests.binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func scratch(_ files: [String: String]) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("orch-cli-\(UUID().uuidString)").path
+        for (path, text) in files {
+            let full = dir + "/" + path
+            try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try text.write(toFile: full, atomically: true, encoding: .utf8)
+        }
+        return dir
+    }
+
+    @Test("validate on the committed AlphaTrader day prints the counts and exits 0")
+    func validateOK() throws {
+        let r = try run(["validate"])
+        #expect(r.status == 0)
+        #expect(r.stdout == "10 jobs, 4 services: ok\n")
+    }
+
+    @Test("validate prints every problem as FILE:LINE:COL: error: MESSAGE and exits 2")
+    func validateErrors() throws {
+        let dir = try scratch([
+            "config/config.yaml": "timezone: America/New_York\n",
+            "jobs/a.yaml": "jobs:\n  a:\n    command: [true]\n    schedule: { cron: \"0 17 * * 1-9\" }\n    depends_on: [nope]\n",
+            "jobs/b.yaml": "jobs: [not, a, mapping\n",
+        ])
+        let r = try run(["validate"], in: dir)
+        #expect(r.status == 2)
+        let lines = r.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.contains("jobs/a.yaml:4:33: error: day of week field \"1-9\": 9 is out of range 0-7"))
+        #expect(lines.contains("jobs/a.yaml:5:18: error: \"a\" depends on unknown job or service \"nope\""))
+        #expect(lines.contains { $0.hasPrefix("jobs/b.yaml:2:1: error: not valid YAML") })
+        #expect(lines.last == "3 errors")
+        let json = try run(["validate", "--json"], in: dir)
+        #expect(json.status == 2)
+        let doc = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(doc?["ok"] as? Bool == false)
+        #expect((doc?["errors"] as? [[String: Any]])?.count == 3)
+    }
+
+    @Test("an unset ${VAR} in the configuration is invalid input naming the variable")
+    func unsetVariable() throws {
+        let dir = try scratch(["config/config.yaml": "redis:\n  url: ${NO_SUCH_REDIS_URL}\n", "jobs/.keep": ""])
+        let r = try run(["validate"], in: dir)
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("config/config.yaml:2:8: error: environment variable NO_SUCH_REDIS_URL is not set"))
+    }
+
+    @Test("--config and --jobs point elsewhere")
+    func overrides() throws {
+        let dir = try scratch(["c.yaml": "max_parallel: 2\n", "j/x.yaml": "jobs:\n  x: { command: [true] }\n"])
+        let r = try run(["validate", "--config", dir + "/c.yaml", "--jobs", dir + "/j"])
+        #expect(r.status == 0 && r.stdout == "1 job, 0 services: ok\n")
+        let missing = try run(["validate", "--config", dir + "/nope.yaml"])
+        #expect(missing.status == 2 && missing.stderr.contains("nope.yaml:1:1: error: configuration file does not exist"))
+    }
+
+    @Test("plan --date 2026-11-27 shows the early close: moc 12:50, evening-report 13:30, discovery to 12:45")
+    func planEarlyClose() throws {
+        let r = try run(["plan", "--date", "2026-11-27"])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        #expect(lines.contains { $0.starts(with: ["12:50", "moc", "market", "close", "-10m"]) })
+        #expect(lines.contains { $0.starts(with: ["13:30", "evening-report", "market", "close", "+30m"]) })
+        let discovery = lines.filter { $0.count > 1 && $0[1] == "parameter-discovery" }.map { $0[0] }
+        #expect(discovery.first == "09:30" && discovery.last == "12:45")
+        #expect(r.stdout.contains("early close"))
+    }
+
+    @Test("plan --json has the shape of SPEC §5, with null times for `after X`")
+    func planJSON() throws {
+        let r = try run(["plan", "--date", "2026-11-27", "--json"])
+        #expect(r.status == 0)
+        let items = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+        let moc = try #require(items.first { $0["job"] as? String == "moc" })
+        #expect(moc["time"] as? String == "2026-11-27T17:50:00Z")
+        #expect(moc["reason"] as? String == "market close -10m")
+        let post = try #require(items.first { $0["job"] as? String == "morning-post" })
+        #expect(post["time"] is NSNull)
+        #expect(post["reason"] as? String == "after morning-analysis")
+        #expect(post["upstreams"] as? [String] == ["morning-analysis"])
+    }
+
+    @Test("calendar --json lists sessions in UTC; out of range exits 2")
+    func calendar() throws {
+        let r = try run(["calendar", "--from", "2026-11-26", "--to", "2026-11-27", "--json"])
+        #expect(r.status == 0)
+        let items = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: String]])
+        #expect(items == [["date": "2026-11-27", "open": "2026-11-27T14:30:00Z", "close": "2026-11-27T18:00:00Z"]])
+        let human = try run(["calendar", "--from", "2026-11-26", "--to", "2026-11-27"])
+        #expect(human.stdout.contains("closed: Thanksgiving Day"))
+        let out = try run(["calendar", "--from", "2035-12-30", "--to", "2036-01-05"])
+        #expect(out.status == 2 && out.stderr.contains("2036-01-01 is outside that range"))
+        let bad = try run(["calendar", "--from", "2026-13-01"])
+        #expect(bad.status == 2 && bad.stderr.contains("--from \"2026-13-01\" is not a date"))
+    }
+
+    @Test("cron prints local times with offsets; bad input exits 2 with a caret at the field")
+    func cron() throws {
+        let r = try run(["cron", "30 2 * * *", "--tz", "America/New_York", "--after", "2026-03-07T12:00:00Z", "--count", "2"])
+        #expect(r.status == 0)
+        #expect(r.stdout == "2026-03-08T03:00:00-04:00\n2026-03-09T02:30:00-04:00\n")
+        let json = try run(["cron", "@daily", "--tz", "Europe/London", "--after", "2026-11-25T09:00:00+01:00", "--count", "1", "--json"])
+        #expect(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String] == ["2026-11-26T00:00:00+00:00"])
+        let bad = try run(["cron", "0 0 * * 9"])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("day of week field \"9\": 9 is out of range 0-7\n  0 0 * * 9\n          ^"))
+        #expect(try run(["cron", "0 0 30 2 *"]).status == 2)
+        #expect(try run(["cron", "0 0 * * *", "--tz", "Nowhere/Land"]).status == 2)
+        #expect(try run(["cron", "0 0 * * *", "--after", "yesterday"]).status == 2)
+    }
+
+    @Test("usage errors exit 2, --help exits 0 with an example")
+    func usage() throws {
+        let unknown = try run(["plan", "--dat", "2026-11-27"])
+        #expect(unknown.status == 2)
+        let help = try run(["plan", "--help"])
+        #expect(help.status == 0 && help.stdout.contains("orchestrator plan --date 2026-11-27"))
+        #expect(try run(["frobnicate"]).status == 2)
+    }
+}
