@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Reproduces BENCHMARKS.md: builds in release mode (kept apart in .build-release), installs the
+# peers in a throwaway virtualenv, and runs ours and theirs in the same invocation.
+#   Benchmarks/run.sh            all figures
+#   FIRES=20000 Benchmarks/run.sh   a quicker cron run
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/opt/swift/usr/bin"
+FIRES=${FIRES:-100000}
+venv=$(mktemp -d /tmp/orchestrator-bench-venv.XXXXXX)
+work=$(mktemp -d /tmp/orchestrator-bench-jobs.XXXXXX)
+trap 'rm -rf "$venv" "$work"' EXIT
+
+echo "== building (release)" >&2
+swift build -c release --scratch-path .build-release >&2
+bin=.build-release/release
+
+echo "== installing croniter into a throwaway virtualenv" >&2
+python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet croniter
+
+echo "== cron next-fire throughput: $FIRES successive fires, America/New_York" >&2
+ours=$("$bin/orchestrator-bench" cron --fires "$FIRES" --rounds 5)
+theirs=$("$venv/bin/python" Benchmarks/croniter_bench.py "$FIRES" 3)
+python3 - "$ours" "$theirs" <<'PY'
+import json, sys
+ours = json.loads(sys.argv[1]); theirs = json.loads(sys.argv[2])
+print(f"croniter {theirs['croniter']} on Python {theirs['python']}")
+print(f"{'expression':<20} {'orchestrator fires/s':>22} {'croniter fires/s':>18} {'ratio':>8}")
+for o, t in zip(ours, theirs["rows"]):
+    print(f"{o['expr']:<20} {o['fires_per_sec']:>22,.0f} {t['fires_per_sec']:>18,.0f} {o['fires_per_sec'] / t['fires_per_sec']:>7,.0f}x")
+    if o["last"] != t["last"]:
+        print(f"  note: last fire differs: ours {o['last']}, croniter {t['last']}")
+PY
+
+echo "== XNYS sessions 2000-2035 from the rules" >&2
+cal=$("$bin/orchestrator-bench" calendar --rounds 50)
+python3 -c 'import json, sys; r = json.loads(sys.argv[1]); print("XNYS sessions 2000-2035: %d sessions, median %.2f ms, best %.2f ms (first call in the process, zone table included: %.2f ms)" % (r["sessions"], r["median_ms"], r["best_ms"], r["cold_ms"]))' "$cal"
+
+echo "== orchestrator validate on 500 generated job files" >&2
+"$bin/orchestrator-bench" gen-jobs --count 500 --out "$work" >/dev/null
+"$bin/orchestrator" validate --config "$work/config.yaml" --jobs "$work/jobs"
+val=$("$bin/orchestrator-bench" validate --binary "$bin/orchestrator" --dir "$work" --rounds 20)
+python3 -c 'import json, sys; r = json.loads(sys.argv[1]); print("validate, 500 files: median %.1f ms, best %.1f ms (process start included)" % (r["median_ms"], r["best_ms"]))' "$val"

@@ -2,13 +2,17 @@ import Foundation
 
 /// Turns job files into `JobSpec`s and `ServiceSpec`s, then checks what spans files: unique
 /// names, dependencies, pools, `on_failure` targets and cycles. Collects every problem.
-struct JobFileParser {
+///
+/// One parser reads one file (files are read concurrently); `merge` folds them together in file
+/// order, so the first declaration of a name wins and later ones are reported.
+struct JobFileParser: Sendable {
     let config: Config
     var reader = NodeReader()
     var jobs: [String: JobSpec] = [:]
     var services: [String: ServiceSpec] = [:]
     /// Names with where they were declared, to report duplicates across files.
     var declared: [String: SourceLocation] = [:]
+    var declarationOrder: [(name: String, at: SourceLocation)] = []
     /// References to check once every file is read.
     var dependencyRefs: [(from: String, name: String, at: SourceLocation)] = []
     var failureRefs: [(from: String, name: String, at: SourceLocation)] = []
@@ -16,9 +20,10 @@ struct JobFileParser {
 
     init(config: Config) { self.config = config }
 
-    mutating func parse(_ file: Workspace.SourceFile) {
+    /// Reads one parsed job file (or records its YAML error).
+    mutating func add(_ parsed: Result<YAMLValue, Diagnostic>) {
         let root: YAMLValue
-        switch YAMLValue.parse(file.contents, file: file.path) {
+        switch parsed {
         case .success(let v): root = v
         case .failure(let d):
             reader.diagnostics.append(d)
@@ -48,7 +53,21 @@ struct JobFileParser {
             return false
         }
         declared[name] = at
+        declarationOrder.append((name, at))
         return true
+    }
+
+    /// Adds another file's results after this one's.
+    mutating func merge(_ other: JobFileParser) {
+        reader.diagnostics += other.reader.diagnostics
+        for (name, at) in other.declarationOrder {
+            guard checkName(name, at: at) else { continue }
+            if let job = other.jobs[name] { jobs[name] = job }
+            if let service = other.services[name] { services[name] = service }
+        }
+        dependencyRefs += other.dependencyRefs
+        failureRefs += other.failureRefs
+        poolRefs += other.poolRefs
     }
 
     // MARK: - Jobs

@@ -42,7 +42,7 @@ struct NodeReader {
 
     mutating func nonEmptyString(_ node: YAMLValue, _ what: String) -> String? {
         guard let s = string(node, what) else { return nil }
-        guard !s.trimmingCharacters(in: .whitespaces).isEmpty else {
+        guard s.contains(where: { !$0.isWhitespace }) else {
             error(node.location, "\(what) must not be empty")
             return nil
         }

@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 /// Everything the orchestrator knows before it runs anything: the configuration, every job and
 /// service, and their dependency graph — all validated.
@@ -37,12 +38,29 @@ public struct Workspace: Sendable {
         case .success(let c): config = c
         case .failure(let d): diagnostics += d.all
         }
+        let perFile = concurrentMap(jobFiles) { [config] file in
+            var part = JobFileParser(config: config)
+            part.add(YAMLValue.parse(file.contents, file: file.path))
+            return part
+        }
         var parser = JobFileParser(config: config)
-        for file in jobFiles { parser.parse(file) }
+        for part in perFile { parser.merge(part) }
         diagnostics += parser.reader.diagnostics
         let (graph, graphDiagnostics) = parser.resolve()
         diagnostics += graphDiagnostics
         guard diagnostics.isEmpty else { return .failure(Diagnostics(diagnostics)) }
         return .success(Workspace(config: config, jobs: parser.jobs, services: parser.services, graph: graph))
+    }
+
+    /// Maps on every core, keeping order: each job file parses and converts independently,
+    /// which is most of a large load's time.
+    static func concurrentMap<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
+        guard items.count > 1 else { return items.map(transform) }
+        let results = Mutex<[R?]>(Array(repeating: nil, count: items.count))
+        DispatchQueue.concurrentPerform(iterations: items.count) { i in
+            let r = transform(items[i])
+            results.withLock { $0[i] = r }
+        }
+        return results.withLock { $0.map { $0! } }
     }
 }

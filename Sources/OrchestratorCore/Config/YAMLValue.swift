@@ -49,7 +49,10 @@ public struct YAMLValue: Sendable {
     /// An empty file is an empty mapping.
     public static func parse(_ text: String, file: String) -> Result<YAMLValue, Diagnostic> {
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            // The basic resolver leaves every scalar a string: types are decided here, where the
+            // messages are, and Yams' regex-based tag resolution (most of a load's time) is skipped.
+            // The encoding is given because Yams' default reads the whole environment on each call.
+            guard let node = try Yams.compose(yaml: text, .basic, .default, .utf8) else {
                 return .success(YAMLValue(kind: .mapping([]), location: SourceLocation(file: file, line: 1, column: 1)))
             }
             return convert(node, file: file)

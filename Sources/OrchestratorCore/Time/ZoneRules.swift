@@ -13,9 +13,9 @@ public final class ZoneRules: Sendable {
     let starts: [Int64]
     let offsets: [Int64]
 
-    /// Epoch seconds of 1900-01-01 and 2200-01-01 UTC: the range transitions are read for.
+    /// Epoch seconds of 1900-01-01 and 2500-01-01 UTC: the range transitions are read for.
     static let tableStart: Int64 = -2_208_988_800
-    static let tableEnd: Int64 = 7_258_118_400
+    static let tableEnd: Int64 = 16_725_225_600
 
     init(timeZone: TimeZone) {
         identifier = timeZone.identifier
@@ -82,23 +82,31 @@ public final class ZoneRules: Sendable {
     /// Every instant whose local time is `wall`: none inside a spring-forward gap, two inside a
     /// repeated fall-back hour, otherwise one. Ascending.
     public func instants(ofLocal wall: Int64) -> [Int64] {
-        // Only the segments whose local range can contain `wall`: those around `wall - offset`.
-        let guess = segment(containing: wall - offsets[segment(containing: wall)])
         var result: [Int64] = []
+        forEachInstant(ofLocal: wall) { result.append($0) }
+        return result
+    }
+
+    /// Calls `body` with each instant whose local time is `wall`, ascending, without allocating.
+    @inline(__always)
+    func forEachInstant(ofLocal wall: Int64, _ body: (Int64) -> Void) {
+        // Only the segments whose local range can hold `wall`: those around `wall - offset`.
+        let guess = segment(containing: wall - offsets[segment(containing: wall)])
         for i in max(0, guess - 1)...min(starts.count - 1, guess + 1) {
             let t = wall - offsets[i]
             let end = i + 1 < starts.count ? starts[i + 1] : Int64.max
-            if t >= starts[i] && t < end { result.append(t) }
+            if t >= starts[i] && t < end { body(t) }
         }
-        return result.sorted()
     }
 
     /// The instant a fixed local time means: its first occurrence when the hour repeats, and the
     /// first instant after the gap when the time does not exist (02:30 on the spring-forward day
     /// gives the instant at 03:00 local). The same rule the cron evaluator applies to fixed times.
     public func resolve(local wall: Int64) -> Int64 {
-        if let first = instants(ofLocal: wall).first { return first }
-        // In a gap: the transition whose gap covers `wall` is the first start after `wall - before`.
+        var first: Int64?
+        forEachInstant(ofLocal: wall) { t in if first == nil || t < first! { first = t } }
+        if let first { return first }
+        // In a gap: the transition whose gap covers `wall`.
         let i = segment(containing: wall - offsets[segment(containing: wall)])
         for j in max(1, i)...min(starts.count - 1, i + 2) where wall >= starts[j] + offsets[j - 1] && wall < starts[j] + offsets[j] {
             return starts[j]
