@@ -27,7 +27,7 @@ struct CalendarCommand: ParsableCommand {
         let config = try global.loadConfig()
         let calendar = config.calendar
         let zone = ZoneRules.of(config.timeZone)
-        let first = try from.map { try parseDate($0, option: "--from") } ?? today(in: zone)
+        let first = try from.map { try parseDate($0, option: "--from") } ?? (try today(in: zone))
         let last = try to.map { try parseDate($0, option: "--to") } ?? first.adding(days: 13)
         guard first <= last else {
             throw CLIFailure.invalid("--from \(first) is after --to \(last)")

@@ -58,7 +58,7 @@ struct CronCommand: ParsableCommand {
             }
             t = parsed
         } else {
-            t = Int64(Date().timeIntervalSince1970)
+            t = try currentTime()
         }
         var fires: [String] = []
         fires.reserveCapacity(count)

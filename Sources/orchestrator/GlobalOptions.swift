@@ -46,9 +46,19 @@ func parseDate(_ text: String, option: String) throws -> LocalDate {
     return d
 }
 
+/// Now, by `ORCHESTRATOR_CLOCK` when it is set (a run-day child sees the simulated day), else
+/// the system clock; a malformed value is invalid input.
+func currentTime() throws -> Int64 {
+    do {
+        return Int64(try SimulatedClock.fromEnvironment(ProcessInfo.processInfo.environment).now().rounded(.down))
+    } catch {
+        throw CLIFailure.invalid(error.description)
+    }
+}
+
 /// Today's date in a zone.
-func today(in zone: ZoneRules) -> LocalDate {
-    zone.localDate(of: Int64(Date().timeIntervalSince1970))
+func today(in zone: ZoneRules) throws -> LocalDate {
+    zone.localDate(of: try currentTime())
 }
 
 /// Writes a JSON document to stdout.

@@ -26,7 +26,7 @@ struct PlanCommand: ParsableCommand {
     func run() throws {
         let workspace = try global.loadWorkspace()
         let zone = ZoneRules.of(workspace.config.timeZone)
-        let day = try date.map { try parseDate($0, option: "--date") } ?? today(in: zone)
+        let day = try date.map { try parseDate($0, option: "--date") } ?? (try today(in: zone))
         let slots: [PlannedSlot]
         let windows: [PlannedWindow]
         let session: Session?

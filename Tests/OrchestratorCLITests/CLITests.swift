@@ -25,8 +25,9 @@ struct CLITests {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
     }()
 
-    func run(_ arguments: [String], in directory: String = CLITests.root) throws -> Output {
+    func run(_ arguments: [String], in directory: String = CLITests.root, environment: [String: String] = [:]) throws -> Output {
         let process = Process()
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.executableURL = URL(fileURLWithPath: CLITests.binary)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
@@ -158,5 +159,16 @@ struct CLITests {
         let help = try run(["plan", "--help"])
         #expect(help.status == 0 && help.stdout.contains("orchestrator plan --date 2026-11-27"))
         #expect(try run(["frobnicate"]).status == 2)
+    }
+
+    @Test("ORCHESTRATOR_CLOCK sets today and now for plan and cron; a malformed one exits 2")
+    func simulatedClock() throws {
+        let clock = ["ORCHESTRATOR_CLOCK": "sim=2026-11-27T15:00:00Z;real=\(Date().timeIntervalSince1970);speed=1"]
+        let plan = try run(["plan"], environment: clock)
+        #expect(plan.status == 0 && plan.stdout.hasPrefix("plan for Friday 2026-11-27"))
+        let cron = try run(["cron", "0 17 * * *", "--tz", "America/New_York", "--count", "1"], environment: clock)
+        #expect(cron.stdout == "2026-11-27T17:00:00-05:00\n")
+        let bad = try run(["plan"], environment: ["ORCHESTRATOR_CLOCK": "tomorrow"])
+        #expect(bad.status == 2 && bad.stderr.contains("ORCHESTRATOR_CLOCK=\"tomorrow\""))
     }
 }
