@@ -226,6 +226,10 @@ struct ValidationTests {
         #expect(problems("jobs:\n  a: { command: [true], schedule: { at: \"25:00\" } }\n")
             == ["jobs/a.yaml:2:42: error: at must be a time of day such as \"17:00\", found \"25:00\""])
         #expect(problems("jobs:\n  a: { command: [true], schedule: { market: open, offset: -15m } }\n").isEmpty)
+        #expect(problems("jobs:\n  a: { command: [true], schedule: { days: daily } }\n")
+            == ["jobs/a.yaml:2:35: error: schedule needs one of cron:, market:, every: or at:"])
+        #expect(problems("services:\n  s: { command: [true], health: { tcp: \"h:1\", command: [true] } }\n")
+            == ["jobs/a.yaml:2:47: error: health has both tcp: and command:; use one check"])
     }
 
     @Test("a valid file of every key loads with the values given and the defaults of SPEC §3")

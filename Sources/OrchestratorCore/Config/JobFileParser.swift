@@ -202,15 +202,7 @@ struct JobFileParser: Sendable {
 
     mutating func parseSchedule(_ node: YAMLValue) -> Schedule? {
         guard let pairs = reader.mapping(node, "schedule", allowed: ["cron", "market", "offset", "every", "during", "at", "days"]) else { return nil }
-        let forms = pairs.filter { ["cron", "market", "every", "at"].contains($0.key) }
-        guard forms.count == 1, let form = forms.first else {
-            if forms.isEmpty {
-                reader.error(node.location, "schedule needs one of cron:, market:, every: or at:")
-            } else {
-                reader.error(forms[1].keyAt, "schedule has both \(forms[0].key): and \(forms[1].key):; use one form")
-            }
-            return nil
-        }
+        guard let form = reader.exactlyOne(of: ["cron", "market", "every", "at"], in: pairs, at: node.location, "schedule", "form") else { return nil }
         let extras: [String: [String]] = ["cron": [], "market": ["offset"], "every": ["during"], "at": ["days"]]
         for (key, at, _) in pairs where key != form.key && !(extras[form.key] ?? []).contains(key) {
             reader.error(at, "\"\(key)\" does not go with a \(form.key): schedule")
@@ -342,15 +334,7 @@ struct JobFileParser: Sendable {
 
     mutating func parseHealth(_ node: YAMLValue) -> HealthCheck? {
         guard let pairs = reader.mapping(node, "health", allowed: HealthCheck.keys) else { return nil }
-        let probes = pairs.filter { ["redis_key", "tcp", "command"].contains($0.key) }
-        guard probes.count == 1, let probeNode = probes.first else {
-            if probes.isEmpty {
-                reader.error(node.location, "health needs one of redis_key:, tcp: or command:")
-            } else {
-                reader.error(probes[1].keyAt, "health has both \(probes[0].key): and \(probes[1].key):; use one check")
-            }
-            return nil
-        }
+        guard let probeNode = reader.exactlyOne(of: ["redis_key", "tcp", "command"], in: pairs, at: node.location, "health", "check") else { return nil }
         var probe: HealthCheck.Probe?
         switch probeNode.key {
         case "redis_key":

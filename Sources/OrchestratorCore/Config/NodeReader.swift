@@ -32,6 +32,23 @@ struct NodeReader {
         return result
     }
 
+    /// The one pair whose key is among `keys` (a schedule's form, a health check's probe); none
+    /// or several is an error.
+    mutating func exactlyOne(of keys: [String], in pairs: [(key: String, keyAt: SourceLocation, value: YAMLValue)],
+                             at: SourceLocation, _ what: String, _ noun: String) -> (key: String, keyAt: SourceLocation, value: YAMLValue)? {
+        let found = pairs.filter { keys.contains($0.key) }
+        guard found.count == 1 else {
+            if found.isEmpty {
+                let names = keys.map { $0 + ":" }
+                error(at, "\(what) needs one of \(names.dropLast().joined(separator: ", ")) or \(names.last!)")
+            } else {
+                error(found[1].keyAt, "\(what) has both \(found[0].key): and \(found[1].key):; use one \(noun)")
+            }
+            return nil
+        }
+        return found[0]
+    }
+
     mutating func string(_ node: YAMLValue, _ what: String) -> String? {
         guard case .scalar(let s, _) = node.kind, !node.isNull else {
             error(node.location, "\(what) must be a string, found \(node.typeName)")
