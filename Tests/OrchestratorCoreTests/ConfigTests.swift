@@ -44,11 +44,31 @@ struct ConfigTests {
         ("calendar: XLON\n", "config/config.yaml:1:11: error: unknown exchange calendar \"XLON\" (known: XNYS)"),
         ("max_parallel: 0\n", "config/config.yaml:1:15: error: max_parallel must be at least 1, found 0"),
         ("timezon: UTC\n", "config/config.yaml:1:1: error: unknown key \"timezon\" in the configuration; did you mean \"timezone\"?"),
-        ("endpoints:\n  openai: ftp://x\n", "config/config.yaml:2:11: error: endpoints.openai must be an http:// or https:// URL, found \"ftp://x\""),
+        ("endpoints:\n  openai: ftp://x\n", "config/config.yaml:2:11: error: endpoints.openai must be an http:// or https:// URL"),
     ])
     func badValues(text: String, expected: String) {
         guard case .failure(let d) = load(text) else { Issue.record("should fail"); return }
         #expect(d.all.map(\.description) == [expected])
+    }
+
+    @Test("numbers may come from the environment, quoted or not")
+    func substitutedNumbers() throws {
+        let c = try load("max_parallel: ${MAXP:-3}\npools: { av: \"${AV:-2}\" }\nendpoints:\n  ibkr:\n    port: \"${P}\"\n    client_id: ${CID:-7}\n",
+                         ["P": "4001"]).get()
+        #expect(c.maxParallel == 3 && c.pools == ["av": 2] && c.endpoints.ibkrPort == 4001 && c.endpoints.ibkrClientID == 7)
+        guard case .failure(let d) = load("max_parallel: ${MAXP}\n", ["MAXP": "many"]) else { Issue.record("should fail"); return }
+        #expect(d.all.map(\.description) == ["config/config.yaml:1:15: error: max_parallel must be a whole number, found a string \"many\""])
+    }
+
+    @Test("a bad URL is reported without echoing it: it may hold a password or a token")
+    func urlsNotEchoed() throws {
+        guard case .failure(let d) = load("redis:\n  url: \"${R}\"\nendpoints:\n  discord: \"${D}\"\n",
+                                          ["R": "tcp://:hunter2@host:6379", "D": "ftp://hooks/SECRET-TOKEN"]) else {
+            Issue.record("should fail"); return
+        }
+        #expect(d.all.count == 2)
+        #expect(!d.description.contains("hunter2") && !d.description.contains("SECRET-TOKEN"))
+        #expect(try load("redis:\n  url: rediss://127.0.0.1:6380/0\n").get().redisURL == "rediss://127.0.0.1:6380/0")
     }
 
     @Test("secrets are not configuration: a key in the file is an unknown key")

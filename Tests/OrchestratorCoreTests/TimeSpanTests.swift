@@ -12,7 +12,7 @@ struct TimeSpanTests {
     }
 
     @Test("anything else is an error that quotes the text", arguments: [
-        "", "15", "m", "15 m", "1.5h", "10x", "30m1h", "1h1h", "--5m", "5m-", "1hm", "15min", "99999999999999s",
+        "", "15", "m", "15 m", "1.5h", "10x", "30m1h", "1h1h", "--5m", "5m-", "1hm", "15min", "99999999999999s", "999999999999d", "106751991168d", "36501d", "100000000000d999999999999h",
     ])
     func rejects(text: String) {
         #expect(throws: TimeSpan.ParseError.self) { try TimeSpan(parsing: text) }

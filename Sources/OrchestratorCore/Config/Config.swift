@@ -95,10 +95,11 @@ public struct Config: Sendable {
             case "redis":
                 for (k, _, v) in reader.mapping(value, "redis", allowed: ["url"]) ?? [] where k == "url" {
                     if let url = reader.nonEmptyString(v, "redis.url") {
-                        if url.hasPrefix("redis://") || url.hasPrefix("unix://") {
+                        if ["redis://", "rediss://", "unix://"].contains(where: url.hasPrefix) {
                             config.redisURL = url
                         } else {
-                            reader.error(v.textLocation, "redis.url must start with redis:// or unix://, found \"\(url)\"")
+                            // The value is not quoted back: a URL may carry a password.
+                            reader.error(v.textLocation, "redis.url must start with redis://, rediss:// or unix://")
                         }
                     }
                 }
@@ -124,7 +125,7 @@ public struct Config: Sendable {
                     switch k {
                     case "host": if let h = reader.nonEmptyString(v, "endpoints.ibkr.host") { endpoints.ibkrHost = h }
                     case "port":
-                        if let p = reader.int(YAMLValue(kind: .scalar(v.scalar ?? "", quoted: false), location: v.location), "endpoints.ibkr.port", min: 1) {
+                        if let p = reader.int(v, "endpoints.ibkr.port", min: 1) {
                             if p > 65535 { reader.error(v.textLocation, "endpoints.ibkr.port must be at most 65535, found \(p)") } else { endpoints.ibkrPort = p }
                         }
                     default:
@@ -134,7 +135,8 @@ public struct Config: Sendable {
             default:
                 guard let url = reader.string(value, "endpoints.\(key)") else { continue }
                 if !url.isEmpty, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-                    reader.error(value.textLocation, "endpoints.\(key) must be an http:// or https:// URL, found \"\(url)\"")
+                    // The value is not quoted back: webhook URLs carry tokens.
+                    reader.error(value.textLocation, "endpoints.\(key) must be an http:// or https:// URL")
                     continue
                 }
                 switch key {
@@ -153,7 +155,12 @@ public struct Config: Sendable {
         switch node.kind {
         case .scalar(let s, let quoted):
             switch Substitution.apply(s, environment: environment) {
-            case .success(let out): return YAMLValue(kind: .scalar(out, quoted: quoted || out != s), location: node.location)
+            // A value read from the environment is text to be typed like a plain scalar: quotes
+            // around "${PORT:-7497}" only protected the reference. An empty result stays an
+            // empty string, not YAML's null.
+            case .success(let out):
+                let plain = out != s && !out.isEmpty
+                return YAMLValue(kind: .scalar(out, quoted: plain ? false : quoted), location: node.location, inlineQuoted: node.inlineQuoted)
             case .failure(let f):
                 reader.error(node.textLocation.advanced(by: f.offset), f.message)
                 return node

@@ -3,7 +3,8 @@ import Yams
 /// A parsed YAML node with its position, as a Sendable value (Yams' `Node` is not Sendable).
 public struct YAMLValue: Sendable {
     public indirect enum Kind: Sendable {
-        /// A scalar's text; `quoted` is true for '…' and "…" (always a string, never a number).
+        /// A scalar's text; `quoted` is true for '…', "…" and the block styles | and > (always a
+        /// string, never a number).
         case scalar(String, quoted: Bool)
         case sequence([YAMLValue])
         /// Keys in file order.
@@ -13,10 +14,18 @@ public struct YAMLValue: Sendable {
     public let kind: Kind
     public let location: SourceLocation
 
+    /// True for '…' and "…": the text starts one column after the node's mark.
+    public let inlineQuoted: Bool
+
+    public init(kind: Kind, location: SourceLocation, inlineQuoted: Bool = false) {
+        self.kind = kind
+        self.location = location
+        self.inlineQuoted = inlineQuoted
+    }
+
     /// Where the scalar's text starts (past an opening quote).
     public var textLocation: SourceLocation {
-        if case .scalar(_, true) = kind { return location.advanced(by: 1) }
-        return location
+        inlineQuoted ? location.advanced(by: 1) : location
     }
 
     /// True for `~`, `null`, `Null`, `NULL` and an empty plain scalar.
@@ -68,8 +77,9 @@ public struct YAMLValue: Sendable {
             ?? SourceLocation(file: file, line: 1, column: 1)
         switch node {
         case .scalar(let s):
-            let quoted = s.style == .singleQuoted || s.style == .doubleQuoted || s.style == .literal || s.style == .folded
-            return .success(YAMLValue(kind: .scalar(s.string, quoted: quoted), location: location))
+            let inline = s.style == .singleQuoted || s.style == .doubleQuoted
+            let quoted = inline || s.style == .literal || s.style == .folded
+            return .success(YAMLValue(kind: .scalar(s.string, quoted: quoted), location: location, inlineQuoted: inline))
         case .sequence(let seq):
             var items: [YAMLValue] = []
             for item in seq {

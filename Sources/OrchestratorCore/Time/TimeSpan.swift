@@ -9,6 +9,8 @@ public struct TimeSpan: Hashable, Comparable, Sendable, CustomStringConvertible 
     public static func seconds(_ s: Int64) -> TimeSpan { TimeSpan(milliseconds: s * 1000) }
     public static func minutes(_ m: Int64) -> TimeSpan { TimeSpan(milliseconds: m * 60_000) }
     public static let zero = TimeSpan(milliseconds: 0)
+    /// The longest duration a job file may write (100 years): arithmetic on spans never overflows.
+    public static let maximum = TimeSpan(milliseconds: 36_500 * 86_400_000)
 
     public var seconds: Double { Double(milliseconds) / 1000 }
     public var isNegative: Bool { milliseconds < 0 }
@@ -49,7 +51,7 @@ public struct TimeSpan: Hashable, Comparable, Sendable, CustomStringConvertible 
                 throw ParseError(text: text, reason: "expected a number at \"\(rest)\"")
             }
             guard digits.count <= 12, let value = Int64(digits) else {
-                throw ParseError(text: text, reason: "number too large")
+                throw ParseError(text: text, reason: "longer than 100 years")
             }
             rest = rest.dropFirst(digits.count)
             let letters = rest.prefix(while: { $0.isLetter })
@@ -63,7 +65,12 @@ public struct TimeSpan: Hashable, Comparable, Sendable, CustomStringConvertible 
                 throw ParseError(text: text, reason: "units must go from largest to smallest, each once")
             }
             lastRank = r
-            total += value * unit.ms
+            let (part, overflow) = value.multipliedReportingOverflow(by: unit.ms)
+            let (sum, overflow2) = total.addingReportingOverflow(part)
+            guard !overflow, !overflow2, sum <= TimeSpan.maximum.milliseconds else {
+                throw ParseError(text: text, reason: "longer than 100 years")
+            }
+            total = sum
             rest = rest.dropFirst(letters.count)
         }
         milliseconds = negative ? -total : total
