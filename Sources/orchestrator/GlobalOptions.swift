@@ -49,11 +49,17 @@ func parseDate(_ text: String, option: String) throws -> LocalDate {
 /// Now, by `ORCHESTRATOR_CLOCK` when it is set (a run-day child sees the simulated day), else
 /// the system clock; a malformed value is invalid input.
 func currentTime() throws -> Int64 {
+    let now: Double
     do {
-        return Int64(try SimulatedClock.fromEnvironment(ProcessInfo.processInfo.environment).now().rounded(.down))
+        now = try SimulatedClock.fromEnvironment(ProcessInfo.processInfo.environment).now()
     } catch {
         throw CLIFailure.invalid(error.description)
     }
+    // Years 1 to 9999: anything else is a clock mapping gone wrong, not a date.
+    guard let seconds = Int64(exactly: now.rounded(.down)), seconds > -62_135_596_800, seconds < 253_402_300_800 else {
+        throw CLIFailure.invalid("\(SimulatedClock.environmentKey) maps now outside the years 1-9999")
+    }
+    return seconds
 }
 
 /// Today's date in a zone.

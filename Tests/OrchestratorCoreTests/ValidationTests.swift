@@ -294,4 +294,47 @@ struct ValidationTests {
         #expect(s.startLimit == ServiceSpec.StartLimit(burst: 5, interval: .seconds(10)))
         #expect(s.stopTimeout == .seconds(10) && s.active == nil && s.health == nil)
     }
+
+    @Test("on_failure that names its own job, or loops back, is an error")
+    func onFailureLoops() {
+        #expect(problems("jobs:\n  a: { command: [true], on_failure: [a] }\n") == ["jobs/a.yaml:2:38: error: on_failure of \"a\" names itself"])
+        #expect(problems("jobs:\n  a: { command: [true], on_failure: [alert] }\n  alert: { command: [true], on_failure: [a] }\n")
+            == ["jobs/a.yaml:2:38: error: on_failure cycle: a -> alert -> a"])
+    }
+
+    @Test("a cycle through a job with another error is still reported")
+    func cycleThroughBrokenJob() {
+        let p = problems("jobs:\n  a: { command: [true], depends_on: [b], retries: -1 }\n  b: { command: [true], depends_on: [a] }\n")
+        #expect(p == ["jobs/a.yaml:2:38: error: dependency cycle: a -> b -> a",
+                      "jobs/a.yaml:2:51: error: retries must be at least 0, found -1"])
+    }
+
+    @Test("an error in the configuration does not hide the pools it declares")
+    func configErrorKeepsPools() {
+        let p = problems("jobs:\n  a: { command: [true], pool: alphavantage }\n", config: "pools: { alphavantage: 1 }\nmax_parallel: none\n")
+        #expect(p == ["config/config.yaml:2:15: error: max_parallel must be a whole number, found a string \"none\""])
+    }
+
+    @Test("a first delay longer than its cap is an error, whichever was written")
+    func delayCaps() {
+        #expect(problems("jobs:\n  a: { command: [true], max_retry_delay: 5s }\n")
+            == ["jobs/a.yaml:2:42: error: retry_delay 10s is longer than max_retry_delay 5s"])
+        #expect(problems("services:\n  s: { command: [true], restart_delay: 2m }\n")
+            == ["jobs/a.yaml:2:40: error: restart_delay 2m is longer than max_restart_delay 1m"])
+    }
+
+    @Test("offsets and intervals are whole seconds; offsets stay within a day; days: goes with plain times")
+    func offsetsAndIntervals() {
+        #expect(problems("jobs:\n  a: { command: [true], schedule: { every: 1500ms, during: day } }\n")
+            == ["jobs/a.yaml:2:44: error: every must be whole seconds, at least 1s, found \"1500ms\""])
+        #expect(problems("jobs:\n  a: { command: [true], schedule: { market: open, offset: 25h } }\n")
+            == ["jobs/a.yaml:2:59: error: offset must be whole seconds and less than a day either way, found \"25h\""])
+        #expect(problems("services:\n  s: { command: [true], active: { from: { market: open }, to: \"17:00\", days: daily } }\n")
+            == ["jobs/a.yaml:2:72: error: active.days applies to windows of plain times; a window from a market event runs on trading days"])
+    }
+
+    @Test("a cron expression written as a YAML block scalar parses despite its newline")
+    func cronBlockScalar() throws {
+        #expect(problems("jobs:\n  a:\n    command: [true]\n    schedule:\n      cron: |\n        0 17 * * 1-5\n").isEmpty)
+    }
 }

@@ -21,7 +21,8 @@ struct WallClockTests {
     @Test("a malformed ORCHESTRATOR_CLOCK is an error that quotes it", arguments: [
         "", "sim=2026-11-27T14:00:00Z", "sim=yesterday;real=1;speed=1", "sim=2026-11-27T14:00:00Z;real=x;speed=1",
         "sim=2026-11-27T14:00:00Z;real=1;speed=0", "sim=2026-11-27T14:00:00Z;real=1;speed=-3",
-        "sim=2026-11-27T14:00:00Z;real=1;speed=1;tz=UTC", "garbage",
+        "sim=2026-11-27T14:00:00Z;real=1;speed=1;tz=UTC", "garbage", "sim=2026-11-27T14:00:00Z;real=0;speed=1e30",
+        "sim=2026-11-27T14:00:00Z;real=1e300;speed=1", "sim=2026-11-27T14:00:00Z;real=nan;speed=1",
     ])
     func malformed(text: String) {
         #expect(throws: SimulatedClock.ParseError.self) { try SimulatedClock(parsing: text) }

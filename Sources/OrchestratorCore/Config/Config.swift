@@ -57,16 +57,23 @@ public struct Config: Sendable {
 
     /// Parses and validates the configuration file's text; every problem becomes a diagnostic.
     public static func load(_ text: String, file: String, environment: [String: String]) -> Result<Config, Diagnostics> {
+        let (config, problems) = loadPartially(text, file: file, environment: environment)
+        return problems.isEmpty ? .success(config) : .failure(Diagnostics(problems))
+    }
+
+    /// Every value that could be read, with the defaults elsewhere, and the problems: so that job
+    /// files are still checked against the pools that were declared when another key is wrong.
+    static func loadPartially(_ text: String, file: String, environment: [String: String]) -> (Config, [Diagnostic]) {
+        var config = Config.defaults
         let root: YAMLValue
         switch YAMLValue.parse(text, file: file) {
         case .success(let v): root = v
-        case .failure(let d): return .failure(Diagnostics([d]))
+        case .failure(let d): return (config, [d])
         }
         var reader = NodeReader()
         let substituted = substitute(root, environment: environment, reader: &reader)
-        var config = Config.defaults
         guard let pairs = reader.mapping(substituted, "the configuration", allowed: keys) else {
-            return .failure(Diagnostics(reader.diagnostics))
+            return (config, reader.diagnostics)
         }
         for (key, _, value) in pairs {
             switch key {
@@ -114,7 +121,7 @@ public struct Config: Sendable {
                 break
             }
         }
-        return reader.diagnostics.isEmpty ? .success(config) : .failure(Diagnostics(reader.diagnostics))
+        return (config, reader.diagnostics)
     }
 
     static func readEndpoints(_ node: YAMLValue, into endpoints: inout Endpoints, reader: inout NodeReader) {

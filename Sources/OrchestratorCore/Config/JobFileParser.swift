@@ -13,6 +13,8 @@ struct JobFileParser: Sendable {
     /// Names with where they were declared, to report duplicates across files.
     var declared: [String: SourceLocation] = [:]
     var declarationOrder: [(name: String, at: SourceLocation)] = []
+    /// Every declared name's kind, valid or not, so that cycles through a broken job are found.
+    var declaredKinds: [String: JobGraph.Kind] = [:]
     /// References to check once every file is read.
     var dependencyRefs: [(from: String, name: String, at: SourceLocation)] = []
     var failureRefs: [(from: String, name: String, at: SourceLocation)] = []
@@ -32,7 +34,7 @@ struct JobFileParser: Sendable {
         guard let top = reader.mapping(root, "a job file (it holds a jobs: and/or a services: mapping)", allowed: ["jobs", "services"]) else { return }
         for (key, _, value) in top {
             for (name, at, body) in reader.mapping(value, key) ?? [] {
-                guard checkName(name, at: at) else { continue }
+                guard checkName(name, at: at, kind: key == "jobs" ? .job : .service) else { continue }
                 if key == "jobs" {
                     if let job = parseJob(name, body, at: at) { jobs[name] = job }
                 } else if let service = parseService(name, body, at: at) {
@@ -42,7 +44,7 @@ struct JobFileParser: Sendable {
         }
     }
 
-    mutating func checkName(_ name: String, at: SourceLocation) -> Bool {
+    mutating func checkName(_ name: String, at: SourceLocation, kind: JobGraph.Kind) -> Bool {
         let allowed = name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }
         guard !name.isEmpty, allowed, name.first != ".", name.first != "-" else {
             reader.error(at, "\"\(name)\" is not a valid name: use letters, digits, \"-\", \"_\" and \".\", starting with a letter or digit")
@@ -54,6 +56,7 @@ struct JobFileParser: Sendable {
         }
         declared[name] = at
         declarationOrder.append((name, at))
+        declaredKinds[name] = kind
         return true
     }
 
@@ -61,7 +64,7 @@ struct JobFileParser: Sendable {
     mutating func merge(_ other: JobFileParser) {
         reader.diagnostics += other.reader.diagnostics
         for (name, at) in other.declarationOrder {
-            guard checkName(name, at: at) else { continue }
+            guard checkName(name, at: at, kind: other.declaredKinds[name] ?? .job) else { continue }
             if let job = other.jobs[name] { jobs[name] = job }
             if let service = other.services[name] { services[name] = service }
         }
@@ -127,11 +130,28 @@ struct JobFileParser: Sendable {
         if let node = scheduleNode {
             job.schedule = parseSchedule(node)
         }
-        if job.retryDelay > job.maxRetryDelay, reader.diagnostics.count == before,
-           let node = pairs.first(where: { $0.key == "retry_delay" })?.value {
-            reader.error(node.textLocation, "retry_delay \(job.retryDelay) is longer than max_retry_delay \(job.maxRetryDelay)")
+        if reader.diagnostics.count == before {
+            checkCap(job.retryDelay, job.maxRetryDelay, "retry_delay", "max_retry_delay", pairs, at: at)
         }
         return reader.diagnostics.count == before ? job : nil
+    }
+
+    /// A first delay longer than its cap is a contradiction, whichever of the two was written.
+    mutating func checkCap(_ delay: TimeSpan, _ cap: TimeSpan, _ delayKey: String, _ capKey: String,
+                           _ pairs: [(key: String, keyAt: SourceLocation, value: YAMLValue)], at: SourceLocation) {
+        guard delay > cap else { return }
+        let place = pairs.first { $0.key == delayKey }?.value.textLocation ?? pairs.first { $0.key == capKey }?.value.textLocation ?? at
+        reader.error(place, "\(delayKey) \(delay) is longer than \(capKey) \(cap)")
+    }
+
+    /// An offset from a market event: whole seconds, less than a day either way.
+    mutating func marketOffset(_ node: YAMLValue, _ what: String) -> TimeSpan? {
+        guard let d = reader.duration(node, what, allowNegative: true) else { return nil }
+        guard d.milliseconds % 1000 == 0, abs(d.milliseconds) < 86_400_000 else {
+            reader.error(node.textLocation, "\(what) must be whole seconds and less than a day either way, found \"\(node.scalar ?? "")\"")
+            return nil
+        }
+        return d
     }
 
     mutating func positive(_ d: TimeSpan, _ node: YAMLValue, _ what: String) -> TimeSpan? {
@@ -221,14 +241,14 @@ struct JobFileParser: Sendable {
             guard let event = reader.choice(value, "market", Schedule.MarketEvent.self) else { return nil }
             var offset = TimeSpan.zero
             if let o = pairs.first(where: { $0.key == "offset" }) {
-                guard let d = reader.duration(o.value, "offset", allowNegative: true) else { return nil }
+                guard let d = marketOffset(o.value, "offset") else { return nil }
                 offset = d
             }
             return .market(event, offset: offset)
         case "every":
             guard let span = reader.duration(value, "every") else { return nil }
-            guard span.milliseconds >= 1000 else {
-                reader.error(value.textLocation, "every must be at least 1s, found \"\(value.scalar ?? "")\"")
+            guard span.milliseconds >= 1000, span.milliseconds % 1000 == 0 else {
+                reader.error(value.textLocation, "every must be whole seconds, at least 1s, found \"\(value.scalar ?? "")\"")
                 return nil
             }
             guard let during = pairs.first(where: { $0.key == "during" }) else {
@@ -291,6 +311,9 @@ struct JobFileParser: Sendable {
             default: break
             }
         }
+        if reader.diagnostics.count == before {
+            checkCap(service.restartDelay, service.maxRestartDelay, "restart_delay", "max_restart_delay", pairs, at: at)
+        }
         return reader.diagnostics.count == before ? service : nil
     }
 
@@ -311,6 +334,14 @@ struct JobFileParser: Sendable {
             reader.error(node.location, "active needs \(key): (a time such as \"09:00\", or {market: open, offset: -30m})")
         }
         guard let from, let to else { return nil }
+        if case .market = from, let d = pairs.first(where: { $0.key == "days" }) {
+            reader.error(d.keyAt, "active.days applies to windows of plain times; a window from a market event runs on trading days")
+            return nil
+        }
+        if case .market = to, let d = pairs.first(where: { $0.key == "days" }) {
+            reader.error(d.keyAt, "active.days applies to windows of plain times; a window to a market event runs on trading days")
+            return nil
+        }
         return ActiveWindow(from: from, to: to, days: days)
     }
 
@@ -326,7 +357,7 @@ struct JobFileParser: Sendable {
         guard let event = reader.choice(market.value, "\(what).market", Schedule.MarketEvent.self) else { return nil }
         var offset = TimeSpan.zero
         if let o = pairs.first(where: { $0.key == "offset" }) {
-            guard let d = reader.duration(o.value, "\(what).offset", allowNegative: true) else { return nil }
+            guard let d = marketOffset(o.value, "\(what).offset") else { return nil }
             offset = d
         }
         return .market(event, offset: offset)
@@ -400,22 +431,28 @@ struct JobFileParser: Sendable {
             let known = config.pools.keys.sorted()
             problems.append(Diagnostic(ref.at, "job \"\(ref.from)\" uses unknown pool \"\(ref.name)\" (pools are declared in the configuration: \(known.isEmpty ? "none yet" : known.joined(separator: ", ")))\(Suggestion.hint(for: ref.name, in: known))"))
         }
-        var kinds: [String: JobGraph.Kind] = [:]
+        // The graph holds every declared name, valid or not, so a cycle through a job with some
+        // other error is still reported.
         var ups: [String: [String]] = [:]
-        for (name, job) in jobs { kinds[name] = .job; ups[name] = job.dependsOn }
-        for (name, service) in services {
-            kinds[name] = .service
-            ups[name] = service.dependsOn
-        }
+        for ref in dependencyRefs { ups[ref.from, default: []].append(ref.name) }
         // Services wait for their upstream services; a service cannot wait for a batch job.
         for ref in dependencyRefs where services[ref.from] != nil && jobs[ref.name] != nil {
             problems.append(Diagnostic(ref.at, "service \"\(ref.from)\" depends on job \"\(ref.name)\"; services can depend only on services"))
         }
-        let graph = JobGraph(kinds: kinds, upstreams: ups)
+        let graph = JobGraph(kinds: declaredKinds, upstreams: ups)
         for cycle in graph.cycles() where cycle.count > 2 {
             let at = dependencyRefs.first { $0.from == cycle[0] && $0.name == cycle[1] }?.at
                 ?? declared[cycle[0]] ?? SourceLocation(file: "?", line: 1, column: 1)
             problems.append(Diagnostic(at, "dependency cycle: \(cycle.joined(separator: " -> "))"))
+        }
+        // on_failure loops would trigger each other for ever once the engine runs them.
+        var failureEdges: [String: [String]] = [:]
+        for ref in failureRefs where declaredKinds[ref.name] == .job { failureEdges[ref.from, default: []].append(ref.name) }
+        for cycle in JobGraph(kinds: declaredKinds, upstreams: failureEdges).cycles() {
+            let at = failureRefs.first { $0.from == cycle[0] && $0.name == cycle[1] }?.at ?? declared[cycle[0]]!
+            let message = cycle.count == 2 ? "on_failure of \"\(cycle[0])\" names itself"
+                : "on_failure cycle: \(cycle.joined(separator: " -> "))"
+            problems.append(Diagnostic(at, message))
         }
         return (graph, problems)
     }

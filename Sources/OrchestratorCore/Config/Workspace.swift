@@ -32,12 +32,8 @@ public struct Workspace: Sendable {
     /// Validates the configuration and the job files together, reporting every problem.
     public static func load(config configFile: SourceFile, jobFiles: [SourceFile],
                             environment: [String: String]) -> Result<Workspace, Diagnostics> {
-        var diagnostics: [Diagnostic] = []
-        var config = Config.defaults
-        switch Config.load(configFile.contents, file: configFile.path, environment: environment) {
-        case .success(let c): config = c
-        case .failure(let d): diagnostics += d.all
-        }
+        let (config, configProblems) = Config.loadPartially(configFile.contents, file: configFile.path, environment: environment)
+        var diagnostics = configProblems
         let perFile = concurrentMap(jobFiles) { [config] file in
             var part = JobFileParser(config: config)
             part.add(YAMLValue.parse(file.contents, file: file.path))

@@ -40,9 +40,9 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
 
     public init(parsing text: String) throws(CronError) {
         source = text
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         var body = trimmed
-        var baseOffset = text.distance(from: text.startIndex, to: text.firstIndex(where: { $0 != " " && $0 != "\t" }) ?? text.startIndex)
+        var baseOffset = text.distance(from: text.startIndex, to: text.firstIndex(where: { !$0.isWhitespace }) ?? text.startIndex)
         if trimmed.hasPrefix("@") {
             guard let expanded = CronExpression.macros[trimmed.lowercased()] else {
                 throw CronError(code: .unknownMacro,
@@ -56,9 +56,9 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
         var fields: [(text: Substring, offset: Int)] = []
         var i = body.startIndex
         while i < body.endIndex {
-            if body[i] == " " || body[i] == "\t" { i = body.index(after: i); continue }
+            if body[i].isWhitespace { i = body.index(after: i); continue }
             let start = i
-            while i < body.endIndex && body[i] != " " && body[i] != "\t" { i = body.index(after: i) }
+            while i < body.endIndex && !body[i].isWhitespace { i = body.index(after: i) }
             // Offsets point into the text as written; a macro's fields all point at the macro.
             let off = baseOffset < 0 ? 0 : baseOffset + body.distance(from: body.startIndex, to: start)
             fields.append((body[start..<i], off))

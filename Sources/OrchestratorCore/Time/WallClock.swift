@@ -21,6 +21,9 @@ public struct SystemClock: WallClock {
 /// `real` the simulated time was `sim`, and it runs `speed` times as fast from there.
 public struct SimulatedClock: WallClock, Equatable {
     public static let environmentKey = "ORCHESTRATOR_CLOCK"
+    /// A day in under a second: faster than any run-day needs, slow enough that a simulated
+    /// "now" stays a representable date for centuries of real time.
+    public static let maximumSpeed: Double = 100_000
 
     /// Simulated epoch seconds at the anchor.
     public let simulatedAnchor: Double
@@ -91,11 +94,11 @@ public struct SimulatedClock: WallClock, Equatable {
         if let dot = simText.firstIndex(of: "."), let fraction = Double("0" + simText[dot...].dropLast()) {
             simSeconds += fraction
         }
-        guard let real = Double(realText), real.isFinite else {
+        guard let real = Double(realText), real >= 0, real < 1e11 else {
             throw ParseError(text: text, reason: "real \"\(realText)\" is not epoch seconds")
         }
-        guard let speed = Double(speedText), speed.isFinite, speed > 0 else {
-            throw ParseError(text: text, reason: "speed \"\(speedText)\" must be a number above 0")
+        guard let speed = Double(speedText), speed > 0, speed <= SimulatedClock.maximumSpeed else {
+            throw ParseError(text: text, reason: "speed \"\(speedText)\" must be above 0 and at most \(Int(SimulatedClock.maximumSpeed))")
         }
         self.init(simulatedAnchor: simSeconds, realAnchor: real, speed: speed, realClock: realClock)
     }
