@@ -55,4 +55,20 @@ struct PlannerTests {
         #expect(TimeFormat.clock(ingestion.start!, in: newYork) == "09:00")
         #expect(TimeFormat.clock(ingestion.end!, in: newYork) == "13:15")
     }
+
+    @Test("a job in another time zone is planned on the day the configured zone reads")
+    func otherZone() throws {
+        let w = try Workspace.load(
+            config: .init(path: "c.yaml", contents: "timezone: America/New_York\n"),
+            jobFiles: [.init(path: "j.yaml", contents: """
+            jobs:
+              tokyo: { command: [true], timezone: Asia/Tokyo, schedule: { at: "07:00", days: daily } }
+              london: { command: [true], timezone: Europe/London, schedule: { cron: "30 16 * * 1-5" } }
+            """)], environment: [:]).get()
+        let plan = try Planner.slots(of: w, on: date("2026-11-25"))
+        #expect(plan.map { "\($0.job) \(TimeFormat.local($0.time!, in: newYork))" } == [
+            "london 2026-11-25T11:30:00-05:00",
+            "tokyo 2026-11-25T17:00:00-05:00",
+        ])
+    }
 }

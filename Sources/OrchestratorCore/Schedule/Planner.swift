@@ -26,10 +26,24 @@ public enum Planner {
     /// them, as `after X`. Jobs that run only when triggered are left out.
     public static func slots(of workspace: Workspace, on date: LocalDate) throws(CalendarError) -> [PlannedSlot] {
         var entries: [PlannedSlot] = []
+        let home = ZoneRules.of(workspace.config.timeZone)
+        let dayStart = home.instant(of: date, secondsOfDay: 0)
+        let dayEnd = home.instant(of: date.adding(days: 1), secondsOfDay: 0)
         for (name, job) in workspace.jobs {
             guard let schedule = job.schedule else { continue }
             let zone = ZoneRules.of(workspace.timeZone(ofJob: name))
-            for t in try schedule.slots(on: date, zone: zone, calendar: workspace.calendar) {
+            var times: [Int64]
+            if schedule.followsSessionDate || zone === home {
+                times = try schedule.slots(on: date, zone: zone, calendar: workspace.calendar)
+            } else {
+                // A job in another zone: its local days around the date, kept to the date as the
+                // configured zone reads it (07:00 in Tokyo is 17:00 the day before in New York).
+                times = []
+                for d in [date.adding(days: -1), date, date.adding(days: 1)] {
+                    times += try schedule.slots(on: d, zone: zone, calendar: workspace.calendar).filter { $0 >= dayStart && $0 < dayEnd }
+                }
+            }
+            for t in times {
                 entries.append(PlannedSlot(job: name, time: t, reason: schedule.description, upstreams: job.dependsOn))
             }
         }

@@ -51,6 +51,16 @@ public enum Schedule: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// True for the forms keyed by the exchange's session date (market events and the market
+    /// windows); false for those that read the job's own local calendar.
+    public var followsSessionDate: Bool {
+        switch self {
+        case .market: return true
+        case .every(_, let window): return window != .day
+        case .cron, .at: return false
+        }
+    }
+
     static let premarketStart: Int64 = 4 * 3600
     static let postmarketEnd: Int64 = 20 * 3600
 
