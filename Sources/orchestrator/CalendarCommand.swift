@@ -2,7 +2,7 @@ import Foundation
 import ArgumentParser
 import OrchestratorCore
 
-struct CalendarCommand: ParsableCommand {
+struct CalendarCommand: GlobalOptionsCommand {
     static let configuration = CommandConfiguration(
         commandName: "calendar",
         abstract: "The exchange's sessions between two dates, both included.",
@@ -18,7 +18,8 @@ struct CalendarCommand: ParsableCommand {
         """
     )
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var local: GlobalOptions
+    @ParentCommand var parent: Orchestrator
     @Option(help: ArgumentHelp("First date (YYYY-MM-DD); default today.", valueName: "date")) var from: String?
     @Option(help: ArgumentHelp("Last date (YYYY-MM-DD); default two weeks after --from.", valueName: "date")) var to: String?
     @Flag(help: "Print a JSON array: [{\"date\",\"open\",\"close\"}].") var json = false

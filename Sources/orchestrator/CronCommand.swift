@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import OrchestratorCore
 
-struct CronCommand: ParsableCommand {
+struct CronCommand: GlobalOptionsCommand {
     static let configuration = CommandConfiguration(
         commandName: "cron",
         abstract: "The next fire times of a cron expression, by cronie's DST rule.",
@@ -20,7 +20,8 @@ struct CronCommand: ParsableCommand {
         """
     )
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var local: GlobalOptions
+    @ParentCommand var parent: Orchestrator
     @Argument(help: ArgumentHelp("A 5-field cron expression or a macro such as @daily; quote it.", valueName: "expr"))
     var expression: String
     @Option(help: ArgumentHelp("IANA time zone; default the configured one.", valueName: "tz")) var tz: String?

@@ -3,16 +3,30 @@ import Foundation
 import OrchestratorCore
 import OrchestratorRuntime
 
-/// Options every subcommand takes (SPEC §2): they override the configuration file's values.
+/// Options every command takes (SPEC §2), before or after the subcommand's name
+/// (`orchestrator --config c.yaml plan` or `orchestrator plan --config c.yaml`); they override
+/// the configuration file's values.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The configuration file.", valueName: "path"))
-    var config: String = "config/config.yaml"
+    @Option(name: .customLong("config"), help: ArgumentHelp("The configuration file (default: config/config.yaml).", valueName: "path"))
+    var configOption: String?
 
-    @Option(name: .long, help: ArgumentHelp("The directory of job files (*.yaml).", valueName: "dir"))
-    var jobs: String = "jobs"
+    @Option(name: .customLong("jobs"), help: ArgumentHelp("The directory of job files, *.yaml (default: jobs).", valueName: "dir"))
+    var jobsOption: String?
 
     @Option(name: .long, help: ArgumentHelp("The run store (SQLite file); overrides `database:` of the configuration.", valueName: "path"))
     var db: String?
+
+    var config: String { configOption ?? "config/config.yaml" }
+    var jobs: String { jobsOption ?? "jobs" }
+
+    /// These options, with those given before the subcommand filling what is not given after it.
+    func over(_ parent: GlobalOptions) -> GlobalOptions {
+        var merged = self
+        merged.configOption = configOption ?? parent.configOption
+        merged.jobsOption = jobsOption ?? parent.jobsOption
+        merged.db = db ?? parent.db
+        return merged
+    }
 
     /// The validated workspace, or exit 2 with every diagnostic.
     func loadWorkspace() throws -> Workspace {

@@ -17,4 +17,17 @@ struct Orchestrator: ParsableCommand {
         """,
         subcommands: [ValidateCommand.self, PlanCommand.self, CalendarCommand.self, CronCommand.self]
     )
+
+    /// Global options written before the subcommand.
+    @OptionGroup var global: GlobalOptions
+}
+
+/// A subcommand that takes the global options, before or after its name.
+protocol GlobalOptionsCommand: ParsableCommand {
+    var local: GlobalOptions { get }
+    var parent: Orchestrator { get }
+}
+
+extension GlobalOptionsCommand {
+    var global: GlobalOptions { local.over(parent.global) }
 }

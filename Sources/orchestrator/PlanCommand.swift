@@ -2,7 +2,7 @@ import Foundation
 import ArgumentParser
 import OrchestratorCore
 
-struct PlanCommand: ParsableCommand {
+struct PlanCommand: GlobalOptionsCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Every slot of a day in time order: local time, job, schedule reason, upstreams.",
@@ -17,7 +17,8 @@ struct PlanCommand: ParsableCommand {
         """
     )
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var local: GlobalOptions
+    @ParentCommand var parent: Orchestrator
     @Option(help: ArgumentHelp("The day to plan (YYYY-MM-DD); default today in the configured time zone.", valueName: "date"))
     var date: String?
     @Flag(help: "Print a JSON array: [{\"job\",\"time\",\"reason\",\"upstreams\"}], time null for `after X` entries.")

@@ -3,7 +3,7 @@ import OrchestratorCore
 import OrchestratorRuntime
 import Foundation
 
-struct ValidateCommand: ParsableCommand {
+struct ValidateCommand: GlobalOptionsCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check the configuration and every job file; report every problem with its position.",
@@ -16,7 +16,8 @@ struct ValidateCommand: ParsableCommand {
         """
     )
 
-    @OptionGroup var global: GlobalOptions
+    @OptionGroup var local: GlobalOptions
+    @ParentCommand var parent: Orchestrator
     @Flag(help: "Print one JSON document: {\"ok\":…,\"jobs\":N,\"services\":M,\"errors\":[…]}.") var json = false
 
     func run() throws {

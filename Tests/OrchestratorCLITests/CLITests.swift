@@ -88,11 +88,13 @@ struct CLITests {
         #expect(r.stderr.contains("config/config.yaml:2:8: error: environment variable NO_SUCH_REDIS_URL is not set"))
     }
 
-    @Test("--config and --jobs point elsewhere")
+    @Test("--config and --jobs point elsewhere, before or after the subcommand")
     func overrides() throws {
         let dir = try scratch(["c.yaml": "max_parallel: 2\n", "j/x.yaml": "jobs:\n  x: { command: [true] }\n"])
         let r = try run(["validate", "--config", dir + "/c.yaml", "--jobs", dir + "/j"])
         #expect(r.status == 0 && r.stdout == "1 job, 0 services: ok\n")
+        let before = try run(["--config", dir + "/c.yaml", "--jobs", dir + "/j", "validate"])
+        #expect(before.status == 0 && before.stdout == "1 job, 0 services: ok\n")
         let missing = try run(["validate", "--config", dir + "/nope.yaml"])
         #expect(missing.status == 2 && missing.stderr.contains("nope.yaml:1:1: error: configuration file does not exist"))
     }
