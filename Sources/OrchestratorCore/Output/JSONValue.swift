@@ -33,7 +33,8 @@ public indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral,
         case .int(let n): out += String(n)
         case .number(let d):
             if d.isFinite {
-                out += d == d.rounded() && abs(d) < 1e15 ? String(format3(d)) : String(d)
+                // Whole numbers keep one decimal (`3600.0`), as seconds do in SPEC §5.
+                out += d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) + ".0" : String(d)
             } else {
                 out += "null"
             }
@@ -60,9 +61,6 @@ public indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral,
             out += closePad + "}"
         }
     }
-
-    /// Whole numbers print with one decimal (`3600.0`), as seconds do in SPEC §5.
-    private func format3(_ d: Double) -> String { String(Int64(d)) + ".0" }
 
     static func escape(_ s: String, into out: inout String) {
         out += "\""

@@ -25,7 +25,7 @@ public enum TimeFormat {
         return sign + LocalDate.two(Int(m / 60)) + ":" + LocalDate.two(Int(m % 60))
     }
 
-    /// The zone's abbreviation-free label used in headings: `UTC-05:00`.
+    /// `2026-11-25T09:30:00` for local wall-clock seconds.
     static func wall(_ w: Int64) -> String {
         let days = floorDiv(w, 86_400)
         let sod = w - days * 86_400
