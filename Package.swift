@@ -21,6 +21,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // The run store: SQLite through GRDB (WAL, migrations, typed records).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Pure: values and functions over explicit dates. Yams only parses text; no I/O here.
@@ -31,9 +33,11 @@ let package = Package(
         ),
         // The edges: reading files and the environment today; the run store, processes and
         // supervision arrive with the engine issues.
+        // posix_spawn's POSIX_SPAWN_SETSID is only declared under _GNU_SOURCE.
+        .target(name: "CSpawn", path: "Sources/CSpawn"),
         .target(
             name: "OrchestratorRuntime",
-            dependencies: ["OrchestratorCore"],
+            dependencies: ["OrchestratorCore", "CSpawn", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .executableTarget(

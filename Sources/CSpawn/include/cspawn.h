@@ -1,0 +1,13 @@
+#ifndef CSPAWN_H
+#define CSPAWN_H
+#include <sys/types.h>
+
+/// Spawns `path` with `argv` and `envp` in a new session (so a new process group whose id is
+/// the child's pid), with stdin from /dev/null and stdout and stderr appended to `log_fd`.
+/// Returns 0 and sets *pid, or an errno value.
+int cspawn_session(pid_t *pid, const char *path, char *const argv[], char *const envp[], int log_fd, int search_path);
+
+/// Decodes a wait status: returns 1 and sets *code for a normal exit, 2 and sets *code to the
+/// signal for a signalled death, 0 otherwise.
+int cspawn_decode(int status, int *code);
+#endif

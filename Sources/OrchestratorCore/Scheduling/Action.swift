@@ -1,0 +1,14 @@
+/// What the engine must do, decided by `Scheduler.decide`. The engine commits each to the store
+/// before acting on it.
+public enum Action: Hashable, Sendable {
+    /// Create the run of a due slot in the given state (`queued`, `pending`, `skipped`, `missed`).
+    case claimSlot(job: String, scheduledFor: Int64, state: RunState, reason: String?)
+    /// Create a run with no slot: downstream propagation or an `on_failure` job.
+    case createRun(job: String, trigger: RunTrigger, causeRunId: Int64?)
+    /// Start the next attempt of a queued or retrying run.
+    case start(runId: Int64)
+    /// Move a run to a state (pending → queued, → missed, → upstream_failed …).
+    case transition(runId: Int64, to: RunState, reason: String)
+    /// Stop a running run's process (`overlap: replace`).
+    case kill(runId: Int64, reason: String)
+}

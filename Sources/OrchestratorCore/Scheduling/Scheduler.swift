@@ -1,0 +1,152 @@
+/// The scheduler's decisions: a pure function of what is stored and the time (ARCHITECTURE.md).
+/// It never sleeps, reads a clock or touches a file; the engine applies what it returns.
+public enum Scheduler {
+    /// Whether a job may run now, as far as its upstreams go.
+    enum Readiness: Equatable {
+        case ready
+        case waiting(String)
+        case upstreamFailed(String)
+    }
+
+    /// The actions due at `now` (epoch seconds).
+    public static func decide(_ s: SchedulerState, now: Double) -> [Action] {
+        var actions: [Action] = []
+        let ws = s.workspace
+        let day = s.tradingDay
+        let today = s.runs.filter { $0.tradingDay == day }
+        var activeJobs = Set(s.runs.filter { !$0.state.isFinal }.map(\.job))
+
+        func succeeded(_ job: String) -> Bool { today.contains { $0.job == job && $0.state == .succeeded } }
+        /// Failed and with nothing left that could still succeed today.
+        func failedForGood(_ job: String) -> Bool {
+            let runs = today.filter { $0.job == job }
+            guard !runs.isEmpty, runs.allSatisfy(\.state.isFinal), !runs.contains(where: { $0.state == .succeeded }) else { return false }
+            let slotsLeft = s.slots.contains { $0.job == job && Double($0.time) > now }
+            return !slotsLeft
+        }
+        func readiness(_ name: String) -> Readiness {
+            let upstreams = ws.jobs[name]?.dependsOn ?? []
+            for u in upstreams where ws.jobs[u] != nil && !succeeded(u) {
+                return failedForGood(u) ? .upstreamFailed("upstream \(u) failed") : .waiting("waiting for \(u)")
+            }
+            for u in upstreams where ws.services[u] != nil && !s.servicesUp.contains(u) {
+                return .waiting("waiting for service \(u)")
+            }
+            return .ready
+        }
+        func state(for r: Readiness) -> (RunState, String?) {
+            switch r {
+            case .ready: return (.queued, nil)
+            case .waiting(let why): return (.pending, why)
+            case .upstreamFailed(let why): return (.upstreamFailed, why)
+            }
+        }
+
+        // 1. Due slots without a run.
+        let claimed = Set(s.runs.compactMap { r in r.scheduledFor.map { "\(r.job)@\($0)" } })
+        for slot in s.slots where Double(slot.time) <= now && !claimed.contains("\(slot.job)@\(slot.time)") {
+            if let notBefore = s.notBefore, slot.time < notBefore { continue }
+            guard let job = ws.jobs[slot.job] else { continue }
+            if let deadline = job.deadline, now > Double(slot.time) + deadline.seconds {
+                actions.append(.claimSlot(job: slot.job, scheduledFor: slot.time, state: .missed,
+                                          reason: "not started within its deadline of \(deadline)"))
+                continue
+            }
+            if activeJobs.contains(slot.job) {
+                switch job.overlap {
+                case .skip:
+                    actions.append(.claimSlot(job: slot.job, scheduledFor: slot.time, state: .skipped, reason: "previous run still active"))
+                    continue
+                case .queue:
+                    break
+                case .replace:
+                    for old in s.runs where old.job == slot.job && !old.state.isFinal {
+                        if old.state == .running {
+                            actions.append(.kill(runId: old.id, reason: "replaced by the slot at \(TimeFormat.utc(slot.time))"))
+                        } else {
+                            actions.append(.transition(runId: old.id, to: .cancelled, reason: "replaced by the slot at \(TimeFormat.utc(slot.time))"))
+                        }
+                    }
+                }
+            }
+            let (newState, reason) = state(for: readiness(slot.job))
+            actions.append(.claimSlot(job: slot.job, scheduledFor: slot.time, state: newState, reason: reason))
+            if !newState.isFinal { activeJobs.insert(slot.job) }
+        }
+
+        // 2. Pending runs: their deadline, their upstreams.
+        for run in s.runs where run.state == .pending {
+            if let deadline = ws.jobs[run.job]?.deadline, let slot = run.scheduledFor, now > Double(slot) + deadline.seconds {
+                actions.append(.transition(runId: run.id, to: .missed, reason: "not started within its deadline of \(deadline)"))
+                continue
+            }
+            switch readiness(run.job) {
+            case .ready: actions.append(.transition(runId: run.id, to: .queued, reason: "upstreams succeeded"))
+            case .upstreamFailed(let why): actions.append(.transition(runId: run.id, to: .upstreamFailed, reason: why))
+            case .waiting: break
+            }
+        }
+
+        // 3. Downstream propagation: an unscheduled job runs once its upstream jobs all succeeded.
+        for (name, job) in ws.jobs.sorted(by: { $0.key < $1.key }) where job.schedule == nil {
+            let upstreamJobs = job.dependsOn.filter { ws.jobs[$0] != nil }
+            guard !upstreamJobs.isEmpty, upstreamJobs.allSatisfy(succeeded),
+                  !today.contains(where: { $0.job == name && $0.trigger == .upstream && $0.causeRunId == nil }) else { continue }
+            actions.append(.createRun(job: name, trigger: .upstream, causeRunId: nil))
+        }
+
+        // 4. on_failure: each failed run triggers its handlers once.
+        for run in s.runs where run.state == .failed {
+            for handler in ws.jobs[run.job]?.onFailure ?? ws.services[run.job]?.onFailure ?? []
+            where !s.runs.contains(where: { $0.job == handler && $0.causeRunId == run.id }) {
+                actions.append(.createRun(job: handler, trigger: .upstream, causeRunId: run.id))
+            }
+        }
+
+        // 5. Start what may start: max_parallel, pools, one process per job at a time.
+        var running = s.runs.filter { $0.state == .running }
+        let becameQueued = Set(actions.compactMap { a -> Int64? in
+            if case .transition(let id, .queued, _) = a { return id } else { return nil }
+        })
+        let candidates = s.runs.filter { r in
+            r.state == .queued || becameQueued.contains(r.id) || (r.state == .retrying && (r.nextAttemptAt ?? 0) <= now)
+        }.sorted { ($0.scheduledFor ?? Int64.max, $0.id) < ($1.scheduledFor ?? Int64.max, $1.id) }
+        for run in candidates {
+            guard running.count < ws.config.maxParallel else { break }
+            guard let job = ws.jobs[run.job] else { continue }
+            if running.contains(where: { $0.job == run.job }) { continue }
+            if let pool = job.pool, let size = ws.config.pools[pool],
+               running.filter({ ws.jobs[$0.job]?.pool == pool }).count >= size { continue }
+            actions.append(.start(runId: run.id))
+            running.append(run)
+        }
+        return actions
+    }
+
+    /// What becomes of a run after an attempt ends: succeeded, retrying later, or failed.
+    public static func afterAttempt(number: Int, outcome: AttemptOutcome, exitCode: Int?, signal: Int?,
+                                    job: JobSpec, runId: Int64, now: Double) -> (state: RunState, nextAttemptAt: Double?, reason: String) {
+        if outcome == .succeeded { return (.succeeded, nil, "exit 0") }
+        let why: String
+        switch outcome {
+        case .timedOut: why = "timed out after \(job.timeout?.description ?? "?")"
+        case .lost: why = "its process was lost while the orchestrator was down"
+        case .killed: why = "killed"
+        default: why = signal.map { "killed by signal \($0)" } ?? "exit \(exitCode ?? -1)"
+        }
+        let policy = RetryPolicy(job)
+        if outcome != .killed, policy.retries(after: number) {
+            let delay = policy.delay(after: number, seed: UInt64(bitPattern: runId) &* 31 &+ UInt64(number))
+            return (.retrying, now + delay, "\(why); attempt \(number + 1) in \(String(format: "%.1f", delay))s")
+        }
+        return (.failed, nil, why)
+    }
+
+    /// At the end of a day: runs still waiting will never start.
+    public static func closeDay(_ s: SchedulerState) -> [Action] {
+        s.runs.filter { $0.tradingDay == s.tradingDay && $0.state == .pending }
+            .map { .transition(runId: $0.id, to: .upstreamFailed, reason: "its upstreams did not succeed this trading day") }
+    }
+}
+
+import Foundation

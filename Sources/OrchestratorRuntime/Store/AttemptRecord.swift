@@ -1,0 +1,33 @@
+public import GRDB
+public import OrchestratorCore
+
+/// A row of `attempt`: one process of a run.
+public struct AttemptRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "attempt"
+
+    public var runId: Int64
+    public var number: Int
+    /// The job's process (its process-group leader), once started.
+    public var pid: Int32?
+    /// The per-attempt supervisor that outlives the engine and records the outcome, and its
+    /// start time (clock ticks since boot) so that a reused pid is never mistaken for it.
+    public var shimPid: Int32?
+    public var shimStart: Int64?
+    public var startedAt: Double
+    public var finishedAt: Double?
+    public var exitCode: Int?
+    public var signal: Int?
+    public var outcome: AttemptOutcome
+    public var log: String
+
+    enum CodingKeys: String, CodingKey {
+        case runId = "run_id", number, pid, shimPid = "shim_pid", shimStart = "shim_start", startedAt = "started_at"
+        case finishedAt = "finished_at", exitCode = "exit_code", signal, outcome, log
+    }
+
+    public enum Columns {
+        public static let runId = Column(CodingKeys.runId)
+        public static let number = Column(CodingKeys.number)
+        public static let outcome = Column(CodingKeys.outcome)
+    }
+}

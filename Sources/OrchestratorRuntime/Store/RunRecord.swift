@@ -1,0 +1,71 @@
+public import GRDB
+public import OrchestratorCore
+
+/// A row of `run`: one execution of a job for one slot or one trigger.
+public struct RunRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "run"
+
+    public var id: Int64?
+    public var job: String
+    /// YYYY-MM-DD (SPEC §4's trading day).
+    public var tradingDay: String
+    /// Epoch seconds of the slot; nil for manual and upstream-triggered runs.
+    public var scheduledFor: Double?
+    public var trigger: RunTrigger
+    public var state: RunState
+    public var attempts: Int
+    public var createdAt: Double
+    public var startedAt: Double?
+    public var finishedAt: Double?
+    public var exitCode: Int?
+    /// When a `retrying` run's next attempt is due.
+    public var nextAttemptAt: Double?
+    /// Trigger parameters, a JSON object of strings.
+    public var params: String
+    /// The run whose failure triggered this one (on_failure).
+    public var causeRunId: Int64?
+    /// A short human reason for the last state change (`timeout`, `deadline passed`, …).
+    public var reason: String?
+
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let job = Column(CodingKeys.job)
+        public static let tradingDay = Column(CodingKeys.tradingDay)
+        public static let scheduledFor = Column(CodingKeys.scheduledFor)
+        public static let state = Column(CodingKeys.state)
+        public static let createdAt = Column(CodingKeys.createdAt)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, job, tradingDay = "trading_day", scheduledFor = "scheduled_for", trigger, state, attempts
+        case createdAt = "created_at", startedAt = "started_at", finishedAt = "finished_at", exitCode = "exit_code"
+        case nextAttemptAt = "next_attempt_at", params, causeRunId = "cause_run_id", reason
+    }
+
+    public init(job: String, tradingDay: String, scheduledFor: Double?, trigger: RunTrigger, state: RunState,
+                createdAt: Double, params: [String: String] = [:], causeRunId: Int64? = nil) {
+        self.job = job
+        self.tradingDay = tradingDay
+        self.scheduledFor = scheduledFor
+        self.trigger = trigger
+        self.state = state
+        self.attempts = 0
+        self.createdAt = createdAt
+        self.params = RunRecord.encode(params)
+        self.causeRunId = causeRunId
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    public var parameters: [String: String] {
+        guard let data = params.data(using: .utf8),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: String] else { return [:] }
+        return object
+    }
+
+    static func encode(_ params: [String: String]) -> String {
+        JSONValue.object(params.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }).serialized()
+    }
+}
+
+import Foundation

@@ -1,0 +1,278 @@
+public import Foundation
+public import GRDB
+public import OrchestratorCore
+
+/// The run store: every run, attempt and state change, in one SQLite file (WAL).
+///
+/// Every method is one transaction, committed before it returns, so the caller acts only on
+/// what is already durable. A scheduled slot is unique in the schema (`UNIQUE(job,
+/// scheduled_for)`): whichever process inserts it first owns it, however many look at it.
+public final class RunStore: Sendable {
+    public let path: String
+    let writer: any DatabaseWriter
+
+    /// Why the store cannot be used, as one line for the user.
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    /// Opens (creating if needed) the store at `path` and brings its schema up to date.
+    public init(path: String) throws(Failure) {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.foreignKeysEnabled = true
+        configuration.label = "orchestrator.store"
+        do {
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            }
+            writer = try DatabasePool(path: path, configuration: configuration)
+            try writer.write { db in
+                if try RunStore.migrator.hasBeenSuperseded(db) {
+                    throw Failure(description: "\(path): the run store was written by a newer orchestrator (unknown schema); upgrade this binary")
+                }
+            }
+            try RunStore.migrator.migrate(writer)
+        } catch let failure as Failure {
+            throw failure
+        } catch let error as DatabaseError {
+            throw Failure(description: RunStore.describe(error, path: path))
+        } catch {
+            throw Failure(description: "\(path): cannot open the run store: \(error)")
+        }
+    }
+
+    static func describe(_ error: DatabaseError, path: String) -> String {
+        switch error.resultCode {
+        case .SQLITE_NOTADB: return "\(path): not an SQLite database"
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return "\(path): the run store is locked by another process"
+        case .SQLITE_READONLY: return "\(path): the run store is read-only"
+        case .SQLITE_CANTOPEN: return "\(path): cannot open the run store (check the directory and permissions)"
+        case .SQLITE_CORRUPT: return "\(path): the run store is corrupt"
+        default: return "\(path): \(error.message ?? "database error \(error.resultCode)")"
+        }
+    }
+
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+            CREATE TABLE run (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                job TEXT NOT NULL,
+                trading_day TEXT NOT NULL,
+                scheduled_for REAL,
+                trigger TEXT NOT NULL CHECK (trigger IN ('schedule', 'manual', 'upstream', 'catch-up')),
+                state TEXT NOT NULL CHECK (state IN ('pending', 'queued', 'running', 'retrying', 'succeeded', 'failed',
+                                                     'upstream_failed', 'skipped', 'missed', 'cancelled')),
+                attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                created_at REAL NOT NULL,
+                started_at REAL,
+                finished_at REAL,
+                exit_code INTEGER,
+                next_attempt_at REAL,
+                params TEXT NOT NULL DEFAULT '{}',
+                cause_run_id INTEGER REFERENCES run(id),
+                reason TEXT,
+                UNIQUE (job, scheduled_for)
+            );
+            CREATE INDEX run_by_created ON run(created_at);
+            CREATE INDEX run_by_job ON run(job, created_at);
+            CREATE INDEX run_by_day ON run(trading_day, job);
+            CREATE INDEX run_active ON run(state) WHERE state IN ('pending', 'queued', 'running', 'retrying');
+            CREATE TABLE attempt (
+                run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                number INTEGER NOT NULL CHECK (number >= 1),
+                pid INTEGER,
+                shim_pid INTEGER,
+                shim_start INTEGER,
+                started_at REAL NOT NULL,
+                finished_at REAL,
+                exit_code INTEGER,
+                signal INTEGER,
+                outcome TEXT NOT NULL CHECK (outcome IN ('running', 'succeeded', 'failed', 'timed_out', 'lost', 'killed')),
+                log TEXT NOT NULL,
+                PRIMARY KEY (run_id, number)
+            );
+            CREATE TABLE transition (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                at REAL NOT NULL,
+                from_state TEXT,
+                to_state TEXT NOT NULL,
+                reason TEXT
+            );
+            CREATE INDEX transition_by_run ON transition(run_id, id);
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            """)
+        }
+        return migrator
+    }()
+
+    // MARK: - Writing
+
+    /// Inserts a run for a scheduled slot unless one exists; nil when another process (or an
+    /// earlier run of this one) already owns the slot.
+    public func claimSlot(job: String, tradingDay: String, scheduledFor: Double, trigger: RunTrigger,
+                          state: RunState, now: Double, reason: String? = nil) throws -> RunRecord? {
+        try writer.write { db in
+            // The schema's UNIQUE(job, scheduled_for) decides between racing processes.
+            try db.execute(sql: """
+                INSERT INTO run (job, trading_day, scheduled_for, trigger, state, created_at, reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job, scheduled_for) DO NOTHING
+                """, arguments: [job, tradingDay, scheduledFor, trigger.rawValue, state.rawValue, now, reason])
+            guard db.changesCount == 1 else { return nil }
+            let id = db.lastInsertedRowID
+            try RunStore.logTransition(db, run: id, from: nil, to: state, at: now, reason: reason)
+            return try RunRecord.fetchOne(db, key: id)
+        }
+    }
+
+    /// Inserts a run that has no slot (manual or upstream-triggered).
+    public func createRun(job: String, tradingDay: String, trigger: RunTrigger, state: RunState, now: Double,
+                          params: [String: String] = [:], causeRunId: Int64? = nil, reason: String? = nil) throws -> RunRecord {
+        try writer.write { db in
+            var run = RunRecord(job: job, tradingDay: tradingDay, scheduledFor: nil, trigger: trigger, state: state,
+                                createdAt: now, params: params, causeRunId: causeRunId)
+            run.reason = reason
+            try run.insert(db)
+            try RunStore.logTransition(db, run: run.id!, from: nil, to: state, at: now, reason: reason)
+            return run
+        }
+    }
+
+    /// Moves a run to a new state, if it is still in one of `from` (so two actors never both
+    /// move it); returns the updated run, or nil when it had already moved on.
+    @discardableResult
+    public func transition(run id: Int64, from: Set<RunState>? = nil, to state: RunState, now: Double, reason: String? = nil,
+                           nextAttemptAt: Double? = nil, exitCode: Int?? = nil) throws -> RunRecord? {
+        try writer.write { db in
+            guard var run = try RunRecord.fetchOne(db, key: id) else { return nil }
+            if let from, !from.contains(run.state) { return nil }
+            let old = run.state
+            run.state = state
+            run.reason = reason
+            run.nextAttemptAt = state == .retrying ? nextAttemptAt : nil
+            if let exitCode { run.exitCode = exitCode }
+            if state.isFinal { run.finishedAt = now }
+            try run.update(db)
+            try RunStore.logTransition(db, run: id, from: old, to: state, at: now, reason: reason)
+            return run
+        }
+    }
+
+    /// Records a new attempt as running and the run with it.
+    public func startAttempt(run id: Int64, log: String, now: Double) throws -> AttemptRecord {
+        try writer.write { db in
+            guard var run = try RunRecord.fetchOne(db, key: id) else { throw Failure(description: "run \(id) does not exist") }
+            let old = run.state
+            run.attempts += 1
+            run.state = .running
+            run.reason = nil
+            run.nextAttemptAt = nil
+            if run.startedAt == nil { run.startedAt = now }
+            try run.update(db)
+            let attempt = AttemptRecord(runId: id, number: run.attempts, pid: nil, shimPid: nil, shimStart: nil, startedAt: now,
+                                        finishedAt: nil, exitCode: nil, signal: nil, outcome: .running, log: log)
+            try attempt.insert(db)
+            try RunStore.logTransition(db, run: id, from: old, to: .running, at: now, reason: "attempt \(run.attempts)")
+            return attempt
+        }
+    }
+
+    /// The supervisor of an attempt has started (engine side).
+    public func recordShim(run id: Int64, attempt number: Int, pid: Int32, start: Int64?) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE attempt SET shim_pid = ?, shim_start = ? WHERE run_id = ? AND number = ?",
+                           arguments: [pid, start, id, number])
+        }
+    }
+
+    /// The job's process has started (supervisor side).
+    public func recordPid(run id: Int64, attempt number: Int, pid: Int32) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE attempt SET pid = ? WHERE run_id = ? AND number = ?", arguments: [pid, id, number])
+        }
+    }
+
+    /// An attempt's end: written by its supervisor the moment the process is reaped, whether or
+    /// not the engine is alive. Only a `running` attempt is closed, so a late writer never
+    /// overwrites a decision already taken (a `lost`).
+    @discardableResult
+    public func recordExit(run id: Int64, attempt number: Int, exitCode: Int?, signal: Int?, outcome: AttemptOutcome, now: Double) throws -> Bool {
+        try writer.write { db in
+            try db.execute(sql: """
+                UPDATE attempt SET finished_at = ?, exit_code = ?, signal = ?, outcome = ?
+                WHERE run_id = ? AND number = ? AND outcome = 'running'
+                """, arguments: [now, exitCode, signal, outcome.rawValue, id, number])
+            return db.changesCount > 0
+        }
+    }
+
+    public func setMeta(_ key: String, _ value: String) throws {
+        try writer.write { db in
+            try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           arguments: [key, value])
+        }
+    }
+
+    public func meta(_ key: String) throws -> String? {
+        try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+    }
+
+    static func logTransition(_ db: Database, run: Int64, from: RunState?, to: RunState, at: Double, reason: String?) throws {
+        try db.execute(sql: "INSERT INTO transition(run_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [run, at, from?.rawValue, to.rawValue, reason])
+    }
+
+    // MARK: - Reading
+
+    public func run(_ id: Int64) throws -> RunRecord? {
+        try writer.read { db in try RunRecord.fetchOne(db, key: id) }
+    }
+
+    public func attempts(of run: Int64) throws -> [AttemptRecord] {
+        try writer.read { db in
+            try AttemptRecord.filter(AttemptRecord.Columns.runId == run).order(AttemptRecord.Columns.number).fetchAll(db)
+        }
+    }
+
+    public func attempt(run: Int64, number: Int) throws -> AttemptRecord? {
+        try writer.read { db in
+            try AttemptRecord.filter(AttemptRecord.Columns.runId == run && AttemptRecord.Columns.number == number).fetchOne(db)
+        }
+    }
+
+    /// Runs of the given trading days, oldest first.
+    public func runs(tradingDays: [String]) throws -> [RunRecord] {
+        try writer.read { db in
+            try RunRecord.filter(tradingDays.contains(RunRecord.Columns.tradingDay)).order(RunRecord.Columns.id).fetchAll(db)
+        }
+    }
+
+    /// Runs not yet final, oldest first.
+    public func activeRuns() throws -> [RunRecord] {
+        try writer.read { db in
+            try RunRecord.fetchAll(db, sql: "SELECT * FROM run WHERE state IN ('pending', 'queued', 'running', 'retrying') ORDER BY id")
+        }
+    }
+
+    /// Attempts still marked running, to reconcile after a restart.
+    public func runningAttempts() throws -> [AttemptRecord] {
+        try writer.read { db in try AttemptRecord.filter(AttemptRecord.Columns.outcome == AttemptOutcome.running.rawValue).fetchAll(db) }
+    }
+
+    /// Past runs, newest first (SPEC §5 `history`).
+    public func history(job: String? = nil, state: RunState? = nil, since: Double? = nil, day: String? = nil, limit: Int = 50) throws -> [RunRecord] {
+        try writer.read { db in
+            var request = RunRecord.all()
+            if let job { request = request.filter(RunRecord.Columns.job == job) }
+            if let state { request = request.filter(RunRecord.Columns.state == state.rawValue) }
+            if let since { request = request.filter(RunRecord.Columns.createdAt >= since) }
+            if let day { request = request.filter(RunRecord.Columns.tradingDay == day) }
+            return try request.order(RunRecord.Columns.id.desc).limit(limit).fetchAll(db)
+        }
+    }
+}

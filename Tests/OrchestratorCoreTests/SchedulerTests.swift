@@ -1,0 +1,153 @@
+import Testing
+@testable import OrchestratorCore
+
+/// The scheduler's decisions, tested as a pure function of (state, now): no clock, no sleep.
+@Suite("Scheduler decisions")
+struct SchedulerTests {
+    static func workspace(_ jobs: String, config: String = "pools: { av: 1 }\nmax_parallel: 2\n") throws -> Workspace {
+        try Workspace.load(config: .init(path: "c.yaml", contents: config), jobFiles: [.init(path: "j.yaml", contents: jobs)],
+                           environment: [:]).get()
+    }
+
+    let day = date("2026-11-25")
+    func at(_ hhmm: String) -> Int64 { instant("2026-11-25T\(hhmm):00-05:00") }
+    func run(_ id: Int64, _ job: String, _ state: RunState, slot: String? = nil, trigger: RunTrigger = .schedule,
+             attempts: Int = 0, next: Double? = nil, cause: Int64? = nil) -> SchedulerState.Run {
+        .init(id: id, job: job, tradingDay: day, scheduledFor: slot.map(at), trigger: trigger, state: state,
+              attempts: attempts, nextAttemptAt: next, causeRunId: cause)
+    }
+    func state(_ ws: Workspace, _ runs: [SchedulerState.Run], up: Set<String> = [], notBefore: Int64? = nil) throws -> SchedulerState {
+        SchedulerState(workspace: ws, tradingDay: day, slots: try SchedulerState.slots(of: ws, on: day), notBefore: notBefore,
+                       runs: runs, servicesUp: up)
+    }
+
+    @Test("a due slot is claimed queued; a future one is not")
+    func dueSlots() throws {
+        let ws = try Self.workspace("jobs:\n  a: { command: [true], schedule: { at: \"07:00\" } }\n  b: { command: [true], schedule: { at: \"08:00\" } }\n")
+        let actions = Scheduler.decide(try state(ws, []), now: Double(at("07:30")))
+        #expect(actions == [.claimSlot(job: "a", scheduledFor: at("07:00"), state: .queued, reason: nil)])
+    }
+
+    @Test("a slot claimed once is never claimed again")
+    func claimedOnce() throws {
+        let ws = try Self.workspace("jobs:\n  a: { command: [true], schedule: { at: \"07:00\" } }\n")
+        #expect(Scheduler.decide(try state(ws, [run(1, "a", .succeeded, slot: "07:00")]), now: Double(at("09:00"))).isEmpty)
+    }
+
+    @Test("a slot not started within its deadline is missed")
+    func deadline() throws {
+        let ws = try Self.workspace("jobs:\n  a: { command: [true], schedule: { at: \"07:00\" }, deadline: 10m }\n")
+        #expect(Scheduler.decide(try state(ws, []), now: Double(at("07:11")))
+            == [.claimSlot(job: "a", scheduledFor: at("07:00"), state: .missed, reason: "not started within its deadline of 10m")])
+    }
+
+    @Test("a job waits pending for its upstream, queues when it succeeds, and fails when it failed for good")
+    func upstreams() throws {
+        let ws = try Self.workspace("""
+        jobs:
+          pre: { command: [true], schedule: { at: "07:00" } }
+          ana: { command: [true], schedule: { at: "08:00" }, depends_on: [pre], deadline: 45m }
+        """)
+        let waiting = Scheduler.decide(try state(ws, [run(1, "pre", .running, slot: "07:00", attempts: 1)]), now: Double(at("08:00")))
+        #expect(waiting == [.claimSlot(job: "ana", scheduledFor: at("08:00"), state: .pending, reason: "waiting for pre")])
+        let ready = Scheduler.decide(try state(ws, [run(1, "pre", .succeeded, slot: "07:00"), run(2, "ana", .pending, slot: "08:00")]),
+                                     now: Double(at("08:05")))
+        #expect(ready == [.transition(runId: 2, to: .queued, reason: "upstreams succeeded"), .start(runId: 2)])
+        let failed = Scheduler.decide(try state(ws, [run(1, "pre", .failed, slot: "07:00"), run(2, "ana", .pending, slot: "08:00")]),
+                                      now: Double(at("08:05")))
+        #expect(failed == [.transition(runId: 2, to: .upstreamFailed, reason: "upstream pre failed")])
+        let late = Scheduler.decide(try state(ws, [run(1, "pre", .running, slot: "07:00"), run(2, "ana", .pending, slot: "08:00")]),
+                                    now: Double(at("08:46")))
+        #expect(late == [.transition(runId: 2, to: .missed, reason: "not started within its deadline of 45m")])
+    }
+
+    @Test("an unscheduled job runs once after all its upstream jobs succeeded that day")
+    func downstreamPropagation() throws {
+        let ws = try Self.workspace("""
+        jobs:
+          ana: { command: [true], schedule: { at: "08:00" } }
+          post: { command: [true], depends_on: [ana] }
+        """)
+        #expect(Scheduler.decide(try state(ws, [run(1, "ana", .succeeded, slot: "08:00")]), now: Double(at("08:10")))
+            == [.createRun(job: "post", trigger: .upstream, causeRunId: nil)])
+        #expect(Scheduler.decide(try state(ws, [run(1, "ana", .succeeded, slot: "08:00"), run(2, "post", .succeeded, trigger: .upstream)]),
+                                 now: Double(at("08:20"))).isEmpty)
+    }
+
+    @Test("overlap: skip records a skipped slot, queue waits, replace kills the running one", arguments: [
+        ("skip", [Action.claimSlot(job: "d", scheduledFor: 0, state: .skipped, reason: "previous run still active")]),
+        ("queue", [Action.claimSlot(job: "d", scheduledFor: 0, state: .queued, reason: nil)]),
+        ("replace", [Action.kill(runId: 1, reason: "replaced by the slot at 2026-11-25T14:45:00Z"),
+                     Action.claimSlot(job: "d", scheduledFor: 0, state: .queued, reason: nil)]),
+    ])
+    func overlap(policy: String, expected: [Action]) throws {
+        let ws = try Self.workspace("jobs:\n  d: { command: [true], schedule: { every: 15m, during: session }, overlap: \(policy) }\n")
+        let actions = Scheduler.decide(try state(ws, [run(1, "d", .running, slot: "09:30", attempts: 1)], notBefore: at("09:30")),
+                                       now: Double(at("09:45")))
+        let slot = at("09:45")
+        #expect(actions == expected.map { a in
+            if case .claimSlot(let j, _, let st, let r) = a { return .claimSlot(job: j, scheduledFor: slot, state: st, reason: r) }
+            return a
+        })
+    }
+
+    @Test("max_parallel and pools limit what starts")
+    func capacity() throws {
+        let ws = try Self.workspace("""
+        jobs:
+          a: { command: [true], pool: av }
+          b: { command: [true], pool: av }
+          c: { command: [true] }
+          d: { command: [true] }
+        """)
+        let runs = ["a", "b", "c", "d"].enumerated().map { run(Int64($0.offset + 1), $0.element, .queued, trigger: .manual) }
+        #expect(Scheduler.decide(try state(ws, runs), now: Double(at("10:00"))) == [.start(runId: 1), .start(runId: 3)])
+    }
+
+    @Test("a retrying run starts again only when its delay is over")
+    func retryTiming() throws {
+        let ws = try Self.workspace("jobs:\n  a: { command: [true], retries: 2 }\n")
+        let r = run(1, "a", .retrying, trigger: .manual, attempts: 1, next: Double(at("10:00")) + 30)
+        #expect(Scheduler.decide(try state(ws, [r]), now: Double(at("10:00")) + 29).isEmpty)
+        #expect(Scheduler.decide(try state(ws, [r]), now: Double(at("10:00")) + 30) == [.start(runId: 1)])
+    }
+
+    @Test("retry delays double, are capped and jittered within ±20%")
+    func retryDelays() {
+        let policy = RetryPolicy(retries: 5, delay: .seconds(10), maxDelay: .seconds(60))
+        for (attempt, base) in [(1, 10.0), (2, 20.0), (3, 40.0), (4, 60.0), (5, 60.0)] {
+            let d = policy.delay(after: attempt, seed: 42)
+            #expect(d >= base * 0.8 && d < base * 1.2)
+        }
+        #expect(policy.delay(after: 1, seed: 1) != policy.delay(after: 1, seed: 2))
+        #expect(policy.retries(after: 5) && !policy.retries(after: 6))
+    }
+
+    @Test("after an attempt: success, a retry later, or failure when retries are spent")
+    func afterAttempt() throws {
+        let job = try Self.workspace("jobs:\n  a: { command: [true], retries: 1, retry_delay: 10s }\n").jobs["a"]!
+        #expect(Scheduler.afterAttempt(number: 1, outcome: .succeeded, exitCode: 0, signal: nil, job: job, runId: 1, now: 0).state == .succeeded)
+        let retry = Scheduler.afterAttempt(number: 1, outcome: .failed, exitCode: 3, signal: nil, job: job, runId: 1, now: 100)
+        #expect(retry.state == .retrying && retry.nextAttemptAt! >= 108 && retry.nextAttemptAt! < 112)
+        let failed = Scheduler.afterAttempt(number: 2, outcome: .timedOut, exitCode: nil, signal: 15, job: job, runId: 1, now: 100)
+        #expect(failed.state == .failed && failed.reason.hasPrefix("timed out"))
+    }
+
+    @Test("a failed run triggers each on_failure job once")
+    func onFailure() throws {
+        let ws = try Self.workspace("jobs:\n  a: { command: [true], on_failure: [alert] }\n  alert: { command: [true] }\n")
+        #expect(Scheduler.decide(try state(ws, [run(1, "a", .failed, trigger: .manual)]), now: 0)
+            == [.createRun(job: "alert", trigger: .upstream, causeRunId: 1)])
+        #expect(Scheduler.decide(try state(ws, [run(1, "a", .failed, trigger: .manual), run(2, "alert", .succeeded, trigger: .upstream, cause: 1)]),
+                                 now: 0).isEmpty)
+    }
+
+    @Test("a dependency on a service waits until the service is up")
+    func serviceDependency() throws {
+        let ws = try Self.workspace("jobs:\n  a: { command: [true], depends_on: [feed], schedule: { at: \"09:00\" } }\nservices:\n  feed: { command: [sleep, \"9\"] }\n")
+        #expect(Scheduler.decide(try state(ws, []), now: Double(at("09:00")))
+            == [.claimSlot(job: "a", scheduledFor: at("09:00"), state: .pending, reason: "waiting for service feed")])
+        #expect(Scheduler.decide(try state(ws, [], up: ["feed"]), now: Double(at("09:00")))
+            == [.claimSlot(job: "a", scheduledFor: at("09:00"), state: .queued, reason: nil)])
+    }
+}
