@@ -36,3 +36,29 @@ int cspawn_decode(int status, int *code) {
     if (WIFSIGNALED(status)) { *code = WTERMSIG(status); return 2; }
     return 0;
 }
+
+#include <signal.h>
+#include <sys/syscall.h>
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+
+int cspawn_pidfd_open(pid_t pid) {
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static volatile sig_atomic_t stop_requested = 0;
+
+static void on_stop(int sig) { (void)sig; stop_requested = 1; }
+
+void cspawn_catch_stop_signals(void) {
+    struct sigaction sa;
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: poll returns EINTR */
+    sigaction(SIGTERM, &sa, 0);
+    sigaction(SIGINT, &sa, 0);
+}
+
+int cspawn_stop_requested(void) { return stop_requested; }

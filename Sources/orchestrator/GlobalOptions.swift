@@ -38,6 +38,15 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
+    /// The run store named by --db or the configuration's `database:`, or exit 2 with why.
+    func openStore(_ config: Config) throws -> RunStore {
+        do {
+            return try RunStore(path: db ?? config.database)
+        } catch {
+            throw CLIFailure.invalid(error.description)
+        }
+    }
+
     /// The configuration alone (for commands that need no jobs), or exit 2.
     func loadConfig() throws -> Config {
         guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {

@@ -10,4 +10,12 @@ int cspawn_session(pid_t *pid, const char *path, char *const argv[], char *const
 /// Decodes a wait status: returns 1 and sets *code for a normal exit, 2 and sets *code to the
 /// signal for a signalled death, 0 otherwise.
 int cspawn_decode(int status, int *code);
+
+
+/// pidfd_open(2): a file descriptor that polls readable when the process exits; -1 and errno.
+int cspawn_pidfd_open(pid_t pid);
+
+/// Makes SIGTERM and SIGINT set a flag (read by cspawn_stop_requested) instead of killing.
+void cspawn_catch_stop_signals(void);
+int cspawn_stop_requested(void);
 #endif

@@ -1,0 +1,222 @@
+public import Foundation
+public import OrchestratorCore
+
+/// The engine: loads what the store holds, asks `Scheduler.decide`, commits each action to the
+/// store, then acts on it (starts an attempt supervisor, signals one). `run-day`, `trigger` and
+/// `catch-up` drive the same engine with different clocks and stopping rules.
+public final class Engine {
+    public let workspace: Workspace
+    public let store: RunStore
+    public let clock: any WallClock
+    /// Simulated seconds per real second (1 on the system clock).
+    public let speed: Double
+    /// `ORCHESTRATOR_CLOCK` for children, when simulated.
+    let clockEnvironment: String?
+    let executable: String
+    let onEvent: (EngineEvent) -> Void
+    /// Attempts being watched, by run.
+    var watched: [Int64: Watched] = [:]
+    var servicesUp: Set<String> = []
+
+    struct Watched {
+        let attempt: Int
+        let shimPid: Int32
+        let pidfd: Int32
+        let isChild: Bool
+    }
+
+    public init(workspace: Workspace, store: RunStore, clock: any WallClock, executable: String = ProcessControl.executablePath,
+                onEvent: @escaping (EngineEvent) -> Void = { _ in }) {
+        self.workspace = workspace
+        self.store = store
+        self.clock = clock
+        if let simulated = clock as? SimulatedClock {
+            speed = simulated.speed
+            clockEnvironment = simulated.environmentValue
+        } else {
+            speed = 1
+            clockEnvironment = nil
+        }
+        self.executable = executable
+        self.onEvent = onEvent
+    }
+
+    deinit {
+        for w in watched.values where w.pidfd >= 0 { close(w.pidfd) }
+    }
+
+    public var now: Double { clock.now() }
+
+    // MARK: - State
+
+    func state(for day: LocalDate, slots: [SchedulerState.Slot], notBefore: Int64?, trigger: RunTrigger) throws -> SchedulerState {
+        let active = try store.activeRuns()
+        var runs = try store.runs(tradingDays: [day.description])
+        let ids = Set(runs.compactMap(\.id))
+        runs += active.filter { !ids.contains($0.id!) }
+        return SchedulerState(workspace: workspace, tradingDay: day, slots: slots, notBefore: notBefore,
+                              runs: runs.map(Engine.view), servicesUp: servicesUp, slotTrigger: trigger)
+    }
+
+    static func view(_ r: RunRecord) -> SchedulerState.Run {
+        SchedulerState.Run(id: r.id!, job: r.job, tradingDay: LocalDate(parsing: r.tradingDay)!, scheduledFor: r.scheduledFor.map { Int64($0) },
+                           trigger: r.trigger, state: r.state, attempts: r.attempts, nextAttemptAt: r.nextAttemptAt, causeRunId: r.causeRunId)
+    }
+
+    // MARK: - One step
+
+    /// Decides and applies until nothing more is due now; returns how many actions it applied.
+    @discardableResult
+    public func step(day: LocalDate, slots: [SchedulerState.Slot], notBefore: Int64? = nil, trigger: RunTrigger = .schedule) throws -> Int {
+        var applied = 0
+        for _ in 0..<1000 {
+            collectFinished()
+            let actions = Scheduler.decide(try state(for: day, slots: slots, notBefore: notBefore, trigger: trigger), now: now)
+            if actions.isEmpty { break }
+            for action in actions { try apply(action, day: day, trigger: trigger) }
+            applied += actions.count
+        }
+        return applied
+    }
+
+    func emit(_ run: RunRecord?, attempt: Int = 0) {
+        guard let run else { return }
+        onEvent(EngineEvent(at: now, runId: run.id!, job: run.job, scheduledFor: run.scheduledFor, state: run.state,
+                            attempt: attempt == 0 ? run.attempts : attempt, reason: run.reason))
+    }
+
+    func apply(_ action: Action, day: LocalDate, trigger: RunTrigger) throws {
+        switch action {
+        case .claimSlot(let job, let time, let state, let reason):
+            emit(try store.claimSlot(job: job, tradingDay: day.description, scheduledFor: Double(time), trigger: trigger,
+                                     state: state, now: now, reason: reason))
+        case .createRun(let job, let runTrigger, let cause):
+            emit(try store.createRun(job: job, tradingDay: day.description, trigger: runTrigger, state: .queued, now: now,
+                                     causeRunId: cause, reason: cause.map { "on_failure of run \($0)" }))
+        case .transition(let id, let state, let reason):
+            emit(try store.transition(run: id, from: [.pending, .queued, .retrying], to: state, now: now, reason: reason))
+        case .start(let id):
+            try start(id)
+        case .kill(let id, _):
+            if let w = watched[id] { kill(w.shimPid, SIGTERM) }
+        }
+    }
+
+    // MARK: - Attempts
+
+    func start(_ id: Int64) throws {
+        guard let run = try store.run(id), let job = workspace.jobs[run.job] else { return }
+        let logs = workspace.config.logs
+        let number = run.attempts + 1
+        let logPath = "\(logs)/\(run.job)/\(id).\(number).log"
+        try FileManager.default.createDirectory(atPath: "\(logs)/\(run.job)", withIntermediateDirectories: true)
+        let attempt = try store.startAttempt(run: id, log: logPath, now: now)
+        emit(try store.run(id), attempt: attempt.number)
+        let supervisor = AttemptSupervisor(
+            databasePath: store.path, runId: id, attempt: number, logPath: logPath,
+            timeout: job.timeout.map { $0.seconds / speed },
+            grace: max(0.5, 5 / speed),
+            argv: job.command.arguments, environment: try environment(for: run, attempt: number, job: job))
+        do {
+            let pid = try ProcessControl.spawn([executable] + supervisor.commandLine, environment: supervisor.environment, logFD: -1)
+            try store.recordShim(run: id, attempt: number, pid: pid, start: ProcessControl.startTime(of: pid))
+            watched[id] = Watched(attempt: number, shimPid: pid, pidfd: ProcessControl.pidfd(pid), isChild: true)
+        } catch let error as ProcessControl.SpawnError {
+            try store.recordExit(run: id, attempt: number, exitCode: 127, signal: nil, outcome: .failed, now: now)
+            try finish(id, attempt: number, note: error.description)
+        }
+    }
+
+    /// The attempt's environment (SPEC §4): the orchestrator's, the job's `env`, then ours.
+    func environment(for run: RunRecord, attempt: Int, job: JobSpec) throws -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in job.env { env[k] = v }
+        // Our own executables (alphatrader) next to this one come first on PATH.
+        let directory = (executable as NSString).deletingLastPathComponent
+        env["PATH"] = directory + ":" + (env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+        env["ORCHESTRATOR_JOB"] = run.job
+        env["ORCHESTRATOR_RUN_ID"] = String(run.id!)
+        env["ORCHESTRATOR_ATTEMPT"] = String(attempt)
+        env["ORCHESTRATOR_SCHEDULED_FOR"] = TimeFormat.utc(Int64((run.scheduledFor ?? run.createdAt).rounded(.down)))
+        env["ORCHESTRATOR_TRADING_DAY"] = run.tradingDay
+        env["ORCHESTRATOR_TRIGGER"] = run.trigger.rawValue
+        for (k, v) in run.parameters { env["ORCHESTRATOR_PARAM_\(k.uppercased())"] = v }
+        if let clockEnvironment { env[SimulatedClock.environmentKey] = clockEnvironment } else { env[SimulatedClock.environmentKey] = nil }
+        if let cause = run.causeRunId, let failed = try store.run(cause) {
+            env["ORCHESTRATOR_FAILED_JOB"] = failed.job
+            env["ORCHESTRATOR_FAILED_RUN_ID"] = String(cause)
+            env["ORCHESTRATOR_FAILED_STATE"] = failed.state.rawValue
+            env["ORCHESTRATOR_FAILED_EXIT_CODE"] = failed.exitCode.map(String.init) ?? ""
+            env["ORCHESTRATOR_FAILED_REASON"] = failed.reason ?? ""
+            env["ORCHESTRATOR_FAILED_LOG"] = try store.attempts(of: cause).last?.log ?? ""
+        }
+        return env
+    }
+
+    /// Reaps supervisors that have ended and moves their runs on.
+    public func collectFinished() {
+        for (id, w) in watched {
+            let ended: Bool
+            if w.isChild {
+                ended = ProcessControl.reap(w.shimPid) != nil
+            } else {
+                ended = !ProcessControl.isAlive(w.shimPid, start: nil)
+            }
+            guard ended else { continue }
+            if w.pidfd >= 0 { close(w.pidfd) }
+            watched[id] = nil
+            try? finish(id, attempt: w.attempt, note: nil)
+        }
+    }
+
+    /// After an attempt's supervisor ended: read the outcome it recorded and decide the run.
+    func finish(_ id: Int64, attempt number: Int, note: String?) throws {
+        guard let run = try store.run(id), let job = workspace.jobs[run.job] else { return }
+        var attempt = try store.attempt(run: id, number: number)
+        if attempt?.outcome == .running {
+            // The supervisor died without recording: the outcome is unknown.
+            try store.recordExit(run: id, attempt: number, exitCode: nil, signal: nil, outcome: .lost, now: now)
+            attempt = try store.attempt(run: id, number: number)
+        }
+        guard let attempt else { return }
+        let decision = Scheduler.afterAttempt(number: number, outcome: attempt.outcome, exitCode: attempt.exitCode,
+                                              signal: attempt.signal, job: job, runId: id, now: now)
+        emit(try store.transition(run: id, from: [.running], to: decision.state, now: now, reason: note ?? decision.reason,
+                                  nextAttemptAt: decision.nextAttemptAt, exitCode: .some(attempt.exitCode)))
+    }
+
+    /// After a restart: every attempt the store says is running is either still running under
+    /// its supervisor (adopted and watched), or finished while we were away (its supervisor
+    /// recorded it), or gone without a trace (`lost`, then retried by policy).
+    public func reconcile() throws {
+        for attempt in try store.runningAttempts() where watched[attempt.runId] == nil {
+            if let pid = attempt.shimPid, ProcessControl.isAlive(pid, start: attempt.shimStart) {
+                watched[attempt.runId] = Watched(attempt: attempt.number, shimPid: pid, pidfd: ProcessControl.pidfd(pid), isChild: false)
+            } else {
+                try finish(attempt.runId, attempt: attempt.number, note: nil)
+            }
+        }
+        // Runs left `running` whose attempt already has an outcome (the supervisor finished it
+        // while the engine was down): decide them now.
+        for run in try store.activeRuns() where run.state == .running && watched[run.id!] == nil {
+            try finish(run.id!, attempt: run.attempts, note: nil)
+        }
+    }
+
+    /// Waits until a supervisor ends or `seconds` (real) pass.
+    public func wait(realSeconds: Double) {
+        let fds = watched.values.map(\.pidfd).filter { $0 >= 0 }
+        if fds.isEmpty {
+            if realSeconds > 0 { usleep(UInt32(min(realSeconds, 1) * 1_000_000)) }
+        } else {
+            _ = ProcessControl.waitAny(fds, timeout: min(realSeconds, 1))
+        }
+    }
+
+    public var hasRunningAttempts: Bool { !watched.isEmpty }
+
+    /// Asks every running attempt to stop (their supervisors TERM, then KILL, and record).
+    public func stopAll() {
+        for w in watched.values { kill(w.shimPid, SIGTERM) }
+    }
+}

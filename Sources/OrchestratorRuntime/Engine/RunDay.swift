@@ -1,0 +1,81 @@
+public import Foundation
+public import OrchestratorCore
+
+/// `run-day`: one trading day of the declared jobs on a simulated clock (SPEC §5).
+///
+/// The clock starts at the day's 00:00 (or `from`) in the configured zone and runs `speed`
+/// times real time; timeouts and delays are on it too, and children get the mapping in
+/// `ORCHESTRATOR_CLOCK`. Running it again for the same day resumes: claimed slots are never
+/// claimed twice (the store's unique slot), finished runs stay finished, and attempts left
+/// running by a killed orchestrator are adopted or reconciled first.
+public struct RunDay {
+    public let workspace: Workspace
+    public let store: RunStore
+    public let day: LocalDate
+    public let speed: Double
+    public let from: TimeOfDay?
+
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    public init(workspace: Workspace, store: RunStore, day: LocalDate, speed: Double, from: TimeOfDay?) throws(Failure) {
+        let calendar = workspace.calendar
+        do {
+            guard try calendar.isSession(day) else {
+                let next = try calendar.nextSession(after: day)
+                throw Failure(description: "\(day) is not a trading day on \(calendar.code); the next one is \(next.date)")
+            }
+        } catch let error as CalendarError {
+            throw Failure(description: error.description)
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw Failure(description: "\(error)")
+        }
+        self.workspace = workspace
+        self.store = store
+        self.day = day
+        self.speed = speed
+        self.from = from
+    }
+
+    /// Runs the day to its end; returns the day's runs.
+    public func run(onEvent: @escaping (EngineEvent) -> Void, shouldStop: () -> Bool = { false }) throws -> [RunRecord] {
+        let zone = ZoneRules.of(workspace.config.timeZone)
+        let start = zone.instant(of: day, secondsOfDay: from?.secondsOfDay ?? 0)
+        let clock = SimulatedClock(simulatedAnchor: Double(start), realAnchor: Date().timeIntervalSince1970, speed: speed)
+        let engine = Engine(workspace: workspace, store: store, clock: clock, onEvent: onEvent)
+        let slots = try SchedulerState.slots(of: workspace, on: day)
+        let notBefore = from.map { _ in start }
+        try engine.reconcile()
+        while !shouldStop() {
+            try engine.step(day: day, slots: slots, notBefore: notBefore)
+            let now = engine.now
+            let state = try engine.state(for: day, slots: slots, notBefore: notBefore, trigger: .schedule)
+            let futureSlots = slots.filter { Double($0.time) > now && (notBefore == nil || $0.time >= notBefore!) }
+            let busy = state.runs.contains { [.running, .queued, .retrying].contains($0.state) }
+            if futureSlots.isEmpty && !busy && !engine.hasRunningAttempts {
+                for action in Scheduler.closeDay(state) { try engine.apply(action, day: day, trigger: .schedule) }
+                break
+            }
+            // Sleep until the next thing that can happen on the simulated clock.
+            var wake = futureSlots.first.map { Double($0.time) } ?? .infinity
+            for r in state.runs where r.state == .retrying { wake = min(wake, r.nextAttemptAt ?? wake) }
+            for r in state.runs where r.state == .pending {
+                if let slot = r.scheduledFor, let deadline = workspace.jobs[r.job]?.deadline {
+                    wake = min(wake, Double(slot) + deadline.seconds + 0.001)
+                }
+            }
+            engine.wait(realSeconds: wake.isFinite ? max(0, (wake - now) / speed) : 1)
+        }
+        if shouldStop() {
+            engine.stopAll()
+            while engine.hasRunningAttempts {
+                engine.wait(realSeconds: 0.2)
+                engine.collectFinished()
+            }
+        }
+        return try store.runs(tradingDays: [day.description])
+    }
+}

@@ -1,0 +1,119 @@
+import CSpawn
+public import Foundation
+
+/// Spawning, waiting and signalling real processes: the thin layer over posix_spawn, pidfd and
+/// killpg that the attempt supervisor and the engine share.
+public enum ProcessControl {
+    public struct SpawnError: Error, CustomStringConvertible, Sendable {
+        public let program: String
+        public let errno: Int32
+        public var description: String { "cannot start \(program): \(String(cString: strerror(errno)))" }
+    }
+
+    /// Starts a program in a new session (its pid is its process-group id), stdin from
+    /// /dev/null, stdout and stderr appended to `logFD` (or inherited when -1). A program name
+    /// without a slash is looked up in `PATH` of `environment`.
+    public static func spawn(_ argv: [String], environment: [String: String], logFD: Int32) throws(SpawnError) -> Int32 {
+        precondition(!argv.isEmpty)
+        let env = environment.map { "\($0.key)=\($0.value)" }
+        var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        var cEnv: [UnsafeMutablePointer<CChar>?] = env.map { strdup($0) } + [nil]
+        defer {
+            cArgs.forEach { free($0) }
+            cEnv.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let program = argv[0]
+        // posix_spawnp searches the PATH of the *current* process; resolve against the child's.
+        var path = program
+        if !program.contains("/") {
+            path = resolve(program, path: environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin") ?? program
+        }
+        let rc = cspawn_session(&pid, path, &cArgs, &cEnv, logFD, 0)
+        guard rc == 0 else { throw SpawnError(program: program, errno: rc) }
+        return pid
+    }
+
+    static func resolve(_ name: String, path: String) -> String? {
+        for dir in path.split(separator: ":") where !dir.isEmpty {
+            let candidate = "\(dir)/\(name)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return nil
+    }
+
+    /// How a process ended.
+    public enum Exit: Equatable, Sendable {
+        case code(Int)
+        case signal(Int)
+    }
+
+    public static func decode(_ status: Int32) -> Exit {
+        var code: Int32 = 0
+        switch cspawn_decode(status, &code) {
+        case 1: return .code(Int(code))
+        case 2: return .signal(Int(code))
+        default: return .code(-1)
+        }
+    }
+
+    /// A pollable descriptor for a process's exit (any process, not only children).
+    public static func pidfd(_ pid: Int32) -> Int32 { cspawn_pidfd_open(pid) }
+
+    /// Waits until the descriptor is readable (the process ended) or `timeout` seconds pass
+    /// (nil: forever). True when it ended. Interrupted by a signal: false.
+    public static func waitReadable(_ fd: Int32, timeout: Double?) -> Bool {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        let ms = timeout.map { Int32(max(0, min($0 * 1000, Double(Int32.max))).rounded(.up)) } ?? -1
+        let rc = poll(&pfd, 1, ms)
+        return rc > 0
+    }
+
+    /// Waits for any of several descriptors; returns the indexes that are readable.
+    public static func waitAny(_ fds: [Int32], timeout: Double?) -> [Int] {
+        var pfds = fds.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+        let ms = timeout.map { Int32(max(0, min($0 * 1000, 86_400_000)).rounded(.up)) } ?? -1
+        let rc = poll(&pfds, nfds_t(pfds.count), ms)
+        guard rc > 0 else { return [] }
+        return pfds.indices.filter { pfds[$0].revents != 0 }
+    }
+
+    /// Reaps a child that has ended; nil if it has not (or is not our child).
+    public static func reap(_ pid: Int32) -> Exit? {
+        var status: Int32 = 0
+        let rc = waitpid(pid, &status, WNOHANG)
+        return rc == pid ? decode(status) : nil
+    }
+
+    /// Signals a whole process group; false when nothing was left (ESRCH).
+    @discardableResult
+    public static func signalGroup(_ pgid: Int32, _ signal: Int32) -> Bool {
+        killpg(pgid, signal) == 0
+    }
+
+    /// The process's start time in clock ticks since boot (/proc/PID/stat field 22), which
+    /// tells a live process from a later one that reused its pid.
+    public static func startTime(of pid: Int32) -> Int64? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return nil }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        // After the command come field 3 (state) onwards: field 22 is at index 19.
+        guard fields.count > 19 else { return nil }
+        return Int64(fields[19])
+    }
+
+    /// True when `pid` is alive and is the same process that started at `start`.
+    public static func isAlive(_ pid: Int32, start: Int64?) -> Bool {
+        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
+        guard let start else { return true }
+        return startTime(of: pid) == start
+    }
+
+    public static func catchStopSignals() { cspawn_catch_stop_signals() }
+    public static var stopRequested: Bool { cspawn_stop_requested() != 0 }
+
+    /// This executable's path, to start the attempt supervisor.
+    public static var executablePath: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+}

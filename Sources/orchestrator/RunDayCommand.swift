@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import OrchestratorCore
+import OrchestratorRuntime
+
+struct RunDayCommand: GlobalOptionsCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run-day",
+        abstract: "Run one whole trading day of the declared jobs on a simulated clock.",
+        discussion: """
+        The clock starts at the day's 00:00 (or --from) in the configured time zone and runs
+        --speed times real time; timeouts, delays and deadlines follow it, and every attempt gets
+        ORCHESTRATOR_CLOCK so it reads the same simulated now. Prints one line per state change,
+        then a summary table; exits 1 if any run failed. Running it again for the same day
+        resumes: no slot runs twice. Services are supervised from the next release on; until
+        then a job that depends on a service does not start.
+
+        Examples:
+          orchestrator run-day --date 2026-11-27 --speed 3600
+          orchestrator run-day --from 09:00 --speed 600 --json
+        """
+    )
+
+    @OptionGroup var local: GlobalOptions
+    @ParentCommand var parent: Orchestrator
+    @Option(help: ArgumentHelp("The trading day (YYYY-MM-DD); default today.", valueName: "date")) var date: String?
+    @Option(help: ArgumentHelp("Simulated seconds per real second (default 1: real time; 600 = ten minutes a second).", valueName: "x"))
+    var speed: Double = 1
+    @Option(name: .customLong("from"), help: ArgumentHelp("Start the clock at this local time (HH:MM) and skip earlier slots.", valueName: "HH:MM"))
+    var fromTime: String?
+    @Flag(help: "Print the day's runs as a JSON array at the end (no progress lines).") var json = false
+
+    func run() throws {
+        let workspace = try global.loadWorkspace()
+        let zone = ZoneRules.of(workspace.config.timeZone)
+        guard speed > 0, speed <= SimulatedClock.maximumSpeed else {
+            throw CLIFailure.invalid("--speed must be above 0 and at most \(Int(SimulatedClock.maximumSpeed)), found \(speed)")
+        }
+        let from = try fromTime.map { text -> TimeOfDay in
+            guard let t = TimeOfDay(parsing: text) else { throw CLIFailure.invalid("--from \"\(text)\" is not a time such as 09:00") }
+            return t
+        }
+        let day = try date.map { try parseDate($0, option: "--date") } ?? (try today(in: zone))
+        let store = try global.openStore(workspace.config)
+        let runDay: RunDay
+        do {
+            runDay = try RunDay(workspace: workspace, store: store, day: day, speed: speed, from: from)
+        } catch {
+            throw CLIFailure.invalid(error.description)
+        }
+        ProcessControl.catchStopSignals()
+        let interactive = isatty(1) != 0 && !json
+        if !json {
+            print("run-day \(day) at \(speed == 1 ? "real time" : "\(formatSpeed(speed))× speed"), store \(store.path)")
+        }
+        let runs = try runDay.run(onEvent: { event in
+            guard !json else { return }
+            let slot = event.scheduledFor.map { " (\(TimeFormat.clock(Int64($0), in: zone)))" } ?? ""
+            let attempt = event.state == .running ? " attempt \(event.attempt)" : ""
+            let reason = event.reason.map { ": \($0)" } ?? ""
+            let line = "\(RunOutput.clock(event.at, zone))  \(event.job)\(slot) #\(event.runId) \(event.state.rawValue)\(attempt)\(reason)"
+            print(interactive ? "\u{1B}[2K\r" + line : line)
+            fflush(nil)
+        }, shouldStop: { ProcessControl.stopRequested })
+        if json {
+            printJSON(.array(runs.map { RunOutput.json($0) }))
+        } else {
+            print("")
+            print(runs.isEmpty ? "no runs" : RunOutput.table(runs, zone: zone))
+            let failed = runs.filter(\.state.isFailure).count
+            print("\(runs.count) run\(runs.count == 1 ? "" : "s"), \(runs.filter { $0.state == .succeeded }.count) succeeded, \(failed) failed")
+        }
+        if ProcessControl.stopRequested {
+            throw CLIFailure(text: "run-day interrupted; run it again to resume the day\n", status: 1)
+        }
+        if runs.contains(where: \.state.isFailure) { throw ExitCode(1) }
+    }
+
+    func formatSpeed(_ s: Double) -> String { s == s.rounded() ? String(Int(s)) : String(s) }
+}
