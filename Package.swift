@@ -68,10 +68,16 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
+        // The edges against real parts: SQLite files, processes.
+        .testTarget(
+            name: "OrchestratorRuntimeTests",
+            dependencies: ["OrchestratorRuntime", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strictSettings
+        ),
         // The executables end to end: real processes, exit statuses, output formats.
         .testTarget(
             name: "OrchestratorCLITests",
-            dependencies: ["orchestrator"],
+            dependencies: ["orchestrator", "OrchestratorRuntime"],
             swiftSettings: strictSettings
         ),
     ]

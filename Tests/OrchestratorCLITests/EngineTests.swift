@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+import OrchestratorCore
+import OrchestratorRuntime
+
+/// The engine with real processes: attempt supervisors, timeouts, run-day, kill -9.
+@Suite("Engine with real processes", .serialized)
+struct EngineTests {
+    let cli = CLITests()
+
+    func scratch() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("orch-engine-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    /// Starts an attempt supervisor directly, as the engine would, and waits for it.
+    func supervise(_ dir: String, _ argv: [String], timeout: Double? = nil, grace: Double = 0.3) throws -> (AttemptRecord, Int32) {
+        let store = try RunStore(path: dir + "/s.sqlite")
+        let run = try store.createRun(job: "t", tradingDay: "2026-11-25", trigger: .manual, state: .queued, now: 0)
+        _ = try store.startAttempt(run: run.id!, log: dir + "/t.log", now: 0)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLITests.binary)
+        p.arguments = AttemptSupervisor(databasePath: dir + "/s.sqlite", runId: run.id!, attempt: 1, logPath: dir + "/t.log",
+                                        timeout: timeout, grace: grace, argv: argv, environment: [:]).commandLine
+        try p.run()
+        p.waitUntilExit()
+        return (try #require(try store.attempt(run: run.id!, number: 1)), p.terminationStatus)
+    }
+
+    @Test("the supervisor records the job's exit code and its output in the log")
+    func exitCodeRecorded() throws {
+        let dir = try scratch()
+        let (attempt, status) = try supervise(dir, ["/bin/sh", "-c", "echo to-stdout; echo to-stderr >&2; exit 3"])
+        #expect(attempt.outcome == .failed && attempt.exitCode == 3 && attempt.pid != nil && status == 3)
+        let log = try String(contentsOfFile: dir + "/t.log", encoding: .utf8)
+        #expect(log.contains("to-stdout") && log.contains("to-stderr"))
+    }
+
+    @Test("a timeout terminates the whole group, then kills a grandchild that ignores SIGTERM")
+    func timeoutKillsGrandchild() throws {
+        let dir = try scratch()
+        let script = "trap '' TERM; (trap '' TERM; echo $$ > /dev/null; sleep 30) & echo $! > \(dir)/grandchild; sleep 30"
+        let started = Date()
+        let (attempt, _) = try supervise(dir, ["/bin/sh", "-c", script], timeout: 0.3, grace: 0.3)
+        #expect(Date().timeIntervalSince(started) < 5)
+        #expect(attempt.outcome == .timedOut && attempt.signal == 9)
+        let grandchild = try #require(Int32(try String(contentsOfFile: dir + "/grandchild", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        usleep(100_000)
+        // Gone, or a zombie waiting for a PID 1 that does not reap (as in some containers).
+        let stat = try? String(contentsOfFile: "/proc/\(grandchild)/stat", encoding: .utf8)
+        let state = stat.flatMap { $0.split(separator: ")").last?.split(separator: " ").first }
+        #expect(stat == nil || state == "Z", "the grandchild \(grandchild) must be gone, found state \(state ?? "?")")
+        let log = try String(contentsOfFile: dir + "/t.log", encoding: .utf8)
+        #expect(log.contains("timeout after") && log.contains("SIGKILL"))
+    }
+
+    @Test("a command that does not exist fails with 127 and says why in the log")
+    func missingCommand() throws {
+        let dir = try scratch()
+        let (attempt, _) = try supervise(dir, ["no-such-command-anywhere"])
+        #expect(attempt.outcome == .failed && attempt.exitCode == 127)
+        #expect(try String(contentsOfFile: dir + "/t.log", encoding: .utf8).contains("cannot start no-such-command-anywhere"))
+    }
+
+    func demo(_ dir: String) throws -> [String] {
+        let root = CLITests.root + "/examples/demo"
+        var config = try String(contentsOfFile: root + "/config.yaml", encoding: .utf8)
+        config = config.replacingOccurrences(of: "var/demo/", with: dir + "/")
+        try config.write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8)
+        return ["--config", dir + "/config.yaml", "--jobs", root + "/jobs"]
+    }
+
+    @Test("run-day runs the demo day of real processes at 3600x, and a second run repeats no slot")
+    func runDayDemo() throws {
+        let dir = try scratch()
+        let args = try demo(dir)
+        let first = try cli.run(["run-day", "--date", "2026-11-27", "--speed", "3600", "--from", "06:55", "--json"] + args)
+        #expect(first.status == 0, "\(first.stderr)")
+        let runs = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [[String: Any]])
+        #expect(runs.count == 22)
+        #expect(runs.allSatisfy { $0["state"] as? String == "succeeded" })
+        let analysis = try #require(runs.first { $0["job"] as? String == "morning-analysis" })
+        #expect(analysis["attempts"] as? Int == 2, "it fails its first attempt and is retried")
+        #expect(runs.filter { $0["job"] as? String == "parameter-discovery" }.count == 14)
+        #expect(runs.contains { $0["job"] as? String == "moc" && $0["scheduled_for"] as? String == "2026-11-27T17:50:00Z" })
+        let again = try cli.run(["run-day", "--date", "2026-11-27", "--speed", "3600", "--from", "16:55", "--json"] + args)
+        let second = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [[String: Any]])
+        #expect(second.count == 22)
+    }
+
+    @Test("run-day on a day without a session names the next trading day and exits 2")
+    func notATradingDay() throws {
+        let dir = try scratch()
+        let r = try cli.run(["run-day", "--date", "2026-11-26"] + (try demo(dir)))
+        #expect(r.status == 2 && r.stderr.contains("2026-11-26 is not a trading day on XNYS; the next one is 2026-11-27"))
+    }
+
+    @Test("kill -9 of the orchestrator mid-day loses nothing: the running attempt keeps its true exit code")
+    func killNine() throws {
+        let dir = try scratch()
+        try "database: \(dir)/s.sqlite\nlogs: \(dir)/logs\n".write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: dir + "/jobs", withIntermediateDirectories: true)
+        try """
+        jobs:
+          long:
+            shell: 'sleep 1.5; exit 7'
+            schedule: { market: open }
+          after:
+            shell: 'exit 0'
+            schedule: { every: 30m, during: session }
+        """.write(toFile: dir + "/jobs/j.yaml", atomically: true, encoding: .utf8)
+        let args = ["run-day", "--date", "2026-11-25", "--speed", "7200", "--from", "09:29", "--config", dir + "/c.yaml", "--jobs", dir + "/jobs"]
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLITests.binary)
+        p.arguments = args
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        // 09:30 comes after 8 real milliseconds; `long` then runs for 1.5 real seconds.
+        usleep(800_000)
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        let store = try RunStore(path: dir + "/s.sqlite")
+        let during = try #require(try store.history(job: "long").first)
+        #expect(during.state == .running)
+        // The supervisor outlives the engine and records the exit code by itself.
+        usleep(1_500_000)
+        #expect(try store.attempt(run: during.id!, number: 1)?.exitCode == 7)
+        let resumed = try cli.run(args.dropLast(0) + ["--json"])
+        let runs = try #require(try JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as? [[String: Any]])
+        let long = runs.filter { $0["job"] as? String == "long" }
+        #expect(long.count == 1)
+        #expect(long.first?["state"] as? String == "failed" && long.first?["exit_code"] as? Int == 7)
+        let slots = runs.compactMap { r in (r["scheduled_for"] as? String).map { "\(r["job"] ?? "")@\($0)" } }
+        #expect(Set(slots).count == slots.count && slots.count == 14, "every slot ran exactly once")
+        #expect(runs.allSatisfy { ($0["state"] as? String).map { ["succeeded", "failed"].contains($0) } ?? false })
+        #expect(resumed.status == 1)
+    }
+}
