@@ -15,7 +15,8 @@ struct Orchestrator: ParsableCommand {
           orchestrator calendar --from 2026-11-23 --to 2026-11-30
           orchestrator cron "*/15 9-16 * * 1-5" --after 2026-11-25T14:00:00Z --count 4
         """,
-        subcommands: [ValidateCommand.self, PlanCommand.self, CalendarCommand.self, CronCommand.self, RunDayCommand.self, AttemptCommand.self]
+        subcommands: [ValidateCommand.self, PlanCommand.self, CalendarCommand.self, CronCommand.self, RunDayCommand.self,
+                      HistoryCommand.self, ShowCommand.self, LogsCommand.self, AttemptCommand.self]
     )
 
     /// Global options written before the subcommand.

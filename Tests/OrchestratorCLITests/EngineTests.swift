@@ -87,6 +87,25 @@ struct EngineTests {
         let again = try cli.run(["run-day", "--date", "2026-11-27", "--speed", "3600", "--from", "16:55", "--json"] + args)
         let second = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [[String: Any]])
         #expect(second.count == 22)
+
+        // history, show and logs read what the day left in the store.
+        let history = try cli.run(["history", "morning-analysis", "--day", "2026-11-27", "--json"] + args)
+        let listed = try #require(try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [[String: Any]])
+        #expect(listed.count == 1 && listed[0]["id"] as? String == analysis["id"] as? String)
+        let newest = try #require(try JSONSerialization.jsonObject(with: Data(try cli.run(["history", "--limit", "3", "--json"] + args).stdout.utf8)) as? [[String: Any]])
+        #expect(newest.map { $0["job"] as? String } == ["backup", "evening-post", "evening-report"])
+        let id = try #require(analysis["id"] as? String)
+        let show = try #require(try JSONSerialization.jsonObject(with: Data(try cli.run(["show", id, "--json"] + args).stdout.utf8)) as? [String: Any])
+        let attempts = try #require(show["attempts_detail"] as? [[String: Any]])
+        #expect(attempts.map { $0["outcome"] as? String } == ["failed", "succeeded"])
+        #expect(attempts.map { $0["exit_code"] as? Int } == [1, 0])
+        let log = try cli.run(["logs", id, "--attempt", "1"] + args)
+        #expect(log.status == 0 && log.stdout == "attempt 1\n")
+        #expect(try cli.run(["logs", id] + args).stdout == "attempt 2\n")
+        #expect(try cli.run(["show", "99999"] + args).status == 2)
+        #expect(try cli.run(["history", "no-such-job"] + args).status == 2)
+        #expect(try cli.run(["history", "--status", "done"] + args).status == 2)
+        #expect(try cli.run(["logs", id, "--attempt", "7"] + args).status == 2)
     }
 
     @Test("run-day on a day without a session names the next trading day and exits 2")
