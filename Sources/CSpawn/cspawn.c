@@ -18,6 +18,9 @@ int cspawn_session(pid_t *pid, const char *path, char *const argv[], char *const
         posix_spawn_file_actions_adddup2(&actions, log_fd, 1);
         posix_spawn_file_actions_adddup2(&actions, log_fd, 2);
     }
+    /* Nothing else leaks into the child: not the store's database, not pidfds, not a pipe a
+       caller of ours is waiting on to close. */
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     sigset_t none, all;
     sigemptyset(&none);
     sigfillset(&all);

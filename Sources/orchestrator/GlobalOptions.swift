@@ -85,6 +85,15 @@ func currentTime() throws -> Int64 {
     return seconds
 }
 
+/// The clock commands run on: simulated under ORCHESTRATOR_CLOCK, else the system's.
+func currentClock() throws -> any WallClock {
+    do {
+        return try SimulatedClock.fromEnvironment(ProcessInfo.processInfo.environment)
+    } catch {
+        throw CLIFailure.invalid(error.description)
+    }
+}
+
 /// Today's date in a zone.
 func today(in zone: ZoneRules) throws -> LocalDate {
     zone.localDate(of: try currentTime())

@@ -156,3 +156,100 @@ struct EngineTests {
         #expect(resumed.status == 1)
     }
 }
+
+@Suite("trigger and catch-up", .serialized)
+struct TriggerCatchUpTests {
+    let cli = CLITests()
+
+    func workspace(_ jobs: String) throws -> (dir: String, args: [String]) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("orch-tc-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir + "/jobs", withIntermediateDirectories: true)
+        try "database: \(dir)/s.sqlite\nlogs: \(dir)/logs\nmax_parallel: 4\n".write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
+        try jobs.replacingOccurrences(of: "DIR", with: dir).write(toFile: dir + "/jobs/j.yaml", atomically: true, encoding: .utf8)
+        return (dir, ["--config", dir + "/c.yaml", "--jobs", dir + "/jobs"])
+    }
+
+    @Test("trigger --wait runs the job with its params and exits with its outcome")
+    func triggerWait() throws {
+        let (dir, args) = try workspace("""
+        jobs:
+          ok: { shell: 'echo "$ORCHESTRATOR_TRIGGER $ORCHESTRATOR_PARAM_CHANNEL $ORCHESTRATOR_JOB" > DIR/out' }
+          bad: { shell: 'exit 4' }
+        """)
+        let ok = try cli.run(["trigger", "ok", "--param", "CHANNEL=discord", "--wait"] + args)
+        #expect(ok.status == 0 && ok.stdout.hasSuffix("succeeded\n"))
+        #expect(try String(contentsOfFile: dir + "/out", encoding: .utf8) == "manual discord ok\n")
+        let bad = try cli.run(["trigger", "bad", "--wait", "--json"] + args)
+        #expect(bad.status == 1)
+        let run = try #require(try JSONSerialization.jsonObject(with: Data(bad.stdout.utf8)) as? [String: Any])
+        #expect(run["state"] as? String == "failed" && run["exit_code"] as? Int == 4)
+        #expect(try cli.run(["trigger", "nope"] + args).status == 2)
+        #expect(try cli.run(["trigger", "ok", "--param", "no-equals"] + args).status == 2)
+    }
+
+    @Test("trigger --with-upstream runs the upstream jobs first, in order")
+    func withUpstream() throws {
+        let (dir, args) = try workspace("""
+        jobs:
+          a: { shell: 'echo a >> DIR/order' }
+          b: { shell: 'echo b >> DIR/order', depends_on: [a] }
+          c: { shell: 'echo c >> DIR/order', depends_on: [b] }
+        """)
+        let r = try cli.run(["trigger", "c", "--with-upstream", "--wait"] + args)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try String(contentsOfFile: dir + "/order", encoding: .utf8) == "a\nb\nc\n")
+    }
+
+    @Test("trigger without --wait returns at once and the run finishes in the background")
+    func detached() throws {
+        let (dir, args) = try workspace("jobs:\n  slow: { shell: 'sleep 0.3; echo done > DIR/done' }\n")
+        let started = Date()
+        let r = try cli.run(["trigger", "slow"] + args)
+        #expect(r.status == 0 && Date().timeIntervalSince(started) < 0.3)
+        let id = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        var state = ""
+        for _ in 0..<50 where state != "succeeded" {
+            usleep(100_000)
+            let show = try JSONSerialization.jsonObject(with: Data(try cli.run(["show", id, "--json"] + args).stdout.utf8)) as? [String: Any]
+            state = show?["state"] as? String ?? ""
+        }
+        #expect(state == "succeeded")
+        #expect(FileManager.default.fileExists(atPath: dir + "/done"))
+    }
+
+    @Test("four concurrent catch-ups over one outage run every slot exactly once, by catch_up and deadline")
+    func concurrentCatchUp() throws {
+        let (dir, args) = try workspace("""
+        jobs:
+          hourly: { shell: 'echo "$ORCHESTRATOR_SCHEDULED_FOR" >> DIR/hourly', schedule: { every: 1h, during: day }, catch_up: all }
+          daily: { shell: 'echo "$ORCHESTRATOR_SCHEDULED_FOR" >> DIR/daily', schedule: { at: "17:00", days: daily }, catch_up: latest }
+          never: { shell: 'echo x >> DIR/never', schedule: { at: "09:00", days: daily }, catch_up: none }
+          fresh: { shell: 'echo "$ORCHESTRATOR_SCHEDULED_FOR" >> DIR/fresh', schedule: { every: 1h, during: day }, catch_up: all, deadline: 3h }
+        """)
+        // "Now" is 2026-11-25 12:00 New York; the outage began 2026-11-23 12:00.
+        let clock = ["ORCHESTRATOR_CLOCK": "sim=2026-11-25T17:00:00Z;real=\(Date().timeIntervalSince1970);speed=1"]
+        let processes = try (0..<4).map { _ -> Process in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: CLITests.binary)
+            p.arguments = ["catch-up", "--since", "2026-11-23T17:00:00Z"] + args
+            p.environment = ProcessInfo.processInfo.environment.merging(clock) { $1 }
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        processes.forEach { $0.waitUntilExit() }
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+        func lines(_ name: String) -> [String] {
+            ((try? String(contentsOfFile: dir + "/" + name, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        }
+        let hourly = lines("hourly")
+        #expect(hourly.count == 48 && Set(hourly).count == 48, "every hourly slot once: \(hourly.count)")
+        #expect(lines("daily") == ["2026-11-24T22:00:00Z"], "only the latest daily slot")
+        #expect(lines("never").isEmpty)
+        #expect(lines("fresh") == ["14:00", "15:00", "16:00", "17:00"].map { "2026-11-25T\($0):00Z" }, "only slots within the deadline")
+        let history = try JSONSerialization.jsonObject(with: Data(try cli.run(["history", "--limit", "500", "--json"] + args).stdout.utf8)) as? [[String: Any]]
+        let slots = (history ?? []).compactMap { r in (r["scheduled_for"] as? String).map { "\(r["job"] ?? "")@\($0)" } }
+        #expect(Set(slots).count == slots.count, "no slot claimed twice")
+        #expect((history ?? []).contains { $0["job"] as? String == "never" && $0["state"] as? String == "missed" })
+    }
+}

@@ -3,7 +3,8 @@
 #include <sys/types.h>
 
 /// Spawns `path` with `argv` and `envp` in a new session (so a new process group whose id is
-/// the child's pid), with stdin from /dev/null and stdout and stderr appended to `log_fd`.
+/// the child's pid), with stdin from /dev/null, stdout and stderr appended to `log_fd`, and no
+/// other descriptor inherited.
 /// Returns 0 and sets *pid, or an errno value.
 int cspawn_session(pid_t *pid, const char *path, char *const argv[], char *const envp[], int log_fd, int search_path);
 

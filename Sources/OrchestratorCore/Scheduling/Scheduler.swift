@@ -90,8 +90,9 @@ public enum Scheduler {
         // 3. Downstream propagation: an unscheduled job runs once its upstream jobs all succeeded.
         for (name, job) in ws.jobs.sorted(by: { $0.key < $1.key }) where job.schedule == nil {
             let upstreamJobs = job.dependsOn.filter { ws.jobs[$0] != nil }
+            // Once a day, and not when the job already ran or runs that day (a manual trigger).
             guard !upstreamJobs.isEmpty, upstreamJobs.allSatisfy(succeeded),
-                  !today.contains(where: { $0.job == name && $0.trigger == .upstream && $0.causeRunId == nil }) else { continue }
+                  !today.contains(where: { $0.job == name && $0.causeRunId == nil }) else { continue }
             actions.append(.createRun(job: name, trigger: .upstream, causeRunId: nil))
         }
 

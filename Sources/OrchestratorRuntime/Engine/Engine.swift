@@ -51,10 +51,12 @@ public final class Engine {
 
     func state(for day: LocalDate, slots: [SchedulerState.Slot], notBefore: Int64?, trigger: RunTrigger) throws -> SchedulerState {
         let active = try store.activeRuns()
-        var runs = try store.runs(tradingDays: [day.description])
+        // Slots of a calendar day without a session (a Saturday backup) belong to the trading day before.
+        let tradingDay = (try? workspace.calendar.tradingDay(of: ZoneRules.of(workspace.config.timeZone).instant(of: day, secondsOfDay: 43_200))) ?? day
+        var runs = try store.runs(tradingDays: Array(Set([day.description, tradingDay.description])))
         let ids = Set(runs.compactMap(\.id))
         runs += active.filter { !ids.contains($0.id!) }
-        return SchedulerState(workspace: workspace, tradingDay: day, slots: slots, notBefore: notBefore,
+        return SchedulerState(workspace: workspace, tradingDay: tradingDay, slots: slots, notBefore: notBefore,
                               runs: runs.map(Engine.view), servicesUp: servicesUp, slotTrigger: trigger)
     }
 
@@ -88,7 +90,9 @@ public final class Engine {
     func apply(_ action: Action, day: LocalDate, trigger: RunTrigger) throws {
         switch action {
         case .claimSlot(let job, let time, let state, let reason):
-            emit(try store.claimSlot(job: job, tradingDay: day.description, scheduledFor: Double(time), trigger: trigger,
+            // A Saturday backup belongs to Friday's trading day (SPEC §4).
+            let tradingDay = (try? workspace.calendar.tradingDay(of: time)) ?? day
+            emit(try store.claimSlot(job: job, tradingDay: tradingDay.description, scheduledFor: Double(time), trigger: trigger,
                                      state: state, now: now, reason: reason))
         case .createRun(let job, let runTrigger, let cause):
             emit(try store.createRun(job: job, tradingDay: day.description, trigger: runTrigger, state: .queued, now: now,
