@@ -62,6 +62,12 @@ void cspawn_catch_stop_signals(void) {
     sa.sa_flags = 0; /* no SA_RESTART: poll returns EINTR */
     sigaction(SIGTERM, &sa, 0);
     sigaction(SIGINT, &sa, 0);
+    /* A parent may have started us with these blocked (some process launchers do). */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGTERM);
+    sigaddset(&stop, SIGINT);
+    sigprocmask(SIG_UNBLOCK, &stop, 0);
 }
 
 int cspawn_stop_requested(void) { return stop_requested; }

@@ -253,3 +253,30 @@ struct TriggerCatchUpTests {
         #expect((history ?? []).contains { $0["job"] as? String == "never" && $0["state"] as? String == "missed" })
     }
 }
+
+@Suite("run: the daemon", .serialized)
+struct DaemonTests {
+    @Test("the daemon runs slots as they come due and, on SIGTERM, lets a running attempt finish")
+    func daemon() throws {
+        let (dir, args) = try TriggerCatchUpTests().workspace("""
+        jobs:
+          tick: { shell: 'echo "$ORCHESTRATOR_SCHEDULED_FOR" >> DIR/ticks; sleep 0.6; echo end >> DIR/ticks', schedule: { cron: "* * * * *" } }
+        """)
+        // Simulated time 5 s before a minute, at 10x: the slot comes due after half a second.
+        let clock = ["ORCHESTRATOR_CLOCK": "sim=2026-11-25T14:59:55Z;real=\(Date().timeIntervalSince1970);speed=10"]
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLITests.binary)
+        p.arguments = ["run"] + args
+        p.environment = ProcessInfo.processInfo.environment.merging(clock) { $1 }
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        usleep(900_000)
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let ticks = try String(contentsOfFile: dir + "/ticks", encoding: .utf8).split(separator: "\n")
+        #expect(ticks == ["2026-11-25T15:00:00Z", "end"], "the attempt ran to its end before the daemon stopped")
+        let history = try JSONSerialization.jsonObject(with: Data(try CLITests().run(["history", "--json"] + args).stdout.utf8)) as? [[String: Any]]
+        #expect(history?.first?["state"] as? String == "succeeded")
+    }
+}
