@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .executable(name: "orchestrator", targets: ["orchestrator"]),
         .executable(name: "alphatrader", targets: ["alphatrader"]),
+        .executable(name: "orchestrator-attempt", targets: ["orchestrator-attempt"]),
         .executable(name: "orchestrator-bench", targets: ["orchestrator-bench"]),
         .library(name: "OrchestratorCore", targets: ["OrchestratorCore"]),
     ],
@@ -45,9 +46,16 @@ let package = Package(
             dependencies: [
                 "OrchestratorCore",
                 "OrchestratorRuntime",
+                "orchestrator-attempt",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
+        ),
+        // The per-attempt supervisor, in C: it starts once per attempt, so it must start fast.
+        .executableTarget(
+            name: "orchestrator-attempt",
+            dependencies: ["CSpawn"],
+            linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("m")]
         ),
         .executableTarget(
             name: "alphatrader",
@@ -57,7 +65,7 @@ let package = Package(
         // Performance figures, run in release mode by Benchmarks/run.sh (never timed unit tests).
         .executableTarget(
             name: "orchestrator-bench",
-            dependencies: ["OrchestratorCore", "OrchestratorRuntime"],
+            dependencies: ["OrchestratorCore", "OrchestratorRuntime", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks",
             exclude: ["run.sh", "croniter_bench.py", "README.md"],
             swiftSettings: strictSettings

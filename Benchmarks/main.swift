@@ -140,12 +140,16 @@ func benchParse() {
 
 switch CommandLine.arguments.dropFirst().first {
 case "parse": benchParse()
+case "dag": EngineBench.dag()
+case "lag": EngineBench.lag()
+case "catch-up": EngineBench.catchUp()
+case "history": EngineBench.history()
 case "cron": benchCron()
 case "calendar": benchCalendar()
 case "gen-jobs": generateJobs()
 case "validate": benchValidate()
 case "zone": benchZone()
 default:
-    print("usage: orchestrator-bench cron|calendar|gen-jobs|validate|zone [options]  (see Benchmarks/run.sh)")
+    print("usage: orchestrator-bench cron|calendar|gen-jobs|validate|zone|parse|dag|lag|catch-up|history [options]  (see Benchmarks/run.sh)")
     exit(2)
 }

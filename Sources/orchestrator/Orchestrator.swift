@@ -17,7 +17,7 @@ struct Orchestrator: ParsableCommand {
         """,
         subcommands: [ValidateCommand.self, PlanCommand.self, CalendarCommand.self, CronCommand.self, RunCommand.self, RunDayCommand.self,
                       TriggerCommand.self, CatchUpCommand.self, HistoryCommand.self, ShowCommand.self, LogsCommand.self,
-                      AttemptCommand.self, DriveCommand.self]
+                      DriveCommand.self]
     )
 
     /// Global options written before the subcommand.

@@ -20,7 +20,7 @@ struct EngineTests {
         let run = try store.createRun(job: "t", tradingDay: "2026-11-25", trigger: .manual, state: .queued, now: 0)
         _ = try store.startAttempt(run: run.id!, log: dir + "/t.log", now: 0)
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLITests.binary)
+        p.executableURL = URL(fileURLWithPath: AttemptSupervisor.executable(nextTo: CLITests.binary))
         p.arguments = AttemptSupervisor(databasePath: dir + "/s.sqlite", runId: run.id!, attempt: 1, logPath: dir + "/t.log",
                                         timeout: timeout, grace: grace, argv: argv, environment: [:]).commandLine
         try p.run()

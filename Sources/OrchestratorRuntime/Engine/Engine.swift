@@ -122,7 +122,8 @@ public final class Engine {
             grace: max(0.5, 5 / speed),
             argv: job.command.arguments, environment: try environment(for: run, attempt: number, job: job))
         do {
-            let pid = try ProcessControl.spawn([executable] + supervisor.commandLine, environment: supervisor.environment, logFD: -1)
+            let pid = try ProcessControl.spawn([AttemptSupervisor.executable(nextTo: executable)] + supervisor.commandLine,
+                                               environment: supervisor.environment, logFD: -1)
             try store.recordShim(run: id, attempt: number, pid: pid, start: ProcessControl.startTime(of: pid))
             watched[id] = Watched(attempt: number, shimPid: pid, pidfd: ProcessControl.pidfd(pid), isChild: true)
         } catch let error as ProcessControl.SpawnError {

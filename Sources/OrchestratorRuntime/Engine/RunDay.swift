@@ -41,11 +41,12 @@ public struct RunDay {
     }
 
     /// Runs the day to its end; returns the day's runs.
-    public func run(onEvent: @escaping (EngineEvent) -> Void, shouldStop: () -> Bool = { false }) throws -> [RunRecord] {
+    public func run(executable: String = ProcessControl.executablePath, onEvent: @escaping (EngineEvent) -> Void,
+                    shouldStop: () -> Bool = { false }) throws -> [RunRecord] {
         let zone = ZoneRules.of(workspace.config.timeZone)
         let start = zone.instant(of: day, secondsOfDay: from?.secondsOfDay ?? 0)
         let clock = SimulatedClock(simulatedAnchor: Double(start), realAnchor: Date().timeIntervalSince1970, speed: speed)
-        let engine = Engine(workspace: workspace, store: store, clock: clock, onEvent: onEvent)
+        let engine = Engine(workspace: workspace, store: store, clock: clock, executable: executable, onEvent: onEvent)
         let slots = try SchedulerState.slots(of: workspace, on: day)
         let notBefore = from.map { _ in start }
         try engine.reconcile()

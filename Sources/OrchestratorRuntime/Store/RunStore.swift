@@ -23,6 +23,10 @@ public final class RunStore: Sendable {
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
         configuration.label = "orchestrator.store"
+        // WAL with synchronous=NORMAL: every commit survives a crash or kill -9 of any process;
+        // only a power loss can take the last commits back. One fsync per checkpoint, not per
+        // state change.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         do {
             let directory = (path as NSString).deletingLastPathComponent
             if !directory.isEmpty {
