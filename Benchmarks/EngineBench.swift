@@ -55,8 +55,8 @@ enum EngineBench {
         }
         while true {
             try! engine.step(day: day, slots: [])
-            let runs = try! store.runs(tradingDays: [day.description])
-            if runs.count == names.count && runs.allSatisfy(\.state.isFinal) { break }
+            let counts = try! store.counts(tradingDay: day.description)
+            if counts.all == names.count && counts.active == 0 { break }
             engine.wait(realSeconds: 0.05)
         }
         let ours = Double(now() - t0) / 1e9
@@ -77,7 +77,7 @@ enum EngineBench {
         for _ in 0..<1000 { _ = spawnWait(["/bin/true"]) }
         let bare = Double(now() - t2) / 1e9
         print("{\"jobs\":\(names.count),\"parallel\":\(parallel),\"orchestrator_s\":\(ours),\"make_s\":\(make),\"ratio\":\(ours / make),"
-              + "\"bare_spawn_ms\":\(bare),\"per_job_overhead_ms\":\((ours * Double(parallel) - bare) / Double(names.count) * 1000)}")
+              + "\"bare_spawn_s\":\(bare),\"per_job_overhead_ms\":\((ours * Double(parallel) - bare) / Double(names.count) * 1000)}")
     }
 
     /// The orchestrator executable whose `_attempt` supervises each attempt.

@@ -9,6 +9,17 @@ public struct Workspace: Sendable {
     public let jobs: [String: JobSpec]
     public let services: [String: ServiceSpec]
     public let graph: JobGraph
+    /// Jobs with no schedule, by name: the scheduler checks them for downstream propagation
+    /// on every decision.
+    public let unscheduledJobs: [String]
+
+    init(config: Config, jobs: [String: JobSpec], services: [String: ServiceSpec], graph: JobGraph) {
+        self.config = config
+        self.jobs = jobs
+        self.services = services
+        self.graph = graph
+        unscheduledJobs = jobs.values.filter { $0.schedule == nil }.map(\.name).sorted()
+    }
 
     public var calendar: any ExchangeCalendar { config.calendar }
 

@@ -16,10 +16,12 @@ public enum Scheduler {
         let today = s.runs.filter { $0.tradingDay == day }
         var activeJobs = Set(s.runs.filter { !$0.state.isFinal }.map(\.job))
 
-        func succeeded(_ job: String) -> Bool { today.contains { $0.job == job && $0.state == .succeeded } }
+        let succeededJobs = Set(today.filter { $0.state == .succeeded }.map(\.job))
+        let todayByJob = Dictionary(grouping: today, by: \.job)
+        func succeeded(_ job: String) -> Bool { succeededJobs.contains(job) }
         /// Failed and with nothing left that could still succeed today.
         func failedForGood(_ job: String) -> Bool {
-            let runs = today.filter { $0.job == job }
+            let runs = todayByJob[job] ?? []
             guard !runs.isEmpty, runs.allSatisfy(\.state.isFinal), !runs.contains(where: { $0.state == .succeeded }) else { return false }
             let slotsLeft = s.slots.contains { $0.job == job && Double($0.time) > now }
             return !slotsLeft
@@ -88,24 +90,27 @@ public enum Scheduler {
         }
 
         // 3. Downstream propagation: an unscheduled job runs once its upstream jobs all succeeded.
-        for (name, job) in ws.jobs.sorted(by: { $0.key < $1.key }) where job.schedule == nil {
+        for name in ws.unscheduledJobs {
+            guard let job = ws.jobs[name] else { continue }
             let upstreamJobs = job.dependsOn.filter { ws.jobs[$0] != nil }
             // Once a day, and not when the job already ran or runs that day (a manual trigger).
             guard !upstreamJobs.isEmpty, upstreamJobs.allSatisfy(succeeded),
-                  !today.contains(where: { $0.job == name && $0.causeRunId == nil }) else { continue }
+                  !(todayByJob[name] ?? []).contains(where: { $0.causeRunId == nil }) else { continue }
             actions.append(.createRun(job: name, trigger: .upstream, causeRunId: nil))
         }
 
         // 4. on_failure: each failed run triggers its handlers once.
+        let handled = Set(s.runs.compactMap { r in r.causeRunId.map { "\(r.job)#\($0)" } })
         for run in s.runs where run.state == .failed {
             for handler in ws.jobs[run.job]?.onFailure ?? ws.services[run.job]?.onFailure ?? []
-            where !s.runs.contains(where: { $0.job == handler && $0.causeRunId == run.id }) {
+            where !handled.contains("\(handler)#\(run.id)") {
                 actions.append(.createRun(job: handler, trigger: .upstream, causeRunId: run.id))
             }
         }
 
         // 5. Start what may start: max_parallel, pools, one process per job at a time.
         var running = s.runs.filter { $0.state == .running }
+        var runningJobs = Set(running.map(\.job))
         let becameQueued = Set(actions.compactMap { a -> Int64? in
             if case .transition(let id, .queued, _) = a { return id } else { return nil }
         })
@@ -115,11 +120,12 @@ public enum Scheduler {
         for run in candidates {
             guard running.count < ws.config.maxParallel else { break }
             guard let job = ws.jobs[run.job] else { continue }
-            if running.contains(where: { $0.job == run.job }) { continue }
+            if runningJobs.contains(run.job) { continue }
             if let pool = job.pool, let size = ws.config.pools[pool],
                running.filter({ ws.jobs[$0.job]?.pool == pool }).count >= size { continue }
             actions.append(.start(runId: run.id))
             running.append(run)
+            runningJobs.insert(run.job)
         }
         return actions
     }

@@ -61,12 +61,18 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// Parses `YYYY-MM-DD` exactly; nil for anything else, including impossible days.
     public init?(parsing text: some StringProtocol) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-              parts.allSatisfy({ $0.allSatisfy(\.isASCII) })
-        else { return nil }
-        self.init(year: y, month: m, day: d)
+        // Byte by byte: the engine parses a date for every run it reads.
+        var bytes = text.utf8.makeIterator()
+        var fields = [0, 0, 0]
+        for (index, width) in [4, 2, 2].enumerated() {
+            for _ in 0..<width {
+                guard let b = bytes.next(), b >= 48, b <= 57 else { return nil }
+                fields[index] = fields[index] * 10 + Int(b - 48)
+            }
+            if index < 2 { guard bytes.next() == 45 else { return nil } }
+        }
+        guard bytes.next() == nil else { return nil }
+        self.init(year: fields[0], month: fields[1], day: fields[2])
     }
 
     public static func < (lhs: LocalDate, rhs: LocalDate) -> Bool {

@@ -50,19 +50,11 @@ public final class Engine {
     // MARK: - State
 
     func state(for day: LocalDate, slots: [SchedulerState.Slot], notBefore: Int64?, trigger: RunTrigger) throws -> SchedulerState {
-        let active = try store.activeRuns()
         // Slots of a calendar day without a session (a Saturday backup) belong to the trading day before.
         let tradingDay = (try? workspace.calendar.tradingDay(of: ZoneRules.of(workspace.config.timeZone).instant(of: day, secondsOfDay: 43_200))) ?? day
-        var runs = try store.runs(tradingDays: Array(Set([day.description, tradingDay.description])))
-        let ids = Set(runs.compactMap(\.id))
-        runs += active.filter { !ids.contains($0.id!) }
+        let runs = try store.schedulerRuns(tradingDays: Array(Set([day.description, tradingDay.description])))
         return SchedulerState(workspace: workspace, tradingDay: tradingDay, slots: slots, notBefore: notBefore,
-                              runs: runs.map(Engine.view), servicesUp: servicesUp, slotTrigger: trigger)
-    }
-
-    static func view(_ r: RunRecord) -> SchedulerState.Run {
-        SchedulerState.Run(id: r.id!, job: r.job, tradingDay: LocalDate(parsing: r.tradingDay)!, scheduledFor: r.scheduledFor.map { Int64($0) },
-                           trigger: r.trigger, state: r.state, attempts: r.attempts, nextAttemptAt: r.nextAttemptAt, causeRunId: r.causeRunId)
+                              runs: runs, servicesUp: servicesUp, slotTrigger: trigger)
     }
 
     // MARK: - One step

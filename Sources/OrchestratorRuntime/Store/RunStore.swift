@@ -256,6 +256,40 @@ public final class RunStore: Sendable {
         }
     }
 
+    /// What the scheduler needs of the runs of some trading days and of every active run, read
+    /// column by column (no record decoding: the engine reads this on every step).
+    public func schedulerRuns(tradingDays: [String]) throws -> [SchedulerState.Run] {
+        try writer.read { db in
+            let marks = tradingDays.map { _ in "?" }.joined(separator: ", ")
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT id, job, trading_day, scheduled_for, trigger, state, attempts, next_attempt_at, cause_run_id FROM run
+                WHERE trading_day IN (\(marks)) OR state IN ('pending', 'queued', 'running', 'retrying') ORDER BY id
+                """, arguments: StatementArguments(tradingDays))
+            var result: [SchedulerState.Run] = []
+            while let row = try rows.next() {
+                let day: String = row[2]
+                let scheduled: Double? = row[3]
+                let trigger: String = row[4]
+                let state: String = row[5]
+                result.append(SchedulerState.Run(
+                    id: row[0], job: row[1], tradingDay: LocalDate(parsing: day) ?? LocalDate(year: 1970, month: 1, day: 1)!,
+                    scheduledFor: scheduled.map { Int64($0) }, trigger: RunTrigger(rawValue: trigger) ?? .manual,
+                    state: RunState(rawValue: state) ?? .failed, attempts: row[6], nextAttemptAt: row[7], causeRunId: row[8]))
+            }
+            return result
+        }
+    }
+
+    /// How many runs of a trading day there are, and how many are not final yet.
+    public func counts(tradingDay: String) throws -> (all: Int, active: Int) {
+        try writer.read { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT COUNT(*), COALESCE(SUM(state IN ('pending', 'queued', 'running', 'retrying')), 0) FROM run WHERE trading_day = ?
+                """, arguments: [tradingDay])!
+            return (row[0], row[1])
+        }
+    }
+
     /// Runs not yet final, oldest first.
     public func activeRuns() throws -> [RunRecord] {
         try writer.read { db in
