@@ -44,10 +44,11 @@ public enum Scheduler {
             }
         }
 
-        // 1. Due slots without a run.
-        let claimed = Set(s.runs.compactMap { r in r.scheduledFor.map { "\(r.job)@\($0)" } })
-        for slot in s.slots where Double(slot.time) <= now && !claimed.contains("\(slot.job)@\(slot.time)") {
-            if let notBefore = s.notBefore, slot.time < notBefore { continue }
+        // 1. Due slots without a run (slots are in time order: only the due prefix is read).
+        let claimed = Set(s.runs.compactMap { r in r.scheduledFor.map { SchedulerState.Slot(job: r.job, time: $0) } })
+        let firstSlot = s.notBefore.map { nb in s.slots.partitioningIndex { $0.time >= nb } } ?? 0
+        let dueEnd = s.slots.partitioningIndex { Double($0.time) > now }
+        for slot in s.slots[min(firstSlot, dueEnd)..<dueEnd] where !claimed.contains(slot) {
             guard let job = ws.jobs[slot.job] else { continue }
             if let deadline = job.deadline, now > Double(slot.time) + deadline.seconds {
                 actions.append(.claimSlot(job: slot.job, scheduledFor: slot.time, state: .missed,
@@ -157,3 +158,23 @@ public enum Scheduler {
 }
 
 import Foundation
+
+extension RandomAccessCollection {
+    /// The first index whose element satisfies a predicate that is false then true along the
+    /// collection (binary search).
+    public func partitioningIndex(where belongs: (Element) -> Bool) -> Index {
+        var low = startIndex
+        var count = self.count
+        while count > 0 {
+            let half = count / 2
+            let mid = index(low, offsetBy: half)
+            if belongs(self[mid]) {
+                count = half
+            } else {
+                low = index(after: mid)
+                count -= half + 1
+            }
+        }
+        return low
+    }
+}

@@ -17,6 +17,10 @@ public final class Engine {
     /// Attempts being watched, by run.
     var watched: [Int64: Watched] = [:]
     var servicesUp: Set<String> = []
+    /// The runs the scheduler sees, kept current from the store's transition log.
+    var cache: [Int64: SchedulerState.Run] = [:]
+    var cachedDays: Set<String> = []
+    var lastTransition: Int64 = 0
 
     struct Watched {
         let attempt: Int
@@ -52,9 +56,22 @@ public final class Engine {
     func state(for day: LocalDate, slots: [SchedulerState.Slot], notBefore: Int64?, trigger: RunTrigger) throws -> SchedulerState {
         // Slots of a calendar day without a session (a Saturday backup) belong to the trading day before.
         let tradingDay = (try? workspace.calendar.tradingDay(of: ZoneRules.of(workspace.config.timeZone).instant(of: day, secondsOfDay: 43_200))) ?? day
-        let runs = try store.schedulerRuns(tradingDays: Array(Set([day.description, tradingDay.description])))
+        let days = Set([day.description, tradingDay.description])
+        if days != cachedDays {
+            let (runs, last) = try store.schedulerRuns(tradingDays: Array(days))
+            cache = Dictionary(uniqueKeysWithValues: runs.map { ($0.id, $0) })
+            cachedDays = days
+            lastTransition = last
+        } else {
+            // Only what changed since the last read, by this process or any other.
+            let (changed, last) = try store.schedulerRuns(changedAfter: lastTransition)
+            for run in changed {
+                if days.contains(run.tradingDay.description) || !run.state.isFinal { cache[run.id] = run } else { cache[run.id] = nil }
+            }
+            lastTransition = last
+        }
         return SchedulerState(workspace: workspace, tradingDay: tradingDay, slots: slots, notBefore: notBefore,
-                              runs: runs, servicesUp: servicesUp, slotTrigger: trigger)
+                              runs: cache.values.sorted { $0.id < $1.id }, servicesUp: servicesUp, slotTrigger: trigger)
     }
 
     // MARK: - One step
@@ -106,7 +123,8 @@ public final class Engine {
         let number = run.attempts + 1
         let logPath = "\(logs)/\(run.job)/\(id).\(number).log"
         try FileManager.default.createDirectory(atPath: "\(logs)/\(run.job)", withIntermediateDirectories: true)
-        let attempt = try store.startAttempt(run: id, log: logPath, now: now)
+        // Another process may have started it between our read and now: then it is theirs.
+        guard let attempt = try store.startAttempt(run: id, log: logPath, now: now) else { return }
         emit(try store.run(id), attempt: attempt.number)
         let supervisor = AttemptSupervisor(
             databasePath: store.path, runId: id, attempt: number, logPath: logPath,

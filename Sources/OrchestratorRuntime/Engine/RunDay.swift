@@ -54,14 +54,15 @@ public struct RunDay {
             try engine.step(day: day, slots: slots, notBefore: notBefore)
             let now = engine.now
             let state = try engine.state(for: day, slots: slots, notBefore: notBefore, trigger: .schedule)
-            let futureSlots = slots.filter { Double($0.time) > now && (notBefore == nil || $0.time >= notBefore!) }
+            let index = slots.partitioningIndex { Double($0.time) > now && (notBefore == nil || $0.time >= notBefore!) }
+            let nextSlot = index < slots.endIndex ? slots[index] : nil
             let busy = state.runs.contains { [.running, .queued, .retrying].contains($0.state) }
-            if futureSlots.isEmpty && !busy && !engine.hasRunningAttempts {
+            if nextSlot == nil && !busy && !engine.hasRunningAttempts {
                 for action in Scheduler.closeDay(state) { try engine.apply(action, day: day, trigger: .schedule) }
                 break
             }
             // Sleep until the next thing that can happen on the simulated clock.
-            var wake = futureSlots.first.map { Double($0.time) } ?? .infinity
+            var wake = nextSlot.map { Double($0.time) } ?? .infinity
             for r in state.runs where r.state == .retrying { wake = min(wake, r.nextAttemptAt ?? wake) }
             for r in state.runs where r.state == .pending {
                 if let slot = r.scheduledFor, let deadline = workspace.jobs[r.job]?.deadline {

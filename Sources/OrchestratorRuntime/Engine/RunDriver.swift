@@ -16,7 +16,8 @@ public struct RunDriver {
             try engine.step(day: day, slots: [])
             let state = try engine.state(for: day, slots: [], notBefore: nil, trigger: .manual)
             let mine = state.runs.filter { ids.contains($0.id) || ($0.causeRunId.map(ids.contains) ?? false) }
-            if mine.allSatisfy(\.state.isFinal) { break }
+            // Done when ours are final and nothing we started (perhaps another process's run) still runs.
+            if mine.allSatisfy(\.state.isFinal) && !engine.hasRunningAttempts { break }
             if shouldStop() {
                 engine.stopAll()
                 while engine.hasRunningAttempts { engine.wait(realSeconds: 0.2); engine.collectFinished() }

@@ -20,7 +20,12 @@ public final class RunStore: Sendable {
     public init(path: String) throws(Failure) {
         self.path = path
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
+        // SQLite's busy timeout backs off in steps of up to 100 ms; writers here hold the lock
+        // for well under a millisecond, so poll briefly instead (for up to 10 s).
+        configuration.busyMode = .callback { count in
+            usleep(200)
+            return count < 50_000
+        }
         configuration.foreignKeysEnabled = true
         configuration.label = "orchestrator.store"
         // WAL with synchronous=NORMAL: every commit survives a crash or kill -9 of any process;
@@ -38,7 +43,16 @@ public final class RunStore: Sendable {
                     throw Failure(description: "\(path): the run store was written by a newer orchestrator (unknown schema); upgrade this binary")
                 }
             }
-            try RunStore.migrator.migrate(writer)
+            // Several processes may open a new store at once (concurrent catch-ups): the first
+            // migrates, the others find the schema in place when they try again.
+            for attempt in 1...5 {
+                do {
+                    try RunStore.migrator.migrate(writer)
+                    break
+                } catch let error as DatabaseError where attempt < 5 && error.resultCode == .SQLITE_ERROR {
+                    usleep(50_000)
+                }
+            }
         } catch let failure as Failure {
             throw failure
         } catch let error as DatabaseError {
@@ -167,10 +181,13 @@ public final class RunStore: Sendable {
         }
     }
 
-    /// Records a new attempt as running and the run with it.
-    public func startAttempt(run id: Int64, log: String, now: Double) throws -> AttemptRecord {
+    /// Records a new attempt as running and the run with it — only if the run is still queued or
+    /// retrying, so that of several processes deciding to start it, exactly one does (nil for
+    /// the others).
+    public func startAttempt(run id: Int64, log: String, now: Double) throws -> AttemptRecord? {
         try writer.write { db in
             guard var run = try RunRecord.fetchOne(db, key: id) else { throw Failure(description: "run \(id) does not exist") }
+            guard run.state == .queued || run.state == .retrying else { return nil }
             let old = run.state
             run.attempts += 1
             run.state = .running
@@ -257,14 +274,35 @@ public final class RunStore: Sendable {
     }
 
     /// What the scheduler needs of the runs of some trading days and of every active run, read
-    /// column by column (no record decoding: the engine reads this on every step).
-    public func schedulerRuns(tradingDays: [String]) throws -> [SchedulerState.Run] {
+    /// column by column (no record decoding: the engine reads this on every step), with the
+    /// newest transition id to refresh from (`schedulerRuns(changedAfter:)`).
+    public func schedulerRuns(tradingDays: [String]) throws -> (runs: [SchedulerState.Run], lastTransition: Int64) {
         try writer.read { db in
+            let last = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM transition") ?? 0
             let marks = tradingDays.map { _ in "?" }.joined(separator: ", ")
+            let runs = try RunStore.decodeSchedulerRuns(db, where: "trading_day IN (\(marks)) OR state IN ('pending', 'queued', 'running', 'retrying')",
+                                                        arguments: StatementArguments(tradingDays))
+            return (runs, last)
+        }
+    }
+
+    /// The runs that changed state after a transition id (in any process), and the newest id.
+    public func schedulerRuns(changedAfter transition: Int64) throws -> (runs: [SchedulerState.Run], lastTransition: Int64) {
+        try writer.read { db in
+            let last = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM transition") ?? 0
+            guard last > transition else { return ([], last) }
+            let runs = try RunStore.decodeSchedulerRuns(db, where: "id IN (SELECT run_id FROM transition WHERE id > ? AND id <= ?)",
+                                                        arguments: [transition, last])
+            return (runs, last)
+        }
+    }
+
+    static func decodeSchedulerRuns(_ db: Database, where condition: String, arguments: StatementArguments) throws -> [SchedulerState.Run] {
+        do {
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT id, job, trading_day, scheduled_for, trigger, state, attempts, next_attempt_at, cause_run_id FROM run
-                WHERE trading_day IN (\(marks)) OR state IN ('pending', 'queued', 'running', 'retrying') ORDER BY id
-                """, arguments: StatementArguments(tradingDays))
+                WHERE \(condition) ORDER BY id
+                """, arguments: arguments)
             var result: [SchedulerState.Run] = []
             while let row = try rows.next() {
                 let day: String = row[2]
