@@ -234,11 +234,17 @@ struct TriggerCatchUpTests {
             p.arguments = ["catch-up", "--since", "2026-11-23T17:00:00Z"] + args
             p.environment = ProcessInfo.processInfo.environment.merging(clock) { $1 }
             p.standardOutput = FileHandle.nullDevice
+            let errPath = dir + "/stderr-\(UUID().uuidString)"
+            FileManager.default.createFile(atPath: errPath, contents: nil)
+            p.standardError = FileHandle(forWritingAtPath: errPath)
             try p.run()
             return p
         }
         processes.forEach { $0.waitUntilExit() }
-        #expect(processes.allSatisfy { $0.terminationStatus == 0 })
+        let errors = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("stderr-") }
+            .map { try String(contentsOfFile: dir + "/" + $0, encoding: .utf8) }.joined()
+        let failedRuns = try cli.run(["history", "--status", "failed"] + args).stdout + (try cli.run(["history", "--status", "upstream_failed"] + args).stdout)
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 }, "\(processes.map(\.terminationStatus)): \(errors) \(failedRuns)")
         func lines(_ name: String) -> [String] {
             ((try? String(contentsOfFile: dir + "/" + name, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
         }

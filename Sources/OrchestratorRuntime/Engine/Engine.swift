@@ -51,6 +51,9 @@ public final class Engine {
 
     public var now: Double { clock.now() }
 
+    /// This process, as recorded on the attempts it starts.
+    static let identity: (pid: Int32, start: Int64?) = (getpid(), ProcessControl.startTime(of: getpid()))
+
     // MARK: - State
 
     func state(for day: LocalDate, slots: [SchedulerState.Slot], notBefore: Int64?, trigger: RunTrigger) throws -> SchedulerState {
@@ -124,7 +127,7 @@ public final class Engine {
         let logPath = "\(logs)/\(run.job)/\(id).\(number).log"
         try FileManager.default.createDirectory(atPath: "\(logs)/\(run.job)", withIntermediateDirectories: true)
         // Another process may have started it between our read and now: then it is theirs.
-        guard let attempt = try store.startAttempt(run: id, log: logPath, now: now) else { return }
+        guard let attempt = try store.startAttempt(run: id, log: logPath, now: now, engine: Engine.identity) else { return }
         emit(try store.run(id), attempt: attempt.number)
         let supervisor = AttemptSupervisor(
             databasePath: store.path, runId: id, attempt: number, logPath: logPath,
@@ -205,6 +208,11 @@ public final class Engine {
     /// recorded it), or gone without a trace (`lost`, then retried by policy).
     public func reconcile() throws {
         for attempt in try store.runningAttempts() where watched[attempt.runId] == nil {
+            if attempt.shimPid == nil, let engine = attempt.enginePid, engine != Engine.identity.pid,
+               ProcessControl.isAlive(engine, start: attempt.engineStart) {
+                // Another live engine is starting it this very moment.
+                continue
+            }
             if let pid = attempt.shimPid, ProcessControl.isAlive(pid, start: attempt.shimStart) {
                 watched[attempt.runId] = Watched(attempt: attempt.number, shimPid: pid, pidfd: ProcessControl.pidfd(pid), isChild: false)
             } else {
@@ -213,7 +221,10 @@ public final class Engine {
         }
         // Runs left `running` whose attempt already has an outcome (the supervisor finished it
         // while the engine was down): decide them now.
+        // (An attempt still marked running is the loop above's business: adopted, left to the
+        // live engine starting it, or lost.)
         for run in try store.activeRuns() where run.state == .running && watched[run.id!] == nil {
+            guard let attempt = try store.attempt(run: run.id!, number: run.attempts), attempt.outcome != .running else { continue }
             try finish(run.id!, attempt: run.attempts, note: nil)
         }
     }

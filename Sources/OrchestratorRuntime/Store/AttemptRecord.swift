@@ -13,6 +13,10 @@ public struct AttemptRecord: Codable, Sendable, Hashable, FetchableRecord, Persi
     /// start time (clock ticks since boot) so that a reused pid is never mistaken for it.
     public var shimPid: Int32?
     public var shimStart: Int64?
+    /// The engine that started it: until its supervisor is recorded, the attempt is that
+    /// engine's to finish, not another's to call lost.
+    public var enginePid: Int32?
+    public var engineStart: Int64?
     public var startedAt: Double
     public var finishedAt: Double?
     public var exitCode: Int?
@@ -21,7 +25,8 @@ public struct AttemptRecord: Codable, Sendable, Hashable, FetchableRecord, Persi
     public var log: String
 
     enum CodingKeys: String, CodingKey {
-        case runId = "run_id", number, pid, shimPid = "shim_pid", shimStart = "shim_start", startedAt = "started_at"
+        case runId = "run_id", number, pid, shimPid = "shim_pid", shimStart = "shim_start", enginePid = "engine_pid"
+        case engineStart = "engine_start", startedAt = "started_at"
         case finishedAt = "finished_at", exitCode = "exit_code", signal, outcome, log
     }
 

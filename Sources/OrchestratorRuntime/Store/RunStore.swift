@@ -37,28 +37,36 @@ public final class RunStore: Sendable {
             if !directory.isEmpty {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             }
-            writer = try DatabasePool(path: path, configuration: configuration)
-            try writer.write { db in
-                if try RunStore.migrator.hasBeenSuperseded(db) {
-                    throw Failure(description: "\(path): the run store was written by a newer orchestrator (unknown schema); upgrade this binary")
-                }
-            }
-            // Several processes may open a new store at once (concurrent catch-ups): the first
-            // migrates, the others find the schema in place when they try again.
-            for attempt in 1...5 {
-                do {
-                    try RunStore.migrator.migrate(writer)
-                    break
-                } catch let error as DatabaseError where attempt < 5 && error.resultCode == .SQLITE_ERROR {
-                    usleep(50_000)
-                }
-            }
+            writer = try RunStore.open(path: path, configuration: configuration)
         } catch let failure as Failure {
             throw failure
         } catch let error as DatabaseError {
             throw Failure(description: RunStore.describe(error, path: path))
         } catch {
             throw Failure(description: "\(path): cannot open the run store: \(error)")
+        }
+    }
+
+    /// Opens the pool and brings the schema up to date. Several processes may open a new store
+    /// at once (concurrent catch-ups): switching to WAL and migrating need the file to
+    /// themselves for a moment, so a busy or half-created store is tried again for a few seconds.
+    static func open(path: String, configuration: Configuration) throws -> DatabasePool {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                try pool.write { db in
+                    if try RunStore.migrator.hasBeenSuperseded(db) {
+                        throw Failure(description: "\(path): the run store was written by a newer orchestrator (unknown schema); upgrade this binary")
+                    }
+                }
+                try RunStore.migrator.migrate(pool)
+                return pool
+            } catch let error as DatabaseError where attempt < 100
+                && [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_ERROR].contains(error.resultCode) {
+                usleep(50_000)
+            }
         }
     }
 
@@ -106,6 +114,8 @@ public final class RunStore: Sendable {
                 pid INTEGER,
                 shim_pid INTEGER,
                 shim_start INTEGER,
+                engine_pid INTEGER,
+                engine_start INTEGER,
                 started_at REAL NOT NULL,
                 finished_at REAL,
                 exit_code INTEGER,
@@ -184,7 +194,7 @@ public final class RunStore: Sendable {
     /// Records a new attempt as running and the run with it — only if the run is still queued or
     /// retrying, so that of several processes deciding to start it, exactly one does (nil for
     /// the others).
-    public func startAttempt(run id: Int64, log: String, now: Double) throws -> AttemptRecord? {
+    public func startAttempt(run id: Int64, log: String, now: Double, engine: (pid: Int32, start: Int64?)? = nil) throws -> AttemptRecord? {
         try writer.write { db in
             guard var run = try RunRecord.fetchOne(db, key: id) else { throw Failure(description: "run \(id) does not exist") }
             guard run.state == .queued || run.state == .retrying else { return nil }
@@ -195,7 +205,8 @@ public final class RunStore: Sendable {
             run.nextAttemptAt = nil
             if run.startedAt == nil { run.startedAt = now }
             try run.update(db)
-            let attempt = AttemptRecord(runId: id, number: run.attempts, pid: nil, shimPid: nil, shimStart: nil, startedAt: now,
+            let attempt = AttemptRecord(runId: id, number: run.attempts, pid: nil, shimPid: nil, shimStart: nil,
+                                        enginePid: engine?.pid, engineStart: engine?.start, startedAt: now,
                                         finishedAt: nil, exitCode: nil, signal: nil, outcome: .running, log: log)
             try attempt.insert(db)
             try RunStore.logTransition(db, run: id, from: old, to: .running, at: now, reason: "attempt \(run.attempts)")
