@@ -86,11 +86,16 @@ enum EngineBench {
         return path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 
+    /// posix_spawn + waitpid, the child's stdout to /dev/null.
     static func spawnWait(_ argv: [String]) -> Int32 {
         var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
         defer { cArgs.forEach { free($0) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         var pid: pid_t = 0
-        guard posix_spawn(&pid, argv[0], nil, nil, &cArgs, environ) == 0 else { return -1 }
+        guard posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ) == 0 else { return -1 }
         var status: Int32 = 0
         waitpid(pid, &status, 0)
         return status
@@ -181,7 +186,7 @@ enum EngineBench {
         let byDay = time { _ = try! store.history(job: "parameter-discovery", day: sample.tradingDay, limit: 50) }
         // Through the executable, process start included.
         let config = dir + "/config.yaml"
-        try! "database: \(path)\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try! "database: \(path)\npools: { alphavantage: 1 }\n".write(toFile: config, atomically: true, encoding: .utf8)
         let binary = orchestratorBinary
         let root = option("--root", default: FileManager.default.currentDirectoryPath)
         let t3 = now()

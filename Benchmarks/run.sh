@@ -9,7 +9,7 @@ export PATH="$PATH:/opt/swift/usr/bin"
 FIRES=${FIRES:-100000}
 venv=$(mktemp -d /tmp/orchestrator-bench-venv.XXXXXX)
 work=$(mktemp -d /tmp/orchestrator-bench-jobs.XXXXXX)
-trap 'rm -rf "$venv" "$work"' EXIT
+trap 'rm -rf "$venv" "$work" /tmp/orchestrator-bench-dag-* /tmp/orchestrator-bench-lag-* /tmp/orchestrator-bench-catchup-* /tmp/orchestrator-bench-history-*' EXIT
 
 echo "== building (release)" >&2
 swift build -c release --scratch-path .build-release >&2
@@ -42,3 +42,19 @@ echo "== orchestrator validate on 500 generated job files" >&2
 "$bin/orchestrator" validate --config "$work/config.yaml" --jobs "$work/jobs"
 val=$("$bin/orchestrator-bench" validate --binary "$bin/orchestrator" --dir "$work" --rounds 20)
 python3 -c 'import json, sys; r = json.loads(sys.argv[1]); print("validate, 500 files: median %.1f ms, best %.1f ms (process start included)" % (r["median_ms"], r["best_ms"]))' "$val"
+
+echo "== engine: 1000-job DAG (10 layers of 100, 2 upstreams each) against make -j2" >&2
+dag=$("$bin/orchestrator-bench" dag --binary "$bin/orchestrator")
+python3 -c 'import json, sys; r = json.loads(sys.argv[1]); print("DAG of %d /bin/true jobs at -j%d: orchestrator %.2f s, make %.2f s, ratio %.1fx; 1000 bare posix_spawn+wait %.2f s; overhead per job %.1f ms" % (r["jobs"], r["parallel"], r["orchestrator_s"], r["make_s"], r["ratio"], r["bare_spawn_s"], r["per_job_overhead_ms"]))' "$dag"
+
+echo "== scheduler lag in run-day: 1000 one-second slots at 60x" >&2
+lag=$("$bin/orchestrator-bench" lag --binary "$bin/orchestrator" --slots 1000 --speed 60)
+python3 -c 'import json, sys; r = json.loads(sys.argv[1]); print("scheduler lag over %d slots: p50 %.2f ms, p99 %.2f ms, max %.2f ms" % (r["slots"], r["p50_ms"], r["p99_ms"], r["max_ms"]))' "$lag"
+
+echo "== catch-up after a 7-day outage of the AlphaTrader day (decisions only)" >&2
+cu=$("$bin/orchestrator-bench" catch-up)
+python3 -c 'import json, sys; r = json.loads(sys.argv[1]); print("catch-up decisions for %d missed slots: %.1f ms (plan %.2f ms, claims %.1f ms)" % (r["slots"], r["total_ms"], r["plan_ms"], r["claims_ms"]))' "$cu"
+
+echo "== history on a store of 1,000,000 runs" >&2
+hist=$("$bin/orchestrator-bench" history --binary "$bin/orchestrator")
+python3 -c 'import json, sys; r = json.loads(sys.argv[1]); print("history on %d runs: --limit 50 %.2f ms, JOB --day D %.2f ms (queries); orchestrator history --limit 50 --json end to end %.1f ms" % (r["runs"], r["history_limit50_ms"], r["history_job_day_ms"], r["history_cli_ms"]))' "$hist"
