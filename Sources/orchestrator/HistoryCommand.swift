@@ -29,7 +29,7 @@ struct HistoryCommand: GlobalOptionsCommand {
         let workspace = try global.loadWorkspace()
         let zone = ZoneRules.of(workspace.config.timeZone)
         if let job, workspace.jobs[job] == nil {
-            throw CLIFailure.invalid("unknown job \"\(job)\"\(suggestion(job, Array(workspace.jobs.keys)))")
+            throw CLIFailure.invalid("unknown job \"\(job)\"\(Suggestion.hint(for: job, in: workspace.jobs.keys))")
         }
         let state = try status.map { text -> RunState in
             guard let s = RunState(rawValue: text) else {
@@ -53,28 +53,6 @@ struct HistoryCommand: GlobalOptionsCommand {
             print(runs.isEmpty ? "no runs" : RunOutput.table(runs, zone: zone, withDay: true))
         }
     }
-}
-
-/// `; did you mean "x"?` for a misspelt name on the command line.
-func suggestion(_ word: String, _ candidates: [String]) -> String {
-    let close = candidates.map { ($0, editDistance(word, $0)) }.filter { $0.1 <= max(1, word.count / 3) }.min { $0.1 < $1.1 }
-    return close.map { "; did you mean \"\($0.0)\"?" } ?? ""
-}
-
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
-    var row = Array(0...b.count)
-    for i in 1...a.count {
-        var previous = row[0]
-        row[0] = i
-        for j in 1...b.count {
-            let current = row[j]
-            row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
-            previous = current
-        }
-    }
-    return row[b.count]
 }
 
 /// A run id from the command line, and the run, or exit 2.

@@ -36,7 +36,7 @@ struct TriggerCommand: GlobalOptionsCommand {
             if workspace.services[job] != nil {
                 throw CLIFailure.invalid("\"\(job)\" is a service; trigger runs jobs")
             }
-            throw CLIFailure.invalid("unknown job \"\(job)\"\(suggestion(job, Array(workspace.jobs.keys)))")
+            throw CLIFailure.invalid("unknown job \"\(job)\"\(Suggestion.hint(for: job, in: workspace.jobs.keys))")
         }
         guard !(withUpstream && withDownstream) else {
             throw CLIFailure.invalid("--with-upstream and --with-downstream go one at a time")

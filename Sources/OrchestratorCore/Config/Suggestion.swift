@@ -1,7 +1,7 @@
-/// "Did you mean …?" for a misspelt key or name.
-enum Suggestion {
+/// "Did you mean …?" for a misspelt key or name (job files and the command line alike).
+public enum Suggestion {
     /// The closest candidate within a small edit distance, if any.
-    static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+    public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
         let limit = max(1, min(3, word.count / 3))
         var best: (String, Int)?
         for candidate in candidates {
@@ -12,7 +12,7 @@ enum Suggestion {
     }
 
     /// `; did you mean "x"?` or nothing.
-    static func hint(for word: String, in candidates: some Sequence<String>) -> String {
+    public static func hint(for word: String, in candidates: some Sequence<String>) -> String {
         closest(to: word, in: candidates).map { "; did you mean \"\($0)\"?" } ?? ""
     }
 
