@@ -217,6 +217,39 @@ struct TriggerCatchUpTests {
         #expect(FileManager.default.fileExists(atPath: dir + "/done"))
     }
 
+    @Test("trigger --with-downstream runs the jobs that depend on it afterwards")
+    func withDownstream() throws {
+        let (dir, args) = try workspace("""
+        jobs:
+          a: { shell: 'echo a >> DIR/order' }
+          b: { shell: 'echo b >> DIR/order', depends_on: [a] }
+          c: { shell: 'echo c >> DIR/order', depends_on: [b] }
+          other: { shell: 'echo other >> DIR/order' }
+        """)
+        let r = try cli.run(["trigger", "a", "--with-downstream", "--wait"] + args)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try String(contentsOfFile: dir + "/order", encoding: .utf8) == "a\nb\nc\n")
+    }
+
+    @Test("a job that prints megabytes has all of it in its log, and logs --follow streams until it ends")
+    func bigOutputAndFollow() throws {
+        let (_, args) = try workspace("""
+        jobs:
+          loud: { shell: 'head -c 5000000 /dev/zero | tr "\\0" x; echo; sleep 0.3; echo last line' }
+        """)
+        let r = try cli.run(["trigger", "loud"] + args)
+        let id = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        var started = false
+        for _ in 0..<50 where !started {
+            usleep(50_000)
+            started = (try? cli.run(["logs", id] + args).status) == 0
+        }
+        let followed = try cli.run(["logs", id, "--follow"] + args)
+        #expect(followed.status == 0)
+        #expect(followed.stdout.utf8.count == 5_000_000 + 1 + "last line\n".utf8.count)
+        #expect(followed.stdout.hasSuffix("last line\n"))
+    }
+
     @Test("four concurrent catch-ups over one outage run every slot exactly once, by catch_up and deadline")
     func concurrentCatchUp() throws {
         let (dir, args) = try workspace("""
