@@ -71,3 +71,14 @@ void cspawn_catch_stop_signals(void) {
 }
 
 int cspawn_stop_requested(void) { return stop_requested; }
+
+#include <poll.h>
+#include <time.h>
+
+int cspawn_poll(struct pollfd *fds, unsigned long nfds, double seconds) {
+    if (seconds < 0) return ppoll(fds, nfds, 0, 0);
+    struct timespec ts;
+    ts.tv_sec = (time_t)seconds;
+    ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
+    return ppoll(fds, nfds, &ts, 0);
+}

@@ -19,4 +19,7 @@ int cspawn_pidfd_open(pid_t pid);
 /// Makes SIGTERM and SIGINT set a flag (read by cspawn_stop_requested) instead of killing.
 void cspawn_catch_stop_signals(void);
 int cspawn_stop_requested(void);
+struct pollfd;
+/// poll(2) with a timeout in seconds at nanosecond resolution (negative: wait forever).
+int cspawn_poll(struct pollfd *fds, unsigned long nfds, double seconds);
 #endif

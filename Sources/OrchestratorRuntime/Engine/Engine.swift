@@ -128,7 +128,6 @@ public final class Engine {
         try FileManager.default.createDirectory(atPath: "\(logs)/\(run.job)", withIntermediateDirectories: true)
         // Another process may have started it between our read and now: then it is theirs.
         guard let attempt = try store.startAttempt(run: id, log: logPath, now: now, engine: Engine.identity) else { return }
-        emit(try store.run(id), attempt: attempt.number)
         let supervisor = AttemptSupervisor(
             databasePath: store.path, runId: id, attempt: number, logPath: logPath,
             timeout: job.timeout.map { $0.seconds / speed },
@@ -137,8 +136,10 @@ public final class Engine {
         do {
             let pid = try ProcessControl.spawn([AttemptSupervisor.executable(nextTo: executable)] + supervisor.commandLine,
                                                environment: supervisor.environment, logFD: -1)
-            try store.recordShim(run: id, attempt: number, pid: pid, start: ProcessControl.startTime(of: pid))
             watched[id] = Watched(attempt: number, shimPid: pid, pidfd: ProcessControl.pidfd(pid), isChild: true)
+            // The `running` event once the process exists (what the lag benchmark measures).
+            emit(try store.run(id), attempt: attempt.number)
+            try store.recordShim(run: id, attempt: number, pid: pid, start: ProcessControl.startTime(of: pid))
         } catch let error as ProcessControl.SpawnError {
             try store.recordExit(run: id, attempt: number, exitCode: 127, signal: nil, outcome: .failed, now: now)
             try finish(id, attempt: number, note: error.description)
@@ -231,12 +232,7 @@ public final class Engine {
 
     /// Waits until a supervisor ends or `seconds` (real) pass.
     public func wait(realSeconds: Double) {
-        let fds = watched.values.map(\.pidfd).filter { $0 >= 0 }
-        if fds.isEmpty {
-            if realSeconds > 0 { usleep(UInt32(min(realSeconds, 1) * 1_000_000)) }
-        } else {
-            _ = ProcessControl.waitAny(fds, timeout: min(realSeconds, 1))
-        }
+        _ = ProcessControl.waitAny(watched.values.map(\.pidfd).filter { $0 >= 0 }, timeout: min(max(realSeconds, 0), 1))
     }
 
     public var hasRunningAttempts: Bool { !watched.isEmpty }

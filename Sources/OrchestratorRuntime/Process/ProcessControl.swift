@@ -63,17 +63,16 @@ public enum ProcessControl {
     /// Waits until the descriptor is readable (the process ended) or `timeout` seconds pass
     /// (nil: forever). True when it ended. Interrupted by a signal: false.
     public static func waitReadable(_ fd: Int32, timeout: Double?) -> Bool {
-        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let ms = timeout.map { Int32(max(0, min($0 * 1000, Double(Int32.max))).rounded(.up)) } ?? -1
-        let rc = poll(&pfd, 1, ms)
-        return rc > 0
+        !waitAny([fd], timeout: timeout).isEmpty
     }
 
-    /// Waits for any of several descriptors; returns the indexes that are readable.
+    /// Waits for any of several descriptors (none: just sleeps), to the nanosecond, so that
+    /// a slot is not started up to a millisecond late; returns the indexes that are readable.
     public static func waitAny(_ fds: [Int32], timeout: Double?) -> [Int] {
         var pfds = fds.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-        let ms = timeout.map { Int32(max(0, min($0 * 1000, 86_400_000)).rounded(.up)) } ?? -1
-        let rc = poll(&pfds, nfds_t(pfds.count), ms)
+        let rc = pfds.withUnsafeMutableBufferPointer { buffer in
+            cspawn_poll(buffer.baseAddress, UInt(buffer.count), timeout.map { max(0, min($0, 86_400)) } ?? -1)
+        }
         guard rc > 0 else { return [] }
         return pfds.indices.filter { pfds[$0].revents != 0 }
     }
