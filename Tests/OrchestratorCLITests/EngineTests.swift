@@ -319,3 +319,33 @@ struct DaemonTests {
         #expect(history?.first?["state"] as? String == "succeeded")
     }
 }
+
+@Suite("overlap: replace with real processes", .serialized)
+struct ReplaceTests {
+    @Test("a new slot of an overlap: replace job stops the running one, which ends cancelled")
+    func replace() throws {
+        let (_, args) = try TriggerCatchUpTests().workspace("""
+        jobs:
+          r: { shell: 'trap "echo got TERM; exit 143" TERM; sleep 30 & wait', schedule: { cron: "* * * * *" }, overlap: replace }
+        """)
+        // One simulated minute per real second.
+        let clock = ["ORCHESTRATOR_CLOCK": "sim=2026-11-25T14:59:50Z;real=\(Date().timeIntervalSince1970);speed=60"]
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLITests.binary)
+        p.arguments = ["run", "--stop-timeout", "0.2"] + args
+        p.environment = ProcessInfo.processInfo.environment.merging(clock) { $1 }
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        usleep(1_600_000)
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        let history = try #require(try JSONSerialization.jsonObject(with: Data(try CLITests().run(["history", "--json"] + args).stdout.utf8)) as? [[String: Any]])
+        let first = try #require(history.last)
+        #expect(first["scheduled_for"] as? String == "2026-11-25T15:00:00Z")
+        #expect(first["state"] as? String == "cancelled", "\(history)")
+        let id = try #require(first["id"] as? String)
+        let log = try CLITests().run(["logs", id] + args).stdout
+        #expect(log.contains("stop requested") && log.contains("got TERM"))
+        #expect(history.count >= 2)
+    }
+}

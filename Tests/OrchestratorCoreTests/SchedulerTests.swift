@@ -123,7 +123,7 @@ struct SchedulerTests {
         #expect(policy.retries(after: 5) && !policy.retries(after: 6))
     }
 
-    @Test("after an attempt: success, a retry later, or failure when retries are spent")
+    @Test("after an attempt: success, a retry later, failure when retries are spent, cancelled when stopped on purpose")
     func afterAttempt() throws {
         let job = try Self.workspace("jobs:\n  a: { command: [true], retries: 1, retry_delay: 10s }\n").jobs["a"]!
         #expect(Scheduler.afterAttempt(number: 1, outcome: .succeeded, exitCode: 0, signal: nil, job: job, runId: 1, now: 0).state == .succeeded)
@@ -131,6 +131,8 @@ struct SchedulerTests {
         #expect(retry.state == .retrying && retry.nextAttemptAt! >= 108 && retry.nextAttemptAt! < 112)
         let failed = Scheduler.afterAttempt(number: 2, outcome: .timedOut, exitCode: nil, signal: 15, job: job, runId: 1, now: 100)
         #expect(failed.state == .failed && failed.reason.hasPrefix("timed out"))
+        let stopped = Scheduler.afterAttempt(number: 1, outcome: .killed, exitCode: nil, signal: 15, job: job, runId: 1, now: 100)
+        #expect(stopped.state == .cancelled && stopped.nextAttemptAt == nil)
     }
 
     @Test("a failed run triggers each on_failure job once")

@@ -135,15 +135,16 @@ public enum Scheduler {
     public static func afterAttempt(number: Int, outcome: AttemptOutcome, exitCode: Int?, signal: Int?,
                                     job: JobSpec, runId: Int64, now: Double) -> (state: RunState, nextAttemptAt: Double?, reason: String) {
         if outcome == .succeeded { return (.succeeded, nil, "exit 0") }
+        // Stopped on purpose (overlap: replace, a shutdown): not a failure, no retry, no on_failure.
+        if outcome == .killed { return (.cancelled, nil, "stopped on purpose") }
         let why: String
         switch outcome {
         case .timedOut: why = "timed out after \(job.timeout?.description ?? "?")"
         case .lost: why = "its process was lost while the orchestrator was down"
-        case .killed: why = "killed"
         default: why = signal.map { "killed by signal \($0)" } ?? "exit \(exitCode ?? -1)"
         }
         let policy = RetryPolicy(job)
-        if outcome != .killed, policy.retries(after: number) {
+        if policy.retries(after: number) {
             let delay = policy.delay(after: number, seed: UInt64(bitPattern: runId) &* 31 &+ UInt64(number))
             return (.retrying, now + delay, "\(why); attempt \(number + 1) in \(String(format: "%.1f", delay))s")
         }
