@@ -76,6 +76,9 @@ let package = Package(
             exclude: ["Fixtures"],
             swiftSettings: strictSettings
         ),
+        // A job that misbehaves on request (sleeps, fails, ignores SIGTERM, forks a grandchild,
+        // prints a lot), for the engine's tests.
+        .executableTarget(name: "orchestrator-test-helper", path: "Tests/Helper"),
         // The edges against real parts: SQLite files, processes.
         .testTarget(
             name: "OrchestratorRuntimeTests",
@@ -85,7 +88,7 @@ let package = Package(
         // The executables end to end: real processes, exit statuses, output formats.
         .testTarget(
             name: "OrchestratorCLITests",
-            dependencies: ["orchestrator", "OrchestratorRuntime"],
+            dependencies: ["orchestrator", "orchestrator-test-helper", "OrchestratorRuntime"],
             swiftSettings: strictSettings
         ),
     ]

@@ -32,17 +32,20 @@ struct EngineTests {
     func exitCodeRecorded() throws {
         let dir = try scratch()
         let (attempt, status) = try supervise(dir, ["/bin/sh", "-c", "echo to-stdout; echo to-stderr >&2; exit 3"])
+        let (helperAttempt, _) = try supervise(try scratch(), [Self.helper, "print", "10", "sleep", "0.05", "exit", "5"])
+        #expect(helperAttempt.outcome == .failed && helperAttempt.exitCode == 5)
         #expect(attempt.outcome == .failed && attempt.exitCode == 3 && attempt.pid != nil && status == 3)
         let log = try String(contentsOfFile: dir + "/t.log", encoding: .utf8)
         #expect(log.contains("to-stdout") && log.contains("to-stderr"))
     }
 
+    static let helper = URL(fileURLWithPath: CLITests.binary).deletingLastPathComponent().appendingPathComponent("orchestrator-test-helper").path
+
     @Test("a timeout terminates the whole group, then kills a grandchild that ignores SIGTERM")
     func timeoutKillsGrandchild() throws {
         let dir = try scratch()
-        let script = "trap '' TERM; (trap '' TERM; echo $$ > /dev/null; sleep 30) & echo $! > \(dir)/grandchild; sleep 30"
         let started = Date()
-        let (attempt, _) = try supervise(dir, ["/bin/sh", "-c", script], timeout: 0.3, grace: 0.3)
+        let (attempt, _) = try supervise(dir, [Self.helper, "grandchild", dir + "/grandchild", "30"], timeout: 0.3, grace: 0.3)
         #expect(Date().timeIntervalSince(started) < 5)
         #expect(attempt.outcome == .timedOut && attempt.signal == 9)
         let grandchild = try #require(Int32(try String(contentsOfFile: dir + "/grandchild", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
@@ -53,6 +56,9 @@ struct EngineTests {
         #expect(stat == nil || state == "Z", "the grandchild \(grandchild) must be gone, found state \(state ?? "?")")
         let log = try String(contentsOfFile: dir + "/t.log", encoding: .utf8)
         #expect(log.contains("timeout after") && log.contains("SIGKILL"))
+        // A job that ignores SIGTERM alone is killed after the grace period too.
+        let (stubborn, _) = try supervise(try scratch(), [Self.helper, "ignore-term", "30"], timeout: 0.2, grace: 0.2)
+        #expect(stubborn.outcome == .timedOut && stubborn.signal == 9)
     }
 
     @Test("a command that does not exist fails with 127 and says why in the log")
@@ -235,8 +241,8 @@ struct TriggerCatchUpTests {
     func bigOutputAndFollow() throws {
         let (_, args) = try workspace("""
         jobs:
-          loud: { shell: 'head -c 5000000 /dev/zero | tr "\\0" x; echo; sleep 0.3; echo last line' }
-        """)
+          loud: { command: [HELPER, print, "5000000", sleep, "0.3", env, ORCHESTRATOR_JOB] }
+        """.replacingOccurrences(of: "HELPER", with: EngineTests.helper))
         let r = try cli.run(["trigger", "loud"] + args)
         let id = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         var started = false
@@ -246,8 +252,8 @@ struct TriggerCatchUpTests {
         }
         let followed = try cli.run(["logs", id, "--follow"] + args)
         #expect(followed.status == 0)
-        #expect(followed.stdout.utf8.count == 5_000_000 + 1 + "last line\n".utf8.count)
-        #expect(followed.stdout.hasSuffix("last line\n"))
+        #expect(followed.stdout.utf8.count == 5_000_000 + 1 + "ORCHESTRATOR_JOB=loud\n".utf8.count)
+        #expect(followed.stdout.hasSuffix("ORCHESTRATOR_JOB=loud\n"))
     }
 
     @Test("four concurrent catch-ups over one outage run every slot exactly once, by catch_up and deadline")
