@@ -25,7 +25,7 @@ struct SchedulerTests {
     func dueSlots() throws {
         let ws = try Self.workspace("jobs:\n  a: { command: [true], schedule: { at: \"07:00\" } }\n  b: { command: [true], schedule: { at: \"08:00\" } }\n")
         let actions = Scheduler.decide(try state(ws, []), now: Double(at("07:30")))
-        #expect(actions == [.claimSlot(job: "a", scheduledFor: at("07:00"), state: .queued, reason: nil)])
+        #expect(actions == [.claimSlot(job: "a", scheduledFor: at("07:00"), state: .queued, reason: nil, startNow: true)])
     }
 
     @Test("a slot claimed once is never claimed again")
@@ -76,7 +76,7 @@ struct SchedulerTests {
 
     @Test("overlap: skip records a skipped slot, queue waits, replace kills the running one", arguments: [
         ("skip", [Action.claimSlot(job: "d", scheduledFor: 0, state: .skipped, reason: "previous run still active")]),
-        ("queue", [Action.claimSlot(job: "d", scheduledFor: 0, state: .queued, reason: nil)]),
+        ("queue", [Action.claimSlot(job: "d", scheduledFor: 0, state: .queued, reason: nil, startNow: false)]),
         ("replace", [Action.kill(runId: 1, reason: "replaced by the slot at 2026-11-25T14:45:00Z"),
                      Action.claimSlot(job: "d", scheduledFor: 0, state: .queued, reason: nil)]),
     ])
@@ -86,7 +86,7 @@ struct SchedulerTests {
                                        now: Double(at("09:45")))
         let slot = at("09:45")
         #expect(actions == expected.map { a in
-            if case .claimSlot(let j, _, let st, let r) = a { return .claimSlot(job: j, scheduledFor: slot, state: st, reason: r) }
+            if case .claimSlot(let j, _, let st, let r, let now) = a { return .claimSlot(job: j, scheduledFor: slot, state: st, reason: r, startNow: now) }
             return a
         })
     }
@@ -102,6 +102,22 @@ struct SchedulerTests {
         """)
         let runs = ["a", "b", "c", "d"].enumerated().map { run(Int64($0.offset + 1), $0.element, .queued, trigger: .manual) }
         #expect(Scheduler.decide(try state(ws, runs), now: Double(at("10:00"))) == [.start(runId: 1), .start(runId: 3)])
+    }
+
+    @Test("due slots start at once while capacity lasts, the rest wait queued")
+    func claimAndStart() throws {
+        let ws = try Self.workspace("""
+        jobs:
+          a: { command: [true], schedule: { at: "07:00" } }
+          b: { command: [true], schedule: { at: "07:00" } }
+          c: { command: [true], schedule: { at: "07:00" }, pool: av }
+        """, config: "pools: { av: 1 }\nmax_parallel: 2\n")
+        let actions = Scheduler.decide(try state(ws, [run(9, "x", .running, trigger: .manual)]), now: Double(at("07:00")))
+        #expect(actions == [
+            .claimSlot(job: "a", scheduledFor: at("07:00"), state: .queued, reason: nil, startNow: true),
+            .claimSlot(job: "b", scheduledFor: at("07:00"), state: .queued, reason: nil, startNow: false),
+            .claimSlot(job: "c", scheduledFor: at("07:00"), state: .queued, reason: nil, startNow: false),
+        ])
     }
 
     @Test("a retrying run starts again only when its delay is over")
@@ -150,6 +166,6 @@ struct SchedulerTests {
         #expect(Scheduler.decide(try state(ws, []), now: Double(at("09:00")))
             == [.claimSlot(job: "a", scheduledFor: at("09:00"), state: .pending, reason: "waiting for service feed")])
         #expect(Scheduler.decide(try state(ws, [], up: ["feed"]), now: Double(at("09:00")))
-            == [.claimSlot(job: "a", scheduledFor: at("09:00"), state: .queued, reason: nil)])
+            == [.claimSlot(job: "a", scheduledFor: at("09:00"), state: .queued, reason: nil, startNow: true)])
     }
 }

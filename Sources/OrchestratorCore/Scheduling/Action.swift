@@ -1,8 +1,10 @@
 /// What the engine must do, decided by `Scheduler.decide`. The engine commits each to the store
 /// before acting on it.
 public enum Action: Hashable, Sendable {
-    /// Create the run of a due slot in the given state (`queued`, `pending`, `skipped`, `missed`).
-    case claimSlot(job: String, scheduledFor: Int64, state: RunState, reason: String?)
+    /// Create the run of a due slot in the given state (`queued`, `pending`, `skipped`, `missed`),
+    /// and start it at once when `startNow` (a queued slot with capacity free: one round trip
+    /// less between a slot's instant and its process).
+    case claimSlot(job: String, scheduledFor: Int64, state: RunState, reason: String?, startNow: Bool = false)
     /// Create a run with no slot: downstream propagation or an `on_failure` job.
     case createRun(job: String, trigger: RunTrigger, causeRunId: Int64?)
     /// Start the next attempt of a queued or retrying run.

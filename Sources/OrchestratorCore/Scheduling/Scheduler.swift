@@ -44,6 +44,21 @@ public enum Scheduler {
             }
         }
 
+        // Capacity: what runs now, and what this round starts.
+        var running = s.runs.filter { $0.state == .running }.map(\.job)
+        var runningJobs = Set(running)
+        func canStart(_ name: String) -> Bool {
+            guard running.count < ws.config.maxParallel, let job = ws.jobs[name], !runningJobs.contains(name) else { return false }
+            if let pool = job.pool, let size = ws.config.pools[pool], running.filter({ ws.jobs[$0]?.pool == pool }).count >= size {
+                return false
+            }
+            return true
+        }
+        func starting(_ name: String) {
+            running.append(name)
+            runningJobs.insert(name)
+        }
+
         // 1. Due slots without a run (slots are in time order: only the due prefix is read).
         let claimed = Set(s.runs.compactMap { r in r.scheduledFor.map { SchedulerState.Slot(job: r.job, time: $0) } })
         let firstSlot = s.notBefore.map { nb in s.slots.partitioningIndex { $0.time >= nb } } ?? 0
@@ -73,7 +88,9 @@ public enum Scheduler {
                 }
             }
             let (newState, reason) = state(for: readiness(slot.job))
-            actions.append(.claimSlot(job: slot.job, scheduledFor: slot.time, state: newState, reason: reason))
+            let startNow = newState == .queued && canStart(slot.job)
+            if startNow { starting(slot.job) }
+            actions.append(.claimSlot(job: slot.job, scheduledFor: slot.time, state: newState, reason: reason, startNow: startNow))
             if !newState.isFinal { activeJobs.insert(slot.job) }
         }
 
@@ -110,8 +127,6 @@ public enum Scheduler {
         }
 
         // 5. Start what may start: max_parallel, pools, one process per job at a time.
-        var running = s.runs.filter { $0.state == .running }
-        var runningJobs = Set(running.map(\.job))
         let becameQueued = Set(actions.compactMap { a -> Int64? in
             if case .transition(let id, .queued, _) = a { return id } else { return nil }
         })
@@ -120,13 +135,9 @@ public enum Scheduler {
         }.sorted { ($0.scheduledFor ?? Int64.max, $0.id) < ($1.scheduledFor ?? Int64.max, $1.id) }
         for run in candidates {
             guard running.count < ws.config.maxParallel else { break }
-            guard let job = ws.jobs[run.job] else { continue }
-            if runningJobs.contains(run.job) { continue }
-            if let pool = job.pool, let size = ws.config.pools[pool],
-               running.filter({ ws.jobs[$0.job]?.pool == pool }).count >= size { continue }
+            guard canStart(run.job) else { continue }
             actions.append(.start(runId: run.id))
-            running.append(run)
-            runningJobs.insert(run.job)
+            starting(run.job)
         }
         return actions
     }

@@ -17,6 +17,9 @@ public final class Engine {
     /// Attempts being watched, by run.
     var watched: [Int64: Watched] = [:]
     var servicesUp: Set<String> = []
+    /// Log directories known to exist, and the orchestrator's own environment (read once).
+    var logDirectories: Set<String> = []
+    let baseEnvironment = ProcessInfo.processInfo.environment
     /// The runs the scheduler sees, kept current from the store's transition log.
     var cache: [Int64: SchedulerState.Run] = [:]
     var cachedDays: Set<String> = []
@@ -101,11 +104,13 @@ public final class Engine {
 
     func apply(_ action: Action, day: LocalDate, trigger: RunTrigger) throws {
         switch action {
-        case .claimSlot(let job, let time, let state, let reason):
+        case .claimSlot(let job, let time, let state, let reason, let startNow):
             // A Saturday backup belongs to Friday's trading day (SPEC §4).
             let tradingDay = (try? workspace.calendar.tradingDay(of: time)) ?? day
-            emit(try store.claimSlot(job: job, tradingDay: tradingDay.description, scheduledFor: Double(time), trigger: trigger,
-                                     state: state, now: now, reason: reason))
+            let run = try store.claimSlot(job: job, tradingDay: tradingDay.description, scheduledFor: Double(time), trigger: trigger,
+                                          state: state, now: now, reason: reason)
+            emit(run)
+            if startNow, let id = run?.id { try start(id) }
         case .createRun(let job, let runTrigger, let cause):
             emit(try store.createRun(job: job, tradingDay: day.description, trigger: runTrigger, state: .queued, now: now,
                                      causeRunId: cause, reason: cause.map { "on_failure of run \($0)" }))
@@ -125,7 +130,10 @@ public final class Engine {
         let logs = workspace.config.logs
         let number = run.attempts + 1
         let logPath = "\(logs)/\(run.job)/\(id).\(number).log"
-        try FileManager.default.createDirectory(atPath: "\(logs)/\(run.job)", withIntermediateDirectories: true)
+        if !logDirectories.contains(run.job) {
+            try FileManager.default.createDirectory(atPath: "\(logs)/\(run.job)", withIntermediateDirectories: true)
+            logDirectories.insert(run.job)
+        }
         // Another process may have started it between our read and now: then it is theirs.
         guard let attempt = try store.startAttempt(run: id, log: logPath, now: now, engine: Engine.identity) else { return }
         let supervisor = AttemptSupervisor(
@@ -148,7 +156,7 @@ public final class Engine {
 
     /// The attempt's environment (SPEC §4): the orchestrator's, the job's `env`, then ours.
     func environment(for run: RunRecord, attempt: Int, job: JobSpec) throws -> [String: String] {
-        var env = ProcessInfo.processInfo.environment
+        var env = baseEnvironment
         for (k, v) in job.env { env[k] = v }
         // Our own executables (alphatrader) next to this one come first on PATH.
         let directory = (executable as NSString).deletingLastPathComponent
