@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import OrchestratorCore
 
 /// `run-day`: one trading day of the declared jobs on a simulated clock (SPEC §5).

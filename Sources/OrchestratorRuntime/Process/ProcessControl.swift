@@ -60,12 +60,6 @@ public enum ProcessControl {
     /// A pollable descriptor for a process's exit (any process, not only children).
     public static func pidfd(_ pid: Int32) -> Int32 { cspawn_pidfd_open(pid) }
 
-    /// Waits until the descriptor is readable (the process ended) or `timeout` seconds pass
-    /// (nil: forever). True when it ended. Interrupted by a signal: false.
-    public static func waitReadable(_ fd: Int32, timeout: Double?) -> Bool {
-        !waitAny([fd], timeout: timeout).isEmpty
-    }
-
     /// Waits for any of several descriptors (none: just sleeps), to the nanosecond, so that
     /// a slot is not started up to a millisecond late; returns the indexes that are readable.
     public static func waitAny(_ fds: [Int32], timeout: Double?) -> [Int] {

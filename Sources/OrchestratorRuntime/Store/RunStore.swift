@@ -222,15 +222,9 @@ public final class RunStore: Sendable {
         }
     }
 
-    /// The job's process has started (supervisor side).
-    public func recordPid(run id: Int64, attempt number: Int, pid: Int32) throws {
-        try writer.write { db in
-            try db.execute(sql: "UPDATE attempt SET pid = ? WHERE run_id = ? AND number = ?", arguments: [pid, id, number])
-        }
-    }
-
-    /// An attempt's end: written by its supervisor the moment the process is reaped, whether or
-    /// not the engine is alive. Only a `running` attempt is closed, so a late writer never
+    /// An attempt's end, when the engine decides it (a supervisor that could not start, a lost
+    /// attempt); `orchestrator-attempt` writes the same row itself the moment the job is reaped,
+    /// whether or not the engine is alive. Only a `running` attempt is closed, so a late writer never
     /// overwrites a decision already taken (a `lost`).
     @discardableResult
     public func recordExit(run id: Int64, attempt number: Int, exitCode: Int?, signal: Int?, outcome: AttemptOutcome, now: Double) throws -> Bool {
