@@ -53,15 +53,27 @@ struct RunDayCommand: GlobalOptionsCommand {
         if !json {
             print("run-day \(day) at \(speed == 1 ? "real time" : "\(formatSpeed(speed))× speed"), store \(store.path)")
         }
+        // On a terminal, a status line under the events: the simulated time and runs by state.
+        var states: [Int64: RunState] = [:]
         let runs = try runDay.run(onEvent: { event in
             guard !json else { return }
             let slot = event.scheduledFor.map { " (\(TimeFormat.clock(Int64($0), in: zone)))" } ?? ""
             let attempt = event.state == .running ? " attempt \(event.attempt)" : ""
             let reason = event.reason.map { ": \($0)" } ?? ""
             let line = "\(RunOutput.clock(event.at, zone))  \(event.job)\(slot) #\(event.runId) \(event.state.rawValue)\(attempt)\(reason)"
-            print(interactive ? "\u{1B}[2K\r" + line : line)
+            if interactive {
+                states[event.runId] = event.state
+                let counts = Dictionary(grouping: states.values, by: { $0 }).mapValues(\.count)
+                let summary = [RunState.running, .queued, .pending, .retrying, .succeeded, .failed]
+                    .compactMap { st in counts[st].map { "\($0) \(st.rawValue)" } }.joined(separator: " · ")
+                print("\u{1B}[2K\r" + line)
+                print("\u{1B}[2K\u{1B}[7m \(RunOutput.clock(event.at, zone))  \(summary) \u{1B}[0m", terminator: "\r")
+            } else {
+                print(line)
+            }
             fflush(nil)
         }, shouldStop: { ProcessControl.stopRequested })
+        if interactive { print("\u{1B}[2K", terminator: "") }
         if json {
             printJSON(.array(runs.map { RunOutput.json($0) }))
         } else {
