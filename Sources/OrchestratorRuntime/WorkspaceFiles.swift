@@ -16,9 +16,10 @@ public struct WorkspaceFiles: Sendable {
     /// executable has one way to report bad input.
     public func load(environment: [String: String] = ProcessInfo.processInfo.environment) -> Result<Workspace, Diagnostics> {
         let fm = FileManager.default
-        guard let configText = try? String(contentsOfFile: configPath, encoding: .utf8) else {
-            let reason = fm.fileExists(atPath: configPath) ? "cannot be read as UTF-8 text" : "does not exist (pass --config PATH)"
-            return .failure(Diagnostics([Diagnostic(SourceLocation(file: configPath, line: 1, column: 1), "configuration file \(reason)")]))
+        let configText: String
+        switch readConfig() {
+        case .success(let text): configText = text
+        case .failure(let d): return .failure(d)
         }
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: jobsDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -42,5 +43,16 @@ public struct WorkspaceFiles: Sendable {
         if problems.isEmpty { return loaded }
         if case .failure(let d) = loaded { problems += d.all }
         return .failure(Diagnostics(problems))
+    }
+
+    /// The configuration alone, for commands that need no job files.
+    public func loadConfig(environment: [String: String] = ProcessInfo.processInfo.environment) -> Result<Config, Diagnostics> {
+        readConfig().flatMap { Config.load($0, file: configPath, environment: environment) }
+    }
+
+    func readConfig() -> Result<String, Diagnostics> {
+        if let text = try? String(contentsOfFile: configPath, encoding: .utf8) { return .success(text) }
+        let reason = FileManager.default.fileExists(atPath: configPath) ? "cannot be read as UTF-8 text" : "does not exist (pass --config PATH)"
+        return .failure(Diagnostics([Diagnostic(SourceLocation(file: configPath, line: 1, column: 1), "configuration file \(reason)")]))
     }
 }

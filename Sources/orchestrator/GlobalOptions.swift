@@ -49,10 +49,7 @@ struct GlobalOptions: ParsableArguments {
 
     /// The configuration alone (for commands that need no jobs), or exit 2.
     func loadConfig() throws -> Config {
-        guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {
-            throw CLIFailure.invalid("\(config): configuration file does not exist (pass --config PATH)")
-        }
-        switch Config.load(text, file: config, environment: ProcessInfo.processInfo.environment) {
+        switch WorkspaceFiles(configPath: config, jobsDirectory: jobs).loadConfig() {
         case .success(var c):
             if let db { c.database = db }
             return c

@@ -44,9 +44,7 @@ enum RunOutput {
     }
 
     static func clock(_ t: Double?, _ zone: ZoneRules) -> String {
-        guard let t else { return "-" }
-        let i = Int64(t.rounded(.down))
-        return TimeFormat.clock(i, in: zone) + String(format: ":%02d", Int(((t + Double(zone.offset(at: i))).truncatingRemainder(dividingBy: 60) + 60).truncatingRemainder(dividingBy: 60)))
+        t.map { TimeFormat.clockWithSeconds(Int64($0.rounded(.down)), in: zone) } ?? "-"
     }
 
     /// The summary table of run-day and history.

@@ -32,7 +32,7 @@ struct TriggerCommand: GlobalOptionsCommand {
 
     func run() throws {
         let workspace = try global.loadWorkspace()
-        guard let spec = workspace.jobs[job] else {
+        guard workspace.jobs[job] != nil else {
             if workspace.services[job] != nil {
                 throw CLIFailure.invalid("\"\(job)\" is a service; trigger runs jobs")
             }
@@ -61,15 +61,13 @@ struct TriggerCommand: GlobalOptionsCommand {
         let graph = workspace.graph
         let order = graph.topologicalOrder()
         var created: [RunRecord] = []
-        if withUpstream {
-            let ups = graph.allUpstreams(of: job)
-            for name in order where ups.contains(name) && workspace.jobs[name] != nil {
-                created.append(try store.createRun(job: name, tradingDay: day.description, trigger: .manual,
-                                                   state: waitsForJobs(name, among: ups, workspace) ? .pending : .queued, now: now))
-            }
+        let ups = withUpstream ? graph.allUpstreams(of: job) : []
+        for name in order where ups.contains(name) && workspace.jobs[name] != nil {
+            created.append(try store.createRun(job: name, tradingDay: day.description, trigger: .manual,
+                                               state: waitsForJobs(name, among: ups, workspace) ? .pending : .queued, now: now))
         }
         let target = try store.createRun(job: job, tradingDay: day.description, trigger: .manual,
-                                         state: withUpstream && !spec.dependsOn.filter({ workspace.jobs[$0] != nil }).isEmpty ? .pending : .queued,
+                                         state: waitsForJobs(job, among: ups, workspace) ? .pending : .queued,
                                          now: now, params: parameters)
         created.append(target)
         if withDownstream {
@@ -97,6 +95,7 @@ struct TriggerCommand: GlobalOptionsCommand {
         if final.state != .succeeded { throw ExitCode(1) }
     }
 
+    /// Whether a created run waits (pending) for other runs created with it.
     func waitsForJobs(_ name: String, among set: Set<String>, _ workspace: Workspace) -> Bool {
         workspace.jobs[name]?.dependsOn.contains { set.contains($0) && workspace.jobs[$0] != nil } ?? false
     }

@@ -42,8 +42,38 @@ struct CLITests {
                       stderr: String(decoding: stderr, as: UTF8.self))
     }
 
-    func scratch(_ files: [String: String]) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("orch-cli-\(UUID().uuidString)").path
+    /// Starts the executable without waiting for it (stdout discarded, stderr to a file if given).
+    func start(_ arguments: [String], environment: [String: String] = [:], stderrPath: String? = nil) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLITests.binary)
+        p.arguments = arguments
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        p.standardOutput = FileHandle.nullDevice
+        if let stderrPath {
+            _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+            p.standardError = FileHandle(forWritingAtPath: stderrPath)
+        }
+        try p.run()
+        return p
+    }
+
+    /// A fresh directory with a configuration that keeps its store and logs inside, and one job
+    /// file (`DIR` in it stands for the directory); returns the directory and the options that
+    /// point the executable at them.
+    static func workspace(_ jobs: String) throws -> (dir: String, args: [String]) {
+        let dir = try CLITests().scratch([:])
+        try CLITests().scratch([
+            "c.yaml": "database: \(dir)/s.sqlite\nlogs: \(dir)/logs\nmax_parallel: 4\n",
+            "jobs/j.yaml": jobs.replacingOccurrences(of: "DIR", with: dir),
+        ], in: dir)
+        return (dir, ["--config", dir + "/c.yaml", "--jobs", dir + "/jobs"])
+    }
+
+    /// Writes files (paths relative to the directory) into a new temporary directory, or `in` one.
+    @discardableResult
+    func scratch(_ files: [String: String], in existing: String? = nil) throws -> String {
+        let dir = existing ?? FileManager.default.temporaryDirectory.appendingPathComponent("orch-cli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         for (path, text) in files {
             let full = dir + "/" + path
             try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)

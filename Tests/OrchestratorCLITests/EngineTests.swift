@@ -8,11 +8,7 @@ import OrchestratorRuntime
 struct EngineTests {
     let cli = CLITests()
 
-    func scratch() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("orch-engine-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
+    func scratch() throws -> String { try cli.scratch([:]) }
 
     /// Starts an attempt supervisor directly, as the engine would, and waits for it.
     func supervise(_ dir: String, _ argv: [String], timeout: Double? = nil, grace: Double = 0.3) throws -> (AttemptRecord, Int32) {
@@ -123,10 +119,7 @@ struct EngineTests {
 
     @Test("kill -9 of the orchestrator mid-day loses nothing: the running attempt keeps its true exit code")
     func killNine() throws {
-        let dir = try scratch()
-        try "database: \(dir)/s.sqlite\nlogs: \(dir)/logs\n".write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
-        try FileManager.default.createDirectory(atPath: dir + "/jobs", withIntermediateDirectories: true)
-        try """
+        let (dir, options) = try CLITests.workspace("""
         jobs:
           long:
             shell: 'sleep 1.5; exit 7'
@@ -134,13 +127,9 @@ struct EngineTests {
           after:
             shell: 'exit 0'
             schedule: { every: 30m, during: session }
-        """.write(toFile: dir + "/jobs/j.yaml", atomically: true, encoding: .utf8)
-        let args = ["run-day", "--date", "2026-11-25", "--speed", "7200", "--from", "09:29", "--config", dir + "/c.yaml", "--jobs", dir + "/jobs"]
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLITests.binary)
-        p.arguments = args
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
+        """)
+        let args = ["run-day", "--date", "2026-11-25", "--speed", "7200", "--from", "09:29"] + options
+        let p = try cli.start(args)
         // 09:30 comes after 8 real milliseconds; `long` then runs for 1.5 real seconds.
         usleep(800_000)
         kill(p.processIdentifier, SIGKILL)
@@ -167,13 +156,7 @@ struct EngineTests {
 struct TriggerCatchUpTests {
     let cli = CLITests()
 
-    func workspace(_ jobs: String) throws -> (dir: String, args: [String]) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("orch-tc-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: dir + "/jobs", withIntermediateDirectories: true)
-        try "database: \(dir)/s.sqlite\nlogs: \(dir)/logs\nmax_parallel: 4\n".write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
-        try jobs.replacingOccurrences(of: "DIR", with: dir).write(toFile: dir + "/jobs/j.yaml", atomically: true, encoding: .utf8)
-        return (dir, ["--config", dir + "/c.yaml", "--jobs", dir + "/jobs"])
-    }
+    func workspace(_ jobs: String) throws -> (dir: String, args: [String]) { try CLITests.workspace(jobs) }
 
     @Test("trigger --wait runs the job with its params and exits with its outcome")
     func triggerWait() throws {
@@ -267,17 +250,9 @@ struct TriggerCatchUpTests {
         """)
         // "Now" is 2026-11-25 12:00 New York; the outage began 2026-11-23 12:00.
         let clock = ["ORCHESTRATOR_CLOCK": "sim=2026-11-25T17:00:00Z;real=\(Date().timeIntervalSince1970);speed=1"]
-        let processes = try (0..<4).map { _ -> Process in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: CLITests.binary)
-            p.arguments = ["catch-up", "--since", "2026-11-23T17:00:00Z"] + args
-            p.environment = ProcessInfo.processInfo.environment.merging(clock) { $1 }
-            p.standardOutput = FileHandle.nullDevice
-            let errPath = dir + "/stderr-\(UUID().uuidString)"
-            FileManager.default.createFile(atPath: errPath, contents: nil)
-            p.standardError = FileHandle(forWritingAtPath: errPath)
-            try p.run()
-            return p
+        let processes = try (0..<4).map { _ in
+            try cli.start(["catch-up", "--since", "2026-11-23T17:00:00Z"] + args, environment: clock,
+                          stderrPath: dir + "/stderr-\(UUID().uuidString)")
         }
         processes.forEach { $0.waitUntilExit() }
         let errors = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("stderr-") }
@@ -303,18 +278,13 @@ struct TriggerCatchUpTests {
 struct DaemonTests {
     @Test("the daemon runs slots as they come due and, on SIGTERM, lets a running attempt finish")
     func daemon() throws {
-        let (dir, args) = try TriggerCatchUpTests().workspace("""
+        let (dir, args) = try CLITests.workspace("""
         jobs:
           tick: { shell: 'echo "$ORCHESTRATOR_SCHEDULED_FOR" >> DIR/ticks; sleep 0.6; echo end >> DIR/ticks', schedule: { cron: "* * * * *" } }
         """)
         // Simulated time 5 s before a minute, at 10x: the slot comes due after half a second.
         let clock = ["ORCHESTRATOR_CLOCK": "sim=2026-11-25T14:59:55Z;real=\(Date().timeIntervalSince1970);speed=10"]
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLITests.binary)
-        p.arguments = ["run"] + args
-        p.environment = ProcessInfo.processInfo.environment.merging(clock) { $1 }
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
+        let p = try CLITests().start(["run"] + args, environment: clock)
         usleep(900_000)
         kill(p.processIdentifier, SIGTERM)
         p.waitUntilExit()
@@ -330,18 +300,13 @@ struct DaemonTests {
 struct ReplaceTests {
     @Test("a new slot of an overlap: replace job stops the running one, which ends cancelled")
     func replace() throws {
-        let (_, args) = try TriggerCatchUpTests().workspace("""
+        let (_, args) = try CLITests.workspace("""
         jobs:
           r: { shell: 'trap "echo got TERM; exit 143" TERM; sleep 30 & wait', schedule: { cron: "* * * * *" }, overlap: replace }
         """)
         // One simulated minute per real second.
         let clock = ["ORCHESTRATOR_CLOCK": "sim=2026-11-25T14:59:50Z;real=\(Date().timeIntervalSince1970);speed=60"]
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: CLITests.binary)
-        p.arguments = ["run", "--stop-timeout", "0.2"] + args
-        p.environment = ProcessInfo.processInfo.environment.merging(clock) { $1 }
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
+        let p = try CLITests().start(["run", "--stop-timeout", "0.2"] + args, environment: clock)
         usleep(1_600_000)
         kill(p.processIdentifier, SIGTERM)
         p.waitUntilExit()

@@ -14,8 +14,12 @@ public enum TimeFormat {
 
     /// `09:30` local.
     public static func clock(_ t: Int64, in zone: ZoneRules) -> String {
-        let sod = t + zone.offset(at: t) - floorDiv(t + zone.offset(at: t), 86_400) * 86_400
-        return LocalDate.two(Int(sod / 3600)) + ":" + LocalDate.two(Int(sod % 3600 / 60))
+        String(clockWithSeconds(t, in: zone).prefix(5))
+    }
+
+    /// `09:30:15` local.
+    public static func clockWithSeconds(_ t: Int64, in zone: ZoneRules) -> String {
+        String(wall(zone.local(t)).suffix(8))
     }
 
     /// `-05:00`, `+00:00`, `+05:30`.

@@ -1,5 +1,5 @@
-public import Foundation
-public import OrchestratorCore
+import Foundation
+import OrchestratorCore
 
 /// `catch-up`: after an outage, claims the missed slots by each job's `catch_up` and `deadline`
 /// and runs them, then exits. Claims go through the store's unique slot, so any number of

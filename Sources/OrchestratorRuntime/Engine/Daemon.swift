@@ -1,5 +1,5 @@
-public import Foundation
-public import OrchestratorCore
+import Foundation
+import OrchestratorCore
 
 /// `run`: schedules jobs until asked to stop (services join in the next release). Slots due
 /// from its start on are its own; earlier ones are `catch-up`'s. On SIGTERM/SIGINT it starts
@@ -19,20 +19,26 @@ public struct Daemon {
         let start = Int64(engine.now.rounded(.up))
         try engine.reconcile()
         var lastBeat = 0.0
+        var slotsByDay: [LocalDate: [SchedulerState.Slot]] = [:]
+        func slots(_ d: LocalDate) throws -> [SchedulerState.Slot] {
+            if let cached = slotsByDay[d] { return cached }
+            let computed = workspace.calendar.validRange.contains(d) ? try SchedulerState.slots(of: workspace, on: d) : []
+            slotsByDay = slotsByDay.filter { $0.key >= d.adding(days: -1) }
+            slotsByDay[d] = computed
+            return computed
+        }
         while !shouldStop() {
             let now = engine.now
             let date = zone.localDate(of: Int64(now))
-            var slots: [SchedulerState.Slot] = []
-            for d in [date.adding(days: -1), date] where workspace.calendar.validRange.contains(d) {
-                slots += try SchedulerState.slots(of: workspace, on: d).filter { $0.time >= start }
-            }
-            try engine.step(day: date, slots: slots, notBefore: start)
+            let today = try slots(date)
+            let due = (try slots(date.adding(days: -1)) + today).filter { $0.time >= start }
+            try engine.step(day: date, slots: due, notBefore: start)
             if now - lastBeat >= 5 {
                 try engine.store.setMeta(CatchUp.lastSeenKey, String(now))
                 lastBeat = now
             }
             var wake = now + 60
-            if let next = try SchedulerState.slots(of: workspace, on: date).first(where: { Double($0.time) > now }) {
+            if let next = today.first(where: { Double($0.time) > now }) {
                 wake = min(wake, Double(next.time))
             }
             for run in try engine.store.activeRuns() where run.state == .retrying {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import OrchestratorCore
 
 /// The engine: loads what the store holds, asks `Scheduler.decide`, commits each action to the

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import OrchestratorCore
 
 /// Drives a set of runs with no schedule of their own (manual triggers, catch-up) until every

@@ -1,5 +1,5 @@
-public import Foundation
-public import OrchestratorCore
+import Foundation
+import OrchestratorCore
 
 /// How the engine starts the per-attempt supervisor, `orchestrator-attempt` (a small C program,
 /// Sources/orchestrator-attempt): between the engine and the job, it starts the job in its own

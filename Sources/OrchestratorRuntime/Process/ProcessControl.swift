@@ -1,5 +1,5 @@
 import CSpawn
-public import Foundation
+import Foundation
 
 /// Spawning, waiting and signalling real processes: the thin layer over posix_spawn, pidfd and
 /// killpg that the attempt supervisor and the engine share.

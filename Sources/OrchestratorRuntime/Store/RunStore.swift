@@ -1,5 +1,5 @@
-public import Foundation
-public import GRDB
+import Foundation
+import GRDB
 public import OrchestratorCore
 
 /// The run store: every run, attempt and state change, in one SQLite file (WAL).
