@@ -28,10 +28,13 @@ public enum CatchUpPlanner {
                 }
                 date = date.adding(days: 1)
             }
-            let missing = Set(times).sorted().filter { !claimed.contains("\(name)@\($0)") }
-            for (index, t) in missing.enumerated() {
+            let all = Set(times).sorted()
+            // `latest` means the latest slot of the window, claimed or not: when a later slot
+            // already ran, an earlier missed one is superseded, not run.
+            let latest = all.last
+            for t in all where !claimed.contains("\(name)@\(t)") {
                 let day = try calendar.tradingDay(of: t)
-                let isLatest = index == missing.count - 1
+                let isLatest = t == latest
                 let state: RunState
                 let reason: String?
                 if let deadline = job.deadline, Double(to) > Double(t) + deadline.seconds {
