@@ -22,8 +22,7 @@ public struct CatchUp {
         let workspace = engine.workspace
         let now = engine.now
         let started = Date()
-        let existing = try store.history(since: since - 7 * 86_400, limit: Int.max)
-        let claimedKeys = Set(existing.compactMap { r in r.scheduledFor.map { "\(r.job)@\(Int64($0))" } })
+        let claimedKeys = try store.claimedSlots(jobs: Array(workspace.jobs.keys), from: since, to: now)
         let plan = try CatchUpPlanner.plan(workspace, from: Int64(since), to: Int64(now), claimed: claimedKeys)
         var claimed: [RunRecord] = []
         for item in plan {

@@ -333,6 +333,21 @@ public final class RunStore: Sendable {
         }
     }
 
+    /// The slots in `(from, to]` that already have a run, as `job@epoch` keys (one indexed range
+    /// per job, on the unique slot index).
+    public func claimedSlots(jobs: [String], from: Double, to: Double) throws -> Set<String> {
+        try writer.read { db in
+            var keys = Set<String>()
+            for job in jobs {
+                for t in try Double.fetchAll(db, sql: "SELECT scheduled_for FROM run WHERE job = ? AND scheduled_for > ? AND scheduled_for <= ?",
+                                             arguments: [job, from, to]) {
+                    keys.insert("\(job)@\(Int64(t))")
+                }
+            }
+            return keys
+        }
+    }
+
     /// Runs not yet final, oldest first.
     public func activeRuns() throws -> [RunRecord] {
         try writer.read { db in
