@@ -36,9 +36,13 @@ let package = Package(
         // supervision arrive with the engine issues.
         // posix_spawn's POSIX_SPAWN_SETSID is only declared under _GNU_SOURCE.
         .target(name: "CSpawn", path: "Sources/CSpawn"),
+        // Redis through hiredis (pkg-config `hiredis`, Debian's libhiredis-dev): the
+        // orchestrator's health checks now, the trading system's data path later.
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .target(name: "Redis", dependencies: ["CHiredis"], swiftSettings: strictSettings),
         .target(
             name: "OrchestratorRuntime",
-            dependencies: ["OrchestratorCore", "CSpawn", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["OrchestratorCore", "CSpawn", "Redis", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -82,7 +86,7 @@ let package = Package(
         // The edges against real parts: SQLite files, processes.
         .testTarget(
             name: "OrchestratorRuntimeTests",
-            dependencies: ["OrchestratorRuntime", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["OrchestratorRuntime", "Redis", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         // The executables end to end: real processes, exit statuses, output formats.
