@@ -45,7 +45,8 @@ public enum Scheduler {
         }
 
         // Capacity: what runs now, and what this round starts.
-        var running = s.runs.filter { $0.state == .running }.map(\.job)
+        // Services' runs (one per activation) take no batch slot.
+        var running = s.runs.filter { $0.state == .running && ws.jobs[$0.job] != nil }.map(\.job)
         var runningJobs = Set(running)
         func canStart(_ name: String) -> Bool {
             guard running.count < ws.config.maxParallel, let job = ws.jobs[name], !runningJobs.contains(name) else { return false }
