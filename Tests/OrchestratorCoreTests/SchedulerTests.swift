@@ -111,6 +111,7 @@ struct SchedulerTests {
           a: { command: [true], schedule: { at: "07:00" } }
           b: { command: [true], schedule: { at: "07:00" } }
           c: { command: [true], schedule: { at: "07:00" }, pool: av }
+          x: { command: [true] }
         """, config: "pools: { av: 1 }\nmax_parallel: 2\n")
         let actions = Scheduler.decide(try state(ws, [run(9, "x", .running, trigger: .manual)]), now: Double(at("07:00")))
         #expect(actions == [
