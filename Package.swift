@@ -24,6 +24,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // The run store: SQLite through GRDB (WAL, migrations, typed records).
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // The daemon: a ServiceGroup that turns SIGTERM/SIGINT into a graceful shutdown, and
+        // UnixSignals for SIGHUP reloads (ARCHITECTURE.md); swift-log for its logger.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Pure: values and functions over explicit dates. Yams only parses text; no I/O here.
@@ -52,6 +56,9 @@ let package = Package(
                 "OrchestratorRuntime",
                 "orchestrator-attempt",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

@@ -28,8 +28,8 @@ struct HistoryCommand: GlobalOptionsCommand {
     func run() throws {
         let workspace = try global.loadWorkspace()
         let zone = ZoneRules.of(workspace.config.timeZone)
-        if let job, workspace.jobs[job] == nil {
-            throw CLIFailure.invalid("unknown job \"\(job)\"\(Suggestion.hint(for: job, in: workspace.jobs.keys))")
+        if let job, workspace.jobs[job] == nil && workspace.services[job] == nil {
+            throw CLIFailure.invalid("unknown job or service \"\(job)\"\(Suggestion.hint(for: job, in: Array(workspace.jobs.keys) + Array(workspace.services.keys)))")
         }
         let state = try status.map { text -> RunState in
             guard let s = RunState(rawValue: text) else {

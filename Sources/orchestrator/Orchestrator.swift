@@ -15,7 +15,7 @@ struct Orchestrator: ParsableCommand {
           orchestrator calendar --from 2026-11-23 --to 2026-11-30
           orchestrator cron "*/15 9-16 * * 1-5" --after 2026-11-25T14:00:00Z --count 4
         """,
-        subcommands: [ValidateCommand.self, PlanCommand.self, CalendarCommand.self, CronCommand.self, RunCommand.self, RunDayCommand.self,
+        subcommands: [ValidateCommand.self, PlanCommand.self, CalendarCommand.self, CronCommand.self, RunCommand.self, RunDayCommand.self, StatusCommand.self,
                       TriggerCommand.self, CatchUpCommand.self, HistoryCommand.self, ShowCommand.self, LogsCommand.self,
                       DriveCommand.self]
     )

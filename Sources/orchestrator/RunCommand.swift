@@ -1,20 +1,23 @@
 import ArgumentParser
 import Foundation
+import Logging
 import OrchestratorCore
 import OrchestratorRuntime
+import ServiceLifecycle
+import UnixSignals
 
 struct RunCommand: GlobalOptionsCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "The daemon: schedule jobs until SIGTERM or SIGINT.",
+        abstract: "The daemon: schedule jobs and supervise services until SIGTERM or SIGINT.",
         discussion: """
-        Runs every slot due from its start on (earlier ones are catch-up's), with retries,
-        dependencies, pools and deadlines, one line per state change on stdout. On SIGTERM or
-        SIGINT it starts nothing new and gives running attempts --stop-timeout to finish before
-        stopping them. Supervised services arrive in the next release.
+        Runs every slot due from its start on (earlier ones are catch-up's), with retries, dependencies, pools and deadlines, and supervises the services of jobs/*.yaml: their windows by the exchange calendar, restarts with backoff and start limits, health checks. One line per state change on stdout; `orchestrator status` reads the same store.
+
+        SIGTERM or SIGINT: nothing new starts, running attempts get --stop-timeout to finish, and services stop in reverse dependency order within their stop_timeout (SIGTERM to their process group, then SIGKILL) — no process is left behind. SIGHUP reloads jobs/: the new files are validated first, and if any is invalid every problem is printed with its position and the running configuration stays.
 
         Example:
           orchestrator run >> var/logs/orchestrator.log 2>&1 &
+          kill -HUP %1      # after editing jobs/*.yaml
         """
     )
 
@@ -24,18 +27,88 @@ struct RunCommand: GlobalOptionsCommand {
     var stopTimeout: Double = 10
 
     func run() throws {
-        let workspace = try global.loadWorkspace()
+        let options = global
+        let workspace = try options.loadWorkspace()
         let zone = ZoneRules.of(workspace.config.timeZone)
-        let store = try global.openStore(workspace.config)
-        ProcessControl.catchStopSignals()
+        let store = try options.openStore(workspace.config)
+        if let other = Daemon.liveDaemon(store) {
+            throw CLIFailure.invalid("another orchestrator run (pid \(other.pid)) is already the daemon of \(store.path)")
+        }
         let engine = Engine(workspace: workspace, store: store, clock: try currentClock(), onEvent: { event in
             let slot = event.scheduledFor.map { " (\(TimeFormat.clock(Int64($0), in: zone)))" } ?? ""
             print("\(TimeFormat.local(Int64(event.at), in: zone))  \(event.job)\(slot) #\(event.runId) \(event.state.rawValue)\(event.reason.map { ": \($0)" } ?? "")")
             fflush(nil)
         })
-        print("orchestrator run: \(workspace.jobs.count) jobs, store \(store.path), pid \(getpid())")
+        engine.superviseServices { event in
+            print("\(TimeFormat.local(Int64(event.at), in: zone))  service \(event.service) \(event.kind.rawValue) [\(event.state.rawValue)]: \(event.detail)")
+            fflush(nil)
+        }
+        let files = WorkspaceFiles(configPath: options.config, jobsDirectory: options.jobs)
+        let database = options.db
+        let reload = {
+            files.load().map { loaded -> Workspace in
+                var w = loaded
+                if let database { w.config.database = database }
+                return w
+            }
+        }
+        let daemon = Daemon(engine: engine, stopTimeout: stopTimeout, reload: reload, log: { line in
+            print("orchestrator run: \(line)")
+            fflush(nil)
+        })
+        print("orchestrator run: \(workspace.jobs.count) jobs, \(workspace.services.count) services, store \(store.path), pid \(getpid())")
         fflush(nil)
-        try Daemon(engine: engine, stopTimeout: stopTimeout).run(shouldStop: { ProcessControl.stopRequested })
+        var logger = Logger(label: "orchestrator")
+        logger.logLevel = .warning
+        let group = ServiceGroup(configuration: .init(services: [DaemonService(daemon: daemon)],
+                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // The group runs on the concurrency pool; this thread waits for it.
+        let outcome = Outcome()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do { try await group.run() } catch { outcome.set(error) }
+            done.signal()
+        }
+        done.wait()
+        if let running = outcome.error as? Daemon.AlreadyRunning { throw CLIFailure.invalid(running.description) }
+        if let error = outcome.error { throw CLIFailure(text: "orchestrator run: \(error)\n", status: 1) }
         print("orchestrator run: stopped")
+    }
+}
+
+/// An error handed from the group's task to the waiting thread.
+final class Outcome: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: (any Error)?
+    func set(_ error: any Error) { lock.withLock { stored = error } }
+    var error: (any Error)? { lock.withLock { stored } }
+}
+
+/// The daemon as a ServiceLifecycle service: its blocking loop on a thread of its own, a
+/// graceful shutdown that asks it to stop, and SIGHUP asking it to reload.
+struct DaemonService: Service {
+    let daemon: Daemon
+
+    func run() async throws {
+        let daemon = self.daemon
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                for await _ in await UnixSignalsSequence(trapping: .sighup) { daemon.requestReload() }
+            }
+            tasks.addTask {
+                try await withGracefulShutdownHandler {
+                    try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+                        Thread {
+                            do { try daemon.run(); done.resume() } catch { done.resume(throwing: error) }
+                        }.start()
+                    }
+                } onGracefulShutdown: {
+                    daemon.requestStop()
+                }
+            }
+            // The loop ending (stopped, or failed) ends the service; the SIGHUP listener with it.
+            try await tasks.next()
+            tasks.cancelAll()
+        }
     }
 }

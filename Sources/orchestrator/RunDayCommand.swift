@@ -72,6 +72,10 @@ struct RunDayCommand: GlobalOptionsCommand {
                 print(line)
             }
             fflush(nil)
+        }, onServiceEvent: { event in
+            guard !json else { return }
+            print("\(interactive ? "\u{1B}[2K\r" : "")\(RunOutput.clock(event.at, zone))  service \(event.service) \(event.kind.rawValue) [\(event.state.rawValue)]: \(event.detail)")
+            fflush(nil)
         }, shouldStop: { ProcessControl.stopRequested })
         if interactive { print("\u{1B}[2K", terminator: "") }
         if json {

@@ -46,6 +46,12 @@ public struct ServiceBoard: Sendable {
         statuses = Dictionary(uniqueKeysWithValues: order.map { ($0, ServiceStatus()) })
     }
 
+    /// Keeps the state of every service still declared (after a reload).
+    public mutating func carryOver(from old: ServiceBoard) {
+        for name in order { if let st = old.statuses[name] { statuses[name] = st } }
+        events = old.events
+    }
+
     /// Services running and healthy.
     public var up: Set<String> { Set(statuses.filter { $0.value.isUp }.map(\.key)) }
     /// Whether any service has a process.
@@ -110,7 +116,7 @@ public struct ServiceBoard: Sendable {
                 st.done = false
                 st.nextStartAt = nil
                 st.failedChecks = 0
-                st.state = .stopped
+                if !(shuttingDown && st.state == .failed) { st.state = .stopped }
                 st.reason = nil
             }
             if activation == nil {

@@ -1,61 +1,150 @@
 import Foundation
-import OrchestratorCore
+public import OrchestratorCore
 
-/// `run`: schedules jobs until asked to stop (services join in the next release). Slots due
-/// from its start on are its own; earlier ones are `catch-up`'s. On SIGTERM/SIGINT it starts
-/// nothing new and lets running attempts finish up to `stopTimeout`, then stops them.
-public struct Daemon {
+/// `run`: schedules jobs and supervises services until asked to stop (SPEC §5). Slots due from
+/// its start on are its own; earlier ones are `catch-up`'s. On a stop request it starts nothing
+/// new, gives running attempts `stopTimeout` to finish (then stops them), and stops services in
+/// reverse dependency order, each within its `stop_timeout` — leaving no process behind.
+///
+/// A reload request re-reads the job files through `reload`: an invalid set is reported
+/// through `log`, one line per problem with its position, and the running configuration stays.
+public final class Daemon: @unchecked Sendable {
     public let engine: Engine
     public let stopTimeout: Double
+    let reload: (() -> Result<Workspace, Diagnostics>)?
+    let log: (String) -> Void
+    let lock = NSLock()
+    var stopFlag = false
+    var reloadFlag = false
+    let wake: Int32
 
-    public init(engine: Engine, stopTimeout: Double = 10) {
+    /// The meta key holding the live daemon's `pid start heartbeat`.
+    public static let heartbeatKey = "daemon"
+
+    public init(engine: Engine, stopTimeout: Double = 10, reload: (() -> Result<Workspace, Diagnostics>)? = nil,
+                log: @escaping (String) -> Void = { _ in }) {
         self.engine = engine
         self.stopTimeout = stopTimeout
+        self.reload = reload
+        self.log = log
+        wake = engine.wakeWrite
     }
 
-    public func run(shouldStop: () -> Bool) throws {
-        let workspace = engine.workspace
-        let zone = ZoneRules.of(workspace.config.timeZone)
+    /// Thread-safe: asks the loop to stop (a signal handler's task calls this).
+    public func requestStop() {
+        lock.withLock { stopFlag = true }
+        poke()
+    }
+
+    /// Thread-safe: asks the loop to reload the job files.
+    public func requestReload() {
+        lock.withLock { reloadFlag = true }
+        poke()
+    }
+
+    func poke() {
+        var byte: UInt8 = 1
+        _ = write(wake, &byte, 1)
+    }
+
+    var shouldStop: Bool { lock.withLock { stopFlag } }
+    func takeReload() -> Bool { lock.withLock { defer { reloadFlag = false }; return reloadFlag } }
+
+    /// Who holds the store as its daemon, if that process is alive (and is not this one).
+    public static func liveDaemon(_ store: RunStore) -> (pid: Int32, heartbeat: Double)? {
+        guard let text = try? store.meta(heartbeatKey) else { return nil }
+        let parts = text.split(separator: " ")
+        guard parts.count == 3, let pid = Int32(parts[0]), let beat = Double(parts[2]) else { return nil }
+        let start = Int64(parts[1])
+        guard pid != getpid(), ProcessControl.isAlive(pid, start: start) else { return nil }
+        return (pid, beat)
+    }
+
+    public struct AlreadyRunning: Error, CustomStringConvertible, Sendable {
+        public let pid: Int32
+        public var description: String { "another orchestrator run (pid \(pid)) is already the daemon of this store" }
+    }
+
+    public func run() throws {
+        if let other = Daemon.liveDaemon(engine.store) { throw AlreadyRunning(pid: other.pid) }
         let start = Int64(engine.now.rounded(.up))
+        try heartbeat()
         try engine.reconcile()
-        var lastBeat = 0.0
+        var lastBeat = Date()
+        var lastSeen = 0.0
         var slotsByDay: [LocalDate: [SchedulerState.Slot]] = [:]
         func slots(_ d: LocalDate) throws -> [SchedulerState.Slot] {
             if let cached = slotsByDay[d] { return cached }
-            let computed = workspace.calendar.validRange.contains(d) ? try SchedulerState.slots(of: workspace, on: d) : []
+            let ws = engine.workspace
+            let computed = ws.calendar.validRange.contains(d) ? try SchedulerState.slots(of: ws, on: d) : []
             slotsByDay = slotsByDay.filter { $0.key >= d.adding(days: -1) }
             slotsByDay[d] = computed
             return computed
         }
-        while !shouldStop() {
+        while !shouldStop {
+            if takeReload() { try reloadNow(); slotsByDay = [:] }
             let now = engine.now
+            let zone = ZoneRules.of(engine.workspace.config.timeZone)
             let date = zone.localDate(of: Int64(now))
             let today = try slots(date)
             let due = (try slots(date.adding(days: -1)) + today).filter { $0.time >= start }
             try engine.step(day: date, slots: due, notBefore: start)
-            if now - lastBeat >= 5 {
+            if Date().timeIntervalSince(lastBeat) >= 1 {
+                try heartbeat()
+                lastBeat = Date()
+            }
+            if now - lastSeen >= 5 {
                 try engine.store.setMeta(CatchUp.lastSeenKey, String(now))
-                lastBeat = now
+                lastSeen = now
             }
             var wake = now + 60
-            if let next = today.first(where: { Double($0.time) > now }) {
-                wake = min(wake, Double(next.time))
-            }
-            for run in try engine.store.activeRuns() where run.state == .retrying {
+            if let next = today.first(where: { Double($0.time) > now }) { wake = min(wake, Double(next.time)) }
+            for run in try engine.store.activeRuns() where run.state == .retrying && engine.workspace.jobs[run.job] != nil {
                 wake = min(wake, run.nextAttemptAt ?? wake)
             }
-            engine.wait(realSeconds: max(0, (wake - engine.now) / engine.speed))
+            if let next = engine.services?.nextWake(after: now) { wake = min(wake, next) }
+            engine.wait(realSeconds: min(max(0, (wake - engine.now) / engine.speed), 1))
         }
-        // Shutdown: nothing new starts; running attempts get `stopTimeout` to finish.
+        try shutdown()
+    }
+
+    func heartbeat() throws {
+        try engine.store.setMeta(Daemon.heartbeatKey, "\(getpid()) \(Engine.identity.start ?? 0) \(Date().timeIntervalSince1970)")
+    }
+
+    func reloadNow() throws {
+        guard let reload else { return }
+        switch reload() {
+        case .success(let workspace):
+            try engine.replaceWorkspace(workspace)
+            log("reloaded: \(workspace.jobs.count) jobs, \(workspace.services.count) services")
+        case .failure(let diagnostics):
+            for d in diagnostics.all { log(d.description) }
+            log("reload refused: \(diagnostics.all.count) problem\(diagnostics.all.count == 1 ? "" : "s"); the running configuration stays")
+        }
+    }
+
+    /// Nothing new starts; attempts get `stopTimeout`; services stop in reverse order.
+    func shutdown() throws {
+        log("stopping")
         let deadline = Date().addingTimeInterval(stopTimeout)
-        while engine.hasRunningAttempts && Date() < deadline {
-            engine.wait(realSeconds: 0.2)
+        var stoppedJobs = false
+        engine.stoppingServices = true
+        while engine.hasRunningAttempts || (engine.services?.anyAlive ?? false) {
             engine.collectFinished()
+            if !stoppedJobs && Date() >= deadline && engine.hasRunningAttempts {
+                engine.stopAll()
+                stoppedJobs = true
+            }
+            // Services wait for the jobs that may depend on them.
+            if !engine.hasRunningAttempts { try engine.services?.step(shuttingDown: true) }
+            var wait = 0.2
+            if let next = engine.services?.nextWake(after: engine.now) { wait = min(wait, max(0, (next - engine.now) / engine.speed)) }
+            engine.wait(realSeconds: wait)
+            if Date().timeIntervalSince(deadline) > 3600 { break }
         }
-        if engine.hasRunningAttempts {
-            engine.stopAll()
-            while engine.hasRunningAttempts { engine.wait(realSeconds: 0.2); engine.collectFinished() }
-        }
+        try engine.services?.step(shuttingDown: true)
         try engine.store.setMeta(CatchUp.lastSeenKey, String(engine.now))
+        try engine.store.setMeta(Daemon.heartbeatKey, "")
     }
 }

@@ -5,7 +5,7 @@ public import OrchestratorCore
 /// store, then acts on it (starts an attempt supervisor, signals one). `run-day`, `trigger` and
 /// `catch-up` drive the same engine with different clocks and stopping rules.
 public final class Engine {
-    public let workspace: Workspace
+    public private(set) var workspace: Workspace
     public let store: RunStore
     public let clock: any WallClock
     /// Simulated seconds per real second (1 on the system clock).
@@ -17,6 +17,10 @@ public final class Engine {
     /// Attempts being watched, by run.
     var watched: [Int64: Watched] = [:]
     var servicesUp: Set<String> = []
+    /// The services' supervisor, when the engine supervises them (`run`, `run-day`).
+    public var services: ServiceSupervisor?
+    /// Set when services are to be stopped (shutdown, the end of a `run-day`).
+    public var stoppingServices = false
     /// Log directories known to exist, and the orchestrator's own environment (read once).
     var logDirectories: Set<String> = []
     let baseEnvironment = ProcessInfo.processInfo.environment
@@ -46,10 +50,42 @@ public final class Engine {
         }
         self.executable = executable
         self.onEvent = onEvent
+        var fds: [Int32] = [0, 0]
+        pipe(&fds)
+        for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        wakeRead = fds[0]
+        wakeWrite = fds[1]
     }
 
     deinit {
         for w in watched.values where w.pidfd >= 0 { close(w.pidfd) }
+        close(wakeRead)
+        close(wakeWrite)
+    }
+
+    /// A pipe whose write end wakes `wait` from any thread (or a signal handler).
+    let wakeRead: Int32
+    public let wakeWrite: Int32
+
+    /// Wakes a `wait` in progress (thread-safe).
+    public func wakeUp() {
+        var byte: UInt8 = 1
+        _ = write(wakeWrite, &byte, 1)
+    }
+
+    /// Supervises the workspace's services from now on (`run`, `run-day`).
+    public func superviseServices(onEvent: @escaping (ServiceEvent) -> Void) {
+        guard !workspace.services.isEmpty else { return }
+        services = ServiceSupervisor(workspace: workspace, store: store, clock: clock, executable: executable, wake: wakeWrite, onEvent: onEvent)
+    }
+
+    /// Takes a new configuration (a reload): jobs follow it from the next step; services keep
+    /// their processes and take their new settings at their next start, and services no longer
+    /// declared are stopped.
+    public func replaceWorkspace(_ new: Workspace) throws {
+        workspace = new
+        cachedDays = []
+        try services?.replaceWorkspace(new)
     }
 
     public var now: Double { clock.now() }
@@ -88,6 +124,10 @@ public final class Engine {
         var applied = 0
         for _ in 0..<1000 {
             collectFinished()
+            if let services {
+                try services.step(shuttingDown: stoppingServices)
+                servicesUp = services.up
+            }
             let actions = Scheduler.decide(try state(for: day, slots: slots, notBefore: notBefore, trigger: trigger), now: now)
             if actions.isEmpty { break }
             for action in actions { try apply(action, day: day, trigger: trigger) }
@@ -216,7 +256,10 @@ public final class Engine {
     /// its supervisor (adopted and watched), or finished while we were away (its supervisor
     /// recorded it), or gone without a trace (`lost`, then retried by policy).
     public func reconcile() throws {
-        for attempt in try store.runningAttempts() where watched[attempt.runId] == nil {
+        // Services' runs are their supervisor's to reconcile.
+        let serviceRuns = Set(try store.activeRuns().filter { workspace.services[$0.job] != nil }.compactMap(\.id))
+        try services?.reconcile()
+        for attempt in try store.runningAttempts() where watched[attempt.runId] == nil && !serviceRuns.contains(attempt.runId) {
             if attempt.shimPid == nil, let engine = attempt.enginePid, engine != Engine.identity.pid,
                ProcessControl.isAlive(engine, start: attempt.engineStart) {
                 // Another live engine is starting it this very moment.
@@ -232,7 +275,7 @@ public final class Engine {
         // while the engine was down): decide them now.
         // (An attempt still marked running is the loop above's business: adopted, left to the
         // live engine starting it, or lost.)
-        for run in try store.activeRuns() where run.state == .running && watched[run.id!] == nil {
+        for run in try store.activeRuns() where run.state == .running && watched[run.id!] == nil && workspace.jobs[run.job] != nil {
             guard let attempt = try store.attempt(run: run.id!, number: run.attempts), attempt.outcome != .running else { continue }
             try finish(run.id!, attempt: run.attempts, note: nil)
         }
@@ -240,7 +283,10 @@ public final class Engine {
 
     /// Waits until a supervisor ends or `seconds` (real) pass.
     public func wait(realSeconds: Double) {
-        _ = ProcessControl.waitAny(watched.values.map(\.pidfd).filter { $0 >= 0 }, timeout: min(max(realSeconds, 0), 1))
+        let fds = [wakeRead] + watched.values.map(\.pidfd).filter { $0 >= 0 } + (services?.pollDescriptors ?? [])
+        _ = ProcessControl.waitAny(fds, timeout: min(max(realSeconds, 0), 1))
+        var drain = [UInt8](repeating: 0, count: 64)
+        while read(wakeRead, &drain, drain.count) > 0 {}
     }
 
     public var hasRunningAttempts: Bool { !watched.isEmpty }

@@ -42,12 +42,18 @@ public struct RunDay {
 
     /// Runs the day to its end; returns the day's runs.
     public func run(executable: String = ProcessControl.executablePath, onEvent: @escaping (EngineEvent) -> Void,
+                    onServiceEvent: @escaping (ServiceEvent) -> Void = { _ in },
                     shouldStop: () -> Bool = { false }) throws -> [RunRecord] {
         let zone = ZoneRules.of(workspace.config.timeZone)
         let start = zone.instant(of: day, secondsOfDay: from?.secondsOfDay ?? 0)
         let clock = SimulatedClock(simulatedAnchor: Double(start), realAnchor: Date().timeIntervalSince1970, speed: speed)
         let engine = Engine(workspace: workspace, store: store, clock: clock, executable: executable, onEvent: onEvent)
+        engine.superviseServices(onEvent: onServiceEvent)
         let slots = try SchedulerState.slots(of: workspace, on: day)
+        // The day also lasts until every service window of it has closed.
+        let windowsEnd = workspace.services.values.compactMap { spec in
+            ServiceWindow.interval(spec.active, on: day, zone: ZoneRules.of(workspace.timeZone(ofJob: spec.name)), calendar: workspace.calendar)?.end
+        }.max().map(Double.init) ?? 0
         let notBefore = from.map { _ in start }
         try engine.reconcile()
         while !shouldStop() {
@@ -56,13 +62,14 @@ public struct RunDay {
             let state = try engine.state(for: day, slots: slots, notBefore: notBefore, trigger: .schedule)
             let index = slots.partitioningIndex { Double($0.time) > now && (notBefore == nil || $0.time >= notBefore!) }
             let nextSlot = index < slots.endIndex ? slots[index] : nil
-            let busy = state.runs.contains { [.running, .queued, .retrying].contains($0.state) }
-            if nextSlot == nil && !busy && !engine.hasRunningAttempts {
+            let busy = state.runs.contains { [.running, .queued, .retrying].contains($0.state) && workspace.jobs[$0.job] != nil }
+            if nextSlot == nil && !busy && !engine.hasRunningAttempts && now >= windowsEnd {
                 for action in Scheduler.closeDay(state) { try engine.apply(action, day: day, trigger: .schedule) }
                 break
             }
             // Sleep until the next thing that can happen on the simulated clock.
-            var wake = nextSlot.map { Double($0.time) } ?? .infinity
+            var wake = nextSlot.map { Double($0.time) } ?? (now < windowsEnd ? windowsEnd : .infinity)
+            if let next = engine.services?.nextWake(after: now) { wake = min(wake, next) }
             for r in state.runs where r.state == .retrying { wake = min(wake, r.nextAttemptAt ?? wake) }
             for r in state.runs where r.state == .pending {
                 if let slot = r.scheduledFor, let deadline = workspace.jobs[r.job]?.deadline {
@@ -76,6 +83,16 @@ public struct RunDay {
             while engine.hasRunningAttempts {
                 engine.wait(realSeconds: 0.2)
                 engine.collectFinished()
+            }
+        }
+        // Always-on services (and any still up) stop with the day, in reverse order.
+        engine.stoppingServices = true
+        if let services = engine.services {
+            try services.step(shuttingDown: true)
+            while services.anyAlive {
+                let wait = services.nextWake(after: engine.now).map { max(0, ($0 - engine.now) / speed) } ?? 0.2
+                engine.wait(realSeconds: min(wait, 0.2))
+                try services.step(shuttingDown: true)
             }
         }
         return try store.runs(tradingDays: [day.description])

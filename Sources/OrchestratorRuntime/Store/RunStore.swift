@@ -136,6 +136,40 @@ public final class RunStore: Sendable {
             CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
             """)
         }
+        // Services (issue 5): each one's current state for `status`, and its history of starts,
+        // exits and health changes. Their starts are also attempts of a run per activation.
+        migrator.registerMigration("v2 services") { db in
+            try db.execute(sql: """
+            CREATE TABLE service (
+                name TEXT PRIMARY KEY,
+                state TEXT NOT NULL CHECK (state IN ('stopped', 'starting', 'running', 'unhealthy', 'backoff', 'failed', 'inactive', 'stopping')),
+                pid INTEGER,
+                started_at REAL,
+                run_id INTEGER REFERENCES run(id),
+                restarts INTEGER NOT NULL DEFAULT 0,
+                last_exit_code INTEGER,
+                last_signal INTEGER,
+                last_exit_at REAL,
+                health_ok INTEGER,
+                health_checked_at REAL,
+                health_detail TEXT,
+                reason TEXT,
+                next_start_at REAL,
+                updated_at REAL NOT NULL
+            );
+            CREATE TABLE service_event (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                service TEXT NOT NULL,
+                run_id INTEGER REFERENCES run(id),
+                at REAL NOT NULL,
+                kind TEXT NOT NULL,
+                state TEXT NOT NULL,
+                pid INTEGER,
+                detail TEXT
+            );
+            CREATE INDEX service_event_by_service ON service_event(service, id);
+            """)
+        }
         return migrator
     }()
 

@@ -1,0 +1,146 @@
+import CSpawn
+import Foundation
+public import OrchestratorCore
+import Redis
+
+/// Runs one health check (SPEC §3 `health:`) and says whether it passed and why, within the
+/// check's timeout. Never throws and never crashes on what the other side answers: a Redis that
+/// is down or answers garbage, a port that refuses, a command that hangs — each is a failed
+/// check with its reason.
+public struct HealthProbe: Sendable {
+    public let check: HealthCheck
+    public let redisURL: String
+    /// The orchestrator's clock (simulated under `run-day`): heartbeats carry its time.
+    public let now: @Sendable () -> Double
+    public let environment: [String: String]
+
+    public init(check: HealthCheck, redisURL: String, environment: [String: String], now: @escaping @Sendable () -> Double) {
+        self.check = check
+        self.redisURL = redisURL
+        self.environment = environment
+        self.now = now
+    }
+
+    public func run() -> (ok: Bool, detail: String) {
+        let timeout = max(check.timeout.seconds, 0.05)
+        switch check.probe {
+        case .redisKey(let key, let maxAge): return redisKey(key, maxAge: maxAge.seconds, timeout: timeout)
+        case .tcp(let host, let port): return HealthProbe.tcp(host: host, port: port, timeout: timeout)
+        case .command(let argv): return command(argv, timeout: timeout)
+        }
+    }
+
+    // MARK: - redis_key
+
+    func redisKey(_ key: String, maxAge: Double, timeout: Double) -> (Bool, String) {
+        let url: RedisURL
+        do { url = try RedisURL(parsing: redisURL) } catch { return (false, "redis.url: \(error.description)") }
+        do {
+            let redis = try RedisClient(url: url, timeout: timeout)
+            let replies = try redis.pipeline([["PTTL", key], ["GET", key]])
+            if case .error(let message) = replies[1] { return (false, "redis key \(key): \(message)") }
+            guard case .string(let value) = replies[1] else { return (false, "redis key \(key) does not exist") }
+            if let stamp = HealthProbe.timestamp(in: value) {
+                let age = now() - stamp
+                let text = String(format: "%.1fs", max(age, 0))
+                return age <= maxAge ? (true, "heartbeat \(text) old") : (false, "heartbeat \(text) old, older than \(TimeSpan(milliseconds: Int64(maxAge * 1000)))")
+            }
+            // No timestamp in the value: a key that expires within max_age was written within it.
+            if let ttl = replies[0].integer, ttl > 0 {
+                return Double(ttl) / 1000 <= maxAge ? (true, "heartbeat key expires in \(ttl) ms") :
+                    (false, "redis key \(key) has no timestamp and a TTL longer than max_age")
+            }
+            return (false, "redis key \(key) holds no timestamp and has no TTL: its age cannot be told")
+        } catch {
+            return (false, error.description)
+        }
+    }
+
+    /// A heartbeat's time: epoch seconds or milliseconds, ISO-8601, or a JSON object with one of
+    /// `ts`, `timestamp`, `time`, `at`, `heartbeat` holding either.
+    public static func timestamp(in value: String) -> Double? {
+        let text = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        func number(_ n: Double) -> Double? {
+            guard n.isFinite, n > 0 else { return nil }
+            return n > 1e11 ? n / 1000 : n
+        }
+        if let n = Double(text) { return number(n) }
+        if let t = TimeFormat.parseInstant(text.replacingOccurrences(of: "\"", with: ""), zone: ZoneRules.named("UTC")!) { return Double(t) }
+        guard text.hasPrefix("{"), let data = text.data(using: .utf8),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+        for field in ["ts", "timestamp", "time", "at", "heartbeat"] {
+            if let n = object[field] as? Double { return number(n) }
+            if let n = object[field] as? Int { return number(Double(n)) }
+            if let s = object[field] as? String {
+                if let n = Double(s) { return number(n) }
+                if let t = TimeFormat.parseInstant(s, zone: ZoneRules.named("UTC")!) { return Double(t) }
+            }
+        }
+        return nil
+    }
+
+    // MARK: - tcp
+
+    static func tcp(host: String, port: Int, timeout: Double) -> (Bool, String) {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &list) == 0, let first = list else {
+            return (false, "tcp \(host):\(port): cannot resolve \(host)")
+        }
+        defer { freeaddrinfo(list) }
+        var lastError = "no address"
+        var entry: UnsafeMutablePointer<addrinfo>? = first
+        let started = Date()
+        while let ai = entry {
+            entry = ai.pointee.ai_next
+            let fd = socket(ai.pointee.ai_family, ai.pointee.ai_socktype | Int32(SOCK_NONBLOCK.rawValue), ai.pointee.ai_protocol)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            if connect(fd, ai.pointee.ai_addr, ai.pointee.ai_addrlen) == 0 {
+                return (true, "tcp \(host):\(port) accepts connections")
+            }
+            guard errno == EINPROGRESS else { lastError = String(cString: strerror(errno)); continue }
+            let left = timeout - Date().timeIntervalSince(started)
+            var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            let rc = poll(&pfd, 1, Int32(max(left, 0) * 1000))
+            if rc == 0 { return (false, "tcp \(host):\(port): no connection within \(timeout)s") }
+            var error: Int32 = 0
+            var length = socklen_t(MemoryLayout<Int32>.size)
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
+            if error == 0 { return (true, "tcp \(host):\(port) accepts connections") }
+            lastError = String(cString: strerror(error))
+        }
+        return (false, "tcp \(host):\(port): \(lastError)")
+    }
+
+    // MARK: - command
+
+    func command(_ argv: [String], timeout: Double) -> (Bool, String) {
+        let devnull = open("/dev/null", O_WRONLY | O_CLOEXEC)
+        defer { close(devnull) }
+        let pid: Int32
+        do { pid = try ProcessControl.spawn(argv, environment: environment, logFD: devnull) } catch { return (false, error.description) }
+        let fd = ProcessControl.pidfd(pid)
+        defer { if fd >= 0 { close(fd) } }
+        let deadline = Date().addingTimeInterval(timeout)
+        var exit: ProcessControl.Exit?
+        while exit == nil {
+            exit = ProcessControl.reap(pid)
+            if exit != nil { break }
+            let left = deadline.timeIntervalSinceNow
+            if left <= 0 { break }
+            _ = ProcessControl.waitAny(fd >= 0 ? [fd] : [], timeout: fd >= 0 ? left : min(left, 0.01))
+        }
+        ProcessControl.signalGroup(pid, SIGKILL)
+        guard let exit else {
+            while ProcessControl.reap(pid) == nil { usleep(1000) }
+            return (false, "\(argv[0]) did not answer within \(TimeSpan(milliseconds: Int64(timeout * 1000)))")
+        }
+        switch exit {
+        case .code(0): return (true, "\(argv[0]) exited 0")
+        case .code(let c): return (false, "\(argv[0]) exited \(c)")
+        case .signal(let s): return (false, "\(argv[0]) killed by signal \(s)")
+        }
+    }
+}

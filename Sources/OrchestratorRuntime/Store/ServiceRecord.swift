@@ -1,0 +1,109 @@
+import Foundation
+public import GRDB
+public import OrchestratorCore
+
+/// A row of `service`: a service's state as its supervisor last saw it (what `status` shows).
+public struct ServiceRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "service"
+
+    public var name: String
+    public var state: String
+    public var pid: Int32?
+    public var startedAt: Double?
+    public var runId: Int64?
+    public var restarts: Int
+    public var lastExitCode: Int?
+    public var lastSignal: Int?
+    public var lastExitAt: Double?
+    public var healthOk: Bool?
+    public var healthCheckedAt: Double?
+    public var healthDetail: String?
+    public var reason: String?
+    public var nextStartAt: Double?
+    public var updatedAt: Double
+
+    enum CodingKeys: String, CodingKey {
+        case name, state, pid, startedAt = "started_at", runId = "run_id", restarts, lastExitCode = "last_exit_code"
+        case lastSignal = "last_signal", lastExitAt = "last_exit_at", healthOk = "health_ok", healthCheckedAt = "health_checked_at"
+        case healthDetail = "health_detail", reason, nextStartAt = "next_start_at", updatedAt = "updated_at"
+    }
+
+    public init(name: String, status: ServiceStatus, now: Double) {
+        self.name = name
+        state = status.state.rawValue
+        pid = status.pid
+        startedAt = status.isAlive ? status.startedAt : nil
+        runId = status.runId
+        restarts = status.restarts
+        lastExitCode = status.lastExit?.code
+        lastSignal = status.lastExit?.signal
+        lastExitAt = status.lastExit?.at
+        healthOk = status.health?.ok
+        healthCheckedAt = status.health?.checkedAt
+        healthDetail = status.health?.detail
+        reason = status.reason
+        nextStartAt = status.state == .backoff ? status.nextStartAt : nil
+        updatedAt = now
+    }
+}
+
+/// A row of `service_event`: one start, exit, health change, stop or give-up.
+public struct ServiceEventRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "service_event"
+
+    public var id: Int64?
+    public var service: String
+    public var runId: Int64?
+    public var at: Double
+    public var kind: String
+    public var state: String
+    public var pid: Int32?
+    public var detail: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, service, runId = "run_id", at, kind, state, pid, detail
+    }
+
+    public init(_ event: ServiceEvent, runId: Int64?) {
+        service = event.service
+        self.runId = runId
+        at = event.at
+        kind = event.kind.rawValue
+        state = event.state.rawValue
+        pid = event.pid
+        detail = event.detail
+    }
+}
+
+extension RunStore {
+    /// Saves services' current states and the events that led there, in one transaction.
+    public func saveServices(_ records: [ServiceRecord], events: [ServiceEventRecord]) throws {
+        guard !records.isEmpty || !events.isEmpty else { return }
+        try writer.write { db in
+            for record in records { try record.upsert(db) }
+            for event in events { try event.insert(db) }
+        }
+    }
+
+    public func services() throws -> [ServiceRecord] {
+        try writer.read { db in try ServiceRecord.order(Column("name")).fetchAll(db) }
+    }
+
+    /// A service's events, newest first (or those of one run).
+    public func serviceEvents(service: String? = nil, run: Int64? = nil, limit: Int = 100) throws -> [ServiceEventRecord] {
+        try writer.read { db in
+            var request = ServiceEventRecord.all()
+            if let service { request = request.filter(Column("service") == service) }
+            if let run { request = request.filter(Column("run_id") == run) }
+            return try request.order(Column("id").desc).limit(limit).fetchAll(db)
+        }
+    }
+
+    /// A service's process is running: its pid is both the attempt's process and the one watched.
+    public func recordServiceProcess(run id: Int64, attempt number: Int, pid: Int32, start: Int64?) throws {
+        try writer.write { db in
+            try db.execute(sql: "UPDATE attempt SET pid = ?, shim_pid = ?, shim_start = ? WHERE run_id = ? AND number = ?",
+                           arguments: [pid, pid, start, id, number])
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import OrchestratorCore
+import OrchestratorRuntime
+
+struct StatusCommand: GlobalOptionsCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Services, running jobs and the next slots, read from the run store.",
+        discussion: """
+        Reads what the daemon (`orchestrator run`) or a `run-day` last committed: each service's state, pid, uptime, restarts, last exit and last health check; the jobs running now; the next slot of each scheduled job. Safe to run at any time from another process. The daemon writes a heartbeat every second: if its process is gone, status says so and the service states are the last known ones.
+
+        Service states: stopped, starting, running, unhealthy, backoff, failed, inactive (outside its window), stopping.
+
+        Examples:
+          orchestrator status
+          orchestrator status --json | jq '.services[] | select(.state != "running")'
+        """
+    )
+
+    @OptionGroup var local: GlobalOptions
+    @ParentCommand var parent: Orchestrator
+    @Flag(help: "One JSON document (SPEC §5's status shape).") var json = false
+
+    func run() throws {
+        let workspace = try global.loadWorkspace()
+        let zone = ZoneRules.of(workspace.config.timeZone)
+        let store = try global.openStore(workspace.config)
+        let now = try currentClock().now()
+        let daemon = Daemon.liveDaemon(store)
+        let recorded = Dictionary(uniqueKeysWithValues: try store.services().map { ($0.name, $0) })
+        let services = workspace.services.keys.sorted().map { name in recorded[name] ?? ServiceRecord.never(name) }
+        let running = try store.activeRuns().filter { $0.state == .running && workspace.jobs[$0.job] != nil }
+        let next = nextSlots(workspace, after: now)
+
+        if json {
+            let daemonJSON: JSONValue = .object([("pid", daemon.map { .int(Int64($0.pid)) } ?? .null), ("alive", .bool(daemon != nil)),
+                                                 ("heartbeat", RunOutput.time(daemon?.heartbeat))])
+            let servicesJSON: [JSONValue] = services.map { serviceJSON($0, now: now) }
+            let nextJSON: [JSONValue] = next.map { .object([("job", .string($0.job)), ("time", RunOutput.time(Double($0.time)))]) }
+            printJSON(.object([("daemon", daemonJSON), ("services", .array(servicesJSON)),
+                               ("running", .array(running.map { RunOutput.json($0) })), ("next", .array(nextJSON))]))
+            return
+        }
+        if let daemon {
+            print("daemon: running, pid \(daemon.pid), heartbeat \(String(format: "%.1f", max(0, Date().timeIntervalSince1970 - daemon.heartbeat)))s ago")
+        } else {
+            print("daemon: not running (service states below are the last recorded)")
+        }
+        if !services.isEmpty {
+            var rows = [["SERVICE", "STATE", "PID", "UPTIME", "RESTARTS", "LAST EXIT", "HEALTH"]]
+            for s in services {
+                let exit: String
+                if let signal = s.lastSignal { exit = "signal \(signal)" } else if let code = s.lastExitCode { exit = "exit \(code)" } else { exit = "-" }
+                var health = "-"
+                if let at = s.healthCheckedAt {
+                    health = "\((s.healthOk ?? false) ? "ok" : "FAIL") \(RunOutput.durationText(max(0, now - at))) ago: \(s.healthDetail ?? "")"
+                }
+                rows.append([s.name, s.state, s.pid.map(String.init) ?? "-", RunOutput.durationText(s.startedAt.map { now - $0 }),
+                             String(s.restarts), exit, health])
+            }
+            print(table(rows))
+        }
+        print(running.isEmpty ? "running: none" : "running:")
+        for r in running {
+            let slot = r.scheduledFor.map { " (\(TimeFormat.clock(Int64($0), in: zone)))" } ?? ""
+            print("  #\(r.id!) \(r.job)\(slot) attempt \(r.attempts), since \(RunOutput.clock(r.startedAt, zone))")
+        }
+        if !next.isEmpty {
+            print("next:")
+            var rows: [[String]] = []
+            for slot in next { rows.append(["  " + TimeFormat.local(slot.time, in: zone), slot.job]) }
+            print(table(rows))
+        }
+    }
+
+    func serviceJSON(_ s: ServiceRecord, now: Double) -> JSONValue {
+        var lastExit: JSONValue = .null
+        if s.lastExitAt != nil {
+            lastExit = .object([("code", s.lastExitCode.map { .int(Int64($0)) } ?? .null),
+                                ("signal", s.lastSignal.map { .int(Int64($0)) } ?? .null), ("at", RunOutput.time(s.lastExitAt))])
+        }
+        var health: JSONValue = .null
+        if s.healthCheckedAt != nil {
+            health = .object([("ok", .bool(s.healthOk ?? false)), ("checked_at", RunOutput.time(s.healthCheckedAt)),
+                              ("detail", .optional(s.healthDetail))])
+        }
+        let uptime: JSONValue = s.startedAt.map { .number(((now - $0) * 1000).rounded() / 1000) } ?? .null
+        return .object([
+            ("name", .string(s.name)), ("state", .string(s.state)), ("pid", s.pid.map { .int(Int64($0)) } ?? .null),
+            ("uptime", uptime), ("restarts", .int(Int64(s.restarts))), ("last_exit", lastExit), ("health", health),
+            ("run", s.runId.map { .string(String($0)) } ?? .null), ("reason", .optional(s.reason)),
+        ])
+    }
+
+    /// The next slot of each scheduled job after `now` (looking up to two weeks ahead).
+    func nextSlots(_ workspace: Workspace, after now: Double) -> [(job: String, time: Int64)] {
+        let zone = ZoneRules.of(workspace.config.timeZone)
+        var found: [String: Int64] = [:]
+        let wanted = Set(workspace.jobs.values.filter { $0.schedule != nil }.map(\.name))
+        var day = zone.localDate(of: Int64(now)).adding(days: -1)
+        for _ in 0..<15 where found.count < wanted.count {
+            if workspace.calendar.validRange.contains(day), let slots = try? Planner.slots(of: workspace, on: day) {
+                for p in slots { if let t = p.time, Double(t) > now, found[p.job] == nil { found[p.job] = t } }
+            }
+            day = day.adding(days: 1)
+        }
+        return found.map { (job: $0.key, time: $0.value) }.sorted { ($0.time, $0.job) < ($1.time, $1.job) }
+    }
+}
+
+extension ServiceRecord {
+    /// A declared service no supervisor has recorded yet.
+    static func never(_ name: String) -> ServiceRecord {
+        ServiceRecord(name: name, status: ServiceStatus(), now: 0)
+    }
+}
