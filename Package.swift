@@ -93,13 +93,13 @@ let package = Package(
         // The edges against real parts: SQLite files, processes.
         .testTarget(
             name: "OrchestratorRuntimeTests",
-            dependencies: ["OrchestratorRuntime", "Redis", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["OrchestratorRuntime", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         // The executables end to end: real processes, exit statuses, output formats.
         .testTarget(
             name: "OrchestratorCLITests",
-            dependencies: ["orchestrator", "orchestrator-test-helper", "OrchestratorRuntime"],
+            dependencies: ["orchestrator", "orchestrator-test-helper", "OrchestratorRuntime", "Redis"],
             swiftSettings: strictSettings
         ),
     ]

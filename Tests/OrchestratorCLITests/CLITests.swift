@@ -42,6 +42,14 @@ struct CLITests {
                       stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+    /// Whether a process is gone, or a zombie waiting for a PID 1 that does not reap (as in
+    /// some containers): either way nothing of it runs.
+    static func gone(_ pid: Int32) -> Bool {
+        let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
+        let state = stat.flatMap { $0.split(separator: ")").last?.split(separator: " ").first }
+        return stat == nil || state == "Z"
+    }
+
     /// Starts the executable without waiting for it (stdout discarded, stderr to a file if given).
     func start(_ arguments: [String], environment: [String: String] = [:], stderrPath: String? = nil) throws -> Process {
         let p = Process()

@@ -46,10 +46,7 @@ struct EngineTests {
         #expect(attempt.outcome == .timedOut && attempt.signal == 9)
         let grandchild = try #require(Int32(try String(contentsOfFile: dir + "/grandchild", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         usleep(100_000)
-        // Gone, or a zombie waiting for a PID 1 that does not reap (as in some containers).
-        let stat = try? String(contentsOfFile: "/proc/\(grandchild)/stat", encoding: .utf8)
-        let state = stat.flatMap { $0.split(separator: ")").last?.split(separator: " ").first }
-        #expect(stat == nil || state == "Z", "the grandchild \(grandchild) must be gone, found state \(state ?? "?")")
+        #expect(CLITests.gone(grandchild), "the grandchild \(grandchild) must be gone")
         let log = try String(contentsOfFile: dir + "/t.log", encoding: .utf8)
         #expect(log.contains("timeout after") && log.contains("SIGKILL"))
         // A job that ignores SIGTERM alone is killed after the grace period too.
