@@ -78,7 +78,7 @@ let package = Package(
             name: "orchestrator-bench",
             dependencies: ["OrchestratorCore", "OrchestratorRuntime", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks",
-            exclude: ["run.sh", "croniter_bench.py", "README.md"],
+            exclude: ["run.sh", "services.sh", "croniter_bench.py", "services_bench.py", "crasher.c", "README.md"],
             swiftSettings: strictSettings
         ),
         .testTarget(
