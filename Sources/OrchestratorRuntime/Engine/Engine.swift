@@ -127,6 +127,9 @@ public final class Engine {
             if let services {
                 try services.step(shuttingDown: stoppingServices)
                 servicesUp = services.up
+            } else if !workspace.services.isEmpty {
+                // trigger and catch-up supervise nothing: a live daemon's services count.
+                servicesUp = Daemon.liveDaemon(store) == nil ? [] : Set(try store.services().filter { $0.state == "running" }.map(\.name))
             }
             let actions = Scheduler.decide(try state(for: day, slots: slots, notBefore: notBefore, trigger: trigger), now: now)
             if actions.isEmpty { break }
