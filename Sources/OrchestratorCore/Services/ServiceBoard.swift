@@ -94,11 +94,8 @@ public struct ServiceBoard: Sendable {
                     statuses[name] = st
                     actions.append(.stop(name))
                     record(name, .stop, at: now, st.stopping!.rawValue)
-                } else if let health = spec.health, !st.checkInFlight {
-                    // Until the first healthy check, look often; then every `interval`.
-                    let interval = max(st.state == .starting ? min(health.interval.seconds, 1) : health.interval.seconds, minimumCheckInterval)
-                    let last = st.health.map { max($0.checkedAt, st.startedAt ?? 0) } ?? (st.startedAt ?? now)
-                    if now >= last + interval {
+                } else if let due = checkDue(st, spec, now: now) {
+                    if now >= due {
                         st.checkInFlight = true
                         statuses[name] = st
                         actions.append(.check(name))
@@ -149,16 +146,21 @@ public struct ServiceBoard: Sendable {
         return actions
     }
 
+    /// When a running service's next health check is due (nil: no check, or one under way).
+    /// Until the first healthy check, look often; then every `interval`.
+    func checkDue(_ st: ServiceStatus, _ spec: ServiceSpec, now: Double) -> Double? {
+        guard let health = spec.health, !st.checkInFlight else { return nil }
+        let interval = max(st.state == .starting ? min(health.interval.seconds, 1) : health.interval.seconds, minimumCheckInterval)
+        let last = st.health.map { max($0.checkedAt, st.startedAt ?? 0) } ?? (st.startedAt ?? now)
+        return last + interval
+    }
+
     // MARK: - What happened
 
     /// The service's process is running (its activation's run is `runId`).
     public mutating func started(_ name: String, pid: Int32, runId: Int64?, now: Double) {
-        guard let spec = workspace.services[name], var st = statuses[name] else { return }
-        st.pid = pid
-        st.startedAt = now
-        st.starts += 1
-        st.runId = runId
-        st.state = spec.health == nil ? .running : .starting
+        guard var st = statuses[name] else { return }
+        begin(&st, name, pid: pid, runId: runId, starts: st.starts + 1, startedAt: now)
         st.failedChecks = 0
         st.checkInFlight = false
         st.nextStartAt = nil
@@ -170,15 +172,20 @@ public struct ServiceBoard: Sendable {
         record(name, .start, at: now, st.starts > 1 ? "pid \(pid), restart \(st.starts - 1)" : "pid \(pid)")
     }
 
-    /// A process the store says is running, found alive after the orchestrator restarted.
-    public mutating func adopt(_ name: String, pid: Int32, runId: Int64, starts: Int, startedAt: Double, now: Double) {
-        guard let spec = workspace.services[name], var st = statuses[name] else { return }
+    /// A process is up: `starting` until its first healthy check, or `running` without a check.
+    func begin(_ st: inout ServiceStatus, _ name: String, pid: Int32, runId: Int64?, starts: Int, startedAt: Double) {
         st.pid = pid
         st.startedAt = startedAt
         st.starts = starts
         st.runId = runId
+        st.state = workspace.services[name]?.health == nil ? .running : .starting
+    }
+
+    /// A process the store says is running, found alive after the orchestrator restarted.
+    public mutating func adopt(_ name: String, pid: Int32, runId: Int64, starts: Int, startedAt: Double, now: Double) {
+        guard var st = statuses[name] else { return }
+        begin(&st, name, pid: pid, runId: runId, starts: starts, startedAt: startedAt)
         st.activation = window(of: name, at: now)?.start
-        st.state = spec.health == nil ? .running : .starting
         statuses[name] = st
         record(name, .adopted, at: now, "pid \(pid) still running; adopted")
     }
@@ -339,11 +346,7 @@ public struct ServiceBoard: Sendable {
             guard let spec = workspace.services[name], let st = statuses[name] else { continue }
             if let killAt = st.killAt, !st.killed { wake = min(wake, killAt) }
             if !st.isAlive, !st.done, let next = st.nextStartAt { wake = min(wake, next) }
-            if st.isAlive, st.stopping == nil, let health = spec.health, !st.checkInFlight {
-                let interval = max(st.state == .starting ? min(health.interval.seconds, 1) : health.interval.seconds, minimumCheckInterval)
-                let last = st.health.map { max($0.checkedAt, st.startedAt ?? 0) } ?? (st.startedAt ?? now)
-                wake = min(wake, last + interval)
-            }
+            if st.isAlive, st.stopping == nil, let due = checkDue(st, spec, now: now) { wake = min(wake, due) }
             if spec.active != nil {
                 if let current = window(of: name, at: now) {
                     wake = min(wake, Double(current.end))

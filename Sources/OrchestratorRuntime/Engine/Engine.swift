@@ -122,14 +122,15 @@ public final class Engine {
     @discardableResult
     public func step(day: LocalDate, slots: [SchedulerState.Slot], notBefore: Int64? = nil, trigger: RunTrigger = .schedule) throws -> Int {
         var applied = 0
+        if services == nil && !workspace.services.isEmpty {
+            // trigger and catch-up supervise nothing: a live daemon's services count (read once a step).
+            servicesUp = Daemon.liveDaemon(store) == nil ? [] : Set(try store.services().filter { $0.state == "running" }.map(\.name))
+        }
         for _ in 0..<1000 {
             collectFinished()
             if let services {
                 try services.step(shuttingDown: stoppingServices)
                 servicesUp = services.up
-            } else if !workspace.services.isEmpty {
-                // trigger and catch-up supervise nothing: a live daemon's services count.
-                servicesUp = Daemon.liveDaemon(store) == nil ? [] : Set(try store.services().filter { $0.state == "running" }.map(\.name))
             }
             let actions = Scheduler.decide(try state(for: day, slots: slots, notBefore: notBefore, trigger: trigger), now: now)
             if actions.isEmpty { break }
@@ -199,11 +200,7 @@ public final class Engine {
 
     /// The attempt's environment (SPEC §4): the orchestrator's, the job's `env`, then ours.
     func environment(for run: RunRecord, attempt: Int, job: JobSpec) throws -> [String: String] {
-        var env = baseEnvironment
-        for (k, v) in job.env { env[k] = v }
-        // Our own executables (alphatrader) next to this one come first on PATH.
-        let directory = (executable as NSString).deletingLastPathComponent
-        env["PATH"] = directory + ":" + (env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+        var env = ProcessControl.environment(baseEnvironment, adding: job.env, nextTo: executable)
         env["ORCHESTRATOR_JOB"] = run.job
         env["ORCHESTRATOR_RUN_ID"] = String(run.id!)
         env["ORCHESTRATOR_ATTEMPT"] = String(attempt)

@@ -34,6 +34,15 @@ public enum ProcessControl {
         return pid
     }
 
+    /// A child's environment: `base` with `extra` over it, and the directory of our own
+    /// executables (alphatrader next to orchestrator) first on PATH.
+    public static func environment(_ base: [String: String], adding extra: [String: String], nextTo executable: String) -> [String: String] {
+        var env = base
+        for (k, v) in extra { env[k] = v }
+        env["PATH"] = (executable as NSString).deletingLastPathComponent + ":" + (env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+        return env
+    }
+
     static func resolve(_ name: String, path: String) -> String? {
         for dir in path.split(separator: ":") where !dir.isEmpty {
             let candidate = "\(dir)/\(name)"

@@ -192,8 +192,7 @@ public final class ServiceSupervisor {
         guard let spec = workspace.services[name] else { return }
         var runId = board.statuses[name]?.runId
         if runId == nil {
-            let zone = ZoneRules.of(workspace.config.timeZone)
-            let day = (try? workspace.calendar.tradingDay(of: Int64(now))) ?? zone.localDate(of: Int64(now))
+            let day = tradingDay(at: now)
             let window = board.window(of: name, at: now)
             let reason = spec.active == nil ? "always on" : "window \(spec.active!) until \(TimeFormat.utc(window?.end ?? 0))"
             runId = try store.createRun(job: name, tradingDay: day.description, trigger: .schedule, state: .queued, now: now, reason: reason).id
@@ -225,15 +224,18 @@ public final class ServiceSupervisor {
         }
     }
 
+    /// SPEC §4's trading day of an instant (its local date outside the calendar's range).
+    func tradingDay(at now: Double) -> LocalDate {
+        (try? workspace.calendar.tradingDay(of: Int64(now))) ?? ZoneRules.of(workspace.config.timeZone).localDate(of: Int64(now))
+    }
+
     func environment(_ name: String, _ spec: ServiceSpec, runId: Int64, attempt: Int, now: Double) -> [String: String] {
-        var env = baseEnvironment
-        for (k, v) in spec.env { env[k] = v }
-        env["PATH"] = (executable as NSString).deletingLastPathComponent + ":" + (env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+        var env = ProcessControl.environment(baseEnvironment, adding: spec.env, nextTo: executable)
         env["ORCHESTRATOR_SERVICE"] = name
         env["ORCHESTRATOR_JOB"] = name
         env["ORCHESTRATOR_RUN_ID"] = String(runId)
         env["ORCHESTRATOR_ATTEMPT"] = String(attempt)
-        env["ORCHESTRATOR_TRADING_DAY"] = ((try? workspace.calendar.tradingDay(of: Int64(now))) ?? ZoneRules.of(workspace.config.timeZone).localDate(of: Int64(now))).description
+        env["ORCHESTRATOR_TRADING_DAY"] = tradingDay(at: now).description
         env["ORCHESTRATOR_TRIGGER"] = "schedule"
         env[SimulatedClock.environmentKey] = clockEnvironment
         return env
@@ -241,9 +243,7 @@ public final class ServiceSupervisor {
 
     func probe(_ name: String) {
         guard let health = workspace.services[name]?.health, let spec = workspace.services[name] else { return }
-        var env = baseEnvironment
-        for (k, v) in spec.env { env[k] = v }
-        env["PATH"] = (executable as NSString).deletingLastPathComponent + ":" + (env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin")
+        let env = ProcessControl.environment(baseEnvironment, adding: spec.env, nextTo: executable)
         let clock = self.clock
         let probe = HealthProbe(check: health, redisURL: workspace.config.redisURL, environment: env, now: { [clock] in clock.now() })
         let results = self.results, wake = wakeWrite
@@ -266,10 +266,5 @@ public final class ServiceSupervisor {
         }
         try store.saveServices(records, events: events.map { ServiceEventRecord($0, runId: board.statuses[$0.service]?.runId) })
         for event in events { onEvent(event) }
-    }
-
-    /// Signals every service's group (SIGKILL when `force`), for an orchestrator that must go now.
-    public func signalAll(_ signal: Int32) {
-        for p in processes.values { ProcessControl.signalGroup(p.pid, signal) }
     }
 }
