@@ -57,8 +57,10 @@ public struct RunDay {
         let notBefore = from.map { _ in start }
         try engine.reconcile()
         while !shouldStop() {
-            try engine.step(day: day, slots: slots, notBefore: notBefore)
+            // "Now" is read before the step: every slot up to it was due inside the step, so a
+            // slot that comes due while the step runs is still the next one, never skipped.
             let now = engine.now
+            try engine.step(day: day, slots: slots, notBefore: notBefore)
             let state = try engine.state(for: day, slots: slots, notBefore: notBefore, trigger: .schedule)
             let index = slots.partitioningIndex { Double($0.time) > now && (notBefore == nil || $0.time >= notBefore!) }
             let nextSlot = index < slots.endIndex ? slots[index] : nil
@@ -76,7 +78,7 @@ public struct RunDay {
                     wake = min(wake, Double(slot) + deadline.seconds + 0.001)
                 }
             }
-            engine.wait(realSeconds: wake.isFinite ? max(0, (wake - now) / speed) : 1)
+            engine.wait(realSeconds: wake.isFinite ? max(0, (wake - engine.now) / speed) : 1)
         }
         if shouldStop() {
             engine.stopAll()
