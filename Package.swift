@@ -68,9 +68,16 @@ let package = Package(
             dependencies: ["CSpawn"],
             linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("m")]
         ),
+        // The trading system's library (ARCHITECTURE.md): tape, market state, ingestion,
+        // analytics, discovery, and the clients of the services it talks to.
+        .target(
+            name: "AlphaTrader",
+            dependencies: ["OrchestratorCore", "Redis", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "alphatrader",
-            dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["AlphaTrader", "OrchestratorCore", "Redis", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
         // Performance figures, run in release mode by Benchmarks/run.sh (never timed unit tests).
@@ -96,10 +103,19 @@ let package = Package(
             dependencies: ["OrchestratorRuntime", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
+        // Local servers the tests talk to: a real redis-server on a free port, scripted TCP peers.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
         // The executables end to end: real processes, exit statuses, output formats.
         .testTarget(
             name: "OrchestratorCLITests",
-            dependencies: ["orchestrator", "orchestrator-test-helper", "OrchestratorRuntime", "Redis"],
+            dependencies: ["orchestrator", "orchestrator-test-helper", "OrchestratorRuntime", "Redis", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+        // The trading system: formulas on hand-computed examples, the tape, ingestion into a real
+        // redis-server, the TWS client against the TWS-protocol simulator.
+        .testTarget(
+            name: "AlphaTraderTests",
+            dependencies: ["AlphaTrader", "alphatrader", "Redis", "TestSupport", "OrchestratorCore"],
             swiftSettings: strictSettings
         ),
     ]

@@ -83,6 +83,30 @@ public final class RedisClient {
         return replies
     }
 
+    /// Sends a pre-encoded pipeline in one write and reads every reply; returns the error
+    /// replies (the commands that the server refused), which a caller counts or reports.
+    @discardableResult
+    public func send(_ batch: RedisBatch) throws(Failure) -> [String] {
+        guard !batch.isEmpty else { return [] }
+        if context == nil { try connect() }
+        guard let c = context else { throw Failure(code: .connect, description: "redis: not connected") }
+        let rc = batch.bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { redisAppendFormattedCommand(c, $0.baseAddress, $0.count) }
+        }
+        if rc != REDIS_OK { throw fail(c) }
+        var errors: [String] = []
+        for _ in 0..<batch.count {
+            var raw: UnsafeMutableRawPointer?
+            if redisGetReply(c, &raw) != REDIS_OK || raw == nil { throw fail(c) }
+            let reply = raw!.assumingMemoryBound(to: redisReply.self)
+            if reply.pointee.type == REDIS_REPLY_ERROR, let str = reply.pointee.str {
+                errors.append(String(decoding: UnsafeRawBufferPointer(start: str, count: Int(reply.pointee.len)), as: UTF8.self))
+            }
+            freeReplyObject(raw)
+        }
+        return errors
+    }
+
     private func send(_ arguments: [String]) throws(Failure) -> RedisReply {
         guard let c = context else { throw Failure(code: .connect, description: "redis: not connected") }
         let raw = RedisClient.withArgv(arguments) { argc, argv, lengths in redisCommandArgv(c, argc, argv, lengths) }

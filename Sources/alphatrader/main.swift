@@ -1,21 +1,22 @@
 import ArgumentParser
 import Foundation
 
-/// The trading system's executable (SPEC §8). Its subcommands arrive with their own issues;
-/// until then each one says so and exits 1 rather than pretending to have done its work.
+/// The trading system's executable (SPEC §8). Subcommands whose issue has not landed yet say so
+/// and exit 1 rather than pretending to have done their work.
 struct AlphaTrader: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alphatrader",
         abstract: "AlphaTrader's jobs and services, one subcommand each, run by the orchestrator.",
         discussion: """
-        Each subcommand reads config/config.yaml, honours ORCHESTRATOR_CLOCK, logs one line per
-        event to stderr and exits 0 (success), 1 (failed) or 2 (invalid input).
-        The subcommands are not yet available in this build: each reports so and exits 1.
+        Each subcommand reads config/config.yaml, honours ORCHESTRATOR_CLOCK (the simulated clock
+        of run-day), logs one line per event to stderr and exits 0 (success), 1 (failed) or 2
+        (invalid input). Services stop cleanly on SIGTERM.
 
-        Example:
+        Examples:
           alphatrader replay-gen --date 2026-11-25 --seed 7
+          alphatrader ingest --source replay --tape var/tapes/2026-11-25.tape
         """,
-        subcommands: NotYetAvailableList.all
+        subcommands: [Ingest.self, ReplayGen.self] + NotYetAvailableList.all
     )
 }
 
@@ -32,8 +33,8 @@ extension NotYetAvailable {
 
 enum NotYetAvailableList {
     static let all: [any ParsableCommand.Type] = [
-        Ingest.self, Analytics.self, Execute.self, Discover.self, Premarket.self, MorningAnalysis.self, Post.self,
-        MarketOpen.self, MOC.self, EveningReport.self, Backup.self, ReplayGen.self, TWSSim.self,
+        Analytics.self, Execute.self, Discover.self, Premarket.self, MorningAnalysis.self, Post.self,
+        MarketOpen.self, MOC.self, EveningReport.self, Backup.self, TWSSim.self,
     ]
 }
 
@@ -42,10 +43,6 @@ struct Passthrough: ParsableArguments {
     @Argument(parsing: .allUnrecognized) var rest: [String] = []
 }
 
-struct Ingest: NotYetAvailable {
-    static let configuration = CommandConfiguration(abstract: "Market data into Redis (--source ibkr | replay --tape FILE).")
-    @OptionGroup var args: Passthrough
-}
 struct Analytics: NotYetAvailable {
     static let configuration = CommandConfiguration(abstract: "VPIN, order-book imbalance, GEX/DEX, sweeps → Redis.")
     @OptionGroup var args: Passthrough
@@ -84,10 +81,6 @@ struct EveningReport: NotYetAvailable {
 }
 struct Backup: NotYetAvailable {
     static let configuration = CommandConfiguration(abstract: "Redis snapshot and SQLite online backup, verified, with retention.")
-    @OptionGroup var args: Passthrough
-}
-struct ReplayGen: NotYetAvailable {
-    static let configuration = CommandConfiguration(commandName: "replay-gen", abstract: "Writes a realistic replay tape for one trading day.")
     @OptionGroup var args: Passthrough
 }
 struct TWSSim: NotYetAvailable {

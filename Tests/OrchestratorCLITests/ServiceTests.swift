@@ -1,6 +1,7 @@
 import Foundation
 import OrchestratorCore
 import OrchestratorRuntime
+import TestSupport
 import Testing
 
 /// Supervised services with real processes, a real redis-server and the real daemon.

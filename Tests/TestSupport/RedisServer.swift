@@ -1,13 +1,13 @@
-import Foundation
+public import Foundation
 
 /// A real `redis-server` on a free loopback port for one test, with no persistence; stopped
 /// (and its directory removed) by `stop()`.
-final class RedisServer {
-    let port: Int
-    let process: Process
-    let directory: String
+public final class RedisServer {
+    public let port: Int
+    public let process: Process
+    public let directory: String
 
-    init() throws {
+    public init() throws {
         port = try FreePort.pick()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -28,13 +28,13 @@ final class RedisServer {
         throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "redis-server did not start on port \(port)"])
     }
 
-    static var executable: String {
+    public static var executable: String {
         ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "/usr/bin/redis-server"
     }
 
-    var url: String { "redis://127.0.0.1:\(port)/0" }
+    public var url: String { "redis://127.0.0.1:\(port)/0" }
 
-    func stop() {
+    public func stop() {
         if process.isRunning {
             // Foundation may start children with SIGTERM blocked: KILL (nothing to keep).
             kill(process.processIdentifier, SIGKILL)
@@ -47,9 +47,9 @@ final class RedisServer {
 }
 
 /// Loopback ports for tests.
-enum FreePort {
+public enum FreePort {
     /// A port nothing listens on right now (bound to 0, read back, released).
-    static func pick() throws -> Int {
+    public static func pick() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -64,7 +64,7 @@ enum FreePort {
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    static func accepts(_ port: Int) -> Bool {
+    public static func accepts(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
@@ -79,14 +79,14 @@ enum FreePort {
 
 /// A loopback TCP server that answers every connection with fixed bytes (or nothing at all),
 /// to play a Redis that answers garbage or stalls.
-final class ScriptedTCPServer: @unchecked Sendable {
-    let port: Int
+public final class ScriptedTCPServer: @unchecked Sendable {
+    public let port: Int
     private let fd: Int32
     private let reply: [UInt8]?
     private let thread: Thread
 
     /// `reply` nil: accept and never answer.
-    init(reply: String?) throws {
+    public init(reply: String?) throws {
         self.reply = reply.map { Array($0.utf8) }
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         self.fd = fd
@@ -115,5 +115,5 @@ final class ScriptedTCPServer: @unchecked Sendable {
         thread.start()
     }
 
-    func stop() { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
+    public func stop() { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
 }

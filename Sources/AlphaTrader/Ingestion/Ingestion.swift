@@ -1,0 +1,199 @@
+public import Foundation
+public import OrchestratorCore
+public import Redis
+
+/// Where market events come from: a tape, or IBKR through the TWS API. One ingestion loop
+/// serves both.
+public protocol MarketSource: AnyObject {
+    /// `replay` or `ibkr`.
+    var name: String { get }
+    /// The next event at or before `notAfter` (epoch µs), or nil when there is none yet.
+    func next(notAfter: Int64) throws -> MarketEvent?
+    /// Time of the next known event, when the source can tell (a tape can; a live feed cannot).
+    var nextTime: Int64? { get }
+    /// True when no event will ever come again (a tape played to its end).
+    var finished: Bool { get }
+    /// Whether the upstream feed is connected (a tape always is).
+    var connected: Bool { get }
+    /// Reconnections so far (a live feed).
+    var reconnects: Int { get }
+}
+
+/// A tape played as a source.
+public final class TapeSource: MarketSource {
+    public let reader: TapeReader
+    public init(reader: TapeReader) { self.reader = reader }
+    public var name: String { "replay" }
+    public func next(notAfter: Int64) throws -> MarketEvent? {
+        guard let t = reader.peekTime(), t <= notAfter else { return nil }
+        return try reader.next()
+    }
+    public var nextTime: Int64? { reader.peekTime() }
+    public var finished: Bool { reader.peekTime() == nil }
+    public var connected: Bool { true }
+    public var reconnects: Int { 0 }
+}
+
+/// The ingestion loop (`alphatrader ingest`): events from the source, due by the clock, into
+/// `MarketState`, published to Redis in pipelines; a heartbeat every market second; counters
+/// under `monitoring:ibkr:*`. Redis going away loses only what was being sent (counted), never
+/// the process.
+public final class Ingestion {
+    public struct Options: Sendable {
+        /// Play as fast as possible instead of at the clock (benchmarks, backfills).
+        public var unpaced = false
+        /// Stop when the source is finished instead of idling until SIGTERM.
+        public var exitAtEnd = false
+        /// Events applied between two publishes at most.
+        public var batchEvents = 4_096
+        public init() {}
+    }
+
+    /// What a run did.
+    public struct Report: Sendable {
+        public var events = 0
+        public var published = 0
+        public var dropped = 0
+        public var commands = 0
+        public var redisFailures = 0
+        /// Lag (publish time minus event time, market milliseconds) percentiles.
+        public var lagP50 = 0.0, lagP99 = 0.0, lagMax = 0.0
+        public var seconds = 0.0
+    }
+
+    let context: AlphaContext
+    let source: any MarketSource
+    var state: MarketState
+    let options: Options
+    let heartbeatKey = "module:heartbeat:ibkr_ingestion"
+    var lagHistogram = [Int](repeating: 0, count: 60_001)
+    var report = Report()
+
+    public init(context: AlphaContext, source: any MarketSource, state: MarketState, options: Options = Options()) {
+        self.context = context; self.source = source; self.state = state; self.options = options
+    }
+
+    public func run() -> Report {
+        let started = Date()
+        let clock = context.clock, speed = options.unpaced ? 1 : context.speed
+        var redis: RedisClient?
+        var batch = RedisBatch(capacity: 1 << 20)
+        var batchTimes: [Int64] = []
+        batchTimes.reserveCapacity(options.batchEvents)
+        var lastBeat = -Double.infinity, lastBeatReal = Date.distantPast
+        var redisDownSince: Date?, retryAt = Date.distantPast, backoff = 0.1
+        var announcedEnd = false
+        let since = Int(clock.now() * 1000)
+        context.log("started", ["source": source.name, "redis": context.redisURL.description, "speed": String(speed)])
+
+        while true {
+            let stopping = StopSignal.requested
+            let now = clock.now()
+            let nowMicros = options.unpaced ? Int64.max : Int64(now * 1_000_000)
+            batchTimes.removeAll(keepingCapacity: true)
+            do {
+                while batchTimes.count < options.batchEvents, let event = try source.next(notAfter: nowMicros) {
+                    state.apply(event)
+                    batchTimes.append(event.time)
+                }
+            } catch {
+                context.log("source failed", ["error": "\(error)"])
+            }
+            report.events += batchTimes.count
+            if !batchTimes.isEmpty { state.publish(into: &batch, speed: speed) }
+            let finishing = stopping || (options.exitAtEnd && source.finished)
+            let beatDue = now - lastBeat >= 1 || Date().timeIntervalSince(lastBeatReal) >= 1
+            if beatDue || finishing {
+                let nowMillis = Int(now * 1000)
+                let connected = source.connected && !stopping
+                batch.append("SET", .text(heartbeatKey),
+                             .text("{\"ts\":\(nowMillis),\"pid\":\(getpid()),\"source\":\"\(source.name)\",\"events\":\(report.events)}"))
+                batch.append("SET", "ibkr:connected",
+                             .text("{\"connected\":\(connected),\"source\":\"\(source.name)\",\"since\":\(since),\"timestamp\":\(nowMillis)}"))
+                batch.append("SET", "monitoring:ibkr:stats", .text(statsJSON(nowMillis, publishing: batchTimes.count)))
+                lastBeat = now; lastBeatReal = Date()
+            }
+            if !batch.isEmpty && Date() >= retryAt {
+                do {
+                    if redis == nil { redis = try RedisClient(url: context.redisURL, timeout: 2) }
+                    let errors = try redis!.send(batch)
+                    if !errors.isEmpty { context.log("redis refused commands", ["count": String(errors.count), "first": errors[0]]) }
+                    report.commands += batch.count
+                    report.published += batchTimes.count
+                    if let down = redisDownSince {
+                        context.log("redis back", ["after": String(format: "%.1fs", Date().timeIntervalSince(down)), "dropped": String(report.dropped)])
+                        redisDownSince = nil; backoff = 0.1
+                    }
+                    let published = options.unpaced ? Int64(now * 1_000_000) : Int64(clock.now() * 1_000_000)
+                    if !options.unpaced { for t in batchTimes { recordLag(published - t) } }
+                } catch {
+                    report.redisFailures += 1
+                    report.dropped += batchTimes.count
+                    redis = nil
+                    if redisDownSince == nil {
+                        context.log("redis unavailable, retrying with backoff", ["error": error.description])
+                        redisDownSince = Date()
+                    }
+                    retryAt = Date().addingTimeInterval(backoff)
+                    backoff = min(backoff * 2, 5)
+                }
+                batch.removeAll()
+            } else if !batch.isEmpty {
+                // Redis is down and not due for a retry: what this batch carried is dropped
+                // (counted); the market state itself stays current for the next publish.
+                report.dropped += batchTimes.count
+                batch.removeAll()
+            }
+            if stopping {
+                context.log("stopping on signal", summaryFields())
+                break
+            }
+            if source.finished {
+                if !announcedEnd { context.log("source finished", summaryFields()); announcedEnd = true }
+                if finishing { break }
+            }
+            if batchTimes.count < options.batchEvents {
+                // Sleep until the next event is due (or a heartbeat), in short steps so that a
+                // signal or a faster clock is noticed promptly.
+                var wait = source.finished ? 0.05 : 0.001
+                if !options.unpaced, let next = source.nextTime {
+                    wait = min(0.002, max(0, (Double(next) / 1_000_000 - clock.now()) / speed))
+                } else if options.unpaced && !source.finished {
+                    wait = source.nextTime == nil ? 0.001 : 0
+                }
+                if wait > 0 { usleep(UInt32(wait * 1_000_000)) }
+            }
+        }
+        report.seconds = Date().timeIntervalSince(started)
+        (report.lagP50, report.lagP99, report.lagMax) = percentiles()
+        return report
+    }
+
+    func recordLag(_ micros: Int64) {
+        let ms = max(0, min(60_000, Int(micros / 1000)))
+        lagHistogram[ms] += 1
+    }
+
+    func percentiles() -> (Double, Double, Double) {
+        let total = lagHistogram.reduce(0, +)
+        guard total > 0 else { return (0, 0, 0) }
+        var p50 = 0.0, p99 = 0.0, maximum = 0.0, seen = 0
+        for (ms, n) in lagHistogram.enumerated() where n > 0 {
+            if seen < total / 2 && seen + n >= total / 2 { p50 = Double(ms) }
+            if Double(seen) < Double(total) * 0.99 && Double(seen + n) >= Double(total) * 0.99 { p99 = Double(ms) }
+            seen += n
+            maximum = Double(ms)
+        }
+        return (p50, p99, maximum)
+    }
+
+    func statsJSON(_ nowMillis: Int, publishing: Int) -> String {
+        let (p50, p99, _) = percentiles()
+        return "{\"source\":\"\(source.name)\",\"events\":\(report.events),\"published\":\(report.published + publishing),\"dropped\":\(report.dropped),\"depth_errors\":\(state.depthErrors),\"redis_failures\":\(report.redisFailures),\"reconnects\":\(source.reconnects),\"lag_p50_ms\":\(JSONText.number(p50)),\"lag_p99_ms\":\(JSONText.number(p99)),\"last_event\":\(state.lastEventTime / 1000),\"timestamp\":\(nowMillis)}"
+    }
+
+    func summaryFields() -> KeyValuePairs<String, String> {
+        let (p50, p99, _) = percentiles()
+        return ["events": String(report.events), "dropped": String(report.dropped), "lag_p50_ms": String(Int(p50)), "lag_p99_ms": String(Int(p99))]
+    }
+}

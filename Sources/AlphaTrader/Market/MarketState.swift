@@ -1,0 +1,222 @@
+public import Redis
+
+/// Everything ingestion knows about the market, fed one event at a time from any source (tape or
+/// IBKR), and published to Redis as the keys of SPEC §7 by `publish(into:)`.
+///
+/// Pure: no clock, no I/O. The ingestion loop decides when to publish and passes the TTL scale.
+public struct MarketState {
+    public struct MakerStats: Sendable, Equatable {
+        public var updates = 0
+        public var topUpdates = 0
+        public var sizeSum = 0
+    }
+
+    struct SymbolMarket {
+        var name: String
+        var level2: Bool
+        var books: [OrderBook]
+        var bid = 0.0, ask = 0.0, bidSize = 0, askSize = 0
+        var last: Trade?
+        var pendingTrades: [Trade] = []
+        var pendingBars: [Bar] = []
+        var open = 0.0, high = 0.0, low = 0.0, volume = 0, notional = 0.0, tradeCount = 0
+        var minuteVolumes: [Int] = []
+        var firstMinute: Int64 = -1
+        var sweep = SweepDetector()
+        var lastSweep: SweepDetector.Sweep?
+        var sweepDirty = false
+        var quoteDirty = false
+        var bookDirty = false
+        var makers: [Int: MakerStats] = [:]
+        var lastTime: Int64 = 0
+    }
+
+    public let exchanges: [String]
+    public private(set) var makers: [String]
+    var symbols: [SymbolMarket]
+    /// Depth updates that named a row the book did not have.
+    public private(set) var depthErrors = 0
+    public private(set) var events = 0
+    /// Latest event time seen, epoch µs.
+    public private(set) var lastEventTime: Int64 = 0
+    private var makersPublished: Int64 = 0
+
+    public static let tradeHistory = 1_000
+    public static let barHistory = 100
+    /// Stream entries kept per symbol: a full busy day of trades and quote changes.
+    public static let streamLength = 400_000
+
+    public init(symbols: [String], level2Count: Int, exchanges: [String], makers: [String]) {
+        self.exchanges = exchanges
+        self.makers = makers
+        self.symbols = symbols.enumerated().map { i, name in
+            SymbolMarket(name: name, level2: i < level2Count, books: Array(repeating: OrderBook(depth: 10), count: exchanges.count))
+        }
+    }
+
+    public var symbolNames: [String] { symbols.map(\.name) }
+
+    /// The index of a market maker's id, added when new (IBKR names them as text).
+    public mutating func makerIndex(_ id: String) -> Int {
+        if let i = makers.firstIndex(of: id) { return i }
+        makers.append(id)
+        return makers.count - 1
+    }
+
+    public mutating func apply(_ event: MarketEvent) {
+        events += 1
+        if event.time > lastEventTime { lastEventTime = event.time }
+        let s = event.symbol
+        guard s >= 0 && s < symbols.count else { return }
+        symbols[s].lastTime = event.time
+        switch event {
+        case .trade(let t):
+            var m = symbols[s]
+            m.last = t
+            m.pendingTrades.append(t)
+            if m.tradeCount == 0 { m.open = t.price; m.high = t.price; m.low = t.price }
+            m.high = max(m.high, t.price); m.low = min(m.low, t.price)
+            m.volume += t.size; m.notional += t.price * Double(t.size); m.tradeCount += 1
+            let minute = t.time / 60_000_000
+            if m.firstMinute < 0 { m.firstMinute = minute }
+            let index = Int(minute - m.firstMinute)
+            if index >= 0 {
+                while m.minuteVolumes.count <= index { m.minuteVolumes.append(0) }
+                m.minuteVolumes[index] += t.size
+            }
+            if m.level2, let sweep = m.sweep.observe(t, bid: m.bid, ask: m.ask) { m.lastSweep = sweep; m.sweepDirty = true }
+            symbols[s] = m
+        case .quote(let q):
+            symbols[s].bid = q.bid; symbols[s].ask = q.ask; symbols[s].bidSize = q.bidSize; symbols[s].askSize = q.askSize
+            symbols[s].quoteDirty = true
+        case .depth(let d):
+            guard d.exchange >= 0 && d.exchange < exchanges.count else { depthErrors += 1; return }
+            if !symbols[s].books[d.exchange].apply(d) { depthErrors += 1 }
+            symbols[s].bookDirty = true
+            if d.operation != .delete {
+                var stats = symbols[s].makers[d.exchange << 16 | d.marketMaker] ?? MakerStats()
+                stats.updates += 1
+                stats.sizeSum += d.size
+                if d.position == 0 { stats.topUpdates += 1 }
+                symbols[s].makers[d.exchange << 16 | d.marketMaker] = stats
+            }
+        case .bar(let b):
+            symbols[s].pendingBars.append(b)
+        }
+    }
+
+    /// Everything that changed since the last call, as commands, with TTLs in market time
+    /// divided by `speed` (so that a key lives as long in simulated time as it would live).
+    /// `now` is market time (epoch µs) for the heartbeat-like timestamps.
+    public mutating func publish(into batch: inout RedisBatch, speed: Double) {
+        func ttl(_ marketMilliseconds: Double) -> Int { max(1, Int((marketMilliseconds / speed).rounded())) }
+        let bookTTL = ttl(1_000), tradesTTL = ttl(1_000), barsTTL = ttl(10_000)
+        let publishMakers = lastEventTime - makersPublished >= 60_000_000
+        if publishMakers { makersPublished = lastEventTime }
+        for s in symbols.indices {
+            var m = symbols[s]
+            let base = "market:" + m.name + ":"
+            var touched = false
+            if !m.pendingTrades.isEmpty {
+                touched = true
+                var push: [RedisArgument] = ["LPUSH", .text(base + "trades")]
+                push.reserveCapacity(m.pendingTrades.count + 2)
+                for t in m.pendingTrades {
+                    let json = "{\"t\":\(t.time / 1000),\"p\":\(JSONText.number(t.price)),\"s\":\(t.size),\"x\":\"\(exchanges[t.exchange])\"}"
+                    push.append(.text(json))
+                    batch.append("XADD", .text(base + "stream"), "MAXLEN", "~", .integer(MarketState.streamLength), "*",
+                                 "k", "t", "t", .integer(Int(t.time)), "p", .text(JSONText.number(t.price)), "s", .integer(t.size),
+                                 "x", .integer(t.exchange))
+                }
+                batch.append(push)
+                batch.append("LTRIM", .text(base + "trades"), "0", .integer(MarketState.tradeHistory - 1))
+                batch.append("PEXPIRE", .text(base + "trades"), .integer(tradesTTL))
+                let t = m.last!
+                batch.append("SET", .text(base + "last"),
+                             .text("{\"price\":\(JSONText.number(t.price)),\"size\":\(t.size),\"exchange\":\"\(exchanges[t.exchange])\",\"timestamp\":\(t.time / 1000)}"))
+                m.pendingTrades.removeAll(keepingCapacity: true)
+                if !m.level2 { publishUnusualVolume(m, base: base, into: &batch) }
+            }
+            if m.quoteDirty || m.bookDirty {
+                touched = true
+                var depthFields: [RedisArgument] = []
+                if m.level2 {
+                    let bids = AggregatedBook.merge(m.books, side: .bid), asks = AggregatedBook.merge(m.books, side: .ask)
+                    let top5b = Array(bids.prefix(5)), top5a = Array(asks.prefix(5))
+                    let imbalance = AggregatedBook.imbalance(bids: top5b, asks: top5a)
+                    depthFields = ["bd", .integer(top5b.reduce(0) { $0 + $1.1 }), "ad", .integer(top5a.reduce(0) { $0 + $1.1 })]
+                    batch.append("SET", .text(base + "book"), .text(bookJSON(m, bids: bids, asks: asks)), "PX", .integer(bookTTL))
+                    batch.append("SET", .text(base + "imbalance"),
+                                 .text("{\"value\":\(JSONText.number(imbalance)),\"levels\":5,\"timestamp\":\(m.lastTime / 1000)}"))
+                }
+                if m.bid > 0 && m.ask > 0 {
+                    let spread = m.ask - m.bid, mid = (m.ask + m.bid) / 2
+                    batch.append("SET", .text(base + "spread"),
+                                 .text("{\"bid\":\(JSONText.number(m.bid)),\"ask\":\(JSONText.number(m.ask)),\"spread\":\(JSONText.number((spread * 10_000).rounded() / 10_000)),\"bps\":\(JSONText.number((spread / mid * 1e6).rounded() / 100)),\"timestamp\":\(m.lastTime / 1000)}"))
+                    batch.append(["XADD", .text(base + "stream"), "MAXLEN", "~", .integer(MarketState.streamLength), "*",
+                                  "k", "q", "t", .integer(Int(m.lastTime)), "b", .text(JSONText.number(m.bid)), "a", .text(JSONText.number(m.ask)),
+                                  "bs", .integer(m.bidSize), "as", .integer(m.askSize)] + depthFields)
+                }
+                m.quoteDirty = false; m.bookDirty = false
+            }
+            if !m.pendingBars.isEmpty {
+                touched = true
+                var push: [RedisArgument] = ["LPUSH", .text(base + "bars")]
+                var history: [RedisArgument] = ["RPUSH", .text(base + "history")]
+                for b in m.pendingBars {
+                    push.append(.text("{\"t\":\(b.start / 1000),\"o\":\(JSONText.number(b.open)),\"h\":\(JSONText.number(b.high)),\"l\":\(JSONText.number(b.low)),\"c\":\(JSONText.number(b.close)),\"v\":\(b.volume),\"wap\":\(JSONText.number(b.wap)),\"n\":\(b.count)}"))
+                    history.append(.text("\(b.start / 1000),\(JSONText.number(b.close)),\(b.volume)"))
+                }
+                batch.append(push)
+                batch.append("LTRIM", .text(base + "bars"), "0", .integer(MarketState.barHistory - 1))
+                batch.append("PEXPIRE", .text(base + "bars"), .integer(barsTTL))
+                batch.append(history)
+                batch.append("EXPIRE", .text(base + "history"), "86400")
+                m.pendingBars.removeAll(keepingCapacity: true)
+            }
+            if m.sweepDirty, let sw = m.lastSweep {
+                batch.append("SET", .text(base + "sweep"),
+                             .text("{\"side\":\"\(sw.buy ? "buy" : "sell")\",\"levels\":\(sw.levels),\"exchanges\":\(sw.exchanges),\"size\":\(sw.size),\"notional\":\(JSONText.number(sw.notional.rounded())),\"from\":\(JSONText.number(sw.firstPrice)),\"to\":\(JSONText.number(sw.lastPrice)),\"timestamp\":\(sw.time / 1000)}"))
+                m.sweepDirty = false
+            }
+            if touched {
+                let vwap = m.volume > 0 ? m.notional / Double(m.volume) : 0
+                batch.append("SET", .text(base + "ticker"),
+                             .text("{\"symbol\":\"\(m.name)\",\"bid\":\(JSONText.number(m.bid)),\"ask\":\(JSONText.number(m.ask)),\"bid_size\":\(m.bidSize),\"ask_size\":\(m.askSize),\"last\":\(JSONText.number(m.last?.price ?? 0)),\"open\":\(JSONText.number(m.open)),\"high\":\(JSONText.number(m.high)),\"low\":\(JSONText.number(m.low)),\"volume\":\(m.volume),\"vwap\":\(JSONText.number((vwap * 10_000).rounded() / 10_000)),\"trades\":\(m.tradeCount),\"timestamp\":\(m.lastTime / 1000)}"))
+                batch.append("SET", .text(base + "timestamp"), .integer(Int(m.lastTime / 1000)))
+            }
+            if publishMakers && m.level2 && !m.makers.isEmpty {
+                var parts: [String] = []
+                for (key, stats) in m.makers.sorted(by: { $0.key < $1.key }) {
+                    parts.append("{\"exchange\":\"\(exchanges[key >> 16])\",\"maker\":\(JSONText.string(makers[key & 0xFFFF])),\"updates\":\(stats.updates),\"top_updates\":\(stats.topUpdates),\"size_sum\":\(stats.sizeSum)}")
+                }
+                batch.append("SET", .text(base + "makers"), .text("[" + parts.joined(separator: ",") + "]"), "EX", "86400")
+            }
+            symbols[s] = m
+        }
+    }
+
+    func bookJSON(_ m: SymbolMarket, bids: [(Double, Int)], asks: [(Double, Int)]) -> String {
+        func levels(_ list: [(Double, Int)]) -> String { "[" + list.map { "[\(JSONText.number($0.0)),\($0.1)]" }.joined(separator: ",") + "]" }
+        var perExchange: [String] = []
+        for (e, book) in m.books.enumerated() {
+            func rows(_ list: [OrderBook.Level]) -> String {
+                "[" + list.map { "[\(JSONText.number($0.price)),\($0.size),\(JSONText.string(makers[$0.maker]))]" }.joined(separator: ",") + "]"
+            }
+            perExchange.append("\"\(exchanges[e])\":{\"bids\":\(rows(book.bids)),\"asks\":\(rows(book.asks))}")
+        }
+        return "{\"symbol\":\"\(m.name)\",\"timestamp\":\(m.lastTime / 1000),\"bids\":\(levels(bids)),\"asks\":\(levels(asks)),\"exchanges\":{\(perExchange.joined(separator: ","))}}"
+    }
+
+    /// Unusual volume: the last full minute's volume against the average minute so far (needs
+    /// five minutes of history).
+    func publishUnusualVolume(_ m: SymbolMarket, base: String, into batch: inout RedisBatch) {
+        let minutes = m.minuteVolumes.count
+        guard minutes >= 6 else { return }
+        let last = m.minuteVolumes[minutes - 2]
+        let average = Double(m.minuteVolumes[0..<(minutes - 2)].reduce(0, +)) / Double(minutes - 2)
+        let ratio = average > 0 ? Double(last) / average : 0
+        batch.append("SET", .text(base + "unusual_volume"),
+                     .text("{\"ratio\":\(JSONText.number((ratio * 100).rounded() / 100)),\"volume_1m\":\(last),\"average_1m\":\(JSONText.number(average.rounded())),\"unusual\":\(ratio >= 3),\"timestamp\":\(m.lastTime / 1000)}"))
+    }
+}

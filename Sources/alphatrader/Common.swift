@@ -1,0 +1,59 @@
+import AlphaTrader
+import ArgumentParser
+import Foundation
+import OrchestratorCore
+
+/// Options every subcommand takes.
+struct CommonOptions: ParsableArguments {
+    @Option(name: .long, help: "The configuration file (SPEC §2).")
+    var config = "config/config.yaml"
+}
+
+/// Turns the library's failures into the exit statuses of SPEC §8: 2 for invalid input, 1 for
+/// a failure, with one line on stderr.
+func invalidInput(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("alphatrader: error: \(message)\n".utf8))
+    return ExitCode(2)
+}
+
+func failure(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("alphatrader: error: \(message)\n".utf8))
+    return ExitCode(1)
+}
+
+func loadContext(_ options: CommonOptions, module: String) throws -> AlphaContext {
+    do { return try AlphaContext.load(configPath: options.config, module: module) } catch { throw invalidInput( error.description) }
+}
+
+/// The session a tape is for: the given date, or the clock's trading day (today's session, or
+/// the next one on a closed day).
+func tapeSession(_ context: AlphaContext, date: String?) throws -> Session {
+    let calendar = context.config.calendar
+    do {
+        if let date {
+            guard let day = LocalDate(parsing: date) else { throw invalidInput( "--date \(date): expected YYYY-MM-DD") }
+            guard let session = try calendar.session(on: day) else {
+                let why = calendar.closureReason(on: day) ?? (day.isWeekend ? "a weekend" : "closed")
+                throw invalidInput( "\(date) is not a trading day on \(calendar.code) (\(why))")
+            }
+            return session
+        }
+        let now = Int64(context.clock.now())
+        let today = ZoneRules.of(calendar.timeZone).localDate(of: now)
+        if let session = try calendar.session(on: today) { return session }
+        return try calendar.nextSession(after: today)
+    } catch let error as CalendarError {
+        throw invalidInput( error.description)
+    }
+}
+
+/// Parses `HH:MM` on a session's date into epoch seconds, in the exchange's zone.
+func instant(_ text: String, on session: Session, calendar: any ExchangeCalendar, option: String) throws -> Int64 {
+    let parts = text.split(separator: ":")
+    guard parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0..<24).contains(h), (0..<60).contains(m) else {
+        throw invalidInput( "\(option) \(text): expected HH:MM")
+    }
+    return ZoneRules.of(calendar.timeZone).instant(of: session.date, secondsOfDay: Int64(h * 3600 + m * 60))
+}
+
+func defaultTapePath(_ session: Session) -> String { "var/tapes/\(session.date).tape" }
