@@ -36,6 +36,7 @@ struct Ingest: ParsableCommand {
         let context = try loadContext(common, module: "ingest")
         let marketSource: any MarketSource
         let state: MarketState
+        var options = Ingestion.Options()
         switch source {
         case .replay:
             let session = try tapeSession(context, date: nil)
@@ -57,11 +58,11 @@ struct Ingest: ParsableCommand {
             }
             context.log("tape", ["path": path, "date": h.date, "events": String(reader.count), "symbols": String(h.symbols.count)])
             marketSource = TapeSource(reader: reader)
+            options.session = h.date
             state = MarketState(symbols: h.symbols, level2Count: h.level2Count, exchanges: h.exchanges, makers: h.marketMakers)
         case .ibkr:
             throw failure( "--source ibkr: the TWS API client is not yet available in this build")
         }
-        var options = Ingestion.Options()
         options.unpaced = unpaced
         options.exitAtEnd = exitAtEnd
         let report = Ingestion(context: context, source: marketSource, state: state, options: options).run()

@@ -16,7 +16,7 @@ struct AlphaTrader: ParsableCommand {
           alphatrader replay-gen --date 2026-11-25 --seed 7
           alphatrader ingest --source replay --tape var/tapes/2026-11-25.tape
         """,
-        subcommands: [Ingest.self, ReplayGen.self] + NotYetAvailableList.all
+        subcommands: [Ingest.self, Analytics.self, ReplayGen.self] + NotYetAvailableList.all
     )
 }
 
@@ -33,7 +33,7 @@ extension NotYetAvailable {
 
 enum NotYetAvailableList {
     static let all: [any ParsableCommand.Type] = [
-        Analytics.self, Execute.self, Discover.self, Premarket.self, MorningAnalysis.self, Post.self,
+        Execute.self, Discover.self, Premarket.self, MorningAnalysis.self, Post.self,
         MarketOpen.self, MOC.self, EveningReport.self, Backup.self, TWSSim.self,
     ]
 }
@@ -43,10 +43,6 @@ struct Passthrough: ParsableArguments {
     @Argument(parsing: .allUnrecognized) var rest: [String] = []
 }
 
-struct Analytics: NotYetAvailable {
-    static let configuration = CommandConfiguration(abstract: "VPIN, order-book imbalance, GEX/DEX, sweeps → Redis.")
-    @OptionGroup var args: Passthrough
-}
 struct Execute: NotYetAvailable {
     static let configuration = CommandConfiguration(abstract: "Signals → risk checks → orders (paper account by default).")
     @OptionGroup var args: Passthrough

@@ -46,6 +46,9 @@ public final class Ingestion {
         public var exitAtEnd = false
         /// Events applied between two publishes at most.
         public var batchEvents = 4_096
+        /// The trading day being ingested: when Redis last saw another one, the day's streams
+        /// and bar history start empty (`market:session` names the day).
+        public var session: String?
         public init() {}
     }
 
@@ -85,6 +88,21 @@ public final class Ingestion {
         var announcedEnd = false
         let since = Int(clock.now() * 1000)
         context.log("started", ["source": source.name, "redis": context.redisURL.description, "speed": String(speed)])
+
+        if let session = options.session {
+            do {
+                let client = try RedisClient(url: context.redisURL, timeout: 2)
+                if try client.command(["GET", "market:session"]).text != session {
+                    let keys = state.symbolNames.flatMap { ["market:\($0):stream", "market:\($0):history"] }
+                    _ = try client.command(["DEL"] + keys)
+                    _ = try client.command(["SET", "market:session", session])
+                    context.log("new session: streams and bar history start empty", ["session": session])
+                }
+                redis = client
+            } catch {
+                context.log("redis unavailable at start", ["error": error.description])
+            }
+        }
 
         while true {
             let stopping = StopSignal.requested

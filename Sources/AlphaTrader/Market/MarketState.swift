@@ -18,6 +18,8 @@ public struct MarketState {
         var bid = 0.0, ask = 0.0, bidSize = 0, askSize = 0
         var last: Trade?
         var pendingTrades: [Trade] = []
+        /// Stream entries in event order: trades, and the quote in force before each of them.
+        var pendingStream: [StreamEntry] = []
         var pendingBars: [Bar] = []
         var open = 0.0, high = 0.0, low = 0.0, volume = 0, notional = 0.0, tradeCount = 0
         var minuteVolumes: [Int] = []
@@ -27,12 +29,19 @@ public struct MarketState {
         var sweepDirty = false
         var quoteDirty = false
         var bookDirty = false
+        /// The quote or book changed since the last publish of the spread, book and imbalance.
+        var topDirty = false
         var makers: [Int: MakerStats] = [:]
         var lastTime: Int64 = 0
     }
 
     public let exchanges: [String]
     public private(set) var makers: [String]
+
+    enum StreamEntry {
+        case trade(Trade)
+        case quote(time: Int64, bid: Double, ask: Double, bidSize: Int, askSize: Int, bidDepth: Int?, askDepth: Int?)
+    }
     var symbols: [SymbolMarket]
     /// Depth updates that named a row the book did not have.
     public private(set) var depthErrors = 0
@@ -72,8 +81,10 @@ public struct MarketState {
         switch event {
         case .trade(let t):
             var m = symbols[s]
+            if m.quoteDirty || m.bookDirty { m.pendingStream.append(MarketState.quoteEntry(m)); m.quoteDirty = false; m.bookDirty = false; m.topDirty = true }
             m.last = t
             m.pendingTrades.append(t)
+            m.pendingStream.append(.trade(t))
             if m.tradeCount == 0 { m.open = t.price; m.high = t.price; m.low = t.price }
             m.high = max(m.high, t.price); m.low = min(m.low, t.price)
             m.volume += t.size; m.notional += t.price * Double(t.size); m.tradeCount += 1
@@ -122,11 +133,7 @@ public struct MarketState {
                 var push: [RedisArgument] = ["LPUSH", .text(base + "trades")]
                 push.reserveCapacity(m.pendingTrades.count + 2)
                 for t in m.pendingTrades {
-                    let json = "{\"t\":\(t.time / 1000),\"p\":\(JSONText.number(t.price)),\"s\":\(t.size),\"x\":\"\(exchanges[t.exchange])\"}"
-                    push.append(.text(json))
-                    batch.append("XADD", .text(base + "stream"), "MAXLEN", "~", .integer(MarketState.streamLength), "*",
-                                 "k", "t", "t", .integer(Int(t.time)), "p", .text(JSONText.number(t.price)), "s", .integer(t.size),
-                                 "x", .integer(t.exchange))
+                    push.append(.text("{\"t\":\(t.time / 1000),\"p\":\(JSONText.number(t.price)),\"s\":\(t.size),\"x\":\"\(exchanges[t.exchange])\"}"))
                 }
                 batch.append(push)
                 batch.append("LTRIM", .text(base + "trades"), "0", .integer(MarketState.tradeHistory - 1))
@@ -137,14 +144,29 @@ public struct MarketState {
                 m.pendingTrades.removeAll(keepingCapacity: true)
                 if !m.level2 { publishUnusualVolume(m, base: base, into: &batch) }
             }
-            if m.quoteDirty || m.bookDirty {
+            if m.quoteDirty || m.bookDirty { m.pendingStream.append(MarketState.quoteEntry(m)); m.topDirty = true }
+            for entry in m.pendingStream {
+                switch entry {
+                case .trade(let t):
+                    batch.append("XADD", .text(base + "stream"), "MAXLEN", "~", .integer(MarketState.streamLength), "*",
+                                 "k", "t", "t", .integer(Int(t.time)), "p", .text(JSONText.number(t.price)), "s", .integer(t.size),
+                                 "x", .integer(t.exchange))
+                case .quote(let time, let bid, let ask, let bs, let asz, let bd, let ad):
+                    guard bid > 0 && ask > 0 else { continue }
+                    var fields: [RedisArgument] = ["XADD", .text(base + "stream"), "MAXLEN", "~", .integer(MarketState.streamLength), "*",
+                                                   "k", "q", "t", .integer(Int(time)), "b", .text(JSONText.number(bid)), "a", .text(JSONText.number(ask)),
+                                                   "bs", .integer(bs), "as", .integer(asz)]
+                    if let bd, let ad { fields += ["bd", .integer(bd), "ad", .integer(ad)] }
+                    batch.append(fields)
+                }
+            }
+            m.pendingStream.removeAll(keepingCapacity: true)
+            if m.topDirty {
                 touched = true
-                var depthFields: [RedisArgument] = []
                 if m.level2 {
                     let bids = AggregatedBook.merge(m.books, side: .bid), asks = AggregatedBook.merge(m.books, side: .ask)
                     let top5b = Array(bids.prefix(5)), top5a = Array(asks.prefix(5))
                     let imbalance = AggregatedBook.imbalance(bids: top5b, asks: top5a)
-                    depthFields = ["bd", .integer(top5b.reduce(0) { $0 + $1.1 }), "ad", .integer(top5a.reduce(0) { $0 + $1.1 })]
                     batch.append("SET", .text(base + "book"), .text(bookJSON(m, bids: bids, asks: asks)), "PX", .integer(bookTTL))
                     batch.append("SET", .text(base + "imbalance"),
                                  .text("{\"value\":\(JSONText.number(imbalance)),\"levels\":5,\"timestamp\":\(m.lastTime / 1000)}"))
@@ -153,11 +175,8 @@ public struct MarketState {
                     let spread = m.ask - m.bid, mid = (m.ask + m.bid) / 2
                     batch.append("SET", .text(base + "spread"),
                                  .text("{\"bid\":\(JSONText.number(m.bid)),\"ask\":\(JSONText.number(m.ask)),\"spread\":\(JSONText.number((spread * 10_000).rounded() / 10_000)),\"bps\":\(JSONText.number((spread / mid * 1e6).rounded() / 100)),\"timestamp\":\(m.lastTime / 1000)}"))
-                    batch.append(["XADD", .text(base + "stream"), "MAXLEN", "~", .integer(MarketState.streamLength), "*",
-                                  "k", "q", "t", .integer(Int(m.lastTime)), "b", .text(JSONText.number(m.bid)), "a", .text(JSONText.number(m.ask)),
-                                  "bs", .integer(m.bidSize), "as", .integer(m.askSize)] + depthFields)
                 }
-                m.quoteDirty = false; m.bookDirty = false
+                m.quoteDirty = false; m.bookDirty = false; m.topDirty = false
             }
             if !m.pendingBars.isEmpty {
                 touched = true
@@ -194,6 +213,16 @@ public struct MarketState {
             }
             symbols[s] = m
         }
+    }
+
+    /// The quote in force, with the top-five aggregated depth for book symbols.
+    static func quoteEntry(_ m: SymbolMarket) -> StreamEntry {
+        var bd: Int?, ad: Int?
+        if m.level2 {
+            bd = AggregatedBook.merge(m.books, side: .bid, levels: 5).reduce(0) { $0 + $1.1 }
+            ad = AggregatedBook.merge(m.books, side: .ask, levels: 5).reduce(0) { $0 + $1.1 }
+        }
+        return .quote(time: m.lastTime, bid: m.bid, ask: m.ask, bidSize: m.bidSize, askSize: m.askSize, bidDepth: bd, askDepth: ad)
     }
 
     func bookJSON(_ m: SymbolMarket, bids: [(Double, Int)], asks: [(Double, Int)]) -> String {

@@ -1,0 +1,142 @@
+public import Foundation
+import OrchestratorCore
+public import Redis
+
+/// The analytics service (`alphatrader analytics`): reads every symbol's stream
+/// `market:{sym}:stream` with XREAD from the first entry of the session, so that each trade is
+/// seen exactly once and in order (after a restart it rebuilds its state from the same entries),
+/// and writes `analytics:{sym}:vpin|obi|hidden|sweeps` and `module:heartbeat:analytics`.
+public final class AnalyticsService {
+    public struct Report: Sendable { public var entries = 0; public var trades = 0; public var redisFailures = 0 }
+
+    let context: AlphaContext
+    let symbols: [String]
+    let level2: Set<String>
+    var states: [SymbolAnalytics]
+    var cursors: [String]
+    var session: String?
+    public private(set) var report = Report()
+    /// Until discovery has tuned it (`discovery:{sym}:params`), a VPIN bucket of this many shares.
+    public static let defaultBucket = 50_000.0
+
+    public init(context: AlphaContext, symbols: [String], level2: [String]) {
+        self.context = context
+        self.symbols = symbols
+        self.level2 = Set(level2)
+        states = symbols.map { SymbolAnalytics(symbol: $0, bucketVolume: AnalyticsService.defaultBucket) }
+        cursors = Array(repeating: "0-0", count: symbols.count)
+    }
+
+    /// Runs until SIGTERM (or `until` returns true, for tests).
+    public func run(until: () -> Bool = { false }) -> Report {
+        var redis: RedisClient?
+        var lastBeat = -Double.infinity, lastBeatReal = Date.distantPast
+        var lastParams = -Double.infinity
+        var dirty = false, lastWrite = Date.distantPast
+        var backoff = 0.1
+        context.log("started", ["symbols": String(symbols.count), "redis": context.redisURL.description])
+        while !StopSignal.requested && !until() {
+            do {
+                if redis == nil { redis = try RedisClient(url: context.redisURL, timeout: 2); backoff = 0.1 }
+                let client = redis!
+                let now = context.clock.now()
+                if now - lastParams >= 60 || lastParams.isInfinite {
+                    try checkSession(client)
+                    try loadParameters(client)
+                    lastParams = now
+                }
+                let read = try client.command(["XREAD", "COUNT", "4000", "BLOCK", "20", "STREAMS"] + symbols.map { "market:\($0):stream" } + cursors)
+                if case .array(let streams) = read {
+                    for stream in streams { consume(stream); dirty = true }
+                }
+                let beat = now - lastBeat >= 1 || Date().timeIntervalSince(lastBeatReal) >= 1
+                if (dirty && Date().timeIntervalSince(lastWrite) >= 0.02) || beat {
+                    var batch = RedisBatch()
+                    if dirty {
+                        for state in states where state.trades > 0 || state.bid > 0 {
+                            for (key, json) in state.values() { batch.append("SET", .text(key), .text(json)) }
+                        }
+                        dirty = false; lastWrite = Date()
+                    }
+                    if beat {
+                        batch.append("SET", "module:heartbeat:analytics",
+                                     .text("{\"ts\":\(Int(now * 1000)),\"pid\":\(getpid()),\"entries\":\(report.entries),\"trades\":\(report.trades)}"))
+                        lastBeat = now; lastBeatReal = Date()
+                    }
+                    try client.send(batch)
+                }
+            } catch let failure as RedisClient.Failure {
+                report.redisFailures += 1
+                if redis != nil || report.redisFailures == 1 { context.log("redis unavailable, retrying", ["error": failure.description]) }
+                redis = nil
+                usleep(UInt32(backoff * 1_000_000))
+                backoff = min(backoff * 2, 2)
+            } catch {
+                context.log("unexpected error", ["error": "\(error)"])
+            }
+        }
+        context.log("stopping", ["entries": String(report.entries), "trades": String(report.trades)])
+        return report
+    }
+
+    /// A new trading session in Redis (ingestion of another day) starts every symbol afresh.
+    func checkSession(_ client: RedisClient) throws {
+        let current = try client.command(["GET", "market:session"]).text
+        if current != session {
+            if session != nil { context.log("new session: starting afresh", ["session": current ?? "none"]) }
+            session = current
+            states = symbols.map { SymbolAnalytics(symbol: $0, bucketVolume: AnalyticsService.defaultBucket) }
+            cursors = Array(repeating: "0-0", count: symbols.count)
+        }
+    }
+
+    /// The VPIN bucket size discovery found for each symbol.
+    func loadParameters(_ client: RedisClient) throws {
+        let replies = try client.pipeline(symbols.map { ["GET", "discovery:\($0):params"] })
+        for (i, reply) in replies.enumerated() {
+            guard let text = reply.text, let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+                  let bucket = object["vpin_bucket"] as? Double, bucket > 0, bucket != states[i].vpin.bucketVolume else { continue }
+            states[i].vpin.resize(bucket)
+            context.log("vpin bucket from discovery", ["symbol": symbols[i], "bucket": String(Int(bucket))])
+        }
+    }
+
+    /// One stream's entries from XREAD: `[key, [[id, [field, value, …]], …]]`.
+    func consume(_ stream: RedisReply) {
+        guard case .array(let pair) = stream, pair.count == 2, let key = pair[0].text, case .array(let entries) = pair[1] else { return }
+        let name = key.dropFirst("market:".count).dropLast(":stream".count)
+        guard let i = symbols.firstIndex(where: { $0[...] == name }) else { return }
+        for entry in entries {
+            guard case .array(let item) = entry, item.count == 2, let id = item[0].text, case .array(let fields) = item[1] else { continue }
+            cursors[i] = id
+            report.entries += 1
+            var kind = "", time: Int64 = 0, price = 0.0, size = 0, exchange = 0
+            var bid = 0.0, ask = 0.0, bs = 0, asz = 0, bd: Int?, ad: Int?
+            var j = 0
+            while j + 1 < fields.count {
+                let value = fields[j + 1].text ?? ""
+                switch fields[j].text ?? "" {
+                case "k": kind = value
+                case "t": time = Int64(value) ?? 0
+                case "p": price = Double(value) ?? 0
+                case "s": size = Int(value) ?? 0
+                case "x": exchange = Int(value) ?? 0
+                case "b": bid = Double(value) ?? 0
+                case "a": ask = Double(value) ?? 0
+                case "bs": bs = Int(value) ?? 0
+                case "as": asz = Int(value) ?? 0
+                case "bd": bd = Int(value)
+                case "ad": ad = Int(value)
+                default: break
+                }
+                j += 2
+            }
+            if kind == "t", price > 0, size > 0 {
+                states[i].trade(Trade(time: time, symbol: i, exchange: exchange, price: price, size: size))
+                report.trades += 1
+            } else if kind == "q" {
+                states[i].quote(time: time, bid: bid, ask: ask, bidSize: bs, askSize: asz, bidDepth: bd, askDepth: ad)
+            }
+        }
+    }
+}

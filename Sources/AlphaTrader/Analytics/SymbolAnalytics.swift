@@ -1,0 +1,78 @@
+/// The analytics of one symbol (`alphatrader analytics`), fed the symbol's stream in order:
+/// VPIN, order-book imbalance, hidden orders and sweeps. Pure: the service feeds it and
+/// publishes `summary`.
+public struct SymbolAnalytics: Sendable {
+    public let symbol: String
+    public var vpin: VPIN
+    public private(set) var bid = 0.0, ask = 0.0, bidSize = 0, askSize = 0
+    /// Order-book imbalance, −1…1: over the top five aggregated levels when the symbol has a
+    /// level-2 book, else over the NBBO sizes.
+    public private(set) var imbalance = 0.0
+    public private(set) var hiddenTrades = 0
+    public private(set) var hiddenVolume = 0
+    public private(set) var insideSpread = 0
+    public private(set) var beyondDisplayed = 0
+    public private(set) var volume = 0
+    public private(set) var sweeps = 0
+    public private(set) var lastSweep: SweepDetector.Sweep?
+    public private(set) var trades = 0
+    public private(set) var lastTime: Int64 = 0
+    private var detector = SweepDetector()
+
+    public init(symbol: String, bucketVolume: Double, window: Int = 50) {
+        self.symbol = symbol
+        vpin = VPIN(bucketVolume: bucketVolume, window: window)
+    }
+
+    /// A quote (and, for book symbols, the top-five depth on each side).
+    public mutating func quote(time: Int64, bid: Double, ask: Double, bidSize: Int, askSize: Int, bidDepth: Int? = nil, askDepth: Int? = nil) {
+        self.bid = bid; self.ask = ask; self.bidSize = bidSize; self.askSize = askSize
+        let b = Double(bidDepth ?? bidSize), a = Double(askDepth ?? askSize)
+        imbalance = SymbolAnalytics.imbalance(bid: b, ask: a)
+        lastTime = max(lastTime, time)
+    }
+
+    /// (b − a) / (b + a), 0 for an empty book.
+    public static func imbalance(bid: Double, ask: Double) -> Double { bid + ask > 0 ? (bid - ask) / (bid + ask) : 0 }
+
+    /// A trade, classified against the quote in force.
+    public mutating func trade(_ t: Trade) {
+        trades += 1
+        volume += t.size
+        lastTime = max(lastTime, t.time)
+        vpin.add(price: t.price, size: t.size)
+        if SymbolAnalytics.isHidden(price: t.price, size: t.size, bid: bid, ask: ask, bidSize: bidSize, askSize: askSize) {
+            hiddenTrades += 1
+            hiddenVolume += t.size
+            if bid > 0 && ask > bid && t.price > bid && t.price < ask { insideSpread += 1 } else { beyondDisplayed += 1 }
+        }
+        if let sweep = detector.observe(t, bid: bid, ask: ask) { sweeps += 1; lastSweep = sweep }
+    }
+
+    /// Hidden liquidity shows as a print strictly inside the spread (a midpoint or dark order)
+    /// or a print at the touch larger than the size displayed there (an iceberg).
+    public static func isHidden(price: Double, size: Int, bid: Double, ask: Double, bidSize: Int, askSize: Int) -> Bool {
+        guard bid > 0 && ask > bid else { return false }
+        if price > bid && price < ask { return true }
+        if price == ask && askSize > 0 && size > askSize { return true }
+        if price == bid && bidSize > 0 && size > bidSize { return true }
+        return false
+    }
+
+    /// The JSON values written under `analytics:{sym}:*`.
+    public func values() -> [(key: String, json: String)] {
+        let base = "analytics:" + symbol + ":"
+        let ms = lastTime / 1000
+        var list: [(String, String)] = []
+        list.append((base + "vpin", "{\"value\":\(vpin.value.map(JSONText.number) ?? "null"),\"buckets\":\(vpin.completedBuckets),\"bucket_volume\":\(JSONText.number(vpin.bucketVolume)),\"window\":\(vpin.window),\"trades\":\(trades),\"timestamp\":\(ms)}"))
+        list.append((base + "obi", "{\"value\":\(JSONText.number((imbalance * 10_000).rounded() / 10_000)),\"bid\":\(JSONText.number(bid)),\"ask\":\(JSONText.number(ask)),\"timestamp\":\(ms)}"))
+        let ratio = volume > 0 ? Double(hiddenVolume) / Double(volume) : 0
+        list.append((base + "hidden", "{\"trades\":\(hiddenTrades),\"volume\":\(hiddenVolume),\"inside_spread\":\(insideSpread),\"beyond_displayed\":\(beyondDisplayed),\"volume_ratio\":\(JSONText.number((ratio * 10_000).rounded() / 10_000)),\"timestamp\":\(ms)}"))
+        var sweep = "null"
+        if let s = lastSweep {
+            sweep = "{\"side\":\"\(s.buy ? "buy" : "sell")\",\"levels\":\(s.levels),\"exchanges\":\(s.exchanges),\"size\":\(s.size),\"timestamp\":\(s.time / 1000)}"
+        }
+        list.append((base + "sweeps", "{\"count\":\(sweeps),\"last\":\(sweep),\"timestamp\":\(ms)}"))
+        return list
+    }
+}
