@@ -115,7 +115,7 @@ let package = Package(
         // redis-server, the TWS client against the TWS-protocol simulator.
         .testTarget(
             name: "AlphaTraderTests",
-            dependencies: ["AlphaTrader", "alphatrader", "Redis", "TestSupport", "OrchestratorCore"],
+            dependencies: ["AlphaTrader", "alphatrader", "Redis", "TestSupport", "OrchestratorCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
     ]

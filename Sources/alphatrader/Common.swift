@@ -57,3 +57,8 @@ func instant(_ text: String, on session: Session, calendar: any ExchangeCalendar
 }
 
 func defaultTapePath(_ session: Session) -> String { "var/tapes/\(session.date).tape" }
+
+/// The free functions under a name that a command's own `failure` method can reach.
+enum AlphaTraderCLI {
+    static func failure(_ message: String) -> ExitCode { alphatrader.failure(message) }
+}

@@ -1,0 +1,196 @@
+import Foundation
+
+/// Parameter discovery (`alphatrader discover`), pure: functions from the day's data to the
+/// parameters the other modules use. Every result is finite or absent — never NaN.
+public enum Discovery {
+    /// Minimums below which a parameter keeps its previous value (with a warning).
+    public static let minimumTrades = 200
+    public static let minimumReturns = 120
+    public static let minimumCommonBars = 30
+
+    // MARK: Trade-size clusters → VPIN bucket
+
+    public struct Cluster: Sendable, Equatable {
+        public var center: Double
+        public var share: Double
+    }
+
+    /// One-dimensional k-means (Lloyd) on log sizes, centres seeded at evenly spaced quantiles
+    /// so that the result is deterministic. Returns clusters by ascending centre (in shares).
+    public static func sizeClusters(_ sizes: [Int], k: Int = 3, iterations: Int = 50) -> [Cluster]? {
+        let values = sizes.filter { $0 > 0 }.map { log(Double($0)) }.sorted()
+        guard values.count >= max(k, minimumTrades) else { return nil }
+        var centers = (0..<k).map { values[min(values.count - 1, (2 * $0 + 1) * values.count / (2 * k))] }
+        var assignment = [Int](repeating: 0, count: values.count)
+        for _ in 0..<iterations {
+            var sums = [Double](repeating: 0, count: k), counts = [Int](repeating: 0, count: k)
+            var changed = false
+            // Sorted values and sorted centres: boundaries are midpoints, so one pass assigns.
+            let order = centers.indices.sorted { centers[$0] < centers[$1] }
+            var c = 0
+            for (i, x) in values.enumerated() {
+                while c + 1 < k && x > (centers[order[c]] + centers[order[c + 1]]) / 2 { c += 1 }
+                let cluster = order[c]
+                if assignment[i] != cluster { assignment[i] = cluster; changed = true }
+                sums[cluster] += x; counts[cluster] += 1
+            }
+            for j in 0..<k where counts[j] > 0 { centers[j] = sums[j] / Double(counts[j]) }
+            if !changed { break }
+        }
+        var counts = [Int](repeating: 0, count: k)
+        for a in assignment { counts[a] += 1 }
+        return (0..<k).filter { counts[$0] > 0 }
+            .map { Cluster(center: exp(centers[$0]), share: Double(counts[$0]) / Double(values.count)) }
+            .sorted { $0.center < $1.center }
+    }
+
+    /// The VPIN bucket: fifty prints of the largest size cluster (the institutional one), so that
+    /// a bucket holds enough informed-size volume to classify, rounded to 100 shares.
+    public static func vpinBucket(_ clusters: [Cluster]) -> Double? {
+        guard let large = clusters.last, large.center.isFinite, large.center > 0 else { return nil }
+        return max(100, (50 * large.center / 100).rounded() * 100)
+    }
+
+    // MARK: Lookback from the autocorrelation function
+
+    /// Log returns of consecutive closes (non-positive closes skipped).
+    public static func returns(_ closes: [Double]) -> [Double] {
+        var out: [Double] = []
+        out.reserveCapacity(closes.count)
+        var previous: Double?
+        for c in closes where c > 0 && c.isFinite {
+            if let p = previous { out.append(log(c / p)) }
+            previous = c
+        }
+        return out
+    }
+
+    /// Sample autocorrelations for lags 1…maxLag.
+    public static func autocorrelation(_ x: [Double], maxLag: Int) -> [Double] {
+        let n = x.count
+        guard n > 1 else { return [] }
+        let mean = x.reduce(0, +) / Double(n)
+        var denominator = 0.0
+        for v in x { denominator += (v - mean) * (v - mean) }
+        guard denominator > 0 else { return Array(repeating: 0, count: min(maxLag, n - 1)) }
+        return (1...min(maxLag, n - 1)).map { lag in
+            var s = 0.0
+            for t in lag..<n { s += (x[t] - mean) * (x[t - lag] - mean) }
+            return s / denominator
+        }
+    }
+
+    /// The lookback in bars: the largest lag whose autocorrelation is outside ±1.96/√n (the 95 %
+    /// band of white noise); `fallback` when no lag is significant.
+    public static func lookback(_ returns: [Double], maxLag: Int = 60, fallback: Int = 12) -> (bars: Int, significant: [Int])? {
+        guard returns.count >= minimumReturns else { return nil }
+        let bound = 1.96 / Double(returns.count).squareRoot()
+        let acf = autocorrelation(returns, maxLag: maxLag)
+        let significant = acf.enumerated().filter { abs($0.element) > bound }.map { $0.offset + 1 }
+        return (significant.max() ?? fallback, significant)
+    }
+
+    // MARK: Volatility regime
+
+    public struct Regime: Sendable, Equatable {
+        public var current: Double
+        public var low: Double
+        public var high: Double
+        public var name: String
+    }
+
+    /// Realized volatility over rolling windows of `window` bars, annualized (252 days of
+    /// 23 400 s); the thresholds are the day's 33rd and 67th percentiles, the regime is where the
+    /// latest window sits.
+    public static func regime(_ returns: [Double], window: Int = 60, barSeconds: Double = 5) -> Regime? {
+        guard returns.count >= max(minimumReturns, window + 10) else { return nil }
+        let scale = (252 * 23_400 / (barSeconds * Double(window))).squareRoot()
+        var sum = 0.0
+        var rvs: [Double] = []
+        for (i, r) in returns.enumerated() {
+            sum += r * r
+            if i >= window { sum -= returns[i - window] * returns[i - window] }
+            if i >= window - 1 { rvs.append(max(0, sum).squareRoot() * scale) }
+        }
+        guard let current = rvs.last else { return nil }
+        let sorted = rvs.sorted()
+        let low = sorted[sorted.count / 3], high = sorted[2 * sorted.count / 3]
+        let name = current < low ? "low" : current > high ? "high" : "normal"
+        return Regime(current: current, low: low, high: high, name: name)
+    }
+
+    // MARK: Correlation
+
+    /// Pearson correlations of returns aligned by bar time: `series[i]` is (bar start, close)
+    /// in time order. Pairs with too few common bars get nil.
+    public static func correlation(_ series: [[(Int64, Double)]]) -> [[Double?]] {
+        // Returns keyed by the bar's time.
+        let maps: [[Int64: Double]] = series.map { bars in
+            var out: [Int64: Double] = [:]
+            for i in 1..<max(1, bars.count) where bars[i].1 > 0 && bars[i - 1].1 > 0 { out[bars[i].0] = log(bars[i].1 / bars[i - 1].1) }
+            return out
+        }
+        let n = series.count
+        var matrix = [[Double?]](repeating: [Double?](repeating: nil, count: n), count: n)
+        for i in 0..<n {
+            matrix[i][i] = maps[i].count >= minimumCommonBars ? 1 : nil
+            for j in (i + 1)..<max(i + 1, n) {
+                var xs: [Double] = [], ys: [Double] = []
+                for (t, x) in maps[i] { if let y = maps[j][t] { xs.append(x); ys.append(y) } }
+                let r = xs.count >= minimumCommonBars ? pearson(xs, ys) : nil
+                matrix[i][j] = r; matrix[j][i] = r
+            }
+        }
+        return matrix
+    }
+
+    public static func pearson(_ x: [Double], _ y: [Double]) -> Double? {
+        let n = Double(x.count)
+        guard x.count == y.count, x.count > 1 else { return nil }
+        let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
+        var sxy = 0.0, sxx = 0.0, syy = 0.0
+        for i in x.indices { let dx = x[i] - mx, dy = y[i] - my; sxy += dx * dy; sxx += dx * dx; syy += dy * dy }
+        guard sxx > 0, syy > 0 else { return nil }
+        return max(-1, min(1, sxy / (sxx * syy).squareRoot()))
+    }
+
+    // MARK: Market makers
+
+    public struct MakerActivity: Sendable, Equatable {
+        public var exchange: String, maker: String, updates: Int, topUpdates: Int, sizeSum: Int
+        public init(exchange: String, maker: String, updates: Int, topUpdates: Int, sizeSum: Int) {
+            self.exchange = exchange; self.maker = maker; self.updates = updates; self.topUpdates = topUpdates; self.sizeSum = sizeSum
+        }
+    }
+
+    public struct MakerProfile: Sendable, Equatable {
+        public var maker: String
+        public var exchanges: [String]
+        public var updates: Int
+        /// Share of the symbol's book updates.
+        public var share: Double
+        /// Share of its updates at the top of a book.
+        public var topShare: Double
+        public var averageSize: Double
+        /// primary (≥ 25 % of updates), active (≥ 5 %), occasional.
+        public var role: String
+    }
+
+    /// Profiles per market maker across the exchanges it quotes on, busiest first.
+    public static func makerProfiles(_ activity: [MakerActivity]) -> [MakerProfile] {
+        let total = activity.reduce(0) { $0 + $1.updates }
+        guard total > 0 else { return [] }
+        var byMaker: [String: (Set<String>, Int, Int, Int)] = [:]
+        for a in activity {
+            var entry = byMaker[a.maker] ?? ([], 0, 0, 0)
+            entry.0.insert(a.exchange); entry.1 += a.updates; entry.2 += a.topUpdates; entry.3 += a.sizeSum
+            byMaker[a.maker] = entry
+        }
+        return byMaker.map { maker, e in
+            let share = Double(e.1) / Double(total)
+            return MakerProfile(maker: maker, exchanges: e.0.sorted(), updates: e.1, share: share,
+                                topShare: e.1 > 0 ? Double(e.2) / Double(e.1) : 0, averageSize: e.1 > 0 ? Double(e.3) / Double(e.1) : 0,
+                                role: share >= 0.25 ? "primary" : share >= 0.05 ? "active" : "occasional")
+        }.sorted { $0.updates != $1.updates ? $0.updates > $1.updates : $0.maker < $1.maker }
+    }
+}
