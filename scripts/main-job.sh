@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
 # The README's first command: installs what is missing, builds, and runs the main job — one
-# trading day of examples/demo (real processes, no accounts needed) on a simulated clock at
-# 3600x, from 06:30 to the end of the day. Pass a date to choose the day:
+# AlphaTrader trading day of jobs/ on a simulated clock at 600x with the replay feed: Redis,
+# the day's tape (generated), ingestion and analytics supervised through the session, parameter
+# discovery every 15 minutes. No accounts needed. Pass a date to choose the day:
 #   scripts/main-job.sh 2026-11-27
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
 scripts/install-deps.sh
 swift build -c release --product orchestrator
-bin=$(swift build -c release --show-bin-path)/orchestrator
-demo=(--config examples/demo/config.yaml --jobs examples/demo/jobs)
-"$bin" validate "${demo[@]}"
-day=${1:-$("$bin" calendar "${demo[@]}" --json | grep -o '"date": "[0-9-]*"' | head -n 1 | cut -d'"' -f4)}
-"$bin" plan "${demo[@]}" --date "$day"
+swift build -c release --product alphatrader
+bin=$(swift build -c release --show-bin-path)
+# The day's Redis on 6379 unless something already listens there (a system redis-server).
+port=6379
+if (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+  port=6390
+  echo "note: port 6379 is in use; the day's Redis listens on $port" >&2
+fi
+export REDIS_PORT=$port REDIS_URL="redis://127.0.0.1:$port/0"
+"$bin/orchestrator" validate
+day=${1:-$("$bin/orchestrator" calendar --json | grep -o '"date": "[0-9-]*"' | head -n 1 | cut -d'"' -f4)}
+"$bin/orchestrator" plan --date "$day"
 echo
-"$bin" run-day "${demo[@]}" --date "$day" --speed 3600 --from 06:30
+"$bin/orchestrator" run-day --date "$day" --speed 600 --from 07:00
+echo
+echo "discovered parameters (config/discovered.yaml):"
+head -n 14 config/discovered.yaml

@@ -107,6 +107,15 @@ public final class RedisClient {
         return errors
     }
 
+    /// One command's reply as hiredis allocated it; the caller frees it.
+    func rawCommand(_ arguments: [String]) throws(Failure) -> UnsafeMutablePointer<redisReply> {
+        if context == nil { try connect() }
+        guard let c = context else { throw Failure(code: .connect, description: "redis: not connected") }
+        let raw = RedisClient.withArgv(arguments) { argc, argv, lengths in redisCommandArgv(c, argc, argv, lengths) }
+        guard let raw else { throw fail(c) }
+        return raw.assumingMemoryBound(to: redisReply.self)
+    }
+
     private func send(_ arguments: [String]) throws(Failure) -> RedisReply {
         guard let c = context else { throw Failure(code: .connect, description: "redis: not connected") }
         let raw = RedisClient.withArgv(arguments) { argc, argv, lengths in redisCommandArgv(c, argc, argv, lengths) }

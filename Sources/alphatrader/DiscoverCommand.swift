@@ -8,7 +8,7 @@ struct Discover: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Parameter discovery: VPIN bucket, lookback, volatility regime, correlations, market-maker profiles.",
         discussion: """
-        Reads the session so far from Redis (trades from market:{sym}:stream, the day's 5-second
+        Reads the session so far from Redis (trade sizes from market:{sym}:sizes, the day's 5-second
         bars from market:{sym}:history, book activity from market:{sym}:makers) and finds:
           vpin_bucket      50 prints of the largest trade-size cluster (k-means on log sizes)
           lookback_bars    the largest significant lag of the bar returns' autocorrelation

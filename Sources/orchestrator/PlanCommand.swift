@@ -32,8 +32,9 @@ struct PlanCommand: GlobalOptionsCommand {
         let windows: [PlannedWindow]
         let session: Session?
         do {
-            slots = try Planner.slots(of: workspace, on: day)
-            windows = try Planner.windows(of: workspace, on: day)
+            // The whole declared day; what this build cannot run yet is marked, not hidden.
+            slots = try Planner.slots(of: workspace.declared, on: day)
+            windows = try Planner.windows(of: workspace.declared, on: day)
             session = try workspace.calendar.session(on: day)
         } catch {
             throw CLIFailure.invalid(error.description)
@@ -41,7 +42,8 @@ struct PlanCommand: GlobalOptionsCommand {
         if json {
             printJSON(.array(slots.map { s in
                 .object([("job", .string(s.job)), ("time", s.time.map { .string(TimeFormat.utc($0)) } ?? .null),
-                         ("reason", .string(s.reason)), ("upstreams", .array(s.upstreams.map(JSONValue.string)))])
+                         ("reason", .string(s.reason)), ("upstreams", .array(s.upstreams.map(JSONValue.string))),
+                         ("available", .bool(workspace.unavailable[s.job] == nil))])
             }))
             return
         }
@@ -57,7 +59,8 @@ struct PlanCommand: GlobalOptionsCommand {
         print(heading)
         var rows = [["TIME", "JOB", "REASON", "UPSTREAMS"]]
         for s in slots {
-            rows.append([s.time.map { TimeFormat.clock($0, in: zone) } ?? "", s.job, s.reason,
+            rows.append([s.time.map { TimeFormat.clock($0, in: zone) } ?? "", s.job,
+                         s.reason + (workspace.unavailable[s.job] != nil ? " (not yet available)" : ""),
                          s.upstreams.isEmpty ? "-" : s.upstreams.joined(separator: ", ")])
         }
         print(slots.isEmpty ? "no job slots" : table(rows))
@@ -66,11 +69,11 @@ struct PlanCommand: GlobalOptionsCommand {
             var serviceRows = [["WINDOW", "SERVICE", "REASON", "UPSTREAMS"]]
             for w in windows {
                 let span = w.start.map { "\(TimeFormat.clock($0, in: zone))–\(TimeFormat.clock(w.end!, in: zone))" } ?? "all day"
-                serviceRows.append([span, w.service, w.reason, w.upstreams.isEmpty ? "-" : w.upstreams.joined(separator: ", ")])
+                serviceRows.append([span, w.service, w.reason + (workspace.unavailable[w.service] != nil ? " (not yet available)" : ""), w.upstreams.isEmpty ? "-" : w.upstreams.joined(separator: ", ")])
             }
             print(table(serviceRows))
         }
-        let manual = Planner.manualJobs(of: workspace)
+        let manual = Planner.manualJobs(of: workspace.declared)
         if !manual.isEmpty {
             print("\nrun only when triggered: \(manual.joined(separator: ", "))")
         }

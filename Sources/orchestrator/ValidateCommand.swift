@@ -26,9 +26,17 @@ struct ValidateCommand: GlobalOptionsCommand {
         case .success(let w):
             if json {
                 printJSON(.object([("ok", .bool(true)), ("jobs", .int(Int64(w.jobs.count))),
-                                   ("services", .int(Int64(w.services.count))), ("errors", .array([]))]))
+                                   ("services", .int(Int64(w.services.count))), ("errors", .array([])),
+                                   ("unavailable", .object(w.unavailable.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))]))
             } else {
                 print("\(w.jobs.count) job\(w.jobs.count == 1 ? "" : "s"), \(w.services.count) service\(w.services.count == 1 ? "" : "s"): ok")
+                if !w.unavailable.isEmpty {
+                    print("not yet available in this build (declared, never scheduled):")
+                    let width = w.unavailable.keys.map(\.count).max() ?? 0
+                    for (name, why) in w.unavailable.sorted(by: { $0.key < $1.key }) {
+                        print("  \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(why)")
+                    }
+                }
             }
         case .failure(let d):
             if json {

@@ -38,6 +38,10 @@ struct MarketStateTests {
         // (1000 − 200) / 1200
         #expect(abs(AggregatedBook.imbalance(bids: bids, asks: asks) - 800.0 / 1200.0) < 1e-12)
         #expect(AggregatedBook.imbalance(bids: [], asks: []) == 0)
+        // The fast path agrees with the merged book.
+        #expect(AggregatedBook.depth([arca, bats], side: .bid, levels: 2) == 600)
+        #expect(AggregatedBook.depth([arca, bats], side: .bid, levels: 5) == 1_000)
+        #expect(AggregatedBook.depth([arca, bats], side: .ask, levels: 1) == 100)
     }
 
     @Test("a sweep is three or more rising prices on one side within the window, reported once")

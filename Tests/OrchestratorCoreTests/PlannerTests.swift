@@ -6,7 +6,7 @@ import OrchestratorRuntime
 struct PlannerTests {
     func workspace() throws -> Workspace {
         try WorkspaceFiles(configPath: repositoryRoot + "/config/config.yaml", jobsDirectory: repositoryRoot + "/jobs")
-            .load(environment: [:]).get()
+            .load(environment: [:]).get().declared
     }
 
     @Test("the committed jobs/ and config/ validate")

@@ -284,6 +284,33 @@ struct ValidationTests {
         #expect(w.graph.allDownstreams(of: "ibkr-ingestion") == ["parameter-discovery"])
     }
 
+    @Test("an unavailable job or service is validated but left out of the schedule with everything downstream of it")
+    func unavailable() throws {
+        let text = """
+        jobs:
+          fetch: { command: [fetch], schedule: { at: "07:00" }, unavailable: lands later, on_failure: [alert] }
+          report: { command: [report], depends_on: [fetch], on_failure: [alert] }
+          tidy: { command: [tidy], schedule: { at: "18:00" }, on_failure: [alert, page] }
+          alert: { command: [alert], unavailable: no channels yet }
+          page: { command: [page] }
+        services:
+          feed: { command: [feed], unavailable: no account }
+          reader: { command: [reader], depends_on: [feed] }
+          cache: { command: [cache] }
+        """
+        let w = try Workspace.load(config: .init(path: "c.yaml", contents: ""), jobFiles: [.init(path: "j.yaml", contents: text)],
+                                   environment: [:]).get()
+        #expect(Set(w.jobs.keys) == ["tidy", "page"])
+        #expect(Set(w.services.keys) == ["cache"])
+        #expect(w.jobs["tidy"]?.onFailure == ["page"], "on_failure no longer names what cannot run")
+        #expect(w.unavailable == ["fetch": "lands later", "report": "upstream fetch is not available", "alert": "no channels yet",
+                                  "feed": "no account", "reader": "upstream feed is not available"])
+        #expect(Set(w.graph.names) == ["tidy", "page", "cache"])
+        // The declared day still has all of them (for plan).
+        #expect(w.declared.jobs.count == 5 && w.declared.services.count == 3)
+        #expect(problems("jobs:\n  a: { command: [true], unavailable: \"\" }\n").count == 1, "an empty reason is an error")
+    }
+
     @Test("service defaults follow SPEC §3")
     func serviceDefaults() throws {
         let w = try Workspace.load(config: .init(path: "c.yaml", contents: ""),

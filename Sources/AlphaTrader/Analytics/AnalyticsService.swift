@@ -1,6 +1,6 @@
-public import Foundation
+import Foundation
 import OrchestratorCore
-public import Redis
+import Redis
 
 /// The analytics service (`alphatrader analytics`): reads every symbol's stream
 /// `market:{sym}:stream` with XREAD from the first entry of the session, so that each trade is
@@ -45,10 +45,12 @@ public final class AnalyticsService {
                     try loadParameters(client)
                     lastParams = now
                 }
-                let read = try client.command(["XREAD", "COUNT", "4000", "BLOCK", "20", "STREAMS"] + symbols.map { "market:\($0):stream" } + cursors)
-                if case .array(let streams) = read {
-                    for stream in streams { consume(stream); dirty = true }
+                let arguments = ["XREAD", "COUNT", "500", "BLOCK", "5", "STREAMS"] + symbols.map { "market:\($0):stream" } + cursors
+                let read = try client.withRawReply(arguments) { reply -> Bool in
+                    for s in 0..<reply.count { if let stream = reply[s] { consume(stream) } }
+                    return reply.count > 0
                 }
+                if read { dirty = true }
                 let beat = now - lastBeat >= 1 || Date().timeIntervalSince(lastBeatReal) >= 1
                 if (dirty && Date().timeIntervalSince(lastWrite) >= 0.02) || beat {
                     var batch = RedisBatch()
@@ -74,6 +76,14 @@ public final class AnalyticsService {
             } catch {
                 context.log("unexpected error", ["error": "\(error)"])
             }
+        }
+        // What was read last is written before leaving.
+        if let client = redis, dirty {
+            var batch = RedisBatch()
+            for state in states where state.trades > 0 || state.bid > 0 {
+                for (key, json) in state.values() { batch.append("SET", .text(key), .text(json)) }
+            }
+            _ = try? client.send(batch)
         }
         context.log("stopping", ["entries": String(report.entries), "trades": String(report.trades)])
         return report
@@ -101,42 +111,49 @@ public final class AnalyticsService {
         }
     }
 
-    /// One stream's entries from XREAD: `[key, [[id, [field, value, …]], …]]`.
-    func consume(_ stream: RedisReply) {
-        guard case .array(let pair) = stream, pair.count == 2, let key = pair[0].text, case .array(let entries) = pair[1] else { return }
+    /// One stream's entries from XREAD: `[key, [[id, [field, value, …]], …]]`, read in place
+    /// (no String per field: this is the service's hot path).
+    func consume(_ stream: RawReply) {
+        guard stream.count == 2, let keyReply = stream[0], let entries = stream[1] else { return }
+        let key = keyReply.text
         let name = key.dropFirst("market:".count).dropLast(":stream".count)
         guard let i = symbols.firstIndex(where: { $0[...] == name }) else { return }
-        for entry in entries {
-            guard case .array(let item) = entry, item.count == 2, let id = item[0].text, case .array(let fields) = item[1] else { continue }
-            cursors[i] = id
+        var lastID: RawReply?
+        for e in 0..<entries.count {
+            guard let item = entries[e], item.count == 2, let id = item[0], let fields = item[1] else { continue }
+            lastID = id
             report.entries += 1
-            var kind = "", time: Int64 = 0, price = 0.0, size = 0, exchange = 0
+            var kind: UInt8 = 0, time: Int64 = 0, price = 0.0, size = 0, exchange = 0
             var bid = 0.0, ask = 0.0, bs = 0, asz = 0, bd: Int?, ad: Int?
             var j = 0
             while j + 1 < fields.count {
-                let value = fields[j + 1].text ?? ""
-                switch fields[j].text ?? "" {
-                case "k": kind = value
-                case "t": time = Int64(value) ?? 0
-                case "p": price = Double(value) ?? 0
-                case "s": size = Int(value) ?? 0
-                case "x": exchange = Int(value) ?? 0
-                case "b": bid = Double(value) ?? 0
-                case "a": ask = Double(value) ?? 0
-                case "bs": bs = Int(value) ?? 0
-                case "as": asz = Int(value) ?? 0
-                case "bd": bd = Int(value)
-                case "ad": ad = Int(value)
-                default: break
-                }
+                guard let field = fields[j], let value = fields[j + 1] else { break }
+                let f = field.bytes
+                if f.count == 1 {
+                    switch f[0] {
+                    case UInt8(ascii: "k"): kind = value.bytes.first ?? 0
+                    case UInt8(ascii: "t"): time = Int64(value.int ?? 0)
+                    case UInt8(ascii: "p"): price = value.double ?? 0
+                    case UInt8(ascii: "s"): size = value.int ?? 0
+                    case UInt8(ascii: "x"): exchange = value.int ?? 0
+                    case UInt8(ascii: "b"): bid = value.double ?? 0
+                    case UInt8(ascii: "a"): ask = value.double ?? 0
+                    default: break
+                    }
+                } else if field.equals("bs") { bs = value.int ?? 0 }
+                else if field.equals("as") { asz = value.int ?? 0 }
+                else if field.equals("bd") { bd = value.int }
+                else if field.equals("ad") { ad = value.int }
                 j += 2
             }
-            if kind == "t", price > 0, size > 0 {
+            let kindT = kind == UInt8(ascii: "t"), kindQ = kind == UInt8(ascii: "q")
+            if kindT, price > 0, size > 0 {
                 states[i].trade(Trade(time: time, symbol: i, exchange: exchange, price: price, size: size))
                 report.trades += 1
-            } else if kind == "q" {
+            } else if kindQ {
                 states[i].quote(time: time, bid: bid, ask: ask, bidSize: bs, askSize: asz, bidDepth: bd, askDepth: ad)
             }
         }
+        if let lastID { cursors[i] = lastID.text }
     }
 }

@@ -18,12 +18,29 @@ public enum Discovery {
     /// One-dimensional k-means (Lloyd) on log sizes, centres seeded at evenly spaced quantiles
     /// so that the result is deterministic. Returns clusters by ascending centre (in shares).
     public static func sizeClusters(_ sizes: [Int], k: Int = 3, iterations: Int = 50) -> [Cluster]? {
-        let values = sizes.filter { $0 > 0 }.map { log(Double($0)) }.sorted()
-        guard values.count >= max(k, minimumTrades) else { return nil }
-        var centers = (0..<k).map { values[min(values.count - 1, (2 * $0 + 1) * values.count / (2 * k))] }
+        var counts: [Int: Int] = [:]
+        for s in sizes { counts[s, default: 0] += 1 }
+        return sizeClusters(counts: counts, k: k, iterations: iterations)
+    }
+
+    /// The same over trades counted by size (what ingestion keeps for the whole session): k-means
+    /// over distinct values weighted by their counts is k-means over every trade.
+    public static func sizeClusters(counts: [Int: Int], k: Int = 3, iterations: Int = 50) -> [Cluster]? {
+        let distinct = counts.filter { $0.key > 0 && $0.value > 0 }.sorted { $0.key < $1.key }
+        let values = distinct.map { log(Double($0.key)) }, weights = distinct.map { Double($0.value) }
+        let total = weights.reduce(0, +)
+        guard total >= Double(max(k, minimumTrades)), values.count >= k else { return nil }
+        // Weighted quantiles seed the centres.
+        var centers: [Double] = []
+        var cumulative = 0.0, next = 0
+        for (x, w) in zip(values, weights) {
+            cumulative += w
+            while next < k && cumulative >= total * Double(2 * next + 1) / Double(2 * k) { centers.append(x); next += 1 }
+        }
+        while centers.count < k { centers.append(values[values.count - 1]) }
         var assignment = [Int](repeating: 0, count: values.count)
-        for _ in 0..<iterations {
-            var sums = [Double](repeating: 0, count: k), counts = [Int](repeating: 0, count: k)
+        for iteration in 0..<iterations {
+            var sums = [Double](repeating: 0, count: k), mass = [Double](repeating: 0, count: k)
             var changed = false
             // Sorted values and sorted centres: boundaries are midpoints, so one pass assigns.
             let order = centers.indices.sorted { centers[$0] < centers[$1] }
@@ -31,16 +48,16 @@ public enum Discovery {
             for (i, x) in values.enumerated() {
                 while c + 1 < k && x > (centers[order[c]] + centers[order[c + 1]]) / 2 { c += 1 }
                 let cluster = order[c]
-                if assignment[i] != cluster { assignment[i] = cluster; changed = true }
-                sums[cluster] += x; counts[cluster] += 1
+                if assignment[i] != cluster || iteration == 0 { assignment[i] = cluster; changed = true }
+                sums[cluster] += x * weights[i]; mass[cluster] += weights[i]
             }
-            for j in 0..<k where counts[j] > 0 { centers[j] = sums[j] / Double(counts[j]) }
+            for j in 0..<k where mass[j] > 0 { centers[j] = sums[j] / mass[j] }
             if !changed { break }
         }
-        var counts = [Int](repeating: 0, count: k)
-        for a in assignment { counts[a] += 1 }
-        return (0..<k).filter { counts[$0] > 0 }
-            .map { Cluster(center: exp(centers[$0]), share: Double(counts[$0]) / Double(values.count)) }
+        var mass = [Double](repeating: 0, count: k)
+        for (i, a) in assignment.enumerated() { mass[a] += weights[i] }
+        return (0..<k).filter { mass[$0] > 0 }
+            .map { Cluster(center: exp(centers[$0]), share: mass[$0] / total) }
             .sorted { $0.center < $1.center }
     }
 

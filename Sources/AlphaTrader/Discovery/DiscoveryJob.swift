@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import OrchestratorCore
 public import Redis
 import Yams
@@ -22,12 +22,18 @@ public struct DiscoveryJob {
 
     /// What one symbol's data is, read from Redis (or built in memory by the benchmark).
     public struct SymbolData: Sendable {
-        public var sizes: [Int] = []
+        /// Trades by size, the whole session so far.
+        public var sizes: [Int: Int] = [:]
         public var bars: [(Int64, Double)] = []
         public var makers: [Discovery.MakerActivity] = []
         public init(sizes: [Int] = [], bars: [(Int64, Double)] = [], makers: [Discovery.MakerActivity] = []) {
-            self.sizes = sizes; self.bars = bars; self.makers = makers
+            for s in sizes { self.sizes[s, default: 0] += 1 }
+            self.bars = bars; self.makers = makers
         }
+        public init(sizeCounts: [Int: Int], bars: [(Int64, Double)], makers: [Discovery.MakerActivity] = []) {
+            sizes = sizeCounts; self.bars = bars; self.makers = makers
+        }
+        public var trades: Int { sizes.values.reduce(0, +) }
     }
 
     public struct Result: Sendable {
@@ -39,8 +45,6 @@ public struct DiscoveryJob {
 
     let context: AlphaContext
     public let outputPath: String
-    /// Trades per symbol read for the size clusters.
-    public static let tradeSample = 20_000
 
     public init(context: AlphaContext, outputPath: String) { self.context = context; self.outputPath = outputPath }
 
@@ -49,13 +53,13 @@ public struct DiscoveryJob {
         var parameters: [SymbolParameters] = []
         for (symbol, d) in zip(symbols, data) {
             var p = SymbolParameters()
-            p.trades = d.sizes.count
+            p.trades = d.trades
             p.bars = d.bars.count
-            if let clusters = Discovery.sizeClusters(d.sizes) {
+            if let clusters = Discovery.sizeClusters(counts: d.sizes) {
                 p.clusters = clusters
                 p.vpinBucket = Discovery.vpinBucket(clusters)
             } else {
-                p.warnings.append("\(symbol): \(d.sizes.count) trades, at least \(Discovery.minimumTrades) are needed for the VPIN bucket; keeping the previous one")
+                p.warnings.append("\(symbol): \(d.trades) trades, at least \(Discovery.minimumTrades) are needed for the VPIN bucket; keeping the previous one")
             }
             let returns = Discovery.returns(d.bars.map(\.1))
             if let lookback = Discovery.lookback(returns) {
@@ -70,11 +74,11 @@ public struct DiscoveryJob {
         return Result(symbols: symbols, parameters: parameters, correlation: Discovery.correlation(data.map(\.bars)))
     }
 
-    /// Reads each symbol's trades (from its stream), bars (the day's history) and book activity.
+    /// Reads each symbol's trade sizes (the session's counts), bars (the day's history) and book activity.
     public func load(_ redis: RedisClient, symbols: [String]) throws(RedisClient.Failure) -> [SymbolData] {
         var commands: [[String]] = []
         for s in symbols {
-            commands.append(["XREVRANGE", "market:\(s):stream", "+", "-", "COUNT", String(DiscoveryJob.tradeSample * 2)])
+            commands.append(["GET", "market:\(s):sizes"])
             commands.append(["LRANGE", "market:\(s):history", "0", "-1"])
             commands.append(["GET", "market:\(s):makers"])
         }
@@ -82,15 +86,8 @@ public struct DiscoveryJob {
         var data: [SymbolData] = []
         for i in symbols.indices {
             var d = SymbolData()
-            if case .array(let entries) = replies[3 * i] {
-                for entry in entries {
-                    guard case .array(let item) = entry, item.count == 2, case .array(let fields) = item[1] else { continue }
-                    let texts = fields.compactMap(\.text)
-                    guard texts.count >= 2, texts[1] == "t" else { continue }
-                    var j = 0
-                    while j + 1 < texts.count { if texts[j] == "s", let n = Int(texts[j + 1]) { d.sizes.append(n) }; j += 2 }
-                    if d.sizes.count >= DiscoveryJob.tradeSample { break }
-                }
+            if let text = replies[3 * i].text, let map = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Int] {
+                for (size, count) in map { if let n = Int(size), n > 0, count > 0 { d.sizes[n] = count } }
             }
             if case .array(let rows) = replies[3 * i + 1] {
                 for row in rows {

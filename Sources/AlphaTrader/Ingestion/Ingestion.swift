@@ -1,6 +1,6 @@
-public import Foundation
-public import OrchestratorCore
-public import Redis
+import Foundation
+import OrchestratorCore
+import Redis
 
 /// Where market events come from: a tape, or IBKR through the TWS API. One ingestion loop
 /// serves both.
@@ -45,7 +45,11 @@ public final class Ingestion {
         /// Stop when the source is finished instead of idling until SIGTERM.
         public var exitAtEnd = false
         /// Events applied between two publishes at most.
-        public var batchEvents = 4_096
+        public var batchEvents = 8_192
+        /// When paced, a batch also ends after this much real time of applying events, so that
+        /// its first event is not held back (lag) — yet a feed that fell behind catches up in
+        /// larger batches, one Redis round trip each.
+        public var batchSeconds = 0.0005
         /// The trading day being ingested: when Redis last saw another one, the day's streams
         /// and bar history start empty (`market:session` names the day).
         public var session: String?
@@ -110,16 +114,19 @@ public final class Ingestion {
             let nowMicros = options.unpaced ? Int64.max : Int64(now * 1_000_000)
             batchTimes.removeAll(keepingCapacity: true)
             do {
+                let batchStart = DispatchTime.now().uptimeNanoseconds
+                let budget = options.unpaced ? UInt64.max : UInt64(options.batchSeconds * 1e9)
                 while batchTimes.count < options.batchEvents, let event = try source.next(notAfter: nowMicros) {
                     state.apply(event)
                     batchTimes.append(event.time)
+                    if batchTimes.count & 63 == 0 && DispatchTime.now().uptimeNanoseconds - batchStart > budget { break }
                 }
             } catch {
                 context.log("source failed", ["error": "\(error)"])
             }
             report.events += batchTimes.count
-            if !batchTimes.isEmpty { state.publish(into: &batch, speed: speed) }
             let finishing = stopping || (options.exitAtEnd && source.finished)
+            if !batchTimes.isEmpty || finishing { state.publish(into: &batch, speed: speed, finalPublish: finishing) }
             let beatDue = now - lastBeat >= 1 || Date().timeIntervalSince(lastBeatReal) >= 1
             if beatDue || finishing {
                 let nowMillis = Int(now * 1000)
@@ -170,7 +177,7 @@ public final class Ingestion {
                 if !announcedEnd { context.log("source finished", summaryFields()); announcedEnd = true }
                 if finishing { break }
             }
-            if batchTimes.count < options.batchEvents {
+            if source.nextTime.map({ options.unpaced || Double($0) / 1_000_000 > clock.now() }) ?? true {
                 // Sleep until the next event is due (or a heartbeat), in short steps so that a
                 // signal or a faster clock is noticed promptly.
                 var wait = source.finished ? 0.05 : 0.001

@@ -32,6 +32,8 @@ public struct MarketState {
         /// The quote or book changed since the last publish of the spread, book and imbalance.
         var topDirty = false
         var makers: [Int: MakerStats] = [:]
+        /// Trades by size since the session began (discovery clusters them).
+        var sizeCounts: [Int: Int] = [:]
         var lastTime: Int64 = 0
     }
 
@@ -87,6 +89,7 @@ public struct MarketState {
             m.pendingStream.append(.trade(t))
             if m.tradeCount == 0 { m.open = t.price; m.high = t.price; m.low = t.price }
             m.high = max(m.high, t.price); m.low = min(m.low, t.price)
+            m.sizeCounts[t.size, default: 0] += 1
             m.volume += t.size; m.notional += t.price * Double(t.size); m.tradeCount += 1
             let minute = t.time / 60_000_000
             if m.firstMinute < 0 { m.firstMinute = minute }
@@ -119,10 +122,10 @@ public struct MarketState {
     /// Everything that changed since the last call, as commands, with TTLs in market time
     /// divided by `speed` (so that a key lives as long in simulated time as it would live).
     /// `now` is market time (epoch µs) for the heartbeat-like timestamps.
-    public mutating func publish(into batch: inout RedisBatch, speed: Double) {
+    public mutating func publish(into batch: inout RedisBatch, speed: Double, finalPublish: Bool = false) {
         func ttl(_ marketMilliseconds: Double) -> Int { max(1, Int((marketMilliseconds / speed).rounded())) }
         let bookTTL = ttl(1_000), tradesTTL = ttl(1_000), barsTTL = ttl(10_000)
-        let publishMakers = lastEventTime - makersPublished >= 60_000_000
+        let publishMakers = lastEventTime - makersPublished >= 60_000_000 || finalPublish
         if publishMakers { makersPublished = lastEventTime }
         for s in symbols.indices {
             var m = symbols[s]
@@ -204,6 +207,10 @@ public struct MarketState {
                              .text("{\"symbol\":\"\(m.name)\",\"bid\":\(JSONText.number(m.bid)),\"ask\":\(JSONText.number(m.ask)),\"bid_size\":\(m.bidSize),\"ask_size\":\(m.askSize),\"last\":\(JSONText.number(m.last?.price ?? 0)),\"open\":\(JSONText.number(m.open)),\"high\":\(JSONText.number(m.high)),\"low\":\(JSONText.number(m.low)),\"volume\":\(m.volume),\"vwap\":\(JSONText.number((vwap * 10_000).rounded() / 10_000)),\"trades\":\(m.tradeCount),\"timestamp\":\(m.lastTime / 1000)}"))
                 batch.append("SET", .text(base + "timestamp"), .integer(Int(m.lastTime / 1000)))
             }
+            if publishMakers && !m.sizeCounts.isEmpty {
+                let pairs = m.sizeCounts.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }
+                batch.append("SET", .text(base + "sizes"), .text("{" + pairs.joined(separator: ",") + "}"), "EX", "86400")
+            }
             if publishMakers && m.level2 && !m.makers.isEmpty {
                 var parts: [String] = []
                 for (key, stats) in m.makers.sorted(by: { $0.key < $1.key }) {
@@ -219,8 +226,8 @@ public struct MarketState {
     static func quoteEntry(_ m: SymbolMarket) -> StreamEntry {
         var bd: Int?, ad: Int?
         if m.level2 {
-            bd = AggregatedBook.merge(m.books, side: .bid, levels: 5).reduce(0) { $0 + $1.1 }
-            ad = AggregatedBook.merge(m.books, side: .ask, levels: 5).reduce(0) { $0 + $1.1 }
+            bd = AggregatedBook.depth(m.books, side: .bid)
+            ad = AggregatedBook.depth(m.books, side: .ask)
         }
         return .quote(time: m.lastTime, bid: m.bid, ask: m.ask, bidSize: m.bidSize, askSize: m.askSize, bidDepth: bd, askDepth: ad)
     }

@@ -242,7 +242,7 @@ public struct TapeGenerator {
                 }
                 // Book churn: market makers refreshing their sizes.
                 if st.level2 {
-                    for _ in 0..<rng.poisson(14 * shape) {
+                    for _ in 0..<rng.poisson(26 * shape) {
                         let ex = rng.pick(exchangeWeights), side = Int(rng.next() & 1), k = Int(rng.next() % 5)
                         let t = base + Int64(rng.uniform() * 1_000_000)
                         var level = st.books[ex][side][k]

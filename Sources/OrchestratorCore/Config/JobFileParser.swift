@@ -97,6 +97,7 @@ struct JobFileParser: Sendable {
         for (key, _, value) in pairs {
             switch key {
             case "description": job.description = reader.string(value, "description")
+            case "unavailable": job.unavailable = reader.nonEmptyString(value, "unavailable")
             case "command", "shell": break
             case "schedule": scheduleNode = value
             case "timezone":
@@ -288,6 +289,7 @@ struct JobFileParser: Sendable {
         for (key, _, value) in pairs {
             switch key {
             case "description": service.description = reader.string(value, "description")
+            case "unavailable": service.unavailable = reader.nonEmptyString(value, "unavailable")
             case "command", "shell": break
             case "active": service.active = parseActive(value)
             case "timezone":

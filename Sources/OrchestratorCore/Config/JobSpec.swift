@@ -21,6 +21,9 @@ public struct JobSpec: Hashable, Sendable {
     public var pool: String?
     public var env: [String: String]
     public var onFailure: [String]
+    /// Declared but not runnable in this build (its subcommand lands later): the reason. Such a
+    /// job, and everything downstream of it, is left out of the schedule and named by `validate`.
+    public var unavailable: String?
     /// Where the job is declared (its name's position).
     public let location: SourceLocation
 
@@ -45,5 +48,5 @@ public struct JobSpec: Hashable, Sendable {
     }
 
     static let keys = ["description", "command", "shell", "schedule", "timezone", "depends_on", "timeout", "retries",
-                       "retry_delay", "max_retry_delay", "overlap", "catch_up", "deadline", "pool", "env", "on_failure"]
+                       "retry_delay", "max_retry_delay", "overlap", "catch_up", "deadline", "pool", "env", "on_failure", "unavailable"]
 }

@@ -25,6 +25,8 @@ public struct ServiceSpec: Hashable, Sendable {
     /// Nil: running counts as healthy.
     public var health: HealthCheck?
     public var stopTimeout: TimeSpan
+    /// Declared but not runnable in this build: the reason (see `JobSpec.unavailable`).
+    public var unavailable: String?
     public var env: [String: String]
     public var onFailure: [String]
     public let location: SourceLocation
@@ -48,5 +50,5 @@ public struct ServiceSpec: Hashable, Sendable {
     }
 
     static let keys = ["description", "command", "shell", "active", "timezone", "depends_on", "restart", "restart_delay",
-                       "max_restart_delay", "start_limit", "health", "stop_timeout", "env", "on_failure"]
+                       "max_restart_delay", "start_limit", "health", "stop_timeout", "env", "on_failure", "unavailable"]
 }

@@ -12,12 +12,53 @@ public struct Workspace: Sendable {
     /// Jobs with no schedule, by name: the scheduler checks them for downstream propagation
     /// on every decision.
     public let unscheduledJobs: [String]
+    /// Jobs and services declared `unavailable:` (their subcommand is not in this build), and
+    /// those downstream of them, by name with the reason: validated, but never scheduled.
+    public let unavailable: [String: String]
 
-    init(config: Config, jobs: [String: JobSpec], services: [String: ServiceSpec], graph: JobGraph) {
+    /// Everything declared, runnable or not, for `plan` and `validate`.
+    public let declaredJobs: [String: JobSpec]
+    public let declaredServices: [String: ServiceSpec]
+    let declaredGraph: JobGraph
+
+    /// The whole declared day, `unavailable:` entries included (what `plan` shows).
+    public var declared: Workspace {
+        Workspace(config: config, jobs: declaredJobs, services: declaredServices, graph: declaredGraph, leaveOutUnavailable: false)
+    }
+
+    init(config: Config, jobs: [String: JobSpec], services: [String: ServiceSpec], graph: JobGraph, leaveOutUnavailable: Bool = true) {
+        declaredJobs = jobs
+        declaredServices = services
+        declaredGraph = graph
+        // What cannot run, and what depends on it, is set aside before anything is scheduled.
+        var excluded: [String: String] = [:]
+        for (name, job) in jobs { if let why = job.unavailable { excluded[name] = why } }
+        for (name, service) in services { if let why = service.unavailable { excluded[name] = why } }
+        var changed = !excluded.isEmpty && leaveOutUnavailable
+        while changed {
+            changed = false
+            for name in graph.names where excluded[name] == nil {
+                if let up = (graph.upstreams[name] ?? []).sorted().first(where: { excluded[$0] != nil }) {
+                    excluded[name] = "upstream \(up) is not available"
+                    changed = true
+                }
+            }
+        }
+        unavailable = excluded
+        if !leaveOutUnavailable { excluded = [:] }
+        var runnableJobs: [String: JobSpec] = [:]
+        for (name, var job) in jobs where excluded[name] == nil {
+            job.onFailure.removeAll { excluded[$0] != nil }
+            runnableJobs[name] = job
+        }
+        let runnableServices = services.filter { excluded[$0.key] == nil }
         self.config = config
-        self.jobs = jobs
-        self.services = services
-        self.graph = graph
+        self.jobs = runnableJobs
+        self.services = runnableServices
+        self.graph = excluded.isEmpty ? graph : JobGraph(
+            kinds: graph.kinds.filter { excluded[$0.key] == nil },
+            upstreams: graph.upstreams.filter { excluded[$0.key] == nil })
+        let jobs = runnableJobs
         unscheduledJobs = jobs.values.filter { $0.schedule == nil }.map(\.name).sorted()
     }
 
