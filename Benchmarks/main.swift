@@ -149,7 +149,9 @@ case "calendar": benchCalendar()
 case "gen-jobs": generateJobs()
 case "validate": benchValidate()
 case "zone": benchZone()
+case "analytics": AlphaTraderBench.analytics()
+case "discovery": AlphaTraderBench.discovery()
 default:
-    print("usage: orchestrator-bench cron|calendar|gen-jobs|validate|zone|parse|dag|lag|catch-up|history [options]  (see Benchmarks/run.sh)")
+    print("usage: orchestrator-bench cron|calendar|gen-jobs|validate|zone|parse|dag|lag|catch-up|history|analytics|discovery [options]  (see Benchmarks/run.sh)")
     exit(2)
 }

@@ -59,3 +59,5 @@ echo "== history on a store of 1,000,000 runs" >&2
 hist=$("$bin/orchestrator-bench" history --binary "$bin/orchestrator")
 python3 -c 'import json, sys; r = json.loads(sys.argv[1]); print("history on %d runs: --limit 50 %.2f ms, JOB --day D %.2f ms (queries); orchestrator history --limit 50 --json end to end %.1f ms" % (r["runs"], r["history_limit50_ms"], r["history_job_day_ms"], r["history_cli_ms"]))' "$hist"
 Benchmarks/services.sh
+echo "== issue 6: alphatrader" >&2
+BIN="$bin" Benchmarks/alphatrader.sh
