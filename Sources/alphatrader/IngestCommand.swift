@@ -61,11 +61,20 @@ struct Ingest: ParsableCommand {
             options.session = h.date
             state = MarketState(symbols: h.symbols, level2Count: h.level2Count, exchanges: h.exchanges, makers: h.marketMakers)
         case .ibkr:
-            throw failure( "--source ibkr: the TWS API client is not yet available in this build")
+            let endpoints = context.config.endpoints
+            let symbols = context.config.symbols
+            let client = TWSClient(options: TWSClient.Options(host: endpoints.ibkrHost, port: endpoints.ibkrPort, clientID: endpoints.ibkrClientID),
+                                   symbols: symbols.all, level2Count: symbols.level2.count, log: context.log, clock: context.clock)
+            context.log("connecting to TWS / IB Gateway", ["address": "\(endpoints.ibkrHost):\(endpoints.ibkrPort)", "client_id": String(endpoints.ibkrClientID)])
+            client.start()
+            marketSource = client
+            state = MarketState(symbols: symbols.all, level2Count: symbols.level2.count, exchanges: TapeFormat.exchanges, makers: [])
+            options.session = try tapeSession(context, date: nil).date.description
         }
         options.unpaced = unpaced
         options.exitAtEnd = exitAtEnd
         let report = Ingestion(context: context, source: marketSource, state: state, options: options).run()
+        (marketSource as? TWSClient)?.stop()
         context.log("done", ["events": String(report.events), "published": String(report.published), "dropped": String(report.dropped),
                              "seconds": String(format: "%.2f", report.seconds),
                              "events_per_s": String(Int(Double(report.events) / max(report.seconds, 1e-9))),

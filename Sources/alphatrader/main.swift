@@ -16,7 +16,7 @@ struct AlphaTrader: ParsableCommand {
           alphatrader replay-gen --date 2026-11-25 --seed 7
           alphatrader ingest --source replay --tape var/tapes/2026-11-25.tape
         """,
-        subcommands: [Ingest.self, Analytics.self, Discover.self, ReplayGen.self] + NotYetAvailableList.all
+        subcommands: [Ingest.self, Analytics.self, Discover.self, ReplayGen.self, TWSSim.self] + NotYetAvailableList.all
     )
 }
 
@@ -34,7 +34,7 @@ extension NotYetAvailable {
 enum NotYetAvailableList {
     static let all: [any ParsableCommand.Type] = [
         Execute.self, Premarket.self, MorningAnalysis.self, Post.self,
-        MarketOpen.self, MOC.self, EveningReport.self, Backup.self, TWSSim.self,
+        MarketOpen.self, MOC.self, EveningReport.self, Backup.self,
     ]
 }
 
@@ -75,9 +75,4 @@ struct Backup: NotYetAvailable {
     static let configuration = CommandConfiguration(abstract: "Redis snapshot and SQLite online backup, verified, with retention.")
     @OptionGroup var args: Passthrough
 }
-struct TWSSim: NotYetAvailable {
-    static let configuration = CommandConfiguration(commandName: "tws-sim", abstract: "Serves a tape over the TWS API socket protocol on 127.0.0.1.")
-    @OptionGroup var args: Passthrough
-}
-
 AlphaTrader.main()

@@ -17,6 +17,8 @@ public protocol MarketSource: AnyObject {
     var connected: Bool { get }
     /// Reconnections so far (a live feed).
     var reconnects: Int { get }
+    /// Market-maker ids by the index depth updates carry (a live feed adds them as they come).
+    var marketMakers: [String] { get }
 }
 
 /// A tape played as a source.
@@ -32,6 +34,7 @@ public final class TapeSource: MarketSource {
     public var finished: Bool { reader.peekTime() == nil }
     public var connected: Bool { true }
     public var reconnects: Int { 0 }
+    public var marketMakers: [String] { reader.header.marketMakers }
 }
 
 /// The ingestion loop (`alphatrader ingest`): events from the source, due by the clock, into
@@ -53,6 +56,8 @@ public final class Ingestion {
         /// The trading day being ingested: when Redis last saw another one, the day's streams
         /// and bar history start empty (`market:session` names the day).
         public var session: String?
+        /// Stops the loop when it returns true (tests; SIGTERM stops it too).
+        public var until: (@Sendable () -> Bool)?
         public init() {}
     }
 
@@ -109,7 +114,7 @@ public final class Ingestion {
         }
 
         while true {
-            let stopping = StopSignal.requested
+            let stopping = StopSignal.requested || (options.until?() ?? false)
             let now = clock.now()
             let nowMicros = options.unpaced ? Int64.max : Int64(now * 1_000_000)
             batchTimes.removeAll(keepingCapacity: true)
@@ -117,6 +122,7 @@ public final class Ingestion {
                 let batchStart = DispatchTime.now().uptimeNanoseconds
                 let budget = options.unpaced ? UInt64.max : UInt64(options.batchSeconds * 1e9)
                 while batchTimes.count < options.batchEvents, let event = try source.next(notAfter: nowMicros) {
+                    if case .depth(let d) = event, d.marketMaker >= state.makers.count { state.adoptMakers(source.marketMakers) }
                     state.apply(event)
                     batchTimes.append(event.time)
                     if batchTimes.count & 63 == 0 && DispatchTime.now().uptimeNanoseconds - batchStart > budget { break }

@@ -18,7 +18,9 @@ public struct MarketState {
         var bid = 0.0, ask = 0.0, bidSize = 0, askSize = 0
         var last: Trade?
         var pendingTrades: [Trade] = []
-        /// Stream entries in event order: trades, and the quote in force before each of them.
+        /// Stream entries in event order: trades, and the quote in force before each of them
+        /// (when it changed since the previous trade). A function of the events alone, however
+        /// they were batched, so a replay and a live feed of the same day give the same stream.
         var pendingStream: [StreamEntry] = []
         var pendingBars: [Bar] = []
         var open = 0.0, high = 0.0, low = 0.0, volume = 0, notional = 0.0, tradeCount = 0
@@ -28,7 +30,6 @@ public struct MarketState {
         var lastSweep: SweepDetector.Sweep?
         var sweepDirty = false
         var quoteDirty = false
-        var bookDirty = false
         /// The quote or book changed since the last publish of the spread, book and imbalance.
         var topDirty = false
         var makers: [Int: MakerStats] = [:]
@@ -67,6 +68,11 @@ public struct MarketState {
 
     public var symbolNames: [String] { symbols.map(\.name) }
 
+    /// Takes the source's newer market makers (same indexes: the source only ever appends).
+    public mutating func adoptMakers(_ names: [String]) {
+        if names.count > makers.count { makers += names[makers.count...] }
+    }
+
     /// The index of a market maker's id, added when new (IBKR names them as text).
     public mutating func makerIndex(_ id: String) -> Int {
         if let i = makers.firstIndex(of: id) { return i }
@@ -83,7 +89,7 @@ public struct MarketState {
         switch event {
         case .trade(let t):
             var m = symbols[s]
-            if m.quoteDirty || m.bookDirty { m.pendingStream.append(MarketState.quoteEntry(m)); m.quoteDirty = false; m.bookDirty = false; m.topDirty = true }
+            if m.quoteDirty { m.pendingStream.append(MarketState.quoteEntry(m)); m.quoteDirty = false }
             m.last = t
             m.pendingTrades.append(t)
             m.pendingStream.append(.trade(t))
@@ -103,10 +109,12 @@ public struct MarketState {
         case .quote(let q):
             symbols[s].bid = q.bid; symbols[s].ask = q.ask; symbols[s].bidSize = q.bidSize; symbols[s].askSize = q.askSize
             symbols[s].quoteDirty = true
+            symbols[s].topDirty = true
         case .depth(let d):
             guard d.exchange >= 0 && d.exchange < exchanges.count else { depthErrors += 1; return }
             if !symbols[s].books[d.exchange].apply(d) { depthErrors += 1 }
-            symbols[s].bookDirty = true
+            symbols[s].quoteDirty = true
+            symbols[s].topDirty = true
             if d.operation != .delete {
                 var stats = symbols[s].makers[d.exchange << 16 | d.marketMaker] ?? MakerStats()
                 stats.updates += 1
@@ -147,7 +155,6 @@ public struct MarketState {
                 m.pendingTrades.removeAll(keepingCapacity: true)
                 if !m.level2 { publishUnusualVolume(m, base: base, into: &batch) }
             }
-            if m.quoteDirty || m.bookDirty { m.pendingStream.append(MarketState.quoteEntry(m)); m.topDirty = true }
             for entry in m.pendingStream {
                 switch entry {
                 case .trade(let t):
@@ -179,7 +186,7 @@ public struct MarketState {
                     batch.append("SET", .text(base + "spread"),
                                  .text("{\"bid\":\(JSONText.number(m.bid)),\"ask\":\(JSONText.number(m.ask)),\"spread\":\(JSONText.number((spread * 10_000).rounded() / 10_000)),\"bps\":\(JSONText.number((spread / mid * 1e6).rounded() / 100)),\"timestamp\":\(m.lastTime / 1000)}"))
                 }
-                m.quoteDirty = false; m.bookDirty = false; m.topDirty = false
+                m.topDirty = false
             }
             if !m.pendingBars.isEmpty {
                 touched = true

@@ -1,0 +1,271 @@
+import Foundation
+public import OrchestratorCore
+import Synchronization
+
+/// `alphatrader tws-sim`: serves a tape over the TWS API socket protocol on 127.0.0.1, so that
+/// the IBKR path runs end to end with no account, and so that existing clients (ib_async, the
+/// official ibapi) connect and stream from it.
+///
+/// Per connection: the handshake (server version min(176, the client's maximum)), then on
+/// startApi the account and order-id messages TWS sends (managedAccounts, nextValidId, farm
+/// status 2104/2106/2158); the replies a client waits for on connect (positionEnd, openOrderEnd,
+/// completedOrdersEnd, accountDownloadEnd, accountUpdateMultiEnd, execDetailsEnd, currentTime,
+/// nextValidId); and market data for what it subscribes: bid/ask as tickPrice 1/2, every trade
+/// as tickString 84 (its exchange) and 48 (RTVolume), level-2 depth per exchange as
+/// updateMktDepthL2 with market makers (the current rows first, as inserts), 5-second bars as
+/// realtimeBar. An unknown symbol gets error 200. Each connection plays the tape from its start:
+/// at the clock's pace (events at or before now), or unpaced — as fast as the socket takes it,
+/// once the client's subscriptions have settled.
+public final class TWSSimulator: @unchecked Sendable {
+    public enum Pace: Sendable { case clock(any WallClock), unpaced }
+
+    public let tapePath: String
+    public let pace: Pace
+    public let account: String
+    let log: EventLog
+    private var listener: TCPListener?
+    private let stopped = Atomic<Bool>(false)
+    private let clients = Mutex(0)
+
+    public init(tapePath: String, pace: Pace, account: String = "DU1234567", log: EventLog) throws(TapeError) {
+        self.tapePath = tapePath; self.pace = pace; self.account = account; self.log = log
+        _ = try TapeReader(path: tapePath)   // refuse a damaged tape before listening
+    }
+
+    /// Listens (port 0: a free one) and serves each connection on its own thread.
+    public func start(port: Int) throws(TWSError) -> Int {
+        let l = try TCPListener(port: port)
+        listener = l
+        let t = Thread { [self] in
+            while let socket = l.accept() {
+                if stopped.load(ordering: .relaxed) { socket.close(); break }
+                let id = clients.withLock { n -> Int in n += 1; return n }
+                let worker = Thread { [self] in self.serve(socket, id: id) }
+                worker.name = "tws-sim-client-\(id)"
+                worker.start()
+            }
+        }
+        t.name = "tws-sim-accept"
+        t.start()
+        log("listening", ["address": "127.0.0.1:\(l.port)", "tape": tapePath])
+        return l.port
+    }
+
+    public func stop() {
+        stopped.store(true, ordering: .relaxed)
+        listener?.close()
+    }
+
+    // MARK: One connection
+
+    final class Session {
+        let reader: TapeReader
+        let header: TapeHeader
+        var marketData: [Int: Int] = [:]     // symbol → reqId
+        var trades: [Int: Bool] = [:]         // symbol → RTVolume requested (generic tick 233)
+        var depth: [Int: Int] = [:]           // symbol << 8 | exchange → reqId
+        var bars: [Int: Int] = [:]            // symbol → reqId
+        var books: [OrderBook]                // symbol * exchanges + exchange
+        var volume: [Int]
+        var notional: [Double]
+        var lastRequest = Date()
+        var started = false
+        var nextOrderID = 1
+        init(reader: TapeReader) {
+            self.reader = reader
+            header = reader.header
+            books = Array(repeating: OrderBook(depth: 64), count: header.symbols.count * header.exchanges.count)
+            volume = Array(repeating: 0, count: header.symbols.count)
+            notional = Array(repeating: 0, count: header.symbols.count)
+        }
+    }
+
+    private func serve(_ socket: TCPSocket, id: Int) {
+        defer { socket.close() }
+        do {
+            let reader = try TapeReader(path: tapePath, verify: false)
+            let session = Session(reader: reader)
+            var decoder = TWSWire.Decoder()
+            // The hello: "API\0", then a length-prefixed "vMIN..MAX[ options]".
+            var hello: [UInt8] = []
+            let deadline = Date().addingTimeInterval(10)
+            while hello.count < 8 || hello.count < 8 + helloLength(hello) {
+                guard Date() < deadline, !stopped.load(ordering: .relaxed) else { return }
+                if let bytes = try socket.receive(timeout: 0.2) { hello += bytes }
+                if hello.count >= 4 && Array(hello.prefix(4)) != Array("API".utf8) + [0] {
+                    log("client \(id): not the TWS API (no API\\0 hello); closing")
+                    return
+                }
+            }
+            let text = String(decoding: hello[8..<(8 + helloLength(hello))], as: UTF8.self)
+            guard let range = TWSSimulator.versions(text) else {
+                log("client \(id): unreadable version range \"\(text)\"; closing")
+                return
+            }
+            let version = min(TWSWire.serverVersion, range.upperBound)
+            guard version >= range.lowerBound else {
+                log("client \(id): speaks \(range), this server \(TWSWire.serverVersion); closing")
+                return
+            }
+            decoder.append(hello[(8 + helloLength(hello))...])
+            // The reply goes alone: ibapi drops whatever else shares its first read.
+            try socket.send(TWSWire.frame([String(version), TWSSimulator.connectionTime()]))
+            log("client \(id) connected", ["server_version": String(version), "client_range": text])
+            if case .clock(let clock) = pace {
+                // Joining a session in progress: the past builds the books, it is not replayed.
+                let now = Int64(clock.now() * 1_000_000)
+                while let t = reader.peekTime(), t < now, let event = try reader.next() {
+                    switch event {
+                    case .depth(let d): session.books[d.symbol * session.header.exchanges.count + d.exchange].apply(d)
+                    case .trade(let t): session.volume[t.symbol] += t.size; session.notional[t.symbol] += t.price * Double(t.size)
+                    default: break
+                    }
+                }
+            }
+            while !stopped.load(ordering: .relaxed) {
+                let idle = !session.started || session.reader.peekTime() == nil
+                if let bytes = try socket.receive(timeout: idle ? 0.05 : 0) { decoder.append(bytes) }
+                var out: [UInt8] = []
+                while let fields = try decoder.next() { try handle(fields, session, &out, client: id) }
+                if !out.isEmpty { try socket.send(out); out.removeAll(keepingCapacity: true) }
+                try play(session, &out)
+                if !out.isEmpty { try socket.send(out) }
+            }
+        } catch {
+            log("client \(id) gone", ["reason": "\(error)"])
+        }
+    }
+
+    private func helloLength(_ hello: [UInt8]) -> Int {
+        guard hello.count >= 8 else { return 0 }
+        return Int(hello[4]) << 24 | Int(hello[5]) << 16 | Int(hello[6]) << 8 | Int(hello[7])
+    }
+
+    /// "v157..178" or "v100..226 +PACEAPI" → 157...178.
+    static func versions(_ text: String) -> ClosedRange<Int>? {
+        let first = text.split(separator: " ").first ?? ""
+        guard first.hasPrefix("v") else { return nil }
+        let parts = first.dropFirst().components(separatedBy: "..")
+        guard let low = Int(parts[0]) else { return nil }
+        let high = parts.count > 1 ? Int(parts[1]) ?? low : low
+        return low <= high ? low...high : nil
+    }
+
+    static func connectionTime() -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd HH:mm:ss"
+        return f.string(from: Date()) + " Greenwich Mean Time"
+    }
+
+    private func error(_ req: Int, _ code: Int, _ message: String) -> [UInt8] {
+        TWSWire.frame(["4", "2", String(req), String(code), message, ""])
+    }
+
+    private func handle(_ f: [String], _ s: Session, _ out: inout [UInt8], client: Int) throws(TWSError) {
+        guard let id = Int(f[0]) else { throw TWSError(.protocolError, "message id \"\(f[0])\" is not a number") }
+        func field(_ i: Int) -> String { i < f.count ? f[i] : "" }
+        s.lastRequest = Date()
+        switch id {
+        case 71:   // startApi
+            out += TWSWire.frame(["15", "1", account])
+            out += TWSWire.frame(["9", "1", String(s.nextOrderID)])
+            out += error(-1, 2104, "Market data farm connection is OK:usfarm")
+            out += error(-1, 2106, "HMDS data farm connection is OK:ushmds")
+            out += error(-1, 2158, "Sec-def data farm connection is OK:secdefnj")
+        case 61: out += TWSWire.frame(["62", "1"])                       // positions
+        case 5, 16: out += TWSWire.frame(["53", "1"])                    // open orders
+        case 99: out += TWSWire.frame(["102"])                           // completed orders
+        case 6: out += TWSWire.frame(["54", "1", field(3).isEmpty ? account : field(3)])   // account updates
+        case 76: out += TWSWire.frame(["74", "1", field(2)])             // account updates multi
+        case 7: out += TWSWire.frame(["55", "1", field(2)])              // executions
+        case 17: out += TWSWire.frame(["15", "1", account])
+        case 8: s.nextOrderID += 1; out += TWSWire.frame(["9", "1", String(s.nextOrderID)])
+        case 49: out += TWSWire.frame(["49", "1", String(Int(Date().timeIntervalSince1970))])
+        case 15, 59, 64, 77: break
+        case 1:    // reqMktData [1, 11, reqId, conId, symbol, secType, …]
+            guard let req = Int(field(2)) else { return }
+            guard let symbol = s.header.symbols.firstIndex(of: field(4)) else {
+                out += error(req, 200, "No security definition has been found for the request")
+                return
+            }
+            var i = 15
+            if field(5) == "BAG" { i += 1 + 4 * (Int(field(15)) ?? 0) }
+            if field(i) == "1" { i += 3 }
+            let ticks = field(i + 1).split(separator: ",").map(String.init)
+            s.marketData[symbol] = req
+            s.trades[symbol] = ticks.contains("233")
+            out += TWSWire.frame(["58", "1", String(req), "1"])
+            out += TWSWire.frame(["81", String(req), "0.01", "9c0001", "3"])
+        case 2: if let req = Int(field(2)) { s.marketData = s.marketData.filter { $0.value != req } }
+        case 10:   // reqMktDepth [10, 5, reqId, conId, symbol, secType, last, strike, right, mult, exchange, primary, …]
+            guard let req = Int(field(2)) else { return }
+            guard let symbol = s.header.symbols.firstIndex(of: field(4)), symbol < s.header.level2Count,
+                  let exchange = s.header.exchanges.firstIndex(of: field(10)) else {
+                out += error(req, 200, "No security definition has been found for the request")
+                return
+            }
+            s.depth[symbol << 8 | exchange] = req
+            // The book as it stands, as inserts.
+            let book = s.books[symbol * s.header.exchanges.count + exchange]
+            for (k, level) in book.bids.enumerated() { out += depthFrame(req, k, level, .insert, .bid, s) }
+            for (k, level) in book.asks.enumerated() { out += depthFrame(req, k, level, .insert, .ask, s) }
+        case 11: if let req = Int(field(2)) { s.depth = s.depth.filter { $0.value != req } }
+        case 50:   // reqRealTimeBars [50, 3, reqId, C12, barSize, whatToShow, useRTH, options]
+            guard let req = Int(field(2)) else { return }
+            guard let symbol = s.header.symbols.firstIndex(of: field(4)) else {
+                out += error(req, 200, "No security definition has been found for the request")
+                return
+            }
+            s.bars[symbol] = req
+        case 51: if let req = Int(field(2)) { s.bars = s.bars.filter { $0.value != req } }
+        default:
+            log("client \(client): request \(id) not simulated; ignored")
+        }
+    }
+
+    private func depthFrame(_ req: Int, _ position: Int, _ level: OrderBook.Level, _ op: DepthUpdate.Operation, _ side: DepthUpdate.Side, _ s: Session) -> [UInt8] {
+        TWSWire.frame(["13", "1", String(req), String(position), s.header.marketMakers[level.maker], String(op.rawValue), String(side.rawValue),
+                       String(level.price), String(level.size), "0"])
+    }
+
+    /// Sends what is due: at the clock, or (unpaced) everything once subscriptions settled.
+    private func play(_ s: Session, _ out: inout [UInt8]) throws(TWSError) {
+        let limit: Int64
+        switch pace {
+        case .clock(let clock): limit = Int64(clock.now() * 1_000_000)
+        case .unpaced:
+            guard s.started || (!s.marketData.isEmpty && Date().timeIntervalSince(s.lastRequest) > 0.3) else { return }
+            limit = .max
+        }
+        s.started = true
+        var sent = 0
+        while sent < 2_000, let t = s.reader.peekTime(), t <= limit {
+            guard let event = try? s.reader.next() else { return }
+            sent += 1
+            switch event {
+            case .quote(let q):
+                guard let req = s.marketData[q.symbol] else { continue }
+                out += TWSWire.frame(["1", "6", String(req), "1", String(q.bid), String(q.bidSize), "0"])
+                out += TWSWire.frame(["1", "6", String(req), "2", String(q.ask), String(q.askSize), "0"])
+            case .trade(let t):
+                s.volume[t.symbol] += t.size
+                s.notional[t.symbol] += t.price * Double(t.size)
+                guard let req = s.marketData[t.symbol], s.trades[t.symbol] == true else { continue }
+                let vwap = s.notional[t.symbol] / Double(max(1, s.volume[t.symbol]))
+                out += TWSWire.frame(["46", "6", String(req), "84", s.header.exchanges[t.exchange]])
+                out += TWSWire.frame(["46", "6", String(req), "48", "\(t.price);\(t.size);\(t.time / 1000);\(s.volume[t.symbol]);\((vwap * 1e6).rounded() / 1e6);true"])
+            case .depth(let d):
+                let index = d.symbol * s.header.exchanges.count + d.exchange
+                s.books[index].apply(d)
+                guard let req = s.depth[d.symbol << 8 | d.exchange] else { continue }
+                out += depthFrame(req, d.position, OrderBook.Level(price: d.price, size: d.size, maker: d.marketMaker), d.operation, d.side, s)
+            case .bar(let b):
+                guard let req = s.bars[b.symbol] else { continue }
+                out += TWSWire.frame(["50", "3", String(req), String(b.start / 1_000_000), String(b.open), String(b.high), String(b.low), String(b.close),
+                                      String(b.volume), String(b.wap), String(b.count)])
+            }
+        }
+    }
+}
