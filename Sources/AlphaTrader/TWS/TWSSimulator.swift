@@ -184,6 +184,14 @@ public final class TWSSimulator: @unchecked Sendable {
         case 8: s.nextOrderID += 1; out += TWSWire.frame(["9", "1", String(s.nextOrderID)])
         case 49: out += TWSWire.frame(["49", "1", String(Int(Date().timeIntervalSince1970))])
         case 15, 59, 64, 77: break
+        case 9:    // reqContractDetails [9, 8, reqId, conId, symbol, secType, …]: what qualifyContracts asks
+            guard let req = Int(field(2)) else { return }
+            guard let symbol = s.header.symbols.firstIndex(of: field(4)) else {
+                out += error(req, 200, "No security definition has been found for the request")
+                return
+            }
+            out += contractData(req, symbol: symbol, s)
+            out += TWSWire.frame(["52", "1", String(req)])
         case 1:    // reqMktData [1, 11, reqId, conId, symbol, secType, …]
             guard let req = Int(field(2)) else { return }
             guard let symbol = s.header.symbols.firstIndex(of: field(4)) else {
@@ -224,6 +232,22 @@ public final class TWSSimulator: @unchecked Sendable {
             log("client \(client): request \(id) not simulated; ignored")
         }
     }
+
+    /// A stock's contract details at server version ≥ 164 (no version field): the layout both
+    /// ib_async and ibapi decode at 176.
+    private func contractData(_ req: Int, symbol: Int, _ s: Session) -> [UInt8] {
+        let name = s.header.symbols[symbol]
+        let etf = symbol < s.header.level2Count || name == "VXX"
+        return TWSWire.frame([
+            "10", String(req), name, "STK", "", "0", "", "SMART", "USD", name, etf ? name : "NMS", etf ? name : "NMS",
+            String(TWSSimulator.conID(symbol)), "0.01", "", "ACTIVETIM,AD,ADJUST,ALERT,ALLOC,LMT,MKT,MOC,LOC,STP,STPLMT,TRAIL",
+            "SMART,AMEX,NYSE,ARCA,BATS,ISLAND,IEX", "1", "0", name, etf ? "ARCA" : "NASDAQ", "", "", "", "", "US/Eastern", "", "", "", "0",
+            "0", "1", "", "", "26,26", "", etf ? "ETF" : "COMMON", "1", "1", "100",
+        ])
+    }
+
+    /// A stable contract id per symbol of the tape.
+    static func conID(_ symbol: Int) -> Int { 7_000_001 + symbol }
 
     private func depthFrame(_ req: Int, _ position: Int, _ level: OrderBook.Level, _ op: DepthUpdate.Operation, _ side: DepthUpdate.Side, _ s: Session) -> [UInt8] {
         TWSWire.frame(["13", "1", String(req), String(position), s.header.marketMakers[level.maker], String(op.rawValue), String(side.rawValue),

@@ -1,0 +1,23 @@
+"""ib_async against alphatrader tws-sim: connect, qualify, stream quotes, RTVolume trades,
+level-2 depth with market makers and 5-second bars. Run by scripts/check-tws-clients.sh."""
+import sys
+from ib_async import IB, Stock
+
+port = int(sys.argv[1])
+ib = IB()
+ib.connect("127.0.0.1", port, clientId=7, timeout=4)
+print("ib_async: connected, server version", ib.client.serverVersion(), "accounts", ib.managedAccounts())
+spy, = ib.qualifyContracts(Stock("SPY", "SMART", "USD"))
+assert spy.conId > 0, spy
+island = Stock("SPY", "ISLAND", "USD", conId=spy.conId)
+ticker = ib.reqMktData(spy, "233", False, False)
+dom = ib.reqMktDepth(island, numRows=10, isSmartDepth=False)
+bars = ib.reqRealTimeBars(spy, 5, "TRADES", False)
+ib.sleep(3)
+assert ticker.bid > 0 and ticker.ask >= ticker.bid, ticker
+assert ticker.last > 0, "no RTVolume trade"
+assert dom.domBids and dom.domAsks and dom.domBids[0].marketMaker, dom
+assert len(bars) > 0
+print("ib_async: SPY conId %d bid %.2f ask %.2f last %.2f; ISLAND book %d/%d rows, top maker %s; %d bars"
+      % (spy.conId, ticker.bid, ticker.ask, ticker.last, len(dom.domBids), len(dom.domAsks), dom.domBids[0].marketMaker, len(bars)))
+ib.disconnect()
