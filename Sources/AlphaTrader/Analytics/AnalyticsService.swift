@@ -45,14 +45,19 @@ public final class AnalyticsService {
                     try loadParameters(client)
                     lastParams = now
                 }
-                let arguments = ["XREAD", "COUNT", "500", "BLOCK", "5", "STREAMS"] + symbols.map { "market:\($0):stream" } + cursors
+                let arguments = ["XREAD", "COUNT", "1000", "BLOCK", "20", "STREAMS"] + symbols.map { "market:\($0):stream" } + cursors
+                let before = report.entries
                 let read = try client.withRawReply(arguments) { reply -> Bool in
                     for s in 0..<reply.count { if let stream = reply[s] { consume(stream) } }
                     return reply.count > 0
                 }
                 if read { dirty = true }
+                // Caught up: let entries gather for a moment rather than asking Redis for a
+                // handful at a time (each XREAD over twelve streams costs Redis more than the
+                // entries it returns; the feed handler needs that CPU more).
+                if report.entries - before < 200 { usleep(3_000) }
                 let beat = now - lastBeat >= 1 || Date().timeIntervalSince(lastBeatReal) >= 1
-                if (dirty && Date().timeIntervalSince(lastWrite) >= 0.02) || beat {
+                if (dirty && Date().timeIntervalSince(lastWrite) >= 0.05) || beat {
                     var batch = RedisBatch()
                     if dirty {
                         for state in states where state.trades > 0 || state.bid > 0 {

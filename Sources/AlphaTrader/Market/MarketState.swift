@@ -51,7 +51,9 @@ public struct MarketState {
     public private(set) var events = 0
     /// Latest event time seen, epoch µs.
     public private(set) var lastEventTime: Int64 = 0
-    private var makersPublished: Int64 = 0
+    /// When each symbol's day-long aggregates (sizes, makers) were last written, market µs.
+    private var aggregatesPublished: [Int64] = []
+    private var aggregatesCursor = 0
 
     public static let tradeHistory = 1_000
     public static let barHistory = 100
@@ -133,8 +135,20 @@ public struct MarketState {
     public mutating func publish(into batch: inout RedisBatch, speed: Double, finalPublish: Bool = false) {
         func ttl(_ marketMilliseconds: Double) -> Int { max(1, Int((marketMilliseconds / speed).rounded())) }
         let bookTTL = ttl(1_000), tradesTTL = ttl(1_000), barsTTL = ttl(10_000)
-        let publishMakers = lastEventTime - makersPublished >= 60_000_000 || finalPublish
-        if publishMakers { makersPublished = lastEventTime }
+        // The day-long aggregates are rewritten once a market minute per symbol, one symbol per
+        // publish at most: all twelve at once would hold the hot path up for milliseconds.
+        if aggregatesPublished.count != symbols.count { aggregatesPublished = Array(repeating: 0, count: symbols.count) }
+        var aggregatesFor = -1
+        if finalPublish {
+            aggregatesFor = Int.max
+        } else if !symbols.isEmpty {
+            let s = aggregatesCursor % symbols.count
+            aggregatesCursor += 1
+            if lastEventTime - aggregatesPublished[s] >= 60_000_000 {
+                aggregatesFor = s
+                aggregatesPublished[s] = lastEventTime
+            }
+        }
         for s in symbols.indices {
             var m = symbols[s]
             let base = "market:" + m.name + ":"
@@ -214,6 +228,7 @@ public struct MarketState {
                              .text("{\"symbol\":\"\(m.name)\",\"bid\":\(JSONText.number(m.bid)),\"ask\":\(JSONText.number(m.ask)),\"bid_size\":\(m.bidSize),\"ask_size\":\(m.askSize),\"last\":\(JSONText.number(m.last?.price ?? 0)),\"open\":\(JSONText.number(m.open)),\"high\":\(JSONText.number(m.high)),\"low\":\(JSONText.number(m.low)),\"volume\":\(m.volume),\"vwap\":\(JSONText.number((vwap * 10_000).rounded() / 10_000)),\"trades\":\(m.tradeCount),\"timestamp\":\(m.lastTime / 1000)}"))
                 batch.append("SET", .text(base + "timestamp"), .integer(Int(m.lastTime / 1000)))
             }
+            let publishMakers = aggregatesFor == Int.max || aggregatesFor == s
             if publishMakers && !m.sizeCounts.isEmpty {
                 let pairs = m.sizeCounts.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }
                 batch.append("SET", .text(base + "sizes"), .text("{" + pairs.joined(separator: ",") + "}"), "EX", "86400")
