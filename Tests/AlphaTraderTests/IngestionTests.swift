@@ -82,4 +82,39 @@ struct IngestionTests {
         #expect(text.contains("market:SPY:book\r\n") && text.contains("$2\r\nPX\r\n$1\r\n2\r\n"), "1000 ms / 600 → 2 ms")
         #expect(text.contains("$7\r\nPEXPIRE\r\n$15\r\nmarket:SPY:bars\r\n$2\r\n17\r\n"), "10 000 ms / 600 → 17 ms")
     }
+
+    @Test("Redis going away mid-session: ingestion keeps reading, counts what it dropped, reconnects, never crashes")
+    func redisGoesAway() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let (path, summary) = try TestTape.write(minutes: 2)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let reader = try TapeReader(path: path)
+        let h = reader.header
+        // A paced replay at 60x: two minutes of tape in two seconds.
+        let start = Double(h.from)
+        let clock = SimulatedClock(simulatedAnchor: start, realAnchor: Date().timeIntervalSince1970, speed: 60)
+        var options = Ingestion.Options()
+        options.exitAtEnd = true
+        let ingestion = Ingestion(context: try context(server, clock: clock), source: TapeSource(reader: reader),
+                                  state: MarketState(symbols: h.symbols, level2Count: h.level2Count, exchanges: h.exchanges, makers: h.marketMakers),
+                                  options: options)
+        let outage = Thread {
+            usleep(500_000)
+            server.kill()
+            usleep(600_000)
+            try? server.restart()
+        }
+        outage.start()
+        let report = ingestion.run()
+        #expect(report.events == summary.total, "every event was read from the tape")
+        #expect(report.redisFailures >= 1)
+        #expect(report.dropped > 0 && report.dropped < summary.total, "what was sent while Redis was down is counted as dropped")
+        #expect(report.published + report.dropped == report.events)
+        // After the outage the keys come back, and the monitoring says what was lost.
+        let redis = try RedisClient(url: try RedisURL(parsing: server.url))
+        let stats = try #require(try redis.command(["GET", "monitoring:ibkr:stats"]).text)
+        #expect(stats.contains("\"dropped\":\(report.dropped)"), "\(stats)")
+        #expect(try redis.command(["EXISTS", "market:SPY:ticker"]).integer == 1)
+    }
 }

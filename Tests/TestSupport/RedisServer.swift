@@ -2,9 +2,9 @@ public import Foundation
 
 /// A real `redis-server` on a free loopback port for one test, with no persistence; stopped
 /// (and its directory removed) by `stop()`.
-public final class RedisServer {
+public final class RedisServer: @unchecked Sendable {
     public let port: Int
-    public let process: Process
+    public private(set) var process: Process
     public let directory: String
 
     public init() throws {
@@ -12,6 +12,25 @@ public final class RedisServer {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         process = Process()
+        try launch()
+    }
+
+    /// Kills the server (as a crash would) without starting it again.
+    public func kill() {
+        if process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// A new server on the same port, empty (the old one is killed first if still up).
+    public func restart() throws {
+        kill()
+        process = Process()
+        try launch()
+    }
+
+    private func launch() throws {
         process.executableURL = URL(fileURLWithPath: RedisServer.executable)
         process.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                              "--dir", directory, "--loglevel", "warning"]
@@ -24,7 +43,7 @@ public final class RedisServer {
             if FreePort.accepts(port) { return }
             usleep(20_000)
         }
-        kill(process.processIdentifier, SIGKILL)
+        Foundation.kill(process.processIdentifier, SIGKILL)
         throw CocoaError(.fileNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "redis-server did not start on port \(port)"])
     }
 
@@ -37,7 +56,7 @@ public final class RedisServer {
     public func stop() {
         if process.isRunning {
             // Foundation may start children with SIGTERM blocked: KILL (nothing to keep).
-            kill(process.processIdentifier, SIGKILL)
+            Foundation.kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         try? FileManager.default.removeItem(atPath: directory)
