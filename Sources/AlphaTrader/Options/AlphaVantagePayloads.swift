@@ -1,0 +1,153 @@
+public import Foundation
+import OrchestratorCore
+
+/// Recorded-style Alpha Vantage replies, generated (never downloaded): options chains priced with
+/// Black–Scholes under a volatility smile, news-sentiment feeds, indicator series. They feed the
+/// local Alpha Vantage stand-in (`premarket --simulate`, the tests' HTTP server, the benchmark).
+public struct AlphaVantagePayloads: Sendable {
+    public let seed: UInt64
+    /// The day the replies describe (YYYY-MM-DD).
+    public let date: String
+    public init(seed: UInt64, date: String) { self.seed = seed; self.date = date }
+
+    static let spots: [String: Double] = ["SPY": 600, "QQQ": 520, "IWM": 230, "AAPL": 230, "TSLA": 340, "NVDA": 180,
+                                          "META": 600, "AMZN": 220, "MSFT": 480, "GOOGL": 300, "AMD": 220, "VXX": 45]
+
+    func rng(_ symbol: String, _ salt: UInt64) -> SeededRandom {
+        var h: UInt64 = seed &* 0x9E37_79B9_7F4A_7C15 &+ salt
+        for b in symbol.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return SeededRandom(seed: h)
+    }
+
+    public func spot(_ symbol: String) -> Double { AlphaVantagePayloads.spots[symbol] ?? 100 }
+
+    /// A `REALTIME_OPTIONS` reply with greeks: `expirations` × `strikes` × call/put contracts.
+    public func chain(_ symbol: String, expirations: Int = 25, strikes: Int = 166) -> Data {
+        var r = rng(symbol, 1)
+        let s = spot(symbol)
+        let step = s >= 200 ? 1.0 : s >= 50 ? 0.5 : 0.5
+        let first = ((s - step * Double(strikes / 2)) / step).rounded() * step
+        let base = Self.days(date)
+        var out = "{\"endpoint\": \"Realtime Options\", \"message\": \"success\", \"data\": ["
+        out.reserveCapacity(expirations * strikes * 2 * 520)
+        var firstRow = true
+        for e in 0..<expirations {
+            let daysOut = e < 10 ? 1 + e * 2 : 21 + (e - 10) * 28
+            let expiry = Self.date(base + daysOut)
+            let t = Double(daysOut) / 365
+            let compact = expiry.replacingOccurrences(of: "-", with: "").dropFirst(2)
+            for k in 0..<strikes {
+                let strike = first + Double(k) * step
+                let m = log(strike / s)
+                let iv = max(0.05, 0.16 + 0.9 * m * m - 0.25 * m + 0.02 * r.normal()) * (1 + 0.3 / Double(1 + e))
+                for kind in ["call", "put"] {
+                    let g = Self.greeks(call: kind == "call", s: s, k: strike, t: t, sigma: iv, r: 0.045)
+                    let price = max(0.01, g.price)
+                    let spread = max(0.01, (price * 0.02 * 100).rounded() / 100)
+                    let bid = max(0, ((price - spread / 2) * 100).rounded() / 100), ask = ((price + spread / 2) * 100).rounded() / 100
+                    let near = exp(-m * m * 200)
+                    let oi = Int(Double(200 + Int(r.next() % 3000)) * (0.2 + 3 * near) * (e < 3 ? 2 : 1))
+                    var volume = Int(Double(oi) * (0.05 + 0.3 * r.uniform()) * near * 2)
+                    if r.uniform() < 0.004 { volume = oi * 3 + 150 }   // unusual activity
+                    let id = "\(symbol)\(compact)\(kind == "call" ? "C" : "P")\(String(format: "%08d", Int((strike * 1000).rounded())))"
+                    if !firstRow { out += "," }
+                    firstRow = false
+                    out += "{\"contractID\": \"\(id)\", \"symbol\": \"\(symbol)\", \"expiration\": \"\(expiry)\", \"strike\": \"\(String(format: "%.2f", strike))\", \"type\": \"\(kind)\", "
+                    out += "\"last\": \"\(String(format: "%.2f", price))\", \"mark\": \"\(String(format: "%.2f", (bid + ask) / 2))\", \"bid\": \"\(String(format: "%.2f", bid))\", \"bid_size\": \"\(1 + r.next() % 90)\", "
+                    out += "\"ask\": \"\(String(format: "%.2f", ask))\", \"ask_size\": \"\(1 + r.next() % 90)\", \"volume\": \"\(volume)\", \"open_interest\": \"\(oi)\", \"date\": \"\(date)\", "
+                    out += "\"implied_volatility\": \"\(String(format: "%.5f", iv))\", \"delta\": \"\(String(format: "%.5f", g.delta))\", \"gamma\": \"\(String(format: "%.5f", g.gamma))\", "
+                    out += "\"theta\": \"\(String(format: "%.5f", g.theta))\", \"vega\": \"\(String(format: "%.5f", g.vega))\", \"rho\": \"\(String(format: "%.5f", g.rho))\"}"
+                }
+            }
+        }
+        out += "]}"
+        return Data(out.utf8)
+    }
+
+    /// A `NEWS_SENTIMENT` reply for `tickers`.
+    public func news(_ tickers: [String], articles: Int = 50) -> Data {
+        var r = rng(tickers.joined(separator: ","), 2)
+        let topics = ["Technology", "Earnings", "Financial Markets", "Economy - Monetary", "Manufacturing", "Retail & Wholesale", "Energy & Transportation"]
+        var feed: [[String: Any]] = []
+        for i in 0..<articles {
+            let score = max(-1, min(1, 0.1 + 0.3 * r.normal()))
+            var sentiments: [[String: Any]] = []
+            for t in tickers where r.uniform() < 0.7 || sentiments.isEmpty {
+                let ts = max(-1, min(1, score + 0.2 * r.normal()))
+                sentiments.append(["ticker": t, "relevance_score": String(format: "%.6f", r.uniform()),
+                                   "ticker_sentiment_score": String(format: "%.6f", ts), "ticker_sentiment_label": Self.label(ts)])
+            }
+            let hour = 4 + (i * 3) % 20, minute = (i * 17) % 60
+            feed.append([
+                "title": "Markets weigh \(tickers.first ?? "stocks") outlook (\(i + 1))", "url": "https://news.example.com/\(date)/\(i)",
+                "time_published": date.replacingOccurrences(of: "-", with: "") + String(format: "T%02d%02d00", hour % 24, minute),
+                "authors": ["Staff"], "summary": "Analysts discuss the session ahead.", "banner_image": "", "source": "Example Wire",
+                "category_within_source": "Markets", "source_domain": "news.example.com",
+                "topics": [["topic": topics[i % topics.count], "relevance_score": String(format: "%.6f", r.uniform())]],
+                "overall_sentiment_score": score, "overall_sentiment_label": Self.label(score), "ticker_sentiment": sentiments,
+            ])
+        }
+        let object: [String: Any] = ["items": String(articles), "sentiment_score_definition": "x <= -0.35: Bearish; -0.35 < x <= -0.15: Somewhat-Bearish; -0.15 < x < 0.15: Neutral; 0.15 <= x < 0.35: Somewhat_Bullish; x >= 0.35: Bullish",
+                                     "relevance_score_definition": "0 < x <= 1, with a higher score indicating higher relevance.", "feed": feed]
+        return try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+
+    static func label(_ x: Double) -> String {
+        x <= -0.35 ? "Bearish" : x <= -0.15 ? "Somewhat-Bearish" : x < 0.15 ? "Neutral" : x < 0.35 ? "Somewhat-Bullish" : "Bullish"
+    }
+
+    /// An indicator reply (`RSI`, `MACD`, `BBANDS`, `ATR`): daily values, newest first.
+    public func indicator(_ function: String, symbol: String, days: Int = 120) -> Data {
+        var r = rng(symbol, 3 &+ UInt64(function.utf8.reduce(0) { $0 &* 31 &+ Int($1) }))
+        let s = spot(symbol)
+        var series: [String: Any] = [:]
+        let base = Self.days(date)
+        var price = s
+        for d in 0..<days {
+            let day = Self.date(base - d)
+            price *= exp(0.012 * r.normal())
+            let value: [String: String]
+            switch function {
+            case "RSI": value = ["RSI": String(format: "%.4f", max(5, min(95, 50 + 15 * r.normal())))]
+            case "MACD":
+                let macd = 0.01 * s * r.normal(), signal = macd + 0.002 * s * r.normal()
+                value = ["MACD": String(format: "%.4f", macd), "MACD_Signal": String(format: "%.4f", signal), "MACD_Hist": String(format: "%.4f", macd - signal)]
+            case "BBANDS":
+                value = ["Real Upper Band": String(format: "%.4f", price * 1.04), "Real Middle Band": String(format: "%.4f", price), "Real Lower Band": String(format: "%.4f", price * 0.96)]
+            default: value = ["ATR": String(format: "%.4f", price * (0.015 + 0.005 * r.uniform()))]
+            }
+            series[day] = value
+        }
+        let names = ["RSI": "Relative Strength Index (RSI)", "MACD": "Moving Average Convergence/Divergence (MACD)",
+                     "BBANDS": "Bollinger Bands (BBANDS)", "ATR": "Average True Range (ATR)"]
+        let object: [String: Any] = [
+            "Meta Data": ["1: Symbol": symbol, "2: Indicator": names[function] ?? function, "3: Last Refreshed": date, "4: Interval": "daily",
+                          "5: Time Period": 14, "6: Series Type": "close", "7: Time Zone": "US/Eastern Time"],
+            "Technical Analysis: \(function)": series,
+        ]
+        return try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+
+    // MARK: Black–Scholes
+
+    public struct Greeks: Sendable { public var price, delta, gamma, theta, vega, rho: Double }
+
+    /// Black–Scholes price and greeks (theta per calendar day, vega and rho per 1 %).
+    public static func greeks(call: Bool, s: Double, k: Double, t: Double, sigma: Double, r: Double) -> Greeks {
+        let sq = sigma * t.squareRoot()
+        let d1 = (log(s / k) + (r + sigma * sigma / 2) * t) / sq, d2 = d1 - sq
+        let pdf = exp(-d1 * d1 / 2) / (2 * Double.pi).squareRoot()
+        func n(_ x: Double) -> Double { 0.5 * erfc(-x / 2.0.squareRoot()) }
+        let discount = exp(-r * t)
+        let gamma = pdf / (s * sq), vega = s * pdf * t.squareRoot() / 100
+        if call {
+            return Greeks(price: s * n(d1) - k * discount * n(d2), delta: n(d1), gamma: gamma,
+                          theta: (-s * pdf * sigma / (2 * t.squareRoot()) - r * k * discount * n(d2)) / 365, vega: vega, rho: k * t * discount * n(d2) / 100)
+        }
+        return Greeks(price: k * discount * n(-d2) - s * n(-d1), delta: n(d1) - 1, gamma: gamma,
+                      theta: (-s * pdf * sigma / (2 * t.squareRoot()) + r * k * discount * n(-d2)) / 365, vega: vega, rho: -k * t * discount * n(-d2) / 100)
+    }
+
+    static func days(_ date: String) -> Int { LocalDate(parsing: date)?.daysSinceEpoch ?? 0 }
+    static func date(_ days: Int) -> String { LocalDate(daysSinceEpoch: days).description }
+}
