@@ -12,6 +12,7 @@ public final class RedisClient {
         public enum Code: Sendable { case connect, io, protocolError, timeout, server }
         public let code: Code
         public let description: String
+        public init(code: Code, description: String) { self.code = code; self.description = description }
     }
 
     public let url: RedisURL

@@ -16,7 +16,7 @@ struct AlphaTrader: ParsableCommand {
           alphatrader replay-gen --date 2026-11-25 --seed 7
           alphatrader ingest --source replay --tape var/tapes/2026-11-25.tape
         """,
-        subcommands: [Ingest.self, Analytics.self, Discover.self, ReplayGen.self, TWSSim.self] + NotYetAvailableList.all
+        subcommands: [Ingest.self, Analytics.self, Discover.self, Premarket.self, ReplayGen.self, TWSSim.self] + NotYetAvailableList.all
     )
 }
 
@@ -33,7 +33,7 @@ extension NotYetAvailable {
 
 enum NotYetAvailableList {
     static let all: [any ParsableCommand.Type] = [
-        Execute.self, Premarket.self, MorningAnalysis.self, Post.self,
+        Execute.self, MorningAnalysis.self, Post.self,
         MarketOpen.self, MOC.self, EveningReport.self, Backup.self,
     ]
 }
@@ -45,10 +45,6 @@ struct Passthrough: ParsableArguments {
 
 struct Execute: NotYetAvailable {
     static let configuration = CommandConfiguration(abstract: "Signals → risk checks → orders (paper account by default).")
-    @OptionGroup var args: Passthrough
-}
-struct Premarket: NotYetAvailable {
-    static let configuration = CommandConfiguration(abstract: "Alpha Vantage options chains, sentiment and technicals → Redis.")
     @OptionGroup var args: Passthrough
 }
 struct MorningAnalysis: NotYetAvailable {

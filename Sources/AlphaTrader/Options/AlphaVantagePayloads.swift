@@ -25,7 +25,7 @@ public struct AlphaVantagePayloads: Sendable {
     public func chain(_ symbol: String, expirations: Int = 25, strikes: Int = 166) -> Data {
         var r = rng(symbol, 1)
         let s = spot(symbol)
-        let step = s >= 200 ? 1.0 : s >= 50 ? 0.5 : 0.5
+        let step = s >= 200 ? 1.0 : s >= 50 ? 0.5 : 0.25
         let first = ((s - step * Double(strikes / 2)) / step).rounded() * step
         let base = Self.days(date)
         var out = "{\"endpoint\": \"Realtime Options\", \"message\": \"success\", \"data\": ["

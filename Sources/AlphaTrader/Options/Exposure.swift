@@ -13,8 +13,9 @@ import Foundation
 ///
 /// Positive total GEX: dealers sell rallies and buy dips (dampening); negative: they chase
 /// (amplifying). The **zero-gamma flip** is where the cumulative GEX, summed over strikes from
-/// the lowest up, changes sign — linearly interpolated between the two strikes around it (nil
-/// when it never changes sign).
+/// the lowest up, changes sign — linearly interpolated between the two strikes around it; of
+/// several such crossings (far strikes add noise around zero), the one nearest the spot; nil
+/// when it never changes sign.
 public struct Exposure: Sendable, Equatable {
     public var spot: Double
     public var totalGEX: Double
@@ -50,8 +51,8 @@ public struct Exposure: Sendable, Equatable {
             cumulative += level.gex
             if i > 0, before != 0, (before < 0) != (cumulative < 0) {
                 let previous = sorted[i - 1].strike
-                flip = previous + (level.strike - previous) * (0 - before) / (cumulative - before)
-                break
+                let crossing = previous + (level.strike - previous) * (0 - before) / (cumulative - before)
+                if flip == nil || abs(crossing - spot) < abs(flip! - spot) { flip = crossing }
             }
         }
         return Exposure(spot: spot, totalGEX: totalG, totalDEX: totalD, byStrike: sorted, flip: flip)

@@ -150,8 +150,9 @@ public enum OptionsChainParser {
         if !c.delta.isFinite || (c.kind == .call ? !(0...1).contains(c.delta) : !(-1...0).contains(c.delta)) { return "delta out of range for a \(c.kind.rawValue)" }
         if !c.gamma.isFinite || c.gamma < 0 { return "negative gamma" }
         if c.theta.isFinite && c.theta > 0 {
-            // Only a deep in-the-money put may decay upward (the carry of its strike), and little.
-            if !(c.kind == .put && c.delta < -0.8 && c.theta < max(0.05, 0.01 * c.strike)) { return "positive theta" }
+            // Only an in-the-money put may gain value with time (the interest on its strike):
+            // at most r·K a day, bounded here with a generous r of 10 %.
+            if !(c.kind == .put && c.delta < -0.5 && c.theta <= 0.1 * c.strike / 365) { return "positive theta" }
         }
         if !c.openInterest.isFinite || c.openInterest < 0 || (c.volume.isFinite && c.volume < 0) { return "negative volume or open interest" }
         return nil
