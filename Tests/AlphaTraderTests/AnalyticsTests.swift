@@ -83,6 +83,9 @@ struct AnalyticsServiceTests {
         var perSymbol: [String: Int] = [:]
         for e in try TestTape.events(path) { if case .trade(let t) = e { perSymbol[h.symbols[t.symbol], default: 0] += 1 } }
 
+        // The premarket job's exposure, folded into the symbol's state.
+        _ = try redis.command(["SET", "options:SPY:gex", "{\"spot\":600,\"total\":-2500000,\"flip\":1000.5,\"by_strike\":[]}"])
+        _ = try redis.command(["SET", "options:SPY:dex", "{\"spot\":600,\"total\":7000000,\"by_strike\":[]}"])
         for round in 1...2 {
             let service = AnalyticsService(context: context, symbols: h.symbols, level2: Array(h.symbols.prefix(3)))
             let deadline = Date().addingTimeInterval(20)
@@ -98,5 +101,8 @@ struct AnalyticsServiceTests {
             }
         }
         #expect(try redis.command(["EXISTS", "module:heartbeat:analytics"]).integer == 1)
+        let folded = try JSONSerialization.jsonObject(with: Data((try redis.command(["GET", "analytics:SPY:options"]).text ?? "{}").utf8)) as! [String: Any]
+        #expect(folded["gex"] as? Double == -2_500_000 && folded["dex"] as? Double == 7_000_000 && folded["flip"] as? Double == 1000.5)
+        #expect(folded["regime"] as? String == "negative gamma", "SPY trades below a flip at 1000.5")
     }
 }

@@ -105,9 +105,18 @@ public final class AnalyticsService {
         }
     }
 
-    /// The VPIN bucket size discovery found for each symbol.
+    /// The VPIN bucket size discovery found for each symbol, and the premarket job's dealer
+    /// exposure (GEX, DEX, the gamma flip), folded into each symbol's state.
     func loadParameters(_ client: RedisClient) throws {
         let replies = try client.pipeline(symbols.map { ["GET", "discovery:\($0):params"] })
+        let exposures = try client.pipeline(symbols.flatMap { [["GET", "options:\($0):gex"], ["GET", "options:\($0):dex"]] })
+        for i in symbols.indices {
+            guard let gexText = exposures[2 * i].text, let dexText = exposures[2 * i + 1].text,
+                  let gex = try? JSONSerialization.jsonObject(with: Data(gexText.utf8)) as? [String: Any],
+                  let dex = try? JSONSerialization.jsonObject(with: Data(dexText.utf8)) as? [String: Any],
+                  let gTotal = number(gex["total"]), let dTotal = number(dex["total"]) else { continue }
+            states[i].options = (gTotal, dTotal, number(gex["flip"]), number(gex["spot"]) ?? 0)
+        }
         for (i, reply) in replies.enumerated() {
             guard let text = reply.text, let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
                   let bucket = object["vpin_bucket"] as? Double, bucket > 0, bucket != states[i].vpin.bucketVolume else { continue }

@@ -17,6 +17,9 @@ public struct SymbolAnalytics: Sendable {
     public private(set) var lastSweep: SweepDetector.Sweep?
     public private(set) var trades = 0
     public private(set) var lastTime: Int64 = 0
+    /// The latest dealer exposure from the premarket chain (`options:{sym}:gex|dex`).
+    public var options: (gex: Double, dex: Double, flip: Double?, spot: Double)?
+    public private(set) var lastPrice = 0.0
     private var detector = SweepDetector()
 
     public init(symbol: String, bucketVolume: Double, window: Int = 50) {
@@ -41,6 +44,7 @@ public struct SymbolAnalytics: Sendable {
         volume += t.size
         lastTime = max(lastTime, t.time)
         vpin.add(price: t.price, size: t.size)
+        lastPrice = t.price
         if SymbolAnalytics.isHidden(price: t.price, size: t.size, bid: bid, ask: ask, bidSize: bidSize, askSize: askSize) {
             hiddenTrades += 1
             hiddenVolume += t.size
@@ -71,6 +75,14 @@ public struct SymbolAnalytics: Sendable {
         var sweep = "null"
         if let s = lastSweep {
             sweep = "{\"side\":\"\(s.buy ? "buy" : "sell")\",\"levels\":\(s.levels),\"exchanges\":\(s.exchanges),\"size\":\(s.size),\"timestamp\":\(s.time / 1000)}"
+        }
+        if let o = options {
+            // Where the price trades against the gamma flip: above it dealers dampen moves,
+            // below it they amplify them.
+            let price = lastPrice > 0 ? lastPrice : o.spot
+            let distance = o.flip.map { price > 0 ? ($0 - price) / price * 100 : 0 }
+            let regime = o.flip.map { price >= $0 ? "positive gamma" : "negative gamma" } ?? (o.gex >= 0 ? "positive gamma" : "negative gamma")
+            list.append((base + "options", "{\"gex\":\(JSONText.number(o.gex.rounded())),\"dex\":\(JSONText.number(o.dex.rounded())),\"flip\":\(o.flip.map { JSONText.number(($0 * 100).rounded() / 100) } ?? "null"),\"price\":\(JSONText.number(price)),\"flip_distance_pct\":\(distance.map { JSONText.number(($0 * 100).rounded() / 100) } ?? "null"),\"regime\":\"\(regime)\",\"timestamp\":\(ms)}"))
         }
         list.append((base + "sweeps", "{\"count\":\(sweeps),\"last\":\(sweep),\"timestamp\":\(ms)}"))
         return list
