@@ -49,14 +49,14 @@ public struct AlphaVantagePayloads: Sendable {
                     let oi = Int(Double(200 + Int(r.next() % 3000)) * (0.2 + 3 * near) * (e < 3 ? 2 : 1))
                     var volume = Int(Double(oi) * (0.05 + 0.3 * r.uniform()) * near * 2)
                     if r.uniform() < 0.004 { volume = oi * 3 + 150 }   // unusual activity
-                    let id = "\(symbol)\(compact)\(kind == "call" ? "C" : "P")\(String(format: "%08d", Int((strike * 1000).rounded())))"
+                    let id = "\(symbol)\(compact)\(kind == "call" ? "C" : "P")\(Self.padded(Int((strike * 1000).rounded()), 8))"
                     if !firstRow { out += "," }
                     firstRow = false
-                    out += "{\"contractID\": \"\(id)\", \"symbol\": \"\(symbol)\", \"expiration\": \"\(expiry)\", \"strike\": \"\(String(format: "%.2f", strike))\", \"type\": \"\(kind)\", "
-                    out += "\"last\": \"\(String(format: "%.2f", price))\", \"mark\": \"\(String(format: "%.2f", (bid + ask) / 2))\", \"bid\": \"\(String(format: "%.2f", bid))\", \"bid_size\": \"\(1 + r.next() % 90)\", "
-                    out += "\"ask\": \"\(String(format: "%.2f", ask))\", \"ask_size\": \"\(1 + r.next() % 90)\", \"volume\": \"\(volume)\", \"open_interest\": \"\(oi)\", \"date\": \"\(date)\", "
-                    out += "\"implied_volatility\": \"\(String(format: "%.5f", iv))\", \"delta\": \"\(String(format: "%.5f", g.delta))\", \"gamma\": \"\(String(format: "%.5f", g.gamma))\", "
-                    out += "\"theta\": \"\(String(format: "%.5f", g.theta))\", \"vega\": \"\(String(format: "%.5f", g.vega))\", \"rho\": \"\(String(format: "%.5f", g.rho))\"}"
+                    out += "{\"contractID\": \"\(id)\", \"symbol\": \"\(symbol)\", \"expiration\": \"\(expiry)\", \"strike\": \"\(Self.fixed(strike, 2))\", \"type\": \"\(kind)\", "
+                    out += "\"last\": \"\(Self.fixed(price, 2))\", \"mark\": \"\(Self.fixed((bid + ask) / 2, 2))\", \"bid\": \"\(Self.fixed(bid, 2))\", \"bid_size\": \"\(1 + r.next() % 90)\", "
+                    out += "\"ask\": \"\(Self.fixed(ask, 2))\", \"ask_size\": \"\(1 + r.next() % 90)\", \"volume\": \"\(volume)\", \"open_interest\": \"\(oi)\", \"date\": \"\(date)\", "
+                    out += "\"implied_volatility\": \"\(Self.fixed(iv, 5))\", \"delta\": \"\(Self.fixed(g.delta, 5))\", \"gamma\": \"\(Self.fixed(g.gamma, 5))\", "
+                    out += "\"theta\": \"\(Self.fixed(g.theta, 5))\", \"vega\": \"\(Self.fixed(g.vega, 5))\", \"rho\": \"\(Self.fixed(g.rho, 5))\"}"
                 }
             }
         }
@@ -90,6 +90,24 @@ public struct AlphaVantagePayloads: Sendable {
         let object: [String: Any] = ["items": String(articles), "sentiment_score_definition": "x <= -0.35: Bearish; -0.35 < x <= -0.15: Somewhat-Bearish; -0.15 < x < 0.15: Neutral; 0.15 <= x < 0.35: Somewhat_Bullish; x >= 0.35: Bullish",
                                      "relevance_score_definition": "0 < x <= 1, with a higher score indicating higher relevance.", "feed": feed]
         return try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+
+    /// `x` with `digits` decimals (String(format:) costs a microsecond a call; a chain has
+    /// hundreds of thousands of numbers).
+    static func fixed(_ x: Double, _ digits: Int) -> String {
+        var scale = 1
+        for _ in 0..<digits { scale *= 10 }
+        let n = Int((x * Double(scale)).rounded())
+        let negative = n < 0
+        let magnitude = negative ? -n : n
+        var frac = String(magnitude % scale)
+        if frac.count < digits { frac = String(repeating: "0", count: digits - frac.count) + frac }
+        return (negative ? "-" : "") + String(magnitude / scale) + (digits > 0 ? "." + frac : "")
+    }
+
+    static func padded(_ n: Int, _ width: Int) -> String {
+        let text = String(n)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
     }
 
     static func label(_ x: Double) -> String {
