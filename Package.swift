@@ -83,9 +83,9 @@ let package = Package(
         // Performance figures, run in release mode by Benchmarks/run.sh (never timed unit tests).
         .executableTarget(
             name: "orchestrator-bench",
-            dependencies: ["OrchestratorCore", "OrchestratorRuntime", "AlphaTrader", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["OrchestratorCore", "OrchestratorRuntime", "AlphaTrader", "Redis", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks",
-            exclude: ["run.sh", "services.sh", "alphatrader.sh", "croniter_bench.py", "services_bench.py", "crasher.c", "README.md"],
+            exclude: ["run.sh", "services.sh", "alphatrader.sh", "alphavantage.sh", "av_chain_bench.py", "croniter_bench.py", "services_bench.py", "crasher.c", "README.md"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -151,7 +151,10 @@ case "validate": benchValidate()
 case "zone": benchZone()
 case "analytics": AlphaTraderBench.analytics()
 case "discovery": AlphaTraderBench.discovery()
+case "av-chain": AlphaVantageBench.chain()
+case "av-ratelimit": AlphaVantageBench.rateLimit()
+case "av-worker": AlphaVantageBench.worker()
 default:
-    print("usage: orchestrator-bench cron|calendar|gen-jobs|validate|zone|parse|dag|lag|catch-up|history|analytics|discovery [options]  (see Benchmarks/run.sh)")
+    print("usage: orchestrator-bench cron|calendar|gen-jobs|validate|zone|parse|dag|lag|catch-up|history|analytics|discovery|av-chain|av-ratelimit [options]  (see Benchmarks/run.sh)")
     exit(2)
 }

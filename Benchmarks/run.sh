@@ -61,3 +61,4 @@ python3 -c 'import json, sys; r = json.loads(sys.argv[1]); print("history on %d 
 Benchmarks/services.sh
 echo "== issue 6: alphatrader" >&2
 BIN="$bin" Benchmarks/alphatrader.sh
+BIN="$bin" Benchmarks/alphavantage.sh
