@@ -45,7 +45,9 @@ public final class AnalyticsService {
                     try loadParameters(client)
                     lastParams = now
                 }
-                let arguments = ["XREAD", "COUNT", "1000", "BLOCK", "20", "STREAMS"] + symbols.map { "market:\($0):stream" } + cursors
+                // Small reads: Redis serves one client at a time, and a reply of thousands of
+                // entries would hold the feed handler's writes up for milliseconds.
+                let arguments = ["XREAD", "COUNT", "100", "BLOCK", "20", "STREAMS"] + symbols.map { "market:\($0):stream" } + cursors
                 let before = report.entries
                 let read = try client.withRawReply(arguments) { reply -> Bool in
                     for s in 0..<reply.count { if let stream = reply[s] { consume(stream) } }

@@ -92,7 +92,7 @@ public final class Ingestion {
         var batch = RedisBatch(capacity: 1 << 20)
         var batchTimes: [Int64] = []
         batchTimes.reserveCapacity(options.batchEvents)
-        var lastBeat = -Double.infinity, lastBeatReal = Date.distantPast
+        var lastBeat = -Double.infinity, lastBeatReal = Date.distantPast, lastStats = Date.distantPast
         var redisDownSince: Date?, retryAt = Date.distantPast, backoff = 0.1
         var announcedEnd = false
         let since = Int(clock.now() * 1000)
@@ -141,7 +141,10 @@ public final class Ingestion {
                              .text("{\"ts\":\(nowMillis),\"pid\":\(getpid()),\"source\":\"\(source.name)\",\"events\":\(report.events)}"))
                 batch.append("SET", "ibkr:connected",
                              .text("{\"connected\":\(connected),\"source\":\"\(source.name)\",\"since\":\(since),\"timestamp\":\(nowMillis)}"))
-                batch.append("SET", "monitoring:ibkr:stats", .text(statsJSON(nowMillis, publishing: batchTimes.count)))
+                if finishing || Date().timeIntervalSince(lastStats) >= 0.1 {
+                    batch.append("SET", "monitoring:ibkr:stats", .text(statsJSON(nowMillis, publishing: batchTimes.count)))
+                    lastStats = Date()
+                }
                 lastBeat = now; lastBeatReal = Date()
             }
             if !batch.isEmpty && Date() >= retryAt {
