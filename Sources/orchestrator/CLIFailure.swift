@@ -10,6 +10,11 @@ struct CLIFailure: Error {
         CLIFailure(text: "error: \(message)\n", status: 2)
     }
 
+    /// A failure that is not the input's fault (exit 1), as `error: MESSAGE`.
+    static func failed(_ message: String) -> CLIFailure {
+        CLIFailure(text: "error: \(message)\n", status: 1)
+    }
+
     /// Configuration or job-file problems (exit 2), one `FILE:LINE:COL: error: MESSAGE` a line.
     static func diagnostics(_ d: Diagnostics) -> CLIFailure {
         let count = d.all.count

@@ -16,7 +16,7 @@ struct Orchestrator: ParsableCommand {
           orchestrator cron "*/15 9-16 * * 1-5" --after 2026-11-25T14:00:00Z --count 4
         """,
         subcommands: [ValidateCommand.self, PlanCommand.self, CalendarCommand.self, CronCommand.self, RunCommand.self, RunDayCommand.self, StatusCommand.self,
-                      TriggerCommand.self, CatchUpCommand.self, HistoryCommand.self, ShowCommand.self, LogsCommand.self,
+                      TriggerCommand.self, RestartCommand.self, CatchUpCommand.self, HistoryCommand.self, ShowCommand.self, LogsCommand.self,
                       DriveCommand.self]
     )
 

@@ -68,6 +68,26 @@ struct ServiceTests {
         #expect((history.first?["reason"] as? String)?.contains("start limit") == true)
     }
 
+    @Test("orchestrator restart gives a failed service a fresh start limit through the running daemon")
+    func manualRestart() throws {
+        let (dir, args) = try CLITests.workspace("""
+        services:
+          flap: { shell: 'test -f DIR/fixed && exec sleep 60; echo crash; exit 3', restart_delay: 10ms, start_limit: { burst: 1, interval: 1m } }
+        """)
+        let p = try daemon(dir, args, environment: ["ORCHESTRATOR_CLOCK": "sim=2026-11-25T15:00:00Z;real=\(Date().timeIntervalSince1970);speed=1"])
+        defer { stop(p) }
+        #expect(eventually { (try? self.service(args, "flap"))??["state"] as? String == "failed" })
+        // The cause is fixed; the operator asks for a restart.
+        FileManager.default.createFile(atPath: dir + "/fixed", contents: Data())
+        let r = try cli.run(["restart", "flap", "--wait"] + args)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("restart of flap requested") && r.stdout.contains("flap running, pid"))
+        let flap = try #require(try service(args, "flap"))
+        #expect(flap["state"] as? String == "running")
+        // Not a service, and no daemon: clear refusals.
+        #expect(try cli.run(["restart", "nope"] + args).status == 2)
+    }
+
     @Test("SIGTERM stops services in reverse dependency order, kills a hung one after stop_timeout, and leaves no process behind")
     func gracefulStop() throws {
         let (dir, args) = try CLITests.workspace("""

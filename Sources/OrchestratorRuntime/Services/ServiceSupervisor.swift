@@ -63,6 +63,8 @@ public final class ServiceSupervisor {
     }
 
     /// A reload: services keep their state and processes; removed ones are stopped.
+    private var lastRequestCheck = Date.distantPast
+
     func replaceWorkspace(_ new: Workspace) throws {
         let old = board
         workspace = new
@@ -135,6 +137,14 @@ public final class ServiceSupervisor {
             }
             any = true
             try ended(name, p, exit!, now: now)
+        }
+        // Restarts asked for by `orchestrator restart` (another process), read twice a second.
+        if Date().timeIntervalSince(lastRequestCheck) >= 0.5 {
+            lastRequestCheck = Date()
+            for name in try store.takeServiceRestartRequests() where workspace.services[name] != nil {
+                any = true
+                try apply(board.requestRestart(name, now: clock.now()))
+            }
         }
         for (name, ok, detail) in results.take() {
             any = true

@@ -278,6 +278,24 @@ public final class RunStore: Sendable {
         }
     }
 
+    /// Asks the live daemon to restart a service (`orchestrator restart`): a request row it takes
+    /// on its next step, so the CLI and the daemon need no other channel than the store.
+    public func requestServiceRestart(_ name: String, at now: Double) throws {
+        try setMeta("restart:" + name, String(now))
+    }
+
+    /// The services whose restart was requested, removed as they are taken (one transaction:
+    /// each request is acted on once).
+    public func takeServiceRestartRequests() throws -> [String] {
+        let pending = try writer.read { db in try String.fetchAll(db, sql: "SELECT key FROM meta WHERE key LIKE 'restart:%' ORDER BY key") }
+        guard !pending.isEmpty else { return [] }
+        return try writer.write { db in
+            let keys = try String.fetchAll(db, sql: "SELECT key FROM meta WHERE key LIKE 'restart:%' ORDER BY key")
+            try db.execute(sql: "DELETE FROM meta WHERE key LIKE 'restart:%'")
+            return keys.map { String($0.dropFirst("restart:".count)) }
+        }
+    }
+
     public func meta(_ key: String) throws -> String? {
         try writer.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
     }
