@@ -23,15 +23,28 @@ struct StatusCommand: GlobalOptionsCommand {
     @Flag(help: "One JSON document (SPEC §5's status shape).") var json = false
 
     func run() throws {
-        let workspace = try global.loadWorkspace()
-        let zone = ZoneRules.of(workspace.config.timeZone)
-        let store = try global.openStore(workspace.config)
+        // Job files that do not validate (mid-edit, say) must not hide what is running: then the
+        // store alone answers, without the next slots, and the problems are pointed at.
+        var workspace: Workspace?
+        var invalid: String?
+        do { workspace = try global.loadWorkspace() } catch let failure as CLIFailure where failure.status == 2 {
+            invalid = failure.text.split(separator: "\n").last.map(String.init) ?? "errors"
+        }
+        let config = try workspace?.config ?? global.loadConfig()
+        let zone = ZoneRules.of(config.timeZone)
+        let store = try global.openStore(config)
         let now = try currentClock().now()
         let daemon = Daemon.liveDaemon(store)
         let recorded = Dictionary(uniqueKeysWithValues: try store.services().map { ($0.name, $0) })
-        let services = workspace.services.keys.sorted().map { name in recorded[name] ?? ServiceRecord.never(name) }
-        let running = try store.activeRuns().filter { $0.state == .running && workspace.jobs[$0.job] != nil }
-        let next = nextSlots(workspace, after: now)
+        let names = workspace.map { Array($0.services.keys) } ?? Array(recorded.keys)
+        let services = names.sorted().map { name in recorded[name] ?? ServiceRecord.never(name) }
+        let running = try store.activeRuns().filter { run in
+            run.state == .running && (workspace.map { $0.jobs[run.job] != nil } ?? (recorded[run.job] == nil))
+        }
+        let next = workspace.map { nextSlots($0, after: now) } ?? []
+        if let invalid {
+            FileHandle.standardError.write(Data("warning: the job files do not validate (\(invalid); see orchestrator validate): next slots unknown\n".utf8))
+        }
 
         if json {
             let daemonJSON: JSONValue = .object([("pid", daemon.map { .int(Int64($0.pid)) } ?? .null), ("alive", .bool(daemon != nil)),

@@ -88,6 +88,30 @@ struct ServiceTests {
         #expect(try cli.run(["restart", "nope"] + args).status == 2)
     }
 
+    @Test("kill -9 of the daemon: the next daemon adopts the service still running, starts no second copy, and stops it at the end")
+    func adoptionAfterKill() throws {
+        let (dir, args) = try CLITests.workspace("""
+        services:
+          steady: { shell: 'echo $$ >> DIR/pids; exec sleep 300', restart_delay: 10ms, stop_timeout: 2s }
+        """)
+        let first = try daemon(dir, args)
+        #expect(eventually { (try? self.service(args, "steady"))??["state"] as? String == "running" })
+        let pid = try #require(try service(args, "steady")?["pid"] as? Int)
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        #expect(kill(pid_t(pid), 0) == 0, "the service outlives its daemon")
+
+        let second = try daemon(dir, args)
+        #expect(eventually { (try? self.status(args))?["daemon"].flatMap { ($0 as? [String: Any])?["alive"] as? Bool } == true
+                                 && (try? self.service(args, "steady"))??["pid"] as? Int == pid })
+        usleep(500_000)
+        let pids = try String(contentsOfFile: dir + "/pids", encoding: .utf8).split(separator: "\n")
+        #expect(pids.count == 1, "adopted, not started again: \(pids)")
+        #expect(try service(args, "steady")?["state"] as? String == "running")
+        stop(second)
+        #expect(eventually(5) { kill(pid_t(pid), 0) != 0 }, "the adopted service is stopped with the daemon")
+    }
+
     @Test("SIGTERM stops services in reverse dependency order, kills a hung one after stop_timeout, and leaves no process behind")
     func gracefulStop() throws {
         let (dir, args) = try CLITests.workspace("""
@@ -193,9 +217,11 @@ struct ServiceTests {
         #expect(eventually { ((try? String(contentsOfFile: dir + "/out.log", encoding: .utf8)) ?? "").contains("reload refused") })
         let log = try String(contentsOfFile: dir + "/out.log", encoding: .utf8)
         #expect(log.contains("k.yaml:2:") && log.contains("retries"), "\(log)")
-        // (status itself refuses the broken files; the store shows the service untouched.)
-        let keep = try RunStore(path: dir + "/s.sqlite").services().first { $0.name == "keep" }
-        #expect(keep?.pid.map(Int.init) == pid && keep?.state == "running", "the service kept running untouched")
+        // status still answers from the store, and says why the next slots are missing.
+        let broken = try cli.run(["status", "--json"] + args)
+        #expect(broken.status == 0 && broken.stderr.contains("the job files do not validate"), "\(broken.stderr)")
+        let keep = try #require(try service(args, "keep"))
+        #expect(keep["pid"] as? Int == pid && keep["state"] as? String == "running", "the service kept running untouched")
         try "jobs:\n  good: { command: [true] }\n".write(toFile: dir + "/jobs/k.yaml", atomically: true, encoding: .utf8)
         kill(p.processIdentifier, SIGHUP)
         #expect(eventually { ((try? String(contentsOfFile: dir + "/out.log", encoding: .utf8)) ?? "").contains("reloaded: 1 jobs, 1 services") })
