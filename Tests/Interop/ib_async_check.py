@@ -7,6 +7,9 @@ port = int(sys.argv[1])
 ib = IB()
 ib.connect("127.0.0.1", port, clientId=7, timeout=4)
 print("ib_async: connected, server version", ib.client.serverVersion(), "accounts", ib.managedAccounts())
+values = {v.tag: v.value for v in ib.accountValues()}
+assert values.get("NetLiquidation") == "100000.00", values
+print("ib_async: account values", {k: values[k] for k in ("NetLiquidation", "BuyingPower")})
 spy, = ib.qualifyContracts(Stock("SPY", "SMART", "USD"))
 assert spy.conId > 0, spy
 island = Stock("SPY", "ISLAND", "USD", conId=spy.conId)

@@ -151,6 +151,14 @@ public final class TWSSimulator: @unchecked Sendable {
         return low <= high ? low...high : nil
     }
 
+    static func accountTime() -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "America/New_York")
+        f.dateFormat = "HH:mm"
+        return f.string(from: Date())
+    }
+
     static func connectionTime() -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
@@ -177,7 +185,17 @@ public final class TWSSimulator: @unchecked Sendable {
         case 61: out += TWSWire.frame(["62", "1"])                       // positions
         case 5, 16: out += TWSWire.frame(["53", "1"])                    // open orders
         case 99: out += TWSWire.frame(["102"])                           // completed orders
-        case 6: out += TWSWire.frame(["54", "1", field(3).isEmpty ? account : field(3)])   // account updates
+        case 6:    // reqAccountUpdates [6, 2, subscribe, account]: a paper account's values, then the end
+            let name = field(3).isEmpty ? account : field(3)
+            if field(2) == "1" {
+                for (key, value) in [("NetLiquidation", "100000.00"), ("TotalCashValue", "100000.00"), ("BuyingPower", "400000.00"),
+                                     ("AvailableFunds", "100000.00"), ("GrossPositionValue", "0.00")] {
+                    out += TWSWire.frame(["6", "2", key, value, "USD", name])
+                }
+                out += TWSWire.frame(["6", "2", "AccountType", "INDIVIDUAL", "", name])
+                out += TWSWire.frame(["8", "1", TWSSimulator.accountTime()])
+            }
+            out += TWSWire.frame(["54", "1", name])
         case 76: out += TWSWire.frame(["74", "1", field(2)])             // account updates multi
         case 7: out += TWSWire.frame(["55", "1", field(2)])              // executions
         case 17: out += TWSWire.frame(["15", "1", account])
