@@ -30,6 +30,7 @@ struct Ingest: ParsableCommand {
     @Option(help: "Seed for generating a missing tape.") var seed: UInt64 = 1
     @Flag(help: "Play as fast as possible instead of at the clock.") var unpaced = false
     @Flag(help: "Exit when the tape has been played instead of idling until SIGTERM.") var exitAtEnd = false
+    @Option(help: "Least real time between two publishes when paced, in milliseconds.") var publishIntervalMs: Double = 0
 
     func run() throws {
         StopSignal.install()
@@ -72,6 +73,8 @@ struct Ingest: ParsableCommand {
             options.session = try tapeSession(context, date: nil).date.description
         }
         options.unpaced = unpaced
+        guard publishIntervalMs >= 0 && publishIntervalMs <= 1_000 else { throw invalidInput("--publish-interval-ms \(publishIntervalMs): expected 0…1000") }
+        options.publishInterval = publishIntervalMs / 1_000
         options.exitAtEnd = exitAtEnd
         let report = Ingestion(context: context, source: marketSource, state: state, options: options).run()
         (marketSource as? TWSClient)?.stop()
