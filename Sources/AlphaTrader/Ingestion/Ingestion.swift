@@ -83,6 +83,13 @@ public final class Ingestion {
     let options: Options
     let heartbeatKey = "module:heartbeat:ibkr_ingestion"
     var lagHistogram = [Int](repeating: 0, count: 60_001)
+    /// `ALPHATRADER_LAG_TRACE=FILE`: one line per publish (market time, the batch's oldest event's
+    /// lag in market ms, events), to find where a lag tail comes from.
+    lazy var lagTrace: FileHandle? = {
+        guard let path = context.environment["ALPHATRADER_LAG_TRACE"], !path.isEmpty,
+              FileManager.default.createFile(atPath: path, contents: nil) else { return nil }
+        return FileHandle(forWritingAtPath: path)
+    }()
     var report = Report()
 
     public init(context: AlphaContext, source: any MarketSource, state: MarketState, options: Options = Options()) {
@@ -169,7 +176,12 @@ public final class Ingestion {
                         redisDownSince = nil; backoff = 0.1
                     }
                     let published = options.unpaced ? Int64(now * 1_000_000) : Int64(clock.now() * 1_000_000)
-                    if !options.unpaced { for t in batchTimes { recordLag(published - t) } }
+                    if !options.unpaced {
+                        for t in batchTimes { recordLag(published - t) }
+                        if let trace = lagTrace, let first = batchTimes.first {
+                            trace.write(Data("\(String(format: "%.3f", clock.now())) \((published - first) / 1000) \(batchTimes.count)\n".utf8))
+                        }
+                    }
                 } catch {
                     report.redisFailures += 1
                     report.dropped += batchTimes.count
