@@ -169,19 +169,20 @@ public struct MarketState {
                 m.pendingTrades.removeAll(keepingCapacity: true)
                 if !m.level2 { publishUnusualVolume(m, base: base, into: &batch) }
             }
+            // One entry per trade; the quote in force rides along when it changed since the
+            // trade before (half the XADDs of separate quote entries, the same information).
+            var quote: [RedisArgument] = []
             for entry in m.pendingStream {
                 switch entry {
+                case .quote(_, let bid, let ask, let bs, let asz, let bd, let ad):
+                    guard bid > 0 && ask > 0 else { quote = []; continue }
+                    quote = ["b", .text(JSONText.number(bid)), "a", .text(JSONText.number(ask)), "bs", .integer(bs), "as", .integer(asz)]
+                    if let bd, let ad { quote += ["bd", .integer(bd), "ad", .integer(ad)] }
                 case .trade(let t):
-                    batch.append("XADD", .text(base + "stream"), "MAXLEN", "~", .integer(MarketState.streamLength), "*",
-                                 "k", "t", "t", .integer(Int(t.time)), "p", .text(JSONText.number(t.price)), "s", .integer(t.size),
-                                 "x", .integer(t.exchange))
-                case .quote(let time, let bid, let ask, let bs, let asz, let bd, let ad):
-                    guard bid > 0 && ask > 0 else { continue }
-                    var fields: [RedisArgument] = ["XADD", .text(base + "stream"), "MAXLEN", "~", .integer(MarketState.streamLength), "*",
-                                                   "k", "q", "t", .integer(Int(time)), "b", .text(JSONText.number(bid)), "a", .text(JSONText.number(ask)),
-                                                   "bs", .integer(bs), "as", .integer(asz)]
-                    if let bd, let ad { fields += ["bd", .integer(bd), "ad", .integer(ad)] }
-                    batch.append(fields)
+                    batch.append(["XADD", .text(base + "stream"), "MAXLEN", "~", .integer(MarketState.streamLength), "*",
+                                  "k", "t", "t", .integer(Int(t.time)), "p", .text(JSONText.number(t.price)), "s", .integer(t.size),
+                                  "x", .integer(t.exchange)] + quote)
+                    quote = []
                 }
             }
             m.pendingStream.removeAll(keepingCapacity: true)
