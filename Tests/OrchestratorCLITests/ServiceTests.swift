@@ -167,6 +167,24 @@ struct ServiceTests {
         #expect(unhealthy.detail?.contains("old, older than 1s") == true)
     }
 
+    @Test("redis_ping: a real redis-server answering PING is healthy; the same check against nothing is a failed one")
+    func redisPing() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let (dir, args) = try CLITests.workspace("""
+        services:
+          cache: { command: [sleep, "60"], health: { redis_ping: true, interval: 200ms, timeout: 500ms } }
+        """)
+        try "redis: { url: \"\(server.url)\" }\ndatabase: \(dir)/s.sqlite\nlogs: \(dir)/logs\n".write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
+        let p = try daemon(dir, args)
+        defer { stop(p) }
+        #expect(try eventually { try service(args, "cache")?["state"] as? String == "running" })
+        let health = try #require(try service(args, "cache")?["health"] as? [String: Any])
+        #expect(health["ok"] as? Bool == true && health["detail"] as? String == "PONG")
+        server.kill()
+        #expect(try eventually { try service(args, "cache")?["state"] as? String != "running" })
+    }
+
     @Test("a Redis that is down is a failed check with its reason, not a crash")
     func redisDown() throws {
         let port = try FreePort.pick()

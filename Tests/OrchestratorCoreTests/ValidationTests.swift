@@ -311,6 +311,15 @@ struct ValidationTests {
         #expect(problems("jobs:\n  a: { command: [true], unavailable: \"\" }\n").count == 1, "an empty reason is an error")
     }
 
+    @Test("health: redis_ping takes true and nothing else")
+    func redisPingHealth() throws {
+        let w = try Workspace.load(config: .init(path: "c.yaml", contents: ""),
+                                   jobFiles: [.init(path: "j.yaml", contents: "services:\n  r: { command: [r], health: { redis_ping: true } }\n")], environment: [:]).get()
+        #expect(w.services["r"]?.health?.probe == .redisPing)
+        #expect(problems("services:\n  r: { command: [r], health: { redis_ping: maybe } }\n").first?.contains("redis_ping takes true") == true)
+        #expect(problems("services:\n  r: { command: [r], health: { redis_ping: true, tcp: \"h:1\" } }\n").count == 1, "one probe per check")
+    }
+
     @Test("service defaults follow SPEC §3")
     func serviceDefaults() throws {
         let w = try Workspace.load(config: .init(path: "c.yaml", contents: ""),

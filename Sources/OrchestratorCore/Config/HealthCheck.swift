@@ -7,6 +7,9 @@ public struct HealthCheck: Hashable, Sendable, CustomStringConvertible {
         case tcp(host: String, port: Int)
         /// The command exits 0 within `timeout`.
         case command([String])
+        /// The configured Redis (`redis.url`) answers PING with PONG within `timeout`: the check
+        /// of a Redis service itself, with no process started per check.
+        case redisPing
     }
 
     public var probe: Probe
@@ -29,8 +32,9 @@ public struct HealthCheck: Hashable, Sendable, CustomStringConvertible {
         case .redisKey(let key, let age): return "redis key \(key) younger than \(age)"
         case .tcp(let host, let port): return "tcp \(host):\(port)"
         case .command(let argv): return "command \(argv.joined(separator: " "))"
+        case .redisPing: return "redis PING"
         }
     }
 
-    static let keys = ["redis_key", "max_age", "tcp", "command", "interval", "timeout", "unhealthy_after"]
+    static let keys = ["redis_key", "max_age", "tcp", "command", "redis_ping", "interval", "timeout", "unhealthy_after"]
 }

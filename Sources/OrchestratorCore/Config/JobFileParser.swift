@@ -367,7 +367,7 @@ struct JobFileParser: Sendable {
 
     mutating func parseHealth(_ node: YAMLValue) -> HealthCheck? {
         guard let pairs = reader.mapping(node, "health", allowed: HealthCheck.keys) else { return nil }
-        guard let probeNode = reader.exactlyOne(of: ["redis_key", "tcp", "command"], in: pairs, at: node.location, "health", "check") else { return nil }
+        guard let probeNode = reader.exactlyOne(of: ["redis_key", "tcp", "command", "redis_ping"], in: pairs, at: node.location, "health", "check") else { return nil }
         var probe: HealthCheck.Probe?
         switch probeNode.key {
         case "redis_key":
@@ -388,6 +388,12 @@ struct JobFileParser: Sendable {
                 } else {
                     reader.error(probeNode.value.textLocation, "health.tcp must be host:port with a port from 1 to 65535, found \"\(text)\"")
                 }
+            }
+        case "redis_ping":
+            if case .scalar(let text, _) = probeNode.value.kind, text == "true" {
+                probe = .redisPing
+            } else {
+                reader.error(probeNode.value.textLocation, "health.redis_ping takes true (the configured redis.url must answer PING)")
             }
         default:
             if let argv = reader.stringList(probeNode.value, "health.command") {

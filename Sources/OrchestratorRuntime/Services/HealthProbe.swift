@@ -27,6 +27,21 @@ public struct HealthProbe: Sendable {
         case .redisKey(let key, let maxAge): return redisKey(key, maxAge: maxAge.seconds, timeout: timeout)
         case .tcp(let host, let port): return HealthProbe.tcp(host: host, port: port, timeout: timeout)
         case .command(let argv): return command(argv, timeout: timeout)
+        case .redisPing: return redisPing(timeout: timeout)
+        }
+    }
+
+    // MARK: - redis_ping
+
+    func redisPing(timeout: Double) -> (Bool, String) {
+        let url: RedisURL
+        do { url = try RedisURL(parsing: redisURL) } catch { return (false, "redis.url: \(error.description)") }
+        do {
+            let reply = try RedisClient(url: url, timeout: timeout).command(["PING"])
+            if case .status("PONG") = reply { return (true, "PONG") }
+            return (false, "redis \(url.host):\(url.port) answered PING with \(reply)")
+        } catch {
+            return (false, error.description)
         }
     }
 
