@@ -89,14 +89,32 @@ public final class RedisClient {
     @discardableResult
     public func send(_ batch: RedisBatch) throws(Failure) -> [String] {
         guard !batch.isEmpty else { return [] }
+        try write(batch)
+        return try readReplies(batch.count)
+    }
+
+    /// Writes a pipeline without waiting for its replies, so that the caller can prepare the
+    /// next one while Redis works; `readReplies(batch.count)` collects them (in order) later.
+    public func write(_ batch: RedisBatch) throws(Failure) {
+        guard !batch.isEmpty else { return }
         if context == nil { try connect() }
         guard let c = context else { throw Failure(code: .connect, description: "redis: not connected") }
         let rc = batch.bytes.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { redisAppendFormattedCommand(c, $0.baseAddress, $0.count) }
         }
         if rc != REDIS_OK { throw fail(c) }
+        var done: Int32 = 0
+        repeat {
+            if redisBufferWrite(c, &done) != REDIS_OK { throw fail(c) }
+        } while done == 0
+    }
+
+    /// Reads the replies of `count` commands written earlier; returns the error replies.
+    public func readReplies(_ count: Int) throws(Failure) -> [String] {
+        guard count > 0 else { return [] }
+        guard let c = context else { throw Failure(code: .connect, description: "redis: not connected") }
         var errors: [String] = []
-        for _ in 0..<batch.count {
+        for _ in 0..<count {
             var raw: UnsafeMutableRawPointer?
             if redisGetReply(c, &raw) != REDIS_OK || raw == nil { throw fail(c) }
             let reply = raw!.assumingMemoryBound(to: redisReply.self)

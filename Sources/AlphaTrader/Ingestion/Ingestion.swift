@@ -125,6 +125,7 @@ public final class Ingestion {
         }
 
         var publishNotBefore = Date.distantPast
+        var inFlight: (commands: Int, times: [Int64])?
         while true {
             if !options.unpaced {
                 let early = publishNotBefore.timeIntervalSinceNow
@@ -167,24 +168,19 @@ public final class Ingestion {
             if !batch.isEmpty && Date() >= retryAt {
                 do {
                     if redis == nil { redis = try RedisClient(url: context.redisURL, timeout: 2) }
-                    let errors = try redis!.send(batch)
-                    if !errors.isEmpty { context.log("redis refused commands", ["count": String(errors.count), "first": errors[0]]) }
-                    report.commands += batch.count
-                    report.published += batchTimes.count
+                    // The previous pipeline's replies first (in order), then this one goes out
+                    // and Redis works on it while the next batch is prepared.
+                    try collect(redis!, &inFlight)
+                    try redis!.write(batch)
+                    inFlight = (batch.count, batchTimes)
                     if let down = redisDownSince {
                         context.log("redis back", ["after": String(format: "%.1fs", Date().timeIntervalSince(down)), "dropped": String(report.dropped)])
                         redisDownSince = nil; backoff = 0.1
                     }
-                    let published = options.unpaced ? Int64(now * 1_000_000) : Int64(clock.now() * 1_000_000)
-                    if !options.unpaced {
-                        for t in batchTimes { recordLag(published - t) }
-                        if let trace = lagTrace, let first = batchTimes.first {
-                            trace.write(Data("\(String(format: "%.3f", clock.now())) \((published - first) / 1000) \(batchTimes.count)\n".utf8))
-                        }
-                    }
                 } catch {
                     report.redisFailures += 1
-                    report.dropped += batchTimes.count
+                    report.dropped += batchTimes.count + (inFlight?.times.count ?? 0)
+                    inFlight = nil
                     redis = nil
                     if redisDownSince == nil {
                         context.log("redis unavailable, retrying with backoff", ["error": error.description])
@@ -199,6 +195,19 @@ public final class Ingestion {
                 // (counted); the market state itself stays current for the next publish.
                 report.dropped += batchTimes.count
                 batch.removeAll()
+            }
+            // Nothing more to prepare right now (or leaving): collect what is in flight, so that
+            // its lag is measured when Redis has it, not after a sleep.
+            if inFlight != nil && (stopping || finishing || batchTimes.count < 64), let client = redis {
+                do { try collect(client, &inFlight) } catch {
+                    report.redisFailures += 1
+                    report.dropped += inFlight?.times.count ?? 0
+                    inFlight = nil
+                    redis = nil
+                    context.log("redis unavailable, retrying with backoff", ["error": error.description])
+                    if redisDownSince == nil { redisDownSince = Date() }
+                    retryAt = Date().addingTimeInterval(backoff)
+                }
             }
             if stopping {
                 context.log("stopping on signal", summaryFields())
@@ -223,6 +232,22 @@ public final class Ingestion {
         report.seconds = Date().timeIntervalSince(started)
         (report.lagP50, report.lagP99, report.lagMax) = percentiles()
         return report
+    }
+
+    /// Reads the replies of the pipeline in flight and accounts for its events.
+    func collect(_ client: RedisClient, _ inFlight: inout (commands: Int, times: [Int64])?) throws(RedisClient.Failure) {
+        guard let pending = inFlight else { return }
+        let errors = try client.readReplies(pending.commands)
+        inFlight = nil
+        if !errors.isEmpty { context.log("redis refused commands", ["count": String(errors.count), "first": errors[0]]) }
+        report.commands += pending.commands
+        report.published += pending.times.count
+        guard !options.unpaced else { return }
+        let published = Int64(context.clock.now() * 1_000_000)
+        for t in pending.times { recordLag(published - t) }
+        if let trace = lagTrace, let first = pending.times.first {
+            trace.write(Data("\(String(format: "%.3f", context.clock.now())) \((published - first) / 1000) \(pending.times.count)\n".utf8))
+        }
     }
 
     func recordLag(_ micros: Int64) {
