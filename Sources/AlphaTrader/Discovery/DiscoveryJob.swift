@@ -76,13 +76,12 @@ public struct DiscoveryJob {
 
     /// Reads each symbol's trade sizes (the session's counts), bars (the day's history) and book activity.
     public func load(_ redis: RedisClient, symbols: [String]) throws(RedisClient.Failure) -> [SymbolData] {
-        var commands: [[String]] = []
+        // One symbol per round trip, not one pipeline for all: a day of bars for twelve symbols
+        // in one go would keep Redis (and so the live feed) busy for milliseconds.
+        var replies: [RedisReply] = []
         for s in symbols {
-            commands.append(["GET", "market:\(s):sizes"])
-            commands.append(["LRANGE", "market:\(s):history", "0", "-1"])
-            commands.append(["GET", "market:\(s):makers"])
+            replies += try redis.pipeline([["GET", "market:\(s):sizes"], ["LRANGE", "market:\(s):history", "0", "-1"], ["GET", "market:\(s):makers"]])
         }
-        let replies = try redis.pipeline(commands)
         var data: [SymbolData] = []
         for i in symbols.indices {
             var d = SymbolData()

@@ -135,16 +135,17 @@ public struct MarketState {
     public mutating func publish(into batch: inout RedisBatch, speed: Double, finalPublish: Bool = false) {
         func ttl(_ marketMilliseconds: Double) -> Int { max(1, Int((marketMilliseconds / speed).rounded())) }
         let bookTTL = ttl(1_000), tradesTTL = ttl(1_000), barsTTL = ttl(10_000)
-        // The day-long aggregates are rewritten once a market minute per symbol, one symbol per
-        // publish at most: all twelve at once would hold the hot path up for milliseconds.
+        // The day-long aggregates are rewritten once a market minute per symbol at most, and only
+        // one symbol's every 50 publishes: building them takes a millisecond, and a burst of
+        // them would hold the hot path up (at 600x, milliseconds are simulated seconds).
         if aggregatesPublished.count != symbols.count { aggregatesPublished = Array(repeating: 0, count: symbols.count) }
         var aggregatesFor = -1
         if finalPublish {
             aggregatesFor = Int.max
         } else if !symbols.isEmpty {
-            let s = aggregatesCursor % symbols.count
+            let s = (aggregatesCursor / 50) % symbols.count
             aggregatesCursor += 1
-            if lastEventTime - aggregatesPublished[s] >= 60_000_000 {
+            if aggregatesCursor % 50 == 1 && lastEventTime - aggregatesPublished[s] >= 60_000_000 {
                 aggregatesFor = s
                 aggregatesPublished[s] = lastEventTime
             }

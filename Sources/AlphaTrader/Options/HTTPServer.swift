@@ -87,6 +87,7 @@ public final class HTTPServer: @unchecked Sendable {
         head += "\r\n"
         let body = response.truncateAt.map { Array(response.body.prefix($0)) } ?? response.body
         try? socket.send(Array(head.utf8) + body)
+        if response.truncateAt == nil { socket.finish() }
     }
 
     static func reason(_ status: Int) -> String {

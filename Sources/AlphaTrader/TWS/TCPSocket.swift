@@ -82,6 +82,18 @@ public final class TCPSocket: @unchecked Sendable {
         return buffer[0..<n]
     }
 
+    /// Ends the conversation politely: no more writes (FIN after what was sent), then waits up
+    /// to `timeout` for the peer to close its side before closing — closing with unread bytes
+    /// would reset the connection and could cost the peer the reply it has not read yet.
+    public func finish(timeout: Double = 0.5) {
+        shutdown(fd, Int32(SHUT_WR))
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            do { if try receive(timeout: 0.05) == nil { continue } } catch { break }
+        }
+        close()
+    }
+
     public func close() {
         lock.lock(); defer { lock.unlock() }
         if !closed { closed = true; shutdown(fd, Int32(SHUT_RDWR)); Foundation.close(fd) }
