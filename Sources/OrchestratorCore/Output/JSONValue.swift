@@ -62,7 +62,8 @@ public indirect enum JSONValue: Sendable, Equatable, ExpressibleByStringLiteral,
         }
     }
 
-    static func escape(_ s: String, into out: inout String) {
+    /// Appends `s` as a JSON string literal (quotes, escapes).
+    public static func escape(_ s: String, into out: inout String) {
         out += "\""
         for scalar in s.unicodeScalars {
             switch scalar {
