@@ -31,7 +31,7 @@ public final class AnalyticsService {
     public func run(until: () -> Bool = { false }) -> Report {
         var redis: RedisClient?
         var lastBeat = -Double.infinity, lastBeatReal = Date.distantPast
-        var lastParams = -Double.infinity
+        var lastParams = -Double.infinity, lastParamsReal = Date.distantPast
         var dirty = false, lastWrite = Date.distantPast
         var backoff = 0.1
         context.log("started", ["symbols": String(symbols.count), "redis": context.redisURL.description])
@@ -40,10 +40,12 @@ public final class AnalyticsService {
                 if redis == nil { redis = try RedisClient(url: context.redisURL, timeout: 2); backoff = 0.1 }
                 let client = redis!
                 let now = context.clock.now()
-                if now - lastParams >= 60 || lastParams.isInfinite {
+                // Once a market minute, and at most once a real second (under an accelerated
+                // clock a market minute can be a tenth of a second).
+                if lastParams.isInfinite || (now - lastParams >= 60 && Date().timeIntervalSince(lastParamsReal) >= 1) {
                     try checkSession(client)
                     try loadParameters(client)
-                    lastParams = now
+                    lastParams = now; lastParamsReal = Date()
                 }
                 // Small reads: Redis serves one client at a time, and a reply of thousands of
                 // entries would hold the feed handler's writes up for milliseconds.
