@@ -22,7 +22,7 @@ func failure(_ message: String) -> ExitCode {
 }
 
 func loadContext(_ options: CommonOptions, module: String) throws -> AlphaContext {
-    do { return try AlphaContext.load(configPath: options.config, module: module) } catch { throw invalidInput( error.description) }
+    do { return try AlphaContext.load(configPath: options.config, module: module) } catch { throw invalidInput(error.description) }
 }
 
 /// The session a tape is for: the given date, or the clock's trading day (today's session, or
@@ -31,10 +31,10 @@ func tapeSession(_ context: AlphaContext, date: String?) throws -> Session {
     let calendar = context.config.calendar
     do {
         if let date {
-            guard let day = LocalDate(parsing: date) else { throw invalidInput( "--date \(date): expected YYYY-MM-DD") }
+            guard let day = LocalDate(parsing: date) else { throw invalidInput("--date \(date): expected YYYY-MM-DD") }
             guard let session = try calendar.session(on: day) else {
                 let why = calendar.closureReason(on: day) ?? (day.isWeekend ? "a weekend" : "closed")
-                throw invalidInput( "\(date) is not a trading day on \(calendar.code) (\(why))")
+                throw invalidInput("\(date) is not a trading day on \(calendar.code) (\(why))")
             }
             return session
         }
@@ -43,7 +43,7 @@ func tapeSession(_ context: AlphaContext, date: String?) throws -> Session {
         if let session = try calendar.session(on: today) { return session }
         return try calendar.nextSession(after: today)
     } catch let error as CalendarError {
-        throw invalidInput( error.description)
+        throw invalidInput(error.description)
     }
 }
 
@@ -51,14 +51,17 @@ func tapeSession(_ context: AlphaContext, date: String?) throws -> Session {
 func instant(_ text: String, on session: Session, calendar: any ExchangeCalendar, option: String) throws -> Int64 {
     let parts = text.split(separator: ":")
     guard parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0..<24).contains(h), (0..<60).contains(m) else {
-        throw invalidInput( "\(option) \(text): expected HH:MM")
+        throw invalidInput("\(option) \(text): expected HH:MM")
     }
     return ZoneRules.of(calendar.timeZone).instant(of: session.date, secondsOfDay: Int64(h * 3600 + m * 60))
 }
 
 func defaultTapePath(_ session: Session) -> String { "var/tapes/\(session.date).tape" }
 
-/// The free functions under a name that a command's own `failure` method can reach.
-enum AlphaTraderCLI {
-    static func failure(_ message: String) -> ExitCode { alphatrader.failure(message) }
+/// Writes the tape of `session` for the configured symbols (replay-gen, and ingest when the
+/// day's tape is missing); exit 1 when it cannot be written.
+func writeTape(_ context: AlphaContext, session: Session, seed: UInt64, path: String, from: Int64? = nil, to: Int64? = nil) throws -> TapeGenerator.Summary {
+    let options = TapeGenerator.Options(date: session.date.description, seed: seed, level2: context.config.symbols.level2,
+                                        standard: context.config.symbols.standard, open: session.open, close: session.close, from: from, to: to)
+    do { return try TapeGenerator(options: options).write(to: path) } catch { throw failure(error.description) }
 }

@@ -60,12 +60,10 @@ struct Discover: ParsableCommand {
                 }
                 print("wrote \(out)")
             }
-        } catch let failure as RedisClient.Failure {
-            throw self.failure(failure.description)
+        } catch let redisFailure as RedisClient.Failure {
+            throw failure(redisFailure.description)
         } catch {
-            throw self.failure("\(error)")
+            throw failure("\(error)")
         }
     }
-
-    func failure(_ message: String) -> ExitCode { AlphaTraderCLI.failure(message) }
 }

@@ -43,14 +43,12 @@ struct Ingest: ParsableCommand {
             let session = try tapeSession(context, date: nil)
             let path = tape ?? defaultTapePath(session)
             if !FileManager.default.fileExists(atPath: path) {
-                guard tape == nil else { throw invalidInput( "tape \(path): no such file (alphatrader replay-gen writes one)") }
+                guard tape == nil else { throw invalidInput("tape \(path): no such file (alphatrader replay-gen writes one)") }
                 context.log("no tape for the day, generating it", ["path": path, "seed": String(seed)])
-                let options = TapeGenerator.Options(date: session.date.description, seed: seed, level2: context.config.symbols.level2,
-                                                    standard: context.config.symbols.standard, open: session.open, close: session.close)
-                do { _ = try TapeGenerator(options: options).write(to: path) } catch { throw failure( error.description) }
+                _ = try writeTape(context, session: session, seed: seed, path: path)
             }
             let reader: TapeReader
-            do { reader = try TapeReader(path: path) } catch { throw invalidInput( error.description) }
+            do { reader = try TapeReader(path: path) } catch { throw invalidInput(error.description) }
             let h = reader.header
             if !unpaced {
                 // Joining in the middle of the session: what is already in the past is skipped.

@@ -46,13 +46,9 @@ struct ReplayGen: ParsableCommand {
         var fromInstant: Int64?, toInstant: Int64?
         if let from { fromInstant = try instant(from, on: session, calendar: calendar, option: "--from") }
         if let to { toInstant = try instant(to, on: session, calendar: calendar, option: "--to") }
-        if let f = fromInstant, let t = toInstant, f >= t { throw invalidInput( "--from \(from!) is not before --to \(to!)") }
-        let options = TapeGenerator.Options(date: session.date.description, seed: seed, level2: context.config.symbols.level2,
-                                            standard: context.config.symbols.standard, open: session.open, close: session.close,
-                                            from: fromInstant, to: toInstant)
+        if let f = fromInstant, let t = toInstant, f >= t { throw invalidInput("--from \(from!) is not before --to \(to!)") }
         let started = Date()
-        let summary: TapeGenerator.Summary
-        do { summary = try TapeGenerator(options: options).write(to: path) } catch { throw failure( error.description) }
+        let summary = try writeTape(context, session: session, seed: seed, path: path, from: fromInstant, to: toInstant)
         let seconds = Date().timeIntervalSince(started)
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         if json {

@@ -126,6 +126,20 @@ public final class Ingestion {
 
         var publishNotBefore = Date.distantPast
         var inFlight: (commands: Int, times: [Int64])?
+        /// Redis failed: what was in flight and `losing` more events are dropped (counted), the
+        /// connection goes, and the next attempt waits a doubling backoff.
+        func redisFailed(_ error: RedisClient.Failure, losing: Int) {
+            report.redisFailures += 1
+            report.dropped += losing + (inFlight?.times.count ?? 0)
+            inFlight = nil
+            redis = nil
+            if redisDownSince == nil {
+                context.log("redis unavailable, retrying with backoff", ["error": error.description])
+                redisDownSince = Date()
+            }
+            retryAt = Date().addingTimeInterval(backoff)
+            backoff = min(backoff * 2, 5)
+        }
         while true {
             if !options.unpaced {
                 let early = publishNotBefore.timeIntervalSinceNow
@@ -178,16 +192,7 @@ public final class Ingestion {
                         redisDownSince = nil; backoff = 0.1
                     }
                 } catch {
-                    report.redisFailures += 1
-                    report.dropped += batchTimes.count + (inFlight?.times.count ?? 0)
-                    inFlight = nil
-                    redis = nil
-                    if redisDownSince == nil {
-                        context.log("redis unavailable, retrying with backoff", ["error": error.description])
-                        redisDownSince = Date()
-                    }
-                    retryAt = Date().addingTimeInterval(backoff)
-                    backoff = min(backoff * 2, 5)
+                    redisFailed(error, losing: batchTimes.count)
                 }
                 batch.removeAll()
             } else if !batch.isEmpty {
@@ -199,15 +204,7 @@ public final class Ingestion {
             // Nothing more to prepare right now (or leaving): collect what is in flight, so that
             // its lag is measured when Redis has it, not after a sleep.
             if inFlight != nil && (stopping || finishing || batchTimes.count < 64), let client = redis {
-                do { try collect(client, &inFlight) } catch {
-                    report.redisFailures += 1
-                    report.dropped += inFlight?.times.count ?? 0
-                    inFlight = nil
-                    redis = nil
-                    context.log("redis unavailable, retrying with backoff", ["error": error.description])
-                    if redisDownSince == nil { redisDownSince = Date() }
-                    retryAt = Date().addingTimeInterval(backoff)
-                }
+                do { try collect(client, &inFlight) } catch { redisFailed(error, losing: 0) }
             }
             if stopping {
                 context.log("stopping on signal", summaryFields())

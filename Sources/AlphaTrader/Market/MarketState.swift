@@ -26,6 +26,8 @@ public struct MarketState {
         var open = 0.0, high = 0.0, low = 0.0, volume = 0, notional = 0.0, tradeCount = 0
         var minuteVolumes: [Int] = []
         var firstMinute: Int64 = -1
+        /// Minutes counted when `unusual_volume` was last written.
+        var unusualMinutes = 0
         var sweep = SweepDetector()
         var lastSweep: SweepDetector.Sweep?
         var sweepDirty = false
@@ -168,7 +170,11 @@ public struct MarketState {
                 batch.append("SET", .text(base + "last"),
                              .text("{\"price\":\(JSONText.number(t.price)),\"size\":\(t.size),\"exchange\":\"\(exchanges[t.exchange])\",\"timestamp\":\(t.time / 1000)}"))
                 m.pendingTrades.removeAll(keepingCapacity: true)
-                if !m.level2 { publishUnusualVolume(m, base: base, into: &batch) }
+                // It changes when a minute completes: written then, not on every batch.
+                if !m.level2 && m.minuteVolumes.count != m.unusualMinutes {
+                    m.unusualMinutes = m.minuteVolumes.count
+                    publishUnusualVolume(m, base: base, into: &batch)
+                }
             }
             // One entry per trade; the quote in force rides along when it changed since the
             // trade before (half the XADDs of separate quote entries, the same information).

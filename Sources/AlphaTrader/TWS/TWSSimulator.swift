@@ -71,6 +71,15 @@ public final class TWSSimulator: @unchecked Sendable {
         var lastRequest = Date()
         var started = false
         var nextOrderID = 1
+        /// What an event changes in the session's books and running volumes, sent or not.
+        func absorb(_ event: MarketEvent) {
+            switch event {
+            case .depth(let d): books[d.symbol * header.exchanges.count + d.exchange].apply(d)
+            case .trade(let t): volume[t.symbol] += t.size; notional[t.symbol] += t.price * Double(t.size)
+            default: break
+            }
+        }
+
         init(reader: TapeReader) {
             self.reader = reader
             header = reader.header
@@ -114,13 +123,7 @@ public final class TWSSimulator: @unchecked Sendable {
             if case .clock(let clock) = pace {
                 // Joining a session in progress: the past builds the books, it is not replayed.
                 let now = Int64(clock.now() * 1_000_000)
-                while let t = reader.peekTime(), t < now, let event = try reader.next() {
-                    switch event {
-                    case .depth(let d): session.books[d.symbol * session.header.exchanges.count + d.exchange].apply(d)
-                    case .trade(let t): session.volume[t.symbol] += t.size; session.notional[t.symbol] += t.price * Double(t.size)
-                    default: break
-                    }
-                }
+                while let t = reader.peekTime(), t < now, let event = try reader.next() { session.absorb(event) }
             }
             while !stopped.load(ordering: .relaxed) {
                 let idle = !session.started || session.reader.peekTime() == nil
@@ -286,21 +289,18 @@ public final class TWSSimulator: @unchecked Sendable {
         while sent < 2_000, let t = s.reader.peekTime(), t <= limit {
             guard let event = try? s.reader.next() else { return }
             sent += 1
+            s.absorb(event)
             switch event {
             case .quote(let q):
                 guard let req = s.marketData[q.symbol] else { continue }
                 out += TWSWire.frame(["1", "6", String(req), "1", String(q.bid), String(q.bidSize), "0"])
                 out += TWSWire.frame(["1", "6", String(req), "2", String(q.ask), String(q.askSize), "0"])
             case .trade(let t):
-                s.volume[t.symbol] += t.size
-                s.notional[t.symbol] += t.price * Double(t.size)
                 guard let req = s.marketData[t.symbol], s.trades[t.symbol] == true else { continue }
                 let vwap = s.notional[t.symbol] / Double(max(1, s.volume[t.symbol]))
                 out += TWSWire.frame(["46", "6", String(req), "84", s.header.exchanges[t.exchange]])
                 out += TWSWire.frame(["46", "6", String(req), "48", "\(t.price);\(t.size);\(t.time / 1000);\(s.volume[t.symbol]);\((vwap * 1e6).rounded() / 1e6);true"])
             case .depth(let d):
-                let index = d.symbol * s.header.exchanges.count + d.exchange
-                s.books[index].apply(d)
                 guard let req = s.depth[d.symbol << 8 | d.exchange] else { continue }
                 out += depthFrame(req, d.position, OrderBook.Level(price: d.price, size: d.size, maker: d.marketMaker), d.operation, d.side, s)
             case .bar(let b):
