@@ -17,7 +17,7 @@ enum AlphaTraderBench {
         let (header, events) = load(option("--tape", default: "var/tapes/bench.tape"))
         let symbol = header.symbols.firstIndex(of: option("--symbol", default: "SPY")) ?? 0
         // The symbol's stream as analytics sees it: quotes (with top-five depth) and trades.
-        var state = MarketState(symbols: header.symbols, level2Count: header.level2Count, exchanges: header.exchanges, makers: header.marketMakers)
+        var state = MarketState(header: header)
         var books = Array(repeating: OrderBook(), count: header.exchanges.count)
         enum Item { case trade(Trade); case quote(Double, Double, Int, Int) }
         var items: [Item] = []

@@ -58,7 +58,7 @@ struct Ingest: ParsableCommand {
             context.log("tape", ["path": path, "date": h.date, "events": String(reader.count), "symbols": String(h.symbols.count)])
             marketSource = TapeSource(reader: reader)
             options.session = h.date
-            state = MarketState(symbols: h.symbols, level2Count: h.level2Count, exchanges: h.exchanges, makers: h.marketMakers)
+            state = MarketState(header: h)
         case .ibkr:
             let endpoints = context.config.endpoints
             let symbols = context.config.symbols

@@ -142,7 +142,7 @@ struct AlphaVantageTests {
         let server = try RedisServer()
         defer { server.stop() }
         let url = try RedisURL(parsing: server.url)
-        let context = AlphaContext(config: Config.defaults, clock: clock, redisURL: url, log: log, environment: [:])
+        let context = try TestTape.context(server.url, module: "av-test")
         let simulator = try AlphaVantageSimulator(payloads: AlphaVantagePayloads(seed: 1, date: "2026-11-25"), symbols: ["SPY", "AAPL"])
         defer { simulator.stop() }
         let redis = try RedisClient(url: url)

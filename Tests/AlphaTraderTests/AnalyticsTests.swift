@@ -67,18 +67,11 @@ struct AnalyticsServiceTests {
     func exactlyOnce() throws {
         let server = try RedisServer()
         defer { server.stop() }
-        let clock = SystemClock()
-        let context = AlphaContext(config: Config.defaults, clock: clock, redisURL: try RedisURL(parsing: server.url),
-                                   log: EventLog(module: "analytics-test", clock: clock), environment: [:])
+        let context = try TestTape.context(server.url, module: "analytics-test")
         let (path, summary) = try TestTape.write(minutes: 2)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let reader = try TapeReader(path: path)
-        let h = reader.header
-        var options = Ingestion.Options()
-        options.unpaced = true; options.exitAtEnd = true; options.session = h.date
-        _ = Ingestion(context: context, source: TapeSource(reader: reader),
-                      state: MarketState(symbols: h.symbols, level2Count: h.level2Count, exchanges: h.exchanges, makers: h.marketMakers),
-                      options: options).run()
+        let h = try TapeReader(path: path).header
+        _ = try TestTape.replay(path, into: server.url)
         let redis = try RedisClient(url: try RedisURL(parsing: server.url))
         var perSymbol: [String: Int] = [:]
         for e in try TestTape.events(path) { if case .trade(let t) = e { perSymbol[h.symbols[t.symbol], default: 0] += 1 } }

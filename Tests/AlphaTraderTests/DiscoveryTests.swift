@@ -92,9 +92,7 @@ struct DiscoveryJobTests {
     func keepsPrevious() throws {
         let server = try RedisServer()
         defer { server.stop() }
-        let clock = SystemClock()
-        let context = AlphaContext(config: Config.defaults, clock: clock, redisURL: try RedisURL(parsing: server.url),
-                                   log: EventLog(module: "discover-test", clock: clock), environment: [:])
+        let context = try TestTape.context(server.url, module: "discover-test")
         let redis = try RedisClient(url: try RedisURL(parsing: server.url))
         let out = temporaryPath("yaml")
         defer { try? FileManager.default.removeItem(atPath: out) }

@@ -7,24 +7,14 @@ import Testing
 
 @Suite("Ingestion into a real redis-server", .serialized)
 struct IngestionTests {
-    func context(_ server: RedisServer, clock: any WallClock = SystemClock()) throws -> AlphaContext {
-        AlphaContext(config: Config.defaults, clock: clock, redisURL: try RedisURL(parsing: server.url),
-                     log: EventLog(module: "ingest-test", clock: clock), environment: [:])
-    }
-
     @Test("a tape lands as the market keys of SPEC §7, every trade once and in order in its stream")
     func replayToRedis() throws {
         let server = try RedisServer()
         defer { server.stop() }
         let (path, summary) = try TestTape.write(minutes: 2)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let reader = try TapeReader(path: path)
-        let h = reader.header
-        var options = Ingestion.Options()
-        options.unpaced = true; options.exitAtEnd = true
-        let report = Ingestion(context: try context(server), source: TapeSource(reader: reader),
-                               state: MarketState(symbols: h.symbols, level2Count: h.level2Count, exchanges: h.exchanges, makers: h.marketMakers),
-                               options: options).run()
+        let h = try TapeReader(path: path).header
+        let report = try TestTape.replay(path, into: server.url)
         #expect(report.events == summary.total && report.dropped == 0)
 
         let redis = try RedisClient(url: try RedisURL(parsing: server.url))
@@ -96,8 +86,8 @@ struct IngestionTests {
         let clock = SimulatedClock(simulatedAnchor: start, realAnchor: Date().timeIntervalSince1970, speed: 60)
         var options = Ingestion.Options()
         options.exitAtEnd = true
-        let ingestion = Ingestion(context: try context(server, clock: clock), source: TapeSource(reader: reader),
-                                  state: MarketState(symbols: h.symbols, level2Count: h.level2Count, exchanges: h.exchanges, makers: h.marketMakers),
+        let ingestion = Ingestion(context: try TestTape.context(server.url, clock: clock), source: TapeSource(reader: reader),
+                                  state: MarketState(header: h),
                                   options: options)
         let outage = Thread {
             usleep(500_000)

@@ -10,9 +10,6 @@ import Testing
 @Suite("The TWS API client and simulator", .serialized)
 struct TWSTests {
     let clock = SystemClock()
-    func context(_ url: String) throws -> AlphaContext {
-        AlphaContext(config: Config.defaults, clock: clock, redisURL: try RedisURL(parsing: url), log: EventLog(module: "tws-test", clock: clock), environment: [:])
-    }
 
     /// Per symbol: the stream's entries without their receive times, the day's bars, the trade
     /// sizes, the book (no timestamp) and the market makers' activity.
@@ -54,12 +51,7 @@ struct TWSTests {
         let header = try TapeReader(path: path).header
 
         // Replay into database 0.
-        var options = Ingestion.Options()
-        options.unpaced = true; options.exitAtEnd = true; options.session = header.date
-        let reader = try TapeReader(path: path)
-        let replay = Ingestion(context: try context("redis://127.0.0.1:\(server.port)/0"), source: TapeSource(reader: reader),
-                               state: MarketState(symbols: header.symbols, level2Count: header.level2Count, exchanges: header.exchanges, makers: header.marketMakers),
-                               options: options).run()
+        let replay = try TestTape.replay(path, into: "redis://127.0.0.1:\(server.port)/0")
         #expect(replay.events == summary.total)
         let viaReplay = try snapshot(try RedisClient(url: try RedisURL(parsing: "redis://127.0.0.1:\(server.port)/0")), symbols: header.symbols)
 
@@ -77,7 +69,7 @@ struct TWSTests {
         live.unpaced = true; live.session = header.date
         let deadline = Date().addingTimeInterval(60)
         live.until = { let r = client.received; return (r.count > 0 && r.quietFor > 0.3) || Date() > deadline }
-        let viaIBKR = Ingestion(context: try context("redis://127.0.0.1:\(server.port)/1"), source: client,
+        let viaIBKR = Ingestion(context: try TestTape.context("redis://127.0.0.1:\(server.port)/1"), source: client,
                                 state: MarketState(symbols: header.symbols, level2Count: header.level2Count, exchanges: header.exchanges, makers: []),
                                 options: live).run()
         #expect(viaIBKR.dropped == 0)

@@ -1,5 +1,7 @@
 import AlphaTrader
 import Foundation
+import OrchestratorCore
+import Redis
 import Testing
 
 /// A tape for tests: a short span of the generated day, written to a temporary file.
@@ -19,6 +21,20 @@ enum TestTape {
         let path = temporaryPath("tape")
         let summary = try TapeGenerator(options: options(seed: seed, minutes: minutes)).write(to: path)
         return (path, summary)
+    }
+
+    /// A context on the default configuration, talking to the Redis at `url`.
+    static func context(_ url: String, clock: any WallClock = SystemClock(), module: String = "test") throws -> AlphaContext {
+        AlphaContext(config: Config.defaults, clock: clock, redisURL: try RedisURL(parsing: url), log: EventLog(module: module, clock: clock), environment: [:])
+    }
+
+    /// Plays a tape into the Redis at `url` as fast as it goes, as `ingest --unpaced --exit-at-end`.
+    static func replay(_ path: String, into url: String) throws -> Ingestion.Report {
+        let reader = try TapeReader(path: path)
+        var options = Ingestion.Options()
+        options.unpaced = true; options.exitAtEnd = true; options.session = reader.header.date
+        return Ingestion(context: try context(url, module: "ingest"), source: TapeSource(reader: reader), state: MarketState(header: reader.header),
+                         options: options).run()
     }
 
     static func events(_ path: String) throws -> [MarketEvent] {

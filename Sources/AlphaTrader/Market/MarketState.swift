@@ -70,6 +70,11 @@ public struct MarketState {
         }
     }
 
+    /// The state for the symbols, exchanges and market makers a tape names.
+    public init(header: TapeHeader) {
+        self.init(symbols: header.symbols, level2Count: header.level2Count, exchanges: header.exchanges, makers: header.marketMakers)
+    }
+
     public var symbolNames: [String] { symbols.map(\.name) }
 
     /// Takes the source's newer market makers (same indexes: the source only ever appends).
