@@ -5,6 +5,7 @@
 # ingestion lag of a whole run-day at 600x.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source Benchmarks/lib.sh
 bin=${BIN:-.build-release/release}
 work=$(mktemp -d /tmp/alphatrader-bench.XXXXXX)
 redis_pid=""
@@ -17,10 +18,8 @@ echo "== replay-gen: a full day of the 12 configured symbols" >&2
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print("replay-gen %s: %d events (%d trades, %d quotes, %d depth, %d bars), %.0f MB in %.2f s (goal < 5 s)" % (r["date"], r["events"], r["trades"], r["quotes"], r["depth"], r["bars"], r["bytes"]/1e6, r["seconds"]))' "$work/gen.json"
 
 echo "== ingestion into a local redis-server vs redis-benchmark -P 16 -t set" >&2
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" --loglevel warning >/dev/null &
-redis_pid=$!
-for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+start_redis "$work"
+port=$redis_port
 export REDIS_URL="redis://127.0.0.1:$port/0"
 "$bin/alphatrader" ingest --tape "$work/day.tape" --unpaced --exit-at-end 2> "$work/ingest.log"
 ours=$(grep -o 'events_per_s=[0-9]*' "$work/ingest.log" | tail -1 | cut -d= -f2)
@@ -39,7 +38,7 @@ kill "$redis_pid"; wait "$redis_pid" 2>/dev/null || true; redis_pid=""
 echo "== run-day --speed 600 of the full day: ingestion lag" >&2
 mkdir -p "$work/day" && cp -r config jobs "$work/day/"
 rm -f "$work/day/config/discovered.yaml"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 orch=$(cd "$bin" && pwd)/orchestrator
 (cd "$work/day" && REDIS_PORT=$port REDIS_URL="redis://127.0.0.1:$port/0" "$orch" run-day --date "$day" --speed 600 --from 07:00 > run-day.out 2>&1) || true
 tail -n 1 "$work/day/run-day.out"

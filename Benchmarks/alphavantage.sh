@@ -5,6 +5,7 @@
 # Vantage stand-in (SECONDS_RL, default 150 s of calls).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source Benchmarks/lib.sh
 bin=${BIN:-.build-release/release}
 work=$(mktemp -d /tmp/alphavantage-bench.XXXXXX)
 redis_pid=""
@@ -25,9 +26,7 @@ print("chain of %d contracts (%.1f MB, %d valid): ours parse+validate %.2f ms + 
 PY
 
 echo "== rate limiter: 8 processes sharing 590 calls a minute" >&2
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-redis-server --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" --loglevel warning >/dev/null &
-redis_pid=$!
-for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+start_redis "$work"
+port=$redis_port
 "$bin/orchestrator-bench" av-ratelimit --processes 8 --seconds "${SECONDS_RL:-150}" --redis "redis://127.0.0.1:$port/0" 2>/dev/null \
   | python3 -c 'import json,sys; r=json.load(sys.stdin); print("rate limiter, %d processes for %ds: %d calls; busiest 60 s window at the server: %d (goal <= 590); sustained %.1f calls/min over whole windows (goal >= 580), %.1f over the run" % (r["processes"], r["seconds"], r["calls"], r["busiest_60s"], r["steady_per_min"], r["overall_per_min"]))'

@@ -1,0 +1,17 @@
+# Shared by the benchmark scripts: a free loopback port, and a throwaway redis-server on one.
+#   source Benchmarks/lib.sh
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_redis DIR: a redis-server without persistence on a free port, data under DIR; sets
+# redis_port and redis_pid (the caller's cleanup kills it) and waits until it answers.
+start_redis() {
+  redis_port=$(free_port)
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$1" --loglevel warning >/dev/null &
+  redis_pid=$!
+  for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "redis-server did not start on port $redis_port" >&2
+  return 1
+}
