@@ -162,11 +162,8 @@ public struct ServiceBoard: Sendable {
         guard var st = statuses[name] else { return }
         begin(&st, name, pid: pid, runId: runId, starts: st.starts + 1, startedAt: now)
         st.failedChecks = 0
-        st.checkInFlight = false
         st.nextStartAt = nil
-        st.stopping = nil
-        st.killAt = nil
-        st.killed = false
+        st.clearStop()
         st.reason = nil
         statuses[name] = st
         record(name, .start, at: now, st.starts > 1 ? "pid \(pid), restart \(st.starts - 1)" : "pid \(pid)")
@@ -207,10 +204,7 @@ public struct ServiceBoard: Sendable {
         let stopping = st.stopping
         st.pid = nil
         st.lastExit = exit
-        st.stopping = nil
-        st.killAt = nil
-        st.killed = false
-        st.checkInFlight = false
+        st.clearStop()
         statuses[name] = st
         record(name, .exit, at: now, exit.description)
         switch stopping {

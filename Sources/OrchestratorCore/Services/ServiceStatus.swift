@@ -72,6 +72,14 @@ public struct ServiceStatus: Hashable, Sendable {
 
     public init() {}
 
+    /// Forgets a stop in progress and a check in flight: the process it was about is gone or new.
+    public mutating func clearStop() {
+        stopping = nil
+        killAt = nil
+        killed = false
+        checkInFlight = false
+    }
+
     public var restarts: Int { max(0, starts - 1) }
     public var isAlive: Bool { pid != nil }
     /// Running and healthy: what `depends_on` a service waits for.
