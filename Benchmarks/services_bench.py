@@ -73,35 +73,30 @@ def free_port():
 
 
 def footprint(seconds=10.0):
-    """The AlphaTrader day (jobs/*.yaml) with its services running: Redis for real on a free
-    port, the alphatrader services (not built yet) played by `sleep`, health checked over tcp
-    against that Redis; the clock set inside the session so every window is open."""
+    """The AlphaTrader day (jobs/*.yaml as committed) with its services running for real:
+    Redis on a free port (REDIS_PORT/REDIS_URL), `alphatrader ingest` replaying a generated tape
+    at 1x, `alphatrader analytics`, each health-checked as declared; the clock set inside the
+    session so every window is open. Only the daemon's own process is measured."""
     d = tempfile.mkdtemp(prefix="orchestrator-bench-footprint-")
     port = free_port()
-    os.makedirs(f"{d}/jobs")
-    for name in os.listdir(f"{repo}/jobs"):
-        text = open(f"{repo}/jobs/{name}").read()
-        text = text.replace("exec redis-server config/redis.conf --dir var/redis",
-                            f"exec redis-server {repo}/config/redis.conf --port {port} --dir {d} --appendonly no")
-        text = text.replace('"6379"', f'"{port}"')
-        text = re.sub(r"command: \[alphatrader, (ingest|analytics|execute)[^\]]*\]", 'command: [sleep, "100000"]', text)
-        text = re.sub(r"health: \{ redis_key: [^}]*\}", f'health: {{ tcp: "127.0.0.1:{port}" }}', text)
-        open(f"{d}/jobs/{name}", "w").write(text)
-    config = open(f"{repo}/config/config.yaml").read().replace("var/orchestrator.sqlite", f"{d}/s.sqlite").replace("var/logs", f"{d}/logs")
-    open(f"{d}/c.yaml", "w").write(config.replace("${REDIS_URL:-redis://127.0.0.1:6379/0}", f"redis://127.0.0.1:{port}/0"))
-    env = dict(os.environ, ORCHESTRATOR_CLOCK=f"sim=2026-11-25T16:00:00Z;real={time.time()};speed=1")
-    p = subprocess.Popen([orchestrator, "run", "--config", f"{d}/c.yaml", "--jobs", f"{d}/jobs"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=repo)
-    # Every service running and healthy before measuring.
+    bindir = os.path.dirname(orchestrator)
+    shutil.copytree(f"{repo}/jobs", f"{d}/jobs")
+    shutil.copytree(f"{repo}/config", f"{d}/config")
+    os.makedirs(f"{d}/var/tapes")
+    subprocess.run([f"{bindir}/alphatrader", "replay-gen", "--date", "2026-11-25", "--seed", "1",
+                    "--out", f"{d}/var/tapes/2026-11-25.tape"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=d)
+    env = dict(os.environ, ORCHESTRATOR_CLOCK=f"sim=2026-11-25T16:00:00Z;real={time.time()};speed=1",
+               REDIS_PORT=str(port), REDIS_URL=f"redis://127.0.0.1:{port}/0", PATH=f"{bindir}:{os.environ['PATH']}")
+    p = subprocess.Popen([orchestrator, "run"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=d)
+    # Every available service running and healthy before measuring.
     deadline = time.time() + 60
     while time.time() < deadline:
-        out = subprocess.run([orchestrator, "status", "--json", "--config", f"{d}/c.yaml", "--jobs", f"{d}/jobs"],
-                             capture_output=True, text=True, cwd=repo).stdout
+        out = subprocess.run([orchestrator, "status", "--json"], capture_output=True, text=True, cwd=d, env=env).stdout
         try:
             services = json.loads(out)["services"]
-            if services and all(s["state"] == "running" for s in services):
+            if services and all(s["state"] == "running" and (s["health"] or {}).get("ok") for s in services):
                 break
-        except (ValueError, KeyError):
+        except (ValueError, KeyError, TypeError):
             pass
         time.sleep(0.2)
     else:
@@ -114,11 +109,15 @@ def footprint(seconds=10.0):
     t0, c0 = time.time(), ticks()
     time.sleep(seconds)
     t1, c1 = time.time(), ticks()
-    rss = int(re.search(r"VmRSS:\s+(\d+)", open(f"/proc/{p.pid}/status").read()).group(1))
+    status = open(f"/proc/{p.pid}/status").read()
+    kb = lambda field: int(re.search(field + r":\s+(\d+)", status).group(1))
+    pss = sum(int(l.split()[1]) for l in open(f"/proc/{p.pid}/smaps_rollup") if l.startswith("Pss:"))
     hz = os.sysconf("SC_CLK_TCK")
     p.send_signal(signal.SIGTERM); p.wait()
     shutil.rmtree(d, ignore_errors=True)
-    return {"services": len(services), "rss_mb": rss / 1024, "idle_cpu_percent": 100 * (c1 - c0) / hz / (t1 - t0), "seconds": seconds}
+    return {"services": len(services), "rss_mb": kb("VmRSS") / 1024, "rss_anon_mb": kb("RssAnon") / 1024,
+            "rss_file_mb": kb("RssFile") / 1024, "pss_mb": pss / 1024,
+            "idle_cpu_percent": 100 * (c1 - c0) / hz / (t1 - t0), "seconds": seconds}
 
 
 print(json.dumps({"ours": ours(), "supervisord": theirs(int(os.environ.get("SUPERVISORD_CRASHES", "30"))), "footprint": footprint()}))

@@ -140,6 +140,10 @@ int main(int argc, char **argv) {
        for well under a millisecond, so poll briefly instead (for up to 10 s). */
     sqlite3_busy_handler(db, busy, NULL);
     sqlite3_exec(db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+    /* The engine checkpoints the log on a thread of its own (Checkpointer.swift); an outcome
+       written here should not pay for copying everyone's pages. Without an engine the log
+       grows by a few pages per attempt until the next process that opens the store. */
+    sqlite3_exec(db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
 
     static const char *record_exit =
         "UPDATE attempt SET finished_at = ?, exit_code = ?, signal = ?, outcome = ? "

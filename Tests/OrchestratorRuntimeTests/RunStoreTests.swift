@@ -21,6 +21,33 @@ struct RunStoreTests {
         #expect(try store.history(job: "moc").count == 1)
     }
 
+    /// The log's size in pages after 1,500 commits of a large value each, with or without the
+    /// background checkpointer (the writer's own checkpoints off in both cases).
+    func walPagesAfterCommits(background: Bool) throws -> Int {
+        let path = try temporaryDirectory() + "/wal.sqlite"
+        let store = try RunStore(path: path)
+        if background {
+            store.checkpointInBackground(every: 0.005)
+        } else {
+            try store.writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+        }
+        let value = String(repeating: "x", count: 6_000)
+        for i in 0..<1_500 {
+            try store.setMeta("k\(i % 10)", value + String(i))
+            if i % 50 == 0 { usleep(20_000) }
+        }
+        let attributes = try FileManager.default.attributesOfItem(atPath: path + "-wal")
+        return ((attributes[.size] as? Int) ?? 0) / 4_096
+    }
+
+    @Test("the engine's checkpointer keeps the write-ahead log short while commits skip checkpointing")
+    func backgroundCheckpointsBoundTheLog() throws {
+        let without = try walPagesAfterCommits(background: false)
+        let with = try walPagesAfterCommits(background: true)
+        #expect(without > 1_200)
+        #expect(with < 600, "log of \(with) pages with the checkpointer, \(without) without")
+    }
+
     @Test("eight stores on one file racing for the same slots: each slot has exactly one run")
     func concurrentClaims() throws {
         let path = try temporaryDirectory() + "/race.sqlite"

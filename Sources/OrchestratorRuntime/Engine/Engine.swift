@@ -50,6 +50,7 @@ public final class Engine {
         }
         self.executable = executable
         self.onEvent = onEvent
+        store.checkpointInBackground()
         var fds: [Int32] = [0, 0]
         pipe(&fds)
         for fd in fds { _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }

@@ -10,6 +10,7 @@ public import OrchestratorCore
 public final class RunStore: Sendable {
     public let path: String
     let writer: any DatabaseWriter
+    let checkpointer = Checkpointer()
 
     /// Why the store cannot be used, as one line for the user.
     public struct Failure: Error, CustomStringConvertible, Sendable {
@@ -68,6 +69,16 @@ public final class RunStore: Sendable {
                 usleep(50_000)
             }
         }
+    }
+
+    deinit { checkpointer.stop() }
+
+    /// For a long-lived writer (the engine): checkpoints the log on a thread of its own instead
+    /// of inside this process's commits (`Checkpointer`). Other processes' connections are not
+    /// affected; the last connection to close still checkpoints as SQLite always does.
+    public func checkpointInBackground(every interval: Double = 0.5) {
+        guard checkpointer.start(path: path, interval: interval) else { return }
+        try? writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
     }
 
     static func describe(_ error: DatabaseError, path: String) -> String {
