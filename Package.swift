@@ -63,10 +63,13 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // The per-attempt supervisor, in C: it starts once per attempt, so it must start fast.
+        // Linked statically: SwiftPM links every executable through swiftc, which otherwise
+        // loads libswiftCore and libstdc++ into this C program — 2.0 ms per start against
+        // 0.6 ms static (Debian's libsqlite3.a and libc.a, from libsqlite3-dev and libc6-dev).
         .executableTarget(
             name: "orchestrator-attempt",
             dependencies: ["CSpawn"],
-            linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("m")]
+            linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("m"), .unsafeFlags(["-static-executable"])]
         ),
         // The trading system's library (ARCHITECTURE.md): tape, market state, ingestion,
         // analytics, discovery, and the clients of the services it talks to.
