@@ -51,6 +51,11 @@ echo "== scheduler lag in run-day: 1000 one-second slots at 60x" >&2
 lag=$("$bin/orchestrator-bench" lag --binary "$bin/orchestrator" --slots 1000 --speed 60)
 python3 -c 'import json, sys; r = json.loads(sys.argv[1]); print("scheduler lag over %d slots: p50 %.2f ms, p99 %.2f ms, max %.2f ms" % (r["slots"], r["p50_ms"], r["p99_ms"], r["max_ms"]))' "$lag"
 
+echo "== scheduler lag in run (the daemon): 1000 one-second slots at 60x, to the job's own process running" >&2
+cc -O2 -o "$work/stamp" Benchmarks/stamp.c
+rlag=$(python3 Benchmarks/run_lag.py "$PWD/$bin/orchestrator" "$work/stamp" 1000 60)
+python3 -c 'import json, sys; r = json.loads(sys.argv[1]); print("scheduler lag in run over %d slots (to the job running): p50 %.2f ms, p99 %.2f ms, max %.2f ms" % (r["slots"], r["p50_ms"], r["p99_ms"], r["max_ms"]))' "$rlag"
+
 echo "== catch-up after a 7-day outage of the AlphaTrader day (decisions only)" >&2
 cu=$("$bin/orchestrator-bench" catch-up)
 python3 -c 'import json, sys; r = json.loads(sys.argv[1]); print("catch-up decisions for %d missed slots: %.1f ms (plan %.2f ms, claims %.1f ms)" % (r["slots"], r["total_ms"], r["plan_ms"], r["claims_ms"]))' "$cu"

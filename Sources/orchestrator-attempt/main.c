@@ -82,6 +82,7 @@ static int busy(void *unused, int count) {
 
 static int exec_retry(const char *sql, sqlite3_int64 a, sqlite3_int64 b, sqlite3_int64 c, int use_c,
                       double finished, int has_code, int code, int has_sig, int sig, const char *outcome) {
+    if (!db) return -1;
     for (int tries = 0; tries < 50; tries++) {
         sqlite3_stmt *st = NULL;
         if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
@@ -132,25 +133,31 @@ int main(int argc, char **argv) {
 
     cspawn_catch_stop_signals();
     log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (sqlite3_open_v2(store, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        note("cannot open the run store %s: %s", store, sqlite3_errmsg(db));
-        return 70;
-    }
-    /* SQLite's own busy timeout backs off in steps of up to 100 ms; the engine holds the lock
-       for well under a millisecond, so poll briefly instead (for up to 10 s). */
-    sqlite3_busy_handler(db, busy, NULL);
-    sqlite3_exec(db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
-    /* The engine checkpoints the log on a thread of its own (Checkpointer.swift); an outcome
-       written here should not pay for copying everyone's pages. Without an engine the log
-       grows by a few pages per attempt until the next process that opens the store. */
-    sqlite3_exec(db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
 
     static const char *record_exit =
         "UPDATE attempt SET finished_at = ?, exit_code = ?, signal = ?, outcome = ? "
         "WHERE run_id = ? AND number = ? AND outcome = 'running'";
 
+    /* The job starts first, the store is opened after: reading its schema and mapping its log
+       index is not on the path from a due slot to the job running. A store that cannot be
+       opened is noted in the log; the job is still supervised (timeout, stop), and the engine
+       finds its attempt unrecorded and calls it lost. */
     pid_t pid = 0;
     int rc = cspawn_session(&pid, command[0], command, environ, log_fd, strchr(command[0], '/') == NULL);
+    if (sqlite3_open_v2(store, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        note("cannot open the run store %s: %s", store, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        db = NULL;
+    } else {
+        /* SQLite's own busy timeout backs off in steps of up to 100 ms; the engine holds the
+           lock for well under a millisecond, so poll briefly instead (for up to 10 s). */
+        sqlite3_busy_handler(db, busy, NULL);
+        sqlite3_exec(db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+        /* The engine checkpoints the log on a thread of its own (Checkpointer.swift); an
+           outcome written here should not pay for copying everyone's pages. Without an engine
+           the log grows by a few pages per attempt until the next process opens the store. */
+        sqlite3_exec(db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
+    }
     if (rc != 0) {
         note("cannot start %s: %s", command[0], strerror(rc));
         exec_retry(record_exit, run_id, attempt, 0, 0, run_now(), 1, 127, 0, 0, "failed");
@@ -197,7 +204,7 @@ int main(int argc, char **argv) {
     int code = 0, kind = cspawn_decode(status, &code);
     const char *outcome = timed_out ? "timed_out" : stopped ? "killed" : (kind == 1 && code == 0) ? "succeeded" : "failed";
     if (exec_retry(record_exit, run_id, attempt, 0, 0, run_now(), kind == 1, code, kind == 2, code, outcome) != 0) {
-        note("could not record the outcome in the run store: %s", sqlite3_errmsg(db));
+        note("could not record the outcome in the run store: %s", db ? sqlite3_errmsg(db) : "it could not be opened");
     }
     sqlite3_close(db);
     if (log_fd >= 0) close(log_fd);

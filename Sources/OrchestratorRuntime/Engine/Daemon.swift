@@ -81,14 +81,19 @@ public final class Daemon: @unchecked Sendable {
             slotsByDay[d] = computed
             return computed
         }
+        // Yesterday's and today's slots from the start on, built once a day (an `every: 1s` job
+        // has 86,400 a day: rebuilding them on every wake cost milliseconds of lag).
+        var dueFor: (date: LocalDate, slots: [SchedulerState.Slot])?
         while !shouldStop {
-            if takeReload() { try reloadNow(); slotsByDay = [:] }
+            if takeReload() { try reloadNow(); slotsByDay = [:]; dueFor = nil }
             let now = engine.now
             let zone = ZoneRules.of(engine.workspace.config.timeZone)
             let date = zone.localDate(of: Int64(now))
             let today = try slots(date)
-            let due = (try slots(date.adding(days: -1)) + today).filter { $0.time >= start }
-            try engine.step(day: date, slots: due, notBefore: start)
+            if dueFor?.date != date {
+                dueFor = (date, (try slots(date.adding(days: -1)) + today).filter { $0.time >= start })
+            }
+            try engine.step(day: date, slots: dueFor!.slots, notBefore: start)
             if Date().timeIntervalSince(lastBeat) >= 1 {
                 try heartbeat()
                 lastBeat = Date()
@@ -98,7 +103,8 @@ public final class Daemon: @unchecked Sendable {
                 lastSeen = now
             }
             var wake = now + 60
-            if let next = today.first(where: { Double($0.time) > now }) { wake = min(wake, Double(next.time)) }
+            let nextIndex = today.partitioningIndex { Double($0.time) > now }
+            if nextIndex < today.endIndex { wake = min(wake, Double(today[nextIndex].time)) }
             for run in try engine.store.activeRuns() where run.state == .retrying && engine.workspace.jobs[run.job] != nil {
                 wake = min(wake, run.nextAttemptAt ?? wake)
             }
