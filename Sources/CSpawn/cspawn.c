@@ -7,13 +7,19 @@
 #include <unistd.h>
 
 int cspawn_session(pid_t *pid, const char *path, char *const argv[], char *const envp[], int log_fd, int search_path) {
+    return cspawn_session_input(pid, path, argv, envp, -1, log_fd, search_path);
+}
+
+int cspawn_session_input(pid_t *pid, const char *path, char *const argv[], char *const envp[], int stdin_fd, int log_fd,
+                         int search_path) {
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attr;
     int rc = posix_spawn_file_actions_init(&actions);
     if (rc != 0) return rc;
     rc = posix_spawnattr_init(&attr);
     if (rc != 0) { posix_spawn_file_actions_destroy(&actions); return rc; }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    if (stdin_fd >= 0) posix_spawn_file_actions_adddup2(&actions, stdin_fd, 0);
+    else posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     if (log_fd >= 0) {
         posix_spawn_file_actions_adddup2(&actions, log_fd, 1);
         posix_spawn_file_actions_adddup2(&actions, log_fd, 2);

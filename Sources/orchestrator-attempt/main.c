@@ -12,6 +12,12 @@
  *
  * usage: orchestrator-attempt --store DB --run ID --attempt N --log PATH
  *                             [--timeout SECONDS] [--grace SECONDS] -- COMMAND [ARG...]
+ *        orchestrator-attempt --store DB --ready
+ * With --ready it is started ahead of the attempt it will supervise: it opens the store, then
+ * reads the attempt from stdin until EOF as NUL-terminated fields — run id, attempt, log path,
+ * timeout (negative: none), grace, argument count, the arguments, then the job's environment —
+ * and goes on as above. So the engine pays for its exec and start-up before the slot is due,
+ * not after. EOF with nothing read (the engine closed it, or died) exits 0 quietly.
  * Times are real seconds; the recorded finish time follows ORCHESTRATOR_CLOCK when it is set.
  * Exit status: the job's, or 128 + signal; 127 when it could not start; 64 for bad usage.
  */
@@ -108,17 +114,72 @@ static int exec_retry(const char *sql, sqlite3_int64 a, sqlite3_int64 b, sqlite3
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: orchestrator-attempt --store DB --run ID --attempt N --log PATH [--timeout S] [--grace S] -- COMMAND [ARG...]\n");
+    fprintf(stderr, "usage: orchestrator-attempt --store DB --run ID --attempt N --log PATH [--timeout S] [--grace S] -- COMMAND [ARG...]\n"
+                    "       orchestrator-attempt --store DB --ready   (the attempt on stdin)\n");
     exit(64);
+}
+
+/* Opens the run store; on failure notes why and leaves db NULL (the outcome then goes
+   unrecorded, and the engine calls the attempt lost). */
+static void open_store(const char *store) {
+    if (sqlite3_open_v2(store, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+        note("cannot open the run store %s: %s", store, sqlite3_errmsg(db));
+        sqlite3_close(db);
+        db = NULL;
+        return;
+    }
+    /* SQLite's own busy timeout backs off in steps of up to 100 ms; the engine holds the lock
+       for well under a millisecond, so poll briefly instead (for up to 10 s). */
+    sqlite3_busy_handler(db, busy, NULL);
+    sqlite3_exec(db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+    /* The engine checkpoints the log on a thread of its own (Checkpointer.swift); an outcome
+       written here should not pay for copying everyone's pages. Without an engine the log grows
+       by a few pages per attempt until the next process opens the store. */
+    sqlite3_exec(db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
+}
+
+/* Reads stdin to EOF and splits it at NULs: returns the field count (0 for nothing, -1 when
+   interrupted by a stop signal), the fields in *fields. */
+static int read_request(char ***fields) {
+    size_t cap = 8192, len = 0;
+    char *buf = malloc(cap);
+    if (!buf) return -1;
+    for (;;) {
+        if (len + 4096 > cap) {
+            cap *= 2;
+            char *grown = realloc(buf, cap);
+            if (!grown) return -1;
+            buf = grown;
+        }
+        ssize_t n = read(0, buf + len, cap - len - 1);
+        if (n == 0) break;
+        if (n < 0) {
+            if (errno == EINTR && !cspawn_stop_requested()) continue;
+            return -1;
+        }
+        len += (size_t)n;
+    }
+    if (len == 0) return 0;
+    if (buf[len - 1] != '\0') buf[len++] = '\0';
+    int count = 0;
+    for (size_t i = 0; i < len; i++) if (buf[i] == '\0') count++;
+    char **out = calloc((size_t)count + 1, sizeof *out);
+    if (!out) return -1;
+    int k = 0;
+    for (size_t i = 0; i < len; i += strlen(buf + i) + 1) out[k++] = buf + i;
+    *fields = out;
+    return count;
 }
 
 int main(int argc, char **argv) {
     const char *store = NULL, *log_path = NULL;
     long long run_id = -1, attempt = -1;
     double timeout = -1, grace = 5;
+    int ready = 0;
     int i = 1;
     for (; i < argc; i++) {
         if (strcmp(argv[i], "--") == 0) { i++; break; }
+        if (strcmp(argv[i], "--ready") == 0) { ready = 1; continue; }
         if (i + 1 >= argc) usage();
         if (strcmp(argv[i], "--store") == 0) store = argv[++i];
         else if (strcmp(argv[i], "--run") == 0) run_id = atoll(argv[++i]);
@@ -128,10 +189,35 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--grace") == 0) grace = atof(argv[++i]);
         else usage();
     }
-    if (!store || !log_path || run_id < 0 || attempt < 1 || i >= argc) usage();
-    char **command = argv + i;
-
+    char **command = NULL;
     cspawn_catch_stop_signals();
+    if (ready) {
+        if (!store) usage();
+        open_store(store);
+        char **f = NULL;
+        int n = read_request(&f);
+        if (n <= 0) { if (db) sqlite3_close(db); return 0; }
+        if (n < 7) { fprintf(stderr, "orchestrator-attempt: incomplete attempt on stdin\n"); return 64; }
+        run_id = atoll(f[0]);
+        attempt = atoll(f[1]);
+        log_path = f[2];
+        timeout = atof(f[3]);
+        grace = atof(f[4]);
+        int count = atoi(f[5]);
+        if (count < 1 || 6 + count > n || run_id < 0 || attempt < 1) {
+            fprintf(stderr, "orchestrator-attempt: malformed attempt on stdin\n");
+            return 64;
+        }
+        command = calloc((size_t)count + 1, sizeof *command);
+        if (!command) return 70;
+        for (int k = 0; k < count; k++) command[k] = f[6 + k];
+        /* The job's environment follows its arguments (the field list is NULL-terminated); it
+           is ours too from here on: the recorded finish time reads ORCHESTRATOR_CLOCK from it. */
+        environ = f + 6 + count;
+    } else {
+        if (!store || !log_path || run_id < 0 || attempt < 1 || i >= argc) usage();
+        command = argv + i;
+    }
     log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 
     static const char *record_exit =
@@ -144,20 +230,7 @@ int main(int argc, char **argv) {
        finds its attempt unrecorded and calls it lost. */
     pid_t pid = 0;
     int rc = cspawn_session(&pid, command[0], command, environ, log_fd, strchr(command[0], '/') == NULL);
-    if (sqlite3_open_v2(store, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        note("cannot open the run store %s: %s", store, sqlite3_errmsg(db));
-        sqlite3_close(db);
-        db = NULL;
-    } else {
-        /* SQLite's own busy timeout backs off in steps of up to 100 ms; the engine holds the
-           lock for well under a millisecond, so poll briefly instead (for up to 10 s). */
-        sqlite3_busy_handler(db, busy, NULL);
-        sqlite3_exec(db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
-        /* The engine checkpoints the log on a thread of its own (Checkpointer.swift); an
-           outcome written here should not pay for copying everyone's pages. Without an engine
-           the log grows by a few pages per attempt until the next process opens the store. */
-        sqlite3_exec(db, "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL);
-    }
+    if (!ready) open_store(store);
     if (rc != 0) {
         note("cannot start %s: %s", command[0], strerror(rc));
         exec_retry(record_exit, run_id, attempt, 0, 0, run_now(), 1, 127, 0, 0, "failed");

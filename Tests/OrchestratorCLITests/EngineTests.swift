@@ -54,6 +54,51 @@ struct EngineTests {
         #expect(stubborn.outcome == .timedOut && stubborn.signal == 9)
     }
 
+    /// Starts a supervisor ahead of its attempt (`--ready`), then hands it `request` on stdin.
+    func superviseReady(_ dir: String, request: (Int64) -> [UInt8]) throws -> (AttemptRecord?, Int32) {
+        let store = try RunStore(path: dir + "/s.sqlite")
+        let run = try store.createRun(job: "t", tradingDay: "2026-11-25", trigger: .manual, state: .queued, now: 0)
+        _ = try store.startAttempt(run: run.id!, log: dir + "/t.log", now: 0)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: AttemptSupervisor.executable(nextTo: CLITests.binary))
+        p.arguments = ["--store", dir + "/s.sqlite", "--ready"]
+        let input = Pipe()
+        p.standardInput = input
+        try p.run()
+        usleep(50_000)
+        try input.fileHandleForWriting.write(contentsOf: request(run.id!))
+        try input.fileHandleForWriting.close()
+        p.waitUntilExit()
+        return (try store.attempt(run: run.id!, number: 1), p.terminationStatus)
+    }
+
+    @Test("a supervisor started ahead runs the attempt handed to it, with the job's environment, and records the outcome")
+    func readySupervisorRunsHandedAttempt() throws {
+        let dir = try scratch()
+        let (attempt, status) = try superviseReady(dir) { run in
+            AttemptSupervisor(databasePath: dir + "/s.sqlite", runId: run, attempt: 1, logPath: dir + "/t.log", timeout: nil, grace: 0.3,
+                              argv: ["sh", "-c", "echo \"run $ORCHESTRATOR_RUN_ID says $GREETING\"; exit 4"],
+                              environment: ["GREETING": "hello there", "ORCHESTRATOR_RUN_ID": String(run), "PATH": "/usr/bin:/bin"]).request
+        }
+        #expect(attempt?.outcome == .failed && attempt?.exitCode == 4 && attempt?.pid != nil && status == 4)
+        #expect(try String(contentsOfFile: dir + "/t.log", encoding: .utf8).contains("says hello there"))
+        // Its timeout counts from the hand-over.
+        let timed = try scratch()
+        let (late, _) = try superviseReady(timed) { run in
+            AttemptSupervisor(databasePath: timed + "/s.sqlite", runId: run, attempt: 1, logPath: timed + "/t.log", timeout: 0.2, grace: 0.2,
+                              argv: [Self.helper, "sleep", "30"], environment: [:]).request
+        }
+        #expect(late?.outcome == .timedOut)
+    }
+
+    @Test("a supervisor started ahead exits quietly when nothing is handed to it, and refuses a malformed attempt")
+    func readySupervisorUnusedOrMalformed() throws {
+        let (unused, quiet) = try superviseReady(try scratch()) { _ in [] }
+        #expect(quiet == 0 && unused?.outcome == .running)
+        let (_, malformed) = try superviseReady(try scratch()) { run in Array("\(run)\u{0}1\u{0}".utf8) }
+        #expect(malformed == 64)
+    }
+
     @Test("a command that does not exist fails with 127 and says why in the log")
     func missingCommand() throws {
         let dir = try scratch()

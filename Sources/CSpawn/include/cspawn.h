@@ -8,6 +8,10 @@
 /// Returns 0 and sets *pid, or an errno value.
 int cspawn_session(pid_t *pid, const char *path, char *const argv[], char *const envp[], int log_fd, int search_path);
 
+/// The same with stdin from `stdin_fd` instead of /dev/null (-1: /dev/null).
+int cspawn_session_input(pid_t *pid, const char *path, char *const argv[], char *const envp[], int stdin_fd, int log_fd,
+                         int search_path);
+
 /// Decodes a wait status: returns 1 and sets *code for a normal exit, 2 and sets *code to the
 /// signal for a signalled death, 0 otherwise.
 int cspawn_decode(int status, int *code);

@@ -28,6 +28,10 @@ public final class Engine {
     var cache: [Int64: SchedulerState.Run] = [:]
     var cachedDays: Set<String> = []
     var lastTransition: Int64 = 0
+    /// A supervisor started ahead of the next attempt (after the first start, so commands that
+    /// start nothing start none), and whether this step started an attempt.
+    var ready: ReadySupervisor?
+    var startedInStep = false
 
     struct Watched {
         let attempt: Int
@@ -138,6 +142,12 @@ public final class Engine {
             for action in actions { try apply(action, day: day, trigger: trigger) }
             applied += actions.count
         }
+        // The next attempt's supervisor starts now, while nothing is due.
+        if startedInStep && ready == nil {
+            ready = ReadySupervisor(executable: AttemptSupervisor.executable(nextTo: executable), databasePath: store.path,
+                                    environment: baseEnvironment)
+        }
+        startedInStep = false
         return applied
     }
 
@@ -187,8 +197,14 @@ public final class Engine {
             grace: max(0.5, 5 / speed),
             argv: job.command.arguments, environment: try environment(for: run, attempt: number, job: job))
         do {
-            let pid = try ProcessControl.spawn([AttemptSupervisor.executable(nextTo: executable)] + supervisor.commandLine,
-                                               environment: supervisor.environment, logFD: -1)
+            startedInStep = true
+            var handed: Int32?
+            if let r = ready {
+                ready = nil
+                if r.hand(supervisor) { handed = r.pid }
+            }
+            let pid = try handed ?? ProcessControl.spawn([AttemptSupervisor.executable(nextTo: executable)] + supervisor.commandLine,
+                                                         environment: supervisor.environment, logFD: -1)
             watched[id] = Watched(attempt: number, shimPid: pid, pidfd: ProcessControl.pidfd(pid), isChild: true)
             // The `running` event once the process exists (what the lag benchmark measures).
             emit(try store.run(id), attempt: attempt.number)

@@ -43,4 +43,17 @@ public struct AttemptSupervisor: Sendable {
         if let timeout { args += ["--timeout", String(timeout)] }
         return args + ["--"] + argv
     }
+
+    /// The attempt as a supervisor started with `--ready` reads it on stdin: NUL-terminated run
+    /// id, attempt, log, timeout (-1: none), grace, argument count, arguments, environment.
+    public var request: [UInt8] {
+        var fields = [String(runId), String(attempt), logPath, String(timeout ?? -1), String(grace), String(argv.count)] + argv
+        fields += environment.map { "\($0.key)=\($0.value)" }
+        var bytes: [UInt8] = []
+        for field in fields {
+            bytes += field.utf8
+            bytes.append(0)
+        }
+        return bytes
+    }
 }

@@ -11,9 +11,9 @@ public enum ProcessControl {
     }
 
     /// Starts a program in a new session (its pid is its process-group id), stdin from
-    /// /dev/null, stdout and stderr appended to `logFD` (or inherited when -1). A program name
+    /// /dev/null (or `inputFD`), stdout and stderr appended to `logFD` (or inherited when -1). A program name
     /// without a slash is looked up in `PATH` of `environment`.
-    public static func spawn(_ argv: [String], environment: [String: String], logFD: Int32) throws(SpawnError) -> Int32 {
+    public static func spawn(_ argv: [String], environment: [String: String], logFD: Int32, inputFD: Int32 = -1) throws(SpawnError) -> Int32 {
         precondition(!argv.isEmpty)
         let env = environment.map { "\($0.key)=\($0.value)" }
         var cArgs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
@@ -29,7 +29,7 @@ public enum ProcessControl {
         if !program.contains("/") {
             path = resolve(program, path: environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin") ?? program
         }
-        let rc = cspawn_session(&pid, path, &cArgs, &cEnv, logFD, 0)
+        let rc = cspawn_session_input(&pid, path, &cArgs, &cEnv, inputFD, logFD, 0)
         guard rc == 0 else { throw SpawnError(program: program, errno: rc) }
         return pid
     }
