@@ -165,14 +165,14 @@ public final class Engine {
             let run = try store.claimSlot(job: job, tradingDay: tradingDay.description, scheduledFor: Double(time), trigger: trigger,
                                           state: state, now: now, reason: reason)
             emit(run)
-            if startNow, let id = run?.id { try start(id) }
+            if startNow, let run, let id = run.id { try start(id, job: run.job) }
         case .createRun(let job, let runTrigger, let cause):
             emit(try store.createRun(job: job, tradingDay: day.description, trigger: runTrigger, state: .queued, now: now,
                                      causeRunId: cause, reason: cause.map { "on_failure of run \($0)" }))
         case .transition(let id, let state, let reason):
             emit(try store.transition(run: id, from: [.pending, .queued, .retrying], to: state, now: now, reason: reason))
         case .start(let id):
-            try start(id)
+            if let name = cache[id]?.job { try start(id, job: name) }
         case .kill(let id, _):
             if let w = watched[id] { kill(w.shimPid, SIGTERM) }
         }
@@ -180,17 +180,17 @@ public final class Engine {
 
     // MARK: - Attempts
 
-    func start(_ id: Int64) throws {
-        guard let run = try store.run(id), let job = workspace.jobs[run.job] else { return }
+    func start(_ id: Int64, job name: String) throws {
+        guard let job = workspace.jobs[name] else { return }
         let logs = workspace.config.logs
-        let number = run.attempts + 1
-        let logPath = "\(logs)/\(run.job)/\(id).\(number).log"
-        if !logDirectories.contains(run.job) {
-            try FileManager.default.createDirectory(atPath: "\(logs)/\(run.job)", withIntermediateDirectories: true)
-            logDirectories.insert(run.job)
+        if !logDirectories.contains(name) {
+            try FileManager.default.createDirectory(atPath: "\(logs)/\(name)", withIntermediateDirectories: true)
+            logDirectories.insert(name)
         }
-        // Another process may have started it between our read and now: then it is theirs.
-        guard let attempt = try store.startAttempt(run: id, log: logPath, now: now, engine: Engine.identity) else { return }
+        // Another process may have started it since we decided: then it is theirs.
+        guard let (run, attempt) = try store.startAttempt(run: id, now: now, engine: Engine.identity,
+                                                          log: { "\(logs)/\(name)/\(id).\($0).log" }) else { return }
+        let number = attempt.number, logPath = attempt.log
         let supervisor = AttemptSupervisor(
             databasePath: store.path, runId: id, attempt: number, logPath: logPath,
             timeout: job.timeout.map { $0.seconds / speed },
@@ -207,7 +207,7 @@ public final class Engine {
                                                          environment: supervisor.environment, logFD: -1)
             watched[id] = Watched(attempt: number, shimPid: pid, pidfd: ProcessControl.pidfd(pid), isChild: true)
             // The `running` event once the process exists (what the lag benchmark measures).
-            emit(try store.run(id), attempt: attempt.number)
+            emit(run, attempt: attempt.number)
             try store.recordShim(run: id, attempt: number, pid: pid, start: ProcessControl.startTime(of: pid))
         } catch let error as ProcessControl.SpawnError {
             try store.recordExit(run: id, attempt: number, exitCode: 127, signal: nil, outcome: .failed, now: now)

@@ -240,6 +240,13 @@ public final class RunStore: Sendable {
     /// retrying, so that of several processes deciding to start it, exactly one does (nil for
     /// the others).
     public func startAttempt(run id: Int64, log: String, now: Double, engine: (pid: Int32, start: Int64?)? = nil) throws -> AttemptRecord? {
+        try startAttempt(run: id, now: now, engine: engine, log: { _ in log })?.attempt
+    }
+
+    /// The same, naming the log after the attempt's number (known inside the transaction), and
+    /// returning the run as it now is — the engine needs no read before or after.
+    public func startAttempt(run id: Int64, now: Double, engine: (pid: Int32, start: Int64?)?,
+                             log: (Int) -> String) throws -> (run: RunRecord, attempt: AttemptRecord)? {
         try writer.write { db in
             guard var run = try RunRecord.fetchOne(db, key: id) else { throw Failure(description: "run \(id) does not exist") }
             guard run.state == .queued || run.state == .retrying else { return nil }
@@ -252,10 +259,10 @@ public final class RunStore: Sendable {
             try run.update(db)
             let attempt = AttemptRecord(runId: id, number: run.attempts, pid: nil, shimPid: nil, shimStart: nil,
                                         enginePid: engine?.pid, engineStart: engine?.start, startedAt: now,
-                                        finishedAt: nil, exitCode: nil, signal: nil, outcome: .running, log: log)
+                                        finishedAt: nil, exitCode: nil, signal: nil, outcome: .running, log: log(run.attempts))
             try attempt.insert(db)
             try RunStore.logTransition(db, run: id, from: old, to: .running, at: now, reason: "attempt \(run.attempts)")
-            return attempt
+            return (run, attempt)
         }
     }
 
