@@ -26,9 +26,7 @@ public struct RedisBatch: Sendable {
             case .bytes(let b):
                 b.withUnsafeBufferPointer { bulk($0) }
             case .integer(let n):
-                var digits: [UInt8] = []
-                digitsOf(n, into: &digits)
-                digits.withUnsafeBufferPointer { bulk($0) }
+                RedisBatch.withDigits(n) { bulk($0) }
             }
         }
         count += 1
@@ -43,18 +41,20 @@ public struct RedisBatch: Sendable {
     }
 
     private mutating func appendDecimal(_ n: Int) {
-        if n < 10 { bytes.append(UInt8(48 + n)); return }
-        var digits: [UInt8] = []
-        digitsOf(n, into: &digits)
-        bytes.append(contentsOf: digits)
+        if n < 10 && n >= 0 { bytes.append(UInt8(48 + n)); return }
+        RedisBatch.withDigits(n) { bytes.append(contentsOf: $0) }
     }
 
-    private func digitsOf(_ n: Int, into out: inout [UInt8]) {
-        if n < 0 { out.append(UInt8(ascii: "-")) }
-        var v = n.magnitude
-        let start = out.count
-        repeat { out.append(UInt8(48 + v % 10)); v /= 10 } while v > 0
-        out[start...].reverse()
+    /// The decimal digits of `n` in a stack buffer (no allocation: this runs for every
+    /// argument's length on the feed's hot path).
+    @inline(__always)
+    private static func withDigits<R>(_ n: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            var v = n.magnitude, i = 20
+            repeat { i -= 1; buffer[i] = UInt8(48 + v % 10); v /= 10 } while v > 0
+            if n < 0 { i -= 1; buffer[i] = UInt8(ascii: "-") }
+            return body(UnsafeBufferPointer(rebasing: buffer[i..<20]))
+        }
     }
 }
 

@@ -157,6 +157,10 @@ public struct MarketState {
                 aggregatesPublished[s] = lastEventTime
             }
         }
+        // The latest-value keys without a TTL (last, ticker, timestamp, spread, imbalance) of
+        // every symbol go out as one MSET at the end: Redis's cost is mostly per command (parse,
+        // dispatch, AOF), and at 600x these are most of the commands.
+        var latest: [RedisArgument] = ["MSET"]
         for s in symbols.indices {
             var m = symbols[s]
             let base = "market:" + m.name + ":"
@@ -172,8 +176,8 @@ public struct MarketState {
                 batch.append("LTRIM", .text(base + "trades"), "0", .integer(MarketState.tradeHistory - 1))
                 batch.append("PEXPIRE", .text(base + "trades"), .integer(tradesTTL))
                 let t = m.last!
-                batch.append("SET", .text(base + "last"),
-                             .text("{\"price\":\(JSONText.number(t.price)),\"size\":\(t.size),\"exchange\":\"\(exchanges[t.exchange])\",\"timestamp\":\(t.time / 1000)}"))
+                latest += [.text(base + "last"),
+                             .text("{\"price\":\(JSONText.number(t.price)),\"size\":\(t.size),\"exchange\":\"\(exchanges[t.exchange])\",\"timestamp\":\(t.time / 1000)}")]
                 m.pendingTrades.removeAll(keepingCapacity: true)
                 // It changes when a minute completes: written then, not on every batch.
                 if !m.level2 && m.minuteVolumes.count != m.unusualMinutes {
@@ -204,14 +208,14 @@ public struct MarketState {
                     let bids = AggregatedBook.merge(m.books, side: .bid), asks = AggregatedBook.merge(m.books, side: .ask)
                     let top5b = Array(bids.prefix(5)), top5a = Array(asks.prefix(5))
                     let imbalance = AggregatedBook.imbalance(bids: top5b, asks: top5a)
-                    batch.append("SET", .text(base + "book"), .text(bookJSON(m, bids: bids, asks: asks)), "PX", .integer(bookTTL))
-                    batch.append("SET", .text(base + "imbalance"),
-                                 .text("{\"value\":\(JSONText.number(imbalance)),\"levels\":5,\"timestamp\":\(m.lastTime / 1000)}"))
+                    batch.append("SET", .text(base + "book"), .bytes(bookJSON(m, bids: bids, asks: asks)), "PX", .integer(bookTTL))
+                    latest += [.text(base + "imbalance"),
+                                 .text("{\"value\":\(JSONText.number(imbalance)),\"levels\":5,\"timestamp\":\(m.lastTime / 1000)}")]
                 }
                 if m.bid > 0 && m.ask > 0 {
                     let spread = m.ask - m.bid, mid = (m.ask + m.bid) / 2
-                    batch.append("SET", .text(base + "spread"),
-                                 .text("{\"bid\":\(JSONText.number(m.bid)),\"ask\":\(JSONText.number(m.ask)),\"spread\":\(JSONText.number((spread * 10_000).rounded() / 10_000)),\"bps\":\(JSONText.number((spread / mid * 1e6).rounded() / 100)),\"timestamp\":\(m.lastTime / 1000)}"))
+                    latest += [.text(base + "spread"),
+                               .text("{\"bid\":\(JSONText.number(m.bid)),\"ask\":\(JSONText.number(m.ask)),\"spread\":\(JSONText.number((spread * 10_000).rounded() / 10_000)),\"bps\":\(JSONText.number((spread / mid * 1e6).rounded() / 100)),\"timestamp\":\(m.lastTime / 1000)}")]
                 }
                 m.topDirty = false
             }
@@ -237,9 +241,9 @@ public struct MarketState {
             }
             if touched {
                 let vwap = m.volume > 0 ? m.notional / Double(m.volume) : 0
-                batch.append("SET", .text(base + "ticker"),
-                             .text("{\"symbol\":\"\(m.name)\",\"bid\":\(JSONText.number(m.bid)),\"ask\":\(JSONText.number(m.ask)),\"bid_size\":\(m.bidSize),\"ask_size\":\(m.askSize),\"last\":\(JSONText.number(m.last?.price ?? 0)),\"open\":\(JSONText.number(m.open)),\"high\":\(JSONText.number(m.high)),\"low\":\(JSONText.number(m.low)),\"volume\":\(m.volume),\"vwap\":\(JSONText.number((vwap * 10_000).rounded() / 10_000)),\"trades\":\(m.tradeCount),\"timestamp\":\(m.lastTime / 1000)}"))
-                batch.append("SET", .text(base + "timestamp"), .integer(Int(m.lastTime / 1000)))
+                latest += [.text(base + "ticker"),
+                           .text("{\"symbol\":\"\(m.name)\",\"bid\":\(JSONText.number(m.bid)),\"ask\":\(JSONText.number(m.ask)),\"bid_size\":\(m.bidSize),\"ask_size\":\(m.askSize),\"last\":\(JSONText.number(m.last?.price ?? 0)),\"open\":\(JSONText.number(m.open)),\"high\":\(JSONText.number(m.high)),\"low\":\(JSONText.number(m.low)),\"volume\":\(m.volume),\"vwap\":\(JSONText.number((vwap * 10_000).rounded() / 10_000)),\"trades\":\(m.tradeCount),\"timestamp\":\(m.lastTime / 1000)}")]
+                latest += [.text(base + "timestamp"), .integer(Int(m.lastTime / 1000))]
             }
             let publishMakers = aggregatesFor == Int.max || aggregatesFor == s
             if publishMakers && !m.sizeCounts.isEmpty {
@@ -255,6 +259,7 @@ public struct MarketState {
             }
             symbols[s] = m
         }
+        if latest.count > 1 { batch.append(latest) }
     }
 
     /// The quote in force, with the top-five aggregated depth for book symbols.
@@ -267,16 +272,47 @@ public struct MarketState {
         return .quote(time: m.lastTime, bid: m.bid, ask: m.ask, bidSize: m.bidSize, askSize: m.askSize, bidDepth: bd, askDepth: ad)
     }
 
-    func bookJSON(_ m: SymbolMarket, bids: [(Double, Int)], asks: [(Double, Int)]) -> String {
-        func levels(_ list: [(Double, Int)]) -> String { "[" + list.map { "[\(JSONText.number($0.0)),\($0.1)]" }.joined(separator: ",") + "]" }
-        var perExchange: [String] = []
-        for (e, book) in m.books.enumerated() {
-            func rows(_ list: [OrderBook.Level]) -> String {
-                "[" + list.map { "[\(JSONText.number($0.price)),\($0.size),\(JSONText.string(makers[$0.maker]))]" }.joined(separator: ",") + "]"
+    /// Exchange and market-maker names as quoted JSON, built when the names grow.
+    var quotedExchanges: [[UInt8]] = []
+    var quotedMakers: [[UInt8]] = []
+
+    /// The `market:{sym}:book` document: the aggregated levels, then each exchange's rows with
+    /// their makers. Written as bytes: at replay speed this runs thousands of times a second.
+    mutating func bookJSON(_ m: SymbolMarket, bids: [(Double, Int)], asks: [(Double, Int)]) -> [UInt8] {
+        if quotedExchanges.count != exchanges.count { quotedExchanges = exchanges.map(JSONBytes.quoted) }
+        if quotedMakers.count != makers.count { quotedMakers += makers[quotedMakers.count...].map(JSONBytes.quoted) }
+        var json = JSONBytes(capacity: 2_048)
+        func levels(_ list: [(Double, Int)]) {
+            json.byte(UInt8(ascii: "["))
+            for (i, level) in list.enumerated() {
+                if i > 0 { json.byte(UInt8(ascii: ",")) }
+                json.byte(UInt8(ascii: "[")); json.number(level.0); json.byte(UInt8(ascii: ",")); json.int(level.1); json.byte(UInt8(ascii: "]"))
             }
-            perExchange.append("\"\(exchanges[e])\":{\"bids\":\(rows(book.bids)),\"asks\":\(rows(book.asks))}")
+            json.byte(UInt8(ascii: "]"))
         }
-        return "{\"symbol\":\"\(m.name)\",\"timestamp\":\(m.lastTime / 1000),\"bids\":\(levels(bids)),\"asks\":\(levels(asks)),\"exchanges\":{\(perExchange.joined(separator: ","))}}"
+        func rows(_ list: [OrderBook.Level]) {
+            json.byte(UInt8(ascii: "["))
+            for (i, level) in list.enumerated() {
+                if i > 0 { json.byte(UInt8(ascii: ",")) }
+                json.byte(UInt8(ascii: "[")); json.number(level.price); json.byte(UInt8(ascii: ",")); json.int(level.size)
+                json.byte(UInt8(ascii: ",")); json.encoded(quotedMakers[level.maker]); json.byte(UInt8(ascii: "]"))
+            }
+            json.byte(UInt8(ascii: "]"))
+        }
+        json.raw("{\"symbol\":\""); m.name.utf8.forEach { json.byte($0) }
+        json.raw("\",\"timestamp\":"); json.int(Int(m.lastTime / 1000))
+        json.raw(",\"bids\":"); levels(bids)
+        json.raw(",\"asks\":"); levels(asks)
+        json.raw(",\"exchanges\":{")
+        for (e, book) in m.books.enumerated() {
+            if e > 0 { json.byte(UInt8(ascii: ",")) }
+            json.encoded(quotedExchanges[e])
+            json.raw(":{\"bids\":"); rows(book.bids)
+            json.raw(",\"asks\":"); rows(book.asks)
+            json.byte(UInt8(ascii: "}"))
+        }
+        json.raw("}}")
+        return json.bytes
     }
 
     /// Unusual volume: the last full minute's volume against the average minute so far (needs
