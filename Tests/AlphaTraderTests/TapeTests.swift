@@ -106,6 +106,41 @@ struct TapeTests {
         #expect(state.depthErrors == 0, "every depth update names a row the book has")
     }
 
+    @Test("read in time order, a generated tape keeps every exchange's book in price order and prints trades at the quote in force")
+    func generatedTapeIsConsistentInTimeOrder() throws {
+        let (path, _) = try TestTape.write(seed: 11, minutes: 10)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var books = [[OrderBook]](repeating: [OrderBook](repeating: OrderBook(depth: 10), count: 4), count: 3)
+        var lastUpdate = [[Int64]](repeating: [Int64](repeating: 0, count: 4), count: 3)
+        var quotes: [Int: (bid: Double, ask: Double)] = [:]
+        var unsorted = 0, inside = 0, trades = 0
+        func sorted(_ b: OrderBook) -> Bool {
+            zip(b.bids, b.bids.dropFirst()).allSatisfy({ $0.price > $1.price }) && zip(b.asks, b.asks.dropFirst()).allSatisfy({ $0.price < $1.price })
+        }
+        for e in try TestTape.events(path) {
+            switch e {
+            case .depth(let d):
+                // A move rewrites rows one after another microseconds apart (as a TWS feed does), so
+                // the order holds between bursts, not inside one.
+                if d.time - lastUpdate[d.symbol][d.exchange] > 100 && !sorted(books[d.symbol][d.exchange]) { unsorted += 1 }
+                lastUpdate[d.symbol][d.exchange] = d.time
+                _ = books[d.symbol][d.exchange].apply(d)
+            case .quote(let q):
+                quotes[q.symbol] = (q.bid, q.ask)
+            case .trade(let t):
+                guard let q = quotes[t.symbol] else { continue }
+                trades += 1
+                let mid = ((q.bid + q.ask) / 2 * 200).rounded() / 200
+                if t.price > q.bid + 1e-9 && t.price < q.ask - 1e-9 && abs(t.price - mid) > 1e-9 { inside += 1 }
+            case .bar:
+                break
+            }
+        }
+        #expect(trades > 10_000)
+        #expect(unsorted == 0, "a depth update left a book out of price order \(unsorted) times")
+        #expect(inside == 0, "\(inside) trades printed strictly inside the quote in force, and not at its midpoint")
+    }
+
     @Test("trade sizes are heavy-tailed: odd lots, round lots and blocks far above the median")
     func heavyTails() throws {
         let (path, _) = try TestTape.write(minutes: 5)

@@ -219,6 +219,13 @@ public struct TapeGenerator {
                     newBid = Int((cents - Double(spread) / 2).rounded())
                 }
                 let moved = newBid != st.bid || newBid + spread != st.ask
+                // Events are drawn at random instants of the second but applied to the model in
+                // the order below; so that the tape, read in time order, tells the same story, what
+                // happens before the move sees the old quote, and book churn (position-based, like
+                // every TWS depth update) waits until every exchange's book has moved.
+                let oldBid = st.bid, oldAsk = st.ask
+                let movedAt = moved ? stepTime + 2_000 : base
+                let booksQuietFrom = moved ? stepTime + 4 * 300 + 1_500 + 500 : base
                 if moved {
                     if st.level2 {
                         for ex in 0..<4 {
@@ -238,13 +245,14 @@ public struct TapeGenerator {
                 for _ in 0..<rng.poisson(0.8 * shape) {
                     let t = base + Int64(rng.uniform() * 1_000_000)
                     let (bs, asz) = TapeGenerator.topSizes(st, &rng)
-                    push(t, .quote(Quote(time: t, symbol: s, bid: Double(st.bid) / 100, ask: Double(st.ask) / 100, bidSize: bs, askSize: asz)))
+                    let (bid, ask) = t < movedAt ? (oldBid, oldAsk) : (st.bid, st.ask)
+                    push(t, .quote(Quote(time: t, symbol: s, bid: Double(bid) / 100, ask: Double(ask) / 100, bidSize: bs, askSize: asz)))
                 }
                 // Book churn: market makers refreshing their sizes.
                 if st.level2 {
                     for _ in 0..<rng.poisson(26 * shape) {
                         let ex = rng.pick(exchangeWeights), side = Int(rng.next() & 1), k = Int(rng.next() % 5)
-                        let t = base + Int64(rng.uniform() * 1_000_000)
+                        let t = booksQuietFrom + Int64(rng.uniform() * Double(base + 1_000_000 - booksQuietFrom))
                         var level = st.books[ex][side][k]
                         level.size = TapeGenerator.levelSize(k, &rng)
                         if rng.uniform() < 0.3 { level.maker = makerIndex[ex][rng.pick(makerWeights[ex])] }
@@ -259,8 +267,9 @@ public struct TapeGenerator {
                 for _ in 0..<count {
                     let t = base + Int64(rng.uniform() * 1_000_000)
                     let buy = rng.uniform() < 0.5 + 0.35 * lean
-                    var price = Double(buy ? st.ask : st.bid) / 100
-                    if rng.uniform() < 0.05 { price = Double(st.bid + st.ask) / 200 }   // a midpoint print: hidden liquidity
+                    let (bid, ask) = t < movedAt ? (oldBid, oldAsk) : (st.bid, st.ask)
+                    var price = Double(buy ? ask : bid) / 100
+                    if rng.uniform() < 0.05 { price = Double(bid + ask) / 200 }   // a midpoint print: hidden liquidity
                     let size = TapeGenerator.tradeSize(&st.lastClass, &rng)
                     TapeGenerator.addToBar(&st, price: price, size: size)
                     push(t, .trade(Trade(time: t, symbol: s, exchange: rng.pick(exchangeWeights), price: price, size: size)))
@@ -269,7 +278,8 @@ public struct TapeGenerator {
                 if rng.uniform() < shape / 1_200 {
                     let buy = rng.uniform() < 0.5 + 0.3 * lean
                     let levels = 3 + Int(rng.next() % 4)
-                    var t = base + Int64(rng.uniform() * 900_000)
+                    let start = max(base, movedAt)
+                    var t = start + Int64(rng.uniform() * Double(max(0, base + 900_000 - start)))
                     for k in 0..<levels {
                         let price = Double(buy ? st.ask + k : st.bid - k) / 100
                         let size = 100 * (3 + Int(rng.next() % 20))
