@@ -19,5 +19,6 @@ import json, sys
 r = json.loads(sys.argv[1]); o, s, f = r["ours"], r["supervisord"], r["footprint"]
 print(f"restart latency over {o['crashes']} crashes: orchestrator p50 {o['p50_ms']:.2f} ms, p99 {o['p99_ms']:.2f} ms (max {o['max_ms']:.2f}); "
       f"supervisord {sys.argv[2]} over {s['crashes']} crashes p50 {s['p50_ms']:.2f} ms, p99 {s['p99_ms']:.2f} ms; ratio p50 {s['p50_ms'] / o['p50_ms']:.0f}x, p99 {s['p99_ms'] / o['p99_ms']:.0f}x")
-print(f"daemon footprint, AlphaTrader day with {f['services']} services up: RSS {f['rss_mb']:.1f} MB, idle CPU {f['idle_cpu_percent']:.2f}% of one core over {f['seconds']:.0f} s")
+print(f"daemon footprint, AlphaTrader day with {f['services']} services up: RSS {f['rss_mb']:.1f} MB (anonymous {f['rss_anon_mb']:.1f}, "
+      f"file-backed {f['rss_file_mb']:.1f}; PSS {f['pss_mb']:.1f}), idle CPU {f['idle_cpu_percent']:.2f}% of one core over {f['seconds']:.0f} s")
 PY

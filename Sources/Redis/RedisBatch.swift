@@ -46,9 +46,9 @@ public struct RedisBatch: Sendable {
     }
 
     /// The decimal digits of `n` in a stack buffer (no allocation: this runs for every
-    /// argument's length on the feed's hot path).
+    /// argument's length on the feed's hot path, and for every integer of its JSON).
     @inline(__always)
-    private static func withDigits<R>(_ n: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+    public static func withDigits<R>(_ n: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
             var v = n.magnitude, i = 20
             repeat { i -= 1; buffer[i] = UInt8(48 + v % 10); v /= 10 } while v > 0

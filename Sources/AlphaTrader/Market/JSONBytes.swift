@@ -1,4 +1,5 @@
 import OrchestratorCore
+import Redis
 
 /// JSON written straight into bytes, for the few documents the feed rewrites thousands of times
 /// a second at replay speed (the order books): no intermediate Strings, names quoted once.
@@ -18,12 +19,7 @@ struct JSONBytes {
     @inline(__always) mutating func encoded(_ json: [UInt8]) { bytes.append(contentsOf: json) }
 
     mutating func int(_ n: Int) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
-            var v = n.magnitude, i = 20
-            repeat { i -= 1; buffer[i] = UInt8(48 + v % 10); v /= 10 } while v > 0
-            if n < 0 { i -= 1; buffer[i] = UInt8(ascii: "-") }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[i..<20]))
-        }
+        RedisBatch.withDigits(n) { bytes.append(contentsOf: $0) }
     }
 
     mutating func number(_ value: Double) {
