@@ -161,6 +161,54 @@ struct SchedulerTests {
                                  now: 0).isEmpty)
     }
 
+    /// The same state with the day's finished runs moved out of `runs` into `FinishedRuns`.
+    func summarized(_ s: SchedulerState) -> SchedulerState {
+        var out = s
+        out.runs = s.runs.filter { !FinishedRuns.summarizes($0, day: s.tradingDay) }
+        for r in s.runs where FinishedRuns.summarizes(r, day: s.tradingDay) { out.finished.add(r) }
+        return out
+    }
+
+    @Test("finished runs summarized decide exactly as finished runs listed", arguments: [
+        ("jobs:\n  a: { command: [true], schedule: { at: \"07:00\" } }\n  b: { command: [true], schedule: { at: \"08:00\" } }\n",
+         "08:30", ["a succeeded 07:00"]),
+        ("jobs:\n  pre: { command: [true], schedule: { at: \"07:00\" } }\n  ana: { command: [true], schedule: { at: \"08:00\" }, depends_on: [pre] }\n",
+         "08:05", ["pre succeeded 07:00", "ana pending 08:00"]),
+        ("jobs:\n  pre: { command: [true], schedule: { at: \"07:00\" } }\n  ana: { command: [true], schedule: { at: \"08:00\" }, depends_on: [pre] }\n",
+         "08:05", ["pre failed 07:00", "ana pending 08:00"]),
+        ("jobs:\n  pre: { command: [true], schedule: { at: \"07:00\" } }\n  ana: { command: [true], schedule: { at: \"08:00\" }, depends_on: [pre] }\n",
+         "08:05", ["pre cancelled 07:00", "ana pending 08:00"]),
+        ("jobs:\n  ana: { command: [true], schedule: { at: \"08:00\" } }\n  post: { command: [true], depends_on: [ana] }\n",
+         "08:10", ["ana succeeded 08:00"]),
+        ("jobs:\n  ana: { command: [true], schedule: { at: \"08:00\" } }\n  post: { command: [true], depends_on: [ana] }\n",
+         "08:20", ["ana succeeded 08:00", "post succeeded -"]),
+        ("jobs:\n  a: { command: [true], on_failure: [alert] }\n  alert: { command: [true] }\n",
+         "09:00", ["a failed -", "alert succeeded - cause 1"]),
+        ("jobs:\n  t: { command: [true], schedule: { every: 15m, during: session } }\n",
+         "10:31", ["t succeeded 09:30", "t skipped 09:45", "t missed 10:00", "t running 10:15"]),
+    ])
+    func finishedRunsSummarized(jobs: String, now: String, runs: [String]) throws {
+        let ws = try Self.workspace(jobs)
+        let list = runs.enumerated().map { i, text -> SchedulerState.Run in
+            let f = text.split(separator: " ").map(String.init)
+            return run(Int64(i + 1), f[0], RunState(rawValue: f[1])!, slot: f[2] == "-" ? nil : f[2],
+                       trigger: f[2] == "-" ? .manual : .schedule, cause: f.count > 4 ? Int64(f[4]) : nil)
+        }
+        let listed = try state(ws, list)
+        let summary = summarized(listed)
+        #expect(summary.runs.count < listed.runs.count || !list.contains { $0.state == .succeeded })
+        #expect(Scheduler.decide(summary, now: Double(at(now))) == Scheduler.decide(listed, now: Double(at(now))))
+    }
+
+    @Test("slots up to the instant the caller says are claimed are not scanned again; later due ones are claimed")
+    func claimedThroughSkipsTheScan() throws {
+        let ws = try Self.workspace("jobs:\n  t: { command: [true], schedule: { every: 15m, during: session } }\n")
+        var s = try state(ws, [])
+        s.claimedThrough = at("10:00")
+        #expect(Scheduler.decide(s, now: Double(at("10:20")))
+            == [.claimSlot(job: "t", scheduledFor: at("10:15"), state: .queued, reason: nil, startNow: true)])
+    }
+
     @Test("a dependency on a service waits until the service is up")
     func serviceDependency() throws {
         let ws = try Self.workspace("jobs:\n  a: { command: [true], depends_on: [feed], schedule: { at: \"09:00\" } }\nservices:\n  feed: { command: [sleep, \"9\"] }\n")

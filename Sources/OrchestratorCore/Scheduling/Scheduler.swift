@@ -16,13 +16,13 @@ public enum Scheduler {
         let today = s.runs.filter { $0.tradingDay == day }
         var activeJobs = Set(s.runs.filter { !$0.state.isFinal }.map(\.job))
 
-        let succeededJobs = Set(today.filter { $0.state == .succeeded }.map(\.job))
+        let succeededJobs = Set(today.filter { $0.state == .succeeded }.map(\.job)).union(s.finished.succeeded)
         let todayByJob = Dictionary(grouping: today, by: \.job)
         func succeeded(_ job: String) -> Bool { succeededJobs.contains(job) }
         /// Failed and with nothing left that could still succeed today.
         func failedForGood(_ job: String) -> Bool {
             let runs = todayByJob[job] ?? []
-            guard !runs.isEmpty, runs.allSatisfy(\.state.isFinal), !runs.contains(where: { $0.state == .succeeded }) else { return false }
+            guard !runs.isEmpty || s.finished.ran.contains(job), runs.allSatisfy(\.state.isFinal), !succeeded(job) else { return false }
             let slotsLeft = s.slots.contains { $0.job == job && Double($0.time) > now }
             return !slotsLeft
         }
@@ -62,9 +62,10 @@ public enum Scheduler {
 
         // 1. Due slots without a run (slots are in time order: only the due prefix is read).
         let claimed = Set(s.runs.compactMap { r in r.scheduledFor.map { SchedulerState.Slot(job: r.job, time: $0) } })
-        let firstSlot = s.notBefore.map { nb in s.slots.partitioningIndex { $0.time >= nb } } ?? 0
+        var firstSlot = s.notBefore.map { nb in s.slots.partitioningIndex { $0.time >= nb } } ?? 0
+        if let through = s.claimedThrough { firstSlot = max(firstSlot, s.slots.partitioningIndex { $0.time > through }) }
         let dueEnd = s.slots.partitioningIndex { Double($0.time) > now }
-        for slot in s.slots[min(firstSlot, dueEnd)..<dueEnd] where !claimed.contains(slot) {
+        for slot in s.slots[min(firstSlot, dueEnd)..<dueEnd] where !claimed.contains(slot) && !s.finished.claimed.contains(slot) {
             guard let job = ws.jobs[slot.job] else { continue }
             if let deadline = job.deadline, now > Double(slot.time) + deadline.seconds {
                 actions.append(.claimSlot(job: slot.job, scheduledFor: slot.time, state: .missed,
@@ -110,16 +111,19 @@ public enum Scheduler {
 
         // 3. Downstream propagation: an unscheduled job runs once its upstream jobs all succeeded.
         for name in ws.unscheduledJobs {
-            guard let job = ws.jobs[name] else { continue }
-            let upstreamJobs = job.dependsOn.filter { ws.jobs[$0] != nil }
             // Once a day, and not when the job already ran or runs that day (a manual trigger).
-            guard !upstreamJobs.isEmpty, upstreamJobs.allSatisfy(succeeded),
-                  !(todayByJob[name] ?? []).contains(where: { $0.causeRunId == nil }) else { continue }
+            guard !s.finished.ranUncaused.contains(name), let job = ws.jobs[name] else { continue }
+            var hasUpstreamJob = false, allSucceeded = true
+            for u in job.dependsOn where ws.jobs[u] != nil {
+                hasUpstreamJob = true
+                if !succeeded(u) { allSucceeded = false; break }
+            }
+            guard hasUpstreamJob, allSucceeded, !(todayByJob[name] ?? []).contains(where: { $0.causeRunId == nil }) else { continue }
             actions.append(.createRun(job: name, trigger: .upstream, causeRunId: nil))
         }
 
         // 4. on_failure: each failed run triggers its handlers once.
-        let handled = Set(s.runs.compactMap { r in r.causeRunId.map { "\(r.job)#\($0)" } })
+        let handled = Set(s.runs.compactMap { r in r.causeRunId.map { "\(r.job)#\($0)" } }).union(s.finished.handled)
         for run in s.runs where run.state == .failed {
             for handler in ws.jobs[run.job]?.onFailure ?? ws.services[run.job]?.onFailure ?? []
             where !handled.contains("\(handler)#\(run.id)") {

@@ -40,6 +40,11 @@ public struct SchedulerState: Sendable {
     /// Slots before this instant are not run (`run-day --from`); nil: all.
     public let notBefore: Int64?
     public var runs: [Run]
+    /// The day's finished runs the caller keeps out of `runs` (`FinishedRuns.summarizes`).
+    public var finished = FinishedRuns()
+    /// Every slot at or before this instant already has a run (the caller knows it from its last
+    /// decision): the scan for due slots starts after it. Nil: scan them all.
+    public var claimedThrough: Int64?
     /// Services counted as running and healthy (dependencies on services wait for them).
     public var servicesUp: Set<String>
     /// What a due slot becomes when it is claimed: `schedule`, or `catch-up` for an outage.

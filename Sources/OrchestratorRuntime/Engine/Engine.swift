@@ -24,10 +24,16 @@ public final class Engine {
     /// Log directories known to exist, and the orchestrator's own environment (read once).
     var logDirectories: Set<String> = []
     let baseEnvironment = ProcessInfo.processInfo.environment
-    /// The runs the scheduler sees, kept current from the store's transition log.
+    /// The runs the scheduler sees, kept current from the store's transition log: those still
+    /// moving (and failed ones) as runs, the day's finished ones summarized (`FinishedRuns`), so
+    /// a decision costs the same at the end of a day of 86,400 slots as at its start.
     var cache: [Int64: SchedulerState.Run] = [:]
+    var finished = FinishedRuns()
     var cachedDays: Set<String> = []
     var lastTransition: Int64 = 0
+    /// Every slot of `claimedSlots` up to this instant has a run (a decision found none left).
+    var claimedThrough: Int64?
+    var claimedSlots: (count: Int, first: SchedulerState.Slot?, last: SchedulerState.Slot?) = (0, nil, nil)
     /// A supervisor started ahead of the next attempt (after the first start, so commands that
     /// start nothing start none), and whether this step started an attempt.
     var ready: ReadySupervisor?
@@ -104,21 +110,39 @@ public final class Engine {
         // Slots of a calendar day without a session (a Saturday backup) belong to the trading day before.
         let tradingDay = (try? workspace.calendar.tradingDay(of: ZoneRules.of(workspace.config.timeZone).instant(of: day, secondsOfDay: 43_200))) ?? day
         let days = Set([day.description, tradingDay.description])
+        func keep(_ run: SchedulerState.Run) {
+            if FinishedRuns.summarizes(run, day: tradingDay) {
+                finished.add(run)
+            } else if days.contains(run.tradingDay.description) || !run.state.isFinal {
+                cache[run.id] = run
+            }
+        }
         if days != cachedDays {
             let (runs, last) = try store.schedulerRuns(tradingDays: Array(days))
-            cache = Dictionary(uniqueKeysWithValues: runs.map { ($0.id, $0) })
+            cache = [:]
+            finished = FinishedRuns()
+            claimedThrough = nil
+            for run in runs { keep(run) }
             cachedDays = days
             lastTransition = last
         } else {
             // Only what changed since the last read, by this process or any other.
             let (changed, last) = try store.schedulerRuns(changedAfter: lastTransition)
             for run in changed {
-                if days.contains(run.tradingDay.description) || !run.state.isFinal { cache[run.id] = run } else { cache[run.id] = nil }
+                cache[run.id] = nil
+                keep(run)
             }
             lastTransition = last
         }
-        return SchedulerState(workspace: workspace, tradingDay: tradingDay, slots: slots, notBefore: notBefore,
-                              runs: cache.values.sorted { $0.id < $1.id }, servicesUp: servicesUp, slotTrigger: trigger)
+        if claimedSlots.count != slots.count || claimedSlots.first != slots.first || claimedSlots.last != slots.last {
+            claimedSlots = (slots.count, slots.first, slots.last)
+            claimedThrough = nil
+        }
+        var state = SchedulerState(workspace: workspace, tradingDay: tradingDay, slots: slots, notBefore: notBefore,
+                                   runs: cache.values.sorted { $0.id < $1.id }, servicesUp: servicesUp, slotTrigger: trigger)
+        state.finished = finished
+        state.claimedThrough = claimedThrough
+        return state
     }
 
     // MARK: - One step
@@ -137,8 +161,13 @@ public final class Engine {
                 try services.step(shuttingDown: stoppingServices)
                 servicesUp = services.up
             }
-            let actions = Scheduler.decide(try state(for: day, slots: slots, notBefore: notBefore, trigger: trigger), now: now)
-            if actions.isEmpty { break }
+            let decidedAt = now
+            let actions = Scheduler.decide(try state(for: day, slots: slots, notBefore: notBefore, trigger: trigger), now: decidedAt)
+            if actions.isEmpty {
+                // Nothing left to claim: every slot due by then has its run.
+                claimedThrough = Int64(decidedAt.rounded(.down))
+                break
+            }
             for action in actions { try apply(action, day: day, trigger: trigger) }
             applied += actions.count
         }

@@ -1,0 +1,31 @@
+/// What a trading day's finished runs still tell the scheduler, for a caller that keeps them out
+/// of `SchedulerState.runs`: which jobs succeeded or ran, which on_failure handlers already ran,
+/// which slots are taken. Sets, so a day of 86,400 one-second slots costs the scheduler a lookup
+/// per question instead of a pass over every run on every decision.
+public struct FinishedRuns: Sendable, Equatable {
+    /// Jobs with a run that succeeded.
+    public var succeeded: Set<String> = []
+    /// Jobs with any finished run.
+    public var ran: Set<String> = []
+    /// Jobs with a finished run that no other run caused (not an on_failure handler run).
+    public var ranUncaused: Set<String> = []
+    /// `handler#cause` of finished handler runs.
+    public var handled: Set<String> = []
+    /// Slots of finished runs.
+    public var claimed: Set<SchedulerState.Slot> = []
+
+    public init() {}
+
+    /// Whether a run can leave `runs` for this summary: finished for good on the day. Failed
+    /// runs stay (their on_failure handlers are decided from them).
+    public static func summarizes(_ run: SchedulerState.Run, day: LocalDate) -> Bool {
+        run.tradingDay == day && run.state.isFinal && run.state != .failed
+    }
+
+    public mutating func add(_ run: SchedulerState.Run) {
+        ran.insert(run.job)
+        if run.state == .succeeded { succeeded.insert(run.job) }
+        if let cause = run.causeRunId { handled.insert("\(run.job)#\(cause)") } else { ranUncaused.insert(run.job) }
+        if let slot = run.scheduledFor { claimed.insert(SchedulerState.Slot(job: run.job, time: slot)) }
+    }
+}
