@@ -36,7 +36,7 @@ public final class Engine {
     var claimedSlots: (count: Int, first: SchedulerState.Slot?, last: SchedulerState.Slot?) = (0, nil, nil)
     /// A supervisor started ahead of the next attempt (after the first start, so commands that
     /// start nothing start none), and whether this step started an attempt.
-    var ready: ReadySupervisor?
+    var ready: [ReadySupervisor] = []
     var startedInStep = false
 
     struct Watched {
@@ -171,10 +171,12 @@ public final class Engine {
             for action in actions { try apply(action, day: day, trigger: trigger) }
             applied += actions.count
         }
-        // The next attempt's supervisor starts now, while nothing is due.
-        if startedInStep && ready == nil {
-            ready = ReadySupervisor(executable: AttemptSupervisor.executable(nextTo: executable), databasePath: store.path,
-                                    environment: baseEnvironment)
+        // The next attempts' supervisors start now, while nothing is due: two, so that a job's
+        // end and its downstream's start in one step do not wait for a cold one.
+        while startedInStep && ready.count < min(2, workspace.config.maxParallel),
+              let next = ReadySupervisor(executable: AttemptSupervisor.executable(nextTo: executable), databasePath: store.path,
+                                         environment: baseEnvironment) {
+            ready.append(next)
         }
         startedInStep = false
         return applied
@@ -216,9 +218,15 @@ public final class Engine {
             try FileManager.default.createDirectory(atPath: "\(logs)/\(name)", withIntermediateDirectories: true)
             logDirectories.insert(name)
         }
-        // Another process may have started it since we decided: then it is theirs.
+        // Another process may have started it since we decided: then it is theirs. A supervisor
+        // started ahead is recorded with the attempt (one commit, not two).
+        let readyOne = ready.popLast()
         guard let (run, attempt) = try store.startAttempt(run: id, now: now, engine: Engine.identity,
-                                                          log: { "\(logs)/\(name)/\(id).\($0).log" }) else { return }
+                                                          supervisor: readyOne.map { ($0.pid, $0.start) },
+                                                          log: { "\(logs)/\(name)/\(id).\($0).log" }) else {
+            if let readyOne { ready.append(readyOne) }
+            return
+        }
         let number = attempt.number, logPath = attempt.log
         let supervisor = AttemptSupervisor(
             databasePath: store.path, runId: id, attempt: number, logPath: logPath,
@@ -228,16 +236,13 @@ public final class Engine {
         do {
             startedInStep = true
             var handed: Int32?
-            if let r = ready {
-                ready = nil
-                if r.hand(supervisor) { handed = r.pid }
-            }
+            if let readyOne, readyOne.hand(supervisor) { handed = readyOne.pid }
             let pid = try handed ?? ProcessControl.spawn([AttemptSupervisor.executable(nextTo: executable)] + supervisor.commandLine,
                                                          environment: supervisor.environment, logFD: -1)
             watched[id] = Watched(attempt: number, shimPid: pid, pidfd: ProcessControl.pidfd(pid), isChild: true)
             // The `running` event once the process exists (what the lag benchmark measures).
             emit(run, attempt: attempt.number)
-            try store.recordShim(run: id, attempt: number, pid: pid, start: ProcessControl.startTime(of: pid))
+            if handed == nil { try store.recordShim(run: id, attempt: number, pid: pid, start: ProcessControl.startTime(of: pid)) }
         } catch let error as ProcessControl.SpawnError {
             try store.recordExit(run: id, attempt: number, exitCode: 127, signal: nil, outcome: .failed, now: now)
             try finish(id, attempt: number, note: error.description)
@@ -284,8 +289,8 @@ public final class Engine {
 
     /// After an attempt's supervisor ended: read the outcome it recorded and decide the run.
     func finish(_ id: Int64, attempt number: Int, note: String?) throws {
-        guard let run = try store.run(id), let job = workspace.jobs[run.job] else { return }
-        var attempt = try store.attempt(run: id, number: number)
+        guard let (run, recorded) = try store.run(id, attempt: number), let job = workspace.jobs[run.job] else { return }
+        var attempt = recorded
         if attempt?.outcome == .running {
             // The supervisor died without recording: the outcome is unknown.
             try store.recordExit(run: id, attempt: number, exitCode: nil, signal: nil, outcome: .lost, now: now)

@@ -9,6 +9,9 @@ import Foundation
 /// Closing its socket unused (or the engine dying) makes it exit at once.
 final class ReadySupervisor {
     let pid: Int32
+    /// Its start time (/proc), recorded with the attempt it is handed so a restarted engine can
+    /// tell it from a later process that reuses the pid.
+    let start: Int64?
     private var input: Int32
 
     /// Starts one; nil when it cannot be started (the engine then starts supervisors cold).
@@ -24,6 +27,7 @@ final class ReadySupervisor {
             return nil
         }
         input = fds[0]
+        start = ProcessControl.startTime(of: pid)
     }
 
     deinit { retire() }

@@ -245,7 +245,10 @@ public final class RunStore: Sendable {
 
     /// The same, naming the log after the attempt's number (known inside the transaction), and
     /// returning the run as it now is — the engine needs no read before or after.
+    /// `supervisor`: the attempt's supervisor when it already runs (started ahead), recorded in
+    /// the same transaction.
     public func startAttempt(run id: Int64, now: Double, engine: (pid: Int32, start: Int64?)?,
+                             supervisor: (pid: Int32, start: Int64?)? = nil,
                              log: (Int) -> String) throws -> (run: RunRecord, attempt: AttemptRecord)? {
         try writer.write { db in
             guard var run = try RunRecord.fetchOne(db, key: id) else { throw Failure(description: "run \(id) does not exist") }
@@ -257,7 +260,7 @@ public final class RunStore: Sendable {
             run.nextAttemptAt = nil
             if run.startedAt == nil { run.startedAt = now }
             try run.update(db)
-            let attempt = AttemptRecord(runId: id, number: run.attempts, pid: nil, shimPid: nil, shimStart: nil,
+            let attempt = AttemptRecord(runId: id, number: run.attempts, pid: nil, shimPid: supervisor?.pid, shimStart: supervisor?.start,
                                         enginePid: engine?.pid, engineStart: engine?.start, startedAt: now,
                                         finishedAt: nil, exitCode: nil, signal: nil, outcome: .running, log: log(run.attempts))
             try attempt.insert(db)
@@ -338,6 +341,15 @@ public final class RunStore: Sendable {
     public func attempt(run: Int64, number: Int) throws -> AttemptRecord? {
         try writer.read { db in
             try AttemptRecord.filter(AttemptRecord.Columns.runId == run && AttemptRecord.Columns.number == number).fetchOne(db)
+        }
+    }
+
+    /// A run and one of its attempts, read together (one snapshot, one round trip).
+    public func run(_ id: Int64, attempt number: Int) throws -> (run: RunRecord, attempt: AttemptRecord?)? {
+        try writer.read { db in
+            guard let run = try RunRecord.fetchOne(db, key: id) else { return nil }
+            let attempt = try AttemptRecord.filter(AttemptRecord.Columns.runId == id && AttemptRecord.Columns.number == number).fetchOne(db)
+            return (run, attempt)
         }
     }
 
