@@ -22,3 +22,6 @@ print(f"restart latency over {o['crashes']} crashes: orchestrator p50 {o['p50_ms
 print(f"daemon footprint, AlphaTrader day with {f['services']} services up: RSS {f['rss_mb']:.1f} MB (anonymous {f['rss_anon_mb']:.1f}, "
       f"file-backed {f['rss_file_mb']:.1f}; PSS {f['pss_mb']:.1f}), idle CPU {f['idle_cpu_percent']:.2f}% of one core over {f['seconds']:.0f} s")
 PY
+echo "== the resident-memory floor of a Swift program on this platform (same run)" >&2
+floor=$(Benchmarks/floor.sh)
+python3 -c 'import json, sys; f = json.loads(sys.argv[1]); print("RSS of a Swift program that only waits: runtime alone %.1f MB, with Foundation %.1f MB, with Foundation time zones %.1f MB" % (f["bare_mb"], f["foundation_mb"], f["timezone_mb"]))' "$floor"
