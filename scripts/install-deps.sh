@@ -2,7 +2,7 @@
 # Installs the Debian packages the build, the tests and the services need, only if missing.
 # Safe to run again; needs root (or sudo) the first time.
 set -euo pipefail
-packages=(redis-server libhiredis-dev libsqlite3-dev libcurl4-openssl-dev libssl-dev libyaml-dev pkg-config)
+packages=(redis-server libhiredis-dev libsqlite3-dev libc6-dev libcurl4-openssl-dev libssl-dev libyaml-dev pkg-config)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
