@@ -106,10 +106,12 @@ struct TapeTests {
         #expect(state.depthErrors == 0, "every depth update names a row the book has")
     }
 
-    @Test("read in time order, a generated tape keeps every exchange's book in price order and prints trades at the quote in force")
+    @Test("read in time order, a generated tape keeps every book in price order, prints trades at the quote in force, and its bars agree with its prints")
     func generatedTapeIsConsistentInTimeOrder() throws {
         let (path, _) = try TestTape.write(seed: 11, minutes: 10)
         defer { try? FileManager.default.removeItem(atPath: path) }
+        var windows: [Int: [(price: Double, size: Int)]] = [:]
+        var badBars = 0, bars = 0
         var books = [[OrderBook]](repeating: [OrderBook](repeating: OrderBook(depth: 10), count: 4), count: 3)
         var lastUpdate = [[Int64]](repeating: [Int64](repeating: 0, count: 4), count: 3)
         var quotes: [Int: (bid: Double, ask: Double)] = [:]
@@ -128,14 +130,22 @@ struct TapeTests {
             case .quote(let q):
                 quotes[q.symbol] = (q.bid, q.ask)
             case .trade(let t):
+                windows[t.symbol, default: []].append((t.price, t.size))
                 guard let q = quotes[t.symbol] else { continue }
                 trades += 1
                 let mid = ((q.bid + q.ask) / 2 * 200).rounded() / 200
                 if t.price > q.bid + 1e-9 && t.price < q.ask - 1e-9 && abs(t.price - mid) > 1e-9 { inside += 1 }
-            case .bar:
-                break
+            case .bar(let b):
+                // A bar closes its five seconds: its open and close are their first and last prints.
+                let prints = windows.removeValue(forKey: b.symbol) ?? []
+                guard let first = prints.first, let last = prints.last else { continue }
+                bars += 1
+                if b.open != first.price || b.close != last.price || b.count != prints.count
+                    || b.volume != prints.reduce(0, { $0 + $1.size }) { badBars += 1 }
             }
         }
+        #expect(bars > 1_000)
+        #expect(badBars == 0, "\(badBars) of \(bars) bars disagree with the prints of their five seconds read in time order")
         #expect(trades > 10_000)
         #expect(unsorted == 0, "a depth update left a book out of price order \(unsorted) times")
         #expect(inside == 0, "\(inside) trades printed strictly inside the quote in force, and not at its midpoint")

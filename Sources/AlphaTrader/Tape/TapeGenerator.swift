@@ -264,6 +264,8 @@ public struct TapeGenerator {
                 // Trades: Poisson arrivals, order flow leaning with the move.
                 let lean = sigma > 0 ? tanh(r / sigma) : 0
                 let count = rng.poisson(st.profile.rate * shape * volFactor)
+                // The second's prints, folded into the bar in time order once all are drawn.
+                var prints: [(time: Int64, price: Double, size: Int)] = []
                 for _ in 0..<count {
                     let t = base + Int64(rng.uniform() * 1_000_000)
                     let buy = rng.uniform() < 0.5 + 0.35 * lean
@@ -271,7 +273,7 @@ public struct TapeGenerator {
                     var price = Double(buy ? ask : bid) / 100
                     if rng.uniform() < 0.05 { price = Double(bid + ask) / 200 }   // a midpoint print: hidden liquidity
                     let size = TapeGenerator.tradeSize(&st.lastClass, &rng)
-                    TapeGenerator.addToBar(&st, price: price, size: size)
+                    prints.append((t, price, size))
                     push(t, .trade(Trade(time: t, symbol: s, exchange: rng.pick(exchangeWeights), price: price, size: size)))
                 }
                 // A sweep: one aggressive order taking several levels across exchanges.
@@ -283,11 +285,12 @@ public struct TapeGenerator {
                     for k in 0..<levels {
                         let price = Double(buy ? st.ask + k : st.bid - k) / 100
                         let size = 100 * (3 + Int(rng.next() % 20))
-                        TapeGenerator.addToBar(&st, price: price, size: size)
+                        prints.append((t, price, size))
                         push(t, .trade(Trade(time: t, symbol: s, exchange: k % 4, price: price, size: size)))
                         t += Int64(200 + rng.next() % 1_500)
                     }
                 }
+                for p in prints.sorted(by: { $0.time < $1.time }) { TapeGenerator.addToBar(&st, price: p.price, size: p.size) }
                 states[s] = st
             }
 
