@@ -13,12 +13,27 @@ public struct HealthProbe: Sendable {
     /// The orchestrator's clock (simulated under `run-day`): heartbeats carry its time.
     public let now: @Sendable () -> Double
     public let environment: [String: String]
+    /// Connections kept between checks (the supervisor's); nil: connect for each check.
+    let connections: RedisConnections?
 
     public init(check: HealthCheck, redisURL: String, environment: [String: String], now: @escaping @Sendable () -> Double) {
+        self.init(check: check, redisURL: redisURL, environment: environment, now: now, connections: nil)
+    }
+
+    init(check: HealthCheck, redisURL: String, environment: [String: String], now: @escaping @Sendable () -> Double,
+         connections: RedisConnections?) {
         self.check = check
         self.redisURL = redisURL
         self.environment = environment
         self.now = now
+        self.connections = connections
+    }
+
+    /// Runs `body` on a Redis connection: a kept one when there are any, else a new one.
+    func redis<T>(_ url: RedisURL, timeout: Double,
+                  _ body: (RedisClient) throws(RedisClient.Failure) -> T) throws(RedisClient.Failure) -> T {
+        if let connections { return try connections.with(url, timeout: timeout, body) }
+        return try body(try RedisClient(url: url, timeout: timeout))
     }
 
     public func run() -> (ok: Bool, detail: String) {
@@ -37,7 +52,7 @@ public struct HealthProbe: Sendable {
         let url: RedisURL
         do { url = try RedisURL(parsing: redisURL) } catch { return (false, "redis.url: \(error.description)") }
         do {
-            let reply = try RedisClient(url: url, timeout: timeout).command(["PING"])
+            let reply = try redis(url, timeout: timeout) { client throws(RedisClient.Failure) in try client.command(["PING"]) }
             if case .status("PONG") = reply { return (true, "PONG") }
             return (false, "redis \(url.host):\(url.port) answered PING with \(reply)")
         } catch {
@@ -51,8 +66,9 @@ public struct HealthProbe: Sendable {
         let url: RedisURL
         do { url = try RedisURL(parsing: redisURL) } catch { return (false, "redis.url: \(error.description)") }
         do {
-            let redis = try RedisClient(url: url, timeout: timeout)
-            let replies = try redis.pipeline([["PTTL", key], ["GET", key]])
+            let replies = try redis(url, timeout: timeout) { client throws(RedisClient.Failure) in
+                try client.pipeline([["PTTL", key], ["GET", key]])
+            }
             if case .error(let message) = replies[1] { return (false, "redis key \(key): \(message)") }
             guard case .string(let value) = replies[1] else { return (false, "redis key \(key) does not exist") }
             if let stamp = HealthProbe.timestamp(in: value) {

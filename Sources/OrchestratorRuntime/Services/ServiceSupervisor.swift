@@ -29,12 +29,17 @@ public final class ServiceSupervisor {
     }
 
     var processes: [String: Process] = [:]
-    var saved: [String: ServiceStatus] = [:]
+    /// Each service's row as last committed, and how far apart (clock seconds: one real second)
+    /// two commits of a health check that changed nothing but its time must be.
+    var saved: [String: ServiceRecord] = [:]
+    let checkTimeResolution: Double
     /// Processes of services removed by a reload, stopping.
     var retired: [String: Process] = [:]
     /// Health results from the probing threads, and the engine's pipe that wakes its poll.
     let results = ResultBox()
     let wakeWrite: Int32
+    /// Redis connections the health checks keep between checks.
+    let connections = RedisConnections()
 
     final class ResultBox: @unchecked Sendable {
         let lock = NSLock()
@@ -56,6 +61,7 @@ public final class ServiceSupervisor {
         board = ServiceBoard(workspace: workspace, minimumCheckInterval: 0.1 * speed, minimumStopGrace: speed > 1 ? 2 * speed : 0)
         baseEnvironment = ProcessInfo.processInfo.environment
         wakeWrite = wake
+        checkTimeResolution = speed
     }
 
     deinit {
@@ -255,7 +261,8 @@ public final class ServiceSupervisor {
         guard let health = workspace.services[name]?.health, let spec = workspace.services[name] else { return }
         let env = ProcessControl.environment(baseEnvironment, adding: spec.env, nextTo: executable)
         let clock = self.clock
-        let probe = HealthProbe(check: health, redisURL: workspace.config.redisURL, environment: env, now: { [clock] in clock.now() })
+        let probe = HealthProbe(check: health, redisURL: workspace.config.redisURL, environment: env, now: { [clock] in clock.now() },
+                                connections: connections)
         let results = self.results, wake = wakeWrite
         DispatchQueue.global().async {
             let (ok, detail) = probe.run()
@@ -270,9 +277,20 @@ public final class ServiceSupervisor {
         let events = board.events
         board.events = []
         var records: [ServiceRecord] = []
-        for (name, status) in board.statuses where saved[name] != status {
-            records.append(ServiceRecord(name: name, status: status, now: now))
-            saved[name] = status
+        for (name, status) in board.statuses {
+            let record = ServiceRecord(name: name, status: status, now: now)
+            if let last = saved[name] {
+                // Only what `status` shows counts (not the board's bookkeeping, such as a check in
+                // flight), and a passing check that changed nothing but its time is committed at
+                // most once a real second: at 600x a service is checked ten times a second.
+                var a = last, b = record
+                a.updatedAt = 0; b.updatedAt = 0
+                if a == b { continue }
+                a.healthCheckedAt = nil; b.healthCheckedAt = nil
+                if a == b && (record.healthCheckedAt ?? 0) - (last.healthCheckedAt ?? 0) < checkTimeResolution { continue }
+            }
+            records.append(record)
+            saved[name] = record
         }
         try store.saveServices(records, events: events.map { ServiceEventRecord($0, runId: board.statuses[$0.service]?.runId) })
         for event in events { onEvent(event) }
