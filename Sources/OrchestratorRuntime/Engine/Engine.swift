@@ -34,7 +34,7 @@ public final class Engine {
     /// Every slot of `claimedSlots` up to this instant has a run (a decision found none left).
     var claimedThrough: Int64?
     var claimedSlots: (count: Int, first: SchedulerState.Slot?, last: SchedulerState.Slot?) = (0, nil, nil)
-    /// A supervisor started ahead of the next attempt (after the first start, so commands that
+    /// Supervisors started ahead of the next attempts (after the first start, so commands that
     /// start nothing start none), and whether this step started an attempt.
     var ready: [ReadySupervisor] = []
     var startedInStep = false
