@@ -70,6 +70,7 @@ public final class Daemon: @unchecked Sendable {
         let start = Int64(engine.now.rounded(.up))
         try heartbeat()
         try engine.reconcile()
+        if !engine.workspace.jobs.isEmpty { engine.startSupervisorsAhead() }
         var lastBeat = Date()
         var lastSeen = 0.0
         var slotsByDay: [LocalDate: [SchedulerState.Slot]] = [:]

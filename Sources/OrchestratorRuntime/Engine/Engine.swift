@@ -171,15 +171,22 @@ public final class Engine {
             for action in actions { try apply(action, day: day, trigger: trigger) }
             applied += actions.count
         }
-        // The next attempts' supervisors start now, while nothing is due: two, so that a job's
-        // end and its downstream's start in one step do not wait for a cold one.
-        while startedInStep && ready.count < min(2, workspace.config.maxParallel),
+        // The next attempts' supervisors start now, while nothing is due.
+        if startedInStep { startSupervisorsAhead() }
+        startedInStep = false
+        return applied
+    }
+
+    /// Starts supervisors ahead of the next attempts: two, so that a job's end and its
+    /// downstream's start in one step do not wait for a cold one. The engine does it after each
+    /// step that started an attempt; long-lived drivers (`run`, `run-day`) also at the start, so
+    /// that the first slot of the day is as prompt as the others.
+    public func startSupervisorsAhead() {
+        while ready.count < min(2, workspace.config.maxParallel),
               let next = ReadySupervisor(executable: AttemptSupervisor.executable(nextTo: executable), databasePath: store.path,
                                          environment: baseEnvironment) {
             ready.append(next)
         }
-        startedInStep = false
-        return applied
     }
 
     func emit(_ run: RunRecord?, attempt: Int = 0) {

@@ -56,6 +56,7 @@ public struct RunDay {
         }.max().map(Double.init) ?? 0
         let notBefore = from.map { _ in start }
         try engine.reconcile()
+        if !workspace.jobs.isEmpty { engine.startSupervisorsAhead() }
         while !shouldStop() {
             // "Now" is read before the step: every slot up to it was due inside the step, so a
             // slot that comes due while the step runs is still the next one, never skipped.
