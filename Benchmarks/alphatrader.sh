@@ -7,10 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source Benchmarks/lib.sh
 bin=${BIN:-.build-release/release}
-work=$(mktemp -d /tmp/alphatrader-bench.XXXXXX)
-redis_pid=""
-cleanup() { [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+bench_scratch alphatrader-bench
 day=2026-11-25
 
 echo "== replay-gen: a full day of the 12 configured symbols" >&2

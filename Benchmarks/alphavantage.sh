@@ -7,10 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source Benchmarks/lib.sh
 bin=${BIN:-.build-release/release}
-work=$(mktemp -d /tmp/alphavantage-bench.XXXXXX)
-redis_pid=""
-cleanup() { [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+bench_scratch alphavantage-bench
 
 echo "== options chain: parse + validate, GEX/DEX (8,300 contracts)" >&2
 python3 -m venv "$work/venv"

@@ -6,7 +6,7 @@ free_port() {
 }
 
 # start_redis DIR: a redis-server without persistence on a free port, data under DIR; sets
-# redis_port and redis_pid (the caller's cleanup kills it) and waits until it answers.
+# redis_port and redis_pid (killed on exit when bench_scratch set the trap) and waits until it answers.
 start_redis() {
   redis_port=$(free_port)
   redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$1" --loglevel warning >/dev/null &
@@ -14,4 +14,12 @@ start_redis() {
   for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
   echo "redis-server did not start on port $redis_port" >&2
   return 1
+}
+
+# A scratch directory in $work, and the Redis start_redis may start, both gone when the script
+# exits.  usage: bench_scratch NAME
+bench_scratch() {
+  work=$(mktemp -d "/tmp/$1.XXXXXX")
+  redis_pid=""
+  trap 'if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null; fi; rm -rf "$work"' EXIT
 }
