@@ -47,7 +47,7 @@ public struct RedisBatch: Sendable {
 
     /// The decimal digits of `n` in a stack buffer (no allocation: this runs for every
     /// argument's length on the feed's hot path, and for every integer of its JSON).
-    @inline(__always)
+    @inlinable
     public static func withDigits<R>(_ n: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
             var v = n.magnitude, i = 20
