@@ -24,7 +24,7 @@ struct JSONBytes {
 
     mutating func number(_ value: Double) {
         guard value.isFinite else { raw("null"); return }
-        if value == value.rounded() && abs(value) < 1e15 { int(Int(value)); return }
+        if let whole = JSONText.integral(value) { int(Int(whole)); return }
         // A price: at most four decimals, exactly the double nearest to them. Then those digits
         // are its shortest round-trip form (what String(value) writes), with no float printing.
         let scaled = (value * 10_000).rounded()

@@ -4,7 +4,13 @@ import OrchestratorCore
 enum JSONText {
     /// A number; NaN and infinities (which JSON cannot hold) become null.
     @inline(__always) static func number(_ value: Double) -> String {
-        value.isFinite ? (value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)) : "null"
+        guard value.isFinite else { return "null" }
+        return integral(value).map { String($0) } ?? String(value)
+    }
+
+    /// The value as an integer when it is one (and small enough to print as one exactly).
+    @inline(__always) static func integral(_ value: Double) -> Int64? {
+        value == value.rounded() && abs(value) < 1e15 ? Int64(value) : nil
     }
 
     /// A string with the characters JSON requires escaped (the core's escaping).

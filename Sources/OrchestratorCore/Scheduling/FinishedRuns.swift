@@ -9,12 +9,15 @@ public struct FinishedRuns: Sendable, Equatable {
     public var ran: Set<String> = []
     /// Jobs with a finished run that no other run caused (not an on_failure handler run).
     public var ranUncaused: Set<String> = []
-    /// `handler#cause` of finished handler runs.
+    /// Finished handler runs, as `handlerKey(_:cause:)`.
     public var handled: Set<String> = []
     /// Slots of finished runs.
     public var claimed: Set<SchedulerState.Slot> = []
 
     public init() {}
+
+    /// An on_failure handler run of `handler` for the failed run `cause`.
+    public static func handlerKey(_ handler: String, cause: Int64) -> String { "\(handler)#\(cause)" }
 
     /// Whether a run can leave `runs` for this summary: finished for good on the day. Failed
     /// runs stay (their on_failure handlers are decided from them).
@@ -25,7 +28,7 @@ public struct FinishedRuns: Sendable, Equatable {
     public mutating func add(_ run: SchedulerState.Run) {
         ran.insert(run.job)
         if run.state == .succeeded { succeeded.insert(run.job) }
-        if let cause = run.causeRunId { handled.insert("\(run.job)#\(cause)") } else { ranUncaused.insert(run.job) }
+        if let cause = run.causeRunId { handled.insert(FinishedRuns.handlerKey(run.job, cause: cause)) } else { ranUncaused.insert(run.job) }
         if let slot = run.scheduledFor { claimed.insert(SchedulerState.Slot(job: run.job, time: slot)) }
     }
 }

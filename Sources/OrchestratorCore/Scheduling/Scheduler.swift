@@ -123,10 +123,10 @@ public enum Scheduler {
         }
 
         // 4. on_failure: each failed run triggers its handlers once.
-        let handled = Set(s.runs.compactMap { r in r.causeRunId.map { "\(r.job)#\($0)" } }).union(s.finished.handled)
+        let handled = Set(s.runs.compactMap { r in r.causeRunId.map { FinishedRuns.handlerKey(r.job, cause: $0) } }).union(s.finished.handled)
         for run in s.runs where run.state == .failed {
             for handler in ws.jobs[run.job]?.onFailure ?? ws.services[run.job]?.onFailure ?? []
-            where !handled.contains("\(handler)#\(run.id)") {
+            where !handled.contains(FinishedRuns.handlerKey(handler, cause: run.id)) {
                 actions.append(.createRun(job: handler, trigger: .upstream, causeRunId: run.id))
             }
         }

@@ -339,17 +339,18 @@ public final class RunStore: Sendable {
     }
 
     public func attempt(run: Int64, number: Int) throws -> AttemptRecord? {
-        try writer.read { db in
-            try AttemptRecord.filter(AttemptRecord.Columns.runId == run && AttemptRecord.Columns.number == number).fetchOne(db)
-        }
+        try writer.read { db in try RunStore.attempt(db, run: run, number: number) }
+    }
+
+    static func attempt(_ db: Database, run: Int64, number: Int) throws -> AttemptRecord? {
+        try AttemptRecord.filter(AttemptRecord.Columns.runId == run && AttemptRecord.Columns.number == number).fetchOne(db)
     }
 
     /// A run and one of its attempts, read together (one snapshot, one round trip).
     public func run(_ id: Int64, attempt number: Int) throws -> (run: RunRecord, attempt: AttemptRecord?)? {
         try writer.read { db in
             guard let run = try RunRecord.fetchOne(db, key: id) else { return nil }
-            let attempt = try AttemptRecord.filter(AttemptRecord.Columns.runId == id && AttemptRecord.Columns.number == number).fetchOne(db)
-            return (run, attempt)
+            return (run, try RunStore.attempt(db, run: id, number: number))
         }
     }
 
