@@ -97,24 +97,8 @@ public struct MarketState {
         symbols[s].lastTime = event.time
         switch event {
         case .trade(let t):
-            var m = symbols[s]
-            if m.quoteDirty { m.pendingStream.append(MarketState.quoteEntry(m)); m.quoteDirty = false }
-            m.last = t
-            m.pendingTrades.append(t)
-            m.pendingStream.append(.trade(t))
-            if m.tradeCount == 0 { m.open = t.price; m.high = t.price; m.low = t.price }
-            m.high = max(m.high, t.price); m.low = min(m.low, t.price)
-            m.sizeCounts[t.size, default: 0] += 1
-            m.volume += t.size; m.notional += t.price * Double(t.size); m.tradeCount += 1
-            let minute = t.time / 60_000_000
-            if m.firstMinute < 0 { m.firstMinute = minute }
-            let index = Int(minute - m.firstMinute)
-            if index >= 0 {
-                while m.minuteVolumes.count <= index { m.minuteVolumes.append(0) }
-                m.minuteVolumes[index] += t.size
-            }
-            if m.level2, let sweep = m.sweep.observe(t, bid: m.bid, ask: m.ask) { m.lastSweep = sweep; m.sweepDirty = true }
-            symbols[s] = m
+            // In place: a copy of the symbol's state would copy its containers on every trade.
+            MarketState.applyTrade(t, to: &symbols[s])
         case .quote(let q):
             symbols[s].bid = q.bid; symbols[s].ask = q.ask; symbols[s].bidSize = q.bidSize; symbols[s].askSize = q.askSize
             symbols[s].quoteDirty = true
@@ -134,6 +118,25 @@ public struct MarketState {
         case .bar(let b):
             symbols[s].pendingBars.append(b)
         }
+    }
+
+    static func applyTrade(_ t: Trade, to m: inout SymbolMarket) {
+        if m.quoteDirty { m.pendingStream.append(MarketState.quoteEntry(m)); m.quoteDirty = false }
+        m.last = t
+        m.pendingTrades.append(t)
+        m.pendingStream.append(.trade(t))
+        if m.tradeCount == 0 { m.open = t.price; m.high = t.price; m.low = t.price }
+        m.high = max(m.high, t.price); m.low = min(m.low, t.price)
+        m.sizeCounts[t.size, default: 0] += 1
+        m.volume += t.size; m.notional += t.price * Double(t.size); m.tradeCount += 1
+        let minute = t.time / 60_000_000
+        if m.firstMinute < 0 { m.firstMinute = minute }
+        let index = Int(minute - m.firstMinute)
+        if index >= 0 {
+            while m.minuteVolumes.count <= index { m.minuteVolumes.append(0) }
+            m.minuteVolumes[index] += t.size
+        }
+        if m.level2, let sweep = m.sweep.observe(t, bid: m.bid, ask: m.ask) { m.lastSweep = sweep; m.sweepDirty = true }
     }
 
     /// Everything that changed since the last call, as commands, with TTLs in market time
@@ -161,103 +164,109 @@ public struct MarketState {
         // every symbol go out as one MSET at the end: Redis's cost is mostly per command (parse,
         // dispatch, AOF), and at 600x these are most of the commands.
         var latest: [RedisArgument] = ["MSET"]
-        for s in symbols.indices {
-            var m = symbols[s]
-            let base = "market:" + m.name + ":"
-            var touched = false
-            if !m.pendingTrades.isEmpty {
-                touched = true
-                var push: [RedisArgument] = ["LPUSH", .text(base + "trades")]
-                push.reserveCapacity(m.pendingTrades.count + 2)
-                for t in m.pendingTrades {
-                    push.append(.text("{\"t\":\(t.time / 1000),\"p\":\(JSONText.number(t.price)),\"s\":\(t.size),\"x\":\"\(exchanges[t.exchange])\"}"))
+        // The symbols are moved out and changed in place (a copy of one would copy its containers
+        // when they are emptied), then moved back.
+        var all = symbols
+        symbols = []
+        defer { symbols = all }
+        for s in all.indices {
+            func publishSymbol(_ m: inout SymbolMarket) {
+                let base = "market:" + m.name + ":"
+                var touched = false
+                if !m.pendingTrades.isEmpty {
+                    touched = true
+                    var push: [RedisArgument] = ["LPUSH", .text(base + "trades")]
+                    push.reserveCapacity(m.pendingTrades.count + 2)
+                    for t in m.pendingTrades {
+                        push.append(.text("{\"t\":\(t.time / 1000),\"p\":\(JSONText.number(t.price)),\"s\":\(t.size),\"x\":\"\(exchanges[t.exchange])\"}"))
+                    }
+                    batch.append(push)
+                    batch.append("LTRIM", .text(base + "trades"), "0", .integer(MarketState.tradeHistory - 1))
+                    batch.append("PEXPIRE", .text(base + "trades"), .integer(tradesTTL))
+                    let t = m.last!
+                    latest += [.text(base + "last"),
+                                 .text("{\"price\":\(JSONText.number(t.price)),\"size\":\(t.size),\"exchange\":\"\(exchanges[t.exchange])\",\"timestamp\":\(t.time / 1000)}")]
+                    m.pendingTrades.removeAll(keepingCapacity: true)
+                    // It changes when a minute completes: written then, not on every batch.
+                    if !m.level2 && m.minuteVolumes.count != m.unusualMinutes {
+                        m.unusualMinutes = m.minuteVolumes.count
+                        publishUnusualVolume(m, base: base, into: &batch)
+                    }
                 }
-                batch.append(push)
-                batch.append("LTRIM", .text(base + "trades"), "0", .integer(MarketState.tradeHistory - 1))
-                batch.append("PEXPIRE", .text(base + "trades"), .integer(tradesTTL))
-                let t = m.last!
-                latest += [.text(base + "last"),
-                             .text("{\"price\":\(JSONText.number(t.price)),\"size\":\(t.size),\"exchange\":\"\(exchanges[t.exchange])\",\"timestamp\":\(t.time / 1000)}")]
-                m.pendingTrades.removeAll(keepingCapacity: true)
-                // It changes when a minute completes: written then, not on every batch.
-                if !m.level2 && m.minuteVolumes.count != m.unusualMinutes {
-                    m.unusualMinutes = m.minuteVolumes.count
-                    publishUnusualVolume(m, base: base, into: &batch)
+                // One entry per trade; the quote in force rides along when it changed since the
+                // trade before (half the XADDs of separate quote entries, the same information).
+                var quote: [RedisArgument] = []
+                for entry in m.pendingStream {
+                    switch entry {
+                    case .quote(_, let bid, let ask, let bs, let asz, let bd, let ad):
+                        guard bid > 0 && ask > 0 else { quote = []; continue }
+                        quote = ["b", .text(JSONText.number(bid)), "a", .text(JSONText.number(ask)), "bs", .integer(bs), "as", .integer(asz)]
+                        if let bd, let ad { quote += ["bd", .integer(bd), "ad", .integer(ad)] }
+                    case .trade(let t):
+                        batch.append(["XADD", .text(base + "stream"), "MAXLEN", "~", .integer(MarketState.streamLength), "*",
+                                      "k", "t", "t", .integer(Int(t.time)), "p", .text(JSONText.number(t.price)), "s", .integer(t.size),
+                                      "x", .integer(t.exchange)] + quote)
+                        quote = []
+                    }
+                }
+                m.pendingStream.removeAll(keepingCapacity: true)
+                if m.topDirty {
+                    touched = true
+                    if m.level2 {
+                        let bids = AggregatedBook.merge(m.books, side: .bid), asks = AggregatedBook.merge(m.books, side: .ask)
+                        let top5b = Array(bids.prefix(5)), top5a = Array(asks.prefix(5))
+                        let imbalance = AggregatedBook.imbalance(bids: top5b, asks: top5a)
+                        batch.append("SET", .text(base + "book"), .bytes(bookJSON(m, bids: bids, asks: asks)), "PX", .integer(bookTTL))
+                        latest += [.text(base + "imbalance"),
+                                     .text("{\"value\":\(JSONText.number(imbalance)),\"levels\":5,\"timestamp\":\(m.lastTime / 1000)}")]
+                    }
+                    if m.bid > 0 && m.ask > 0 {
+                        let spread = m.ask - m.bid, mid = (m.ask + m.bid) / 2
+                        latest += [.text(base + "spread"),
+                                   .text("{\"bid\":\(JSONText.number(m.bid)),\"ask\":\(JSONText.number(m.ask)),\"spread\":\(JSONText.number((spread * 10_000).rounded() / 10_000)),\"bps\":\(JSONText.number((spread / mid * 1e6).rounded() / 100)),\"timestamp\":\(m.lastTime / 1000)}")]
+                    }
+                    m.topDirty = false
+                }
+                if !m.pendingBars.isEmpty {
+                    touched = true
+                    var push: [RedisArgument] = ["LPUSH", .text(base + "bars")]
+                    var history: [RedisArgument] = ["RPUSH", .text(base + "history")]
+                    for b in m.pendingBars {
+                        push.append(.text("{\"t\":\(b.start / 1000),\"o\":\(JSONText.number(b.open)),\"h\":\(JSONText.number(b.high)),\"l\":\(JSONText.number(b.low)),\"c\":\(JSONText.number(b.close)),\"v\":\(b.volume),\"wap\":\(JSONText.number(b.wap)),\"n\":\(b.count)}"))
+                        history.append(.text("\(b.start / 1000),\(JSONText.number(b.close)),\(b.volume)"))
+                    }
+                    batch.append(push)
+                    batch.append("LTRIM", .text(base + "bars"), "0", .integer(MarketState.barHistory - 1))
+                    batch.append("PEXPIRE", .text(base + "bars"), .integer(barsTTL))
+                    batch.append(history)
+                    batch.append("EXPIRE", .text(base + "history"), "86400")
+                    m.pendingBars.removeAll(keepingCapacity: true)
+                }
+                if m.sweepDirty, let sw = m.lastSweep {
+                    batch.append("SET", .text(base + "sweep"),
+                                 .text("{\"side\":\"\(sw.buy ? "buy" : "sell")\",\"levels\":\(sw.levels),\"exchanges\":\(sw.exchanges),\"size\":\(sw.size),\"notional\":\(JSONText.number(sw.notional.rounded())),\"from\":\(JSONText.number(sw.firstPrice)),\"to\":\(JSONText.number(sw.lastPrice)),\"timestamp\":\(sw.time / 1000)}"))
+                    m.sweepDirty = false
+                }
+                if touched {
+                    let vwap = m.volume > 0 ? m.notional / Double(m.volume) : 0
+                    latest += [.text(base + "ticker"),
+                               .text("{\"symbol\":\"\(m.name)\",\"bid\":\(JSONText.number(m.bid)),\"ask\":\(JSONText.number(m.ask)),\"bid_size\":\(m.bidSize),\"ask_size\":\(m.askSize),\"last\":\(JSONText.number(m.last?.price ?? 0)),\"open\":\(JSONText.number(m.open)),\"high\":\(JSONText.number(m.high)),\"low\":\(JSONText.number(m.low)),\"volume\":\(m.volume),\"vwap\":\(JSONText.number((vwap * 10_000).rounded() / 10_000)),\"trades\":\(m.tradeCount),\"timestamp\":\(m.lastTime / 1000)}")]
+                    latest += [.text(base + "timestamp"), .integer(Int(m.lastTime / 1000))]
+                }
+                let publishMakers = aggregatesFor == Int.max || aggregatesFor == s
+                if publishMakers && !m.sizeCounts.isEmpty {
+                    let pairs = m.sizeCounts.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }
+                    batch.append("SET", .text(base + "sizes"), .text("{" + pairs.joined(separator: ",") + "}"), "EX", "86400")
+                }
+                if publishMakers && m.level2 && !m.makers.isEmpty {
+                    var parts: [String] = []
+                    for (key, stats) in m.makers.sorted(by: { $0.key < $1.key }) {
+                        parts.append("{\"exchange\":\"\(exchanges[key >> 16])\",\"maker\":\(JSONText.string(makers[key & 0xFFFF])),\"updates\":\(stats.updates),\"top_updates\":\(stats.topUpdates),\"size_sum\":\(stats.sizeSum)}")
+                    }
+                    batch.append("SET", .text(base + "makers"), .text("[" + parts.joined(separator: ",") + "]"), "EX", "86400")
                 }
             }
-            // One entry per trade; the quote in force rides along when it changed since the
-            // trade before (half the XADDs of separate quote entries, the same information).
-            var quote: [RedisArgument] = []
-            for entry in m.pendingStream {
-                switch entry {
-                case .quote(_, let bid, let ask, let bs, let asz, let bd, let ad):
-                    guard bid > 0 && ask > 0 else { quote = []; continue }
-                    quote = ["b", .text(JSONText.number(bid)), "a", .text(JSONText.number(ask)), "bs", .integer(bs), "as", .integer(asz)]
-                    if let bd, let ad { quote += ["bd", .integer(bd), "ad", .integer(ad)] }
-                case .trade(let t):
-                    batch.append(["XADD", .text(base + "stream"), "MAXLEN", "~", .integer(MarketState.streamLength), "*",
-                                  "k", "t", "t", .integer(Int(t.time)), "p", .text(JSONText.number(t.price)), "s", .integer(t.size),
-                                  "x", .integer(t.exchange)] + quote)
-                    quote = []
-                }
-            }
-            m.pendingStream.removeAll(keepingCapacity: true)
-            if m.topDirty {
-                touched = true
-                if m.level2 {
-                    let bids = AggregatedBook.merge(m.books, side: .bid), asks = AggregatedBook.merge(m.books, side: .ask)
-                    let top5b = Array(bids.prefix(5)), top5a = Array(asks.prefix(5))
-                    let imbalance = AggregatedBook.imbalance(bids: top5b, asks: top5a)
-                    batch.append("SET", .text(base + "book"), .bytes(bookJSON(m, bids: bids, asks: asks)), "PX", .integer(bookTTL))
-                    latest += [.text(base + "imbalance"),
-                                 .text("{\"value\":\(JSONText.number(imbalance)),\"levels\":5,\"timestamp\":\(m.lastTime / 1000)}")]
-                }
-                if m.bid > 0 && m.ask > 0 {
-                    let spread = m.ask - m.bid, mid = (m.ask + m.bid) / 2
-                    latest += [.text(base + "spread"),
-                               .text("{\"bid\":\(JSONText.number(m.bid)),\"ask\":\(JSONText.number(m.ask)),\"spread\":\(JSONText.number((spread * 10_000).rounded() / 10_000)),\"bps\":\(JSONText.number((spread / mid * 1e6).rounded() / 100)),\"timestamp\":\(m.lastTime / 1000)}")]
-                }
-                m.topDirty = false
-            }
-            if !m.pendingBars.isEmpty {
-                touched = true
-                var push: [RedisArgument] = ["LPUSH", .text(base + "bars")]
-                var history: [RedisArgument] = ["RPUSH", .text(base + "history")]
-                for b in m.pendingBars {
-                    push.append(.text("{\"t\":\(b.start / 1000),\"o\":\(JSONText.number(b.open)),\"h\":\(JSONText.number(b.high)),\"l\":\(JSONText.number(b.low)),\"c\":\(JSONText.number(b.close)),\"v\":\(b.volume),\"wap\":\(JSONText.number(b.wap)),\"n\":\(b.count)}"))
-                    history.append(.text("\(b.start / 1000),\(JSONText.number(b.close)),\(b.volume)"))
-                }
-                batch.append(push)
-                batch.append("LTRIM", .text(base + "bars"), "0", .integer(MarketState.barHistory - 1))
-                batch.append("PEXPIRE", .text(base + "bars"), .integer(barsTTL))
-                batch.append(history)
-                batch.append("EXPIRE", .text(base + "history"), "86400")
-                m.pendingBars.removeAll(keepingCapacity: true)
-            }
-            if m.sweepDirty, let sw = m.lastSweep {
-                batch.append("SET", .text(base + "sweep"),
-                             .text("{\"side\":\"\(sw.buy ? "buy" : "sell")\",\"levels\":\(sw.levels),\"exchanges\":\(sw.exchanges),\"size\":\(sw.size),\"notional\":\(JSONText.number(sw.notional.rounded())),\"from\":\(JSONText.number(sw.firstPrice)),\"to\":\(JSONText.number(sw.lastPrice)),\"timestamp\":\(sw.time / 1000)}"))
-                m.sweepDirty = false
-            }
-            if touched {
-                let vwap = m.volume > 0 ? m.notional / Double(m.volume) : 0
-                latest += [.text(base + "ticker"),
-                           .text("{\"symbol\":\"\(m.name)\",\"bid\":\(JSONText.number(m.bid)),\"ask\":\(JSONText.number(m.ask)),\"bid_size\":\(m.bidSize),\"ask_size\":\(m.askSize),\"last\":\(JSONText.number(m.last?.price ?? 0)),\"open\":\(JSONText.number(m.open)),\"high\":\(JSONText.number(m.high)),\"low\":\(JSONText.number(m.low)),\"volume\":\(m.volume),\"vwap\":\(JSONText.number((vwap * 10_000).rounded() / 10_000)),\"trades\":\(m.tradeCount),\"timestamp\":\(m.lastTime / 1000)}")]
-                latest += [.text(base + "timestamp"), .integer(Int(m.lastTime / 1000))]
-            }
-            let publishMakers = aggregatesFor == Int.max || aggregatesFor == s
-            if publishMakers && !m.sizeCounts.isEmpty {
-                let pairs = m.sizeCounts.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }
-                batch.append("SET", .text(base + "sizes"), .text("{" + pairs.joined(separator: ",") + "}"), "EX", "86400")
-            }
-            if publishMakers && m.level2 && !m.makers.isEmpty {
-                var parts: [String] = []
-                for (key, stats) in m.makers.sorted(by: { $0.key < $1.key }) {
-                    parts.append("{\"exchange\":\"\(exchanges[key >> 16])\",\"maker\":\(JSONText.string(makers[key & 0xFFFF])),\"updates\":\(stats.updates),\"top_updates\":\(stats.topUpdates),\"size_sum\":\(stats.sizeSum)}")
-                }
-                batch.append("SET", .text(base + "makers"), .text("[" + parts.joined(separator: ",") + "]"), "EX", "86400")
-            }
-            symbols[s] = m
+            publishSymbol(&all[s])
         }
         if latest.count > 1 { batch.append(latest) }
     }
