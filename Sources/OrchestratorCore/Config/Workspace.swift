@@ -12,6 +12,10 @@ public struct Workspace: Sendable {
     /// Jobs with no schedule, by name: the scheduler checks them for downstream propagation
     /// on every decision.
     public let unscheduledJobs: [String]
+    /// Each job's `depends_on` split into upstream jobs and upstream services (in declared
+    /// order): the scheduler reads them on every decision without copying job specs.
+    public let upstreamJobs: [String: [String]]
+    public let upstreamServices: [String: [String]]
     /// Jobs and services declared `unavailable:` (their subcommand is not in this build), and
     /// those downstream of them, by name with the reason: validated, but never scheduled.
     public let unavailable: [String: String]
@@ -60,6 +64,8 @@ public struct Workspace: Sendable {
             upstreams: graph.upstreams.filter { excluded[$0.key] == nil })
         let jobs = runnableJobs
         unscheduledJobs = jobs.values.filter { $0.schedule == nil }.map(\.name).sorted()
+        upstreamJobs = jobs.mapValues { $0.dependsOn.filter { jobs[$0] != nil } }
+        upstreamServices = jobs.mapValues { $0.dependsOn.filter { runnableServices[$0] != nil } }
     }
 
     public var calendar: any ExchangeCalendar { config.calendar }

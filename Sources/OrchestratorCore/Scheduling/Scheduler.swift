@@ -27,11 +27,10 @@ public enum Scheduler {
             return !slotsLeft
         }
         func readiness(_ name: String) -> Readiness {
-            let upstreams = ws.jobs[name]?.dependsOn ?? []
-            for u in upstreams where ws.jobs[u] != nil && !succeeded(u) {
+            for u in ws.upstreamJobs[name] ?? [] where !succeeded(u) {
                 return failedForGood(u) ? .upstreamFailed("upstream \(u) failed") : .waiting("waiting for \(u)")
             }
-            for u in upstreams where ws.services[u] != nil && !s.servicesUp.contains(u) {
+            for u in ws.upstreamServices[name] ?? [] where !s.servicesUp.contains(u) {
                 return .waiting("waiting for service \(u)")
             }
             return .ready
@@ -46,7 +45,7 @@ public enum Scheduler {
 
         // Capacity: what runs now, and what this round starts.
         // Services' runs (one per activation) take no batch slot.
-        var running = s.runs.filter { $0.state == .running && ws.jobs[$0.job] != nil }.map(\.job)
+        var running = s.runs.filter { $0.state == .running && ws.jobs.index(forKey: $0.job) != nil }.map(\.job)
         var runningJobs = Set(running)
         func canStart(_ name: String) -> Bool {
             guard running.count < ws.config.maxParallel, let job = ws.jobs[name], !runningJobs.contains(name) else { return false }
@@ -112,13 +111,8 @@ public enum Scheduler {
         // 3. Downstream propagation: an unscheduled job runs once its upstream jobs all succeeded.
         for name in ws.unscheduledJobs {
             // Once a day, and not when the job already ran or runs that day (a manual trigger).
-            guard !s.finished.ranUncaused.contains(name), let job = ws.jobs[name] else { continue }
-            var hasUpstreamJob = false, allSucceeded = true
-            for u in job.dependsOn where ws.jobs[u] != nil {
-                hasUpstreamJob = true
-                if !succeeded(u) { allSucceeded = false; break }
-            }
-            guard hasUpstreamJob, allSucceeded, !(todayByJob[name] ?? []).contains(where: { $0.causeRunId == nil }) else { continue }
+            guard !s.finished.ranUncaused.contains(name), let upstreams = ws.upstreamJobs[name], !upstreams.isEmpty,
+                  upstreams.allSatisfy(succeeded), !(todayByJob[name] ?? []).contains(where: { $0.causeRunId == nil }) else { continue }
             actions.append(.createRun(job: name, trigger: .upstream, causeRunId: nil))
         }
 

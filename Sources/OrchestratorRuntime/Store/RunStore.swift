@@ -192,14 +192,14 @@ public final class RunStore: Sendable {
                           state: RunState, now: Double, reason: String? = nil) throws -> RunRecord? {
         try writer.write { db in
             // The schema's UNIQUE(job, scheduled_for) decides between racing processes.
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO run (job, trading_day, scheduled_for, trigger, state, created_at, reason)
                 VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job, scheduled_for) DO NOTHING
-                """, arguments: [job, tradingDay, scheduledFor, trigger.rawValue, state.rawValue, now, reason])
+                """).execute(arguments: [job, tradingDay, scheduledFor, trigger.rawValue, state.rawValue, now, reason])
             guard db.changesCount == 1 else { return nil }
             let id = db.lastInsertedRowID
             try RunStore.logTransition(db, run: id, from: nil, to: state, at: now, reason: reason)
-            return try RunRecord.fetchOne(db, key: id)
+            return try RunStore.run(db, id)
         }
     }
 
@@ -222,7 +222,7 @@ public final class RunStore: Sendable {
     public func transition(run id: Int64, from: Set<RunState>? = nil, to state: RunState, now: Double, reason: String? = nil,
                            nextAttemptAt: Double? = nil, exitCode: Int?? = nil) throws -> RunRecord? {
         try writer.write { db in
-            guard var run = try RunRecord.fetchOne(db, key: id) else { return nil }
+            guard var run = try RunStore.run(db, id) else { return nil }
             if let from, !from.contains(run.state) { return nil }
             let old = run.state
             run.state = state
@@ -251,7 +251,7 @@ public final class RunStore: Sendable {
                              supervisor: (pid: Int32, start: Int64?)? = nil,
                              log: (Int) -> String) throws -> (run: RunRecord, attempt: AttemptRecord)? {
         try writer.write { db in
-            guard var run = try RunRecord.fetchOne(db, key: id) else { throw Failure(description: "run \(id) does not exist") }
+            guard var run = try RunStore.run(db, id) else { throw Failure(description: "run \(id) does not exist") }
             guard run.state == .queued || run.state == .retrying else { return nil }
             let old = run.state
             run.attempts += 1
@@ -272,8 +272,8 @@ public final class RunStore: Sendable {
     /// The supervisor of an attempt has started (engine side).
     public func recordShim(run id: Int64, attempt number: Int, pid: Int32, start: Int64?) throws {
         try writer.write { db in
-            try db.execute(sql: "UPDATE attempt SET shim_pid = ?, shim_start = ? WHERE run_id = ? AND number = ?",
-                           arguments: [pid, start, id, number])
+            try db.cachedStatement(sql: "UPDATE attempt SET shim_pid = ?, shim_start = ? WHERE run_id = ? AND number = ?")
+                .execute(arguments: [pid, start, id, number])
         }
     }
 
@@ -284,10 +284,10 @@ public final class RunStore: Sendable {
     @discardableResult
     public func recordExit(run id: Int64, attempt number: Int, exitCode: Int?, signal: Int?, outcome: AttemptOutcome, now: Double) throws -> Bool {
         try writer.write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE attempt SET finished_at = ?, exit_code = ?, signal = ?, outcome = ?
                 WHERE run_id = ? AND number = ? AND outcome = 'running'
-                """, arguments: [now, exitCode, signal, outcome.rawValue, id, number])
+                """).execute(arguments: [now, exitCode, signal, outcome.rawValue, id, number])
             return db.changesCount > 0
         }
     }
@@ -322,14 +322,14 @@ public final class RunStore: Sendable {
     }
 
     static func logTransition(_ db: Database, run: Int64, from: RunState?, to: RunState, at: Double, reason: String?) throws {
-        try db.execute(sql: "INSERT INTO transition(run_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [run, at, from?.rawValue, to.rawValue, reason])
+        try db.cachedStatement(sql: "INSERT INTO transition(run_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [run, at, from?.rawValue, to.rawValue, reason])
     }
 
     // MARK: - Reading
 
     public func run(_ id: Int64) throws -> RunRecord? {
-        try writer.read { db in try RunRecord.fetchOne(db, key: id) }
+        try writer.read { db in try RunStore.run(db, id) }
     }
 
     public func attempts(of run: Int64) throws -> [AttemptRecord] {
@@ -343,13 +343,19 @@ public final class RunStore: Sendable {
     }
 
     static func attempt(_ db: Database, run: Int64, number: Int) throws -> AttemptRecord? {
-        try AttemptRecord.filter(AttemptRecord.Columns.runId == run && AttemptRecord.Columns.number == number).fetchOne(db)
+        try AttemptRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM attempt WHERE run_id = ? AND number = ?"), arguments: [run, number])
+    }
+
+    /// A run by id. The engine's hot paths (every start and end of an attempt) read and write
+    /// through statements compiled once per connection (`cachedStatement`), not per call.
+    static func run(_ db: Database, _ id: Int64) throws -> RunRecord? {
+        try RunRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM run WHERE id = ?"), arguments: [id])
     }
 
     /// A run and one of its attempts, read together (one snapshot, one round trip).
     public func run(_ id: Int64, attempt number: Int) throws -> (run: RunRecord, attempt: AttemptRecord?)? {
         try writer.read { db in
-            guard let run = try RunRecord.fetchOne(db, key: id) else { return nil }
+            guard let run = try RunStore.run(db, id) else { return nil }
             return (run, try RunStore.attempt(db, run: id, number: number))
         }
     }
@@ -377,7 +383,7 @@ public final class RunStore: Sendable {
     /// The runs that changed state after a transition id (in any process), and the newest id.
     public func schedulerRuns(changedAfter transition: Int64) throws -> (runs: [SchedulerState.Run], lastTransition: Int64) {
         try writer.read { db in
-            let last = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM transition") ?? 0
+            let last = try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(id), 0) FROM transition")) ?? 0
             guard last > transition else { return ([], last) }
             let runs = try RunStore.decodeSchedulerRuns(db, where: "id IN (SELECT run_id FROM transition WHERE id > ? AND id <= ?)",
                                                         arguments: [transition, last])
@@ -387,10 +393,10 @@ public final class RunStore: Sendable {
 
     static func decodeSchedulerRuns(_ db: Database, where condition: String, arguments: StatementArguments) throws -> [SchedulerState.Run] {
         do {
-            let rows = try Row.fetchCursor(db, sql: """
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
                 SELECT id, job, trading_day, scheduled_for, trigger, state, attempts, next_attempt_at, cause_run_id FROM run
                 WHERE \(condition) ORDER BY id
-                """, arguments: arguments)
+                """), arguments: arguments)
             var result: [SchedulerState.Run] = []
             while let row = try rows.next() {
                 let day: String = row[2]
