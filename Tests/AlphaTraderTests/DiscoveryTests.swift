@@ -1,4 +1,4 @@
-import AlphaTrader
+@testable import AlphaTrader
 import Foundation
 import OrchestratorCore
 import Redis
@@ -22,6 +22,20 @@ struct DiscoveryTests {
         #expect(abs(clusters[2].center - expectedBlock) < 1e-6)
         #expect(Discovery.vpinBucket(clusters) == (50 * expectedBlock / 100).rounded() * 100)
         #expect(Discovery.sizeClusters(Array(sizes.prefix(150))) == nil, "too few trades")
+    }
+
+    @Test("a bar-history row is its time and a positive close; anything else is skipped", arguments: [
+        ("1795617000,601.25,1200", true, 1_795_617_000 as Int64, 601.25),
+        ("1795617005,601.3", true, 1_795_617_005, 601.3),
+        ("1795617005,0,10", false, 0, 0), ("1795617005,-1,10", false, 0, 0),
+        ("1795617005,nan,10", false, 0, 0), ("1795617005,,10", false, 0, 0),
+        ("1795617005", false, 0, 0), (",601.3,10", false, 0, 0), ("17956x7005,601.3,1", false, 0, 0),
+        ("1795617005,601.3abc,1", false, 0, 0), ("", false, 0, 0),
+    ])
+    func historyRows(text: String, valid: Bool, time: Int64, close: Double) {
+        let row = DiscoveryJob.historyRow(text)
+        #expect((row != nil) == valid, "\(text)")
+        if let row { #expect(row.0 == time && row.1 == close) }
     }
 
     @Test("autocorrelation by hand: 1, 2, 3, 4 has r1 = 0.25 and r2 = −0.3")
