@@ -32,11 +32,15 @@ echo "== discovery: all 12 symbols on a full day" >&2
 grep -o 'load_ms=[0-9.]* compute_ms=[0-9.]*' "$work/discover.log" | sed 's/^/discover job against the ingested Redis: /'
 kill "$redis_pid"; wait "$redis_pid" 2>/dev/null || true; redis_pid=""
 
-echo "== run-day --speed 600 of the full day: ingestion lag" >&2
-mkdir -p "$work/day" && cp -r config jobs "$work/day/"
-rm -f "$work/day/config/discovered.yaml"
-port=$(free_port)
+# The lag's tail depends on what else the two cores and the disk do at that moment: the run-day
+# is repeated (RUN_DAYS, default 3) and each run reported, so the figure is a range.
 orch=$(cd "$bin" && pwd)/orchestrator
-(cd "$work/day" && REDIS_PORT=$port REDIS_URL="redis://127.0.0.1:$port/0" "$orch" run-day --date "$day" --speed 600 --from 07:00 > run-day.out 2>&1) || true
-tail -n 1 "$work/day/run-day.out"
-grep -h 'source finished' "$work/day/var/logs/ibkr-ingestion/"*.log | grep -o 'events=[0-9]* .*' | sed 's/^/ingestion under run-day at 600x (lag in simulated ms, goal p99 < 1000): /'
+for run in $(seq 1 "${RUN_DAYS:-3}"); do
+    echo "== run-day --speed 600 of the full day ($run of ${RUN_DAYS:-3}): ingestion lag" >&2
+    rm -rf "$work/day" && mkdir -p "$work/day" && cp -r config jobs "$work/day/"
+    rm -f "$work/day/config/discovered.yaml"
+    port=$(free_port)
+    (cd "$work/day" && REDIS_PORT=$port REDIS_URL="redis://127.0.0.1:$port/0" "$orch" run-day --date "$day" --speed 600 --from 07:00 > run-day.out 2>&1) || true
+    tail -n 1 "$work/day/run-day.out"
+    grep -h 'source finished' "$work/day/var/logs/ibkr-ingestion/"*.log | grep -o 'events=[0-9]* .*' | sed "s/^/ingestion under run-day at 600x, run $run (lag in simulated ms, goal p99 < 1000): /"
+done
