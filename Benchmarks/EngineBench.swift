@@ -57,6 +57,13 @@ enum EngineBench {
             try! engine.step(day: day, slots: [])
             let counts = try! store.counts(tradingDay: day.description)
             if counts.all == names.count && counts.active == 0 { break }
+            if counts.active == 0 && !engine.hasRunningAttempts {
+                // Nothing moves and some jobs never got a run: an upstream failed (for instance
+                // no orchestrator-attempt next to --binary). Say so instead of waiting forever.
+                let stuck = try! store.runs(tradingDays: [day.description]).first { $0.state != .succeeded }
+                FileHandle.standardError.write(Data("orchestrator-bench dag: stopped after \(counts.all) of \(names.count) runs; \(stuck.map { "run \($0.id!) \($0.job) \($0.state.rawValue): \($0.reason ?? "")" } ?? "")\n".utf8))
+                exit(1)
+            }
             engine.wait(realSeconds: 0.05)
         }
         let ours = Double(now() - t0) / 1e9
