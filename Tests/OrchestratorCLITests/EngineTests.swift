@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import OrchestratorCore
-import OrchestratorRuntime
+@testable import OrchestratorRuntime
 
 /// The engine with real processes: attempt supervisors, timeouts, run-day, kill -9.
 @Suite("Engine with real processes", .serialized)
@@ -97,6 +97,39 @@ struct EngineTests {
         #expect(quiet == 0 && unused?.outcome == .running)
         let (_, malformed) = try superviseReady(try scratch()) { run in Array("\(run)\u{0}1\u{0}".utf8) }
         #expect(malformed == 64)
+    }
+
+    @Test("a supervisor started ahead serves attempt after attempt, reports each one recorded, and exits when its socket closes")
+    func readySupervisorServesAttemptsInTurn() throws {
+        let dir = try scratch()
+        let store = try RunStore(path: dir + "/s.sqlite")
+        var runs: [Int64] = []
+        for _ in 0..<3 {
+            let run = try store.createRun(job: "t", tradingDay: "2026-11-25", trigger: .manual, state: .queued, now: 0)
+            _ = try store.startAttempt(run: run.id!, log: dir + "/t.\(run.id!).log", now: 0)
+            runs.append(run.id!)
+        }
+        let supervisor = try #require(ReadySupervisor(executable: AttemptSupervisor.executable(nextTo: CLITests.binary),
+                                                      databasePath: dir + "/s.sqlite", environment: ["PATH": "/usr/bin:/bin"]))
+        let pid = supervisor.pid
+        for (i, run) in runs.enumerated() {
+            let attempt = AttemptSupervisor(databasePath: dir + "/s.sqlite", runId: run, attempt: 1, logPath: dir + "/t.\(run).log",
+                                            timeout: nil, grace: 0.3, argv: ["sh", "-c", "echo job \(i); exit \(i)"], environment: ["PATH": "/usr/bin:/bin"])
+            #expect(supervisor.hand(attempt))
+            // Its report: one byte on the socket once the outcome is in the store.
+            var reported = false
+            for _ in 0..<500 where !reported {
+                _ = ProcessControl.waitAny([supervisor.descriptor], timeout: 0.02)
+                reported = supervisor.takeDone()
+            }
+            #expect(reported)
+            let recorded = try #require(try store.attempt(run: run, number: 1))
+            #expect(recorded.exitCode == i && recorded.outcome == (i == 0 ? .succeeded : .failed), "\(recorded)")
+            #expect(try String(contentsOfFile: dir + "/t.\(run).log", encoding: .utf8).contains("job \(i)"))
+            #expect(kill(pid, 0) == 0, "the same supervisor is still there for the next attempt")
+        }
+        supervisor.retire()
+        #expect(kill(pid, 0) != 0, "retired: it exited and was reaped")
     }
 
     @Test("a command that does not exist fails with 127 and says why in the log")

@@ -44,6 +44,10 @@ public final class Engine {
         let shimPid: Int32
         let pidfd: Int32
         let isChild: Bool
+        /// The supervisor started ahead that was handed the attempt: it reports the outcome
+        /// recorded on its socket and serves the next attempt (nil: a cold or adopted one,
+        /// which exits when its attempt ends).
+        var supervisor: ReadySupervisor? = nil
     }
 
     public init(workspace: Workspace, store: RunStore, clock: any WallClock, executable: String = ProcessControl.executablePath,
@@ -177,16 +181,25 @@ public final class Engine {
         return applied
     }
 
-    /// Starts supervisors ahead of the next attempts: two, so that a job's end and its
-    /// downstream's start in one step do not wait for a cold one. The engine does it after each
-    /// step that started an attempt; long-lived drivers (`run`, `run-day`) also at the start, so
-    /// that the first slot of the day is as prompt as the others.
+    /// Starts supervisors ahead of the next attempts (`spareSupervisors`), so that a job's end
+    /// and its downstream's start in one step do not wait for a cold one. A supervisor that
+    /// reported its attempt comes back to them, so after the first jobs none is started per job.
+    /// The engine does it after each step that started an attempt; long-lived drivers (`run`,
+    /// `run-day`) also at the start, so that the first slot of the day is as prompt as the others.
     public func startSupervisorsAhead() {
-        while ready.count < min(2, workspace.config.maxParallel),
+        while ready.count < spareSupervisors,
               let next = ReadySupervisor(executable: AttemptSupervisor.executable(nextTo: executable), databasePath: store.path,
                                          environment: baseEnvironment) {
             ready.append(next)
         }
+    }
+
+    /// How many idle supervisors to keep: two, but no more than the attempts that could still
+    /// start beside those running under a supervisor of ours (each serves one at a time, then
+    /// comes back).
+    var spareSupervisors: Int {
+        let serving = watched.values.reduce(0) { $0 + ($1.supervisor == nil ? 0 : 1) }
+        return max(0, min(2, workspace.config.maxParallel - serving))
     }
 
     func emit(_ run: RunRecord?, attempt: Int = 0) {
@@ -250,7 +263,8 @@ public final class Engine {
             if let readyOne, readyOne.hand(supervisor) { handed = readyOne.pid }
             let pid = try handed ?? ProcessControl.spawn([AttemptSupervisor.executable(nextTo: executable)] + supervisor.commandLine,
                                                          environment: supervisor.environment, logFD: -1)
-            watched[id] = Watched(attempt: number, shimPid: pid, pidfd: ProcessControl.pidfd(pid), isChild: true)
+            watched[id] = Watched(attempt: number, shimPid: pid, pidfd: ProcessControl.pidfd(pid), isChild: true,
+                                  supervisor: handed == nil ? nil : readyOne)
             // The `running` event once the process exists (what the lag benchmark measures).
             emit(run, attempt: attempt.number)
             if handed == nil { try store.recordShim(run: id, attempt: number, pid: pid, start: ProcessControl.startTime(of: pid)) }
@@ -285,6 +299,14 @@ public final class Engine {
     /// Reaps supervisors that have ended and moves their runs on.
     public func collectFinished() {
         for (id, w) in watched {
+            if let supervisor = w.supervisor, supervisor.takeDone() {
+                // Recorded; the supervisor waits for its next attempt.
+                if w.pidfd >= 0 { close(w.pidfd) }
+                watched[id] = nil
+                if ready.count < spareSupervisors { ready.append(supervisor) } else { supervisor.retire() }
+                try? finish(id, attempt: w.attempt, note: nil)
+                continue
+            }
             let ended: Bool
             if w.isChild {
                 ended = ProcessControl.reap(w.shimPid) != nil
@@ -292,6 +314,7 @@ public final class Engine {
                 ended = !ProcessControl.isAlive(w.shimPid, start: nil)
             }
             guard ended else { continue }
+            w.supervisor?.abandon()
             if w.pidfd >= 0 { close(w.pidfd) }
             watched[id] = nil
             try? finish(id, attempt: w.attempt, note: nil)
@@ -345,7 +368,8 @@ public final class Engine {
 
     /// Waits until a supervisor ends or `seconds` (real) pass.
     public func wait(realSeconds: Double) {
-        let fds = [wakeRead] + watched.values.map(\.pidfd).filter { $0 >= 0 } + (services?.pollDescriptors ?? [])
+        let fds = [wakeRead] + watched.values.map(\.pidfd).filter { $0 >= 0 }
+            + watched.values.compactMap { $0.supervisor?.descriptor }.filter { $0 >= 0 } + (services?.pollDescriptors ?? [])
         _ = ProcessControl.waitAny(fds, timeout: min(max(realSeconds, 0), 1))
         var drain = [UInt8](repeating: 0, count: 64)
         while read(wakeRead, &drain, drain.count) > 0 {}

@@ -49,11 +49,12 @@ public struct AttemptSupervisor: Sendable {
     public var request: [UInt8] {
         var fields = [String(runId), String(attempt), logPath, String(timeout ?? -1), String(grace), String(argv.count)] + argv
         fields += environment.map { "\($0.key)=\($0.value)" }
-        var bytes: [UInt8] = []
+        var body: [UInt8] = []
         for field in fields {
-            bytes += field.utf8
-            bytes.append(0)
+            body += field.utf8
+            body.append(0)
         }
-        return bytes
+        // Its length first: a supervisor serves one attempt after another on the same socket.
+        return Array("\(body.count)\n".utf8) + body
     }
 }
