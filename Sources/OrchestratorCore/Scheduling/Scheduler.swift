@@ -16,9 +16,11 @@ public enum Scheduler {
         let today = s.runs.filter { $0.tradingDay == day }
         var activeJobs = Set(s.runs.filter { !$0.state.isFinal }.map(\.job))
 
-        let succeededJobs = Set(today.filter { $0.state == .succeeded }.map(\.job)).union(s.finished.succeeded)
+        // Looked up in both sets, not merged: a merge rehashes every job that succeeded today on
+        // every decision (a thousand in a DAG).
+        let succeededListed = Set(today.filter { $0.state == .succeeded }.map(\.job))
         let todayByJob = Dictionary(grouping: today, by: \.job)
-        func succeeded(_ job: String) -> Bool { succeededJobs.contains(job) }
+        func succeeded(_ job: String) -> Bool { s.finished.succeeded.contains(job) || succeededListed.contains(job) }
         /// Failed and with nothing left that could still succeed today.
         func failedForGood(_ job: String) -> Bool {
             let runs = todayByJob[job] ?? []
