@@ -169,19 +169,19 @@ struct SchedulerTests {
         return out
     }
 
+    /// `ana` at 08:00 depends on `pre` at 07:00.
+    static let preThenAna = "jobs:\n  pre: { command: [true], schedule: { at: \"07:00\" } }\n  ana: { command: [true], schedule: { at: \"08:00\" }, depends_on: [pre] }\n"
+    /// `post` has no schedule and runs once `ana` (08:00) succeeded.
+    static let anaThenPost = "jobs:\n  ana: { command: [true], schedule: { at: \"08:00\" } }\n  post: { command: [true], depends_on: [ana] }\n"
+
     @Test("finished runs summarized decide exactly as finished runs listed", arguments: [
         ("jobs:\n  a: { command: [true], schedule: { at: \"07:00\" } }\n  b: { command: [true], schedule: { at: \"08:00\" } }\n",
          "08:30", ["a succeeded 07:00"]),
-        ("jobs:\n  pre: { command: [true], schedule: { at: \"07:00\" } }\n  ana: { command: [true], schedule: { at: \"08:00\" }, depends_on: [pre] }\n",
-         "08:05", ["pre succeeded 07:00", "ana pending 08:00"]),
-        ("jobs:\n  pre: { command: [true], schedule: { at: \"07:00\" } }\n  ana: { command: [true], schedule: { at: \"08:00\" }, depends_on: [pre] }\n",
-         "08:05", ["pre failed 07:00", "ana pending 08:00"]),
-        ("jobs:\n  pre: { command: [true], schedule: { at: \"07:00\" } }\n  ana: { command: [true], schedule: { at: \"08:00\" }, depends_on: [pre] }\n",
-         "08:05", ["pre cancelled 07:00", "ana pending 08:00"]),
-        ("jobs:\n  ana: { command: [true], schedule: { at: \"08:00\" } }\n  post: { command: [true], depends_on: [ana] }\n",
-         "08:10", ["ana succeeded 08:00"]),
-        ("jobs:\n  ana: { command: [true], schedule: { at: \"08:00\" } }\n  post: { command: [true], depends_on: [ana] }\n",
-         "08:20", ["ana succeeded 08:00", "post succeeded -"]),
+        (Self.preThenAna, "08:05", ["pre succeeded 07:00", "ana pending 08:00"]),
+        (Self.preThenAna, "08:05", ["pre failed 07:00", "ana pending 08:00"]),
+        (Self.preThenAna, "08:05", ["pre cancelled 07:00", "ana pending 08:00"]),
+        (Self.anaThenPost, "08:10", ["ana succeeded 08:00"]),
+        (Self.anaThenPost, "08:20", ["ana succeeded 08:00", "post succeeded -"]),
         ("jobs:\n  a: { command: [true], on_failure: [alert] }\n  alert: { command: [true] }\n",
          "09:00", ["a failed -", "alert succeeded - cause 1"]),
         ("jobs:\n  t: { command: [true], schedule: { every: 15m, during: session } }\n",

@@ -108,30 +108,21 @@ public struct DiscoveryJob {
     }
 
     /// One `market:{sym}:history` row, "epoch seconds,close[,volume]": the time and a positive
-    /// close, or nil. Read with the C parsers on the string's own bytes: a day is 4,680 rows a
-    /// symbol, and splitting each into substrings cost more than the discovery itself.
+    /// close, or nil. Read on the string's own bytes (a digit loop, then the options chain's
+    /// bounded strtod): a day is 4,680 rows a symbol, and splitting each into substrings cost
+    /// more than the discovery itself.
     static func historyRow(_ text: String) -> (Int64, Double)? {
         var text = text
         return text.withUTF8 { bytes -> (Int64, Double)? in
             guard let comma = bytes.firstIndex(of: UInt8(ascii: ",")), comma > 0 else { return nil }
             var t: Int64 = 0
             for b in bytes[..<comma] {
-                guard b >= 48 && b <= 57, t < Int64.max / 10 - 9 else { return nil }
-                t = t * 10 + Int64(b - 48)
+                guard b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9"), t < Int64.max / 10 - 9 else { return nil }
+                t = t * 10 + Int64(b - UInt8(ascii: "0"))
             }
-            let rest = bytes[(comma + 1)...]
-            let end = rest.firstIndex(of: UInt8(ascii: ",")) ?? rest.endIndex
-            guard end > comma + 1, end - comma - 1 < 64 else { return nil }
-            // strtod wants a terminated string: the field is copied to a small buffer.
-            return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buffer -> (Int64, Double)? in
-                var n = 0
-                for b in bytes[(comma + 1)..<end] { buffer[n] = CChar(bitPattern: b); n += 1 }
-                buffer[n] = 0
-                var stop: UnsafeMutablePointer<CChar>?
-                let c = strtod(buffer.baseAddress!, &stop)
-                guard stop == buffer.baseAddress! + n, c.isFinite, c > 0 else { return nil }
-                return (t, c)
-            }
+            let end = bytes[(comma + 1)...].firstIndex(of: UInt8(ascii: ",")) ?? bytes.endIndex
+            guard let close = JSONScanner(UnsafeRawBufferPointer(bytes)).parseDouble((comma + 1)..<end), close > 0 else { return nil }
+            return (t, close)
         }
     }
 
