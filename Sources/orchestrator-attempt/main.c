@@ -18,10 +18,20 @@
  * reads attempts from stdin (a socket from the engine), each as its byte length in decimal and
  * a newline, then that many bytes of NUL-terminated fields — run id, attempt, log path, timeout
  * (negative: none), grace, argument count, the arguments, then the job's environment — and
- * supervises each as above. When an attempt's outcome is recorded it writes one byte, 'D', back
- * on the same descriptor and waits for the next. So the engine pays for an exec and a start-up
- * neither after a slot is due nor once per job. EOF where a request would start (the engine
- * closed its end, or died) ends it quietly, as does a failed write of 'D' or a stop signal.
+ * supervises each as above, with one difference: when the job has ended it reports the outcome
+ * on the same descriptor instead of writing it, one line
+ *     D <outcome> <exit code or -> <signal or -> <finished at> <pid>
+ * and the engine commits it with the rest of its decision round (one writer, one commit, where
+ * the supervisor's own commit cost a second writer on the store and a cold page cache for the
+ * engine). The outcome stays owed until the engine hands it the next attempt (which it does only
+ * after committing the report) — if instead the socket closes (the engine retired it, or died), a
+ * stop signal comes, or the report cannot be sent (a pipe: nobody reads it), it writes the outcome
+ * to the store itself, as the single-attempt form always does, and exits. So an attempt that ends
+ * while the engine is down still gets its true exit code, and the engine pays for an exec and a
+ * start-up neither after a slot is due nor once per job.
+ * The job's pid is recorded with its outcome, and before that once it has run for 50 ms (a
+ * job that ends sooner never costs a write for it). The log's directory is created here when
+ * it does not exist yet (one level, under the logs directory the engine made).
  * Times are real seconds; the recorded finish time follows ORCHESTRATOR_CLOCK when it is set.
  * Exit status: the (last) job's, or 128 + signal; 127 when it could not start; 0 when it was
  * handed nothing; 64 for bad usage or a malformed attempt.
@@ -38,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -92,31 +103,59 @@ static int busy(void *unused, int count) {
     return 1;
 }
 
-static int exec_retry(const char *sql, sqlite3_int64 a, sqlite3_int64 b, sqlite3_int64 c, int use_c,
-                      double finished, int has_code, int code, int has_sig, int sig, const char *outcome) {
+/* An attempt's outcome, as recorded or reported. */
+struct outcome {
+    long long run_id, attempt;
+    double finished;
+    int has_code, code, has_sig, sig;
+    pid_t pid;
+    const char *name;
+};
+
+/* Runs one of the two statements (prepared once) with its arguments, retrying while the
+   store is busy; 0 when done. */
+static int store_exec(sqlite3_stmt **cached, const char *sql, const struct outcome *o, int pid_only) {
     if (!db) return -1;
+    if (!*cached && sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, cached, NULL) != SQLITE_OK) return -1;
+    sqlite3_stmt *st = *cached;
     for (int tries = 0; tries < 50; tries++) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) return -1;
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
         int i = 1;
-        if (outcome) {
-            sqlite3_bind_double(st, i++, finished);
-            if (has_code) sqlite3_bind_int(st, i++, code); else sqlite3_bind_null(st, i++);
-            if (has_sig) sqlite3_bind_int(st, i++, sig); else sqlite3_bind_null(st, i++);
-            sqlite3_bind_text(st, i++, outcome, -1, SQLITE_STATIC);
+        if (pid_only) {
+            sqlite3_bind_int64(st, i++, o->pid);
         } else {
-            sqlite3_bind_int64(st, i++, c);
+            sqlite3_bind_double(st, i++, o->finished);
+            if (o->has_code) sqlite3_bind_int(st, i++, o->code); else sqlite3_bind_null(st, i++);
+            if (o->has_sig) sqlite3_bind_int(st, i++, o->sig); else sqlite3_bind_null(st, i++);
+            sqlite3_bind_text(st, i++, o->name, -1, SQLITE_STATIC);
+            if (o->pid > 0) sqlite3_bind_int64(st, i++, o->pid); else sqlite3_bind_null(st, i++);
         }
-        sqlite3_bind_int64(st, i++, a);
-        sqlite3_bind_int64(st, i++, b);
-        (void)use_c;
+        sqlite3_bind_int64(st, i++, o->run_id);
+        sqlite3_bind_int64(st, i++, o->attempt);
         int rc = sqlite3_step(st);
-        sqlite3_finalize(st);
+        sqlite3_reset(st);
         if (rc == SQLITE_DONE) return 0;
         if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) return -1;
         usleep(100000);
     }
     return -1;
+}
+
+static sqlite3_stmt *record_exit_stmt, *record_pid_stmt;
+
+/* Writes an outcome to the store (only over a `running` attempt: a decision already taken, a
+   `lost`, or the engine's commit of the same report, is never overwritten). */
+static void record(const struct outcome *o) {
+    if (store_exec(&record_exit_stmt,
+                   "UPDATE attempt SET finished_at = ?, exit_code = ?, signal = ?, outcome = ?, pid = COALESCE(?, pid) "
+                   "WHERE run_id = ? AND number = ? AND outcome = 'running'", o, 0) != 0) {
+        note("could not record the outcome in the run store: %s", db ? sqlite3_errmsg(db) : "it could not be opened");
+    }
+}
+
+static void record_pid(const struct outcome *o) {
+    store_exec(&record_pid_stmt, "UPDATE attempt SET pid = ? WHERE run_id = ? AND number = ?", o, 1);
 }
 
 static void usage(void) {
@@ -197,15 +236,29 @@ static int read_request(char ***fields) {
     return count;
 }
 
-static const char *record_exit =
-    "UPDATE attempt SET finished_at = ?, exit_code = ?, signal = ?, outcome = ? "
-    "WHERE run_id = ? AND number = ? AND outcome = 'running'";
+/* Opens the attempt's log for appending, creating its directory (one level) if needed. */
+static int open_log(const char *path) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0 || errno != ENOENT) return fd;
+    const char *slash = strrchr(path, '/');
+    if (!slash || slash == path) return -1;
+    char dir[4096];
+    size_t n = (size_t)(slash - path);
+    if (n >= sizeof dir) return -1;
+    memcpy(dir, path, n);
+    dir[n] = '\0';
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) return -1;
+    return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+}
 
-/* Supervises one attempt to its end and records it: the job's exit status (128 + signal; 127
-   when it could not start). *stopped is set when a stop signal ended it. */
+/* Supervises one attempt to its end: the job's exit status (128 + signal; 127 when it could
+   not start), its outcome in *o, which is recorded in the store unless `report` (the caller
+   then reports it to the engine). *stopped is set when a stop signal ended it. */
 static int supervise(char **command, const char *log_path, long long run_id, long long attempt,
-                     double timeout, double grace, const char *store_to_open, int *stopped_out) {
-    log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+                     double timeout, double grace, const char *store_to_open, int report,
+                     struct outcome *o, int *stopped_out) {
+    log_fd = open_log(log_path);
+    *o = (struct outcome){ .run_id = run_id, .attempt = attempt };
 
     /* The job starts first, the store is opened after: reading its schema and mapping its log
        index is not on the path from a due slot to the job running. A store that cannot be
@@ -216,19 +269,26 @@ static int supervise(char **command, const char *log_path, long long run_id, lon
     if (store_to_open) open_store(store_to_open);
     if (rc != 0) {
         note("cannot start %s: %s", command[0], strerror(rc));
-        exec_retry(record_exit, run_id, attempt, 0, 0, run_now(), 1, 127, 0, 0, "failed");
+        o->finished = run_now();
+        o->has_code = 1;
+        o->code = 127;
+        o->name = "failed";
+        if (!report) record(o);
         if (log_fd >= 0) close(log_fd);
         log_fd = -1;
         return 127;
     }
-    exec_retry("UPDATE attempt SET pid = ? WHERE run_id = ? AND number = ?", run_id, attempt, pid, 1, 0, 0, 0, 0, 0, NULL);
+    o->pid = pid;
 
     int pidfd = cspawn_pidfd_open(pid);
-    double deadline = timeout > 0 ? real_now() + timeout : -1;
-    int terminated = 0, timed_out = 0, stopped = 0, status = 0, ended = 0;
+    double started = real_now();
+    double deadline = timeout > 0 ? started + timeout : -1;
+    int terminated = 0, timed_out = 0, stopped = 0, status = 0, ended = 0, pid_recorded = 0;
     while (!ended) {
         double wait = 1.0;
         if (deadline > 0) { wait = deadline - real_now(); if (wait < 0) wait = 0; if (wait > 1) wait = 1; }
+        /* The pid goes to the store once the job has run a while (see the top). */
+        if (!pid_recorded) { double left = started + 0.05 - real_now(); if (left < wait) wait = left < 0 ? 0 : left; }
         if (pidfd >= 0) {
             struct pollfd p = { .fd = pidfd, .events = POLLIN };
             poll(&p, 1, (int)ceil(wait * 1000));
@@ -237,6 +297,7 @@ static int supervise(char **command, const char *log_path, long long run_id, lon
         }
         if (waitpid(pid, &status, WNOHANG) == pid) { ended = 1; break; }
         double now = real_now();
+        if (!pid_recorded && now >= started + 0.05) { record_pid(o); pid_recorded = 1; }
         if (cspawn_stop_requested() && !terminated) {
             note("stop requested: SIGTERM to the process group");
             killpg(pid, SIGTERM);
@@ -260,10 +321,12 @@ static int supervise(char **command, const char *log_path, long long run_id, lon
     if (pidfd >= 0) close(pidfd);
 
     int code = 0, kind = cspawn_decode(status, &code);
-    const char *outcome = timed_out ? "timed_out" : stopped ? "killed" : (kind == 1 && code == 0) ? "succeeded" : "failed";
-    if (exec_retry(record_exit, run_id, attempt, 0, 0, run_now(), kind == 1, code, kind == 2, code, outcome) != 0) {
-        note("could not record the outcome in the run store: %s", db ? sqlite3_errmsg(db) : "it could not be opened");
-    }
+    o->name = timed_out ? "timed_out" : stopped ? "killed" : (kind == 1 && code == 0) ? "succeeded" : "failed";
+    o->finished = run_now();
+    o->has_code = kind == 1;
+    o->has_sig = kind == 2;
+    o->code = o->sig = code;
+    if (!report || stopped) record(o);
     if (log_fd >= 0) close(log_fd);
     log_fd = -1;
     *stopped_out = stopped;
@@ -290,9 +353,12 @@ int main(int argc, char **argv) {
     }
     cspawn_catch_stop_signals();
     int stopped = 0;
+    struct outcome o;
     if (!ready) {
         if (!store || !log_path || run_id < 0 || attempt < 1 || i >= argc) usage();
-        int status = supervise(argv + i, log_path, run_id, attempt, timeout, grace, store, &stopped);
+        int status = supervise(argv + i, log_path, run_id, attempt, timeout, grace, store, 0, &o, &stopped);
+        sqlite3_finalize(record_exit_stmt);
+        sqlite3_finalize(record_pid_stmt);
         sqlite3_close(db);
         return status;
     }
@@ -302,6 +368,8 @@ int main(int argc, char **argv) {
        recorded finish time reads ORCHESTRATOR_CLOCK from it). */
     char **own_environment = environ;
     int status = 0;
+    /* The last outcome reported and not yet known to be committed by the engine. */
+    int owed = 0;
     for (;;) {
         char **f = NULL;
         int n = read_request(&f);
@@ -321,16 +389,26 @@ int main(int argc, char **argv) {
         for (int k = 0; k < count; k++) command[k] = f[6 + k];
         /* The job's environment follows its arguments (the field list is NULL-terminated). */
         environ = f + 6 + count;
-        status = supervise(command, f[2], run_id, attempt, atof(f[3]), atof(f[4]), NULL, &stopped);
+        /* A new attempt: the engine hands one only after committing the report before it. */
+        owed = 0;
+        status = supervise(command, f[2], run_id, attempt, atof(f[3]), atof(f[4]), NULL, 1, &o, &stopped);
         environ = own_environment;
         free(command);
         free(f);
-        if (stopped || cspawn_stop_requested()) break;
-        /* Recorded: say so, and wait for the next one. Nobody listening (a pipe, an engine gone)
-           ends it here. */
-        char done = 'D';
-        if (send(0, &done, 1, MSG_NOSIGNAL) != 1) break;
+        if (stopped) break; /* recorded by supervise */
+        if (cspawn_stop_requested()) { record(&o); break; }
+        /* Report it, and wait for the next attempt. Nobody listening (a pipe, an engine gone):
+           record it here and end. */
+        char line[160], code[16] = "-", sig[16] = "-";
+        if (o.has_code) snprintf(code, sizeof code, "%d", o.code);
+        if (o.has_sig) snprintf(sig, sizeof sig, "%d", o.sig);
+        int len = snprintf(line, sizeof line, "D %s %s %s %.6f %d\n", o.name, code, sig, o.finished, (int)o.pid);
+        if (send(0, line, (size_t)len, MSG_NOSIGNAL) != len) { record(&o); break; }
+        owed = 1;
     }
+    if (owed) record(&o);
+    sqlite3_finalize(record_exit_stmt);
+    sqlite3_finalize(record_pid_stmt);
     sqlite3_close(db);
     return status;
 }

@@ -99,37 +99,57 @@ struct EngineTests {
         #expect(malformed == 64)
     }
 
-    @Test("a supervisor started ahead serves attempt after attempt, reports each one recorded, and exits when its socket closes")
+    @Test("a supervisor started ahead serves attempt after attempt, reports each outcome, and records the last itself when retired before it was committed")
     func readySupervisorServesAttemptsInTurn() throws {
         let dir = try scratch()
         let store = try RunStore(path: dir + "/s.sqlite")
         var runs: [Int64] = []
         for _ in 0..<3 {
             let run = try store.createRun(job: "t", tradingDay: "2026-11-25", trigger: .manual, state: .queued, now: 0)
-            _ = try store.startAttempt(run: run.id!, log: dir + "/t.\(run.id!).log", now: 0)
+            _ = try store.startAttempt(run: run.id!, log: dir + "/t/\(run.id!).log", now: 0)
             runs.append(run.id!)
         }
         let supervisor = try #require(ReadySupervisor(executable: AttemptSupervisor.executable(nextTo: CLITests.binary),
                                                       databasePath: dir + "/s.sqlite", environment: ["PATH": "/usr/bin:/bin"]))
         let pid = supervisor.pid
         for (i, run) in runs.enumerated() {
-            let attempt = AttemptSupervisor(databasePath: dir + "/s.sqlite", runId: run, attempt: 1, logPath: dir + "/t.\(run).log",
+            // Its log's directory (t/) does not exist yet: the supervisor makes it.
+            let attempt = AttemptSupervisor(databasePath: dir + "/s.sqlite", runId: run, attempt: 1, logPath: dir + "/t/\(run).log",
                                             timeout: nil, grace: 0.3, argv: ["sh", "-c", "echo job \(i); exit \(i)"], environment: ["PATH": "/usr/bin:/bin"])
             #expect(supervisor.hand(attempt))
-            // Its report: one byte on the socket once the outcome is in the store.
-            var reported = false
-            for _ in 0..<500 where !reported {
+            // Its report: one line on the socket once the job has ended.
+            var report: ReadySupervisor.Report?
+            for _ in 0..<500 where report == nil {
                 _ = ProcessControl.waitAny([supervisor.descriptor], timeout: 0.02)
-                reported = supervisor.takeDone()
+                report = supervisor.takeReport()
             }
-            #expect(reported)
-            let recorded = try #require(try store.attempt(run: run, number: 1))
-            #expect(recorded.exitCode == i && recorded.outcome == (i == 0 ? .succeeded : .failed), "\(recorded)")
-            #expect(try String(contentsOfFile: dir + "/t.\(run).log", encoding: .utf8).contains("job \(i)"))
+            let got = try #require(report)
+            #expect(got.exitCode == i && got.signal == nil && got.outcome == (i == 0 ? .succeeded : .failed) && got.pid != nil, "\(got)")
+            // Reported, not written: the engine commits it with its round.
+            #expect(try store.attempt(run: run, number: 1)?.outcome == .running)
+            #expect(try String(contentsOfFile: dir + "/t/\(run).log", encoding: .utf8).contains("job \(i)"))
             #expect(kill(pid, 0) == 0, "the same supervisor is still there for the next attempt")
+            if i < runs.count - 1 {
+                // As the engine does before handing it the next attempt.
+                _ = try store.recordExit(run: run, attempt: 1, exitCode: got.exitCode, signal: got.signal, outcome: got.outcome, now: got.finishedAt)
+            }
         }
+        // Retired with its last report not committed by anyone: it records it itself, then exits.
         supervisor.retire()
         #expect(kill(pid, 0) != 0, "retired: it exited and was reaped")
+        let last = try #require(try store.attempt(run: runs[2], number: 1))
+        #expect(last.outcome == .failed && last.exitCode == 2 && last.pid != nil, "\(last)")
+    }
+
+    @Test("a supervisor's report line is read field by field, and anything else is not a report", arguments: [
+        ("D succeeded 0 - 1764079200.250000 4242", ReadySupervisor.Report(outcome: .succeeded, exitCode: 0, signal: nil, finishedAt: 1764079200.25, pid: 4242)),
+        ("D timed_out - 9 12.5 77", ReadySupervisor.Report(outcome: .timedOut, exitCode: nil, signal: 9, finishedAt: 12.5, pid: 77)),
+        ("D failed 127 - 3.0 0", ReadySupervisor.Report(outcome: .failed, exitCode: 127, signal: nil, finishedAt: 3, pid: nil)),
+        ("D running 0 - 3.0 1", nil), ("D succeeded 0 - nan 1", nil), ("D succeeded x - 3.0 1", nil), ("D succeeded 0 -", nil),
+        ("X succeeded 0 - 3.0 1", nil), ("", nil),
+    ])
+    func reportLines(line: String, expected: ReadySupervisor.Report?) {
+        #expect(ReadySupervisor.Report(line: line[...]) == expected)
     }
 
     @Test("a command that does not exist fails with 127 and says why in the log")

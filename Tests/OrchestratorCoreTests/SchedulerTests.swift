@@ -69,7 +69,7 @@ struct SchedulerTests {
           post: { command: [true], depends_on: [ana] }
         """)
         #expect(Scheduler.decide(try state(ws, [run(1, "ana", .succeeded, slot: "08:00")]), now: Double(at("08:10")))
-            == [.createRun(job: "post", trigger: .upstream, causeRunId: nil)])
+            == [.createRun(job: "post", trigger: .upstream, causeRunId: nil, startNow: true)])
         #expect(Scheduler.decide(try state(ws, [run(1, "ana", .succeeded, slot: "08:00"), run(2, "post", .succeeded, trigger: .upstream)]),
                                  now: Double(at("08:20"))).isEmpty)
     }
@@ -156,7 +156,7 @@ struct SchedulerTests {
     func onFailure() throws {
         let ws = try Self.workspace("jobs:\n  a: { command: [true], on_failure: [alert] }\n  alert: { command: [true] }\n")
         #expect(Scheduler.decide(try state(ws, [run(1, "a", .failed, trigger: .manual)]), now: 0)
-            == [.createRun(job: "alert", trigger: .upstream, causeRunId: 1)])
+            == [.createRun(job: "alert", trigger: .upstream, causeRunId: 1, startNow: true)])
         #expect(Scheduler.decide(try state(ws, [run(1, "a", .failed, trigger: .manual), run(2, "alert", .succeeded, trigger: .upstream, cause: 1)]),
                                  now: 0).isEmpty)
     }
@@ -165,7 +165,7 @@ struct SchedulerTests {
     func summarized(_ s: SchedulerState) -> SchedulerState {
         var out = s
         out.runs = s.runs.filter { !FinishedRuns.summarizes($0, day: s.tradingDay) }
-        for r in s.runs where FinishedRuns.summarizes(r, day: s.tradingDay) { out.finished.add(r) }
+        for r in s.runs where FinishedRuns.summarizes(r, day: s.tradingDay) { out.finished.add(r, workspace: s.workspace) }
         return out
     }
 
@@ -173,6 +173,15 @@ struct SchedulerTests {
     static let preThenAna = "jobs:\n  pre: { command: [true], schedule: { at: \"07:00\" } }\n  ana: { command: [true], schedule: { at: \"08:00\" }, depends_on: [pre] }\n"
     /// `post` has no schedule and runs once `ana` (08:00) succeeded.
     static let anaThenPost = "jobs:\n  ana: { command: [true], schedule: { at: \"08:00\" } }\n  post: { command: [true], depends_on: [ana] }\n"
+
+    /// `c` (no schedule) after `a` (07:00) and `b` (08:00); `d` (no schedule) after `c`.
+    static let diamond = """
+    jobs:
+      a: { command: [true], schedule: { at: "07:00" } }
+      b: { command: [true], schedule: { at: "08:00" } }
+      c: { command: [true], depends_on: [a, b] }
+      d: { command: [true], depends_on: [c] }
+    """
 
     @Test("finished runs summarized decide exactly as finished runs listed", arguments: [
         ("jobs:\n  a: { command: [true], schedule: { at: \"07:00\" } }\n  b: { command: [true], schedule: { at: \"08:00\" } }\n",
@@ -184,6 +193,11 @@ struct SchedulerTests {
         (Self.anaThenPost, "08:20", ["ana succeeded 08:00", "post succeeded -"]),
         ("jobs:\n  a: { command: [true], on_failure: [alert] }\n  alert: { command: [true] }\n",
          "09:00", ["a failed -", "alert succeeded - cause 1"]),
+        (Self.diamond, "08:10", ["a succeeded 07:00"]),
+        (Self.diamond, "08:10", ["a succeeded 07:00", "b succeeded 08:00"]),
+        (Self.diamond, "08:10", ["a succeeded 07:00", "b succeeded 08:00", "c running -"]),
+        (Self.diamond, "08:10", ["a succeeded 07:00", "b succeeded 08:00", "c succeeded -"]),
+        (Self.diamond, "08:10", ["a succeeded 07:00", "b failed 08:00"]),
         ("jobs:\n  t: { command: [true], schedule: { every: 15m, during: session } }\n",
          "10:31", ["t succeeded 09:30", "t skipped 09:45", "t missed 10:00", "t running 10:15"]),
     ])
@@ -216,5 +230,19 @@ struct SchedulerTests {
             == [.claimSlot(job: "a", scheduledFor: at("09:00"), state: .pending, reason: "waiting for service feed")])
         #expect(Scheduler.decide(try state(ws, [], up: ["feed"]), now: Double(at("09:00")))
             == [.claimSlot(job: "a", scheduledFor: at("09:00"), state: .queued, reason: nil, startNow: true)])
+    }
+
+    @Test("runs created in a round start in it with the capacity left after the runs already queued")
+    func createdRunsStartInTheirRound() throws {
+        let ws = try Self.workspace(Self.diamond + "\n  q: { command: [true] }\n  r: { command: [true] }\n",
+                                    config: "max_parallel: 2\n")
+        let ab = [run(1, "a", .succeeded, slot: "07:00"), run(2, "b", .succeeded, slot: "08:00")]
+        // One queued run before it: both start.
+        #expect(Scheduler.decide(try state(ws, ab + [run(3, "q", .queued, trigger: .manual)]), now: Double(at("08:10")))
+            == [.createRun(job: "c", trigger: .upstream, causeRunId: nil, startNow: true), .start(runId: 3)])
+        // Two queued runs take the capacity: c is created queued and waits.
+        #expect(Scheduler.decide(try state(ws, ab + [run(3, "q", .queued, trigger: .manual), run(4, "r", .queued, trigger: .manual)]),
+                                 now: Double(at("08:10")))
+            == [.createRun(job: "c", trigger: .upstream, causeRunId: nil, startNow: false), .start(runId: 3), .start(runId: 4)])
     }
 }

@@ -16,6 +16,9 @@ public struct Workspace: Sendable {
     /// order): the scheduler reads them on every decision without copying job specs.
     public let upstreamJobs: [String: [String]]
     public let upstreamServices: [String: [String]]
+    /// For each job, the jobs without a schedule that depend on it (in name order): when a job
+    /// succeeds, only these can become ready by downstream propagation.
+    public let downstreamUnscheduled: [String: [String]]
     /// Jobs and services declared `unavailable:` (their subcommand is not in this build), and
     /// those downstream of them, by name with the reason: validated, but never scheduled.
     public let unavailable: [String: String]
@@ -66,6 +69,11 @@ public struct Workspace: Sendable {
         unscheduledJobs = jobs.values.filter { $0.schedule == nil }.map(\.name).sorted()
         upstreamJobs = jobs.mapValues { $0.dependsOn.filter { jobs[$0] != nil } }
         upstreamServices = jobs.mapValues { $0.dependsOn.filter { runnableServices[$0] != nil } }
+        var downstream: [String: [String]] = [:]
+        for name in unscheduledJobs {
+            for up in upstreamJobs[name] ?? [] { downstream[up, default: []].append(name) }
+        }
+        downstreamUnscheduled = downstream
     }
 
     public var calendar: any ExchangeCalendar { config.calendar }

@@ -13,6 +13,10 @@ public struct FinishedRuns: Sendable, Equatable {
     public var handled: Set<String> = []
     /// Slots of finished runs.
     public var claimed: Set<SchedulerState.Slot> = []
+    /// Jobs without a schedule whose upstream jobs all succeeded (in `succeeded`) and that have
+    /// not run uncaused yet: the only ones downstream propagation must look at, so a decision
+    /// does not walk every unscheduled job of a large graph.
+    public var readyDownstream: Set<String> = []
 
     public init() {}
 
@@ -25,10 +29,21 @@ public struct FinishedRuns: Sendable, Equatable {
         run.tradingDay == day && run.state.isFinal && run.state != .failed
     }
 
-    public mutating func add(_ run: SchedulerState.Run) {
+    /// Adds a finished run of the workspace's (whose graph tells which jobs it makes ready).
+    public mutating func add(_ run: SchedulerState.Run, workspace: Workspace) {
         ran.insert(run.job)
-        if run.state == .succeeded { succeeded.insert(run.job) }
-        if let cause = run.causeRunId { handled.insert(FinishedRuns.handlerKey(run.job, cause: cause)) } else { ranUncaused.insert(run.job) }
+        if let cause = run.causeRunId {
+            handled.insert(FinishedRuns.handlerKey(run.job, cause: cause))
+        } else {
+            ranUncaused.insert(run.job)
+            readyDownstream.remove(run.job)
+        }
+        if run.state == .succeeded && succeeded.insert(run.job).inserted {
+            for next in workspace.downstreamUnscheduled[run.job] ?? []
+            where !ranUncaused.contains(next) && (workspace.upstreamJobs[next] ?? []).allSatisfy(succeeded.contains) {
+                readyDownstream.insert(next)
+            }
+        }
         if let slot = run.scheduledFor { claimed.insert(SchedulerState.Slot(job: run.job, time: slot)) }
     }
 }

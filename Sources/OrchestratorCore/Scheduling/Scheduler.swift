@@ -111,11 +111,15 @@ public enum Scheduler {
         }
 
         // 3. Downstream propagation: an unscheduled job runs once its upstream jobs all succeeded.
-        for name in ws.unscheduledJobs {
+        // Only those downstream of a success can be ready: the summary's ready ones, and those
+        // downstream of a success still listed (in name order, as `unscheduledJobs`).
+        var candidates = s.finished.readyDownstream
+        for job in succeededListed { candidates.formUnion(ws.downstreamUnscheduled[job] ?? []) }
+        for name in candidates.sorted() {
             // Once a day, and not when the job already ran or runs that day (a manual trigger).
             guard !s.finished.ranUncaused.contains(name), let upstreams = ws.upstreamJobs[name], !upstreams.isEmpty,
                   upstreams.allSatisfy(succeeded), !(todayByJob[name] ?? []).contains(where: { $0.causeRunId == nil }) else { continue }
-            actions.append(.createRun(job: name, trigger: .upstream, causeRunId: nil))
+            actions.append(.createRun(job: name, trigger: .upstream, causeRunId: nil, startNow: false))
         }
 
         // 4. on_failure: each failed run triggers its handlers once.
@@ -123,7 +127,7 @@ public enum Scheduler {
         for run in s.runs where run.state == .failed {
             for handler in ws.jobs[run.job]?.onFailure ?? ws.services[run.job]?.onFailure ?? []
             where !handled.contains(FinishedRuns.handlerKey(handler, cause: run.id)) {
-                actions.append(.createRun(job: handler, trigger: .upstream, causeRunId: run.id))
+                actions.append(.createRun(job: handler, trigger: .upstream, causeRunId: run.id, startNow: false))
             }
         }
 
@@ -131,14 +135,23 @@ public enum Scheduler {
         let becameQueued = Set(actions.compactMap { a -> Int64? in
             if case .transition(let id, .queued, _) = a { return id } else { return nil }
         })
-        let candidates = s.runs.filter { r in
+        let startable = s.runs.filter { r in
             r.state == .queued || becameQueued.contains(r.id) || (r.state == .retrying && (r.nextAttemptAt ?? 0) <= now)
         }.sorted { ($0.scheduledFor ?? Int64.max, $0.id) < ($1.scheduledFor ?? Int64.max, $1.id) }
-        for run in candidates {
+        for run in startable {
             guard running.count < ws.config.maxParallel else { break }
             guard canStart(run.job) else { continue }
             actions.append(.start(runId: run.id))
             starting(run.job)
+        }
+        // Then the runs this round creates, in order, with the capacity left: started in the
+        // same round (one decision less between an upstream's end and its downstream's start).
+        for i in actions.indices {
+            guard running.count < ws.config.maxParallel else { break }
+            if case .createRun(let job, let trigger, let cause, false) = actions[i], canStart(job) {
+                actions[i] = .createRun(job: job, trigger: trigger, causeRunId: cause, startNow: true)
+                starting(job)
+            }
         }
         return actions
     }

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 public import OrchestratorCore
 
 /// The engine: loads what the store holds, asks `Scheduler.decide`, commits each action to the
@@ -21,8 +22,8 @@ public final class Engine {
     public var services: ServiceSupervisor?
     /// Set when services are to be stopped (shutdown, the end of a `run-day`).
     public var stoppingServices = false
-    /// Log directories known to exist, and the orchestrator's own environment (read once).
-    var logDirectories: Set<String> = []
+    /// The logs directory once made, and the orchestrator's own environment (read once).
+    var logsDirectory: String?
     let baseEnvironment = ProcessInfo.processInfo.environment
     /// The runs the scheduler sees, kept current from the store's transition log: those still
     /// moving (and failed ones) as runs, the day's finished ones summarized (`FinishedRuns`), so
@@ -111,18 +112,23 @@ public final class Engine {
     // MARK: - State
 
     func state(for day: LocalDate, slots: [SchedulerState.Slot], notBefore: Int64?, trigger: RunTrigger) throws -> SchedulerState {
+        try store.read { db in try state(db, for: day, slots: slots, notBefore: notBefore, trigger: trigger) }
+    }
+
+    /// The same, inside the caller's transaction (a decision round reads and writes in one).
+    func state(_ db: Database, for day: LocalDate, slots: [SchedulerState.Slot], notBefore: Int64?, trigger: RunTrigger) throws -> SchedulerState {
         // Slots of a calendar day without a session (a Saturday backup) belong to the trading day before.
         let tradingDay = (try? workspace.calendar.tradingDay(of: ZoneRules.of(workspace.config.timeZone).instant(of: day, secondsOfDay: 43_200))) ?? day
         let days = Set([day.description, tradingDay.description])
         func keep(_ run: SchedulerState.Run) {
             if FinishedRuns.summarizes(run, day: tradingDay) {
-                finished.add(run)
+                finished.add(run, workspace: workspace)
             } else if days.contains(run.tradingDay.description) || !run.state.isFinal {
                 cache[run.id] = run
             }
         }
         if days != cachedDays {
-            let (runs, last) = try store.schedulerRuns(tradingDays: Array(days))
+            let (runs, last) = try RunStore.schedulerRuns(db, tradingDays: Array(days))
             cache = [:]
             finished = FinishedRuns()
             claimedThrough = nil
@@ -131,7 +137,7 @@ public final class Engine {
             lastTransition = last
         } else {
             // Only what changed since the last read, by this process or any other.
-            let (changed, last) = try store.schedulerRuns(changedAfter: lastTransition)
+            let (changed, last) = try RunStore.schedulerRuns(db, changedAfter: lastTransition)
             for run in changed {
                 cache[run.id] = nil
                 keep(run)
@@ -160,19 +166,24 @@ public final class Engine {
             servicesUp = Daemon.liveDaemon(store) == nil ? [] : Set(try store.services().filter { $0.state == "running" }.map(\.name))
         }
         for _ in 0..<1000 {
-            collectFinished()
+            collectEnded()
             if let services {
                 try services.step(shuttingDown: stoppingServices)
                 servicesUp = services.up
             }
+            // One round, one transaction: the attempts that ended, the state as it now is, the
+            // decision and every action of it, committed together before anything is started.
             let decidedAt = now
-            let actions = Scheduler.decide(try state(for: day, slots: slots, notBefore: notBefore, trigger: trigger), now: decidedAt)
+            let actions = try round { db, round in
+                let actions = Scheduler.decide(try state(db, for: day, slots: slots, notBefore: notBefore, trigger: trigger), now: decidedAt)
+                for action in actions { try apply(db, action, day: day, trigger: trigger, &round) }
+                return actions
+            }
             if actions.isEmpty {
                 // Nothing left to claim: every slot due by then has its run.
                 claimedThrough = Int64(decidedAt.rounded(.down))
                 break
             }
-            for action in actions { try apply(action, day: day, trigger: trigger) }
             applied += actions.count
         }
         // The next attempts' supervisors start now, while nothing is due.
@@ -208,74 +219,135 @@ public final class Engine {
                             attempt: attempt == 0 ? run.attempts : attempt, reason: run.reason))
     }
 
+    /// What a round did, to act on once it is committed: the events to report, the attempts to
+    /// hand to their supervisors, the processes to signal.
+    struct Round {
+        var events: [(run: RunRecord, attempt: Int)] = []
+        var launches: [Launch] = []
+        var kills: [Int32] = []
+        /// How many of `ended` this round finished (taken off once committed).
+        var finishedEnded = 0
+    }
+
+    /// An attempt recorded as running, to start once that is committed.
+    struct Launch {
+        let run: RunRecord
+        let attempt: Int
+        let supervisor: AttemptSupervisor
+        let ready: ReadySupervisor?
+    }
+
+    /// Runs `body` in one transaction, then reports its events and starts its attempts. If the
+    /// transaction fails nothing of it happened: the supervisors it took go back to the spares
+    /// and the scheduler's view is read afresh.
+    func round<T>(_ body: (Database, inout Round) throws -> T) throws -> T {
+        var round = Round()
+        let result: T
+        do {
+            result = try store.transaction { db in
+                round = Round()
+                // What ended is committed before anything else: a supervisor that reported is
+                // handed its next attempt only after its report is in the store.
+                try finishEnded(db, &round)
+                return try body(db, &round)
+            }
+        } catch {
+            ready.append(contentsOf: round.launches.compactMap(\.ready))
+            cachedDays = []
+            throw error
+        }
+        ended.removeFirst(round.finishedEnded)
+        for event in round.events { emit(event.run, attempt: event.attempt) }
+        for pid in round.kills { kill(pid, SIGTERM) }
+        for launch in round.launches { try self.launch(launch) }
+        return result
+    }
+
+    /// Applies one action in its own transaction (a caller outside a decision round).
     func apply(_ action: Action, day: LocalDate, trigger: RunTrigger) throws {
+        try round { db, round in try apply(db, action, day: day, trigger: trigger, &round) }
+    }
+
+    func apply(_ db: Database, _ action: Action, day: LocalDate, trigger: RunTrigger, _ round: inout Round) throws {
         switch action {
         case .claimSlot(let job, let time, let state, let reason, let startNow):
             // A Saturday backup belongs to Friday's trading day (SPEC §4).
             let tradingDay = (try? workspace.calendar.tradingDay(of: time)) ?? day
-            let run = try store.claimSlot(job: job, tradingDay: tradingDay.description, scheduledFor: Double(time), trigger: trigger,
-                                          state: state, now: now, reason: reason)
-            emit(run)
-            if startNow, let run, let id = run.id { try start(id, job: run.job) }
-        case .createRun(let job, let runTrigger, let cause):
-            emit(try store.createRun(job: job, tradingDay: day.description, trigger: runTrigger, state: .queued, now: now,
-                                     causeRunId: cause, reason: cause.map { "on_failure of run \($0)" }))
+            let run = try RunStore.claimSlot(db, job: job, tradingDay: tradingDay.description, scheduledFor: Double(time), trigger: trigger,
+                                             state: state, now: now, reason: reason)
+            if let run { round.events.append((run, run.attempts)) }
+            if startNow, let run, let id = run.id { try start(db, id, job: run.job, &round) }
+        case .createRun(let job, let runTrigger, let cause, let startNow):
+            let run = try RunStore.createRun(db, job: job, tradingDay: day.description, trigger: runTrigger, state: .queued, now: now,
+                                             causeRunId: cause, reason: cause.map { "on_failure of run \($0)" })
+            round.events.append((run, run.attempts))
+            if startNow, let id = run.id { try start(db, id, job: job, &round) }
         case .transition(let id, let state, let reason):
-            emit(try store.transition(run: id, from: [.pending, .queued, .retrying], to: state, now: now, reason: reason))
+            if let run = try RunStore.transition(db, run: id, from: [.pending, .queued, .retrying], to: state, now: now, reason: reason) {
+                round.events.append((run, run.attempts))
+            }
         case .start(let id):
-            if let name = cache[id]?.job { try start(id, job: name) }
+            if let name = cache[id]?.job { try start(db, id, job: name, &round) }
         case .kill(let id, _):
-            if let w = watched[id] { kill(w.shimPid, SIGTERM) }
+            if let w = watched[id] { round.kills.append(w.shimPid) }
         }
     }
 
     // MARK: - Attempts
 
-    func start(_ id: Int64, job name: String) throws {
+    /// Records the run's next attempt as running (in the round's transaction) and prepares its
+    /// supervisor's request; `launch` hands it over once that is committed.
+    func start(_ db: Database, _ id: Int64, job name: String, _ round: inout Round) throws {
         guard let job = workspace.jobs[name] else { return }
         let logs = workspace.config.logs
-        if !logDirectories.contains(name) {
-            // One mkdir(2) when the logs directory exists (Foundation's intermediate-directory
-            // walk costs several system calls per job, and a DAG has a directory per job).
-            if mkdir("\(logs)/\(name)", 0o755) != 0 && errno != EEXIST {
-                try FileManager.default.createDirectory(atPath: "\(logs)/\(name)", withIntermediateDirectories: true)
-            }
-            logDirectories.insert(name)
+        if logsDirectory != logs {
+            // The logs directory once; each job's own under it is the supervisor's to create when
+            // it opens the attempt's log (off the engine's path: a DAG has a directory per job).
+            try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+            logsDirectory = logs
         }
         // Another process may have started it since we decided: then it is theirs. A supervisor
         // started ahead is recorded with the attempt (one commit, not two).
         let readyOne = ready.popLast()
-        guard let (run, attempt) = try store.startAttempt(run: id, now: now, engine: Engine.identity,
-                                                          supervisor: readyOne.map { ($0.pid, $0.start) },
-                                                          log: { "\(logs)/\(name)/\(id).\($0).log" }) else {
+        guard let (run, attempt) = try RunStore.startAttempt(db, run: id, now: now, engine: Engine.identity,
+                                                             supervisor: readyOne.map { ($0.pid, $0.start) },
+                                                             log: { "\(logs)/\(name)/\(id).\($0).log" }) else {
             if let readyOne { ready.append(readyOne) }
             return
         }
-        let number = attempt.number, logPath = attempt.log
         let supervisor = AttemptSupervisor(
-            databasePath: store.path, runId: id, attempt: number, logPath: logPath,
+            databasePath: store.path, runId: id, attempt: attempt.number, logPath: attempt.log,
             timeout: job.timeout.map { $0.seconds / speed },
             grace: max(0.5, 5 / speed),
-            argv: job.command.arguments, environment: try environment(for: run, attempt: number, job: job))
+            argv: job.command.arguments, environment: try environment(db, for: run, attempt: attempt.number, job: job))
+        round.launches.append(Launch(run: run, attempt: attempt.number, supervisor: supervisor, ready: readyOne))
+    }
+
+    /// Starts a committed attempt: hands it to the supervisor recorded with it, or starts a new
+    /// one (recorded next). A supervisor that cannot be started fails the attempt (exit 127).
+    func launch(_ launch: Launch) throws {
+        let id = launch.run.id!, number = launch.attempt, supervisor = launch.supervisor
         do {
             startedInStep = true
             var handed: Int32?
-            if let readyOne, readyOne.hand(supervisor) { handed = readyOne.pid }
+            if let readyOne = launch.ready, readyOne.hand(supervisor) { handed = readyOne.pid }
             let pid = try handed ?? ProcessControl.spawn([AttemptSupervisor.executable(nextTo: executable)] + supervisor.commandLine,
                                                          environment: supervisor.environment, logFD: -1)
             watched[id] = Watched(attempt: number, shimPid: pid, pidfd: ProcessControl.pidfd(pid), isChild: true,
-                                  supervisor: handed == nil ? nil : readyOne)
+                                  supervisor: handed == nil ? nil : launch.ready)
             // The `running` event once the process exists (what the lag benchmark measures).
-            emit(run, attempt: attempt.number)
+            emit(launch.run, attempt: number)
             if handed == nil { try store.recordShim(run: id, attempt: number, pid: pid, start: ProcessControl.startTime(of: pid)) }
         } catch let error as ProcessControl.SpawnError {
-            try store.recordExit(run: id, attempt: number, exitCode: 127, signal: nil, outcome: .failed, now: now)
-            try finish(id, attempt: number, note: error.description)
+            try round { db, round in
+                try RunStore.recordExit(db, run: id, attempt: number, exitCode: 127, signal: nil, outcome: .failed, now: now)
+                try finish(db, id, attempt: number, note: error.description, &round)
+            }
         }
     }
 
     /// The attempt's environment (SPEC §4): the orchestrator's, the job's `env`, then ours.
-    func environment(for run: RunRecord, attempt: Int, job: JobSpec) throws -> [String: String] {
+    func environment(_ db: Database, for run: RunRecord, attempt: Int, job: JobSpec) throws -> [String: String] {
         var env = ProcessControl.environment(baseEnvironment, adding: job.env, nextTo: executable)
         env["ORCHESTRATOR_JOB"] = run.job
         env["ORCHESTRATOR_RUN_ID"] = String(run.id!)
@@ -285,56 +357,90 @@ public final class Engine {
         env["ORCHESTRATOR_TRIGGER"] = run.trigger.rawValue
         for (k, v) in run.parameters { env["ORCHESTRATOR_PARAM_\(k.uppercased())"] = v }
         if let clockEnvironment { env[SimulatedClock.environmentKey] = clockEnvironment } else { env[SimulatedClock.environmentKey] = nil }
-        if let cause = run.causeRunId, let failed = try store.run(cause) {
+        if let cause = run.causeRunId, let failed = try RunStore.run(db, cause) {
             env["ORCHESTRATOR_FAILED_JOB"] = failed.job
             env["ORCHESTRATOR_FAILED_RUN_ID"] = String(cause)
             env["ORCHESTRATOR_FAILED_STATE"] = failed.state.rawValue
             env["ORCHESTRATOR_FAILED_EXIT_CODE"] = failed.exitCode.map(String.init) ?? ""
             env["ORCHESTRATOR_FAILED_REASON"] = failed.reason ?? ""
-            env["ORCHESTRATOR_FAILED_LOG"] = try store.attempts(of: cause).last?.log ?? ""
+            env["ORCHESTRATOR_FAILED_LOG"] = try RunStore.attempts(db, of: cause).last?.log ?? ""
         }
         return env
     }
 
-    /// Reaps supervisors that have ended and moves their runs on.
+    /// Attempts whose supervisor reported (with its report, committed by the round) or ended
+    /// (having recorded the outcome, or not: then it is lost), to finish in the next round.
+    var ended: [(id: Int64, attempt: Int, report: ReadySupervisor.Report?)] = []
+
+    /// Reaps supervisors that have ended and moves their runs on (in one transaction).
     public func collectFinished() {
+        collectEnded()
+        guard !ended.isEmpty else { return }
+        _ = try? round { _, _ in }
+    }
+
+    /// Finishes the attempts `collectEnded` found (in the caller's round).
+    func finishEnded(_ db: Database, _ round: inout Round) throws {
+        for e in ended { try finish(db, e.id, attempt: e.attempt, note: nil, report: e.report, &round) }
+        round.finishedEnded = ended.count
+    }
+
+    /// Takes the attempts whose supervisor reported or ended out of `watched`, into `ended`.
+    func collectEnded() {
         for (id, w) in watched {
-            if let supervisor = w.supervisor, supervisor.takeDone() {
-                // Recorded; the supervisor waits for its next attempt.
+            if let supervisor = w.supervisor, let report = supervisor.takeReport() {
+                // Reported; the supervisor waits for its next attempt (handed only after the
+                // round commits the report). One retired now records the report itself too.
                 if w.pidfd >= 0 { close(w.pidfd) }
                 watched[id] = nil
                 if ready.count < spareSupervisors { ready.append(supervisor) } else { supervisor.retire() }
-                try? finish(id, attempt: w.attempt, note: nil)
+                ended.append((id, w.attempt, report))
                 continue
             }
-            let ended: Bool
+            let gone: Bool
             if w.isChild {
-                ended = ProcessControl.reap(w.shimPid) != nil
+                gone = ProcessControl.reap(w.shimPid) != nil
             } else {
-                ended = !ProcessControl.isAlive(w.shimPid, start: nil)
+                gone = !ProcessControl.isAlive(w.shimPid, start: nil)
             }
-            guard ended else { continue }
+            guard gone else { continue }
             w.supervisor?.abandon()
             if w.pidfd >= 0 { close(w.pidfd) }
             watched[id] = nil
-            try? finish(id, attempt: w.attempt, note: nil)
+            ended.append((id, w.attempt, nil))
         }
     }
 
     /// After an attempt's supervisor ended: read the outcome it recorded and decide the run.
-    func finish(_ id: Int64, attempt number: Int, note: String?) throws {
-        guard let (run, recorded) = try store.run(id, attempt: number), let job = workspace.jobs[run.job] else { return }
-        var attempt = recorded
-        if attempt?.outcome == .running {
-            // The supervisor died without recording: the outcome is unknown.
-            try store.recordExit(run: id, attempt: number, exitCode: nil, signal: nil, outcome: .lost, now: now)
-            attempt = try store.attempt(run: id, number: number)
+    /// `report`: the outcome its supervisor reported, recorded here (unless the attempt was
+    /// already closed: then what the store says stands).
+    func finish(_ db: Database, _ id: Int64, attempt number: Int, note: String?, report: ReadySupervisor.Report? = nil,
+                _ round: inout Round) throws {
+        guard let name = try cache[id]?.job ?? RunStore.run(db, id)?.job, let job = workspace.jobs[name] else { return }
+        var outcome: (outcome: AttemptOutcome, exitCode: Int?, signal: Int?)
+        if let report, try RunStore.recordExit(db, run: id, attempt: number, exitCode: report.exitCode, signal: report.signal,
+                                               outcome: report.outcome, now: report.finishedAt, pid: report.pid) {
+            outcome = (report.outcome, report.exitCode, report.signal)
+        } else {
+            guard var attempt = try RunStore.attempt(db, run: id, number: number) else { return }
+            if attempt.outcome == .running {
+                // The supervisor died without recording: the outcome is unknown.
+                try RunStore.recordExit(db, run: id, attempt: number, exitCode: nil, signal: nil, outcome: .lost, now: now)
+                attempt.outcome = .lost
+            }
+            outcome = (attempt.outcome, attempt.exitCode, attempt.signal)
         }
-        guard let attempt else { return }
-        let decision = Scheduler.afterAttempt(number: number, outcome: attempt.outcome, exitCode: attempt.exitCode,
-                                              signal: attempt.signal, job: job, runId: id, now: now)
-        emit(try store.transition(run: id, from: [.running], to: decision.state, now: now, reason: note ?? decision.reason,
-                                  nextAttemptAt: decision.nextAttemptAt, exitCode: .some(attempt.exitCode)))
+        let decision = Scheduler.afterAttempt(number: number, outcome: outcome.outcome, exitCode: outcome.exitCode,
+                                              signal: outcome.signal, job: job, runId: id, now: now)
+        if let run = try RunStore.transition(db, run: id, from: [.running], to: decision.state, now: now, reason: note ?? decision.reason,
+                                             nextAttemptAt: decision.nextAttemptAt, exitCode: .some(outcome.exitCode)) {
+            round.events.append((run, run.attempts))
+        }
+    }
+
+    /// The same in a transaction of its own.
+    func finish(_ id: Int64, attempt number: Int, note: String?) throws {
+        try round { db, round in try finish(db, id, attempt: number, note: note, &round) }
     }
 
     /// After a restart: every attempt the store says is running is either still running under

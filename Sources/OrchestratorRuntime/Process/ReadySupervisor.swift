@@ -1,14 +1,17 @@
 import Foundation
+import OrchestratorCore
 
 /// An attempt supervisor started before the attempts it will supervise
 /// (`orchestrator-attempt --store DB --ready`): it has already exec'd, started up and opened the
 /// store, and waits on a socket for an attempt. Handing it one is a single write, so the job
 /// starts a fraction of a millisecond after the engine decides, instead of after a whole
-/// supervisor start-up. When it has recorded the outcome it writes one byte back and waits for
-/// the next attempt, so one supervisor serves attempt after attempt (one exec per job, not two).
-/// It is still a process of its own in its own session, outliving the engine, and records each
-/// outcome itself: nothing about the durability design changes. Its socket closing (the engine
-/// retiring it, or dying) makes it exit once its attempt, if any, is recorded.
+/// supervisor start-up. When the job has ended it reports the outcome on the socket (`Report`)
+/// and waits for the next attempt, so one supervisor serves attempt after attempt (one exec per
+/// job, not two); the engine commits the report with its decision round, and hands it the next
+/// attempt only after that commit. It is still a process of its own in its own session,
+/// outliving the engine: if its socket closes with a report not followed by a new attempt (the
+/// engine retired it, or died), it writes that outcome to the store itself and exits, so an
+/// attempt that ends while the engine is down keeps its true outcome.
 final class ReadySupervisor {
     let pid: Int32
     /// Its start time (/proc), recorded with the attempt it is handed so a restarted engine can
@@ -68,15 +71,54 @@ final class ReadySupervisor {
         return ok
     }
 
-    /// Whether it reported the attempt handed to it as recorded (without waiting). A closed
-    /// socket is not a report: the process ended, and the caller reaps it.
-    func takeDone() -> Bool {
-        guard input >= 0 else { return false }
-        var byte: UInt8 = 0
-        let n = recv(input, &byte, 1, Int32(MSG_DONTWAIT))
-        guard n == 1 && byte == UInt8(ascii: "D") else { return false }
+    /// An attempt's outcome as the supervisor reports it:
+    /// `D <outcome> <exit code or -> <signal or -> <finished at> <pid>` and a newline.
+    struct Report: Equatable {
+        var outcome: AttemptOutcome
+        var exitCode: Int?
+        var signal: Int?
+        /// On the run's clock (simulated under `run-day`).
+        var finishedAt: Double
+        /// The job's; nil when it could not be started.
+        var pid: Int32?
+
+        init(outcome: AttemptOutcome, exitCode: Int?, signal: Int?, finishedAt: Double, pid: Int32?) {
+            self.outcome = outcome
+            self.exitCode = exitCode
+            self.signal = signal
+            self.finishedAt = finishedAt
+            self.pid = pid
+        }
+
+        /// Parses one report line (without its newline); nil when it is not one.
+        init?(line: Substring) {
+            let f = line.split(separator: " ", omittingEmptySubsequences: false)
+            guard f.count == 6, f[0] == "D", let outcome = AttemptOutcome(rawValue: String(f[1])), outcome != .running,
+                  let finished = Double(f[4]), finished.isFinite, let pid = Int32(f[5]) else { return nil }
+            func number(_ s: Substring) -> Int?? { s == "-" ? .some(nil) : Int(s).map { .some($0) } }
+            guard let code = number(f[2]), let signal = number(f[3]) else { return nil }
+            self.init(outcome: outcome, exitCode: code, signal: signal, finishedAt: finished, pid: pid > 0 ? pid : nil)
+        }
+    }
+
+    /// Bytes of a report not complete yet.
+    private var pending: [UInt8] = []
+
+    /// The report of the attempt handed to it, if it came (without waiting). A closed socket,
+    /// or a line that is not a report, is none: the process ended (or is not ours to trust),
+    /// and the caller reaps it and reads the store.
+    func takeReport() -> Report? {
+        guard input >= 0 else { return nil }
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let n = recv(input, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+        guard n > 0 else { return nil }
+        pending += buffer[0..<n]
+        guard let end = pending.firstIndex(of: UInt8(ascii: "\n")) else { return nil }
+        let line = String(decoding: pending[..<end], as: UTF8.self)
+        pending.removeSubrange(...end)
+        guard let report = Report(line: line[...]) else { return nil }
         busy = false
-        return true
+        return report
     }
 
     /// Gone with its attempt (it exited instead of reporting): the socket closes, nothing more.

@@ -191,29 +191,41 @@ public final class RunStore: Sendable {
     public func claimSlot(job: String, tradingDay: String, scheduledFor: Double, trigger: RunTrigger,
                           state: RunState, now: Double, reason: String? = nil) throws -> RunRecord? {
         try writer.write { db in
-            // The schema's UNIQUE(job, scheduled_for) decides between racing processes.
-            try db.cachedStatement(sql: """
-                INSERT INTO run (job, trading_day, scheduled_for, trigger, state, created_at, reason)
-                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job, scheduled_for) DO NOTHING
-                """).execute(arguments: [job, tradingDay, scheduledFor, trigger.rawValue, state.rawValue, now, reason])
-            guard db.changesCount == 1 else { return nil }
-            let id = db.lastInsertedRowID
-            try RunStore.logTransition(db, run: id, from: nil, to: state, at: now, reason: reason)
-            return try RunStore.run(db, id)
+            try RunStore.claimSlot(db, job: job, tradingDay: tradingDay, scheduledFor: scheduledFor, trigger: trigger, state: state,
+                                   now: now, reason: reason)
         }
+    }
+
+    static func claimSlot(_ db: Database, job: String, tradingDay: String, scheduledFor: Double, trigger: RunTrigger,
+                          state: RunState, now: Double, reason: String?) throws -> RunRecord? {
+        // The schema's UNIQUE(job, scheduled_for) decides between racing processes.
+        try db.cachedStatement(sql: """
+            INSERT INTO run (job, trading_day, scheduled_for, trigger, state, created_at, reason)
+            VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job, scheduled_for) DO NOTHING
+            """).execute(arguments: [job, tradingDay, scheduledFor, trigger.rawValue, state.rawValue, now, reason])
+        guard db.changesCount == 1 else { return nil }
+        let id = db.lastInsertedRowID
+        try RunStore.logTransition(db, run: id, from: nil, to: state, at: now, reason: reason)
+        return try RunStore.run(db, id)
     }
 
     /// Inserts a run that has no slot (manual or upstream-triggered).
     public func createRun(job: String, tradingDay: String, trigger: RunTrigger, state: RunState, now: Double,
                           params: [String: String] = [:], causeRunId: Int64? = nil, reason: String? = nil) throws -> RunRecord {
         try writer.write { db in
-            var run = RunRecord(job: job, tradingDay: tradingDay, scheduledFor: nil, trigger: trigger, state: state,
-                                createdAt: now, params: params, causeRunId: causeRunId)
-            run.reason = reason
-            try run.insert(db)
-            try RunStore.logTransition(db, run: run.id!, from: nil, to: state, at: now, reason: reason)
-            return run
+            try RunStore.createRun(db, job: job, tradingDay: tradingDay, trigger: trigger, state: state, now: now, params: params,
+                                   causeRunId: causeRunId, reason: reason)
         }
+    }
+
+    static func createRun(_ db: Database, job: String, tradingDay: String, trigger: RunTrigger, state: RunState, now: Double,
+                          params: [String: String] = [:], causeRunId: Int64?, reason: String?) throws -> RunRecord {
+        var run = RunRecord(job: job, tradingDay: tradingDay, scheduledFor: nil, trigger: trigger, state: state,
+                            createdAt: now, params: params, causeRunId: causeRunId)
+        run.reason = reason
+        try run.insert(db)
+        try RunStore.logTransition(db, run: run.id!, from: nil, to: state, at: now, reason: reason)
+        return run
     }
 
     /// Moves a run to a new state, if it is still in one of `from` (so two actors never both
@@ -222,18 +234,23 @@ public final class RunStore: Sendable {
     public func transition(run id: Int64, from: Set<RunState>? = nil, to state: RunState, now: Double, reason: String? = nil,
                            nextAttemptAt: Double? = nil, exitCode: Int?? = nil) throws -> RunRecord? {
         try writer.write { db in
-            guard var run = try RunStore.run(db, id) else { return nil }
-            if let from, !from.contains(run.state) { return nil }
-            let old = run.state
-            run.state = state
-            run.reason = reason
-            run.nextAttemptAt = state == .retrying ? nextAttemptAt : nil
-            if let exitCode { run.exitCode = exitCode }
-            if state.isFinal { run.finishedAt = now }
-            try run.update(db)
-            try RunStore.logTransition(db, run: id, from: old, to: state, at: now, reason: reason)
-            return run
+            try RunStore.transition(db, run: id, from: from, to: state, now: now, reason: reason, nextAttemptAt: nextAttemptAt, exitCode: exitCode)
         }
+    }
+
+    static func transition(_ db: Database, run id: Int64, from: Set<RunState>?, to state: RunState, now: Double, reason: String?,
+                           nextAttemptAt: Double? = nil, exitCode: Int?? = nil) throws -> RunRecord? {
+        guard var run = try RunStore.run(db, id) else { return nil }
+        if let from, !from.contains(run.state) { return nil }
+        let old = run.state
+        run.state = state
+        run.reason = reason
+        run.nextAttemptAt = state == .retrying ? nextAttemptAt : nil
+        if let exitCode { run.exitCode = exitCode }
+        if state.isFinal { run.finishedAt = now }
+        try run.update(db)
+        try RunStore.logTransition(db, run: id, from: old, to: state, at: now, reason: reason)
+        return run
     }
 
     /// Records a new attempt as running and the run with it — only if the run is still queued or
@@ -250,23 +267,26 @@ public final class RunStore: Sendable {
     public func startAttempt(run id: Int64, now: Double, engine: (pid: Int32, start: Int64?)?,
                              supervisor: (pid: Int32, start: Int64?)? = nil,
                              log: (Int) -> String) throws -> (run: RunRecord, attempt: AttemptRecord)? {
-        try writer.write { db in
-            guard var run = try RunStore.run(db, id) else { throw Failure(description: "run \(id) does not exist") }
-            guard run.state == .queued || run.state == .retrying else { return nil }
-            let old = run.state
-            run.attempts += 1
-            run.state = .running
-            run.reason = nil
-            run.nextAttemptAt = nil
-            if run.startedAt == nil { run.startedAt = now }
-            try run.update(db)
-            let attempt = AttemptRecord(runId: id, number: run.attempts, pid: nil, shimPid: supervisor?.pid, shimStart: supervisor?.start,
-                                        enginePid: engine?.pid, engineStart: engine?.start, startedAt: now,
-                                        finishedAt: nil, exitCode: nil, signal: nil, outcome: .running, log: log(run.attempts))
-            try attempt.insert(db)
-            try RunStore.logTransition(db, run: id, from: old, to: .running, at: now, reason: "attempt \(run.attempts)")
-            return (run, attempt)
-        }
+        try writer.write { db in try RunStore.startAttempt(db, run: id, now: now, engine: engine, supervisor: supervisor, log: log) }
+    }
+
+    static func startAttempt(_ db: Database, run id: Int64, now: Double, engine: (pid: Int32, start: Int64?)?,
+                             supervisor: (pid: Int32, start: Int64?)?, log: (Int) -> String) throws -> (run: RunRecord, attempt: AttemptRecord)? {
+        guard var run = try RunStore.run(db, id) else { throw Failure(description: "run \(id) does not exist") }
+        guard run.state == .queued || run.state == .retrying else { return nil }
+        let old = run.state
+        run.attempts += 1
+        run.state = .running
+        run.reason = nil
+        run.nextAttemptAt = nil
+        if run.startedAt == nil { run.startedAt = now }
+        try run.update(db)
+        let attempt = AttemptRecord(runId: id, number: run.attempts, pid: nil, shimPid: supervisor?.pid, shimStart: supervisor?.start,
+                                    enginePid: engine?.pid, engineStart: engine?.start, startedAt: now,
+                                    finishedAt: nil, exitCode: nil, signal: nil, outcome: .running, log: log(run.attempts))
+        try attempt.insert(db)
+        try RunStore.logTransition(db, run: id, from: old, to: .running, at: now, reason: "attempt \(run.attempts)")
+        return (run, attempt)
     }
 
     /// The supervisor of an attempt has started (engine side).
@@ -283,13 +303,29 @@ public final class RunStore: Sendable {
     /// overwrites a decision already taken (a `lost`).
     @discardableResult
     public func recordExit(run id: Int64, attempt number: Int, exitCode: Int?, signal: Int?, outcome: AttemptOutcome, now: Double) throws -> Bool {
-        try writer.write { db in
-            try db.cachedStatement(sql: """
-                UPDATE attempt SET finished_at = ?, exit_code = ?, signal = ?, outcome = ?
-                WHERE run_id = ? AND number = ? AND outcome = 'running'
-                """).execute(arguments: [now, exitCode, signal, outcome.rawValue, id, number])
-            return db.changesCount > 0
-        }
+        try writer.write { db in try RunStore.recordExit(db, run: id, attempt: number, exitCode: exitCode, signal: signal, outcome: outcome, now: now) }
+    }
+
+    @discardableResult
+    static func recordExit(_ db: Database, run id: Int64, attempt number: Int, exitCode: Int?, signal: Int?, outcome: AttemptOutcome,
+                           now: Double, pid: Int32? = nil) throws -> Bool {
+        try db.cachedStatement(sql: """
+            UPDATE attempt SET finished_at = ?, exit_code = ?, signal = ?, outcome = ?, pid = COALESCE(?, pid)
+            WHERE run_id = ? AND number = ? AND outcome = 'running'
+            """).execute(arguments: [now, exitCode, signal, outcome.rawValue, pid, id, number])
+        return db.changesCount > 0
+    }
+
+    /// Several state changes in one transaction, committed together before it returns (the
+    /// engine's decision rounds: the attempts that ended, what the scheduler decided, the
+    /// attempts it starts). Rolled back whole if any fails.
+    func transaction<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.write(body)
+    }
+
+    /// Several reads from one snapshot.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.read(body)
     }
 
     public func setMeta(_ key: String, _ value: String) throws {
@@ -333,9 +369,11 @@ public final class RunStore: Sendable {
     }
 
     public func attempts(of run: Int64) throws -> [AttemptRecord] {
-        try writer.read { db in
-            try AttemptRecord.filter(AttemptRecord.Columns.runId == run).order(AttemptRecord.Columns.number).fetchAll(db)
-        }
+        try writer.read { db in try RunStore.attempts(db, of: run) }
+    }
+
+    static func attempts(_ db: Database, of run: Int64) throws -> [AttemptRecord] {
+        try AttemptRecord.filter(AttemptRecord.Columns.runId == run).order(AttemptRecord.Columns.number).fetchAll(db)
     }
 
     public func attempt(run: Int64, number: Int) throws -> AttemptRecord? {
@@ -354,10 +392,12 @@ public final class RunStore: Sendable {
 
     /// A run and one of its attempts, read together (one snapshot, one round trip).
     public func run(_ id: Int64, attempt number: Int) throws -> (run: RunRecord, attempt: AttemptRecord?)? {
-        try writer.read { db in
-            guard let run = try RunStore.run(db, id) else { return nil }
-            return (run, try RunStore.attempt(db, run: id, number: number))
-        }
+        try writer.read { db in try RunStore.run(db, id, attempt: number) }
+    }
+
+    static func run(_ db: Database, _ id: Int64, attempt number: Int) throws -> (run: RunRecord, attempt: AttemptRecord?)? {
+        guard let run = try RunStore.run(db, id) else { return nil }
+        return (run, try RunStore.attempt(db, run: id, number: number))
     }
 
     /// Runs of the given trading days, oldest first.
@@ -371,45 +411,47 @@ public final class RunStore: Sendable {
     /// column by column (no record decoding: the engine reads this on every step), with the
     /// newest transition id to refresh from (`schedulerRuns(changedAfter:)`).
     public func schedulerRuns(tradingDays: [String]) throws -> (runs: [SchedulerState.Run], lastTransition: Int64) {
-        try writer.read { db in
-            let last = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM transition") ?? 0
-            let marks = tradingDays.map { _ in "?" }.joined(separator: ", ")
-            let runs = try RunStore.decodeSchedulerRuns(db, where: "trading_day IN (\(marks)) OR state IN ('pending', 'queued', 'running', 'retrying')",
-                                                        arguments: StatementArguments(tradingDays))
-            return (runs, last)
-        }
+        try writer.read { db in try RunStore.schedulerRuns(db, tradingDays: tradingDays) }
+    }
+
+    static func schedulerRuns(_ db: Database, tradingDays: [String]) throws -> (runs: [SchedulerState.Run], lastTransition: Int64) {
+        let last = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM transition") ?? 0
+        let marks = tradingDays.map { _ in "?" }.joined(separator: ", ")
+        let runs = try RunStore.decodeSchedulerRuns(db, where: "trading_day IN (\(marks)) OR state IN ('pending', 'queued', 'running', 'retrying')",
+                                                    arguments: StatementArguments(tradingDays))
+        return (runs, last)
     }
 
     /// The runs that changed state after a transition id (in any process), and the newest id.
     public func schedulerRuns(changedAfter transition: Int64) throws -> (runs: [SchedulerState.Run], lastTransition: Int64) {
-        try writer.read { db in
-            let last = try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(id), 0) FROM transition")) ?? 0
-            guard last > transition else { return ([], last) }
-            let runs = try RunStore.decodeSchedulerRuns(db, where: "id IN (SELECT run_id FROM transition WHERE id > ? AND id <= ?)",
-                                                        arguments: [transition, last])
-            return (runs, last)
-        }
+        try writer.read { db in try RunStore.schedulerRuns(db, changedAfter: transition) }
+    }
+
+    static func schedulerRuns(_ db: Database, changedAfter transition: Int64) throws -> (runs: [SchedulerState.Run], lastTransition: Int64) {
+        let last = try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(id), 0) FROM transition")) ?? 0
+        guard last > transition else { return ([], last) }
+        let runs = try RunStore.decodeSchedulerRuns(db, where: "id IN (SELECT run_id FROM transition WHERE id > ? AND id <= ?)",
+                                                    arguments: [transition, last])
+        return (runs, last)
     }
 
     static func decodeSchedulerRuns(_ db: Database, where condition: String, arguments: StatementArguments) throws -> [SchedulerState.Run] {
-        do {
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-                SELECT id, job, trading_day, scheduled_for, trigger, state, attempts, next_attempt_at, cause_run_id FROM run
-                WHERE \(condition) ORDER BY id
-                """), arguments: arguments)
-            var result: [SchedulerState.Run] = []
-            while let row = try rows.next() {
-                let day: String = row[2]
-                let scheduled: Double? = row[3]
-                let trigger: String = row[4]
-                let state: String = row[5]
-                result.append(SchedulerState.Run(
-                    id: row[0], job: row[1], tradingDay: LocalDate(parsing: day) ?? LocalDate(year: 1970, month: 1, day: 1)!,
-                    scheduledFor: scheduled.map { Int64($0) }, trigger: RunTrigger(rawValue: trigger) ?? .manual,
-                    state: RunState(rawValue: state) ?? .failed, attempts: row[6], nextAttemptAt: row[7], causeRunId: row[8]))
-            }
-            return result
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT id, job, trading_day, scheduled_for, trigger, state, attempts, next_attempt_at, cause_run_id FROM run
+            WHERE \(condition) ORDER BY id
+            """), arguments: arguments)
+        var result: [SchedulerState.Run] = []
+        while let row = try rows.next() {
+            let day: String = row[2]
+            let scheduled: Double? = row[3]
+            let trigger: String = row[4]
+            let state: String = row[5]
+            result.append(SchedulerState.Run(
+                id: row[0], job: row[1], tradingDay: LocalDate(parsing: day) ?? LocalDate(year: 1970, month: 1, day: 1)!,
+                scheduledFor: scheduled.map { Int64($0) }, trigger: RunTrigger(rawValue: trigger) ?? .manual,
+                state: RunState(rawValue: state) ?? .failed, attempts: row[6], nextAttemptAt: row[7], causeRunId: row[8]))
         }
+        return result
     }
 
     /// How many runs of a trading day there are, and how many are not final yet.
