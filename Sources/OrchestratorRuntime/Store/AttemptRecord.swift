@@ -36,3 +36,42 @@ public struct AttemptRecord: Codable, Sendable, Hashable, FetchableRecord, Persi
         public static let outcome = Column(CodingKeys.outcome)
     }
 }
+
+extension AttemptRecord {
+    /// Read and written column by column, as `RunRecord`.
+    public init(row: Row) throws {
+        runId = row[CodingKeys.runId.rawValue]
+        number = row[CodingKeys.number.rawValue]
+        pid = row[CodingKeys.pid.rawValue]
+        shimPid = row[CodingKeys.shimPid.rawValue]
+        shimStart = row[CodingKeys.shimStart.rawValue]
+        enginePid = row[CodingKeys.enginePid.rawValue]
+        engineStart = row[CodingKeys.engineStart.rawValue]
+        startedAt = row[CodingKeys.startedAt.rawValue]
+        finishedAt = row[CodingKeys.finishedAt.rawValue]
+        exitCode = row[CodingKeys.exitCode.rawValue]
+        signal = row[CodingKeys.signal.rawValue]
+        let outcome: String = row[CodingKeys.outcome.rawValue]
+        guard let o = AttemptOutcome(rawValue: outcome) else {
+            throw RunStore.Failure(description: "run \(runId) attempt \(number): unknown outcome \(outcome) in the run store")
+        }
+        self.outcome = o
+        log = row[CodingKeys.log.rawValue]
+    }
+
+    public func encode(to container: inout PersistenceContainer) {
+        container[CodingKeys.runId.rawValue] = runId
+        container[CodingKeys.number.rawValue] = number
+        container[CodingKeys.pid.rawValue] = pid
+        container[CodingKeys.shimPid.rawValue] = shimPid
+        container[CodingKeys.shimStart.rawValue] = shimStart
+        container[CodingKeys.enginePid.rawValue] = enginePid
+        container[CodingKeys.engineStart.rawValue] = engineStart
+        container[CodingKeys.startedAt.rawValue] = startedAt
+        container[CodingKeys.finishedAt.rawValue] = finishedAt
+        container[CodingKeys.exitCode.rawValue] = exitCode
+        container[CodingKeys.signal.rawValue] = signal
+        container[CodingKeys.outcome.rawValue] = outcome.rawValue
+        container[CodingKeys.log.rawValue] = log
+    }
+}

@@ -248,7 +248,8 @@ public final class RunStore: Sendable {
         run.nextAttemptAt = state == .retrying ? nextAttemptAt : nil
         if let exitCode { run.exitCode = exitCode }
         if state.isFinal { run.finishedAt = now }
-        try run.update(db)
+        try db.cachedStatement(sql: "UPDATE run SET state = ?, reason = ?, next_attempt_at = ?, exit_code = ?, finished_at = ? WHERE id = ?")
+            .execute(arguments: [run.state.rawValue, run.reason, run.nextAttemptAt, run.exitCode, run.finishedAt, id])
         try RunStore.logTransition(db, run: id, from: old, to: state, at: now, reason: reason)
         return run
     }
@@ -280,7 +281,8 @@ public final class RunStore: Sendable {
         run.reason = nil
         run.nextAttemptAt = nil
         if run.startedAt == nil { run.startedAt = now }
-        try run.update(db)
+        try db.cachedStatement(sql: "UPDATE run SET attempts = ?, state = ?, reason = NULL, next_attempt_at = NULL, started_at = ? WHERE id = ?")
+            .execute(arguments: [run.attempts, run.state.rawValue, run.startedAt, id])
         let attempt = AttemptRecord(runId: id, number: run.attempts, pid: nil, shimPid: supervisor?.pid, shimStart: supervisor?.start,
                                     enginePid: engine?.pid, engineStart: engine?.start, startedAt: now,
                                     finishedAt: nil, exitCode: nil, signal: nil, outcome: .running, log: log(run.attempts))
