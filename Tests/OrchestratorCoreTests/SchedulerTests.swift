@@ -245,4 +245,78 @@ struct SchedulerTests {
                                  now: Double(at("08:10")))
             == [.createRun(job: "c", trigger: .upstream, causeRunId: nil, startNow: false), .start(runId: 3), .start(runId: 4)])
     }
+
+    /// The state a decision's actions leave, as the engine would commit them (no process ends).
+    func applied(_ actions: [Action], to s: SchedulerState, now: Double) -> SchedulerState {
+        var out = s
+        var next = (s.runs.map(\.id).max() ?? 0) + 1
+        for action in actions {
+            switch action {
+            case .claimSlot(let job, let time, let state, _, let startNow):
+                out.runs.append(.init(id: next, job: job, tradingDay: s.tradingDay, scheduledFor: time, trigger: .schedule,
+                                      state: startNow ? .running : state, attempts: startNow ? 1 : 0, nextAttemptAt: nil, causeRunId: nil))
+                next += 1
+            case .createRun(let job, let trigger, let cause, let startNow):
+                out.runs.append(.init(id: next, job: job, tradingDay: s.tradingDay, scheduledFor: nil, trigger: trigger,
+                                      state: startNow ? .running : .queued, attempts: startNow ? 1 : 0, nextAttemptAt: nil, causeRunId: cause))
+                next += 1
+            case .transition(let id, let state, _):
+                if let i = out.runs.firstIndex(where: { $0.id == id }) { out.runs[i].state = state }
+            case .start(let id):
+                if let i = out.runs.firstIndex(where: { $0.id == id }) { out.runs[i].state = .running; out.runs[i].attempts += 1 }
+            case .kill:
+                break
+            }
+        }
+        return out
+    }
+
+    @Test("when a decision says nothing more can follow at that instant, deciding again on the state it leaves finds nothing")
+    func decidingAgainFindsNothing() throws {
+        let ws = try Self.workspace("""
+        jobs:
+          a: { command: [true], schedule: { at: "07:00" } }
+          b: { command: [true], schedule: { at: "07:00" }, pool: av, deadline: 30m }
+          c: { command: [true], schedule: { at: "08:00" }, depends_on: [a], deadline: 45m }
+          d: { command: [true], depends_on: [a, b] }
+          e: { command: [true], depends_on: [d], pool: av, on_failure: [h] }
+          f: { command: [true], schedule: { every: 15m, during: session }, overlap: skip, depends_on: [c] }
+          g: { command: [true], depends_on: [c, e] }
+          h: { command: [true] }
+        """, config: "pools: { av: 1 }\nmax_parallel: 2\n")
+        let jobs = ws.jobs.keys.sorted()
+        let states: [RunState] = [.pending, .queued, .running, .retrying, .succeeded, .failed, .upstreamFailed, .skipped, .missed, .cancelled]
+        var rng = UInt64(7)
+        func random(_ n: Int) -> Int { rng = rng &* 6364136223846793005 &+ 1442695040888963407; return Int(rng >> 33) % n }
+        let slots = try SchedulerState.slots(of: ws, on: day)
+        var checked = 0, cascades = 0
+        var generator = SeededGenerator(seed: 11)
+        for _ in 0..<3000 {
+            var runs: [SchedulerState.Run] = []
+            for id in 1...Int64(1 + random(6)) {
+                let job = jobs[random(jobs.count)]
+                let slot = ws.jobs[job]?.schedule == nil ? nil : slots.filter { $0.job == job }.map(\.time).randomElement(using: &generator)
+                runs.append(.init(id: id, job: job, tradingDay: day, scheduledFor: slot, trigger: slot == nil ? .manual : .schedule,
+                                  state: states[random(states.count)], attempts: 1, nextAttemptAt: 0, causeRunId: random(4) == 0 ? 1 : nil))
+            }
+            let now = Double(at(["07:00", "07:20", "07:40", "08:10", "09:50", "11:00"][random(6)]))
+            let s = try state(ws, runs)
+            let actions = Scheduler.decide(s, now: now)
+            if Scheduler.mayDecideMore(after: actions) { cascades += 1; continue }
+            let again = Scheduler.decide(applied(actions, to: s, now: now), now: now)
+            #expect(again.isEmpty, "runs \(runs) at \(now): \(actions) then \(again)")
+            checked += 1
+        }
+        #expect(checked > 1000 && cascades > 50, "both cases are exercised: \(checked) checked, \(cascades) may cascade")
+    }
+}
+
+/// A deterministic generator for test tables drawn at random.
+struct SeededGenerator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return state ^ (state >> 29)
+    }
 }

@@ -13,17 +13,32 @@ public enum Scheduler {
         var actions: [Action] = []
         let ws = s.workspace
         let day = s.tradingDay
-        let today = s.runs.filter { $0.tradingDay == day }
-        var activeJobs = Set(s.runs.filter { !$0.state.isFinal }.map(\.job))
-
+        // One pass over the runs for what every decision needs; the rest is built only when a
+        // step asks for it (a DAG's decision may see a hundred queued runs and no slot).
         // Looked up in both sets, not merged: a merge rehashes every job that succeeded today on
         // every decision (a thousand in a DAG).
-        let succeededListed = Set(today.filter { $0.state == .succeeded }.map(\.job))
-        let todayByJob = Dictionary(grouping: today, by: \.job)
+        var succeededListed = Set<String>()
+        var running: [String] = []
+        var pending: [SchedulerState.Run] = [], failed: [SchedulerState.Run] = []
+        for r in s.runs {
+            switch r.state {
+            case .succeeded where r.tradingDay == day: succeededListed.insert(r.job)
+            // Services' runs (one per activation) take no batch slot.
+            case .running where ws.jobs.index(forKey: r.job) != nil: running.append(r.job)
+            case .pending: pending.append(r)
+            case .failed: failed.append(r)
+            default: break
+            }
+        }
+        var todayIndex: [String: [SchedulerState.Run]]?
+        func todayRuns(_ job: String) -> [SchedulerState.Run] {
+            if todayIndex == nil { todayIndex = Dictionary(grouping: s.runs.filter { $0.tradingDay == day }, by: \.job) }
+            return todayIndex![job] ?? []
+        }
         func succeeded(_ job: String) -> Bool { s.finished.succeeded.contains(job) || succeededListed.contains(job) }
         /// Failed and with nothing left that could still succeed today.
         func failedForGood(_ job: String) -> Bool {
-            let runs = todayByJob[job] ?? []
+            let runs = todayRuns(job)
             guard !runs.isEmpty || s.finished.ran.contains(job), runs.allSatisfy(\.state.isFinal), !succeeded(job) else { return false }
             let slotsLeft = s.slots.contains { $0.job == job && Double($0.time) > now }
             return !slotsLeft
@@ -46,8 +61,6 @@ public enum Scheduler {
         }
 
         // Capacity: what runs now, and what this round starts.
-        // Services' runs (one per activation) take no batch slot.
-        var running = s.runs.filter { $0.state == .running && ws.jobs.index(forKey: $0.job) != nil }.map(\.job)
         var runningJobs = Set(running)
         func canStart(_ name: String) -> Bool {
             guard running.count < ws.config.maxParallel, let job = ws.jobs[name], !runningJobs.contains(name) else { return false }
@@ -62,11 +75,13 @@ public enum Scheduler {
         }
 
         // 1. Due slots without a run (slots are in time order: only the due prefix is read).
-        let claimed = Set(s.runs.compactMap { r in r.scheduledFor.map { SchedulerState.Slot(job: r.job, time: $0) } })
         var firstSlot = s.notBefore.map { nb in s.slots.partitioningIndex { $0.time >= nb } } ?? 0
         if let through = s.claimedThrough { firstSlot = max(firstSlot, s.slots.partitioningIndex { $0.time > through }) }
         let dueEnd = s.slots.partitioningIndex { Double($0.time) > now }
-        for slot in s.slots[min(firstSlot, dueEnd)..<dueEnd] where !claimed.contains(slot) && !s.finished.claimed.contains(slot) {
+        let due = s.slots[min(firstSlot, dueEnd)..<dueEnd]
+        let claimed = due.isEmpty ? [] : Set(s.runs.compactMap { r in r.scheduledFor.map { SchedulerState.Slot(job: r.job, time: $0) } })
+        var activeJobs = due.isEmpty ? [] : Set(s.runs.filter { !$0.state.isFinal }.map(\.job))
+        for slot in due where !claimed.contains(slot) && !s.finished.claimed.contains(slot) {
             guard let job = ws.jobs[slot.job] else { continue }
             if let deadline = job.deadline, now > Double(slot.time) + deadline.seconds {
                 actions.append(.claimSlot(job: slot.job, scheduledFor: slot.time, state: .missed,
@@ -98,7 +113,7 @@ public enum Scheduler {
         }
 
         // 2. Pending runs: their deadline, their upstreams.
-        for run in s.runs where run.state == .pending {
+        for run in pending {
             if let deadline = ws.jobs[run.job]?.deadline, let slot = run.scheduledFor, now > Double(slot) + deadline.seconds {
                 actions.append(.transition(runId: run.id, to: .missed, reason: "not started within its deadline of \(deadline)"))
                 continue
@@ -115,18 +130,25 @@ public enum Scheduler {
         // downstream of a success still listed (in name order, as `unscheduledJobs`).
         var candidates = s.finished.readyDownstream
         for job in succeededListed { candidates.formUnion(ws.downstreamUnscheduled[job] ?? []) }
-        for name in candidates.sorted() {
-            // Once a day, and not when the job already ran or runs that day (a manual trigger).
-            guard !s.finished.ranUncaused.contains(name), let upstreams = ws.upstreamJobs[name], !upstreams.isEmpty,
-                  upstreams.allSatisfy(succeeded), !(todayByJob[name] ?? []).contains(where: { $0.causeRunId == nil }) else { continue }
+        // Once a day, and not when the job already ran or runs that day (a manual trigger). Most
+        // candidates of a large graph already have their run (queued behind the capacity): the
+        // cheapest test first, and only the few that remain are sorted.
+        let uncausedListed = candidates.isEmpty ? [] : Set(s.runs.lazy.filter { $0.tradingDay == day && $0.causeRunId == nil }.map(\.job))
+        var propagated: [String] = []
+        for name in candidates where !uncausedListed.contains(name) && !s.finished.ranUncaused.contains(name) {
+            guard let upstreams = ws.upstreamJobs[name], !upstreams.isEmpty, upstreams.allSatisfy(succeeded) else { continue }
+            propagated.append(name)
+        }
+        for name in propagated.sorted() {
             actions.append(.createRun(job: name, trigger: .upstream, causeRunId: nil, startNow: false))
         }
 
         // 4. on_failure: each failed run triggers its handlers once.
-        let handled = Set(s.runs.compactMap { r in r.causeRunId.map { FinishedRuns.handlerKey(r.job, cause: $0) } }).union(s.finished.handled)
-        for run in s.runs where run.state == .failed {
+        let handledListed = failed.isEmpty ? [] : Set(s.runs.compactMap { r in r.causeRunId.map { FinishedRuns.handlerKey(r.job, cause: $0) } })
+        func handled(_ key: String) -> Bool { handledListed.contains(key) || s.finished.handled.contains(key) }
+        for run in failed {
             for handler in ws.jobs[run.job]?.onFailure ?? ws.services[run.job]?.onFailure ?? []
-            where !handled.contains(FinishedRuns.handlerKey(handler, cause: run.id)) {
+            where !handled(FinishedRuns.handlerKey(handler, cause: run.id)) {
                 actions.append(.createRun(job: handler, trigger: .upstream, causeRunId: run.id, startNow: false))
             }
         }
@@ -154,6 +176,22 @@ public enum Scheduler {
             }
         }
         return actions
+    }
+
+    /// Whether deciding again, at the same instant, on the state these actions leave could find
+    /// more to do. Only a run ending without succeeding (a claim or a transition into a final
+    /// state: missed, skipped, upstream_failed, cancelled) can: it may leave a pending
+    /// downstream failed for good. Everything else a decision does is already accounted for
+    /// inside it (capacity taken by its starts, runs it creates, slots it claims, pending runs it
+    /// queues and starts). So a caller that applied all of `actions` need not decide again
+    /// before the time moves or something else changes (property-tested against `decide`).
+    public static func mayDecideMore(after actions: [Action]) -> Bool {
+        actions.contains { action in
+            switch action {
+            case .claimSlot(_, _, let state, _, _), .transition(_, let state, _): return state.isFinal
+            case .createRun, .start, .kill: return false
+            }
+        }
     }
 
     /// What becomes of a run after an attempt ends: succeeded, retrying later, or failed.

@@ -22,13 +22,17 @@ public final class Engine {
     public var services: ServiceSupervisor?
     /// Set when services are to be stopped (shutdown, the end of a `run-day`).
     public var stoppingServices = false
-    /// The logs directory once made, and the orchestrator's own environment (read once).
+    /// The logs directory once made, and the orchestrator's own environment (read once), with
+    /// each job's `env` and the clock (`environment(for:)`).
     var logsDirectory: String?
+    var jobEnvironments: [String: [String: String]] = [:]
     let baseEnvironment = ProcessInfo.processInfo.environment
     /// The runs the scheduler sees, kept current from the store's transition log: those still
     /// moving (and failed ones) as runs, the day's finished ones summarized (`FinishedRuns`), so
     /// a decision costs the same at the end of a day of 86,400 slots as at its start.
-    var cache: [Int64: SchedulerState.Run] = [:]
+    var cache: [SchedulerState.Run] = []
+    /// The last calendar day asked for, and its trading day.
+    var tradingDays: (day: LocalDate, trading: LocalDate)?
     var finished = FinishedRuns()
     var cachedDays: Set<String> = []
     var lastTransition: Int64 = 0
@@ -101,6 +105,8 @@ public final class Engine {
     public func replaceWorkspace(_ new: Workspace) throws {
         workspace = new
         cachedDays = []
+        tradingDays = nil
+        jobEnvironments = [:]
         try services?.replaceWorkspace(new)
     }
 
@@ -118,18 +124,29 @@ public final class Engine {
     /// The same, inside the caller's transaction (a decision round reads and writes in one).
     func state(_ db: Database, for day: LocalDate, slots: [SchedulerState.Slot], notBefore: Int64?, trigger: RunTrigger) throws -> SchedulerState {
         // Slots of a calendar day without a session (a Saturday backup) belong to the trading day before.
-        let tradingDay = (try? workspace.calendar.tradingDay(of: ZoneRules.of(workspace.config.timeZone).instant(of: day, secondsOfDay: 43_200))) ?? day
+        let tradingDay: LocalDate
+        if let known = tradingDays, known.day == day {
+            tradingDay = known.trading
+        } else {
+            tradingDay = (try? workspace.calendar.tradingDay(of: ZoneRules.of(workspace.config.timeZone).instant(of: day, secondsOfDay: 43_200))) ?? day
+            tradingDays = (day, tradingDay)
+        }
         let days = Set([day.description, tradingDay.description])
+        /// Into the summary, into the cache (in place, in id order), or out of it.
         func keep(_ run: SchedulerState.Run) {
+            let i = cache.partitioningIndex { $0.id >= run.id }
+            let present = i < cache.count && cache[i].id == run.id
             if FinishedRuns.summarizes(run, day: tradingDay) {
                 finished.add(run, workspace: workspace)
-            } else if days.contains(run.tradingDay.description) || !run.state.isFinal {
-                cache[run.id] = run
+            } else if run.tradingDay == day || run.tradingDay == tradingDay || !run.state.isFinal {
+                if present { cache[i] = run } else { cache.insert(run, at: i) }
+                return
             }
+            if present { cache.remove(at: i) }
         }
         if days != cachedDays {
             let (runs, last) = try RunStore.schedulerRuns(db, tradingDays: Array(days))
-            cache = [:]
+            cache = []
             finished = FinishedRuns()
             claimedThrough = nil
             for run in runs { keep(run) }
@@ -138,10 +155,7 @@ public final class Engine {
         } else {
             // Only what changed since the last read, by this process or any other.
             let (changed, last) = try RunStore.schedulerRuns(db, changedAfter: lastTransition)
-            for run in changed {
-                cache[run.id] = nil
-                keep(run)
-            }
+            for run in changed { keep(run) }
             lastTransition = last
         }
         if claimedSlots.count != slots.count || claimedSlots.first != slots.first || claimedSlots.last != slots.last {
@@ -149,10 +163,16 @@ public final class Engine {
             claimedThrough = nil
         }
         var state = SchedulerState(workspace: workspace, tradingDay: tradingDay, slots: slots, notBefore: notBefore,
-                                   runs: cache.values.sorted { $0.id < $1.id }, servicesUp: servicesUp, slotTrigger: trigger)
+                                   runs: cache, servicesUp: servicesUp, slotTrigger: trigger)
         state.finished = finished
         state.claimedThrough = claimedThrough
         return state
+    }
+
+    /// A run the scheduler sees, by id (the cache is in id order).
+    func cached(_ id: Int64) -> SchedulerState.Run? {
+        let i = cache.partitioningIndex { $0.id >= id }
+        return i < cache.count && cache[i].id == id ? cache[i] : nil
     }
 
     // MARK: - One step
@@ -179,12 +199,13 @@ public final class Engine {
                 for action in actions { try apply(db, action, day: day, trigger: trigger, &round) }
                 return actions
             }
-            if actions.isEmpty {
-                // Nothing left to claim: every slot due by then has its run.
+            applied += actions.count
+            if !Scheduler.mayDecideMore(after: actions) {
+                // Nothing left to claim: every slot due by then has its run. And nothing left to
+                // do at this instant (deciding again would find nothing: a round less per job).
                 claimedThrough = Int64(decidedAt.rounded(.down))
                 break
             }
-            applied += actions.count
         }
         // The next attempts' supervisors start now, while nothing is due.
         if startedInStep { startSupervisorsAhead() }
@@ -287,7 +308,7 @@ public final class Engine {
                 round.events.append((run, run.attempts))
             }
         case .start(let id):
-            if let name = cache[id]?.job { try start(db, id, job: name, &round) }
+            if let name = cached(id)?.job { try start(db, id, job: name, &round) }
         case .kill(let id, _):
             if let w = watched[id] { round.kills.append(w.shimPid) }
         }
@@ -348,7 +369,15 @@ public final class Engine {
 
     /// The attempt's environment (SPEC §4): the orchestrator's, the job's `env`, then ours.
     func environment(_ db: Database, for run: RunRecord, attempt: Int, job: JobSpec) throws -> [String: String] {
-        var env = ProcessControl.environment(baseEnvironment, adding: job.env, nextTo: executable)
+        // What is the same for every attempt of the job, once (a DAG starts a job a millisecond).
+        var env: [String: String]
+        if let common = jobEnvironments[run.job] {
+            env = common
+        } else {
+            env = ProcessControl.environment(baseEnvironment, adding: job.env, nextTo: executable)
+            env[SimulatedClock.environmentKey] = clockEnvironment
+            jobEnvironments[run.job] = env
+        }
         env["ORCHESTRATOR_JOB"] = run.job
         env["ORCHESTRATOR_RUN_ID"] = String(run.id!)
         env["ORCHESTRATOR_ATTEMPT"] = String(attempt)
@@ -356,7 +385,6 @@ public final class Engine {
         env["ORCHESTRATOR_TRADING_DAY"] = run.tradingDay
         env["ORCHESTRATOR_TRIGGER"] = run.trigger.rawValue
         for (k, v) in run.parameters { env["ORCHESTRATOR_PARAM_\(k.uppercased())"] = v }
-        if let clockEnvironment { env[SimulatedClock.environmentKey] = clockEnvironment } else { env[SimulatedClock.environmentKey] = nil }
         if let cause = run.causeRunId, let failed = try RunStore.run(db, cause) {
             env["ORCHESTRATOR_FAILED_JOB"] = failed.job
             env["ORCHESTRATOR_FAILED_RUN_ID"] = String(cause)
@@ -416,7 +444,7 @@ public final class Engine {
     /// already closed: then what the store says stands).
     func finish(_ db: Database, _ id: Int64, attempt number: Int, note: String?, report: ReadySupervisor.Report? = nil,
                 _ round: inout Round) throws {
-        guard let name = try cache[id]?.job ?? RunStore.run(db, id)?.job, let job = workspace.jobs[name] else { return }
+        guard let name = try cached(id)?.job ?? RunStore.run(db, id)?.job, let job = workspace.jobs[name] else { return }
         var outcome: (outcome: AttemptOutcome, exitCode: Int?, signal: Int?)
         if let report, try RunStore.recordExit(db, run: id, attempt: number, exitCode: report.exitCode, signal: report.signal,
                                                outcome: report.outcome, now: report.finishedAt, pid: report.pid) {

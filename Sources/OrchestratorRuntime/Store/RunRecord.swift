@@ -100,7 +100,7 @@ public struct RunRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePe
     }
 
     public var parameters: [String: String] {
-        guard let data = params.data(using: .utf8),
+        guard params != "{}", let data = params.data(using: .utf8),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: String] else { return [:] }
         return object
     }
