@@ -439,9 +439,9 @@ public final class Engine {
         }
     }
 
-    /// After an attempt's supervisor ended: read the outcome it recorded and decide the run.
-    /// `report`: the outcome its supervisor reported, recorded here (unless the attempt was
-    /// already closed: then what the store says stands).
+    /// After an attempt ended: record the outcome its supervisor reported (`report`; unless the
+    /// attempt was already closed, then what the store says stands), or read the one it
+    /// recorded itself (none: lost), and decide the run.
     func finish(_ db: Database, _ id: Int64, attempt number: Int, note: String?, report: ReadySupervisor.Report? = nil,
                 _ round: inout Round) throws {
         guard let name = try cached(id)?.job ?? RunStore.run(db, id)?.job, let job = workspace.jobs[name] else { return }

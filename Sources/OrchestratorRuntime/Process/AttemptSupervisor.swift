@@ -4,9 +4,10 @@ import OrchestratorCore
 /// How the engine starts the per-attempt supervisor, `orchestrator-attempt` (a small C program,
 /// Sources/orchestrator-attempt): between the engine and the job, it starts the job in its own
 /// process group, enforces the timeout (SIGTERM to the group, SIGKILL after the grace period),
-/// kills whatever the job left behind, and writes the outcome to the run store itself — so an
-/// attempt that ends while the engine is down (killed, crashed, restarting) still gets its true
-/// exit code recorded. The engine only watches it.
+/// kills whatever the job left behind, and writes the outcome to the run store itself (one
+/// started ahead, `ReadySupervisor`, reports it for the engine to commit, and writes it itself
+/// only when the engine is not there to) — so an attempt that ends while the engine is down
+/// (killed, crashed, restarting) still gets its true exit code recorded.
 public struct AttemptSupervisor: Sendable {
     public var databasePath: String
     public var runId: Int64
