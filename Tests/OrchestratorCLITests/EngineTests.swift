@@ -141,6 +141,37 @@ struct EngineTests {
         #expect(last.outcome == .failed && last.exitCode == 2 && last.pid != nil, "\(last)")
     }
 
+    @Test("an engine gone after a supervisor reported, before committing the report: the supervisor records it, and the next engine finishes the run with it")
+    func reportOwedWhenTheEngineGoes() throws {
+        let (dir, _) = try CLITests.workspace("jobs:\n  t: { command: [sh, -c, \"exit 3\"] }\n")
+        let ws = try WorkspaceFiles(configPath: dir + "/c.yaml", jobsDirectory: dir + "/jobs").load().get()
+        let store = try RunStore(path: dir + "/s.sqlite")
+        let day = try #require(LocalDate(parsing: "2026-11-25"))
+        var engine: Engine? = Engine(workspace: ws, store: store, clock: SystemClock(), executable: CLITests.binary)
+        engine!.startSupervisorsAhead()
+        let run = try store.createRun(job: "t", tradingDay: day.description, trigger: .manual, state: .queued, now: engine!.now)
+        try engine!.step(day: day, slots: [])
+        // (Only its descriptor is kept here: a reference would keep its socket open.)
+        let socket = try #require(engine!.watched[run.id!]?.supervisor?.descriptor, "handed to a supervisor started ahead")
+        // The job ends and its report arrives; the engine never reads it (it is "killed" here).
+        #expect(!ProcessControl.waitAny([socket], timeout: 10).isEmpty)
+        #expect(try store.attempt(run: run.id!, number: 1)?.outcome == .running, "reported, not written")
+        engine = nil
+        // Its socket closed with the report still owed: the supervisor writes the outcome itself.
+        var recorded: AttemptRecord?
+        for _ in 0..<500 {
+            recorded = try store.attempt(run: run.id!, number: 1)
+            if recorded?.outcome != .running { break }
+            usleep(10_000)
+        }
+        #expect(recorded?.outcome == .failed && recorded?.exitCode == 3 && recorded?.pid != nil, "\(String(describing: recorded))")
+        // A new engine finishes the run with the true outcome, not as lost.
+        let next = Engine(workspace: ws, store: store, clock: SystemClock(), executable: CLITests.binary)
+        try next.reconcile()
+        let final = try #require(try store.run(run.id!))
+        #expect(final.state == .failed && final.exitCode == 3 && final.reason == "exit 3", "\(final)")
+    }
+
     @Test("a supervisor's report line is read field by field, and anything else is not a report", arguments: [
         ("D succeeded 0 - 1764079200.250000 4242", ReadySupervisor.Report(outcome: .succeeded, exitCode: 0, signal: nil, finishedAt: 1764079200.25, pid: 4242)),
         ("D timed_out - 9 12.5 77", ReadySupervisor.Report(outcome: .timedOut, exitCode: nil, signal: 9, finishedAt: 12.5, pid: 77)),
