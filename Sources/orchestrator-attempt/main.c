@@ -259,6 +259,7 @@ static int supervise(char **command, const char *log_path, long long run_id, lon
                      struct outcome *o, int *stopped_out) {
     log_fd = open_log(log_path);
     *o = (struct outcome){ .run_id = run_id, .attempt = attempt };
+    *stopped_out = 0;
 
     /* The job starts first, the store is opened after: reading its schema and mapping its log
        index is not on the path from a due slot to the job running. A store that cannot be

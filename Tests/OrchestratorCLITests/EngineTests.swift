@@ -172,6 +172,27 @@ struct EngineTests {
         #expect(final.state == .failed && final.exitCode == 3 && final.reason == "exit 3", "\(final)")
     }
 
+    @Test("a supervisor started ahead reports a command that cannot start as failed with 127 and no pid, and says why in the log")
+    func readySupervisorReportsAStartFailure() throws {
+        let dir = try scratch()
+        let store = try RunStore(path: dir + "/s.sqlite")
+        let run = try store.createRun(job: "t", tradingDay: "2026-11-25", trigger: .manual, state: .queued, now: 0)
+        _ = try store.startAttempt(run: run.id!, log: dir + "/t.log", now: 0)
+        let supervisor = try #require(ReadySupervisor(executable: AttemptSupervisor.executable(nextTo: CLITests.binary),
+                                                      databasePath: dir + "/s.sqlite", environment: ["PATH": "/usr/bin:/bin"]))
+        #expect(supervisor.hand(AttemptSupervisor(databasePath: dir + "/s.sqlite", runId: run.id!, attempt: 1, logPath: dir + "/t.log",
+                                                  timeout: nil, grace: 0.3, argv: ["no-such-command-anywhere"], environment: ["PATH": "/usr/bin:/bin"])))
+        var report: ReadySupervisor.Report?
+        for _ in 0..<500 where report == nil {
+            _ = ProcessControl.waitAny([supervisor.descriptor], timeout: 0.02)
+            report = supervisor.takeReport()
+        }
+        #expect(report?.outcome == .failed && report?.exitCode == 127 && report?.pid == nil, "\(String(describing: report))")
+        #expect(try String(contentsOfFile: dir + "/t.log", encoding: .utf8).contains("cannot start no-such-command-anywhere"))
+        supervisor.retire()
+        #expect(try store.attempt(run: run.id!, number: 1)?.exitCode == 127, "retired uncommitted: it wrote the outcome itself")
+    }
+
     @Test("a supervisor's report line is read field by field, and anything else is not a report", arguments: [
         ("D succeeded 0 - 1764079200.250000 4242", ReadySupervisor.Report(outcome: .succeeded, exitCode: 0, signal: nil, finishedAt: 1764079200.25, pid: 4242)),
         ("D timed_out - 9 12.5 77", ReadySupervisor.Report(outcome: .timedOut, exitCode: nil, signal: 9, finishedAt: 12.5, pid: 77)),
