@@ -81,24 +81,6 @@ final class ReadySupervisor {
         var finishedAt: Double
         /// The job's; nil when it could not be started.
         var pid: Int32?
-
-        init(outcome: AttemptOutcome, exitCode: Int?, signal: Int?, finishedAt: Double, pid: Int32?) {
-            self.outcome = outcome
-            self.exitCode = exitCode
-            self.signal = signal
-            self.finishedAt = finishedAt
-            self.pid = pid
-        }
-
-        /// Parses one report line (without its newline); nil when it is not one.
-        init?(line: Substring) {
-            let f = line.split(separator: " ", omittingEmptySubsequences: false)
-            guard f.count == 6, f[0] == "D", let outcome = AttemptOutcome(rawValue: String(f[1])), outcome != .running,
-                  let finished = Double(f[4]), finished.isFinite, let pid = Int32(f[5]) else { return nil }
-            func number(_ s: Substring) -> Int?? { s == "-" ? .some(nil) : Int(s).map { .some($0) } }
-            guard let code = number(f[2]), let signal = number(f[3]) else { return nil }
-            self.init(outcome: outcome, exitCode: code, signal: signal, finishedAt: finished, pid: pid > 0 ? pid : nil)
-        }
     }
 
     /// Bytes of a report not complete yet.
@@ -135,5 +117,17 @@ final class ReadySupervisor {
         input = -1
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    }
+}
+
+extension ReadySupervisor.Report {
+    /// Parses one report line (without its newline); nil when it is not one.
+    init?(line: Substring) {
+        let f = line.split(separator: " ", omittingEmptySubsequences: false)
+        guard f.count == 6, f[0] == "D", let outcome = AttemptOutcome(rawValue: String(f[1])), outcome != .running,
+              let finished = Double(f[4]), finished.isFinite, let pid = Int32(f[5]) else { return nil }
+        func number(_ s: Substring) -> Int?? { s == "-" ? .some(nil) : Int(s).map { .some($0) } }
+        guard let code = number(f[2]), let signal = number(f[3]) else { return nil }
+        self.init(outcome: outcome, exitCode: code, signal: signal, finishedAt: finished, pid: pid > 0 ? pid : nil)
     }
 }

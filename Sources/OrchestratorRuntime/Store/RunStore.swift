@@ -392,16 +392,6 @@ public final class RunStore: Sendable {
         try RunRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM run WHERE id = ?"), arguments: [id])
     }
 
-    /// A run and one of its attempts, read together (one snapshot, one round trip).
-    public func run(_ id: Int64, attempt number: Int) throws -> (run: RunRecord, attempt: AttemptRecord?)? {
-        try writer.read { db in try RunStore.run(db, id, attempt: number) }
-    }
-
-    static func run(_ db: Database, _ id: Int64, attempt number: Int) throws -> (run: RunRecord, attempt: AttemptRecord?)? {
-        guard let run = try RunStore.run(db, id) else { return nil }
-        return (run, try RunStore.attempt(db, run: id, number: number))
-    }
-
     /// Runs of the given trading days, oldest first.
     public func runs(tradingDays: [String]) throws -> [RunRecord] {
         try writer.read { db in
@@ -411,11 +401,7 @@ public final class RunStore: Sendable {
 
     /// What the scheduler needs of the runs of some trading days and of every active run, read
     /// column by column (no record decoding: the engine reads this on every step), with the
-    /// newest transition id to refresh from (`schedulerRuns(changedAfter:)`).
-    public func schedulerRuns(tradingDays: [String]) throws -> (runs: [SchedulerState.Run], lastTransition: Int64) {
-        try writer.read { db in try RunStore.schedulerRuns(db, tradingDays: tradingDays) }
-    }
-
+    /// newest transition id to refresh from (`schedulerRuns(_:changedAfter:)`).
     static func schedulerRuns(_ db: Database, tradingDays: [String]) throws -> (runs: [SchedulerState.Run], lastTransition: Int64) {
         let last = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM transition") ?? 0
         let marks = tradingDays.map { _ in "?" }.joined(separator: ", ")
@@ -425,10 +411,6 @@ public final class RunStore: Sendable {
     }
 
     /// The runs that changed state after a transition id (in any process), and the newest id.
-    public func schedulerRuns(changedAfter transition: Int64) throws -> (runs: [SchedulerState.Run], lastTransition: Int64) {
-        try writer.read { db in try RunStore.schedulerRuns(db, changedAfter: transition) }
-    }
-
     static func schedulerRuns(_ db: Database, changedAfter transition: Int64) throws -> (runs: [SchedulerState.Run], lastTransition: Int64) {
         let last = try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(id), 0) FROM transition")) ?? 0
         guard last > transition else { return ([], last) }
