@@ -88,3 +88,41 @@ int cspawn_poll(struct pollfd *fds, unsigned long nfds, double seconds) {
     ts.tv_nsec = (long)((seconds - (double)ts.tv_sec) * 1e9);
     return ppoll(fds, nfds, &ts, 0);
 }
+
+#include <dirent.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+
+#ifndef SCHED_RESET_ON_FORK
+#define SCHED_RESET_ON_FORK 0x40000000
+#endif
+
+/* One thread: the policy (with the reset-on-fork flag), then the nice value. */
+static int schedule_task(pid_t tid, int policy, int priority, int reset_on_fork, int set_nice, int nice) {
+    struct sched_param param = { .sched_priority = priority };
+    if (sched_setscheduler(tid, policy | (reset_on_fork ? SCHED_RESET_ON_FORK : 0), &param) != 0) return errno;
+    if (set_nice && setpriority(PRIO_PROCESS, (id_t)tid, nice) != 0) return errno;
+    return 0;
+}
+
+int cspawn_set_scheduling(pid_t pid, int policy, int priority, int reset_on_fork, int set_nice, int nice) {
+    /* Every thread the process has by now (a program may start threads before this runs;
+       threads started later inherit from the one that starts them). */
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *dir = opendir(path);
+    if (!dir) return schedule_task(pid, policy, priority, reset_on_fork, set_nice, nice);
+    int rc = 0, any = 0;
+    struct dirent *entry;
+    while ((entry = readdir(dir)) != NULL) {
+        if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+        int r = schedule_task((pid_t)atoi(entry->d_name), policy, priority, reset_on_fork, set_nice, nice);
+        if (r == ESRCH) continue; /* a thread that just ended */
+        any = 1;
+        if (r != 0 && rc == 0) rc = r;
+    }
+    closedir(dir);
+    return any ? rc : ESRCH;
+}

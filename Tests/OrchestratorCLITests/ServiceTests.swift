@@ -88,6 +88,39 @@ struct ServiceTests {
         #expect(try cli.run(["restart", "nope"] + args).status == 2)
     }
 
+    @Test("cpu_scheduling puts the service's process under its policy, nice value and reset-on-fork; a real-time policy it may not have is logged and the service runs")
+    func cpuScheduling() throws {
+        let (dir, args) = try CLITests.workspace("""
+        services:
+          batchy: { command: [sleep, "300"], cpu_scheduling: { policy: batch, nice: 7, reset_on_fork: true }, stop_timeout: 2s }
+          realtime: { shell: 'exec sleep 300', cpu_scheduling: { policy: fifo, priority: 3 }, stop_timeout: 2s }
+        """)
+        let p = try daemon(dir, args)
+        defer { stop(p) }
+        func pid(_ name: String) -> pid_t? { ((try? self.service(args, name))??["pid"] as? Int).map { pid_t($0) } }
+        #expect(eventually { pid("batchy") != nil && pid("realtime") != nil })
+        let batchy = try #require(pid("batchy")), realtime = try #require(pid("realtime"))
+        let resetOnFork: Int32 = 0x4000_0000
+        #expect(sched_getscheduler(batchy) == 3 | resetOnFork, "SCHED_BATCH with SCHED_RESET_ON_FORK")
+        errno = 0
+        #expect(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(batchy)) == 7)
+        let out = try String(contentsOfFile: dir + "/out.log", encoding: .utf8)
+        #expect(out.contains("service batchy start [running]: pid \(batchy), batch nice 7, reset on fork"), "\(out)")
+        if geteuid() == 0 {
+            var param = sched_param()
+            #expect(sched_getscheduler(realtime) == 1 && sched_getparam(realtime, &param) == 0 && param.sched_priority == 3, "SCHED_FIFO 3")
+            #expect(out.contains("service realtime start [running]: pid \(realtime), fifo priority 3"))
+        } else {
+            // Not permitted here: said in the service's log and its start event, and it runs anyway.
+            #expect(sched_getscheduler(realtime) == 0)
+            let logs = try FileManager.default.contentsOfDirectory(atPath: dir + "/logs/realtime")
+            let log = try String(contentsOfFile: dir + "/logs/realtime/" + logs[0], encoding: .utf8)
+            #expect(log.contains("cpu_scheduling fifo priority 3 not applied: Operation not permitted"))
+            #expect(out.contains("not applied: Operation not permitted (a real-time policy needs root"))
+            #expect(try service(args, "realtime")?["state"] as? String == "running")
+        }
+    }
+
     @Test("kill -9 of the daemon: the next daemon adopts the service still running, starts no second copy, and stops it at the end")
     func adoptionAfterKill() throws {
         let (dir, args) = try CLITests.workspace("""

@@ -320,6 +320,44 @@ struct ValidationTests {
         #expect(problems("services:\n  r: { command: [r], health: { redis_ping: true, tcp: \"h:1\" } }\n").count == 1, "one probe per check")
     }
 
+    @Test("cpu_scheduling: each policy with what it takes", arguments: [
+        ("{ policy: fifo, priority: 10, reset_on_fork: true }", CPUScheduling(policy: .fifo, priority: 10, resetOnFork: true)),
+        ("{ policy: rr, priority: 99 }", CPUScheduling(policy: .rr, priority: 99)),
+        ("{ policy: batch, nice: 5 }", CPUScheduling(policy: .batch, nice: 5)),
+        ("{ policy: other, nice: -20 }", CPUScheduling(policy: .other, nice: -20)),
+        ("{ policy: idle, reset_on_fork: false }", CPUScheduling(policy: .idle)),
+    ])
+    func cpuScheduling(yaml: String, expected: CPUScheduling) throws {
+        let w = try Workspace.load(config: .init(path: "c.yaml", contents: ""),
+                                   jobFiles: [.init(path: "j.yaml", contents: "services:\n  r: { command: [r], cpu_scheduling: \(yaml) }\n")],
+                                   environment: [:]).get()
+        #expect(w.services["r"]?.cpuScheduling == expected)
+    }
+
+    @Test("cpu_scheduling: a policy without what it needs, or with what it ignores, is an error at the key", arguments: [
+        ("{ priority: 10 }", "needs policy:"),
+        ("{ policy: fast }", "must be one of other, batch, idle, fifo, rr"),
+        ("{ policy: fifo }", "policy fifo needs priority: (1 to 99"),
+        ("{ policy: fifo, priority: 0 }", "priority must be at least 1, found 0"),
+        ("{ policy: rr, priority: 100 }", "priority must be from 1 to 99, found 100"),
+        ("{ policy: other, priority: 5 }", "priority applies to the real-time policies fifo and rr, not other (use nice:"),
+        ("{ policy: fifo, priority: 5, nice: 3 }", "nice applies to the policies other and batch, not fifo (a real-time process is ranked by priority:)"),
+        ("{ policy: idle, nice: 3 }", "nice applies to the policies other and batch, not idle"),
+        ("{ policy: batch, nice: 20 }", "nice must be from -20 to 19, found 20"),
+        ("{ policy: batch, reset_on_fork: yes }", "reset_on_fork takes true or false"),
+        ("{ policy: batch, priorty: 1 }", "unknown key \"priorty\" in cpu_scheduling"),
+        ("fifo", "cpu_scheduling must be a mapping"),
+    ])
+    func cpuSchedulingErrors(yaml: String, message: String) {
+        let found = problems("services:\n  r: { command: [r], cpu_scheduling: \(yaml) }\n")
+        #expect(found.count == 1 && found[0].contains(message) && found[0].hasPrefix("jobs/a.yaml:2:"), "\(found)")
+    }
+
+    @Test("cpu_scheduling on a job says it is a service's setting")
+    func cpuSchedulingOnJob() {
+        #expect(problems("jobs:\n  j: { command: [true], cpu_scheduling: { policy: batch } }\n").first?.contains("\"cpu_scheduling\" is a service setting") == true)
+    }
+
     @Test("service defaults follow SPEC §3")
     func serviceDefaults() throws {
         let w = try Workspace.load(config: .init(path: "c.yaml", contents: ""),

@@ -23,6 +23,12 @@ int cspawn_pidfd_open(pid_t pid);
 /// Makes SIGTERM and SIGINT set a flag (read by cspawn_stop_requested) instead of killing.
 void cspawn_catch_stop_signals(void);
 int cspawn_stop_requested(void);
+/// Sets the scheduling policy (sched(7) number; with SCHED_RESET_ON_FORK when reset_on_fork),
+/// its real-time priority (0 for the ordinary policies) and, when set_nice, the nice value of
+/// every thread of `pid`. Returns 0 or an errno value (EPERM: real-time policies and lower nice
+/// values need root, CAP_SYS_NICE or RLIMIT_RTPRIO / RLIMIT_NICE).
+int cspawn_set_scheduling(pid_t pid, int policy, int priority, int reset_on_fork, int set_nice, int nice);
+
 struct pollfd;
 /// poll(2) with a timeout in seconds at nanosecond resolution (negative: wait forever).
 int cspawn_poll(struct pollfd *fds, unsigned long nfds, double seconds);

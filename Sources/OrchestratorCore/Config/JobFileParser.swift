@@ -310,6 +310,7 @@ struct JobFileParser: Sendable {
             case "stop_timeout": if let d = reader.duration(value, "stop_timeout") { service.stopTimeout = d }
             case "env": service.env = parseEnv(value)
             case "on_failure": service.onFailure = references(value, "on_failure", from: name, into: \.failureRefs)
+            case "cpu_scheduling": service.cpuScheduling = parseCPUScheduling(value)
             default: break
             }
         }
@@ -317,6 +318,48 @@ struct JobFileParser: Sendable {
             checkCap(service.restartDelay, service.maxRestartDelay, "restart_delay", "max_restart_delay", pairs, at: at)
         }
         return reader.diagnostics.count == before ? service : nil
+    }
+
+    mutating func parseCPUScheduling(_ node: YAMLValue) -> CPUScheduling? {
+        guard let pairs = reader.mapping(node, "cpu_scheduling", allowed: CPUScheduling.keys) else { return nil }
+        guard let policyPair = pairs.first(where: { $0.key == "policy" }) else {
+            reader.error(node.location, "cpu_scheduling needs policy: (other, batch, idle, fifo or rr)")
+            return nil
+        }
+        guard let policy = reader.choice(policyPair.value, "cpu_scheduling.policy", CPUScheduling.Policy.self) else { return nil }
+        let before = reader.diagnostics.count
+        var result = CPUScheduling(policy: policy)
+        for (key, keyAt, value) in pairs {
+            switch key {
+            case "priority":
+                guard policy.isRealTime else {
+                    reader.error(keyAt, "cpu_scheduling.priority applies to the real-time policies fifo and rr, not \(policy.rawValue)\(policy == .idle ? "" : " (use nice: to weigh an ordinary process)")")
+                    continue
+                }
+                if let n = reader.int(value, "cpu_scheduling.priority", min: 1) {
+                    if n > 99 { reader.error(value.textLocation, "cpu_scheduling.priority must be from 1 to 99, found \(n)") } else { result.priority = n }
+                }
+            case "nice":
+                guard policy == .other || policy == .batch else {
+                    reader.error(keyAt, "cpu_scheduling.nice applies to the policies other and batch, not \(policy.rawValue)\(policy.isRealTime ? " (a real-time process is ranked by priority:)" : "")")
+                    continue
+                }
+                if let n = reader.int(value, "cpu_scheduling.nice", min: -20) {
+                    if n > 19 { reader.error(value.textLocation, "cpu_scheduling.nice must be from -20 to 19, found \(n)") } else { result.nice = n }
+                }
+            case "reset_on_fork":
+                if case .scalar(let text, false) = value.kind, text == "true" || text == "false" {
+                    result.resetOnFork = text == "true"
+                } else {
+                    reader.error(value.textLocation, "cpu_scheduling.reset_on_fork takes true or false, found \(value.typeName)\(value.scalar.map { " \"\($0)\"" } ?? "")")
+                }
+            default: break
+            }
+        }
+        if policy.isRealTime && result.priority == nil && !pairs.contains(where: { $0.key == "priority" }) {
+            reader.error(policyPair.keyAt, "cpu_scheduling.policy \(policy.rawValue) needs priority: (1 to 99, higher runs first)")
+        }
+        return reader.diagnostics.count == before ? result : nil
     }
 
     mutating func parseActive(_ node: YAMLValue) -> ActiveWindow? {

@@ -25,6 +25,8 @@ public struct ServiceSpec: Hashable, Sendable {
     /// Nil: running counts as healthy.
     public var health: HealthCheck?
     public var stopTimeout: TimeSpan
+    /// Nil: the policy and nice value the orchestrator itself runs under.
+    public var cpuScheduling: CPUScheduling?
     /// Declared but not runnable in this build: the reason (see `JobSpec.unavailable`).
     public var unavailable: String?
     public var env: [String: String]
@@ -50,5 +52,5 @@ public struct ServiceSpec: Hashable, Sendable {
     }
 
     static let keys = ["description", "command", "shell", "active", "timezone", "depends_on", "restart", "restart_delay",
-                       "max_restart_delay", "start_limit", "health", "stop_timeout", "env", "on_failure", "unavailable"]
+                       "max_restart_delay", "start_limit", "health", "stop_timeout", "env", "on_failure", "unavailable", "cpu_scheduling"]
 }

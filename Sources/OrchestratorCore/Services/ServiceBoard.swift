@@ -158,7 +158,8 @@ public struct ServiceBoard: Sendable {
     // MARK: - What happened
 
     /// The service's process is running (its activation's run is `runId`).
-    public mutating func started(_ name: String, pid: Int32, runId: Int64?, now: Double) {
+    /// `note` joins the start event's detail (the CPU scheduling it runs under, or why not).
+    public mutating func started(_ name: String, pid: Int32, runId: Int64?, now: Double, note: String? = nil) {
         guard var st = statuses[name] else { return }
         begin(&st, name, pid: pid, runId: runId, starts: st.starts + 1, startedAt: now)
         st.failedChecks = 0
@@ -166,7 +167,7 @@ public struct ServiceBoard: Sendable {
         st.clearStop()
         st.reason = nil
         statuses[name] = st
-        record(name, .start, at: now, st.starts > 1 ? "pid \(pid), restart \(st.starts - 1)" : "pid \(pid)")
+        record(name, .start, at: now, (st.starts > 1 ? "pid \(pid), restart \(st.starts - 1)" : "pid \(pid)") + (note.map { ", " + $0 } ?? ""))
     }
 
     /// A process is up: `starting` until its first healthy check, or `running` without a check.

@@ -1,4 +1,5 @@
 import CSpawn
+import OrchestratorCore
 import Foundation
 
 /// Spawning, waiting and signalling real processes: the thin layer over posix_spawn, pidfd and
@@ -32,6 +33,22 @@ public enum ProcessControl {
         let rc = cspawn_session_input(&pid, path, &cArgs, &cEnv, inputFD, logFD, 0)
         guard rc == 0 else { throw SpawnError(program: program, errno: rc) }
         return pid
+    }
+
+    /// Puts every thread of `pid` under `scheduling` (`cpu_scheduling:`). Nil when done, else
+    /// why not, in words for the service's log and events (the process keeps running under the
+    /// policy it inherited: a service is not refused a start for a priority it could not get).
+    static func apply(_ scheduling: CPUScheduling, to pid: Int32) -> String? {
+        let rc = cspawn_set_scheduling(pid, scheduling.policy.kernelValue, Int32(scheduling.priority ?? 0), scheduling.resetOnFork ? 1 : 0,
+                                       scheduling.nice == nil ? 0 : 1, Int32(scheduling.nice ?? 0))
+        guard rc != 0 else { return nil }
+        var why = String(cString: strerror(rc))
+        if rc == EPERM {
+            why += scheduling.policy.isRealTime
+                ? " (a real-time policy needs root, CAP_SYS_NICE or an RLIMIT_RTPRIO of at least \(scheduling.priority ?? 1))"
+                : " (a lower nice value needs root, CAP_SYS_NICE or RLIMIT_NICE)"
+        }
+        return "cpu_scheduling \(scheduling) not applied: \(why); running under the orchestrator's own policy"
     }
 
     /// A child's environment: `base` with `extra` over it, and the directory of our own

@@ -231,7 +231,15 @@ public final class ServiceSupervisor {
         do {
             let pid = try ProcessControl.spawn(spec.command.arguments, environment: environment(name, spec, runId: runId, attempt: number, now: now), logFD: fd)
             processes[name] = Process(pid: pid, pidfd: ProcessControl.pidfd(pid), isChild: true, runId: runId, attempt: attempt.number)
-            board.started(name, pid: pid, runId: runId, now: now)
+            var note: String?
+            if let scheduling = spec.cpuScheduling {
+                note = scheduling.description
+                if let failure = ProcessControl.apply(scheduling, to: pid) {
+                    note = failure
+                    if fd >= 0 { _ = "orchestrator: \(failure)\n".withCString { write(fd, $0, strlen($0)) } }
+                }
+            }
+            board.started(name, pid: pid, runId: runId, now: now, note: note)
             try store.recordServiceProcess(run: runId, attempt: number, pid: pid, start: ProcessControl.startTime(of: pid))
         } catch let error as ProcessControl.SpawnError {
             if fd >= 0 { _ = "orchestrator: \(error.description)\n".withCString { write(fd, $0, strlen($0)) } }
