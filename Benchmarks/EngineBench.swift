@@ -83,12 +83,26 @@ enum EngineBench {
         let make = Double(now() - t1) / 1e9
         precondition(status == 0, "make failed")
 
+        // The floor (Benchmarks/dag_floor.c, built by run.sh): the same graph under the least any
+        // engine can do and keep the requirements, in C; with a supervisor started ahead
+        // per slot (ours' design), and with the engine spawning the jobs itself.
+        var floors = ""
+        let floorBinary = option("--floor", default: "")
+        if !floorBinary.isEmpty {
+            for mode in ["reused", "direct"] {
+                let t = now()
+                let status = spawnWait([floorBinary, dir + "/dag.mk", dir, String(parallel), mode])
+                precondition(status == 0, "dag_floor \(mode) failed")
+                floors += ",\"floor_\(mode)_s\":\(Double(now() - t) / 1e9)"
+            }
+        }
+
         // A bare posix_spawn + waitpid of /bin/true, 1000 times, one at a time.
         let t2 = now()
         for _ in 0..<1000 { _ = spawnWait(["/bin/true"]) }
         let bare = Double(now() - t2) / 1e9
         print("{\"jobs\":\(names.count),\"parallel\":\(parallel),\"orchestrator_s\":\(ours),\"make_s\":\(make),\"ratio\":\(ours / make),"
-              + "\"bare_spawn_s\":\(bare),\"per_job_overhead_ms\":\((ours * Double(parallel) - bare) / Double(names.count) * 1000)}")
+              + "\"bare_spawn_s\":\(bare),\"per_job_overhead_ms\":\((ours * Double(parallel) - bare) / Double(names.count) * 1000)\(floors)}")
     }
 
     /// The orchestrator executable whose `_attempt` supervises each attempt.
