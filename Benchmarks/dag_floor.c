@@ -5,14 +5,13 @@
 // beyond "upstreams done", no environment, no events. Written in C against the system SQLite so
 // that the figure is what the requirements cost on this machine, not what a language costs.
 //
-// Three modes:
+// Two modes:
 //   reused      a supervisor per slot, started ahead, gets each attempt's log path over a socket,
 //               runs the job, waits and reports the wait status (ours' design: it is what keeps
 //               an exit code across kill -9 of the engine, without a process start per job)
-//   supervised  the same with a forked intermediary per attempt
 //   direct      the engine spawns /bin/true itself (an exit code is lost if the engine dies)
 //
-// usage: dag_floor DAG.mk WORKDIR PARALLEL reused|supervised|direct   (prints one JSON object)
+// usage: dag_floor DAG.mk WORKDIR PARALLEL reused|direct   (prints one JSON object)
 // Build: cc -O2 -o dag_floor Benchmarks/dag_floor.c -lsqlite3
 #define _GNU_SOURCE
 #include <errno.h>
@@ -148,11 +147,12 @@ static void helperLoop(int sock) {
 }
 
 int main(int argc, char **argv) {
-    if (argc != 5) { fprintf(stderr, "usage: dag_floor DAG.mk WORKDIR PARALLEL reused|supervised|direct\n"); return 2; }
+    if (argc != 5) { fprintf(stderr, "usage: dag_floor DAG.mk WORKDIR PARALLEL reused|direct\n"); return 2; }
+    int reused = strcmp(argv[4], "reused") == 0;
+    if (!reused && strcmp(argv[4], "direct") != 0) { fprintf(stderr, "dag_floor: mode must be reused or direct\n"); return 2; }
     parse(argv[1]);
     const char *dir = argv[2];
     int parallel = atoi(argv[3]);
-    int supervised = strcmp(argv[4], "supervised") == 0, reused = strcmp(argv[4], "reused") == 0;
     int helperSock[64], helperJob[64];
     if (reused) {
         for (int h = 0; h < parallel; h++) {
@@ -236,19 +236,6 @@ int main(int argc, char **argv) {
                 while (helperJob[h] >= 0) h++;
                 helperJob[h] = starting[s];
                 if (write(helperSock[h], path, strlen(path)) < 0) die("write", NULL);
-            } else if (supervised) {
-                pid_t pid = fork();
-                if (pid < 0) die("fork", NULL);
-                if (pid == 0) {
-                    // The intermediary: the job in its own group with its output in the log,
-                    // then its outcome handed back (here as this process's exit status).
-                    pid_t child;
-                    spawnTrue(path, &child);
-                    int st;
-                    while (waitpid(child, &st, 0) < 0 && errno == EINTR) {}
-                    _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
-                }
-                j->pid = pid;
             } else {
                 spawnTrue(path, &j->pid);
             }
