@@ -110,8 +110,7 @@ static void step(sqlite3 *db, sqlite3_stmt *s) {
     sqlite3_reset(s);
 }
 
-// A supervisor started ahead and reused (as ours are): reads a log path per attempt, runs the job
-// in its own group with its output there, waits, and reports the wait status as one line.
+// The job: /bin/true in its own process group, stdout and stderr appended to its log.
 static void spawnTrue(const char *log, pid_t *pid) {
     char *const trueArgv[] = {"/bin/true", NULL};
     int fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -130,6 +129,8 @@ static void spawnTrue(const char *log, pid_t *pid) {
     close(fd);
 }
 
+// A supervisor started ahead and reused (as ours are): reads a log path per attempt, runs the job,
+// waits, and reports the wait status as one line.
 static void helperLoop(int sock) {
     char request[4096];
     for (;;) {
@@ -245,9 +246,8 @@ int main(int argc, char **argv) {
         if (reused) {
             // Wait for a report, then take every other already there.
             struct pollfd fds[64];
-            int n = 0;
-            for (int h = 0; h < parallel; h++) { fds[h].fd = helperSock[h]; fds[h].events = POLLIN; n++; }
-            if (poll(fds, n, -1) < 0) die("poll", NULL);
+            for (int h = 0; h < parallel; h++) { fds[h].fd = helperSock[h]; fds[h].events = POLLIN; }
+            if (poll(fds, parallel, -1) < 0) die("poll", NULL);
             for (int h = 0; h < parallel; h++) {
                 if (!(fds[h].revents & POLLIN)) continue;
                 char reply[64];

@@ -231,21 +231,25 @@ public final class ServiceSupervisor {
         do {
             let pid = try ProcessControl.spawn(spec.command.arguments, environment: environment(name, spec, runId: runId, attempt: number, now: now), logFD: fd)
             processes[name] = Process(pid: pid, pidfd: ProcessControl.pidfd(pid), isChild: true, runId: runId, attempt: attempt.number)
-            var note: String?
-            if let scheduling = spec.cpuScheduling {
-                note = scheduling.description
-                if let failure = ProcessControl.apply(scheduling, to: pid) {
-                    note = failure
-                    if fd >= 0 { _ = "orchestrator: \(failure)\n".withCString { write(fd, $0, strlen($0)) } }
-                }
+            // The start event says what the process runs under, or why not what was asked.
+            var note = spec.cpuScheduling?.description
+            if let scheduling = spec.cpuScheduling, let failure = ProcessControl.apply(scheduling, to: pid) {
+                note = failure
+                ServiceSupervisor.say(failure, in: fd)
             }
             board.started(name, pid: pid, runId: runId, now: now, note: note)
             try store.recordServiceProcess(run: runId, attempt: number, pid: pid, start: ProcessControl.startTime(of: pid))
         } catch let error as ProcessControl.SpawnError {
-            if fd >= 0 { _ = "orchestrator: \(error.description)\n".withCString { write(fd, $0, strlen($0)) } }
+            ServiceSupervisor.say(error.description, in: fd)
             try store.recordExit(run: runId, attempt: number, exitCode: 127, signal: nil, outcome: .failed, now: now)
             try apply(board.startFailed(name, reason: error.description, runId: runId, now: now))
         }
+    }
+
+    /// One line of the orchestrator's own in a service's log (`fd` -1: no log).
+    static func say(_ text: String, in fd: Int32) {
+        guard fd >= 0 else { return }
+        _ = "orchestrator: \(text)\n".withCString { write(fd, $0, strlen($0)) }
     }
 
     /// SPEC §4's trading day of an instant (its local date outside the calendar's range).
