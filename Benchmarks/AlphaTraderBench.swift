@@ -94,7 +94,25 @@ enum AlphaTraderBench {
             result = DiscoveryJob.compute(symbols: header.symbols, data: data)
             times.append(Double(now() - t0) / 1e6)
         }
+        // What the job does at the close: the state of the day up to the last quarter hour,
+        // through its stored form, then that quarter hour's bars folded in.
+        let close = data.compactMap { $0.bars.last?.0 }.max() ?? 0
+        var state = DiscoveryState(session: header.date.description, symbols: header.symbols)
+        let morning = data.map { d in DiscoveryJob.SymbolData(sizeCounts: d.sizes, bars: d.bars.filter { $0.0 < close - 900 }, makers: d.makers) }
+        let lastQuarter = data.map { d in DiscoveryJob.SymbolData(sizeCounts: d.sizes, bars: d.bars.filter { $0.0 >= close - 900 }, makers: d.makers) }
+        _ = DiscoveryJob.compute(data: morning, state: &state)
+        let stored = try! JSONEncoder().encode(state)
+        var incremental: [Double] = []
+        for _ in 0..<20 {
+            let t0 = now()
+            var s = try! JSONDecoder().decode(DiscoveryState.self, from: stored)
+            let r = DiscoveryJob.compute(data: lastQuarter, state: &s)
+            _ = try! JSONEncoder().encode(s)
+            incremental.append(Double(now() - t0) / 1e6)
+            precondition(r.parameters.count == header.symbols.count)
+        }
         let trades = data.reduce(0) { $0 + $1.trades }, bars = data.reduce(0) { $0 + $1.bars.count }
-        print("{\"symbols\":\(header.symbols.count),\"trades\":\(trades),\"bars\":\(bars),\"median_ms\":\(median(times)),\"best_ms\":\(times.min()!),\"warnings\":\(result!.warnings.count)}")
+        let quarterBars = lastQuarter.reduce(0) { $0 + $1.bars.count }
+        print("{\"symbols\":\(header.symbols.count),\"trades\":\(trades),\"bars\":\(bars),\"median_ms\":\(median(times)),\"best_ms\":\(times.min()!),\"warnings\":\(result!.warnings.count),\"close_run_bars\":\(quarterBars),\"close_run_state_bytes\":\(stored.count),\"close_run_median_ms\":\(median(incremental)),\"close_run_best_ms\":\(incremental.min()!)}")
     }
 }

@@ -27,7 +27,7 @@ echo "== analytics: VPIN + imbalance per trade, and a full recompute of one symb
 "$bin/orchestrator-bench" analytics --tape "$work/day.tape" --symbol SPY | python3 -c 'import json,sys; r=json.load(sys.stdin); print("analytics %s: %d trades, %.0f ns per trade amortized (goal < 2 us); full recompute (%d trades + book) median %.1f us, best %.1f us (goal < 100 us)" % (r["symbol"], r["trades"], r["ns_per_trade"], r["recompute_trades"], r["recompute_us_median"], r["recompute_us_best"]))'
 
 echo "== discovery: all 12 symbols on a full day" >&2
-"$bin/orchestrator-bench" discovery --tape "$work/day.tape" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("discovery: %d symbols, %d trades, %d bars: median %.1f ms, best %.1f ms (goal < 33 ms)" % (r["symbols"], r["trades"], r["bars"], r["median_ms"], r["best_ms"]))'
+"$bin/orchestrator-bench" discovery --tape "$work/day.tape" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("discovery: %d symbols, %d trades, %d bars: median %.1f ms, best %.1f ms (goal < 33 ms)" % (r["symbols"], r["trades"], r["bars"], r["median_ms"], r["best_ms"])); print("discovery at the close, incremental: the last 15 minutes (%d bars) folded into the stored state (%d bytes): median %.2f ms, best %.2f ms" % (r["close_run_bars"], r["close_run_state_bytes"], r["close_run_median_ms"], r["close_run_best_ms"]))'
 "$bin/alphatrader" discover --out "$work/discovered.yaml" > /dev/null 2> "$work/discover.log"
 grep -o 'load_ms=[0-9.]* compute_ms=[0-9.]*' "$work/discover.log" | sed 's/^/discover job against the ingested Redis: /'
 kill "$redis_pid"; wait "$redis_pid" 2>/dev/null || true; redis_pid=""

@@ -22,7 +22,11 @@ export REDIS_PORT=$port REDIS_URL="redis://127.0.0.1:$port/0"
 day=${1:-$("$bin/orchestrator" calendar --json | grep -o '"date": "[0-9-]*"' | head -n 1 | cut -d'"' -f4)}
 "$bin/orchestrator" plan --date "$day"
 echo
-"$bin/orchestrator" run-day --date "$day" --speed 600 --from 07:00
+status=0
+# The summary ends with each job's slowest attempt in real time against its timeout (discovery's
+# margin) and each service's last log line (the feed's: events and its lag p99 in real ms).
+"$bin/orchestrator" run-day --date "$day" --speed 600 --from 07:00 || status=$?
 echo
 echo "discovered parameters (config/discovered.yaml):"
 head -n 14 config/discovered.yaml
+exit $status

@@ -15,6 +15,9 @@ struct Discover: ParsableCommand {
           volatility       realized volatility now against the day's 33rd/67th percentiles
           correlation      Pearson correlations of all symbols' bar returns
           market_makers    per maker: exchanges, share of book updates, top-of-book share, size
+        Each run reads only the bars after those the last run read: running sums of the returns
+        (autocorrelations, realized volatility, correlations) are kept in discovery:state, so a
+        run at the close costs what one at the open does.
         Writes config/discovered.yaml atomically and discovery:* keys (24 h TTL). A symbol with
         too little data keeps its previous parameters, with a warning; exit 0. Redis down: exit 1.
 
@@ -35,17 +38,18 @@ struct Discover: ParsableCommand {
         let started = Date()
         let job = DiscoveryJob(context: context, outputPath: out)
         do {
-            let data = try job.load(redis, symbols: symbols)
+            var (state, note) = try job.loadState(redis, symbols: symbols) { (try? tapeSession(context, date: nil))?.date.description }
+            if let note { context.log(note) }
+            let (data, reread) = try job.load(redis, state: &state)
+            if let reread { context.log(reread) }
             let loaded = Date()
-            let result = DiscoveryJob.compute(symbols: symbols, data: data)
+            let result = DiscoveryJob.compute(data: data, state: &state)
             let computed = Date()
-            var session = try redis.command(["GET", "market:session"]).text
-            if session == nil { session = (try? tapeSession(context, date: nil))?.date.description }
-            let (_, kept) = try job.write(result, session: session ?? "unknown", redis: redis)
+            let (_, kept) = try job.write(result, session: state.session, redis: redis, state: state)
             for warning in result.warnings { context.log("warning: " + warning) }
             let fields: KeyValuePairs<String, String> = [
                 "symbols": String(symbols.count), "warnings": String(result.warnings.count), "kept": kept.joined(separator: ","),
-                "load_ms": String(format: "%.1f", loaded.timeIntervalSince(started) * 1000),
+                "new_rows": String(data.reduce(0) { $0 + $1.rows }), "load_ms": String(format: "%.1f", loaded.timeIntervalSince(started) * 1000),
                 "compute_ms": String(format: "%.1f", computed.timeIntervalSince(loaded) * 1000), "out": out,
             ]
             context.log("discovered", fields)

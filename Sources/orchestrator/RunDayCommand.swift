@@ -85,6 +85,15 @@ struct RunDayCommand: GlobalOptionsCommand {
             print(runs.isEmpty ? "no runs" : RunOutput.table(runs, zone: zone))
             let failed = runs.filter(\.state.isFailure).count
             print("\(runs.count) run\(runs.count == 1 ? "" : "s"), \(runs.filter { $0.state == .succeeded }.count) succeeded, \(failed) failed")
+            let attempts = try runs.filter { workspace.jobs[$0.job] != nil }.flatMap { r in try store.attempts(of: r.id!).map { (job: r.job, attempt: $0) } }
+            let timeouts = workspace.jobs.compactMapValues { $0.timeout?.seconds }
+            let slowest = RunOutput.slowestAttempts(attempts, timeouts: timeouts, speed: speed, zone: zone)
+            if !slowest.isEmpty { print("\n" + slowest) }
+            let lastWords = try runs.filter { workspace.services[$0.job] != nil }.compactMap { r -> [String]? in
+                guard let log = try store.attempts(of: r.id!).last?.log, let line = RunOutput.lastLine(ofFile: log) else { return nil }
+                return [r.job, line]
+            }
+            if !lastWords.isEmpty { print("\neach service's last log line:\n" + table(lastWords)) }
         }
         if ProcessControl.stopRequested {
             throw CLIFailure(text: "run-day interrupted; run it again to resume the day\n", status: 1)

@@ -82,29 +82,15 @@ public enum Discovery {
         return out
     }
 
-    /// Sample autocorrelations for lags 1…maxLag.
+    /// Sample autocorrelations for lags 1…maxLag (`ReturnStatistics` over `x`).
     public static func autocorrelation(_ x: [Double], maxLag: Int) -> [Double] {
-        let n = x.count
-        guard n > 1 else { return [] }
-        let mean = x.reduce(0, +) / Double(n)
-        var denominator = 0.0
-        for v in x { denominator += (v - mean) * (v - mean) }
-        guard denominator > 0 else { return Array(repeating: 0, count: min(maxLag, n - 1)) }
-        return (1...min(maxLag, n - 1)).map { lag in
-            var s = 0.0
-            for t in lag..<n { s += (x[t] - mean) * (x[t - lag] - mean) }
-            return s / denominator
-        }
+        ReturnStatistics(x, maxLag: maxLag).autocorrelation()
     }
 
     /// The lookback in bars: the largest lag whose autocorrelation is outside ±1.96/√n (the 95 %
     /// band of white noise); `fallback` when no lag is significant.
     public static func lookback(_ returns: [Double], maxLag: Int = 60, fallback: Int = 12) -> (bars: Int, significant: [Int])? {
-        guard returns.count >= minimumReturns else { return nil }
-        let bound = 1.96 / Double(returns.count).squareRoot()
-        let acf = autocorrelation(returns, maxLag: maxLag)
-        let significant = acf.enumerated().filter { abs($0.element) > bound }.map { $0.offset + 1 }
-        return (significant.max() ?? fallback, significant)
+        ReturnStatistics(returns, maxLag: maxLag).lookback(fallback: fallback)
     }
 
     // MARK: Volatility regime
@@ -117,57 +103,37 @@ public enum Discovery {
     }
 
     /// Realized volatility over rolling windows of `window` bars, annualized (252 days of
-    /// 23 400 s); the thresholds are the day's 33rd and 67th percentiles, the regime is where the
-    /// latest window sits.
+    /// 23 400 s); the thresholds are the day's 33rd and 67th percentiles (to 1 %: see
+    /// `ReturnStatistics`), the regime is where the latest window sits.
     public static func regime(_ returns: [Double], window: Int = 60, barSeconds: Double = 5) -> Regime? {
-        guard returns.count >= max(minimumReturns, window + 10) else { return nil }
-        let scale = (252 * 23_400 / (barSeconds * Double(window))).squareRoot()
-        var sum = 0.0
-        var rvs: [Double] = []
-        for (i, r) in returns.enumerated() {
-            sum += r * r
-            if i >= window { sum -= returns[i - window] * returns[i - window] }
-            if i >= window - 1 { rvs.append(max(0, sum).squareRoot() * scale) }
-        }
-        guard let current = rvs.last else { return nil }
-        let sorted = rvs.sorted()
-        let low = sorted[sorted.count / 3], high = sorted[2 * sorted.count / 3]
-        let name = current < low ? "low" : current > high ? "high" : "normal"
-        return Regime(current: current, low: low, high: high, name: name)
+        ReturnStatistics(returns, window: window, barSeconds: barSeconds).regime()
     }
 
     // MARK: Correlation
 
     /// Pearson correlations of returns aligned by bar time: `series[i]` is (bar start, close)
-    /// in time order. Pairs with too few common bars get nil.
+    /// in time order. Pairs with too few common bars get nil. (`DiscoveryState` over the series.)
     public static func correlation(_ series: [[(Int64, Double)]]) -> [[Double?]] {
-        // Returns keyed by the bar's time.
-        let maps: [[Int64: Double]] = series.map { bars in
-            var out: [Int64: Double] = [:]
-            for i in 1..<max(1, bars.count) where bars[i].1 > 0 && bars[i - 1].1 > 0 { out[bars[i].0] = log(bars[i].1 / bars[i - 1].1) }
-            return out
-        }
-        let n = series.count
-        var matrix = [[Double?]](repeating: [Double?](repeating: nil, count: n), count: n)
-        for i in 0..<n {
-            matrix[i][i] = maps[i].count >= minimumCommonBars ? 1 : nil
-            for j in (i + 1)..<max(i + 1, n) {
-                var xs: [Double] = [], ys: [Double] = []
-                for (t, x) in maps[i] { if let y = maps[j][t] { xs.append(x); ys.append(y) } }
-                let r = xs.count >= minimumCommonBars ? pearson(xs, ys) : nil
-                matrix[i][j] = r; matrix[j][i] = r
-            }
-        }
-        return matrix
+        var state = DiscoveryState(session: "", symbols: series.indices.map(String.init))
+        for (i, bars) in series.enumerated() { state.advance(symbol: i, rows: bars.count, lastRow: nil, bars: bars) }
+        return state.correlation()
     }
 
     public static func pearson(_ x: [Double], _ y: [Double]) -> Double? {
-        let n = Double(x.count)
         guard x.count == y.count, x.count > 1 else { return nil }
-        let mx = x.reduce(0, +) / n, my = y.reduce(0, +) / n
-        var sxy = 0.0, sxx = 0.0, syy = 0.0
-        for i in x.indices { let dx = x[i] - mx, dy = y[i] - my; sxy += dx * dy; sxx += dx * dx; syy += dy * dy }
-        guard sxx > 0, syy > 0 else { return nil }
+        var sums = (x: 0.0, y: 0.0, xx: 0.0, yy: 0.0, xy: 0.0)
+        for i in x.indices {
+            sums.x += x[i]; sums.y += y[i]; sums.xx += x[i] * x[i]; sums.yy += y[i] * y[i]; sums.xy += x[i] * y[i]
+        }
+        return pearson(count: Double(x.count), sumX: sums.x, sumY: sums.y, sumXX: sums.xx, sumYY: sums.yy, sumXY: sums.xy)
+    }
+
+    /// Pearson's r from running sums; nil when either side does not vary (to 1e-12 of its
+    /// squares, below which the difference is rounding).
+    public static func pearson(count n: Double, sumX: Double, sumY: Double, sumXX: Double, sumYY: Double, sumXY: Double) -> Double? {
+        guard n > 1 else { return nil }
+        let sxx = sumXX - sumX * sumX / n, syy = sumYY - sumY * sumY / n, sxy = sumXY - sumX * sumY / n
+        guard sxx > 1e-12 * sumXX, syy > 1e-12 * sumYY, sxx > 0, syy > 0 else { return nil }
         return max(-1, min(1, sxy / (sxx * syy).squareRoot()))
     }
 

@@ -20,18 +20,25 @@ public struct DiscoveryJob {
         public var warnings: [String] = []
     }
 
-    /// What one symbol's data is, read from Redis (or built in memory by the benchmark).
+    /// What one symbol's data is, read from Redis (or built in memory by the benchmark): the
+    /// session's trade sizes and book activity (small day-long aggregates ingestion keeps), and
+    /// the bar-history rows not yet folded into the `DiscoveryState`.
     public struct SymbolData: Sendable {
         /// Trades by size, the whole session so far.
         public var sizes: [Int: Int] = [:]
+        /// The new rows' valid bars: (epoch seconds, close).
         public var bars: [(Int64, Double)] = []
+        /// How many history rows were read (valid or not), and the last of them as stored.
+        public var rows: Int
+        public var lastRow: String?
         public var makers: [Discovery.MakerActivity] = []
         public init(sizes: [Int] = [], bars: [(Int64, Double)] = [], makers: [Discovery.MakerActivity] = []) {
             for s in sizes { self.sizes[s, default: 0] += 1 }
-            self.bars = bars; self.makers = makers
+            self.bars = bars; self.makers = makers; rows = bars.count
         }
-        public init(sizeCounts: [Int: Int], bars: [(Int64, Double)], makers: [Discovery.MakerActivity] = []) {
-            sizes = sizeCounts; self.bars = bars; self.makers = makers
+        public init(sizeCounts: [Int: Int], bars: [(Int64, Double)], rows: Int? = nil, lastRow: String? = nil,
+                    makers: [Discovery.MakerActivity] = []) {
+            sizes = sizeCounts; self.bars = bars; self.rows = rows ?? bars.count; self.lastRow = lastRow; self.makers = makers
         }
         public var trades: Int { sizes.values.reduce(0, +) }
     }
@@ -48,63 +55,133 @@ public struct DiscoveryJob {
 
     public init(context: AlphaContext, outputPath: String) { self.context = context; self.outputPath = outputPath }
 
-    /// The pure part: every symbol's parameters and the correlation matrix.
+    /// The pure part from nothing: every symbol's parameters and the correlation matrix over
+    /// `data` as the whole day.
     public static func compute(symbols: [String], data: [SymbolData]) -> Result {
+        var state = DiscoveryState(session: "", symbols: symbols)
+        return compute(data: data, state: &state)
+    }
+
+    /// The pure part: folds each symbol's new bars into `state`, then every symbol's parameters
+    /// and the correlation matrix. `data[i]` is `state.symbols[i]`'s.
+    public static func compute(data: [SymbolData], state: inout DiscoveryState) -> Result {
+        for (i, d) in data.enumerated() { state.advance(symbol: i, rows: d.rows, lastRow: d.lastRow, bars: d.bars) }
+        let correlation = state.correlation()
+        state.settle()
         var parameters: [SymbolParameters] = []
-        for (symbol, d) in zip(symbols, data) {
+        for (i, (symbol, d)) in zip(state.symbols, data).enumerated() {
+            let returns = state.perSymbol[i].returns
             var p = SymbolParameters()
             p.trades = d.trades
-            p.bars = d.bars.count
+            p.bars = state.perSymbol[i].bars
             if let clusters = Discovery.sizeClusters(counts: d.sizes) {
                 p.clusters = clusters
                 p.vpinBucket = Discovery.vpinBucket(clusters)
             } else {
                 p.warnings.append("\(symbol): \(d.trades) trades, at least \(Discovery.minimumTrades) are needed for the VPIN bucket; keeping the previous one")
             }
-            let returns = Discovery.returns(d.bars.map(\.1))
-            if let lookback = Discovery.lookback(returns) {
+            if let lookback = returns.lookback() {
                 p.lookbackBars = lookback.bars; p.significantLags = lookback.significant
             } else {
                 p.warnings.append("\(symbol): \(returns.count) bar returns, at least \(Discovery.minimumReturns) are needed for the lookback and the regime; keeping the previous ones")
             }
-            p.regime = Discovery.regime(returns)
+            p.regime = returns.regime()
             p.makers = Discovery.makerProfiles(d.makers)
             parameters.append(p)
         }
-        return Result(symbols: symbols, parameters: parameters, correlation: Discovery.correlation(data.map(\.bars)))
+        return Result(symbols: state.symbols, parameters: parameters, correlation: correlation)
     }
 
-    /// Reads each symbol's trade sizes (the session's counts), bars (the day's history) and book activity.
-    public func load(_ redis: RedisClient, symbols: [String]) throws(RedisClient.Failure) -> [SymbolData] {
-        // One symbol per round trip, not one pipeline for all: a day of bars for twelve symbols
-        // in one go would keep Redis (and so the live feed) busy for milliseconds.
+    /// The Redis key of the running state (24 h TTL, like the history it summarizes).
+    public static let stateKey = "discovery:state"
+
+    /// The session (`market:session`, else `fallbackSession`) and the state to continue from:
+    /// the stored one when it summarizes this session's symbols, else a fresh one (and why, for
+    /// the log). One round trip.
+    public func loadState(_ redis: RedisClient, symbols: [String], fallbackSession: () -> String?) throws(RedisClient.Failure)
+        -> (DiscoveryState, note: String?) {
+        let replies = try redis.pipeline([["GET", "market:session"], ["GET", DiscoveryJob.stateKey]])
+        let session = replies[0].text ?? fallbackSession() ?? "unknown"
+        let fresh = DiscoveryState(session: session, symbols: symbols)
+        guard let text = replies[1].text else { return (fresh, nil) }
+        let stored: DiscoveryState
+        do {
+            stored = try JSONDecoder().decode(DiscoveryState.self, from: Data(text.utf8))
+        } catch {
+            return (fresh, "\(DiscoveryJob.stateKey) is not a discovery state (\(DiscoveryJob.decodingProblem(error))); reading the day again")
+        }
+        guard stored.continues(session: session, symbols: symbols) else {
+            return (fresh, "\(DiscoveryJob.stateKey) is of another session or symbol list; reading the day again")
+        }
+        return (stored, nil)
+    }
+
+    /// Reads each symbol's trade sizes (the session's counts), book activity and the history
+    /// rows after those `state` has folded in. If a symbol's history no longer holds the last row
+    /// read (ingestion started the session again, or the key was replaced), `state` starts over
+    /// and the whole day is read.
+    public func load(_ redis: RedisClient, state: inout DiscoveryState) throws(RedisClient.Failure) -> (data: [SymbolData], note: String?) {
+        let data = try loadRows(redis, state: state)
+        guard let replaced = data.firstIndex(where: { $0 == nil }) else { return (data.map { $0! }, nil) }
+        state = DiscoveryState(session: state.session, symbols: state.symbols)
+        let again = try loadRows(redis, state: state).map { $0! }
+        return (again, "market:\(state.symbols[replaced]):history no longer holds the last row read; reading the day again")
+    }
+
+    /// Continuing a state, every symbol in one round trip: a quarter hour of bars is about two
+    /// thousand short rows. Starting over, one symbol per round trip: a whole day of bars for
+    /// twelve symbols in one go would keep Redis, and so the live feed, busy for milliseconds.
+    /// nil for a symbol whose history was replaced under the state.
+    private func loadRows(_ redis: RedisClient, state: DiscoveryState) throws(RedisClient.Failure) -> [SymbolData?] {
+        let commands = zip(state.symbols, state.perSymbol).map { s, known -> [[String]] in
+            let history = "market:\(s):history"
+            return [["GET", "market:\(s):sizes"], ["GET", "market:\(s):makers"],
+                    ["LINDEX", history, String(known.rows - 1)], ["LRANGE", history, String(known.rows), "-1"]]
+        }
         var replies: [RedisReply] = []
-        for s in symbols {
-            replies += try redis.pipeline([["GET", "market:\(s):sizes"], ["LRANGE", "market:\(s):history", "0", "-1"], ["GET", "market:\(s):makers"]])
+        if state.perSymbol.contains(where: { $0.rows > 0 }) {
+            replies = try redis.pipeline(commands.flatMap { $0 })
+        } else {
+            for c in commands { replies += try redis.pipeline(c) }
         }
-        var data: [SymbolData] = []
-        for i in symbols.indices {
-            var d = SymbolData()
-            if let text = replies[3 * i].text, let map = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Int] {
-                for (size, count) in map { if let n = Int(size), n > 0, count > 0 { d.sizes[n] = count } }
-            }
-            if case .array(let rows) = replies[3 * i + 1] {
-                d.bars.reserveCapacity(rows.count)
-                for row in rows {
-                    if let text = row.text, let bar = DiscoveryJob.historyRow(text) { d.bars.append(bar) }
-                }
-            }
-            if let text = replies[3 * i + 2].text, let list = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]] {
-                for m in list {
-                    if let ex = m["exchange"] as? String, let id = m["maker"] as? String, let u = m["updates"] as? Int,
-                       let top = m["top_updates"] as? Int, let size = m["size_sum"] as? Int {
-                        d.makers.append(Discovery.MakerActivity(exchange: ex, maker: id, updates: u, topUpdates: top, sizeSum: size))
-                    }
-                }
-            }
-            data.append(d)
+        return state.perSymbol.enumerated().map { i, known -> SymbolData? in
+            let r = replies[(4 * i)..<(4 * i + 4)].map { $0 }
+            if known.rows > 0 && r[2].text != known.lastRow { return nil }
+            var rows: [String] = []
+            if case .array(let items) = r[3] { rows = items.compactMap(\.text) }
+            return SymbolData(sizeCounts: DiscoveryJob.sizes(r[0].text), bars: rows.compactMap(DiscoveryJob.historyRow),
+                              rows: rows.count, lastRow: rows.last, makers: DiscoveryJob.makers(r[1].text))
         }
-        return data
+    }
+
+    /// `market:{sym}:sizes`: {"size": count, …}.
+    static func sizes(_ text: String?) -> [Int: Int] {
+        var sizes: [Int: Int] = [:]
+        if let text, let map = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Int] {
+            for (size, count) in map { if let n = Int(size), n > 0, count > 0 { sizes[n] = count } }
+        }
+        return sizes
+    }
+
+    /// `market:{sym}:makers`: [{"exchange", "maker", "updates", "top_updates", "size_sum"}, …].
+    static func makers(_ text: String?) -> [Discovery.MakerActivity] {
+        guard let text, let list = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]] else { return [] }
+        return list.compactMap { m in
+            guard let ex = m["exchange"] as? String, let id = m["maker"] as? String, let u = m["updates"] as? Int,
+                  let top = m["top_updates"] as? Int, let size = m["size_sum"] as? Int else { return nil }
+            return Discovery.MakerActivity(exchange: ex, maker: id, updates: u, topUpdates: top, sizeSum: size)
+        }
+    }
+
+    static func decodingProblem(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let c), DecodingError.keyNotFound(_, let c), DecodingError.typeMismatch(_, let c),
+             DecodingError.valueNotFound(_, let c):
+            let path = c.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? c.debugDescription : "at \(path): \(c.debugDescription)"
+        default:
+            return "\(error)"
+        }
     }
 
     /// One `market:{sym}:history` row, "epoch seconds,close[,volume]": the time and a positive
@@ -133,8 +210,8 @@ public struct DiscoveryJob {
         return symbols
     }
 
-    /// Writes the YAML file (atomically) and the Redis keys.
-    public func write(_ result: Result, session: String, redis: RedisClient) throws -> (yaml: String, kept: [String]) {
+    /// Writes the YAML file (atomically), the Redis keys and, last, the state the result came from.
+    public func write(_ result: Result, session: String, redis: RedisClient, state: DiscoveryState? = nil) throws -> (yaml: String, kept: [String]) {
         let previous = previousSymbols()
         let now = Int64(context.clock.now())
         var kept: [String] = []
@@ -178,6 +255,10 @@ public struct DiscoveryJob {
         batch.append("SET", "discovery:correlation", .text("{\"symbols\":\(DiscoveryJob.flow(result.symbols)),\"matrix\":\(matrixJSON),\"timestamp\":\(now * 1000)}"), "EX", "86400")
         batch.append("SET", "discovery:updated",
                      .text("{\"timestamp\":\(now * 1000),\"session\":\"\(session)\",\"warnings\":\(result.warnings.count),\"kept\":\(DiscoveryJob.flow(kept))}"), "EX", "86400")
+
+        // The state in one key, so that it is read back whole or not at all; after the results, so
+        // that a run that dies between the two only makes the next one read a little more.
+        if let state { batch.append("SET", .text(DiscoveryJob.stateKey), .text(String(decoding: try JSONEncoder().encode(state), as: UTF8.self)), "EX", "86400") }
 
         // The file first (atomically), then Redis: a reader of either never sees half a write.
         let directory = (outputPath as NSString).deletingLastPathComponent
