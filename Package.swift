@@ -78,9 +78,16 @@ let package = Package(
             dependencies: ["OrchestratorCore", "Redis", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
+        // The stand-ins for the services AlphaTrader talks to (as swift-nio's NIOTestUtils):
+        // tws-sim's paper broker now; the simulators and the local HTTP server move here next.
+        .target(
+            name: "AlphaTraderSimulators",
+            dependencies: ["AlphaTrader", "OrchestratorCore"],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "alphatrader",
-            dependencies: ["AlphaTrader", "OrchestratorCore", "Redis", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["AlphaTrader", "AlphaTraderSimulators", "OrchestratorCore", "Redis", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
         // Performance figures, run in release mode by Benchmarks/run.sh (never timed unit tests).
@@ -118,7 +125,7 @@ let package = Package(
         // redis-server, the TWS client against the TWS-protocol simulator.
         .testTarget(
             name: "AlphaTraderTests",
-            dependencies: ["AlphaTrader", "alphatrader", "Redis", "TestSupport", "OrchestratorCore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["AlphaTrader", "AlphaTraderSimulators", "alphatrader", "Redis", "TestSupport", "OrchestratorCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
     ]
