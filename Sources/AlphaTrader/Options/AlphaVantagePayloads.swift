@@ -39,7 +39,7 @@ public struct AlphaVantagePayloads: Sendable {
             for k in 0..<strikes {
                 let strike = first + Double(k) * step
                 let m = log(strike / s)
-                let iv = max(0.05, 0.16 + 0.9 * m * m - 0.25 * m + 0.02 * r.normal()) * (1 + 0.3 / Double(1 + e))
+                let iv = VolatilitySmile.volatility(moneyness: m, expiryIndex: Double(e), noise: 0.02 * r.normal())
                 for kind in ["call", "put"] {
                     let g = Self.greeks(call: kind == "call", s: s, k: strike, t: t, sigma: iv, r: 0.045)
                     let price = max(0.01, g.price)

@@ -210,8 +210,10 @@ public struct PaperBroker: Sendable, Codable {
         guard let order = orders[id], order.status == .submitted, let quote = market(order.request.instrument) else { return [] }
         var events: [BrokerEvent] = []
         var order2 = order
-        if let stop = order.request.kind.stopPrice, !order.triggered, let last = quote.last,
-           order.request.action == .buy ? last >= stop : last <= stop {
+        // A stop triggers on the last trade; without trades (options), on the side it would take.
+        let buy = order.request.action == .buy
+        if let stop = order.request.kind.stopPrice, !order.triggered, case let reference = quote.last ?? (buy ? quote.ask : quote.bid),
+           reference > 0, buy ? reference >= stop : reference <= stop {
             order2.triggered = true
             orders[id] = order2
         }
