@@ -11,16 +11,25 @@ import Synchronization
 /// simulator's market thread and returns what the market's moves did, for each owner.
 public final class PaperDesk: Sendable {
     public struct Routed: Sendable {
-        /// The connection the event is for; nil for every connection (positions, account).
+        /// The TWS client id the event is for; nil for every client (positions, account).
         public var client: Int?
         public var event: BrokerEvent
+    }
+
+    /// What the account file holds: the broker and which client placed each order (so that a
+    /// client reconnecting with its id is answered about its own orders).
+    private struct Stored: Codable {
+        var broker: PaperBroker
+        var owners: [Int: Int]
     }
 
     private struct State: @unchecked Sendable {
         var broker: PaperBroker
         let market: TapeMarket
         var owners: [Int: Int] = [:]
+        var whatIfs: [Int: OrderRequest] = [:]
         var dirty = false
+        var savedAt = 0.0
     }
 
     private let state: Mutex<State>
@@ -28,18 +37,23 @@ public final class PaperDesk: Sendable {
     private let clock: any WallClock
     private let zone: ZoneRules
     private let accountFile: String?
+    private let saveInterval: Double
+    private let log: @Sendable (String) -> Void
     public let symbols: [String]
 
     /// - Parameters:
     ///   - accountFile: where the account is kept (read at start when it exists, written
-    ///     atomically after every change); nil keeps it in memory.
+    ///     atomically after changes); nil keeps it in memory.
+    ///   - saveInterval: 0 writes the file after every change; more coalesces the writes of that
+    ///     many seconds (`saveIfDue()`, `flush()`), so that a burst of fills costs one write.
     public init(tapePath: String, clock: any WallClock, zone: ZoneRules, calendar: any ExchangeCalendar,
-                configuration: PaperBroker.Configuration, accountFile: String?) throws {
+                configuration: PaperBroker.Configuration, accountFile: String?, saveInterval: Double = 0,
+                log: @escaping @Sendable (String) -> Void = { _ in }) throws {
         let market = try TapeMarket(tapePath: tapePath)
-        var broker = PaperBroker(configuration: configuration)
+        var stored = Stored(broker: PaperBroker(configuration: configuration), owners: [:])
         if let accountFile, let data = FileManager.default.contents(atPath: accountFile) {
             do {
-                broker = try JSONDecoder().decode(PaperBroker.self, from: data)
+                stored = try JSONDecoder().decode(Stored.self, from: data)
             } catch {
                 throw PaperDeskError("\(accountFile): not a paper account (\(error)); move it away to start a new account")
             }
@@ -50,7 +64,9 @@ public final class PaperDesk: Sendable {
         self.clock = clock
         self.zone = zone
         self.accountFile = accountFile
-        state = Mutex(State(broker: broker, market: market))
+        self.saveInterval = saveInterval
+        self.log = log
+        state = Mutex(State(broker: stored.broker, market: market, owners: stored.owners))
         // The market as it stands when the desk opens: the past is read, not matched.
         try state.withLock { s in try s.market.advance(to: Int64(clock.now() * 1_000_000), watched: []) { _, _ in } }
     }
@@ -70,40 +86,49 @@ public final class PaperDesk: Sendable {
 
     private var now: Int64 { Int64(clock.now() * 1_000_000) }
 
-    /// `placeOrder` from connection `client`.
-    public func place(_ request: OrderRequest, client: Int) throws -> [Routed] {
-        try change { s in
+    /// `placeOrder` from TWS client `client`.
+    public func place(_ request: OrderRequest, client: Int) -> [Routed] {
+        change { s in
+            if s.broker.orders[request.id] == nil && request.whatIf { s.whatIfs[request.id] = request }
             let events = s.broker.place(request, market: view(s.market), time: s.market.time)
             if s.broker.orders[request.id] != nil && s.owners[request.id] == nil { s.owners[request.id] = client }
-            return events
+            return events.map { Routed(client: client, event: $0) }
         }
     }
 
-    /// `cancelOrder` from connection `client`.
-    public func cancel(_ id: Int, client: Int) throws -> [Routed] {
-        try change { s in s.broker.cancel(id) }
+    /// `cancelOrder`: refusals go to the client that asked, the cancellation to the owner.
+    public func cancel(_ id: Int, client: Int) -> [Routed] {
+        change { s in
+            let owner = s.owners[id] ?? client
+            return s.broker.cancel(id).map { event in
+                if case .error(_, let code, _) = event, code != 202 { return Routed(client: client, event: event) }
+                return Routed(client: owner, event: event)
+            }
+        }
     }
 
     /// `reqGlobalCancel`.
-    public func cancelAll() throws -> [Routed] {
-        try change { s in s.broker.cancelAll() }
+    public func cancelAll() -> [Routed] {
+        change { s in s.broker.cancelAll().map { Routed(client: PaperDesk.owner(of: $0, in: s.owners), event: $0) } }
     }
 
-    /// Moves the market to the clock and lets the working orders meet it.
-    public func step() throws -> [Routed] {
+    /// Moves the market to the clock and lets the working orders meet it; saves a coalesced
+    /// change when it is due.
+    public func step() -> [Routed] {
         let target = now
-        return try change { s in
+        let routed = change { s in
             var watched = Set<Int>()
             for o in s.broker.orders.values where !o.status.isFinished {
                 if let i = symbols.firstIndex(of: o.request.instrument.symbol) { watched.insert(i) }
             }
-            guard !watched.isEmpty else {
-                try s.market.advance(to: target, watched: []) { _, _ in }
-                return []
-            }
-            var events: [BrokerEvent] = []
             var changed: [(Int, Trade?)] = []
-            try s.market.advance(to: target, watched: watched) { changed.append(($0, $1)) }
+            do {
+                try s.market.advance(to: target, watched: watched) { changed.append(($0, $1)) }
+            } catch {
+                log("the tape cannot be read further: \(error)")
+            }
+            guard !changed.isEmpty else { return [] }
+            var events: [BrokerEvent] = []
             let market = view(s.market)
             for (symbol, trade) in changed {
                 let instruments = Set(s.broker.orders.values.filter { !$0.status.isFinished && $0.request.instrument.symbol == symbols[symbol] }
@@ -116,24 +141,73 @@ public final class PaperDesk: Sendable {
                     }
                 }
             }
-            return events
+            return events.map { Routed(client: PaperDesk.owner(of: $0, in: s.owners), event: $0) }
+        }
+        saveIfDue()
+        return routed
+    }
+
+    /// The client an event is for: the order's owner; nil (everyone) for positions.
+    private static func owner(of event: BrokerEvent, in owners: [Int: Int]) -> Int? {
+        switch event {
+        case .opened(let o), .status(let o): return owners[o.id]
+        case .execution(let e): return owners[e.orderId]
+        case .error(let id, _, _), .whatIf(let id, _, _, _): return owners[id]
+        case .position: return nil
         }
     }
 
-    /// Applies a change to the account, saves it when it changed, and routes its events.
-    private func change(_ body: (inout State) throws -> [BrokerEvent]) throws -> [Routed] {
-        try state.withLock { s in
-            let events = try body(&s)
-            guard !events.isEmpty else { return [] }
-            if let accountFile { try PaperDesk.save(s.broker, to: accountFile) }
-            return events.map { event in
-                switch event {
-                case .opened(let o), .status(let o): return Routed(client: s.owners[o.id], event: event)
-                case .execution(let e): return Routed(client: s.owners[e.orderId], event: event)
-                case .error(let id, _, _), .whatIf(let id, _, _, _): return Routed(client: s.owners[id] ?? -1, event: event)
-                case .position: return Routed(client: nil, event: event)
-                }
-            }
+    /// Applies a change to the account and saves it (now, or when due).
+    private func change(_ body: (inout State) -> [Routed]) -> [Routed] {
+        state.withLock { s in
+            let routed = body(&s)
+            guard !routed.isEmpty else { return [] }
+            s.dirty = true
+            if saveInterval == 0 { save(&s) }
+            return routed
+        }
+    }
+
+    private func save(_ s: inout State) {
+        guard s.dirty, let accountFile else { return }
+        do {
+            try PaperDesk.save(Stored(broker: s.broker, owners: s.owners), to: accountFile)
+            s.dirty = false
+            s.savedAt = Date().timeIntervalSince1970
+        } catch {
+            log("the account cannot be saved: \(error)")
+        }
+    }
+
+    /// Writes a coalesced change once `saveInterval` has passed since the last write.
+    public func saveIfDue() {
+        state.withLock { s in if s.dirty && Date().timeIntervalSince1970 - s.savedAt >= saveInterval { save(&s) } }
+    }
+
+    /// Writes what is not written yet.
+    public func flush() {
+        state.withLock { s in save(&s) }
+    }
+
+    /// The client that placed order `id`.
+    public func owner(of id: Int) -> Int? { state.withLock { $0.owners[id] } }
+
+    /// The what-if order `id` as asked.
+    public func pendingWhatIf(_ id: Int) -> OrderRequest? { state.withLock { $0.whatIfs[id] } }
+
+    /// An option's quote, model greeks and the underlying's mid, now.
+    public typealias OptionModel = (quote: MarketQuote, greeks: (volatility: Double, delta: Double, price: Double, gamma: Double, vega: Double, theta: Double), underlying: Double)
+
+    public func optionModel(_ instrument: Instrument) -> OptionModel? {
+        state.withLock { s -> OptionModel? in
+            guard case .option(let symbol, let expiry, let strike, let right) = instrument, listing.lists(instrument),
+                  let u = s.market.quote(symbol: symbol), u.bid > 0, u.ask > 0,
+                  let quote = OptionListing.quote(instrument, underlying: u.mid, now: Double(s.market.time) / 1_000_000, zone: zone),
+                  let day = LocalDate(parsing: "\(expiry.prefix(4))-\(expiry.dropFirst(4).prefix(2))-\(expiry.suffix(2))") else { return nil }
+            let days = max(60, Double(zone.instant(of: day, secondsOfDay: 16 * 3600)) - Double(s.market.time) / 1_000_000) / 86_400
+            let sigma = VolatilitySmile.volatility(moneyness: Foundation.log(strike / u.mid), days: days)
+            let g = AlphaVantagePayloads.greeks(call: right == .call, s: u.mid, k: strike, t: days / 365, sigma: sigma, r: OptionListing.interestRate)
+            return (quote, (sigma, g.delta, g.price, g.gamma, g.vega, g.theta), u.mid)
         }
     }
 
@@ -150,13 +224,13 @@ public final class PaperDesk: Sendable {
 
     /// The next order id nobody has used.
     public func nextOrderId(atLeast floor: Int) -> Int {
-        state.withLock { s in max(floor, (s.broker.orders.keys.max() ?? 0) + 1) }
+        state.withLock { s in max(floor, (s.broker.orders.keys.max() ?? 0) + 1, (s.whatIfs.keys.max() ?? 0) + 1) }
     }
 
     /// Writes the account to a temporary file and renames it into place: a reader (or a
     /// restart) sees the old account or the new one, never half of one.
-    static func save(_ broker: PaperBroker, to path: String) throws {
-        let data = try JSONEncoder().encode(broker)
+    private static func save(_ stored: Stored, to path: String) throws {
+        let data = try JSONEncoder().encode(stored)
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         let temporary = path + ".tmp-\(getpid())"

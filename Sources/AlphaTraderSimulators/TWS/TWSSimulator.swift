@@ -1,3 +1,4 @@
+public import AlphaTrader
 import Foundation
 public import OrchestratorCore
 import Synchronization
@@ -24,11 +25,15 @@ public final class TWSSimulator: @unchecked Sendable {
     public let account: String
     let log: EventLog
     private var listener: TCPListener?
-    private let stopped = Atomic<Bool>(false)
+    let stopped = Atomic<Bool>(false)
     private let clients = Mutex(0)
+    /// The paper account behind the order messages; nil serves market data only.
+    let desk: PaperDesk?
+    /// The connections, by id, for the desk's events.
+    let sessions = Mutex<[Int: Session]>([:])
 
-    public init(tapePath: String, pace: Pace, account: String = "DU1234567", log: EventLog) throws(TapeError) {
-        self.tapePath = tapePath; self.pace = pace; self.account = account; self.log = log
+    public init(tapePath: String, pace: Pace, account: String = "DU1234567", desk: PaperDesk? = nil, log: EventLog) throws(TapeError) {
+        self.tapePath = tapePath; self.pace = pace; self.account = account; self.desk = desk; self.log = log
         _ = try TapeReader(path: tapePath)   // refuse a damaged tape before listening
     }
 
@@ -47,6 +52,7 @@ public final class TWSSimulator: @unchecked Sendable {
         }
         t.name = "tws-sim-accept"
         t.start()
+        if desk != nil { startMarketThread() }
         log("listening", ["address": "127.0.0.1:\(l.port)", "tape": tapePath])
         return l.port
     }
@@ -58,7 +64,9 @@ public final class TWSSimulator: @unchecked Sendable {
 
     // MARK: One connection
 
-    final class Session {
+    /// One connection's state. Its own thread owns it; the market thread only reads `clientId`
+    /// and appends to `outbox` (both synchronized).
+    final class Session: @unchecked Sendable {
         let reader: TapeReader
         let header: TapeHeader
         var marketData: [Int: Int] = [:]     // symbol → reqId
@@ -71,6 +79,23 @@ public final class TWSSimulator: @unchecked Sendable {
         var lastRequest = Date()
         var started = false
         var nextOrderID = 1
+        /// The TWS client id from startApi.
+        private let client = Atomic<Int>(0)
+        var clientId: Int {
+            get { client.load(ordering: .acquiring) }
+            set { client.store(newValue, ordering: .releasing) }
+        }
+        /// Subscribed to position updates (reqPositions) and account updates (reqAccountUpdates).
+        var positions = false
+        var accountUpdates = false
+        /// reqMktData subscriptions on options: request id → option.
+        var optionTickers: [Int: Instrument] = [:]
+        var lastOptionTicks = Date.distantPast
+        /// commissionReports waiting for their fill's orderStatus (TWS sends them after it).
+        var pendingCommissions: [Int: [UInt8]] = [:]
+        /// Events from the desk's market thread (or another connection's orders), turned into
+        /// messages by the connection's own thread.
+        let outbox = Mutex<[PaperDesk.Routed]>([])
         /// What an event changes in the session's books and running volumes, sent or not.
         func absorb(_ event: MarketEvent) {
             switch event {
@@ -94,6 +119,8 @@ public final class TWSSimulator: @unchecked Sendable {
         do {
             let reader = try TapeReader(path: tapePath, verify: false)
             let session = Session(reader: reader)
+            sessions.withLock { $0[id] = session }
+            defer { _ = sessions.withLock { $0.removeValue(forKey: id) } }
             var decoder = TWSWire.Decoder()
             // The hello: "API\0", then a length-prefixed "vMIN..MAX[ options]".
             var hello: [UInt8] = []
@@ -127,9 +154,11 @@ public final class TWSSimulator: @unchecked Sendable {
             }
             while !stopped.load(ordering: .relaxed) {
                 let idle = !session.started || session.reader.peekTime() == nil
-                if let bytes = try socket.receive(timeout: idle ? 0.05 : 0) { decoder.append(bytes) }
+                if let bytes = try socket.receive(timeout: idle ? (desk == nil ? 0.05 : 0.002) : 0) { decoder.append(bytes) }
                 var out: [UInt8] = []
+                if desk != nil { drainOutbox(session, &out) }
                 while let fields = try decoder.next() { try handle(fields, session, &out, client: id) }
+                if desk != nil { optionTicks(session, &out) }
                 if !out.isEmpty { try socket.send(out); out.removeAll(keepingCapacity: true) }
                 try play(session, &out)
                 if !out.isEmpty { try socket.send(out) }
@@ -170,7 +199,7 @@ public final class TWSSimulator: @unchecked Sendable {
         return f.string(from: Date()) + " Greenwich Mean Time"
     }
 
-    private func error(_ req: Int, _ code: Int, _ message: String) -> [UInt8] {
+    func error(_ req: Int, _ code: Int, _ message: String) -> [UInt8] {
         TWSWire.frame(["4", "2", String(req), String(code), message, ""])
     }
 
@@ -178,6 +207,7 @@ public final class TWSSimulator: @unchecked Sendable {
         guard let id = Int(f[0]) else { throw TWSError(.protocolError, "message id \"\(f[0])\" is not a number") }
         func field(_ i: Int) -> String { i < f.count ? f[i] : "" }
         s.lastRequest = Date()
+        if desk != nil, try handleBroker(id, f, s, &out, client: client) { return }
         switch id {
         case 71:   // startApi
             out += TWSWire.frame(["15", "1", account])
