@@ -28,7 +28,7 @@ public final class TWSSimulator: @unchecked Sendable {
     let stopped = Atomic<Bool>(false)
     private let clients = Mutex(0)
     /// The paper account behind the order messages; nil serves market data only.
-    let desk: PaperDesk?
+    public let desk: PaperDesk?
     /// The connections, by id, for the desk's events.
     let sessions = Mutex<[Int: Session]>([:])
 
