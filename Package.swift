@@ -75,7 +75,8 @@ let package = Package(
         // analytics, discovery, and the clients of the services it talks to.
         .target(
             name: "AlphaTrader",
-            dependencies: ["OrchestratorCore", "Redis", .product(name: "Yams", package: "Yams")],
+            // GRDB for the trade journal (var/trading.sqlite), as for the run store.
+            dependencies: ["OrchestratorCore", "Redis", .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         // The stand-ins for the services AlphaTrader talks to (as swift-nio's NIOTestUtils):

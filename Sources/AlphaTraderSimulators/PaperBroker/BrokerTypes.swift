@@ -68,15 +68,7 @@ public struct Execution: Sendable, Equatable, Codable {
 
 /// A position at the broker: signed quantity and average cost per unit of quantity, the
 /// multiplier and opening commissions included (as TWS reports `avgCost`).
-public struct BrokerPosition: Sendable, Equatable, Codable {
-    public var quantity = 0
-    public var averageCost = 0.0
-    public var realizedPnL = 0.0
-
-    public init(quantity: Int = 0, averageCost: Double = 0, realizedPnL: Double = 0) {
-        self.quantity = quantity; self.averageCost = averageCost; self.realizedPnL = realizedPnL
-    }
-}
+public typealias BrokerPosition = Holding
 
 /// What the broker tells its client, in the order TWS sends it.
 public enum BrokerEvent: Sendable, Equatable {

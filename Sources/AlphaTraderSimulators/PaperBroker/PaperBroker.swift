@@ -289,36 +289,15 @@ public struct PaperBroker: Sendable, Codable {
         return events
     }
 
-    /// Books a fill into the position and cash; returns the P&L it realized (nil when it only
-    /// opened or added).
+    /// Books a fill into the position (`Holding`) and cash; returns the P&L it realized (nil
+    /// when it only opened or added).
     private mutating func book(_ instrument: Instrument, signed quantity: Int, price: Double, commission: Double) -> Double? {
         let m = instrument.multiplier
-        var p = positions[instrument] ?? BrokerPosition()
         cash -= Double(quantity) * price * m + commission
         commissions += commission
-        var realized: Double?
-        if p.quantity == 0 || (p.quantity > 0) == (quantity > 0) {
-            // Opening or adding: the commission goes into the average cost.
-            let total = p.averageCost * Double(abs(p.quantity)) + price * m * Double(abs(quantity)) + commission
-            p.quantity += quantity
-            p.averageCost = total / Double(abs(p.quantity))
-        } else {
-            let closing = min(abs(quantity), abs(p.quantity))
-            let opening = abs(quantity) - closing
-            let closingCommission = commission * Double(closing) / Double(abs(quantity))
-            let direction = p.quantity > 0 ? 1.0 : -1.0
-            let pnl = (price * m - p.averageCost) * Double(closing) * direction - closingCommission
-            p.quantity += quantity
-            if opening > 0 {
-                // Through zero: the rest opens the other way at this price.
-                p.averageCost = price * m + (commission - closingCommission) / Double(opening)
-            } else if p.quantity == 0 {
-                p.averageCost = 0
-            }
-            p.realizedPnL += pnl
-            realizedPnL += pnl
-            realized = pnl
-        }
+        var p = positions[instrument] ?? BrokerPosition()
+        let realized = p.apply(quantity, price: price, multiplier: m, commission: commission)
+        if let realized { realizedPnL += realized }
         positions[instrument] = p
         return realized
     }

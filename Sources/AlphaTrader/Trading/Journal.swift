@@ -1,0 +1,385 @@
+import Foundation
+import GRDB
+
+/// The trade journal (SPEC §10): every order, order state change, fill (its execution id unique)
+/// and commission, and the positions they make, in one SQLite file (WAL). It is the record: each
+/// method is one transaction committed before it returns, so the order path writes what it is
+/// about to do before doing it, and a fill reported twice (a reconnect, a duplicate message) is
+/// recorded once.
+public final class Journal: Sendable {
+    public let path: String
+    private let writer: any DatabaseWriter
+
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    /// An order as the journal holds it.
+    public struct Order: Sendable, Equatable {
+        /// Our id, sent as TWS's orderRef.
+        public var ref: String
+        public var request: OrderRequest
+        public var clientId: Int
+        public var permId: Int?
+        public var parentRef: String?
+        public var strategy: String?
+        public var status: String
+        public var filled: Int
+        public var averagePrice: Double
+        public var commission: Double
+        public var reason: String?
+        public var createdAt: Double
+        public var updatedAt: Double
+
+        /// Still able to fill: not filled, cancelled, rejected or unconfirmed.
+        public var isOpen: Bool { !Journal.finished.contains(status) }
+    }
+
+    public struct PositionRow: Sendable, Equatable {
+        public var instrument: Instrument
+        public var holding: Holding
+        public var updatedAt: Double
+    }
+
+    public struct FillRow: Sendable, Equatable {
+        public var execId: String
+        public var ref: String
+        public var instrument: Instrument
+        public var action: OrderRequest.Action
+        public var quantity: Int
+        public var price: Double
+        public var time: Double
+        public var commission: Double?
+        public var realizedPnL: Double?
+    }
+
+    /// Order states after which nothing more happens.
+    public static let finished: Set<String> = ["Filled", "Cancelled", "ApiCancelled", "Rejected", "Unconfirmed"]
+
+    /// Opens (creating if needed) the journal at `path`; a writer waits up to `busyTimeout`
+    /// seconds for another process's transaction before it says the journal is locked.
+    public init(path: String, busyTimeout: Double = 5) throws(Failure) {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.foreignKeysEnabled = true
+        configuration.label = "alphatrader.journal"
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        do {
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try pool.read { db in
+                if try Journal.migrator.hasBeenSuperseded(db) {
+                    throw Failure(description: "\(path): the trade journal was written by a newer alphatrader (unknown schema); upgrade this binary")
+                }
+            }
+            try Journal.migrator.migrate(pool)
+            writer = pool
+        } catch let failure as Failure {
+            throw failure
+        } catch let error as DatabaseError {
+            throw Failure(description: Journal.describe(error, path: path))
+        } catch {
+            throw Failure(description: "\(path): cannot open the trade journal: \(error)")
+        }
+    }
+
+    static func describe(_ error: DatabaseError, path: String) -> String {
+        switch error.resultCode {
+        case .SQLITE_NOTADB: return "\(path): not an SQLite database"
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return "\(path): the trade journal is locked by another process"
+        case .SQLITE_READONLY: return "\(path): the trade journal is read-only"
+        case .SQLITE_CANTOPEN: return "\(path): cannot open the trade journal (check the directory and permissions)"
+        case .SQLITE_CORRUPT: return "\(path): the trade journal is corrupt"
+        default: return "\(path): \(error.message ?? "database error \(error.resultCode)")"
+        }
+    }
+
+    static let migrator: DatabaseMigrator = {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+            CREATE TABLE "order" (
+                ref TEXT PRIMARY KEY NOT NULL,
+                broker_id INTEGER NOT NULL,
+                client_id INTEGER NOT NULL,
+                perm_id INTEGER,
+                symbol TEXT NOT NULL,
+                sec_type TEXT NOT NULL CHECK (sec_type IN ('STK', 'OPT')),
+                expiry TEXT,
+                strike REAL,
+                option_right TEXT CHECK (option_right IS NULL OR option_right IN ('C', 'P')),
+                action TEXT NOT NULL CHECK (action IN ('BUY', 'SELL')),
+                quantity INTEGER NOT NULL CHECK (quantity > 0),
+                order_type TEXT NOT NULL CHECK (order_type IN ('MKT', 'LMT', 'STP', 'STP LMT')),
+                limit_price REAL,
+                stop_price REAL,
+                tif TEXT NOT NULL CHECK (tif IN ('DAY', 'IOC')),
+                parent_ref TEXT REFERENCES "order"(ref),
+                oca_group TEXT,
+                strategy TEXT,
+                status TEXT NOT NULL,
+                filled INTEGER NOT NULL DEFAULT 0 CHECK (filled >= 0),
+                average_price REAL NOT NULL DEFAULT 0,
+                commission REAL NOT NULL DEFAULT 0,
+                reason TEXT,
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL
+            );
+            CREATE INDEX order_status ON "order"(status);
+            CREATE TABLE order_event (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                ref TEXT NOT NULL REFERENCES "order"(ref),
+                time REAL NOT NULL,
+                status TEXT NOT NULL,
+                detail TEXT
+            );
+            CREATE INDEX order_event_ref ON order_event(ref);
+            CREATE TABLE fill (
+                exec_id TEXT PRIMARY KEY NOT NULL,
+                ref TEXT NOT NULL REFERENCES "order"(ref),
+                time REAL NOT NULL,
+                action TEXT NOT NULL CHECK (action IN ('BUY', 'SELL')),
+                quantity INTEGER NOT NULL CHECK (quantity > 0),
+                price REAL NOT NULL CHECK (price >= 0),
+                commission REAL,
+                realized_pnl REAL
+            );
+            CREATE INDEX fill_ref ON fill(ref);
+            CREATE TABLE position (
+                instrument TEXT PRIMARY KEY NOT NULL,
+                symbol TEXT NOT NULL,
+                sec_type TEXT NOT NULL,
+                expiry TEXT,
+                strike REAL,
+                option_right TEXT,
+                quantity INTEGER NOT NULL,
+                average_cost REAL NOT NULL,
+                realized_pnl REAL NOT NULL,
+                updated_at REAL NOT NULL
+            );
+            """)
+        }
+        return migrator
+    }()
+
+    private func write<T>(_ body: (Database) throws -> T) throws(Failure) -> T {
+        do {
+            return try writer.write(body)
+        } catch let failure as Failure {
+            throw failure
+        } catch let error as DatabaseError {
+            throw Failure(description: Journal.describe(error, path: path))
+        } catch {
+            throw Failure(description: "\(path): \(error)")
+        }
+    }
+
+    private func read<T>(_ body: (Database) throws -> T) throws(Failure) -> T {
+        do {
+            return try writer.read(body)
+        } catch let error as DatabaseError {
+            throw Failure(description: Journal.describe(error, path: path))
+        } catch {
+            throw Failure(description: "\(path): \(error)")
+        }
+    }
+
+    // MARK: Writing
+
+    /// An order about to be sent (state `Submitting`), before it is: a process that dies after
+    /// this finds it on restart and asks the broker about it instead of sending it again.
+    public func recordSubmission(_ request: OrderRequest, clientId: Int, parentRef: String?, strategy: String?, now: Double) throws(Failure) {
+        try write { db in
+            let (symbol, secType, expiry, strike, right) = Journal.columns(request.instrument)
+            try db.execute(sql: """
+                INSERT INTO "order" (ref, broker_id, client_id, symbol, sec_type, expiry, strike, option_right, action, quantity, order_type,
+                                     limit_price, stop_price, tif, parent_ref, oca_group, strategy, status, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'Submitting', ?, ?)
+                """, arguments: [request.orderRef, request.id, clientId, symbol, secType, expiry, strike, right, request.action.rawValue,
+                                 request.quantity, request.kind.code, request.kind.limitPrice, request.kind.stopPrice,
+                                 request.timeInForce.rawValue, parentRef, request.ocaGroup, strategy, now, now])
+            try db.execute(sql: "INSERT INTO order_event (ref, time, status, detail) VALUES (?, ?, 'Submitting', ?)",
+                           arguments: [request.orderRef, now, "\(request.action.rawValue) \(request.quantity) \(request.instrument) \(request.kind.code)"])
+        }
+    }
+
+    /// A modification of an open order (same broker id, new price or quantity), before it is sent.
+    public func recordModification(ref: String, quantity: Int, kind: OrderRequest.Kind, now: Double) throws(Failure) {
+        try write { db in
+            try db.execute(sql: """
+                UPDATE "order" SET quantity = ?, order_type = ?, limit_price = ?, stop_price = ?, updated_at = ? WHERE ref = ?
+                """, arguments: [quantity, kind.code, kind.limitPrice, kind.stopPrice, now, ref])
+            try db.execute(sql: "INSERT INTO order_event (ref, time, status, detail) VALUES (?, ?, 'Modifying', ?)",
+                           arguments: [ref, now, "\(quantity) \(kind.code) \(kind.limitPrice.map { "lmt \($0)" } ?? "") \(kind.stopPrice.map { "stp \($0)" } ?? "")"])
+        }
+    }
+
+    /// A state the broker reported (or that the order path decided: Rejected, Unconfirmed).
+    /// Recorded as an event only when something changed.
+    public func recordStatus(ref: String, status: String, filled: Int? = nil, averagePrice: Double? = nil, permId: Int? = nil,
+                             reason: String? = nil, now: Double) throws(Failure) {
+        try write { db in
+            guard let row = try Row.fetchOne(db, sql: #"SELECT status, filled, perm_id FROM "order" WHERE ref = ?"#, arguments: [ref]) else { return }
+            let oldStatus: String = row["status"], oldFilled: Int = row["filled"]
+            // A finished order stays finished: a late Submitted after Filled is noise.
+            if Journal.finished.contains(oldStatus) && !Journal.finished.contains(status) { return }
+            guard oldStatus != status || (filled != nil && filled != oldFilled) || (permId != nil && row["perm_id"] as Int? == nil) else { return }
+            try db.execute(sql: """
+                UPDATE "order" SET status = ?, filled = MAX(filled, COALESCE(?, filled)), average_price = COALESCE(?, average_price),
+                                   perm_id = COALESCE(perm_id, ?), reason = COALESCE(?, reason), updated_at = ? WHERE ref = ?
+                """, arguments: [status, filled, averagePrice, permId, reason, now, ref])
+            try db.execute(sql: "INSERT INTO order_event (ref, time, status, detail) VALUES (?, ?, ?, ?)",
+                           arguments: [ref, now, status, [filled.map { "filled \($0)" }, reason].compactMap { $0 }.joined(separator: "; ")])
+        }
+    }
+
+    /// A fill, once: false when its execution id is already recorded (a duplicate message or
+    /// a reconnect's replay). A fill of an order the journal does not know (placed by another
+    /// tool on the same account) is recorded under an order row of its own, status `External`.
+    @discardableResult
+    public func recordFill(_ fill: TWSOrderMessages.Fill, now: Double) throws(Failure) -> Bool {
+        try write { db in
+            let ref = fill.orderRef.isEmpty ? "perm-\(fill.permId)" : fill.orderRef
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM fill WHERE exec_id = ?", arguments: [fill.execId]) == true { return false }
+            if try Bool.fetchOne(db, sql: #"SELECT 1 FROM "order" WHERE ref = ?"#, arguments: [ref]) != true {
+                let (symbol, secType, expiry, strike, right) = Journal.columns(fill.instrument)
+                try db.execute(sql: """
+                    INSERT INTO "order" (ref, broker_id, client_id, perm_id, symbol, sec_type, expiry, strike, option_right, action, quantity,
+                                         order_type, tif, status, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'MKT', 'DAY', 'External', ?, ?)
+                    """, arguments: [ref, fill.orderId, fill.clientId, fill.permId, symbol, secType, expiry, strike, right, fill.action.rawValue,
+                                     max(fill.cumulativeQuantity, fill.quantity), now, now])
+            }
+            try db.execute(sql: "INSERT INTO fill (exec_id, ref, time, action, quantity, price) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [fill.execId, ref, fill.time, fill.action.rawValue, fill.quantity, fill.price])
+            try db.execute(sql: """
+                UPDATE "order" SET filled = filled + ?, average_price = (average_price * filled + ? * ?) / (filled + ?),
+                                   perm_id = COALESCE(perm_id, ?), updated_at = ?,
+                                   status = CASE WHEN filled + ? >= quantity AND status != 'External' THEN 'Filled' ELSE status END
+                WHERE ref = ?
+                """, arguments: [fill.quantity, fill.price, fill.quantity, fill.quantity, fill.permId, now, fill.quantity, ref])
+            try db.execute(sql: "INSERT INTO order_event (ref, time, status, detail) VALUES (?, ?, 'Fill', ?)",
+                           arguments: [ref, now, "\(fill.quantity) @ \(fill.price) (\(fill.execId))"])
+            var holding = try Journal.holding(db, fill.instrument) ?? Holding()
+            let realized = holding.apply(fill.action.sign * fill.quantity, price: fill.price, multiplier: fill.instrument.multiplier, commission: 0)
+            try Journal.save(db, fill.instrument, holding, now: now)
+            if let realized { try db.execute(sql: "UPDATE fill SET realized_pnl = ? WHERE exec_id = ?", arguments: [realized, fill.execId]) }
+            return true
+        }
+    }
+
+    /// A fill's commission (TWS reports it after the fill), once; false when the fill is not
+    /// known yet or already has one.
+    @discardableResult
+    public func recordCommission(execId: String, commission: Double, now: Double) throws(Failure) -> Bool {
+        try write { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT f.ref, f.commission, f.realized_pnl, o.symbol, o.sec_type, o.expiry, o.strike, o.option_right
+                FROM fill f JOIN "order" o ON o.ref = f.ref WHERE f.exec_id = ?
+                """, arguments: [execId]), row["commission"] as Double? == nil else { return false }
+            let ref: String = row["ref"]
+            let opened = (row["realized_pnl"] as Double?) == nil
+            try db.execute(sql: "UPDATE fill SET commission = ?, realized_pnl = realized_pnl - ? WHERE exec_id = ?",
+                           arguments: [commission, commission, execId])
+            try db.execute(sql: #"UPDATE "order" SET commission = commission + ?, updated_at = ? WHERE ref = ?"#, arguments: [commission, now, ref])
+            if let instrument = Journal.instrument(row), var holding = try Journal.holding(db, instrument) {
+                holding.charge(commission, opened: opened)
+                try Journal.save(db, instrument, holding, now: now)
+            }
+            return true
+        }
+    }
+
+    // MARK: Reading
+
+    public func order(ref: String) throws(Failure) -> Order? {
+        try read { db in try Row.fetchOne(db, sql: #"SELECT * FROM "order" WHERE ref = ?"#, arguments: [ref]).flatMap(Journal.order) }
+    }
+
+    /// Orders, newest first; only the open ones with `open`.
+    public func orders(open: Bool = false, limit: Int = 1_000) throws(Failure) -> [Order] {
+        try read { db in
+            let filter = open ? "WHERE status NOT IN ('Filled', 'Cancelled', 'ApiCancelled', 'Rejected', 'Unconfirmed', 'External')" : ""
+            return try Row.fetchAll(db, sql: #"SELECT * FROM "order" \#(filter) ORDER BY created_at DESC, ref DESC LIMIT ?"#, arguments: [limit])
+                .compactMap(Journal.order)
+        }
+    }
+
+    public func fills(ref: String? = nil) throws(Failure) -> [FillRow] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT f.*, o.symbol, o.sec_type, o.expiry, o.strike, o.option_right FROM fill f JOIN "order" o ON o.ref = f.ref
+                \(ref == nil ? "" : "WHERE f.ref = ?") ORDER BY f.time, f.exec_id
+                """, arguments: ref.map { [$0] } ?? []).compactMap { row in
+                guard let instrument = Journal.instrument(row), let action = OrderRequest.Action(rawValue: row["action"]) else { return nil }
+                return FillRow(execId: row["exec_id"], ref: row["ref"], instrument: instrument, action: action, quantity: row["quantity"],
+                               price: row["price"], time: row["time"], commission: row["commission"], realizedPnL: row["realized_pnl"])
+            }
+        }
+    }
+
+    /// Positions, open ones first; closed ones keep their realized P&L.
+    public func positions() throws(Failure) -> [PositionRow] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM position ORDER BY quantity = 0, instrument").compactMap { row in
+                guard let instrument = Journal.instrument(row) else { return nil }
+                return PositionRow(instrument: instrument, holding: Holding(quantity: row["quantity"], averageCost: row["average_cost"],
+                                                                            realizedPnL: row["realized_pnl"]), updatedAt: row["updated_at"])
+            }
+        }
+    }
+
+    /// The largest broker order id used by `clientId`, so that a restart never reuses one.
+    public func largestBrokerId(clientId: Int) throws(Failure) -> Int {
+        try read { db in try Int.fetchOne(db, sql: #"SELECT MAX(broker_id) FROM "order" WHERE client_id = ?"#, arguments: [clientId]) ?? 0 }
+    }
+
+    // MARK: Rows
+
+    private static func columns(_ i: Instrument) -> (String, String, String?, Double?, String?) {
+        switch i {
+        case .stock(let s): return (s, "STK", nil, nil, nil)
+        case .option(let s, let e, let k, let r): return (s, "OPT", e, k, r.rawValue)
+        }
+    }
+
+    private static func instrument(_ row: Row) -> Instrument? {
+        try? TWSOrderMessages.instrument(symbol: row["symbol"], secType: row["sec_type"], expiry: row["expiry"] ?? "",
+                                         strike: (row["strike"] as Double?).map { String($0) } ?? "", right: row["option_right"] ?? "")
+    }
+
+    private static func holding(_ db: Database, _ instrument: Instrument) throws -> Holding? {
+        try Row.fetchOne(db, sql: "SELECT quantity, average_cost, realized_pnl FROM position WHERE instrument = ?", arguments: [instrument.description])
+            .map { Holding(quantity: $0["quantity"], averageCost: $0["average_cost"], realizedPnL: $0["realized_pnl"]) }
+    }
+
+    private static func save(_ db: Database, _ instrument: Instrument, _ h: Holding, now: Double) throws {
+        let (symbol, secType, expiry, strike, right) = columns(instrument)
+        try db.execute(sql: """
+            INSERT INTO position (instrument, symbol, sec_type, expiry, strike, option_right, quantity, average_cost, realized_pnl, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(instrument) DO UPDATE SET quantity = excluded.quantity, average_cost = excluded.average_cost,
+                realized_pnl = excluded.realized_pnl, updated_at = excluded.updated_at
+            """, arguments: [instrument.description, symbol, secType, expiry, strike, right, h.quantity, h.averageCost, h.realizedPnL, now])
+    }
+
+    private static func order(_ row: Row) -> Order? {
+        guard let instrument = instrument(row), let action = OrderRequest.Action(rawValue: row["action"]),
+              let tif = OrderRequest.TimeInForce(rawValue: row["tif"]) else { return nil }
+        let limit: Double? = row["limit_price"], stop: Double? = row["stop_price"]
+        let kind: OrderRequest.Kind
+        switch row["order_type"] as String {
+        case "LMT": kind = .limit(limit ?? 0)
+        case "STP": kind = .stop(trigger: stop ?? 0)
+        case "STP LMT": kind = .stopLimit(trigger: stop ?? 0, limit: limit ?? 0)
+        default: kind = .market
+        }
+        let request = OrderRequest(id: row["broker_id"], instrument: instrument, action: action, quantity: row["quantity"], kind: kind,
+                                   timeInForce: tif, parentId: nil, ocaGroup: row["oca_group"], orderRef: row["ref"])
+        return Order(ref: row["ref"], request: request, clientId: row["client_id"], permId: row["perm_id"], parentRef: row["parent_ref"],
+                     strategy: row["strategy"], status: row["status"], filled: row["filled"], averagePrice: row["average_price"],
+                     commission: row["commission"], reason: row["reason"], createdAt: row["created_at"], updatedAt: row["updated_at"])
+    }
+}

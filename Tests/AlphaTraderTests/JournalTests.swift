@@ -1,0 +1,119 @@
+@testable import AlphaTrader
+import Foundation
+import GRDB
+import Testing
+
+@Suite("The trade journal on a real SQLite file")
+struct JournalTests {
+    let spy = Instrument.stock(symbol: "SPY")
+    let call = Instrument.option(symbol: "SPY", expiry: "20261207", strike: 600, right: .call)
+
+    func fill(_ exec: String, ref: String, _ instrument: Instrument, _ action: OrderRequest.Action, _ quantity: Int, _ price: Double,
+              cumulative: Int? = nil) -> TWSOrderMessages.Fill {
+        TWSOrderMessages.Fill(execId: exec, orderId: 7, permId: 1_000_007, clientId: 1, orderRef: ref, instrument: instrument, conId: 0,
+                              action: action, quantity: quantity, price: price, time: 1_795_617_000, cumulativeQuantity: cumulative ?? quantity,
+                              averagePrice: price, account: "DU1", exchange: "ISLAND")
+    }
+
+    @Test("an order, its states, fills (each once) and commissions; positions and P&L from them")
+    func lifecycle() throws {
+        let path = temporaryPath("sqlite")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let journal = try Journal(path: path)
+        let buy = OrderRequest(id: 7, instrument: call, action: .buy, quantity: 3, kind: .limit(2.50), orderRef: "at-1")
+        try journal.recordSubmission(buy, clientId: 1, parentRef: nil, strategy: "0dte", now: 1)
+        #expect(try journal.order(ref: "at-1")?.status == "Submitting")
+        try journal.recordStatus(ref: "at-1", status: "Submitted", permId: 1_000_007, now: 2)
+        #expect(try journal.recordFill(fill("e1", ref: "at-1", call, .buy, 2, 2.50), now: 3))
+        #expect(try !journal.recordFill(fill("e1", ref: "at-1", call, .buy, 2, 2.50), now: 3), "the same execution again is not a second fill")
+        #expect(try journal.recordFill(fill("e2", ref: "at-1", call, .buy, 1, 2.56), now: 4))
+        #expect(try journal.recordCommission(execId: "e1", commission: 1.30, now: 5))
+        #expect(try !journal.recordCommission(execId: "e1", commission: 1.30, now: 5), "a commission once")
+        #expect(try journal.recordCommission(execId: "e2", commission: 0.65, now: 5))
+        #expect(try !journal.recordCommission(execId: "nope", commission: 1, now: 5))
+        try journal.recordStatus(ref: "at-1", status: "Filled", filled: 3, averagePrice: 2.52, now: 6)
+        try journal.recordStatus(ref: "at-1", status: "Submitted", now: 7)
+        let order = try #require(try journal.order(ref: "at-1"))
+        #expect(order.status == "Filled" && order.filled == 3 && abs(order.averagePrice - 2.52) < 1e-9 && abs(order.commission - 1.95) < 1e-9)
+        #expect(order.strategy == "0dte" && order.permId == 1_000_007 && !order.isOpen)
+        // 2 × 250 + 1 × 256 + 1.95 over 3 contracts.
+        let position = try #require(try journal.positions().first)
+        #expect(position.instrument == call && position.holding.quantity == 3 && abs(position.holding.averageCost - 252.65) < 1e-9)
+
+        let sell = OrderRequest(id: 8, instrument: call, action: .sell, quantity: 3, kind: .market, orderRef: "at-2")
+        try journal.recordSubmission(sell, clientId: 1, parentRef: "at-1", strategy: "0dte", now: 8)
+        try journal.recordFill(fill("e3", ref: "at-2", call, .sell, 3, 3.00), now: 9)
+        try journal.recordCommission(execId: "e3", commission: 1.95, now: 9)
+        let closed = try #require(try journal.positions().first)
+        // (300 − 252.65) × 3 − 1.95
+        #expect(closed.holding.quantity == 0 && abs(closed.holding.realizedPnL - 140.10) < 1e-9)
+        #expect(try journal.fills().map(\.execId) == ["e1", "e2", "e3"])
+        #expect(abs((try journal.fills(ref: "at-2").first?.realizedPnL ?? 0) - 140.10) < 1e-9)
+        #expect(try journal.orders(open: true).isEmpty && journal.orders().count == 2)
+        #expect(try journal.largestBrokerId(clientId: 1) == 8)
+    }
+
+    @Test("a fill of an order placed elsewhere is kept under an External order of its own")
+    func externalFill() throws {
+        let path = temporaryPath("sqlite")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let journal = try Journal(path: path)
+        #expect(try journal.recordFill(fill("x1", ref: "", spy, .buy, 10, 600), now: 1))
+        #expect(try journal.order(ref: "perm-1000007")?.status == "External")
+        #expect(try journal.positions().first?.holding.quantity == 10)
+    }
+
+    @Test("the schema's constraints refuse what cannot be: a duplicate order ref, a non-positive quantity")
+    func constraints() throws {
+        let path = temporaryPath("sqlite")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let journal = try Journal(path: path)
+        let order = OrderRequest(id: 1, instrument: spy, action: .buy, quantity: 1, kind: .market, orderRef: "at-x")
+        try journal.recordSubmission(order, clientId: 1, parentRef: nil, strategy: nil, now: 1)
+        #expect(throws: Journal.Failure.self) { try journal.recordSubmission(order, clientId: 1, parentRef: nil, strategy: nil, now: 2) }
+        var zero = order
+        zero.quantity = 0
+        zero.orderRef = "at-y"
+        #expect(throws: Journal.Failure.self) { try journal.recordSubmission(zero, clientId: 1, parentRef: nil, strategy: nil, now: 2) }
+    }
+
+    @Test("a journal from a newer schema, a file that is not a database, or a locked journal: each a clear error")
+    func badFiles() throws {
+        let newer = temporaryPath("sqlite")
+        defer { try? FileManager.default.removeItem(atPath: newer) }
+        _ = try Journal(path: newer)
+        let queue = try DatabaseQueue(path: newer)
+        try queue.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99')") }
+        #expect { _ = try Journal(path: newer) } throws: { ($0 as? Journal.Failure)?.description.contains("newer alphatrader") == true }
+
+        let garbage = temporaryPath("sqlite")
+        defer { try? FileManager.default.removeItem(atPath: garbage) }
+        try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: garbage))
+        #expect { _ = try Journal(path: garbage) } throws: { ($0 as? Journal.Failure)?.description.contains("not an SQLite database") == true }
+
+        let locked = temporaryPath("sqlite")
+        defer { try? FileManager.default.removeItem(atPath: locked) }
+        let journal = try Journal(path: locked, busyTimeout: 0.3)
+        // Another process's writer holds the lock for a second.
+        let holder = try DatabasePool(path: locked)
+        let holding = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        Thread {
+            try? holder.write { db in
+                try db.execute(sql: "INSERT INTO position (instrument, symbol, sec_type, quantity, average_cost, realized_pnl, updated_at) VALUES ('X', 'X', 'STK', 0, 0, 0, 0)")
+                holding.signal()
+                Thread.sleep(forTimeInterval: 1)
+            }
+            done.signal()
+        }.start()
+        holding.wait()
+        let started = Date()
+        #expect { try journal.recordSubmission(OrderRequest(id: 1, instrument: spy, action: .buy, quantity: 1, kind: .market, orderRef: "at-l"),
+                                               clientId: 1, parentRef: nil, strategy: nil, now: 1) } throws: {
+            ($0 as? Journal.Failure)?.description.contains("locked by another process") == true
+        }
+        #expect(Date().timeIntervalSince(started) < 1)
+        done.wait()
+        #expect(try journal.order(ref: "at-l") == nil, "nothing half-written")
+
+    }
+}
