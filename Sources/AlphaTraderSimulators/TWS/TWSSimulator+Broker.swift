@@ -89,6 +89,14 @@ extension TWSSimulator {
             s.optionTickers[req] = instrument
             out += TWSWire.frame([Out.marketDataType.code, "1", String(req), "1"])
             s.lastOptionTicks = .distantPast
+        case .reqMktData where field(5) == "STK":
+            // As TWS does, the quote in force at once (the tape's next quote may be a while).
+            if let req = Int(field(2)), let q = desk.read({ _, market in market(.stock(symbol: field(4))) }), q.bid > 0, q.ask > 0 {
+                out += TWSWire.frame([Out.tickPrice.code, "6", String(req), "1", TWSWire.number(q.bid), String(q.bidSize), "0"])
+                out += TWSWire.frame([Out.tickPrice.code, "6", String(req), "2", TWSWire.number(q.ask), String(q.askSize), "0"])
+                if let last = q.last { out += TWSWire.frame([Out.tickPrice.code, "6", String(req), "4", TWSWire.number(last), "0", "0"]) }
+            }
+            return false
         case .cancelMktData:
             if let req = Int(field(2)), s.optionTickers.removeValue(forKey: req) != nil { return true }
             return false

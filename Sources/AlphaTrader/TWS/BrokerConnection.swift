@@ -1,0 +1,328 @@
+import Foundation
+public import OrchestratorCore
+
+/// The order path's connection to TWS / IB Gateway (or tws-sim): places, modifies and cancels
+/// orders and keeps the trade journal in step with the broker. Used from one thread (the
+/// operator's command, the execution service); it reads the socket only when asked
+/// (`poll`, `wait`).
+///
+/// Every order is written to the journal before it is sent and carries our id as TWS's
+/// orderRef; on every connect the day's executions and the open orders are asked for and
+/// reconciled with the journal, so a process restarted between an order and its fill records
+/// the fill exactly once (executions are unique by id) and never sends an order twice (one left
+/// `Submitting` that the broker does not know becomes `Unconfirmed`, for the operator to see).
+/// Requests are paced under TWS's 50 messages a second.
+public final class BrokerConnection {
+    public struct Options: Sendable {
+        public var host: String
+        public var port: Int
+        public var clientId: Int
+        public var timeout: Double
+        public init(host: String, port: Int, clientId: Int, timeout: Double = 5) {
+            self.host = host; self.port = port; self.clientId = clientId; self.timeout = timeout
+        }
+    }
+
+    /// What an order is asked to be, before it has ids.
+    public struct OrderSpec: Sendable {
+        public var instrument: Instrument
+        public var action: OrderRequest.Action
+        public var quantity: Int
+        public var kind: OrderRequest.Kind
+        public var timeInForce: OrderRequest.TimeInForce
+        public var strategy: String?
+        public init(instrument: Instrument, action: OrderRequest.Action, quantity: Int, kind: OrderRequest.Kind,
+                    timeInForce: OrderRequest.TimeInForce = .day, strategy: String? = nil) {
+            self.instrument = instrument; self.action = action; self.quantity = quantity; self.kind = kind
+            self.timeInForce = timeInForce; self.strategy = strategy
+        }
+    }
+
+    /// What the connection saw, for the operator and the tests.
+    public struct Counters: Sendable, Equatable {
+        public var fills = 0
+        public var duplicateFills = 0
+        public var unconfirmed = 0
+        public var refusals = 0
+    }
+
+    public let options: Options
+    public let journal: Journal
+    private let log: EventLog
+    private let clock: any WallClock
+    private var socket: TCPSocket?
+    private var decoder = TWSWire.Decoder()
+    private var nextId = 1
+    public private(set) var account = ""
+    public private(set) var counters = Counters()
+    /// Broker order id → our ref, for this client id.
+    private var refs: [Int: String] = [:]
+    private var sentAt: [Double] = []
+    private var ends: Set<String> = []
+    private var brokerPositions: [Instrument: Int]?
+    private var collecting: [Instrument: Int] = [:]
+    private var quotes: [Int: (bid: Double, ask: Double, last: Double)] = [:]
+    private var nextRequest = 90_000
+    /// A refusal per order id, with TWS's code and text.
+    public private(set) var refusals: [String: (code: Int, message: String)] = [:]
+
+    public init(options: Options, journal: Journal, log: EventLog, clock: any WallClock) {
+        self.options = options; self.journal = journal; self.log = log; self.clock = clock
+    }
+
+    deinit { socket?.close() }
+
+    // MARK: Connecting
+
+    /// Connects, waits for the account and the next order id, and reconciles the journal.
+    public func connect() throws {
+        let s = try TCPSocket.connect(host: options.host, port: options.port, timeout: options.timeout)
+        socket = s
+        decoder = TWSWire.Decoder()
+        try s.send(TWSWire.hello())
+        var version: [String]?
+        let deadline = Date().addingTimeInterval(options.timeout)
+        while version == nil {
+            guard Date() < deadline else { throw TWSError(.timeout, "\(options.host):\(options.port): no handshake reply in \(options.timeout) s") }
+            if let bytes = try s.receive(timeout: 0.05) { decoder.append(bytes) }
+            version = try decoder.next()
+        }
+        try s.send(TWSWire.frame([TWSMessage.Outgoing.startApi.code, "2", String(options.clientId), ""]))
+        nextId = 0
+        try wait(options.timeout, "the next order id and the account") { self.nextId > 0 && !self.account.isEmpty }
+        nextId = max(nextId, try journal.largestBrokerId(clientId: options.clientId) + 1)
+        for order in try journal.orders(limit: 100_000) where order.clientId == options.clientId { refs[order.request.id] = order.ref }
+        try reconcile()
+    }
+
+    public func close() {
+        socket?.close()
+        socket = nil
+    }
+
+    /// The day's executions (each recorded once, with its commission) and the open orders;
+    /// orders left `Submitting` that the broker does not know become `Unconfirmed`.
+    public func reconcile() throws {
+        ends.removeAll()
+        let executions = nextRequestId()
+        try send([TWSMessage.Outgoing.reqExecutions.code, "3", String(executions), String(options.clientId), "", "", "", "", "", ""])
+        try send([TWSMessage.Outgoing.reqOpenOrders.code, "1"])
+        try wait(options.timeout, "the executions and open orders") { self.ends.contains("exec") && self.ends.contains("open") }
+        let now = clock.now()
+        for order in try journal.orders(open: true) where order.clientId == options.clientId && order.status == "Submitting" && !seenOpen.contains(order.ref) {
+            counters.unconfirmed += 1
+            try journal.recordStatus(ref: order.ref, status: "Unconfirmed", reason: "the broker does not know it (never sent, or refused before the restart); not sent again", now: now)
+            log("order unconfirmed after reconnect", ["ref": order.ref])
+        }
+        seenOpen.removeAll()
+    }
+
+    private var seenOpen: Set<String> = []
+
+    // MARK: Orders
+
+    /// Places an order — with `bracket`, a parent and a protective stop and target as one OCA
+    /// group, sent together — and returns the refs (parent first). Each is in the journal
+    /// before any byte is sent.
+    @discardableResult
+    public func place(_ spec: OrderSpec, bracket: (stop: Double, target: Double)? = nil, whatIf: Bool = false) throws -> [String] {
+        let now = clock.now()
+        let parentId = allocateId()
+        let parentRef = BrokerConnection.ref(clientId: options.clientId, id: parentId, now: now)
+        var requests = [OrderRequest(id: parentId, instrument: spec.instrument, action: spec.action, quantity: spec.quantity, kind: spec.kind,
+                                     timeInForce: spec.timeInForce, transmit: bracket == nil, orderRef: parentRef, whatIf: whatIf)]
+        if let bracket {
+            let oca = "oca-\(parentRef)"
+            let targetId = allocateId(), stopId = allocateId()
+            requests.append(OrderRequest(id: targetId, instrument: spec.instrument, action: spec.action.opposite, quantity: spec.quantity,
+                                         kind: .limit(bracket.target), parentId: parentId, transmit: false, ocaGroup: oca,
+                                         orderRef: BrokerConnection.ref(clientId: options.clientId, id: targetId, now: now)))
+            requests.append(OrderRequest(id: stopId, instrument: spec.instrument, action: spec.action.opposite, quantity: spec.quantity,
+                                         kind: .stop(trigger: bracket.stop), parentId: parentId, transmit: true, ocaGroup: oca,
+                                         orderRef: BrokerConnection.ref(clientId: options.clientId, id: stopId, now: now)))
+        }
+        if !whatIf {
+            for (i, r) in requests.enumerated() {
+                try journal.recordSubmission(r, clientId: options.clientId, parentRef: i == 0 ? nil : parentRef, strategy: spec.strategy, now: now)
+                refs[r.id] = r.orderRef
+            }
+        }
+        for r in requests { try send(TWSOrderMessages.placeOrder(r, account: account)) }
+        return requests.map(\.orderRef)
+    }
+
+    /// Modifies an open order's price or quantity (the same order id again).
+    public func modify(ref: String, quantity: Int? = nil, kind: OrderRequest.Kind) throws {
+        guard let order = try journal.order(ref: ref), order.isOpen else { throw TWSError(.protocolError, "order \(ref) is not open") }
+        var request = order.request
+        request.quantity = quantity ?? request.quantity
+        request.kind = kind
+        try journal.recordModification(ref: ref, quantity: request.quantity, kind: kind, now: clock.now())
+        try send(TWSOrderMessages.placeOrder(request, account: account))
+    }
+
+    /// Cancels an order (a bracket's parent takes its children with it).
+    public func cancel(ref: String) throws {
+        guard let order = try journal.order(ref: ref) else { throw TWSError(.protocolError, "no order \(ref) in the journal") }
+        try send([TWSMessage.Outgoing.cancelOrder.code, "1", String(order.request.id), ""])
+    }
+
+    /// `reqGlobalCancel`: every open order of the account, whoever placed it.
+    public func cancelAll() throws {
+        try send([TWSMessage.Outgoing.reqGlobalCancel.code, "1"])
+    }
+
+    /// The broker's positions (`reqPositions`), for a check against the journal.
+    public func positions() throws -> [Instrument: Int] {
+        brokerPositions = nil
+        collecting = [:]
+        try send([TWSMessage.Outgoing.reqPositions.code, "1"])
+        try wait(options.timeout, "the positions") { self.brokerPositions != nil }
+        try send([TWSMessage.Outgoing.cancelPositions.code, "1"])
+        return brokerPositions ?? [:]
+    }
+
+    /// A quote for `instrument` (the first bid and ask after subscribing), nil on timeout.
+    public func quote(_ instrument: Instrument, timeout: Double = 2) throws -> (bid: Double, ask: Double, last: Double)? {
+        let req = nextRequestId()
+        quotes[req] = (0, 0, 0)
+        try send([TWSMessage.Outgoing.reqMktData.code, "11", String(req)] + TWSOrderMessages.contractFields(instrument) + ["0", "", "0", "0", ""])
+        defer { try? send([TWSMessage.Outgoing.cancelMktData.code, "2", String(req)]); quotes[req] = nil }
+        let done = (try? wait(timeout, "a quote") { (self.quotes[req]?.bid ?? 0) > 0 && (self.quotes[req]?.ask ?? 0) > 0 }) != nil
+        return done ? quotes[req] : nil
+    }
+
+    // MARK: Reading
+
+    /// Reads and applies what the broker sent, for up to `timeout` seconds or until nothing
+    /// more is waiting.
+    public func poll(_ timeout: Double = 0) throws {
+        guard let socket else { throw TWSError(.closed, "not connected") }
+        var waited = false
+        while true {
+            let bytes = try socket.receive(timeout: waited ? 0 : timeout)
+            waited = true
+            guard let bytes else { break }
+            decoder.append(bytes)
+            while let fields = try decoder.next() { try apply(fields) }
+        }
+        while let fields = try decoder.next() { try apply(fields) }
+    }
+
+    /// Polls until `condition` holds, or throws a timeout naming `what`.
+    public func wait(_ timeout: Double, _ what: String, _ condition: () throws -> Bool) throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while try !condition() {
+            guard Date() < deadline else { throw TWSError(.timeout, "no \(what) from \(options.host):\(options.port) in \(timeout) s") }
+            try poll(0.01)
+        }
+    }
+
+    private func apply(_ f: [String]) throws {
+        guard let id = Int(f[0]), let message = TWSMessage.Incoming(rawValue: id) else { return }
+        func at(_ i: Int) -> String { i < f.count ? f[i] : "" }
+        let now = clock.now()
+        switch message {
+        case .nextValidId:
+            nextId = max(nextId, Int(at(2)) ?? 0)
+        case .managedAccounts:
+            account = at(2).split(separator: ",").first.map(String.init) ?? ""
+        case .openOrder:
+            guard f.count >= 87, let orderId = Int(at(1)) else { return }
+            let ref = at(23)
+            guard !ref.isEmpty, Int(at(24)) == options.clientId || refs[orderId] == ref else { return }
+            refs[orderId] = ref
+            seenOpen.insert(ref)
+            if at(85) == "1" { return }   // a what-if answer is not an order
+            try journal.recordStatus(ref: ref, status: at(86), permId: Int(at(25)), now: now)
+        case .orderStatus:
+            guard let orderId = Int(at(1)), let ref = refs[orderId], Int(at(9)) == options.clientId else { return }
+            try journal.recordStatus(ref: ref, status: at(2), filled: Double(at(3)).map { Int($0) }, averagePrice: Double(at(5)).flatMap { $0 > 0 ? $0 : nil },
+                                     permId: Int(at(6)), now: now)
+        case .executionData:
+            let (_, fill) = try TWSOrderMessages.parseExecDetails(f)
+            if try journal.recordFill(fill, now: now) {
+                counters.fills += 1
+                log("fill", ["ref": fill.orderRef, "quantity": String(fill.quantity), "price": TWSWire.number(fill.price), "exec_id": fill.execId])
+            } else {
+                counters.duplicateFills += 1
+            }
+        case .commissionReport:
+            if let commission = Double(at(3)) { try journal.recordCommission(execId: at(2), commission: commission, now: now) }
+        case .error:
+            try applyError(id: Int(at(2)) ?? -1, code: Int(at(3)) ?? 0, message: at(4), now: now)
+        case .positionData:
+            guard f.count >= 16, let instrument = try? TWSOrderMessages.instrument(symbol: at(4), secType: at(5), expiry: at(6), strike: at(7), right: at(8)),
+                  let quantity = Double(at(14)) else { return }
+            collecting[instrument] = Int(quantity)
+        case .positionEnd:
+            brokerPositions = collecting
+        case .openOrderEnd:
+            ends.insert("open")
+        case .executionDataEnd:
+            ends.insert("exec")
+        case .tickPrice:
+            guard let req = Int(at(2)), var q = quotes[req], let price = Double(at(4)) else { return }
+            switch at(3) {
+            case "1": q.bid = price
+            case "2": q.ask = price
+            case "4": q.last = price
+            default: break
+            }
+            quotes[req] = q
+        default:
+            break
+        }
+    }
+
+    private func applyError(id: Int, code: Int, message: String, now: Double) throws {
+        // Farm status and other notices (2100–2199) and connectivity (1100–1102) are not about an order.
+        if (2100...2199).contains(code) || (1100...1102).contains(code) {
+            log("notice", ["code": String(code), "message": message])
+            return
+        }
+        guard let ref = refs[id] else {
+            if id >= 0 && id < 90_000 { log("error", ["id": String(id), "code": String(code), "message": message]) }
+            return
+        }
+        if code == 202 {
+            try journal.recordStatus(ref: ref, status: "Cancelled", reason: message, now: now)
+        } else if [103, 110, 135, 161, 200, 201, 321, 387].contains(code) {
+            refusals[ref] = (code, message)
+            counters.refusals += 1
+            // A refused cancel (135, 161) leaves the order as it was.
+            if code != 135 && code != 161 { try journal.recordStatus(ref: ref, status: "Rejected", reason: "\(code): \(message)", now: now) }
+        } else {
+            log("order error", ["ref": ref, "code": String(code), "message": message])
+        }
+    }
+
+    // MARK: Ids and pacing
+
+    private func allocateId() -> Int {
+        defer { nextId += 1 }
+        return nextId
+    }
+
+    private func nextRequestId() -> Int {
+        nextRequest += 1
+        return nextRequest
+    }
+
+    /// Our id for an order: client, broker id and the second it was made, unique across restarts.
+    static func ref(clientId: Int, id: Int, now: Double) -> String { "at-\(clientId)-\(id)-\(Int(now))" }
+
+    /// Sends one message, at most 50 in any second (TWS disconnects a client that sends more).
+    private func send(_ fields: [String]) throws {
+        guard let socket else { throw TWSError(.closed, "not connected") }
+        let now = Date().timeIntervalSince1970
+        sentAt.removeAll { now - $0 >= 1 }
+        if sentAt.count >= 49, let oldest = sentAt.first {
+            Thread.sleep(forTimeInterval: max(0, 1 - (now - oldest)))
+            let later = Date().timeIntervalSince1970
+            sentAt.removeAll { later - $0 >= 1 }
+        }
+        sentAt.append(Date().timeIntervalSince1970)
+        try socket.send(TWSWire.frame(fields))
+    }
+}

@@ -1,0 +1,114 @@
+import AlphaTrader
+import AlphaTraderSimulators
+import Foundation
+import OrchestratorCore
+import Testing
+
+@Suite("The order path against tws-sim's paper broker", .serialized)
+struct BrokerConnectionTests {
+    let zone = ZoneRules.of(TimeZone(identifier: "America/New_York")!)
+
+    struct Fixture {
+        let tape: String, account: String, journalPath: String
+        let clock: SetClock
+        let simulator: TWSSimulator
+        let port: Int
+        func cleanup() {
+            simulator.stop()
+            for p in [tape, account, journalPath] { try? FileManager.default.removeItem(atPath: p) }
+        }
+    }
+
+    func fixture(minutes: Int64 = 5, at offset: Double = 60) throws -> Fixture {
+        let (tape, _) = try TestTape.write(minutes: minutes)
+        let account = temporaryPath("json"), journalPath = temporaryPath("sqlite")
+        let clock = SetClock(Double(TestTape.open) + offset)
+        let desk = try PaperDesk(tapePath: tape, clock: clock, zone: zone, calendar: XNYSCalendar.shared, configuration: .init(), accountFile: account)
+        let simulator = try TWSSimulator(tapePath: tape, pace: .clock(clock), desk: desk, log: EventLog(module: "tws-sim", clock: clock))
+        let port = try simulator.start(port: 0)
+        return Fixture(tape: tape, account: account, journalPath: journalPath, clock: clock, simulator: simulator, port: port)
+    }
+
+    func connection(_ f: Fixture, clientId: Int = 21) throws -> BrokerConnection {
+        let c = BrokerConnection(options: .init(host: "127.0.0.1", port: f.port, clientId: clientId, timeout: 3),
+                                 journal: try Journal(path: f.journalPath), log: EventLog(module: "order", clock: f.clock), clock: f.clock)
+        try c.connect()
+        return c
+    }
+
+    @Test("a marketable order is journaled, filled with its commission, and the journal's position is the broker's")
+    func marketable() throws {
+        let f = try fixture()
+        defer { f.cleanup() }
+        let c = try connection(f)
+        let ref = try #require(try c.place(.init(instrument: .stock(symbol: "SPY"), action: .buy, quantity: 100, kind: .market)).first)
+        try c.wait(3, "the fill") { try c.journal.order(ref: ref)?.status == "Filled" && c.journal.fills(ref: ref).first?.commission != nil }
+        let order = try #require(try c.journal.order(ref: ref))
+        #expect(order.filled == 100 && order.commission == 1.0 && order.permId != nil)
+        #expect(try c.positions() == [.stock(symbol: "SPY"): 100])
+        #expect(try c.journal.positions().first?.holding.quantity == 100)
+    }
+
+    @Test("a bracket: entry, target and stop journaled as one OCA group; cancelling the parent cancels the children")
+    func bracket() throws {
+        let f = try fixture()
+        defer { f.cleanup() }
+        let c = try connection(f)
+        let spy = Instrument.stock(symbol: "SPY")
+        let q = try #require(try c.quote(spy))
+        let low = TickSize.round(q.bid * 0.9, for: spy)
+        let refs = try c.place(.init(instrument: spy, action: .buy, quantity: 10, kind: .limit(low)),
+                               bracket: (stop: TickSize.round(low * 0.98, for: spy), target: TickSize.round(low * 1.05, for: spy)))
+        #expect(refs.count == 3)
+        try c.wait(3, "the bracket") { try refs.allSatisfy { try c.journal.order(ref: $0)?.status != "Submitting" } }
+        #expect(try refs.map { try c.journal.order(ref: $0)!.status } == ["Submitted", "PreSubmitted", "PreSubmitted"])
+        #expect(try c.journal.order(ref: refs[1])?.parentRef == refs[0])
+        try c.cancel(ref: refs[0])
+        try c.wait(3, "the cancellations") { try refs.allSatisfy { try c.journal.order(ref: $0)?.status == "Cancelled" } }
+    }
+
+    @Test("a process gone between sending an order and reading its fill: the next connection records the fill exactly once")
+    func fillWhileAway() throws {
+        let f = try fixture()
+        defer { f.cleanup() }
+        var c = try connection(f)
+        let ref = try #require(try c.place(.init(instrument: .stock(symbol: "QQQ"), action: .buy, quantity: 50, kind: .market)).first)
+        c.close()   // nothing read: the fill and its commission are at the broker only
+        #expect(try c.journal.order(ref: ref)?.status == "Submitting")
+        c = try connection(f)
+        #expect(c.counters.fills == 1 && c.counters.duplicateFills == 0)
+        #expect(try c.journal.order(ref: ref)?.status == "Filled" && c.journal.fills(ref: ref).count == 1)
+        #expect(try c.journal.fills(ref: ref).first?.commission == 1.0)
+        c.close()
+        c = try connection(f)
+        #expect(c.counters.fills == 0 && c.counters.duplicateFills == 1, "replayed again, recorded no second time")
+        #expect(try c.journal.positions().first?.holding.quantity == 50)
+        // A new order after the restart takes a new broker id.
+        let next = try #require(try c.place(.init(instrument: .stock(symbol: "QQQ"), action: .sell, quantity: 50, kind: .market)).first)
+        #expect(try c.journal.order(ref: next)!.request.id > c.journal.order(ref: ref)!.request.id)
+    }
+
+    @Test("an order journaled but never sent is Unconfirmed after the restart, and not sent again")
+    func neverSent() throws {
+        let f = try fixture()
+        defer { f.cleanup() }
+        let journal = try Journal(path: f.journalPath)
+        try journal.recordSubmission(OrderRequest(id: 500, instrument: .stock(symbol: "IWM"), action: .buy, quantity: 1, kind: .market, orderRef: "at-21-500-1"),
+                                     clientId: 21, parentRef: nil, strategy: nil, now: 1)
+        let c = try connection(f)
+        #expect(c.counters.unconfirmed == 1)
+        #expect(try c.journal.order(ref: "at-21-500-1")?.status == "Unconfirmed")
+        #expect(try c.positions().isEmpty, "nothing reached the broker")
+    }
+
+    @Test("a refused order is Rejected with TWS's code and text")
+    func refused() throws {
+        let f = try fixture()
+        defer { f.cleanup() }
+        let c = try connection(f)
+        let ref = try #require(try c.place(.init(instrument: .stock(symbol: "SPY"), action: .buy, quantity: 10_000, kind: .market)).first)
+        try c.wait(3, "the refusal") { try c.journal.order(ref: ref)?.status == "Rejected" }
+        let reason = try c.journal.order(ref: ref)?.reason ?? ""
+        #expect(c.refusals[ref]?.code == 201 && reason.contains("buying power"))
+    }
+}
