@@ -16,7 +16,8 @@ struct AlphaTrader: ParsableCommand {
           alphatrader replay-gen --date 2026-11-25 --seed 7
           alphatrader ingest --source replay --tape var/tapes/2026-11-25.tape
         """,
-        subcommands: [Ingest.self, Analytics.self, Discover.self, Premarket.self, ReplayGen.self, TWSSim.self] + NotYetAvailableList.all
+        subcommands: [Ingest.self, Analytics.self, Discover.self, Premarket.self, ReplayGen.self, TWSSim.self,
+                      PlaceOrder.self, ListOrders.self, ListPositions.self, CancelOrders.self, Emergency.self] + NotYetAvailableList.all
     )
 }
 
@@ -71,4 +72,20 @@ struct Backup: NotYetAvailable {
     static let configuration = CommandConfiguration(abstract: "Redis snapshot and SQLite online backup, verified, with retention.")
     @OptionGroup var args: Passthrough
 }
-AlphaTrader.main()
+// Entry point: parse, run, and turn every error into SPEC §8's exit status (0 success, 1
+// failed, 2 invalid input). ArgumentParser's own usage errors would exit 64; they are invalid
+// input, so 2.
+do {
+    var command = try AlphaTrader.parseAsRoot()
+    try command.run()
+} catch let code as ExitCode {
+    exit(code.rawValue)
+} catch {
+    let code = AlphaTrader.exitCode(for: error)
+    if code == .success {
+        print(AlphaTrader.fullMessage(for: error))
+        exit(0)
+    }
+    FileHandle.standardError.write(Data(("alphatrader: " + AlphaTrader.fullMessage(for: error) + "\n").utf8))
+    exit(code == .validationFailure ? 2 : code.rawValue)
+}

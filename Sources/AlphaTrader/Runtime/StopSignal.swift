@@ -11,6 +11,13 @@ public enum StopSignal {
 
     public static func install() {
         _ = flag
+        // A parent may start us with these blocked (the mask is inherited through exec): a
+        // service that never sees SIGTERM cannot stop cleanly.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         signal(SIGTERM) { _ in StopSignal.flag.pointee = 1 }
         signal(SIGINT) { _ in StopSignal.flag.pointee = 1 }
         signal(SIGPIPE, SIG_IGN)

@@ -63,8 +63,10 @@ public final class BrokerConnection {
     private var collecting: [Instrument: Int] = [:]
     private var quotes: [Int: (bid: Double, ask: Double, last: Double)] = [:]
     private var nextRequest = 90_000
-    /// A refusal per order id, with TWS's code and text.
+    /// A refusal per order, with TWS's code and text.
     public private(set) var refusals: [String: (code: Int, message: String)] = [:]
+    /// What-if answers per order: the commission and the initial margin it would add.
+    public private(set) var whatIfAnswers: [String: (commission: Double, initialMargin: Double)] = [:]
 
     public init(options: Options, journal: Journal, log: EventLog, clock: any WallClock) {
         self.options = options; self.journal = journal; self.log = log; self.clock = clock
@@ -230,10 +232,13 @@ public final class BrokerConnection {
         case .openOrder:
             guard f.count >= 87, let orderId = Int(at(1)) else { return }
             let ref = at(23)
-            guard !ref.isEmpty, Int(at(24)) == options.clientId || refs[orderId] == ref else { return }
+            guard !ref.isEmpty, Int(at(24)) == options.clientId || refs[orderId] == ref || at(85) == "1" else { return }
             refs[orderId] = ref
             seenOpen.insert(ref)
-            if at(85) == "1" { return }   // a what-if answer is not an order
+            if at(85) == "1" {   // a what-if answer is not an order
+                whatIfAnswers[ref] = (Double(at(96)) ?? 0, Double(at(90)) ?? 0)
+                return
+            }
             try journal.recordStatus(ref: ref, status: at(86), permId: Int(at(25)), now: now)
         case .orderStatus:
             guard let orderId = Int(at(1)), let ref = refs[orderId], Int(at(9)) == options.clientId else { return }
@@ -278,7 +283,8 @@ public final class BrokerConnection {
     private func applyError(id: Int, code: Int, message: String, now: Double) throws {
         // Farm status and other notices (2100–2199) and connectivity (1100–1102) are not about an order.
         if (2100...2199).contains(code) || (1100...1102).contains(code) {
-            log("notice", ["code": String(code), "message": message])
+            // The "farm connection is OK" notices of every connect are not news.
+            if ![2104, 2106, 2158].contains(code) { log("notice", ["code": String(code), "message": message]) }
             return
         }
         guard let ref = refs[id] else {
