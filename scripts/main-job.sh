@@ -18,6 +18,13 @@ if (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
   echo "note: port 6379 is in use; the day's Redis listens on $port" >&2
 fi
 export REDIS_PORT=$port REDIS_URL="redis://127.0.0.1:$port/0"
+# The paper broker (the broker service, tws-sim) on 7497 unless something listens there (TWS).
+ibkr=7497
+if (exec 3<>/dev/tcp/127.0.0.1/7497) 2>/dev/null; then
+  ibkr=7597
+  echo "note: port 7497 is in use; the day's paper broker listens on $ibkr" >&2
+fi
+export IBKR_PORT=$ibkr
 "$bin/orchestrator" validate
 day=${1:-$("$bin/orchestrator" calendar --json | grep -o '"date": "[0-9-]*"' | head -n 1 | cut -d'"' -f4)}
 "$bin/orchestrator" plan --date "$day"

@@ -33,7 +33,7 @@ struct TWSSim: ParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
-    @Option(help: "The tape to serve.") var tape: String
+    @Option(help: "The tape to serve; default var/tapes/<trading day>.tape (the replay feed's).") var tape: String?
     @Option(help: "Port on 127.0.0.1 (0: a free one, printed).") var port: Int = 7497
     @Flag(help: "Send each connection the whole tape as fast as it reads, once it has subscribed.") var unpaced = false
     @Option(help: "The paper account's file.") var account = "var/paper/account.json"
@@ -45,6 +45,10 @@ struct TWSSim: ParsableCommand {
         StopSignal.install()
         let context = try loadContext(common, module: "tws-sim")
         guard (0...65535).contains(port) else { throw invalidInput("--port \(port): expected 0…65535") }
+        let tape = try tape ?? defaultTapePath(tapeSession(context, date: nil))
+        guard FileManager.default.fileExists(atPath: tape) else {
+            throw failure("tape \(tape): no such file yet (the replay-tape job or alphatrader replay-gen writes it)")
+        }
         guard cash > 0, cash.isFinite else { throw invalidInput("--cash \(cash): expected a positive amount") }
         guard (0...100).contains(slippageTicks) else { throw invalidInput("--slippage-ticks \(slippageTicks): expected 0…100") }
         let simulator: TWSSimulator

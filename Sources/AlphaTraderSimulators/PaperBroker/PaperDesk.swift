@@ -170,24 +170,39 @@ public final class PaperDesk: Sendable {
 
     private func save(_ s: inout State) {
         guard s.dirty, let accountFile else { return }
-        do {
-            try PaperDesk.save(Stored(broker: s.broker, owners: s.owners), to: accountFile)
-            s.dirty = false
-            s.savedAt = Date().timeIntervalSince1970
-        } catch {
-            log("the account cannot be saved: \(error)")
-        }
+        write(Stored(broker: s.broker, owners: s.owners), to: accountFile)
+        s.dirty = false
+        s.savedAt = Date().timeIntervalSince1970
     }
 
-    /// Writes a coalesced change once `saveInterval` has passed since the last write.
+    private func write(_ stored: Stored, to file: String) {
+        do { try PaperDesk.save(stored, to: file) } catch { log("the account cannot be saved: \(error)") }
+    }
+
+    /// Writes a coalesced change once `saveInterval` has passed since the last write: the
+    /// account is copied under the lock and encoded and written outside it, so that orders are
+    /// not held up by a day's worth of JSON.
     public func saveIfDue() {
-        state.withLock { s in if s.dirty && Date().timeIntervalSince1970 - s.savedAt >= saveInterval { save(&s) } }
+        guard let accountFile else { return }
+        // The copy is taken inside the file's lock, so that writes land in the order of their copies.
+        saveLock.withLock { _ in
+            let due: Stored? = state.withLock { s in
+                guard s.dirty && Date().timeIntervalSince1970 - s.savedAt >= saveInterval else { return nil }
+                s.dirty = false
+                s.savedAt = Date().timeIntervalSince1970
+                return Stored(broker: s.broker, owners: s.owners)
+            }
+            if let due { write(due, to: accountFile) }
+        }
     }
 
     /// Writes what is not written yet.
     public func flush() {
-        state.withLock { s in save(&s) }
+        saveLock.withLock { _ in state.withLock { s in save(&s) } }
     }
+
+    /// One writer of the file at a time (the market thread's coalesced saves, a final flush).
+    private let saveLock = Mutex(())
 
     /// The client that placed order `id`.
     public func owner(of id: Int) -> Int? { state.withLock { $0.owners[id] } }
