@@ -154,7 +154,11 @@ case "discovery": AlphaTraderBench.discovery()
 case "av-chain": AlphaVantageBench.chain()
 case "av-ratelimit": AlphaVantageBench.rateLimit()
 case "av-worker": AlphaVantageBench.worker()
+case "orders": OrdersBench.roundTrip()
+case "journal": OrdersBench.journal()
+case "broker-load": OrdersBench.load()
+case "check-fills": OrdersBench.checkFills()
 default:
-    print("usage: orchestrator-bench cron|calendar|gen-jobs|validate|zone|parse|dag|lag|catch-up|history|analytics|discovery|av-chain|av-ratelimit [options]  (see Benchmarks/run.sh)")
+    print("usage: orchestrator-bench cron|calendar|gen-jobs|validate|zone|parse|dag|lag|catch-up|history|analytics|discovery|av-chain|av-ratelimit|orders|journal|broker-load [options]  (see Benchmarks/run.sh)")
     exit(2)
 }

@@ -65,6 +65,9 @@ public final class BrokerConnection {
     private var nextRequest = 90_000
     /// A refusal per order, with TWS's code and text.
     public private(set) var refusals: [String: (code: Int, message: String)] = [:]
+    /// The last status the broker reported per order (in memory, for waiting on it cheaply).
+    public private(set) var statuses: [String: String] = [:]
+    private var filledSeen: [String: Int] = [:]
     /// What-if answers per order: the commission and the initial margin it would add.
     public private(set) var whatIfAnswers: [String: (commission: Double, initialMargin: Double)] = [:]
 
@@ -239,10 +242,19 @@ public final class BrokerConnection {
                 whatIfAnswers[ref] = (Double(at(96)) ?? 0, Double(at(90)) ?? 0)
                 return
             }
+            // What the journal already has (the same status, seen on this connection) is not
+            // written again: a transaction saved on every order's hot path.
+            guard statuses[ref] != at(86) else { return }
+            statuses[ref] = at(86)
             try journal.recordStatus(ref: ref, status: at(86), permId: Int(at(25)), now: now)
         case .orderStatus:
             guard let orderId = Int(at(1)), let ref = refs[orderId], Int(at(9)) == options.clientId else { return }
-            try journal.recordStatus(ref: ref, status: at(2), filled: Double(at(3)).map { Int($0) }, averagePrice: Double(at(5)).flatMap { $0 > 0 ? $0 : nil },
+            let filled = Double(at(3)).map { Int($0) }
+            let known = statuses[ref] == at(2) && (filled ?? 0) == (filledSeen[ref] ?? 0)
+            statuses[ref] = at(2)
+            filledSeen[ref] = filled
+            guard !known else { return }
+            try journal.recordStatus(ref: ref, status: at(2), filled: filled, averagePrice: Double(at(5)).flatMap { $0 > 0 ? $0 : nil },
                                      permId: Int(at(6)), now: now)
         case .executionData:
             let (_, fill) = try TWSOrderMessages.parseExecDetails(f)

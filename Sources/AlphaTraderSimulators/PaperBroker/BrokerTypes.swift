@@ -8,9 +8,12 @@ public struct MarketQuote: Sendable, Equatable, Codable {
     public var bidSize: Int
     public var askSize: Int
     public var last: Double?
+    /// When the quote was made (market µs): a new quote shows fresh size even at the same
+    /// prices, so the size this account took at the old one is not taken from it.
+    public var stamp: Int64
 
-    public init(bid: Double, ask: Double, bidSize: Int, askSize: Int, last: Double? = nil) {
-        self.bid = bid; self.ask = ask; self.bidSize = bidSize; self.askSize = askSize; self.last = last
+    public init(bid: Double, ask: Double, bidSize: Int, askSize: Int, last: Double? = nil, stamp: Int64 = 0) {
+        self.bid = bid; self.ask = ask; self.bidSize = bidSize; self.askSize = askSize; self.last = last; self.stamp = stamp
     }
 
     public var mid: Double { (bid + ask) / 2 }

@@ -80,7 +80,9 @@ public final class PaperDesk: Sendable {
             guard listing.lists(instrument), let underlying = market.quote(symbol: instrument.symbol) else { return nil }
             guard instrument.isOption else { return underlying }
             guard underlying.bid > 0, underlying.ask > 0 else { return nil }
-            return OptionListing.quote(instrument, underlying: underlying.mid, now: now, zone: zone)
+            var quote = OptionListing.quote(instrument, underlying: underlying.mid, now: now, zone: zone)
+            quote?.stamp = underlying.stamp   // the option's quote is new when the underlying's is
+            return quote
         }
     }
 

@@ -35,7 +35,7 @@ public final class TapeMarket {
         while let t = reader.peekTime(), t <= now, let event = try reader.next() {
             switch event {
             case .quote(let q):
-                var quote = MarketQuote(bid: q.bid, ask: q.ask, bidSize: q.bidSize, askSize: q.askSize, last: quotes[q.symbol]?.last)
+                var quote = MarketQuote(bid: q.bid, ask: q.ask, bidSize: q.bidSize, askSize: q.askSize, last: quotes[q.symbol]?.last, stamp: q.time)
                 if quote.bidSize <= 0 || quote.askSize <= 0 { quote.bidSize = max(quote.bidSize, 0); quote.askSize = max(quote.askSize, 0) }
                 quotes[q.symbol] = quote
                 if watched.contains(q.symbol) { changed(q.symbol, nil) }
