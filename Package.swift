@@ -44,9 +44,11 @@ let package = Package(
         // orchestrator's health checks now, the trading system's data path later.
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .target(name: "Redis", dependencies: ["CHiredis"], swiftSettings: strictSettings),
+        // What the SQLite stores share (the run store, the trade journal): the WAL checkpointer.
+        .target(name: "SQLiteSupport", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strictSettings),
         .target(
             name: "OrchestratorRuntime",
-            dependencies: ["OrchestratorCore", "CSpawn", "Redis", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["OrchestratorCore", "CSpawn", "Redis", "SQLiteSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -76,7 +78,7 @@ let package = Package(
         .target(
             name: "AlphaTrader",
             // GRDB for the trade journal (var/trading.sqlite), as for the run store.
-            dependencies: ["OrchestratorCore", "Redis", .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["OrchestratorCore", "Redis", "SQLiteSupport", .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         // The stand-ins for the services AlphaTrader talks to (as swift-nio's NIOTestUtils):

@@ -153,8 +153,7 @@ public final class TWSSimulator: @unchecked Sendable {
                 while let t = reader.peekTime(), t < now, let event = try reader.next() { session.absorb(event) }
             }
             while !stopped.load(ordering: .relaxed) {
-                let idle = !session.started || session.reader.peekTime() == nil
-                if let bytes = try socket.receive(timeout: idle ? (desk == nil ? 0.05 : 0.002) : 0) { decoder.append(bytes) }
+                if let bytes = try socket.receive(timeout: wait(for: session)) { decoder.append(bytes) }
                 var out: [UInt8] = []
                 if desk != nil { drainOutbox(session, &out) }
                 while let fields = try decoder.next() { try handle(fields, session, &out, client: id) }
@@ -166,6 +165,17 @@ public final class TWSSimulator: @unchecked Sendable {
         } catch {
             log("client \(id) gone", ["reason": "\(error)"])
         }
+    }
+
+    /// How long the connection's thread may wait for the client before it has something to do:
+    /// nothing to play, a while; paced and the next event still ahead, a millisecond (a loop
+    /// that did not wait there spun a core per connection); events due, not at all. The desk's
+    /// events for this connection are picked up within 2 ms.
+    private func wait(for session: Session) -> Double {
+        let limit = desk == nil ? 0.05 : 0.002
+        guard session.started, let next = session.reader.peekTime() else { return limit }
+        if case .clock(let clock) = pace, Double(next) / 1_000_000 > clock.now() { return 0.001 }
+        return 0
     }
 
     private func helloLength(_ hello: [UInt8]) -> Int {

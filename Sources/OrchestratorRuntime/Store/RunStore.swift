@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SQLiteSupport
 public import OrchestratorCore
 
 /// The run store: every run, attempt and state change, in one SQLite file (WAL).

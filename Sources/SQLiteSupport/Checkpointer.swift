@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
 
-/// Copies the run store's write-ahead log back into the database on a thread of its own, so no
-/// writer pays for it.
+/// Copies a store's write-ahead log back into the database on a thread of its own, so no writer
+/// pays for it (the run store's engine, the trade journal's order path).
 ///
 /// SQLite checkpoints in whichever connection's commit takes the log past 1,000 pages: that
 /// commit then copies the pages and fsyncs the database (a few milliseconds here), and the
@@ -11,24 +11,26 @@ import GRDB
 /// `interval` seconds (PASSIVE: it never blocks a writer, and writers never wait for it).
 /// Durability is unchanged: commits are in the log either way, and the checkpoint's fsyncs are
 /// the same ones, only on another thread.
-final class Checkpointer: @unchecked Sendable {
+public final class Checkpointer: @unchecked Sendable {
+    public init() {}
+
     private let condition = NSCondition()
     private var started = false
     private var stopped = false
 
     /// Starts the thread once; false if it already runs.
-    func start(path: String, interval: Double) -> Bool {
+    public func start(path: String, interval: Double) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         guard !started else { return false }
         started = true
         let thread = Thread { [self] in run(path: path, interval: interval) }
-        thread.name = "orchestrator.checkpoint"
+        thread.name = "checkpoint"
         thread.start()
         return true
     }
 
-    func stop() {
+    public func stop() {
         condition.lock()
         stopped = true
         condition.broadcast()
@@ -45,7 +47,7 @@ final class Checkpointer: @unchecked Sendable {
 
     private func run(path: String, interval: Double) {
         var configuration = Configuration()
-        configuration.label = "orchestrator.checkpoint"
+        configuration.label = "checkpoint"
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         guard let connection = try? DatabaseQueue(path: path, configuration: configuration) else { return }
         while !waitOrStop(interval) {
