@@ -53,6 +53,24 @@ struct JournalTests {
         #expect(try journal.largestBrokerId(clientId: 1) == 8)
     }
 
+    @Test("what one read brought is journaled in one transaction, in order: status, fill, the same fill again, commission")
+    func batch() throws {
+        let path = temporaryPath("sqlite")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let journal = try Journal(path: path)
+        try journal.recordSubmission(OrderRequest(id: 3, instrument: spy, action: .buy, quantity: 10, kind: .market, orderRef: "at-b"),
+                                     clientId: 1, parentRef: nil, strategy: nil, now: 1)
+        let results = try journal.record([
+            .status(ref: "at-b", status: "Submitted", filled: nil, averagePrice: nil, permId: 77),
+            .fill(fill("b1", ref: "at-b", spy, .buy, 10, 600.02)), .fill(fill("b1", ref: "at-b", spy, .buy, 10, 600.02)),
+            .status(ref: "at-b", status: "Filled", filled: 10, averagePrice: 600.02, permId: 77), .commission(execId: "b1", commission: 1),
+        ], now: 2)
+        #expect(results == [true, true, false, true, true])
+        let order = try #require(try journal.order(ref: "at-b"))
+        #expect(order.status == "Filled" && order.filled == 10 && order.commission == 1 && order.permId == 77)
+        #expect(try journal.positions().first?.holding == Holding(quantity: 10, averageCost: 600.12))
+    }
+
     @Test("a fill of an order placed elsewhere is kept under an External order of its own")
     func externalFill() throws {
         let path = temporaryPath("sqlite")

@@ -13,18 +13,8 @@ struct TradingCLITests {
     static var binary: String { AlphaTraderCLITests.binary }
 
     func run(_ args: [String], in dir: String, env: [String: String]) throws -> Run {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: TradingCLITests.binary)
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Run(status: p.terminationStatus, out: String(decoding: o, as: UTF8.self), err: String(decoding: e, as: UTF8.self))
+        let r = try AlphaTraderCLITests().run(args, environment: env, in: dir)
+        return Run(status: r.status, out: r.stdout, err: r.stderr)
     }
 
     @Test("orders and a bracket placed, a fill the ordering process never read recorded once by the next, cancel, and the kill switch flattening the book (twice, safely)")

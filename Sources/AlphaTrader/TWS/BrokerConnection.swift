@@ -68,6 +68,8 @@ public final class BrokerConnection {
     /// The last status the broker reported per order (in memory, for waiting on it cheaply).
     public private(set) var statuses: [String: String] = [:]
     private var filledSeen: [String: Int] = [:]
+    /// What one read brought, journaled in one transaction before `poll` returns.
+    private var pending: [Journal.Change] = []
     /// What-if answers per order: the commission and the initial margin it would add.
     public private(set) var whatIfAnswers: [String: (commission: Double, initialMargin: Double)] = [:]
 
@@ -212,6 +214,24 @@ public final class BrokerConnection {
             while let fields = try decoder.next() { try apply(fields) }
         }
         while let fields = try decoder.next() { try apply(fields) }
+        try flush()
+    }
+
+    /// Journals what the messages read so far said, in one transaction, and counts the fills.
+    private func flush() throws {
+        guard !pending.isEmpty else { return }
+        let changes = pending
+        pending.removeAll(keepingCapacity: true)
+        let results = try journal.record(changes, now: clock.now())
+        for (change, changed) in zip(changes, results) {
+            guard case .fill(let fill) = change else { continue }
+            if changed {
+                counters.fills += 1
+                log("fill", ["ref": fill.orderRef, "quantity": String(fill.quantity), "price": TWSWire.number(fill.price), "exec_id": fill.execId])
+            } else {
+                counters.duplicateFills += 1
+            }
+        }
     }
 
     /// Polls until `condition` holds, or throws a timeout naming `what`.
@@ -246,7 +266,7 @@ public final class BrokerConnection {
             // written again: a transaction saved on every order's hot path.
             guard statuses[ref] != at(86) else { return }
             statuses[ref] = at(86)
-            try journal.recordStatus(ref: ref, status: at(86), permId: Int(at(25)), now: now)
+            pending.append(.status(ref: ref, status: at(86), filled: nil, averagePrice: nil, permId: Int(at(25))))
         case .orderStatus:
             guard let orderId = Int(at(1)), let ref = refs[orderId], Int(at(9)) == options.clientId else { return }
             let filled = Double(at(3)).map { Int($0) }
@@ -254,18 +274,12 @@ public final class BrokerConnection {
             statuses[ref] = at(2)
             filledSeen[ref] = filled
             guard !known else { return }
-            try journal.recordStatus(ref: ref, status: at(2), filled: filled, averagePrice: Double(at(5)).flatMap { $0 > 0 ? $0 : nil },
-                                     permId: Int(at(6)), now: now)
+            pending.append(.status(ref: ref, status: at(2), filled: filled, averagePrice: Double(at(5)).flatMap { $0 > 0 ? $0 : nil }, permId: Int(at(6))))
         case .executionData:
             let (_, fill) = try TWSOrderMessages.parseExecDetails(f)
-            if try journal.recordFill(fill, now: now) {
-                counters.fills += 1
-                log("fill", ["ref": fill.orderRef, "quantity": String(fill.quantity), "price": TWSWire.number(fill.price), "exec_id": fill.execId])
-            } else {
-                counters.duplicateFills += 1
-            }
+            pending.append(.fill(fill))
         case .commissionReport:
-            if let commission = Double(at(3)) { try journal.recordCommission(execId: at(2), commission: commission, now: now) }
+            if let commission = Double(at(3)) { pending.append(.commission(execId: at(2), commission: commission)) }
         case .error:
             try applyError(id: Int(at(2)) ?? -1, code: Int(at(3)) ?? 0, message: at(4), now: now)
         case .positionData:
@@ -293,6 +307,7 @@ public final class BrokerConnection {
     }
 
     private func applyError(id: Int, code: Int, message: String, now: Double) throws {
+        try flush()   // what came before the error is journaled first
         // Farm status and other notices (2100–2199) and connectivity (1100–1102) are not about an order.
         if (2100...2199).contains(code) || (1100...1102).contains(code) {
             // The "farm connection is OK" notices of every connect are not news.

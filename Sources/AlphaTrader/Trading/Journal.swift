@@ -92,19 +92,11 @@ public final class Journal: Sendable {
     /// For a long-lived writer (the execution service, a benchmark): the log is copied back into
     /// the database on a thread of its own, not inside one of the order path's commits.
     public func checkpointInBackground(every interval: Double = 0.5) {
-        guard checkpointer.start(path: path, interval: interval) else { return }
-        try? writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+        checkpointer.take(over: writer, path: path, interval: interval)
     }
 
     static func describe(_ error: DatabaseError, path: String) -> String {
-        switch error.resultCode {
-        case .SQLITE_NOTADB: return "\(path): not an SQLite database"
-        case .SQLITE_BUSY, .SQLITE_LOCKED: return "\(path): the trade journal is locked by another process"
-        case .SQLITE_READONLY: return "\(path): the trade journal is read-only"
-        case .SQLITE_CANTOPEN: return "\(path): cannot open the trade journal (check the directory and permissions)"
-        case .SQLITE_CORRUPT: return "\(path): the trade journal is corrupt"
-        default: return "\(path): \(error.message ?? "database error \(error.resultCode)")"
-        }
+        StoreError.describe(error, path: path, store: "the trade journal")
     }
 
     static let migrator: DatabaseMigrator = {
@@ -229,7 +221,10 @@ public final class Journal: Sendable {
     /// Recorded as an event only when something changed.
     public func recordStatus(ref: String, status: String, filled: Int? = nil, averagePrice: Double? = nil, permId: Int? = nil,
                              reason: String? = nil, now: Double) throws(Failure) {
-        try write { db in
+        try write { db in try Journal.status(db, ref: ref, status: status, filled: filled, averagePrice: averagePrice, permId: permId, reason: reason, now: now) }
+    }
+
+    static func status(_ db: Database, ref: String, status: String, filled: Int?, averagePrice: Double?, permId: Int?, reason: String?, now: Double) throws {
             guard let row = try Row.fetchOne(db.cachedStatement(sql: #"SELECT status, filled, perm_id FROM "order" WHERE ref = ?"#), arguments: [ref]) else { return }
             let oldStatus: String = row["status"], oldFilled: Int = row["filled"]
             // A finished order stays finished: a late Submitted after Filled is noise.
@@ -240,7 +235,6 @@ public final class Journal: Sendable {
                                    perm_id = COALESCE(perm_id, ?), reason = COALESCE(?, reason), updated_at = ? WHERE ref = ?
                 """).execute(arguments: [status, filled, averagePrice, permId, reason, now, ref])
             try db.cachedStatement(sql: "INSERT INTO order_event (ref, time, status, detail) VALUES (?, ?, ?, ?)").execute(arguments: [ref, now, status, [filled.map { "filled \($0)" }, reason].compactMap { $0 }.joined(separator: "; ")])
-        }
     }
 
     /// A fill, once: false when its execution id is already recorded (a duplicate message or
@@ -250,7 +244,10 @@ public final class Journal: Sendable {
     /// ROWID): this is on every order's path, and its cost is the pages each commit writes.
     @discardableResult
     public func recordFill(_ fill: TWSOrderMessages.Fill, now: Double) throws(Failure) -> Bool {
-        try write { db in
+        try write { db in try Journal.fill(db, fill, now: now) }
+    }
+
+    static func fill(_ db: Database, _ fill: TWSOrderMessages.Fill, now: Double) throws -> Bool {
             let ref = fill.orderRef.isEmpty ? "perm-\(fill.permId)" : fill.orderRef
             if try Bool.fetchOne(db.cachedStatement(sql: #"SELECT 1 FROM "order" WHERE ref = ?"#), arguments: [ref]) != true {
                 let (symbol, secType, expiry, strike, right) = Journal.columns(fill.instrument)
@@ -275,14 +272,16 @@ public final class Journal: Sendable {
             // The fill row is the fill's event: no order_event row for it (one page less a fill).
             try Journal.save(db, fill.instrument, holding, now: now)
             return true
-        }
     }
 
     /// A fill's commission (TWS reports it after the fill), once; false when the fill is not
     /// known yet or already has one.
     @discardableResult
     public func recordCommission(execId: String, commission: Double, now: Double) throws(Failure) -> Bool {
-        try write { db in
+        try write { db in try Journal.commission(db, execId: execId, commission: commission, now: now) }
+    }
+
+    static func commission(_ db: Database, execId: String, commission: Double, now: Double) throws -> Bool {
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT f.ref, f.commission, f.realized_pnl, o.symbol, o.sec_type, o.expiry, o.strike, o.option_right
                 FROM fill f JOIN "order" o ON o.ref = f.ref WHERE f.exec_id = ?
@@ -296,6 +295,31 @@ public final class Journal: Sendable {
                 try Journal.save(db, instrument, holding, now: now)
             }
             return true
+    }
+
+    /// What the order path learns from the broker, to be journaled together.
+    public enum Change: Sendable {
+        case status(ref: String, status: String, filled: Int?, averagePrice: Double?, permId: Int?)
+        case fill(TWSOrderMessages.Fill)
+        case commission(execId: String, commission: Double)
+    }
+
+    /// Several changes in one transaction (what one read from the broker brought: an order's
+    /// acknowledgement, its fill and its status arrive together), in order; for each, whether it
+    /// changed anything (a fill or commission already recorded did not).
+    @discardableResult
+    public func record(_ changes: [Change], now: Double) throws(Failure) -> [Bool] {
+        guard !changes.isEmpty else { return [] }
+        return try write { db in
+            try changes.map { change in
+                switch change {
+                case .status(let ref, let status, let filled, let averagePrice, let permId):
+                    try Journal.status(db, ref: ref, status: status, filled: filled, averagePrice: averagePrice, permId: permId, reason: nil, now: now)
+                    return true
+                case .fill(let fill): return try Journal.fill(db, fill, now: now)
+                case .commission(let execId, let commission): return try Journal.commission(db, execId: execId, commission: commission, now: now)
+                }
+            }
         }
     }
 

@@ -78,19 +78,11 @@ public final class RunStore: Sendable {
     /// of inside this process's commits (`Checkpointer`). Other processes' connections are not
     /// affected; the last connection to close still checkpoints as SQLite always does.
     public func checkpointInBackground(every interval: Double = 0.5) {
-        guard checkpointer.start(path: path, interval: interval) else { return }
-        try? writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+        checkpointer.take(over: writer, path: path, interval: interval)
     }
 
     static func describe(_ error: DatabaseError, path: String) -> String {
-        switch error.resultCode {
-        case .SQLITE_NOTADB: return "\(path): not an SQLite database"
-        case .SQLITE_BUSY, .SQLITE_LOCKED: return "\(path): the run store is locked by another process"
-        case .SQLITE_READONLY: return "\(path): the run store is read-only"
-        case .SQLITE_CANTOPEN: return "\(path): cannot open the run store (check the directory and permissions)"
-        case .SQLITE_CORRUPT: return "\(path): the run store is corrupt"
-        default: return "\(path): \(error.message ?? "database error \(error.resultCode)")"
-        }
+        StoreError.describe(error, path: path, store: "the run store")
     }
 
     static let migrator: DatabaseMigrator = {
