@@ -129,8 +129,7 @@ public final class Journal: Sendable {
                 reason TEXT,
                 created_at REAL NOT NULL,
                 updated_at REAL NOT NULL
-            );
-            CREATE INDEX order_status ON "order"(status);
+            ) WITHOUT ROWID;
             CREATE TABLE order_event (
                 id INTEGER PRIMARY KEY AUTOINCREMENT,
                 ref TEXT NOT NULL REFERENCES "order"(ref),
@@ -138,7 +137,6 @@ public final class Journal: Sendable {
                 status TEXT NOT NULL,
                 detail TEXT
             );
-            CREATE INDEX order_event_ref ON order_event(ref);
             CREATE TABLE fill (
                 exec_id TEXT PRIMARY KEY NOT NULL,
                 ref TEXT NOT NULL REFERENCES "order"(ref),
