@@ -60,7 +60,9 @@ enum AlphaTraderBench {
             sink += SymbolAnalytics.imbalance(bid: Double(bd), ask: Double(ad)) + (v.value ?? 0)
             recompute.append(Double(now() - t0))
         }
-        print("{\"symbol\":\"\(header.symbols[symbol])\",\"trades\":\(trades),\"stream_items\":\(items.count),\"ns_per_trade\":\(best / Double(trades)),\"recompute_trades\":\(last.count),\"recompute_us_median\":\(median(recompute) / 1000),\"recompute_us_best\":\(recompute.min()! / 1000),\"sink\":\(sink.isFinite ? 1 : 0)}")
+        print(
+            "{\"symbol\":\"\(header.symbols[symbol])\",\"trades\":\(trades),\"stream_items\":\(items.count),\"ns_per_trade\":\(best / Double(trades)),\"recompute_trades\":\(last.count),\"recompute_us_median\":\(median(recompute) / 1000),\"recompute_us_best\":\(recompute.min()! / 1000),\"sink\":\(sink.isFinite ? 1 : 0)}"
+        )
     }
 
     /// Discovery's computation for all symbols over a full day: the session's trade-size counts,
@@ -113,6 +115,8 @@ enum AlphaTraderBench {
         }
         let trades = data.reduce(0) { $0 + $1.trades }, bars = data.reduce(0) { $0 + $1.bars.count }
         let quarterBars = lastQuarter.reduce(0) { $0 + $1.bars.count }
-        print("{\"symbols\":\(header.symbols.count),\"trades\":\(trades),\"bars\":\(bars),\"median_ms\":\(median(times)),\"best_ms\":\(times.min()!),\"warnings\":\(result!.warnings.count),\"close_run_bars\":\(quarterBars),\"close_run_state_bytes\":\(stored.count),\"close_run_median_ms\":\(median(incremental)),\"close_run_best_ms\":\(incremental.min()!)}")
+        print(
+            "{\"symbols\":\(header.symbols.count),\"trades\":\(trades),\"bars\":\(bars),\"median_ms\":\(median(times)),\"best_ms\":\(times.min()!),\"warnings\":\(result!.warnings.count),\"close_run_bars\":\(quarterBars),\"close_run_state_bytes\":\(stored.count),\"close_run_median_ms\":\(median(incremental)),\"close_run_best_ms\":\(incremental.min()!)}"
+        )
     }
 }

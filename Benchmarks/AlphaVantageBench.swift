@@ -26,7 +26,9 @@ enum AlphaVantageBench {
             contracts = chain.contracts.count; invalid = chain.invalidCount; total = e.totalGEX; flip = e.flip ?? .nan
             _ = f
         }
-        print("{\"bytes\":\(data.count),\"contracts\":\(contracts + invalid),\"valid\":\(contracts),\"invalid\":\(invalid),\"parse_ms\":\(median(parse)),\"parse_best_ms\":\(parse.min()!),\"gex_dex_ms\":\(median(compute)),\"gex_dex_best_ms\":\(compute.min()!),\"total_gex\":\(total),\"flip\":\(flip.isFinite ? String(flip) : "null")}")
+        print(
+            "{\"bytes\":\(data.count),\"contracts\":\(contracts + invalid),\"valid\":\(contracts),\"invalid\":\(invalid),\"parse_ms\":\(median(parse)),\"parse_best_ms\":\(parse.min()!),\"gex_dex_ms\":\(median(compute)),\"gex_dex_best_ms\":\(compute.min()!),\"total_gex\":\(total),\"flip\":\(flip.isFinite ? String(flip) : "null")}"
+        )
     }
 
     /// The parent: a stand-in server, `--processes` workers sharing one limiter for `--seconds`.
@@ -52,7 +54,9 @@ enum AlphaVantageBench {
         let windows = Double(Int((last - first) / 60.5))
         let inWindows = times.filter { $0 < first + windows * 60.5 }.count
         let steadyRate = windows > 0 ? Double(inWindows) / (windows * 60.5) * 60 : 0
-        print("{\"processes\":\(processes),\"seconds\":\(seconds),\"calls\":\(times.count),\"busiest_60s\":\(simulator.busiestWindow(60)),\"overall_per_min\":\(Double(times.count) / (last - first) * 60),\"steady_per_min\":\(steadyRate)}")
+        print(
+            "{\"processes\":\(processes),\"seconds\":\(seconds),\"calls\":\(times.count),\"busiest_60s\":\(simulator.busiestWindow(60)),\"overall_per_min\":\(Double(times.count) / (last - first) * 60),\"steady_per_min\":\(steadyRate)}"
+        )
     }
 
     /// One worker: calls as fast as the shared limiter admits.
@@ -61,12 +65,15 @@ enum AlphaVantageBench {
         let seconds = Double(option("--seconds", default: "150"))!
         let redis = try! RedisClient(url: try! RedisURL(parsing: option("--redis", default: "redis://127.0.0.1:6379/0")))
         let clock = SystemClock()
-        let client = AlphaVantageClient(baseURL: url, apiKey: "bench", limiter: RateLimiter(redis: redis, key: "ratelimit:bench"),
-                                        log: EventLog(module: "av-worker-\(option("--worker", default: "0"))", clock: clock))
+        let client = AlphaVantageClient(
+            baseURL: url, apiKey: "bench", limiter: RateLimiter(redis: redis, key: "ratelimit:bench"),
+            log: EventLog(module: "av-worker-\(option("--worker", default: "0"))", clock: clock))
         client.budgetWait = 5
         let end = Date().addingTimeInterval(seconds)
         while Date() < end {
-            _ = try? client.call("RSI", symbol: "SPY", parameters: [("symbol", "SPY"), ("interval", "daily")], priority: .options) { _ throws(AlphaVantageReply) in 0 }
+            _ = try? client.call("RSI", symbol: "SPY", parameters: [("symbol", "SPY"), ("interval", "daily")], priority: .options) {
+                _ throws(AlphaVantageReply) in 0
+            }
         }
     }
 }

@@ -51,8 +51,9 @@ enum EngineBench {
         // so the figure is the engine's alone.
         final class Ended { var count = 0 }
         let ended = Ended()
-        let engine = Engine(workspace: ws, store: store, clock: SystemClock(), executable: orchestratorBinary,
-                            onEvent: { if $0.state.isFinal { ended.count += 1 } })
+        let engine = Engine(
+            workspace: ws, store: store, clock: SystemClock(), executable: orchestratorBinary,
+            onEvent: { if $0.state.isFinal { ended.count += 1 } })
         let day = try! ws.calendar.tradingDay(of: Int64(Date().timeIntervalSince1970))
         let t0 = now()
         for n in names where deps[n]!.isEmpty {
@@ -65,7 +66,10 @@ enum EngineBench {
                 // Nothing moves and some jobs never got a run: an upstream failed (for instance
                 // no orchestrator-attempt next to --binary). Say so instead of waiting forever.
                 let stuck = try! store.runs(tradingDays: [day.description]).first { $0.state != .succeeded }
-                FileHandle.standardError.write(Data("orchestrator-bench dag: stopped after \(counts.all) of \(names.count) runs; \(stuck.map { "run \($0.id!) \($0.job) \($0.state.rawValue): \($0.reason ?? "")" } ?? "")\n".utf8))
+                FileHandle.standardError.write(
+                    Data(
+                        "orchestrator-bench dag: stopped after \(counts.all) of \(names.count) runs; \(stuck.map { "run \($0.id!) \($0.job) \($0.state.rawValue): \($0.reason ?? "")" } ?? "")\n"
+                            .utf8))
                 exit(1)
             }
             engine.wait(realSeconds: 0.05)
@@ -101,8 +105,9 @@ enum EngineBench {
         let t2 = now()
         for _ in 0..<1000 { _ = spawnWait(["/bin/true"]) }
         let bare = Double(now() - t2) / 1e9
-        print("{\"jobs\":\(names.count),\"parallel\":\(parallel),\"orchestrator_s\":\(ours),\"make_s\":\(make),\"ratio\":\(ours / make),"
-              + "\"bare_spawn_s\":\(bare),\"per_job_overhead_ms\":\((ours * Double(parallel) - bare) / Double(names.count) * 1000)\(floors)}")
+        print(
+            "{\"jobs\":\(names.count),\"parallel\":\(parallel),\"orchestrator_s\":\(ours),\"make_s\":\(make),\"ratio\":\(ours / make),"
+                + "\"bare_spawn_s\":\(bare),\"per_job_overhead_ms\":\((ours * Double(parallel) - bare) / Double(names.count) * 1000)\(floors)}")
     }
 
     /// The orchestrator executable whose `_attempt` supervises each attempt.
@@ -132,8 +137,9 @@ enum EngineBench {
         let count = Int(option("--slots", default: "1000"))!
         let speed = Double(option("--speed", default: "60"))!
         let dir = scratch("lag")
-        let ws = load(dir, config: "database: \(dir)/s.sqlite\nlogs: \(dir)/logs\nmax_parallel: 8\n",
-                      jobs: "jobs:\n  tick: { command: [/bin/true], schedule: { every: 1s, during: day }, overlap: queue }\n")
+        let ws = load(
+            dir, config: "database: \(dir)/s.sqlite\nlogs: \(dir)/logs\nmax_parallel: 8\n",
+            jobs: "jobs:\n  tick: { command: [/bin/true], schedule: { every: 1s, during: day }, overlap: queue }\n")
         let store = try! RunStore(path: dir + "/s.sqlite")
         let day = LocalDate(parsing: option("--date", default: "2026-11-25"))!
         let zone = ZoneRules.of(ws.config.timeZone)
@@ -142,12 +148,14 @@ enum EngineBench {
         var lags: [Double] = []
         let runDay = try! RunDay(workspace: ws, store: store, day: day, speed: speed, from: from)
         var stop = false
-        _ = try! runDay.run(executable: orchestratorBinary, onEvent: { e in
-            if e.state == .running, let slot = e.scheduledFor, slot < end {
-                lags.append((e.at - slot) / speed * 1000)
-            }
-            if e.at >= end { stop = true }
-        }, shouldStop: { stop })
+        _ = try! runDay.run(
+            executable: orchestratorBinary,
+            onEvent: { e in
+                if e.state == .running, let slot = e.scheduledFor, slot < end {
+                    lags.append((e.at - slot) / speed * 1000)
+                }
+                if e.at >= end { stop = true }
+            }, shouldStop: { stop })
         lags.sort()
         func pct(_ p: Double) -> Double { lags[min(lags.count - 1, Int(Double(lags.count) * p))] }
         print("{\"slots\":\(lags.count),\"speed\":\(speed),\"p50_ms\":\(pct(0.5)),\"p99_ms\":\(pct(0.99)),\"max_ms\":\(lags.last ?? 0)}")
@@ -167,11 +175,17 @@ enum EngineBench {
         let t1 = now()
         var claimed = 0
         for item in plan {
-            if try! store.claimSlot(job: item.job, tradingDay: item.tradingDay.description, scheduledFor: Double(item.time),
-                                    trigger: .catchUp, state: item.state, now: Double(to), reason: item.reason) != nil { claimed += 1 }
+            if try! store.claimSlot(
+                job: item.job, tradingDay: item.tradingDay.description, scheduledFor: Double(item.time),
+                trigger: .catchUp, state: item.state, now: Double(to), reason: item.reason) != nil
+            {
+                claimed += 1
+            }
         }
         let t2 = now()
-        print("{\"slots\":\(plan.count),\"claimed\":\(claimed),\"plan_ms\":\(Double(t1 - t0) / 1e6),\"claims_ms\":\(Double(t2 - t1) / 1e6),\"total_ms\":\(Double(t2 - t0) / 1e6)}")
+        print(
+            "{\"slots\":\(plan.count),\"claimed\":\(claimed),\"plan_ms\":\(Double(t1 - t0) / 1e6),\"claims_ms\":\(Double(t2 - t1) / 1e6),\"total_ms\":\(Double(t2 - t0) / 1e6)}"
+        )
     }
 
     /// `history --limit 50` and `history JOB --day D` on a store of `runs` runs.
@@ -180,15 +194,18 @@ enum EngineBench {
         let dir = scratch("history")
         let path = dir + "/s.sqlite"
         _ = try! RunStore(path: path)
-        let jobs = ["premarket-data", "morning-analysis", "morning-post", "market-open", "parameter-discovery", "moc",
-                    "evening-report", "evening-post", "backup", "alert"]
+        let jobs = [
+            "premarket-data", "morning-analysis", "morning-post", "market-open", "parameter-discovery", "moc",
+            "evening-report", "evening-post", "backup", "alert",
+        ]
         let t0 = now()
         let queue = try! DatabaseQueue(path: path)
         try! queue.write { db in
-            let insert = try db.makeStatement(sql: """
-                INSERT INTO run (job, trading_day, scheduled_for, trigger, state, attempts, created_at, started_at, finished_at, exit_code)
-                VALUES (?, ?, ?, 'schedule', 'succeeded', 1, ?, ?, ?, 0)
-                """)
+            let insert = try db.makeStatement(
+                sql: """
+                    INSERT INTO run (job, trading_day, scheduled_for, trigger, state, attempts, created_at, started_at, finished_at, exit_code)
+                    VALUES (?, ?, ?, 'schedule', 'succeeded', 1, ?, ?, ?, 0)
+                    """)
             for i in 0..<count {
                 let t = 1_000_000_000.0 + Double(i) * 60
                 let day = LocalDate(daysSinceEpoch: Int(t) / 86_400).description

@@ -7,8 +7,9 @@ import OrchestratorCore
 enum OrdersBench {
     static func connection(port: Int, clientId: Int, journal: String) -> BrokerConnection {
         let clock = SystemClock()
-        let c = BrokerConnection(options: .init(host: "127.0.0.1", port: port, clientId: clientId, timeout: 10),
-                                 journal: try! Journal(path: journal), log: EventLog(module: "bench", clock: clock), clock: clock)
+        let c = BrokerConnection(
+            options: .init(host: "127.0.0.1", port: port, clientId: clientId, timeout: 10),
+            journal: try! Journal(path: journal), log: EventLog(module: "bench", clock: clock), clock: clock)
         try! c.connect()
         return c
     }
@@ -35,7 +36,7 @@ enum OrdersBench {
                 if let refusal = c.refusals[ref] { fatalError("order \(i) refused: \(refusal)") }
                 try! c.poll(0.001)
             }
-            if i >= 50 { latencies.append(Double(now() - t0) / 1e3) }   // the first 50 warm up
+            if i >= 50 { latencies.append(Double(now() - t0) / 1e3) }  // the first 50 warm up
             // Replies that arrive meanwhile (commission reports) are taken in while waiting.
             while Double(now() - t0) / 1e9 < interval { try! c.poll(max(0, interval - Double(now() - t0) / 1e9)) }
         }
@@ -43,7 +44,9 @@ enum OrdersBench {
         latencies.sort()
         placing.sort()
         let fills = try! c.journal.fills().count
-        print("{\"orders\":\(count),\"place_p50_us\":\(placing[count / 2]),\"p50_us\":\(latencies[count / 2]),\"p99_us\":\(latencies[count * 99 / 100]),\"max_us\":\(latencies.last!),\"fills_journaled\":\(fills)}")
+        print(
+            "{\"orders\":\(count),\"place_p50_us\":\(placing[count / 2]),\"p50_us\":\(latencies[count / 2]),\"p99_us\":\(latencies[count * 99 / 100]),\"max_us\":\(latencies.last!),\"fills_journaled\":\(fills)}"
+        )
     }
 
     /// Fills committed to the journal, one transaction each.
@@ -55,15 +58,18 @@ enum OrdersBench {
         journal.checkpointInBackground()
         let spy = Instrument.stock(symbol: "SPY")
         for i in 0..<100 {
-            try! journal.recordSubmission(OrderRequest(id: i + 1, instrument: spy, action: i % 2 == 0 ? .buy : .sell, quantity: 1_000_000, kind: .market,
-                                                       orderRef: "bench-\(i)"), clientId: 1, parentRef: nil, strategy: nil, now: 0)
+            try! journal.recordSubmission(
+                OrderRequest(
+                    id: i + 1, instrument: spy, action: i % 2 == 0 ? .buy : .sell, quantity: 1_000_000, kind: .market,
+                    orderRef: "bench-\(i)"), clientId: 1, parentRef: nil, strategy: nil, now: 0)
         }
         let t0 = now()
         for i in 0..<count {
             let ref = i % 100
-            let fill = TWSOrderMessages.Fill(execId: "0000e0d5.\(i).01.01", orderId: ref + 1, permId: 1_000_000 + ref, clientId: 1, orderRef: "bench-\(ref)",
-                                             instrument: spy, conId: 7_000_001, action: ref % 2 == 0 ? .buy : .sell, quantity: 10, price: 600 + Double(i % 7) * 0.01,
-                                             time: Double(i), cumulativeQuantity: 10, averagePrice: 600, account: "DU1", exchange: "ISLAND")
+            let fill = TWSOrderMessages.Fill(
+                execId: "0000e0d5.\(i).01.01", orderId: ref + 1, permId: 1_000_000 + ref, clientId: 1, orderRef: "bench-\(ref)",
+                instrument: spy, conId: 7_000_001, action: ref % 2 == 0 ? .buy : .sell, quantity: 10, price: 600 + Double(i % 7) * 0.01,
+                time: Double(i), cumulativeQuantity: 10, averagePrice: 600, account: "DU1", exchange: "ISLAND")
             precondition(try! journal.recordFill(fill, now: Double(i)))
         }
         let seconds = Double(now() - t0) / 1e9
@@ -84,7 +90,8 @@ enum OrdersBench {
             let due = Int(Date().timeIntervalSince(start) * rate)
             while placed < due {
                 let symbol = symbols[placed % symbols.count]
-                _ = try! c.place(.init(instrument: .stock(symbol: symbol), action: (placed / symbols.count) % 2 == 0 ? .buy : .sell, quantity: 10, kind: .market))
+                _ = try! c.place(
+                    .init(instrument: .stock(symbol: symbol), action: (placed / symbols.count) % 2 == 0 ? .buy : .sell, quantity: 10, kind: .market))
                 placed += 1
             }
             try! c.poll(0.002)
@@ -106,8 +113,10 @@ extension OrdersBench {
         var checks: [Check] = []
         for e in executions {
             guard let instrument = e["instrument"] as? [String: Any], let stock = instrument["stock"] as? [String: Any],
-                  let symbol = stock["symbol"] as? String else { continue }
-            checks.append(Check(symbol: symbol, buy: (e["action"] as? String) == "BUY", price: e["price"] as! Double, time: (e["time"] as! NSNumber).int64Value))
+                let symbol = stock["symbol"] as? String
+            else { continue }
+            checks.append(
+                Check(symbol: symbol, buy: (e["action"] as? String) == "BUY", price: e["price"] as! Double, time: (e["time"] as! NSNumber).int64Value))
         }
         checks.sort { $0.time < $1.time }
         let reader = try! TapeReader(path: tape, verify: false)

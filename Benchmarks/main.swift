@@ -36,7 +36,9 @@ func benchCron() {
             last = t
         }
         let best = times.min()!
-        rows.append("{\"expr\":\"\(text)\",\"fires\":\(fires),\"seconds\":\(best),\"fires_per_sec\":\(Double(fires) / best),\"last\":\"\(TimeFormat.local(last, in: zone))\"}")
+        rows.append(
+            "{\"expr\":\"\(text)\",\"fires\":\(fires),\"seconds\":\(best),\"fires_per_sec\":\(Double(fires) / best),\"last\":\"\(TimeFormat.local(last, in: zone))\"}"
+        )
     }
     print("[" + rows.joined(separator: ",") + "]")
 }
@@ -65,27 +67,29 @@ func generateJobs() {
     try? fm.removeItem(atPath: dir)
     try! fm.createDirectory(atPath: dir + "/jobs", withIntermediateDirectories: true)
     try! "timezone: America/New_York\npools: { alphavantage: 1 }\n".write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8)
-    let schedules = ["{ cron: \"*/15 9-16 * * 1-5\" }", "{ market: close, offset: -10m }", "{ every: 15m, during: session }",
-                     "{ at: \"17:00\", days: daily }", "{ market: open, offset: -5m }"]
+    let schedules = [
+        "{ cron: \"*/15 9-16 * * 1-5\" }", "{ market: close, offset: -10m }", "{ every: 15m, during: session }",
+        "{ at: \"17:00\", days: daily }", "{ market: open, offset: -5m }",
+    ]
     for i in 0..<count {
         var text = "jobs:\n"
         for j in 0..<4 {
             let name = "job-\(i)-\(j)"
             text += """
-              \(name):
-                description: generated job \(j) of file \(i)
-                command: [alphatrader, discover, --slot, "\(j)"]
-                schedule: \(schedules[(i + j) % schedules.count])
-                timeout: 2m
-                retries: 2
-                retry_delay: 10s
-                max_retry_delay: 1m30s
-                overlap: skip
-                catch_up: latest
-                deadline: 10m
-                env: { LOG_LEVEL: info, FILE: "\(i)" }
-            \(j > 0 ? "    depends_on: [job-\(i)-\(j - 1)]\n" : "")\(j == 3 ? "    pool: alphavantage\n" : "")
-            """
+                  \(name):
+                    description: generated job \(j) of file \(i)
+                    command: [alphatrader, discover, --slot, "\(j)"]
+                    schedule: \(schedules[(i + j) % schedules.count])
+                    timeout: 2m
+                    retries: 2
+                    retry_delay: 10s
+                    max_retry_delay: 1m30s
+                    overlap: skip
+                    catch_up: latest
+                    deadline: 10m
+                    env: { LOG_LEVEL: info, FILE: "\(i)" }
+                \(j > 0 ? "    depends_on: [job-\(i)-\(j - 1)]\n" : "")\(j == 3 ? "    pool: alphavantage\n" : "")
+                """
         }
         try! text.write(toFile: dir + "/jobs/file-\(String(format: "%04d", i)).yaml", atomically: true, encoding: .utf8)
     }
@@ -159,6 +163,8 @@ case "journal": OrdersBench.journal()
 case "broker-load": OrdersBench.load()
 case "check-fills": OrdersBench.checkFills()
 default:
-    print("usage: orchestrator-bench cron|calendar|gen-jobs|validate|zone|parse|dag|lag|catch-up|history|analytics|discovery|av-chain|av-ratelimit|orders|journal|broker-load [options]  (see Benchmarks/run.sh)")
+    print(
+        "usage: orchestrator-bench cron|calendar|gen-jobs|validate|zone|parse|dag|lag|catch-up|history|analytics|discovery|av-chain|av-ratelimit|orders|journal|broker-load [options]  (see Benchmarks/run.sh)"
+    )
     exit(2)
 }

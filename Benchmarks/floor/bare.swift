@@ -1,6 +1,6 @@
 // The Swift runtime alone: what any Swift daemon on Linux starts from.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 print("ready")
 fflush(stdout)

@@ -23,7 +23,8 @@ public struct WorkspaceFiles: Sendable {
         }
         var isDirectory: ObjCBool = false
         guard fm.fileExists(atPath: jobsDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            return .failure(Diagnostics([Diagnostic(SourceLocation(file: jobsDirectory, line: 1, column: 1), "jobs directory does not exist (pass --jobs DIR)")]))
+            return .failure(
+                Diagnostics([Diagnostic(SourceLocation(file: jobsDirectory, line: 1, column: 1), "jobs directory does not exist (pass --jobs DIR)")]))
         }
         var files: [Workspace.SourceFile] = []
         var problems: [Diagnostic] = []
@@ -38,8 +39,9 @@ public struct WorkspaceFiles: Sendable {
                 problems.append(Diagnostic(SourceLocation(file: path, line: 1, column: 1), "cannot be read as UTF-8 text"))
             }
         }
-        let loaded = Workspace.load(config: Workspace.SourceFile(path: configPath, contents: configText),
-                                    jobFiles: files, environment: environment)
+        let loaded = Workspace.load(
+            config: Workspace.SourceFile(path: configPath, contents: configText),
+            jobFiles: files, environment: environment)
         if problems.isEmpty { return loaded }
         if case .failure(let d) = loaded { problems += d.all }
         return .failure(Diagnostics(problems))

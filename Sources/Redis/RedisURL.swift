@@ -46,7 +46,7 @@ public struct RedisURL: Hashable, Sendable, CustomStringConvertible {
             }
         }
         var host = String(rest), port = 6379
-        if host.hasPrefix("[") , let close = host.firstIndex(of: "]") {
+        if host.hasPrefix("["), let close = host.firstIndex(of: "]") {
             // [::1]:6379
             let after = host[host.index(after: close)...]
             let inner = String(host[host.index(after: host.startIndex)..<close])

@@ -61,7 +61,8 @@ func defaultTapePath(_ session: Session) -> String { "var/tapes/\(session.date).
 /// Writes the tape of `session` for the configured symbols (replay-gen, and ingest when the
 /// day's tape is missing); exit 1 when it cannot be written.
 func writeTape(_ context: AlphaContext, session: Session, seed: UInt64, path: String, from: Int64? = nil, to: Int64? = nil) throws -> TapeGenerator.Summary {
-    let options = TapeGenerator.Options(date: session.date.description, seed: seed, level2: context.config.symbols.level2,
-                                        standard: context.config.symbols.standard, open: session.open, close: session.close, from: from, to: to)
+    let options = TapeGenerator.Options(
+        date: session.date.description, seed: seed, level2: context.config.symbols.level2,
+        standard: context.config.symbols.standard, open: session.open, close: session.close, from: from, to: to)
     do { return try TapeGenerator(options: options).write(to: path) } catch { throw failure(error.description) }
 }

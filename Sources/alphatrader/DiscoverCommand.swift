@@ -8,22 +8,22 @@ struct Discover: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Parameter discovery: VPIN bucket, lookback, volatility regime, correlations, market-maker profiles.",
         discussion: """
-        Reads the session so far from Redis (trade sizes from market:{sym}:sizes, the day's 5-second
-        bars from market:{sym}:history, book activity from market:{sym}:makers) and finds:
-          vpin_bucket      50 prints of the largest trade-size cluster (k-means on log sizes)
-          lookback_bars    the largest significant lag of the bar returns' autocorrelation
-          volatility       realized volatility now against the day's 33rd/67th percentiles
-          correlation      Pearson correlations of all symbols' bar returns
-          market_makers    per maker: exchanges, share of book updates, top-of-book share, size
-        Each run reads only the bars after those the last run read: running sums of the returns
-        (autocorrelations, realized volatility, correlations) are kept in discovery:state, so a
-        run at the close costs what one at the open does.
-        Writes config/discovered.yaml atomically and discovery:* keys (24 h TTL). A symbol with
-        too little data keeps its previous parameters, with a warning; exit 0. Redis down: exit 1.
+            Reads the session so far from Redis (trade sizes from market:{sym}:sizes, the day's 5-second
+            bars from market:{sym}:history, book activity from market:{sym}:makers) and finds:
+              vpin_bucket      50 prints of the largest trade-size cluster (k-means on log sizes)
+              lookback_bars    the largest significant lag of the bar returns' autocorrelation
+              volatility       realized volatility now against the day's 33rd/67th percentiles
+              correlation      Pearson correlations of all symbols' bar returns
+              market_makers    per maker: exchanges, share of book updates, top-of-book share, size
+            Each run reads only the bars after those the last run read: running sums of the returns
+            (autocorrelations, realized volatility, correlations) are kept in discovery:state, so a
+            run at the close costs what one at the open does.
+            Writes config/discovered.yaml atomically and discovery:* keys (24 h TTL). A symbol with
+            too little data keeps its previous parameters, with a warning; exit 0. Redis down: exit 1.
 
-        Example:
-          alphatrader discover --out config/discovered.yaml
-        """
+            Example:
+              alphatrader discover --out config/discovered.yaml
+            """
     )
 
     @OptionGroup var common: CommonOptions
@@ -60,7 +60,9 @@ struct Discover: ParsableCommand {
                 for (s, p) in zip(symbols, result.parameters) {
                     let bucket = p.vpinBucket.map { String(Int($0)) } ?? "kept"
                     let lookback = p.lookbackBars.map { "\($0) bars" } ?? "kept"
-                    print("\(s.padding(toLength: 6, withPad: " ", startingAt: 0)) vpin bucket \(bucket), lookback \(lookback), regime \(p.regime?.name ?? "kept"), \(p.trades) trades, \(p.bars) bars")
+                    print(
+                        "\(s.padding(toLength: 6, withPad: " ", startingAt: 0)) vpin bucket \(bucket), lookback \(lookback), regime \(p.regime?.name ?? "kept"), \(p.trades) trades, \(p.bars) bars"
+                    )
                 }
                 print("wrote \(out)")
             }

@@ -8,17 +8,17 @@ struct Emergency: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The kill switch: trading HALTED, every order cancelled, every position closed, a snapshot and an alert.",
         discussion: """
-        In order: risk:state → HALTED (nothing new is sent while it holds); reqGlobalCancel and
-        wait for the cancellations; each position the broker holds closed by a marketable limit
-        order at the touch (inside the broker's price collars), re-priced at the new touch every
-        --reprice seconds until flat or --rounds are spent; the state before and after written to
-        var/emergency/TIME.json; an entry on alerts:stream. Running it again is safe: with
-        nothing open it changes nothing but records that it ran. Exit 0 when flat, 1 when a
-        position is left (it says which).
+            In order: risk:state → HALTED (nothing new is sent while it holds); reqGlobalCancel and
+            wait for the cancellations; each position the broker holds closed by a marketable limit
+            order at the touch (inside the broker's price collars), re-priced at the new touch every
+            --reprice seconds until flat or --rounds are spent; the state before and after written to
+            var/emergency/TIME.json; an entry on alerts:stream. Running it again is safe: with
+            nothing open it changes nothing but records that it ran. Exit 0 when flat, 1 when a
+            position is left (it says which).
 
-        Example:
-          alphatrader emergency --reason "feed frozen"
-        """
+            Example:
+              alphatrader emergency --reason "feed frozen"
+            """
     )
 
     @OptionGroup var trading: TradingOptions
@@ -60,13 +60,17 @@ struct Emergency: ParsableCommand {
                 }
                 let side: OrderRequest.Action = quantity > 0 ? .sell : .buy
                 let price = side == .sell ? quote.bid : quote.ask
-                refs += try session.broker.place(.init(instrument: instrument, action: side, quantity: abs(quantity),
-                                                       kind: .limit(TickSize.round(price, for: instrument)), strategy: "emergency"))
+                refs += try session.broker.place(
+                    .init(
+                        instrument: instrument, action: side, quantity: abs(quantity),
+                        kind: .limit(TickSize.round(price, for: instrument)), strategy: "emergency"))
             }
             closing += refs
             try? session.broker.wait(reprice, "the closing fills") { try refs.allSatisfy { try session.journal.order(ref: $0)?.isOpen == false } }
             for ref in refs where try session.journal.order(ref: ref)?.isOpen == true { try session.broker.cancel(ref: ref) }
-            try? session.broker.wait(trading.timeout, "the re-pricing cancellations") { try refs.allSatisfy { try session.journal.order(ref: $0)?.isOpen == false } }
+            try? session.broker.wait(trading.timeout, "the re-pricing cancellations") {
+                try refs.allSatisfy { try session.journal.order(ref: $0)?.isOpen == false }
+            }
             remaining = try session.broker.positions().filter { $0.value != 0 }
             context.log("closing round", ["round": String(round), "left": String(remaining.count)])
         }
@@ -76,18 +80,27 @@ struct Emergency: ParsableCommand {
         session.publish(marks: marks)
         let snapshot = JSONValue.object([
             ("time", .string(TimeFormat.utc(Int64(now)))), ("reason", .string(reason)),
-            ("positions_before", .array(before.filter { $0.value != 0 }.sorted { $0.key.description < $1.key.description }.map {
-                .object([("instrument", .string($0.key.description)), ("quantity", .int(Int64($0.value)))])
-            })),
+            (
+                "positions_before",
+                .array(
+                    before.filter { $0.value != 0 }.sorted { $0.key.description < $1.key.description }.map {
+                        .object([("instrument", .string($0.key.description)), ("quantity", .int(Int64($0.value)))])
+                    })
+            ),
             ("orders_cancelled", .array(openBefore.map { .string($0.ref) })),
             ("closing_orders", .array(try closing.compactMap { try session.journal.order(ref: $0) }.map(TradingMirror.orderJSON))),
-            ("positions_after", .array(remaining.sorted { $0.key.description < $1.key.description }.map {
-                .object([("instrument", .string($0.key.description)), ("quantity", .int(Int64($0.value)))])
-            })),
+            (
+                "positions_after",
+                .array(
+                    remaining.sorted { $0.key.description < $1.key.description }.map {
+                        .object([("instrument", .string($0.key.description)), ("quantity", .int(Int64($0.value)))])
+                    })
+            ),
             ("journal", .array(positions.map { TradingMirror.positionJSON($0, mark: marks[$0.instrument]) })),
         ])
         let file = try writeSnapshot(snapshot, now: now)
-        let text = remaining.isEmpty
+        let text =
+            remaining.isEmpty
             ? "emergency (\(reason)): trading halted, \(openBefore.count) order(s) cancelled, \(before.filter { $0.value != 0 }.count) position(s) closed; snapshot \(file)"
             : "emergency (\(reason)): trading halted but \(remaining.count) position(s) are still open: \(remaining.keys.map(\.description).sorted().joined(separator: ", ")); snapshot \(file)"
         if let redis {

@@ -7,19 +7,19 @@ struct Ingest: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Market data into Redis: the replay tape at the clock's pace, or IBKR through the TWS API.",
         discussion: """
-        One code path from market events to the market:* keys of SPEC §7 (book, trades, last,
-        bars, ticker, spread, imbalance, sweep, unusual_volume, timestamp), a per-symbol stream
-        market:{sym}:stream that the analytics service reads exactly once in order, ibkr:connected,
-        monitoring:ibkr:stats, and module:heartbeat:ibkr_ingestion every market second. TTLs are
-        in market time (book and trades 1 s, bars 10 s), divided by the clock's speed.
+            One code path from market events to the market:* keys of SPEC §7 (book, trades, last,
+            bars, ticker, spread, imbalance, sweep, unusual_volume, timestamp), a per-symbol stream
+            market:{sym}:stream that the analytics service reads exactly once in order, ibkr:connected,
+            monitoring:ibkr:stats, and module:heartbeat:ibkr_ingestion every market second. TTLs are
+            in market time (book and trades 1 s, bars 10 s), divided by the clock's speed.
 
-        With --source replay and no tape at the path, the tape for the clock's trading day is
-        generated first (replay-gen with --seed). Runs until SIGTERM.
+            With --source replay and no tape at the path, the tape for the clock's trading day is
+            generated first (replay-gen with --seed). Runs until SIGTERM.
 
-        Examples:
-          alphatrader ingest --source replay --tape var/tapes/2026-11-25.tape
-          alphatrader ingest --source replay --unpaced --exit-at-end     # as fast as Redis takes it
-        """
+            Examples:
+              alphatrader ingest --source replay --tape var/tapes/2026-11-25.tape
+              alphatrader ingest --source replay --unpaced --exit-at-end     # as fast as Redis takes it
+            """
     )
 
     enum Source: String, ExpressibleByArgument { case replay, ibkr }
@@ -62,9 +62,11 @@ struct Ingest: ParsableCommand {
         case .ibkr:
             let endpoints = context.config.endpoints
             let symbols = context.config.symbols
-            let client = TWSClient(options: TWSClient.Options(host: endpoints.ibkrHost, port: endpoints.ibkrPort, clientID: endpoints.ibkrClientID),
-                                   symbols: symbols.all, level2Count: symbols.level2.count, log: context.log, clock: context.clock)
-            context.log("connecting to TWS / IB Gateway", ["address": "\(endpoints.ibkrHost):\(endpoints.ibkrPort)", "client_id": String(endpoints.ibkrClientID)])
+            let client = TWSClient(
+                options: TWSClient.Options(host: endpoints.ibkrHost, port: endpoints.ibkrPort, clientID: endpoints.ibkrClientID),
+                symbols: symbols.all, level2Count: symbols.level2.count, log: context.log, clock: context.clock)
+            context.log(
+                "connecting to TWS / IB Gateway", ["address": "\(endpoints.ibkrHost):\(endpoints.ibkrPort)", "client_id": String(endpoints.ibkrClientID)])
             client.start()
             marketSource = client
             state = MarketState(symbols: symbols.all, level2Count: symbols.level2.count, exchanges: TapeFormat.exchanges, makers: [])
@@ -76,9 +78,13 @@ struct Ingest: ParsableCommand {
         options.exitAtEnd = exitAtEnd
         let report = Ingestion(context: context, source: marketSource, state: state, options: options).run()
         (marketSource as? TWSClient)?.stop()
-        context.log("done", ["events": String(report.events), "published": String(report.published), "dropped": String(report.dropped),
-                             "seconds": String(format: "%.2f", report.seconds),
-                             "events_per_s": String(Int(Double(report.events) / max(report.seconds, 1e-9))),
-                             "lag_p99_ms": String(Int(report.lagP99))])
+        context.log(
+            "done",
+            [
+                "events": String(report.events), "published": String(report.published), "dropped": String(report.dropped),
+                "seconds": String(format: "%.2f", report.seconds),
+                "events_per_s": String(Int(Double(report.events) / max(report.seconds, 1e-9))),
+                "lag_p99_ms": String(Int(report.lagP99)),
+            ])
     }
 }

@@ -8,16 +8,16 @@ struct ReplayGen: ParsableCommand {
         commandName: "replay-gen",
         abstract: "Writes a realistic replay tape for one trading day of the configured symbols.",
         discussion: """
-        The tape holds trades, NBBO quotes, level-2 depth updates per exchange (ARCA, BATS,
-        ISLAND, IEX) with market-maker ids for the level-2 symbols, and 5-second bars: intraday
-        U-shaped activity, volatility clustering, correlated symbols, heavy-tailed clustered
-        trade sizes, sweeps. The same date and seed give the same tape. The file is written
-        next to its destination and renamed into place. Format: README, "The replay tape".
+            The tape holds trades, NBBO quotes, level-2 depth updates per exchange (ARCA, BATS,
+            ISLAND, IEX) with market-maker ids for the level-2 symbols, and 5-second bars: intraday
+            U-shaped activity, volatility clustering, correlated symbols, heavy-tailed clustered
+            trade sizes, sweeps. The same date and seed give the same tape. The file is written
+            next to its destination and renamed into place. Format: README, "The replay tape".
 
-        Examples:
-          alphatrader replay-gen --date 2026-11-25 --seed 7
-          alphatrader replay-gen --date 2026-11-27 --from 09:30 --to 10:00 --out /tmp/early.tape
-        """
+            Examples:
+              alphatrader replay-gen --date 2026-11-25 --seed 7
+              alphatrader replay-gen --date 2026-11-27 --from 09:30 --to 10:00 --out /tmp/early.tape
+            """
     )
 
     @OptionGroup var common: CommonOptions
@@ -52,9 +52,13 @@ struct ReplayGen: ParsableCommand {
         let seconds = Date().timeIntervalSince(started)
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         if json {
-            print("{\"path\":\(quoted(path)),\"written\":true,\"date\":\"\(session.date)\",\"seed\":\(seed),\"events\":\(summary.total),\"trades\":\(summary.trades),\"quotes\":\(summary.quotes),\"depth\":\(summary.depth),\"bars\":\(summary.bars),\"bytes\":\(size),\"seconds\":\(String(format: "%.3f", seconds))}")
+            print(
+                "{\"path\":\(quoted(path)),\"written\":true,\"date\":\"\(session.date)\",\"seed\":\(seed),\"events\":\(summary.total),\"trades\":\(summary.trades),\"quotes\":\(summary.quotes),\"depth\":\(summary.depth),\"bars\":\(summary.bars),\"bytes\":\(size),\"seconds\":\(String(format: "%.3f", seconds))}"
+            )
         } else {
-            print("wrote \(path): \(summary.total) events (\(summary.trades) trades, \(summary.quotes) quotes, \(summary.depth) depth updates, \(summary.bars) bars), \(size / 1_000_000) MB in \(String(format: "%.2f", seconds)) s")
+            print(
+                "wrote \(path): \(summary.total) events (\(summary.trades) trades, \(summary.quotes) quotes, \(summary.depth) depth updates, \(summary.bars) bars), \(size / 1_000_000) MB in \(String(format: "%.2f", seconds)) s"
+            )
         }
     }
 }

@@ -9,27 +9,27 @@ struct TWSSim: ParsableCommand {
         commandName: "tws-sim",
         abstract: "Serves a tape over the TWS API socket protocol on 127.0.0.1 (an IBKR stand-in, no account).",
         discussion: """
-        Speaks the TWS API text protocol at server version 176 (or the client's maximum, if
-        lower): the handshake, startApi with managedAccounts, nextValidId and farm-status
-        messages, the replies ib_async waits for on connect, and market data for what a client
-        subscribes — reqMktData (bid/ask ticks; trades as RTVolume with generic tick 233),
-        reqMktDepth per exchange (level-2 rows with market makers), reqRealTimeBars (5-second
-        bars). Each connection plays the tape from its start at the clock (ORCHESTRATOR_CLOCK
-        under run-day), or as fast as the socket takes it with --unpaced. Runs until SIGTERM.
+            Speaks the TWS API text protocol at server version 176 (or the client's maximum, if
+            lower): the handshake, startApi with managedAccounts, nextValidId and farm-status
+            messages, the replies ib_async waits for on connect, and market data for what a client
+            subscribes — reqMktData (bid/ask ticks; trades as RTVolume with generic tick 233),
+            reqMktDepth per exchange (level-2 rows with market makers), reqRealTimeBars (5-second
+            bars). Each connection plays the tape from its start at the clock (ORCHESTRATOR_CLOCK
+            under run-day), or as fast as the socket takes it with --unpaced. Runs until SIGTERM.
 
-        It is also a paper broker (unless --no-broker): placeOrder (MKT, LMT, STP, STP LMT; DAY,
-        IOC; brackets and OCA groups; modify by the same id; whatIf), cancelOrder,
-        reqGlobalCancel, positions, open orders, executions and account values, stock and
-        option contracts (reqSecDefOptParams, option quotes with model greeks). Orders fill
-        against the tape's market at the clock (with --unpaced, a market clock that starts at
-        the tape's first event and runs in real time), with IBKR's commissions; the account is
-        kept in --account (written atomically, read again at start) and starts with --cash.
+            It is also a paper broker (unless --no-broker): placeOrder (MKT, LMT, STP, STP LMT; DAY,
+            IOC; brackets and OCA groups; modify by the same id; whatIf), cancelOrder,
+            reqGlobalCancel, positions, open orders, executions and account values, stock and
+            option contracts (reqSecDefOptParams, option quotes with model greeks). Orders fill
+            against the tape's market at the clock (with --unpaced, a market clock that starts at
+            the tape's first event and runs in real time), with IBKR's commissions; the account is
+            kept in --account (written atomically, read again at start) and starts with --cash.
 
-        Examples:
-          alphatrader tws-sim --tape var/tapes/2026-11-25.tape --port 7497
-          IBKR_PORT=7497 alphatrader ingest --source ibkr      # in another shell
-          alphatrader tws-sim --tape var/tapes/2026-11-25.tape --account var/paper/test.json --cash 25000
-        """
+            Examples:
+              alphatrader tws-sim --tape var/tapes/2026-11-25.tape --port 7497
+              IBKR_PORT=7497 alphatrader ingest --source ibkr      # in another shell
+              alphatrader tws-sim --tape var/tapes/2026-11-25.tape --account var/paper/test.json --cash 25000
+            """
     )
 
     @OptionGroup var common: CommonOptions
@@ -57,12 +57,14 @@ struct TWSSim: ParsableCommand {
             if !noBroker {
                 // Unpaced, the broker's market runs in real time from the tape's first event.
                 let start = try TapeReader(path: tape, verify: false).header.from
-                let clock: any WallClock = unpaced
+                let clock: any WallClock =
+                    unpaced
                     ? SimulatedClock(simulatedAnchor: Double(start), realAnchor: Date().timeIntervalSince1970, speed: 1) : context.clock
                 let log = context.log
-                desk = try PaperDesk(tapePath: tape, clock: clock, zone: ZoneRules.of(context.config.timeZone), calendar: context.config.calendar,
-                                     configuration: .init(startingCash: cash, slippageTicks: slippageTicks), accountFile: account,
-                                     saveInterval: 0.05, log: { log($0) })
+                desk = try PaperDesk(
+                    tapePath: tape, clock: clock, zone: ZoneRules.of(context.config.timeZone), calendar: context.config.calendar,
+                    configuration: .init(startingCash: cash, slippageTicks: slippageTicks), accountFile: account,
+                    saveInterval: 0.05, log: { log($0) })
             }
             simulator = try TWSSimulator(tapePath: tape, pace: unpaced ? .unpaced : .clock(context.clock), desk: desk, log: context.log)
         } catch let error as TapeError {

@@ -29,8 +29,10 @@ struct TradingSession {
         let journal: Journal
         do { journal = try Journal(path: o.journal) } catch { throw failure(error.description) }
         let endpoints = context.config.endpoints
-        let broker = BrokerConnection(options: .init(host: endpoints.ibkrHost, port: endpoints.ibkrPort, clientId: o.clientId ?? endpoints.ibkrClientID + 10,
-                                                     timeout: o.timeout), journal: journal, log: context.log, clock: context.clock)
+        let broker = BrokerConnection(
+            options: .init(
+                host: endpoints.ibkrHost, port: endpoints.ibkrPort, clientId: o.clientId ?? endpoints.ibkrClientID + 10,
+                timeout: o.timeout), journal: journal, log: context.log, clock: context.clock)
         if connect {
             do { try broker.connect() } catch {
                 throw failure("the broker at \(endpoints.ibkrHost):\(endpoints.ibkrPort): \(error) (start it: alphatrader tws-sim, or IB Gateway's paper port)")
@@ -75,8 +77,9 @@ func parseInstrument(symbol: String, expiry: String?, strike: Double?, right: St
     if expiry == nil && strike == nil && right == nil { return .stock(symbol: symbol) }
     guard let expiry, let strike, let right else { throw invalidInput("an option needs --expiry, --strike and --right together") }
     do {
-        return try TWSOrderMessages.instrument(symbol: symbol, secType: "OPT", expiry: expiry.replacingOccurrences(of: "-", with: ""),
-                                               strike: String(strike), right: right)
+        return try TWSOrderMessages.instrument(
+            symbol: symbol, secType: "OPT", expiry: expiry.replacingOccurrences(of: "-", with: ""),
+            strike: String(strike), right: right)
     } catch {
         throw invalidInput(error.description)
     }
@@ -85,9 +88,11 @@ func parseInstrument(symbol: String, expiry: String?, strike: Double?, right: St
 func orderLine(_ o: Journal.Order) -> [String] {
     let price = [o.request.kind.limitPrice.map { "lmt \(TickSize.text($0))" }, o.request.kind.stopPrice.map { "stp \(TickSize.text($0))" }]
         .compactMap { $0 }.joined(separator: " ")
-    return [o.ref, o.request.action.rawValue, String(o.request.quantity), o.request.instrument.description, o.request.kind.code, price, o.status,
-            "\(o.filled)/\(o.request.quantity)", o.filled > 0 ? String(format: "%.4f", o.averagePrice) : "-", String(format: "%.2f", o.commission),
-            o.reason ?? ""]
+    return [
+        o.ref, o.request.action.rawValue, String(o.request.quantity), o.request.instrument.description, o.request.kind.code, price, o.status,
+        "\(o.filled)/\(o.request.quantity)", o.filled > 0 ? String(format: "%.4f", o.averagePrice) : "-", String(format: "%.2f", o.commission),
+        o.reason ?? "",
+    ]
 }
 
 func table(_ rows: [[String]]) -> String {
@@ -104,19 +109,19 @@ struct PlaceOrder: ParsableCommand {
         commandName: "order",
         abstract: "Places an order (stock or option) through the broker, journaled first.",
         discussion: """
-        MKT without a price; LMT with --limit; STP with --stop; STP LMT with both. --take-profit
-        and --stop-loss together make it a bracket: the entry, a limit to take profit and a stop
-        to cut the loss, the two exits one-cancels-other, working once the entry fills. Waits
-        --wait seconds for the outcome and prints it; exit 0 when the broker took the order, 1
-        when it refused it (with TWS's code and reason), 2 for invalid input.
+            MKT without a price; LMT with --limit; STP with --stop; STP LMT with both. --take-profit
+            and --stop-loss together make it a bracket: the entry, a limit to take profit and a stop
+            to cut the loss, the two exits one-cancels-other, working once the entry fills. Waits
+            --wait seconds for the outcome and prints it; exit 0 when the broker took the order, 1
+            when it refused it (with TWS's code and reason), 2 for invalid input.
 
-        Examples:
-          alphatrader order buy 100 SPY                          # market
-          alphatrader order sell 50 QQQ --limit 521.35 --tif ioc
-          alphatrader order buy 2 SPY --expiry 20261207 --strike 600 --right C --limit 2.45 \\
-              --take-profit 3.20 --stop-loss 1.90
-          alphatrader order buy 100 AAPL --what-if               # commission and margin only
-        """
+            Examples:
+              alphatrader order buy 100 SPY                          # market
+              alphatrader order sell 50 QQQ --limit 521.35 --tif ioc
+              alphatrader order buy 2 SPY --expiry 20261207 --strike 600 --right C --limit 2.45 \\
+                  --take-profit 3.20 --stop-loss 1.90
+              alphatrader order buy 100 AAPL --what-if               # commission and margin only
+            """
     )
 
     @OptionGroup var trading: TradingOptions
@@ -148,12 +153,13 @@ struct PlaceOrder: ParsableCommand {
 
     func run() throws {
         let instrument = try parseInstrument(symbol: symbol, expiry: expiry, strike: strike, right: right)
-        let kind: OrderRequest.Kind = switch (limit, stop) {
-        case (nil, nil): .market
-        case (let l?, nil): .limit(l)
-        case (nil, let s?): .stop(trigger: s)
-        case (let l?, let s?): .stopLimit(trigger: s, limit: l)
-        }
+        let kind: OrderRequest.Kind =
+            switch (limit, stop) {
+            case (nil, nil): .market
+            case (let l?, nil): .limit(l)
+            case (nil, let s?): .stop(trigger: s)
+            case (let l?, let s?): .stopLimit(trigger: s, limit: l)
+            }
         let side: OrderRequest.Action = action.lowercased() == "buy" ? .buy : .sell
         if let takeProfit, let stopLoss {
             let (low, high) = side == .buy ? (stopLoss, takeProfit) : (takeProfit, stopLoss)
@@ -163,8 +169,9 @@ struct PlaceOrder: ParsableCommand {
             guard low < high else { throw invalidInput("a \(action) bracket needs --stop-loss \(side == .buy ? "below" : "above") --take-profit") }
         }
         let session = try TradingSession.open(trading, module: "order")
-        let spec = BrokerConnection.OrderSpec(instrument: instrument, action: side, quantity: quantity, kind: kind,
-                                              timeInForce: tif.lowercased() == "ioc" ? .immediateOrCancel : .day, strategy: strategy)
+        let spec = BrokerConnection.OrderSpec(
+            instrument: instrument, action: side, quantity: quantity, kind: kind,
+            timeInForce: tif.lowercased() == "ioc" ? .immediateOrCancel : .day, strategy: strategy)
         let refs: [String]
         do {
             refs = try session.broker.place(spec, bracket: takeProfit.map { (stop: stopLoss!, target: $0) }, whatIf: whatIf)
@@ -178,18 +185,22 @@ struct PlaceOrder: ParsableCommand {
             if trading.json {
                 print(JSONValue.object([("commission", .number(answer.commission)), ("initial_margin", .number(answer.initialMargin))]).serialized())
             } else {
-                print("what-if \(action) \(quantity) \(instrument) \(kind.code): commission \(String(format: "%.2f", answer.commission)), initial margin \(String(format: "%.2f", answer.initialMargin)); nothing placed")
+                print(
+                    "what-if \(action) \(quantity) \(instrument) \(kind.code): commission \(String(format: "%.2f", answer.commission)), initial margin \(String(format: "%.2f", answer.initialMargin)); nothing placed"
+                )
             }
             return
         }
         // Until the entry is filled or refused (or, resting, acknowledged), within --wait;
         // --wait 0 reads nothing back (the next command's reconciliation will).
-        if wait > 0 { try? session.broker.wait(wait, "the outcome") {
-            guard let o = try session.journal.order(ref: refs[0]) else { return false }
-            let commissioned = try session.journal.fills(ref: refs[0]).allSatisfy { $0.commission != nil }
-            guard commissioned else { return false }
-            return !o.isOpen || (o.status != "Submitting" && (o.request.kind != .market || o.filled == o.request.quantity))
-        } }
+        if wait > 0 {
+            try? session.broker.wait(wait, "the outcome") {
+                guard let o = try session.journal.order(ref: refs[0]) else { return false }
+                let commissioned = try session.journal.fills(ref: refs[0]).allSatisfy { $0.commission != nil }
+                guard commissioned else { return false }
+                return !o.isOpen || (o.status != "Submitting" && (o.request.kind != .market || o.filled == o.request.quantity))
+            }
+        }
         let orders = try refs.compactMap { try session.journal.order(ref: $0) }
         session.publish(marks: [:])
         if trading.json {
@@ -206,14 +217,14 @@ struct ListOrders: ParsableCommand {
         commandName: "orders",
         abstract: "The journal's orders, newest first, reconciled with the broker first.",
         discussion: """
-        Connects to the broker to bring the journal up to date (fills and states it missed), then
-        lists; with --offline, or when the broker cannot be reached (said on stderr), the journal
-        as it is.
+            Connects to the broker to bring the journal up to date (fills and states it missed), then
+            lists; with --offline, or when the broker cannot be reached (said on stderr), the journal
+            as it is.
 
-        Examples:
-          alphatrader orders --open
-          alphatrader orders --json | jq '.[] | select(.status == "Filled")'
-        """
+            Examples:
+              alphatrader orders --open
+              alphatrader orders --json | jq '.[] | select(.status == "Filled")'
+            """
     )
     @OptionGroup var trading: TradingOptions
     @Flag(help: "Only the orders still working.") var open = false
@@ -243,14 +254,14 @@ struct ListPositions: ParsableCommand {
         commandName: "positions",
         abstract: "Positions from the journal, marked to the broker's quotes: realized and unrealized P&L.",
         discussion: """
-        Reconciles with the broker, checks that the journal's positions are the broker's (a
-        difference is printed as a warning and exits 1), marks each open position at the
-        quote's mid and updates positions:* and pnl:day in Redis.
+            Reconciles with the broker, checks that the journal's positions are the broker's (a
+            difference is printed as a warning and exits 1), marks each open position at the
+            quote's mid and updates positions:* and pnl:day in Redis.
 
-        Examples:
-          alphatrader positions
-          alphatrader positions --json
-        """
+            Examples:
+              alphatrader positions
+              alphatrader positions --json
+            """
     )
     @OptionGroup var trading: TradingOptions
 
@@ -264,21 +275,31 @@ struct ListPositions: ParsableCommand {
         session.publish(marks: marks)
         let (realized, unrealized) = TradingMirror.pnl(positions, marks: marks, commissions: 0)
         if trading.json {
-            print(JSONValue.object([
-                ("positions", .array(positions.map { TradingMirror.positionJSON($0, mark: marks[$0.instrument]) })),
-                ("realized_pnl", .number(realized)), ("unrealized_pnl", .number(unrealized)),
-                ("differences", .array(differences.sorted { $0.description < $1.description }.map { i in
-                    .object([("instrument", .string(i.description)), ("broker", .int(Int64(broker[i, default: 0]))), ("journal", .int(Int64(journaled[i, default: 0])))])
-                })),
-            ]).serialized(pretty: true))
+            print(
+                JSONValue.object([
+                    ("positions", .array(positions.map { TradingMirror.positionJSON($0, mark: marks[$0.instrument]) })),
+                    ("realized_pnl", .number(realized)), ("unrealized_pnl", .number(unrealized)),
+                    (
+                        "differences",
+                        .array(
+                            differences.sorted { $0.description < $1.description }.map { i in
+                                .object([
+                                    ("instrument", .string(i.description)), ("broker", .int(Int64(broker[i, default: 0]))),
+                                    ("journal", .int(Int64(journaled[i, default: 0]))),
+                                ])
+                            })
+                    ),
+                ]).serialized(pretty: true))
         } else {
             var rows = [["INSTRUMENT", "QTY", "AVG COST", "MARK", "UNREALIZED", "REALIZED"]]
             for p in positions {
                 let mark = marks[p.instrument]
-                rows.append([p.instrument.description, String(p.holding.quantity), String(format: "%.4f", p.holding.averageCost),
-                             mark.map { String(format: "%.2f", $0) } ?? "-",
-                             mark.map { String(format: "%.2f", ($0 * p.instrument.multiplier - p.holding.averageCost) * Double(p.holding.quantity)) } ?? "-",
-                             String(format: "%.2f", p.holding.realizedPnL)])
+                rows.append([
+                    p.instrument.description, String(p.holding.quantity), String(format: "%.4f", p.holding.averageCost),
+                    mark.map { String(format: "%.2f", $0) } ?? "-",
+                    mark.map { String(format: "%.2f", ($0 * p.instrument.multiplier - p.holding.averageCost) * Double(p.holding.quantity)) } ?? "-",
+                    String(format: "%.2f", p.holding.realizedPnL),
+                ])
             }
             print(positions.isEmpty ? "no positions" : table(rows))
             print(String(format: "realized %.2f, unrealized %.2f", realized, unrealized))
@@ -295,10 +316,10 @@ struct CancelOrders: ParsableCommand {
         commandName: "cancel",
         abstract: "Cancels an order by its id (a bracket's parent takes its exits), or every open order with --all.",
         discussion: """
-        Examples:
-          alphatrader cancel at-11-42-1796650000
-          alphatrader cancel --all
-        """
+            Examples:
+              alphatrader cancel at-11-42-1796650000
+              alphatrader cancel --all
+            """
     )
     @OptionGroup var trading: TradingOptions
     @Argument(help: "The order's id (ORDER in alphatrader orders).") var id: String?

@@ -8,16 +8,18 @@ struct AlphaTrader: ParsableCommand {
         commandName: "alphatrader",
         abstract: "AlphaTrader's jobs and services, one subcommand each, run by the orchestrator.",
         discussion: """
-        Each subcommand reads config/config.yaml, honours ORCHESTRATOR_CLOCK (the simulated clock
-        of run-day), logs one line per event to stderr and exits 0 (success), 1 (failed) or 2
-        (invalid input). Services stop cleanly on SIGTERM.
+            Each subcommand reads config/config.yaml, honours ORCHESTRATOR_CLOCK (the simulated clock
+            of run-day), logs one line per event to stderr and exits 0 (success), 1 (failed) or 2
+            (invalid input). Services stop cleanly on SIGTERM.
 
-        Examples:
-          alphatrader replay-gen --date 2026-11-25 --seed 7
-          alphatrader ingest --source replay --tape var/tapes/2026-11-25.tape
-        """,
-        subcommands: [Ingest.self, Analytics.self, Discover.self, Premarket.self, ReplayGen.self, TWSSim.self,
-                      PlaceOrder.self, ListOrders.self, ListPositions.self, CancelOrders.self, Emergency.self] + NotYetAvailableList.all
+            Examples:
+              alphatrader replay-gen --date 2026-11-25 --seed 7
+              alphatrader ingest --source replay --tape var/tapes/2026-11-25.tape
+            """,
+        subcommands: [
+            Ingest.self, Analytics.self, Discover.self, Premarket.self, ReplayGen.self, TWSSim.self,
+            PlaceOrder.self, ListOrders.self, ListPositions.self, CancelOrders.self, Emergency.self,
+        ] + NotYetAvailableList.all
     )
 }
 
@@ -65,7 +67,8 @@ struct MOC: NotYetAvailable {
     @OptionGroup var args: Passthrough
 }
 struct EveningReport: NotYetAvailable {
-    static let configuration = CommandConfiguration(commandName: "evening-report", abstract: "The day's P&L, Sharpe, drawdown, win rate and job runs → HTML report.")
+    static let configuration = CommandConfiguration(
+        commandName: "evening-report", abstract: "The day's P&L, Sharpe, drawdown, win rate and job runs → HTML report.")
     @OptionGroup var args: Passthrough
 }
 struct Backup: NotYetAvailable {

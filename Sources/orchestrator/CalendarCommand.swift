@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 import OrchestratorCore
 
 struct CalendarCommand: GlobalOptionsCommand {
@@ -7,15 +7,15 @@ struct CalendarCommand: GlobalOptionsCommand {
         commandName: "calendar",
         abstract: "The exchange's sessions between two dates, both included.",
         discussion: """
-        XNYS is exact from 2000-01-01 to 2035-12-31: holidays with their weekend observance,
-        early closes at 13:00 and the unscheduled closures. A date outside that range is an
-        error (exit 2), never a guess. Human output also names the weekdays the exchange is
-        closed; --json lists sessions only, times in UTC.
+            XNYS is exact from 2000-01-01 to 2035-12-31: holidays with their weekend observance,
+            early closes at 13:00 and the unscheduled closures. A date outside that range is an
+            error (exit 2), never a guess. Human output also names the weekdays the exchange is
+            closed; --json lists sessions only, times in UTC.
 
-        Examples:
-          orchestrator calendar --from 2026-11-23 --to 2026-11-30
-          orchestrator calendar --from 2026-01-01 --to 2026-12-31 --json
-        """
+            Examples:
+              orchestrator calendar --from 2026-11-23 --to 2026-11-30
+              orchestrator calendar --from 2026-01-01 --to 2026-12-31 --json
+            """
     )
 
     @OptionGroup var local: GlobalOptions
@@ -40,10 +40,14 @@ struct CalendarCommand: GlobalOptionsCommand {
             throw CLIFailure.invalid(error.description)
         }
         if json {
-            printJSON(.array(sessions.map { s in
-                .object([("date", .string(s.date.description)), ("open", .string(TimeFormat.utc(s.open))),
-                         ("close", .string(TimeFormat.utc(s.close)))])
-            }))
+            printJSON(
+                .array(
+                    sessions.map { s in
+                        .object([
+                            ("date", .string(s.date.description)), ("open", .string(TimeFormat.utc(s.open))),
+                            ("close", .string(TimeFormat.utc(s.close))),
+                        ])
+                    }))
             return
         }
         let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
@@ -53,8 +57,10 @@ struct CalendarCommand: GlobalOptionsCommand {
         while date <= last {
             if index < sessions.endIndex, sessions[index].date == date {
                 let s = sessions[index]
-                rows.append([date.description, days[date.weekday], TimeFormat.clock(s.open, in: zone),
-                             TimeFormat.clock(s.close, in: zone), s.isEarlyClose ? "early close" : ""])
+                rows.append([
+                    date.description, days[date.weekday], TimeFormat.clock(s.open, in: zone),
+                    TimeFormat.clock(s.close, in: zone), s.isEarlyClose ? "early close" : "",
+                ])
                 index += 1
             } else if !date.isWeekend {
                 rows.append([date.description, days[date.weekday], "-", "-", "closed: " + (calendar.closureReason(on: date) ?? "holiday")])

@@ -8,15 +8,15 @@ struct CatchUpCommand: GlobalOptionsCommand {
         commandName: "catch-up",
         abstract: "Run what was missed since the orchestrator last ran, then exit (for cron).",
         discussion: """
-        Each job's catch_up decides: none runs nothing, latest runs the most recent missed slot,
-        all runs every one; a slot older than its deadline is recorded as missed. Safe to start
-        while a daemon or another catch-up runs: each slot still runs exactly once.
-        crontab/orchestrator holds the line that runs it every few minutes.
+            Each job's catch_up decides: none runs nothing, latest runs the most recent missed slot,
+            all runs every one; a slot older than its deadline is recorded as missed. Safe to start
+            while a daemon or another catch-up runs: each slot still runs exactly once.
+            crontab/orchestrator holds the line that runs it every few minutes.
 
-        Examples:
-          orchestrator catch-up
-          orchestrator catch-up --since 2026-11-20T00:00:00Z --json
-        """
+            Examples:
+              orchestrator catch-up
+              orchestrator catch-up --since 2026-11-20T00:00:00Z --json
+            """
     )
 
     @OptionGroup var local: GlobalOptions

@@ -7,17 +7,17 @@ struct CronCommand: GlobalOptionsCommand {
         commandName: "cron",
         abstract: "The next fire times of a cron expression, by cronie's DST rule.",
         discussion: """
-        Prints fires strictly after --after, one per line as local time with its offset.
-        A wildcard expression (minute or hour starting with *) fires at every real instant whose
-        local time matches: twice in a repeated fall-back hour, never in a spring-forward gap.
-        Any other expression fires once at a repeated time, and at the first instant after a
-        gap for times inside it.
+            Prints fires strictly after --after, one per line as local time with its offset.
+            A wildcard expression (minute or hour starting with *) fires at every real instant whose
+            local time matches: twice in a repeated fall-back hour, never in a spring-forward gap.
+            Any other expression fires once at a repeated time, and at the first instant after a
+            gap for times inside it.
 
-        Examples:
-          orchestrator cron "0 17 * * 1-5"
-          orchestrator cron "30 2 * * *" --tz America/New_York --after 2026-03-07T12:00:00Z --count 3
-          orchestrator cron @hourly --tz Europe/London --json
-        """
+            Examples:
+              orchestrator cron "0 17 * * 1-5"
+              orchestrator cron "30 2 * * *" --tz America/New_York --after 2026-03-07T12:00:00Z --count 3
+              orchestrator cron @hourly --tz Europe/London --json
+            """
     )
 
     @OptionGroup var local: GlobalOptions

@@ -8,11 +8,11 @@ struct HistoryCommand: GlobalOptionsCommand {
         commandName: "history",
         abstract: "Past runs, newest first.",
         discussion: """
-        Examples:
-          orchestrator history --limit 20
-          orchestrator history parameter-discovery --day 2026-11-27
-          orchestrator history --status failed --since 2026-11-20T00:00:00Z --json
-        """
+            Examples:
+              orchestrator history --limit 20
+              orchestrator history parameter-discovery --day 2026-11-27
+              orchestrator history --status failed --since 2026-11-20T00:00:00Z --json
+            """
     )
 
     @OptionGroup var local: GlobalOptions
@@ -29,7 +29,8 @@ struct HistoryCommand: GlobalOptionsCommand {
         let workspace = try global.loadWorkspace()
         let zone = ZoneRules.of(workspace.config.timeZone)
         if let job, workspace.jobs[job] == nil && workspace.services[job] == nil {
-            throw CLIFailure.invalid("unknown job or service \"\(job)\"\(Suggestion.hint(for: job, in: Array(workspace.jobs.keys) + Array(workspace.services.keys)))")
+            throw CLIFailure.invalid(
+                "unknown job or service \"\(job)\"\(Suggestion.hint(for: job, in: Array(workspace.jobs.keys) + Array(workspace.services.keys)))")
         }
         let state = try status.map { text -> RunState in
             guard let s = RunState(rawValue: text) else {

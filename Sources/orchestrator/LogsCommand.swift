@@ -8,11 +8,11 @@ struct LogsCommand: GlobalOptionsCommand {
         commandName: "logs",
         abstract: "An attempt's captured output (stdout and stderr).",
         discussion: """
-        Examples:
-          orchestrator logs 42             # the last attempt
-          orchestrator logs 42 --attempt 1
-          orchestrator logs 42 --follow    # until the attempt ends
-        """
+            Examples:
+              orchestrator logs 42             # the last attempt
+              orchestrator logs 42 --attempt 1
+              orchestrator logs 42 --follow    # until the attempt ends
+            """
     )
 
     @OptionGroup var local: GlobalOptions
@@ -27,8 +27,10 @@ struct LogsCommand: GlobalOptionsCommand {
         let record = try loadRun(runText, store: store)
         let attempts = try store.attempts(of: record.id!)
         guard let chosen = attempt.map({ n in attempts.first { $0.number == n } }) ?? attempts.last else {
-            throw CLIFailure.invalid(attempts.isEmpty ? "run \(record.id!) has no attempts yet"
-                                     : "run \(record.id!) has no attempt \(attempt!) (it has \(attempts.count))")
+            throw CLIFailure.invalid(
+                attempts.isEmpty
+                    ? "run \(record.id!) has no attempts yet"
+                    : "run \(record.id!) has no attempt \(attempt!) (it has \(attempts.count))")
         }
         guard let handle = FileHandle(forReadingAtPath: chosen.log) else {
             throw CLIFailure(text: "error: \(chosen.log): the log is missing\n", status: 1)

@@ -6,18 +6,20 @@ struct Orchestrator: ParsableCommand {
         commandName: "orchestrator",
         abstract: "A market-aware job orchestrator: schedules, dependencies and the exchange calendar.",
         discussion: """
-        Jobs and services are declared in jobs/*.yaml; settings in config/config.yaml.
-        Exit status: 0 success, 1 a job or run failed, 2 invalid input.
+            Jobs and services are declared in jobs/*.yaml; settings in config/config.yaml.
+            Exit status: 0 success, 1 a job or run failed, 2 invalid input.
 
-        Examples:
-          orchestrator validate
-          orchestrator plan --date 2026-11-27
-          orchestrator calendar --from 2026-11-23 --to 2026-11-30
-          orchestrator cron "*/15 9-16 * * 1-5" --after 2026-11-25T14:00:00Z --count 4
-        """,
-        subcommands: [ValidateCommand.self, PlanCommand.self, CalendarCommand.self, CronCommand.self, RunCommand.self, RunDayCommand.self, StatusCommand.self,
-                      TriggerCommand.self, RestartCommand.self, CatchUpCommand.self, HistoryCommand.self, ShowCommand.self, LogsCommand.self,
-                      DriveCommand.self]
+            Examples:
+              orchestrator validate
+              orchestrator plan --date 2026-11-27
+              orchestrator calendar --from 2026-11-23 --to 2026-11-30
+              orchestrator cron "*/15 9-16 * * 1-5" --after 2026-11-25T14:00:00Z --count 4
+            """,
+        subcommands: [
+            ValidateCommand.self, PlanCommand.self, CalendarCommand.self, CronCommand.self, RunCommand.self, RunDayCommand.self, StatusCommand.self,
+            TriggerCommand.self, RestartCommand.self, CatchUpCommand.self, HistoryCommand.self, ShowCommand.self, LogsCommand.self,
+            DriveCommand.self,
+        ]
     )
 
     /// Global options written before the subcommand.

@@ -1,5 +1,5 @@
-import Foundation
 import ArgumentParser
+import Foundation
 import OrchestratorCore
 
 struct PlanCommand: GlobalOptionsCommand {
@@ -7,14 +7,14 @@ struct PlanCommand: GlobalOptionsCommand {
         commandName: "plan",
         abstract: "Every slot of a day in time order: local time, job, schedule reason, upstreams.",
         discussion: """
-        Unscheduled jobs that run after their upstream jobs are listed right after them as
-        `after X`; service windows follow the jobs. Times are in the configured time zone.
+            Unscheduled jobs that run after their upstream jobs are listed right after them as
+            `after X`; service windows follow the jobs. Times are in the configured time zone.
 
-        Examples:
-          orchestrator plan                      # today
-          orchestrator plan --date 2026-11-27    # the day after Thanksgiving: close at 13:00
-          orchestrator plan --date 2026-11-27 --json
-        """
+            Examples:
+              orchestrator plan                      # today
+              orchestrator plan --date 2026-11-27    # the day after Thanksgiving: close at 13:00
+              orchestrator plan --date 2026-11-27 --json
+            """
     )
 
     @OptionGroup var local: GlobalOptions
@@ -40,11 +40,15 @@ struct PlanCommand: GlobalOptionsCommand {
             throw CLIFailure.invalid(error.description)
         }
         if json {
-            printJSON(.array(slots.map { s in
-                .object([("job", .string(s.job)), ("time", s.time.map { .string(TimeFormat.utc($0)) } ?? .null),
-                         ("reason", .string(s.reason)), ("upstreams", .array(s.upstreams.map(JSONValue.string))),
-                         ("available", .bool(workspace.unavailable[s.job] == nil))])
-            }))
+            printJSON(
+                .array(
+                    slots.map { s in
+                        .object([
+                            ("job", .string(s.job)), ("time", s.time.map { .string(TimeFormat.utc($0)) } ?? .null),
+                            ("reason", .string(s.reason)), ("upstreams", .array(s.upstreams.map(JSONValue.string))),
+                            ("available", .bool(workspace.unavailable[s.job] == nil)),
+                        ])
+                    }))
             return
         }
         let weekday = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"][day.weekday]
@@ -59,9 +63,11 @@ struct PlanCommand: GlobalOptionsCommand {
         print(heading)
         var rows = [["TIME", "JOB", "REASON", "UPSTREAMS"]]
         for s in slots {
-            rows.append([s.time.map { TimeFormat.clock($0, in: zone) } ?? "", s.job,
-                         s.reason + (workspace.unavailable[s.job] != nil ? " (not yet available)" : ""),
-                         s.upstreams.isEmpty ? "-" : s.upstreams.joined(separator: ", ")])
+            rows.append([
+                s.time.map { TimeFormat.clock($0, in: zone) } ?? "", s.job,
+                s.reason + (workspace.unavailable[s.job] != nil ? " (not yet available)" : ""),
+                s.upstreams.isEmpty ? "-" : s.upstreams.joined(separator: ", "),
+            ])
         }
         print(slots.isEmpty ? "no job slots" : table(rows))
         if !windows.isEmpty {
@@ -69,7 +75,10 @@ struct PlanCommand: GlobalOptionsCommand {
             var serviceRows = [["WINDOW", "SERVICE", "REASON", "UPSTREAMS"]]
             for w in windows {
                 let span = w.start.map { "\(TimeFormat.clock($0, in: zone))–\(TimeFormat.clock(w.end!, in: zone))" } ?? "all day"
-                serviceRows.append([span, w.service, w.reason + (workspace.unavailable[w.service] != nil ? " (not yet available)" : ""), w.upstreams.isEmpty ? "-" : w.upstreams.joined(separator: ", ")])
+                serviceRows.append([
+                    span, w.service, w.reason + (workspace.unavailable[w.service] != nil ? " (not yet available)" : ""),
+                    w.upstreams.isEmpty ? "-" : w.upstreams.joined(separator: ", "),
+                ])
             }
             print(table(serviceRows))
         }

@@ -8,15 +8,15 @@ struct RestartCommand: GlobalOptionsCommand {
         commandName: "restart",
         abstract: "Restart a supervised service through the running daemon (also after its start limit failed it).",
         discussion: """
-        Asks the daemon (`orchestrator run`) to restart SERVICE: a running service is stopped
-        gracefully (SIGTERM, SIGKILL after its stop_timeout) and started again; a `failed` one —
-        past its start_limit — is given a fresh start and a fresh limit; a stopped one starts if
-        its window is open. The request goes through the run store; the daemon acts on it within
-        a second. Exit 1 when no daemon is running.
+            Asks the daemon (`orchestrator run`) to restart SERVICE: a running service is stopped
+            gracefully (SIGTERM, SIGKILL after its stop_timeout) and started again; a `failed` one —
+            past its start_limit — is given a fresh start and a fresh limit; a stopped one starts if
+            its window is open. The request goes through the run store; the daemon acts on it within
+            a second. Exit 1 when no daemon is running.
 
-        Example:
-          orchestrator restart ibkr-ingestion --wait
-        """
+            Example:
+              orchestrator restart ibkr-ingestion --wait
+            """
     )
 
     @OptionGroup var local: GlobalOptions
@@ -42,7 +42,8 @@ struct RestartCommand: GlobalOptionsCommand {
         while Date() < deadline {
             usleep(100_000)
             if let now = try store.services().first(where: { $0.name == service }), now.state == "running",
-               now.pid != nil, now.pid != before?.pid || before?.state != "running" {
+                now.pid != nil, now.pid != before?.pid || before?.state != "running"
+            {
                 print("\(service) running, pid \(now.pid!)")
                 return
             }

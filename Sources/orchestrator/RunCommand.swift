@@ -11,14 +11,14 @@ struct RunCommand: GlobalOptionsCommand {
         commandName: "run",
         abstract: "The daemon: schedule jobs and supervise services until SIGTERM or SIGINT.",
         discussion: """
-        Runs every slot due from its start on (earlier ones are catch-up's), with retries, dependencies, pools and deadlines, and supervises the services of jobs/*.yaml: their windows by the exchange calendar, restarts with backoff and start limits, health checks. One line per state change on stdout; `orchestrator status` reads the same store.
+            Runs every slot due from its start on (earlier ones are catch-up's), with retries, dependencies, pools and deadlines, and supervises the services of jobs/*.yaml: their windows by the exchange calendar, restarts with backoff and start limits, health checks. One line per state change on stdout; `orchestrator status` reads the same store.
 
-        SIGTERM or SIGINT: nothing new starts, running attempts get --stop-timeout to finish, and services stop in reverse dependency order within their stop_timeout (SIGTERM to their process group, then SIGKILL) — no process is left behind. SIGHUP reloads jobs/: the new files are validated first, and if any is invalid every problem is printed with its position and the running configuration stays.
+            SIGTERM or SIGINT: nothing new starts, running attempts get --stop-timeout to finish, and services stop in reverse dependency order within their stop_timeout (SIGTERM to their process group, then SIGKILL) — no process is left behind. SIGHUP reloads jobs/: the new files are validated first, and if any is invalid every problem is printed with its position and the running configuration stays.
 
-        Example:
-          orchestrator run >> var/logs/orchestrator.log 2>&1 &
-          kill -HUP %1      # after editing jobs/*.yaml
-        """
+            Example:
+              orchestrator run >> var/logs/orchestrator.log 2>&1 &
+              kill -HUP %1      # after editing jobs/*.yaml
+            """
     )
 
     @OptionGroup var local: GlobalOptions
@@ -34,11 +34,15 @@ struct RunCommand: GlobalOptionsCommand {
         if let other = Daemon.liveDaemon(store) {
             throw CLIFailure.invalid("another orchestrator run (pid \(other.pid)) is already the daemon of \(store.path)")
         }
-        let engine = Engine(workspace: workspace, store: store, clock: try currentClock(), onEvent: { event in
-            let slot = event.scheduledFor.map { " (\(TimeFormat.clock(Int64($0), in: zone)))" } ?? ""
-            print("\(TimeFormat.local(Int64(event.at), in: zone))  \(event.job)\(slot) #\(event.runId) \(event.state.rawValue)\(event.reason.map { ": \($0)" } ?? "")")
-            fflush(nil)
-        })
+        let engine = Engine(
+            workspace: workspace, store: store, clock: try currentClock(),
+            onEvent: { event in
+                let slot = event.scheduledFor.map { " (\(TimeFormat.clock(Int64($0), in: zone)))" } ?? ""
+                print(
+                    "\(TimeFormat.local(Int64(event.at), in: zone))  \(event.job)\(slot) #\(event.runId) \(event.state.rawValue)\(event.reason.map { ": \($0)" } ?? "")"
+                )
+                fflush(nil)
+            })
         engine.superviseServices { event in
             print("\(TimeFormat.local(Int64(event.at), in: zone))  service \(event.service) \(event.kind.rawValue) [\(event.state.rawValue)]: \(event.detail)")
             fflush(nil)
@@ -52,16 +56,20 @@ struct RunCommand: GlobalOptionsCommand {
                 return w
             }
         }
-        let daemon = Daemon(engine: engine, stopTimeout: stopTimeout, reload: reload, log: { line in
-            print("orchestrator run: \(line)")
-            fflush(nil)
-        })
+        let daemon = Daemon(
+            engine: engine, stopTimeout: stopTimeout, reload: reload,
+            log: { line in
+                print("orchestrator run: \(line)")
+                fflush(nil)
+            })
         print("orchestrator run: \(workspace.jobs.count) jobs, \(workspace.services.count) services, store \(store.path), pid \(getpid())")
         fflush(nil)
         var logger = Logger(label: "orchestrator")
         logger.logLevel = .warning
-        let group = ServiceGroup(configuration: .init(services: [DaemonService(daemon: daemon)],
-                                                      gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [DaemonService(daemon: daemon)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         // The group runs on the concurrency pool; this thread waits for it.
         let outcome = Outcome()
         let done = DispatchSemaphore(value: 0)

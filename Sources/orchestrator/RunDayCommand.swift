@@ -8,17 +8,17 @@ struct RunDayCommand: GlobalOptionsCommand {
         commandName: "run-day",
         abstract: "Run one whole trading day of the declared jobs on a simulated clock.",
         discussion: """
-        The clock starts at the day's 00:00 (or --from) in the configured time zone and runs
-        --speed times real time; timeouts, delays and deadlines follow it, and every attempt gets
-        ORCHESTRATOR_CLOCK so it reads the same simulated now. Prints one line per state change,
-        then a summary table; exits 1 if any run failed. Running it again for the same day
-        resumes: no slot runs twice. Services are supervised from the next release on; until
-        then a job that depends on a service does not start.
+            The clock starts at the day's 00:00 (or --from) in the configured time zone and runs
+            --speed times real time; timeouts, delays and deadlines follow it, and every attempt gets
+            ORCHESTRATOR_CLOCK so it reads the same simulated now. Prints one line per state change,
+            then a summary table; exits 1 if any run failed. Running it again for the same day
+            resumes: no slot runs twice. Services are supervised from the next release on; until
+            then a job that depends on a service does not start.
 
-        Examples:
-          orchestrator run-day --date 2026-11-27 --speed 3600
-          orchestrator run-day --from 09:00 --speed 600 --json
-        """
+            Examples:
+              orchestrator run-day --date 2026-11-27 --speed 3600
+              orchestrator run-day --from 09:00 --speed 600 --json
+            """
     )
 
     @OptionGroup var local: GlobalOptions
@@ -55,28 +55,32 @@ struct RunDayCommand: GlobalOptionsCommand {
         }
         // On a terminal, a status line under the events: the simulated time and runs by state.
         var states: [Int64: RunState] = [:]
-        let runs = try runDay.run(onEvent: { event in
-            guard !json else { return }
-            let slot = event.scheduledFor.map { " (\(TimeFormat.clock(Int64($0), in: zone)))" } ?? ""
-            let attempt = event.state == .running ? " attempt \(event.attempt)" : ""
-            let reason = event.reason.map { ": \($0)" } ?? ""
-            let line = "\(RunOutput.clock(event.at, zone))  \(event.job)\(slot) #\(event.runId) \(event.state.rawValue)\(attempt)\(reason)"
-            if interactive {
-                states[event.runId] = event.state
-                let counts = Dictionary(grouping: states.values, by: { $0 }).mapValues(\.count)
-                let summary = [RunState.running, .queued, .pending, .retrying, .succeeded, .failed]
-                    .compactMap { st in counts[st].map { "\($0) \(st.rawValue)" } }.joined(separator: " · ")
-                print("\u{1B}[2K\r" + line)
-                print("\u{1B}[2K\u{1B}[7m \(RunOutput.clock(event.at, zone))  \(summary) \u{1B}[0m", terminator: "\r")
-            } else {
-                print(line)
-            }
-            fflush(nil)
-        }, onServiceEvent: { event in
-            guard !json else { return }
-            print("\(interactive ? "\u{1B}[2K\r" : "")\(RunOutput.clock(event.at, zone))  service \(event.service) \(event.kind.rawValue) [\(event.state.rawValue)]: \(event.detail)")
-            fflush(nil)
-        }, shouldStop: { ProcessControl.stopRequested })
+        let runs = try runDay.run(
+            onEvent: { event in
+                guard !json else { return }
+                let slot = event.scheduledFor.map { " (\(TimeFormat.clock(Int64($0), in: zone)))" } ?? ""
+                let attempt = event.state == .running ? " attempt \(event.attempt)" : ""
+                let reason = event.reason.map { ": \($0)" } ?? ""
+                let line = "\(RunOutput.clock(event.at, zone))  \(event.job)\(slot) #\(event.runId) \(event.state.rawValue)\(attempt)\(reason)"
+                if interactive {
+                    states[event.runId] = event.state
+                    let counts = Dictionary(grouping: states.values, by: { $0 }).mapValues(\.count)
+                    let summary = [RunState.running, .queued, .pending, .retrying, .succeeded, .failed]
+                        .compactMap { st in counts[st].map { "\($0) \(st.rawValue)" } }.joined(separator: " · ")
+                    print("\u{1B}[2K\r" + line)
+                    print("\u{1B}[2K\u{1B}[7m \(RunOutput.clock(event.at, zone))  \(summary) \u{1B}[0m", terminator: "\r")
+                } else {
+                    print(line)
+                }
+                fflush(nil)
+            },
+            onServiceEvent: { event in
+                guard !json else { return }
+                print(
+                    "\(interactive ? "\u{1B}[2K\r" : "")\(RunOutput.clock(event.at, zone))  service \(event.service) \(event.kind.rawValue) [\(event.state.rawValue)]: \(event.detail)"
+                )
+                fflush(nil)
+            }, shouldStop: { ProcessControl.stopRequested })
         if interactive { print("\u{1B}[2K", terminator: "") }
         if json {
             printJSON(.array(runs.map { RunOutput.json($0) }))

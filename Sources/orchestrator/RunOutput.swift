@@ -52,8 +52,9 @@ enum RunOutput {
         var rows = [["RUN", "JOB"] + (withDay ? ["DAY"] : []) + ["SLOT", "STATE", "ATTEMPTS", "DURATION", "REASON"]]
         for r in runs {
             let slot = r.scheduledFor.map { TimeFormat.clock(Int64($0), in: zone) } ?? r.trigger.rawValue
-            rows.append([String(r.id!), r.job] + (withDay ? [r.tradingDay] : [])
-                        + [slot, r.state.rawValue, String(r.attempts), durationText(duration(r)), r.reason ?? ""])
+            rows.append(
+                [String(r.id!), r.job] + (withDay ? [r.tradingDay] : [])
+                    + [slot, r.state.rawValue, String(r.attempts), durationText(duration(r)), r.reason ?? ""])
         }
         return orchestrator.table(rows)
     }
@@ -61,8 +62,10 @@ enum RunOutput {
     /// Each job's slowest attempt of the day in real time (simulated seconds / `speed`), with its
     /// timeout the same way and the margin between them: under an accelerated clock a timeout of
     /// minutes is a fraction of a second of real time, so this is how close a job came to it.
-    static func slowestAttempts(_ attempts: [(job: String, attempt: AttemptRecord)], timeouts: [String: Double],
-                                speed: Double, zone: ZoneRules) -> String {
+    static func slowestAttempts(
+        _ attempts: [(job: String, attempt: AttemptRecord)], timeouts: [String: Double],
+        speed: Double, zone: ZoneRules
+    ) -> String {
         var slowest: [String: (seconds: Double, at: Double, count: Int)] = [:]
         for (job, a) in attempts {
             guard let finished = a.finishedAt else { continue }
@@ -79,10 +82,13 @@ enum RunOutput {
         for job in slowest.keys.sorted() {
             let s = slowest[job]!
             let timeout = timeouts[job].map { $0 / speed }
-            rows.append([job, realDuration(s.seconds), clock(s.at, zone), String(s.count), timeout.map(realDuration) ?? "-",
-                         timeout.map { s.seconds > 0 ? String(format: "%.1f×", $0 / s.seconds) : "-" } ?? "-"])
+            rows.append([
+                job, realDuration(s.seconds), clock(s.at, zone), String(s.count), timeout.map(realDuration) ?? "-",
+                timeout.map { s.seconds > 0 ? String(format: "%.1f×", $0 / s.seconds) : "-" } ?? "-",
+            ])
         }
-        return "slowest attempt of each job, in real time" + (speed == 1 ? "" : " (the clock ran \(speed == speed.rounded() ? String(Int(speed)) : String(speed))× faster)") + ":\n"
+        return "slowest attempt of each job, in real time"
+            + (speed == 1 ? "" : " (the clock ran \(speed == speed.rounded() ? String(Int(speed)) : String(speed))× faster)") + ":\n"
             + orchestrator.table(rows)
     }
 

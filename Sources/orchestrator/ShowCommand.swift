@@ -26,15 +26,20 @@ struct ShowCommand: GlobalOptionsCommand {
             return
         }
         print("run \(record.id!)  \(record.job)  \(record.state.rawValue)\(record.reason.map { " (\($0))" } ?? "")")
-        print("trading day \(record.tradingDay), trigger \(record.trigger.rawValue)"
-              + (record.scheduledFor.map { ", slot \(TimeFormat.local(Int64($0), in: zone))" } ?? ""))
+        print(
+            "trading day \(record.tradingDay), trigger \(record.trigger.rawValue)"
+                + (record.scheduledFor.map { ", slot \(TimeFormat.local(Int64($0), in: zone))" } ?? ""))
         if let p = record.causeRunId { print("triggered by the failure of run \(p)") }
-        if !record.parameters.isEmpty { print("params: " + record.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")) }
+        if !record.parameters.isEmpty {
+            print("params: " + record.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        }
         var rows = [["ATTEMPT", "PID", "STARTED", "DURATION", "OUTCOME", "EXIT", "LOG"]]
         for a in attempts {
-            rows.append([String(a.number), a.pid.map(String.init) ?? "-", RunOutput.clock(a.startedAt, zone),
-                         RunOutput.durationText(a.finishedAt.map { $0 - a.startedAt }), a.outcome.rawValue,
-                         a.signal.map { "signal \($0)" } ?? a.exitCode.map(String.init) ?? "-", a.log])
+            rows.append([
+                String(a.number), a.pid.map(String.init) ?? "-", RunOutput.clock(a.startedAt, zone),
+                RunOutput.durationText(a.finishedAt.map { $0 - a.startedAt }), a.outcome.rawValue,
+                a.signal.map { "signal \($0)" } ?? a.exitCode.map(String.init) ?? "-", a.log,
+            ])
         }
         print(attempts.isEmpty ? "no attempts" : table(rows))
     }

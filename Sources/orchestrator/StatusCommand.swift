@@ -8,14 +8,14 @@ struct StatusCommand: GlobalOptionsCommand {
         commandName: "status",
         abstract: "Services, running jobs and the next slots, read from the run store.",
         discussion: """
-        Reads what the daemon (`orchestrator run`) or a `run-day` last committed: each service's state, pid, uptime, restarts, last exit and last health check; the jobs running now; the next slot of each scheduled job. Safe to run at any time from another process. The daemon writes a heartbeat every second: if its process is gone, status says so and the service states are the last known ones.
+            Reads what the daemon (`orchestrator run`) or a `run-day` last committed: each service's state, pid, uptime, restarts, last exit and last health check; the jobs running now; the next slot of each scheduled job. Safe to run at any time from another process. The daemon writes a heartbeat every second: if its process is gone, status says so and the service states are the last known ones.
 
-        Service states: stopped, starting, running, unhealthy, backoff, failed, inactive (outside its window), stopping.
+            Service states: stopped, starting, running, unhealthy, backoff, failed, inactive (outside its window), stopping.
 
-        Examples:
-          orchestrator status
-          orchestrator status --json | jq '.services[] | select(.state != "running")'
-        """
+            Examples:
+              orchestrator status
+              orchestrator status --json | jq '.services[] | select(.state != "running")'
+            """
     )
 
     @OptionGroup var local: GlobalOptions
@@ -47,12 +47,17 @@ struct StatusCommand: GlobalOptionsCommand {
         }
 
         if json {
-            let daemonJSON: JSONValue = .object([("pid", daemon.map { .int(Int64($0.pid)) } ?? .null), ("alive", .bool(daemon != nil)),
-                                                 ("heartbeat", RunOutput.time(daemon?.heartbeat))])
+            let daemonJSON: JSONValue = .object([
+                ("pid", daemon.map { .int(Int64($0.pid)) } ?? .null), ("alive", .bool(daemon != nil)),
+                ("heartbeat", RunOutput.time(daemon?.heartbeat)),
+            ])
             let servicesJSON: [JSONValue] = services.map { serviceJSON($0, now: now) }
             let nextJSON: [JSONValue] = next.map { .object([("job", .string($0.job)), ("time", RunOutput.time(Double($0.time)))]) }
-            printJSON(.object([("daemon", daemonJSON), ("services", .array(servicesJSON)),
-                               ("running", .array(running.map { RunOutput.json($0) })), ("next", .array(nextJSON))]))
+            printJSON(
+                .object([
+                    ("daemon", daemonJSON), ("services", .array(servicesJSON)),
+                    ("running", .array(running.map { RunOutput.json($0) })), ("next", .array(nextJSON)),
+                ]))
             return
         }
         if let daemon {
@@ -69,8 +74,10 @@ struct StatusCommand: GlobalOptionsCommand {
                 if let at = s.healthCheckedAt {
                     health = "\((s.healthOk ?? false) ? "ok" : "FAIL") \(RunOutput.durationText(max(0, now - at))) ago: \(s.healthDetail ?? "")"
                 }
-                rows.append([s.name, s.state, s.pid.map(String.init) ?? "-", RunOutput.durationText(s.startedAt.map { now - $0 }),
-                             String(s.restarts), exit, health])
+                rows.append([
+                    s.name, s.state, s.pid.map(String.init) ?? "-", RunOutput.durationText(s.startedAt.map { now - $0 }),
+                    String(s.restarts), exit, health,
+                ])
             }
             print(table(rows))
         }
@@ -90,13 +97,17 @@ struct StatusCommand: GlobalOptionsCommand {
     func serviceJSON(_ s: ServiceRecord, now: Double) -> JSONValue {
         var lastExit: JSONValue = .null
         if s.lastExitAt != nil {
-            lastExit = .object([("code", s.lastExitCode.map { .int(Int64($0)) } ?? .null),
-                                ("signal", s.lastSignal.map { .int(Int64($0)) } ?? .null), ("at", RunOutput.time(s.lastExitAt))])
+            lastExit = .object([
+                ("code", s.lastExitCode.map { .int(Int64($0)) } ?? .null),
+                ("signal", s.lastSignal.map { .int(Int64($0)) } ?? .null), ("at", RunOutput.time(s.lastExitAt)),
+            ])
         }
         var health: JSONValue = .null
         if s.healthCheckedAt != nil {
-            health = .object([("ok", .bool(s.healthOk ?? false)), ("checked_at", RunOutput.time(s.healthCheckedAt)),
-                              ("detail", .optional(s.healthDetail))])
+            health = .object([
+                ("ok", .bool(s.healthOk ?? false)), ("checked_at", RunOutput.time(s.healthCheckedAt)),
+                ("detail", .optional(s.healthDetail)),
+            ])
         }
         let uptime: JSONValue = s.startedAt.map { .number(((now - $0) * 1000).rounded() / 1000) } ?? .null
         return .object([

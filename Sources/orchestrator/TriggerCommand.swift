@@ -8,16 +8,16 @@ struct TriggerCommand: GlobalOptionsCommand {
         commandName: "trigger",
         abstract: "Start a manual run of a job; print its id.",
         discussion: """
-        The run starts now, whatever its dependencies: --with-upstream first runs every job it
-        depends on (and waits for them), --with-downstream also runs every job that depends on
-        it afterwards. Without --wait the runs go on in the background and the command returns;
-        with --wait it follows them and exits with the run's outcome (0 succeeded, 1 failed).
-        Each --param K=V reaches the job as ORCHESTRATOR_PARAM_K.
+            The run starts now, whatever its dependencies: --with-upstream first runs every job it
+            depends on (and waits for them), --with-downstream also runs every job that depends on
+            it afterwards. Without --wait the runs go on in the background and the command returns;
+            with --wait it follows them and exits with the run's outcome (0 succeeded, 1 failed).
+            Each --param K=V reaches the job as ORCHESTRATOR_PARAM_K.
 
-        Examples:
-          orchestrator trigger parameter-discovery --wait
-          orchestrator trigger morning-post --with-upstream --param CHANNEL=discord
-        """
+            Examples:
+              orchestrator trigger parameter-discovery --wait
+              orchestrator trigger morning-post --with-upstream --param CHANNEL=discord
+            """
     )
 
     @OptionGroup var local: GlobalOptions
@@ -44,7 +44,8 @@ struct TriggerCommand: GlobalOptionsCommand {
         var parameters: [String: String] = [:]
         for p in params {
             guard let eq = p.firstIndex(of: "="), eq != p.startIndex,
-                  p[..<eq].allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }) else {
+                p[..<eq].allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) })
+            else {
                 throw CLIFailure.invalid("--param \"\(p)\" is not K=V with K made of letters, digits and _")
             }
             parameters[String(p[..<eq])] = String(p[p.index(after: eq)...])
@@ -63,12 +64,15 @@ struct TriggerCommand: GlobalOptionsCommand {
         var created: [RunRecord] = []
         let ups = withUpstream ? graph.allUpstreams(of: job) : []
         for name in order where ups.contains(name) && workspace.jobs[name] != nil {
-            created.append(try store.createRun(job: name, tradingDay: day.description, trigger: .manual,
-                                               state: waitsForJobs(name, among: ups, workspace) ? .pending : .queued, now: now))
+            created.append(
+                try store.createRun(
+                    job: name, tradingDay: day.description, trigger: .manual,
+                    state: waitsForJobs(name, among: ups, workspace) ? .pending : .queued, now: now))
         }
-        let target = try store.createRun(job: job, tradingDay: day.description, trigger: .manual,
-                                         state: waitsForJobs(job, among: ups, workspace) ? .pending : .queued,
-                                         now: now, params: parameters)
+        let target = try store.createRun(
+            job: job, tradingDay: day.description, trigger: .manual,
+            state: waitsForJobs(job, among: ups, workspace) ? .pending : .queued,
+            now: now, params: parameters)
         created.append(target)
         if withDownstream {
             let downs = graph.allDownstreams(of: job)
@@ -85,10 +89,15 @@ struct TriggerCommand: GlobalOptionsCommand {
         if !json { print(target.id!) }
         ProcessControl.catchStopSignals()
         let zone = ZoneRules.of(workspace.config.timeZone)
-        let engine = Engine(workspace: workspace, store: store, clock: clock, onEvent: { event in
-            guard !json else { return }
-            FileHandle.standardError.write(Data("\(RunOutput.clock(event.at, zone))  \(event.job) #\(event.runId) \(event.state.rawValue)\(event.reason.map { ": \($0)" } ?? "")\n".utf8))
-        })
+        let engine = Engine(
+            workspace: workspace, store: store, clock: clock,
+            onEvent: { event in
+                guard !json else { return }
+                FileHandle.standardError.write(
+                    Data(
+                        "\(RunOutput.clock(event.at, zone))  \(event.job) #\(event.runId) \(event.state.rawValue)\(event.reason.map { ": \($0)" } ?? "")\n".utf8
+                    ))
+            })
         try RunDriver(engine: engine).drive(ids, day: day, shouldStop: { ProcessControl.stopRequested })
         let final = try store.run(target.id!)!
         if json { printJSON(RunOutput.json(final, attempts: try store.attempts(of: final.id!))) } else { print(final.state.rawValue) }
@@ -104,8 +113,10 @@ struct TriggerCommand: GlobalOptionsCommand {
     func startDetachedDriver(ids: Set<Int64>, day: LocalDate, workspace: Workspace, store: RunStore) throws {
         let cwd = FileManager.default.currentDirectoryPath
         func absolute(_ p: String) -> String { p.hasPrefix("/") ? p : cwd + "/" + p }
-        var args = [ProcessControl.executablePath, "_drive", "--config", absolute(global.config), "--jobs", absolute(global.jobs),
-                    "--db", absolute(store.path), "--day", day.description]
+        var args = [
+            ProcessControl.executablePath, "_drive", "--config", absolute(global.config), "--jobs", absolute(global.jobs),
+            "--db", absolute(store.path), "--day", day.description,
+        ]
         for id in ids.sorted() { args += ["--run", String(id)] }
         try FileManager.default.createDirectory(atPath: workspace.config.logs, withIntermediateDirectories: true)
         let logFD = open(workspace.config.logs + "/driver.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)

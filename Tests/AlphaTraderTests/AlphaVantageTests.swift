@@ -43,8 +43,10 @@ struct AlphaVantageTests {
     func retried() throws {
         let note = HTTPServer.Response(json: "{\"Note\": \"Thank you for using Alpha Vantage! Our standard API rate limit is 75 requests per minute.\"}")
         let information = HTTPServer.Response(json: "{\"Information\": \"Please consider spreading out your free API requests more sparingly.\"}")
-        let s = try Scripted([HTTPServer.Response(status: 429, json: "{}"), HTTPServer.Response(status: 503, json: "{}"), note, information,
-                              HTTPServer.Response(body: Array(small))])
+        let s = try Scripted([
+            HTTPServer.Response(status: 429, json: "{}"), HTTPServer.Response(status: 503, json: "{}"), note, information,
+            HTTPServer.Response(body: Array(small)),
+        ])
         let c = client(s.url, retries: 5)
         let chain = try c.call("REALTIME_OPTIONS", symbol: "SPY", parameters: [("symbol", "SPY")], priority: .options) { d throws(AlphaVantageReply) in
             try OptionsChainParser.parse(d, symbol: "SPY")
@@ -69,9 +71,11 @@ struct AlphaVantageTests {
         #expect(s.calls == 1)
     }
 
-    @Test("malformed replies name the function, the symbol and what was wrong", arguments: [
-        ("truncated", "truncated"), ("types", "expected a number, found a boolean"), ("html", "at byte 0"), ("refused", "refused the call"),
-    ])
+    @Test(
+        "malformed replies name the function, the symbol and what was wrong",
+        arguments: [
+            ("truncated", "truncated"), ("types", "expected a number, found a boolean"), ("html", "at byte 0"), ("refused", "refused the call"),
+        ])
     func malformed(_ kind: String, _ expected: String) throws {
         let body = String(decoding: small, as: UTF8.self)
         let response: HTTPServer.Response
@@ -150,9 +154,11 @@ struct AlphaVantageTests {
         let report = PremarketJob(context: context, client: c, redis: redis).run(symbols: ["SPY", "AAPL"], parts: Set(PremarketJob.Part.allCases))
         #expect(report.failures.isEmpty, "\(report.failures)")
         #expect(report.skippedNews == ["SPY"], "no news for ETFs")
-        for key in ["options:SPY:chain", "options:SPY:greeks", "options:SPY:gex", "options:SPY:dex", "options:SPY:unusual", "options:SPY:flow",
-                    "sentiment:AAPL:score", "sentiment:AAPL:articles", "technicals:AAPL:rsi", "technicals:AAPL:macd", "technicals:SPY:bbands",
-                    "technicals:SPY:atr", "monitoring:api:av:stats", "monitoring:api:av:invalid:SPY"] {
+        for key in [
+            "options:SPY:chain", "options:SPY:greeks", "options:SPY:gex", "options:SPY:dex", "options:SPY:unusual", "options:SPY:flow",
+            "sentiment:AAPL:score", "sentiment:AAPL:articles", "technicals:AAPL:rsi", "technicals:AAPL:macd", "technicals:SPY:bbands",
+            "technicals:SPY:atr", "monitoring:api:av:stats", "monitoring:api:av:invalid:SPY",
+        ] {
             #expect(try redis.command(["EXISTS", key]).integer == 1, "\(key)")
         }
         let chainTTL = try redis.command(["PTTL", "options:SPY:chain"]).integer ?? 0
@@ -175,12 +181,12 @@ struct AlphaVantageTests {
     @Test("sentiment by hand: the relevance-weighted ticker score")
     func sentimentScore() throws {
         let body = """
-        {"feed": [
-          {"title": "a", "time_published": "20261125T080000", "ticker_sentiment": [{"ticker": "AAPL", "relevance_score": "0.5", "ticker_sentiment_score": "0.4", "ticker_sentiment_label": "Bullish"}]},
-          {"title": "b", "time_published": "20261125T070000", "ticker_sentiment": [{"ticker": "AAPL", "relevance_score": "1.5", "ticker_sentiment_score": "-0.2", "ticker_sentiment_label": "Somewhat-Bearish"}]},
-          {"title": "c", "time_published": "20261125T060000", "ticker_sentiment": [{"ticker": "MSFT", "relevance_score": "0.9", "ticker_sentiment_score": "0.9"}]}
-        ]}
-        """
+            {"feed": [
+              {"title": "a", "time_published": "20261125T080000", "ticker_sentiment": [{"ticker": "AAPL", "relevance_score": "0.5", "ticker_sentiment_score": "0.4", "ticker_sentiment_label": "Bullish"}]},
+              {"title": "b", "time_published": "20261125T070000", "ticker_sentiment": [{"ticker": "AAPL", "relevance_score": "1.5", "ticker_sentiment_score": "-0.2", "ticker_sentiment_label": "Somewhat-Bearish"}]},
+              {"title": "c", "time_published": "20261125T060000", "ticker_sentiment": [{"ticker": "MSFT", "relevance_score": "0.9", "ticker_sentiment_score": "0.9"}]}
+            ]}
+            """
         let s = try Sentiment.parse(Data(body.utf8), ticker: "AAPL")
         #expect(s.articles.count == 2)
         // (0.5·0.4 + 1.5·(−0.2)) / 2 = −0.05

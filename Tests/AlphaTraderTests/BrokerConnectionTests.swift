@@ -30,8 +30,9 @@ struct BrokerConnectionTests {
     }
 
     func connection(_ f: Fixture, clientId: Int = 21) throws -> BrokerConnection {
-        let c = BrokerConnection(options: .init(host: "127.0.0.1", port: f.port, clientId: clientId, timeout: 3),
-                                 journal: try Journal(path: f.journalPath), log: EventLog(module: "order", clock: f.clock), clock: f.clock)
+        let c = BrokerConnection(
+            options: .init(host: "127.0.0.1", port: f.port, clientId: clientId, timeout: 3),
+            journal: try Journal(path: f.journalPath), log: EventLog(module: "order", clock: f.clock), clock: f.clock)
         try c.connect()
         return c
     }
@@ -57,8 +58,9 @@ struct BrokerConnectionTests {
         let spy = Instrument.stock(symbol: "SPY")
         let q = try #require(try c.quote(spy))
         let low = TickSize.round(q.bid * 0.9, for: spy)
-        let refs = try c.place(.init(instrument: spy, action: .buy, quantity: 10, kind: .limit(low)),
-                               bracket: (stop: TickSize.round(low * 0.98, for: spy), target: TickSize.round(low * 1.05, for: spy)))
+        let refs = try c.place(
+            .init(instrument: spy, action: .buy, quantity: 10, kind: .limit(low)),
+            bracket: (stop: TickSize.round(low * 0.98, for: spy), target: TickSize.round(low * 1.05, for: spy)))
         #expect(refs.count == 3)
         try c.wait(3, "the bracket") { try refs.allSatisfy { try c.journal.order(ref: $0)?.status != "Submitting" } }
         #expect(try refs.map { try c.journal.order(ref: $0)!.status } == ["Submitted", "PreSubmitted", "PreSubmitted"])
@@ -73,7 +75,7 @@ struct BrokerConnectionTests {
         defer { f.cleanup() }
         var c = try connection(f)
         let ref = try #require(try c.place(.init(instrument: .stock(symbol: "QQQ"), action: .buy, quantity: 50, kind: .market)).first)
-        c.close()   // nothing read: the fill and its commission are at the broker only
+        c.close()  // nothing read: the fill and its commission are at the broker only
         #expect(try c.journal.order(ref: ref)?.status == "Submitting")
         c = try connection(f)
         #expect(c.counters.fills == 1 && c.counters.duplicateFills == 0)
@@ -93,8 +95,9 @@ struct BrokerConnectionTests {
         let f = try fixture()
         defer { f.cleanup() }
         let journal = try Journal(path: f.journalPath)
-        try journal.recordSubmission(OrderRequest(id: 500, instrument: .stock(symbol: "IWM"), action: .buy, quantity: 1, kind: .market, orderRef: "at-21-500-1"),
-                                     clientId: 21, parentRef: nil, strategy: nil, now: 1)
+        try journal.recordSubmission(
+            OrderRequest(id: 500, instrument: .stock(symbol: "IWM"), action: .buy, quantity: 1, kind: .market, orderRef: "at-21-500-1"),
+            clientId: 21, parentRef: nil, strategy: nil, now: 1)
         let c = try connection(f)
         #expect(c.counters.unconfirmed == 1)
         #expect(try c.journal.order(ref: "at-21-500-1")?.status == "Unconfirmed")

@@ -12,8 +12,11 @@ struct AlphaTraderCLITests {
         return url.appendingPathComponent("alphatrader").path
     }
 
-    func run(_ arguments: [String], environment: [String: String] = [:], in directory: String = repositoryRoot) throws
-        -> (status: Int32, stdout: String, stderr: String) {
+    func run(
+        _ arguments: [String], environment: [String: String] = [:], in directory: String = repositoryRoot
+    ) throws
+        -> (status: Int32, stdout: String, stderr: String)
+    {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: AlphaTraderCLITests.binary)
         process.arguments = arguments
@@ -41,10 +44,12 @@ struct AlphaTraderCLITests {
         #expect(r.stderr.contains("alphatrader: error: tape \(path): at byte") && r.stderr.contains("truncated"), "\(r.stderr)")
     }
 
-    @Test("replay-gen refuses a closed day and a malformed date with exit 2", arguments: [
-        (["replay-gen", "--date", "2026-11-26"], "Thanksgiving"), (["replay-gen", "--date", "26/11/2026"], "expected YYYY-MM-DD"),
-        (["replay-gen", "--date", "2026-11-25", "--from", "25:00"], "--from 25:00: expected HH:MM"),
-    ])
+    @Test(
+        "replay-gen refuses a closed day and a malformed date with exit 2",
+        arguments: [
+            (["replay-gen", "--date", "2026-11-26"], "Thanksgiving"), (["replay-gen", "--date", "26/11/2026"], "expected YYYY-MM-DD"),
+            (["replay-gen", "--date", "2026-11-25", "--from", "25:00"], "--from 25:00: expected HH:MM"),
+        ])
     func badDates(_ arguments: [String], _ expected: String) throws {
         let r = try run(arguments + ["--out", "/tmp/never-written.tape"])
         #expect(r.status == 2)

@@ -1,9 +1,10 @@
-@testable import AlphaTrader
 import Foundation
 import OrchestratorCore
 import Redis
 import TestSupport
 import Testing
+
+@testable import AlphaTrader
 
 /// The reference the running sums must agree with: the textbook two-pass formulas.
 private enum Reference {

@@ -1,18 +1,19 @@
-@testable import AlphaTrader
 import Foundation
 import OrchestratorCore
 import Redis
 import TestSupport
 import Testing
 
+@testable import AlphaTrader
+
 @Suite("Parameter discovery")
 struct DiscoveryTests {
     @Test("k-means on log sizes finds odd lots, round lots and blocks, and the VPIN bucket is 50 blocks")
     func clusters() throws {
         var sizes: [Int] = []
-        for i in 0..<300 { sizes.append(20 + i % 11) }          // 20…30
+        for i in 0..<300 { sizes.append(20 + i % 11) }  // 20…30
         for i in 0..<500 { sizes.append(200 + 100 * (i % 3)) }  // 200, 300, 400
-        for i in 0..<200 { sizes.append(5_000 + 1_000 * (i % 3)) } // 5000, 6000, 7000
+        for i in 0..<200 { sizes.append(5_000 + 1_000 * (i % 3)) }  // 5000, 6000, 7000
         let clusters = try #require(Discovery.sizeClusters(sizes))
         #expect(clusters.count == 3)
         #expect(clusters.map(\.share) == [0.3, 0.5, 0.2])
@@ -24,14 +25,16 @@ struct DiscoveryTests {
         #expect(Discovery.sizeClusters(Array(sizes.prefix(150))) == nil, "too few trades")
     }
 
-    @Test("a bar-history row is its time and a positive close; anything else is skipped", arguments: [
-        ("1795617000,601.25,1200", true, 1_795_617_000 as Int64, 601.25),
-        ("1795617005,601.3", true, 1_795_617_005, 601.3),
-        ("1795617005,0,10", false, 0, 0), ("1795617005,-1,10", false, 0, 0),
-        ("1795617005,nan,10", false, 0, 0), ("1795617005,,10", false, 0, 0),
-        ("1795617005", false, 0, 0), (",601.3,10", false, 0, 0), ("17956x7005,601.3,1", false, 0, 0),
-        ("1795617005,601.3abc,1", false, 0, 0), ("", false, 0, 0),
-    ])
+    @Test(
+        "a bar-history row is its time and a positive close; anything else is skipped",
+        arguments: [
+            ("1795617000,601.25,1200", true, 1_795_617_000 as Int64, 601.25),
+            ("1795617005,601.3", true, 1_795_617_005, 601.3),
+            ("1795617005,0,10", false, 0, 0), ("1795617005,-1,10", false, 0, 0),
+            ("1795617005,nan,10", false, 0, 0), ("1795617005,,10", false, 0, 0),
+            ("1795617005", false, 0, 0), (",601.3,10", false, 0, 0), ("17956x7005,601.3,1", false, 0, 0),
+            ("1795617005,601.3abc,1", false, 0, 0), ("", false, 0, 0),
+        ])
     func historyRows(text: String, valid: Bool, time: Int64, close: Double) {
         let row = DiscoveryJob.historyRow(text)
         #expect((row != nil) == valid, "\(text)")
@@ -113,7 +116,9 @@ struct DiscoveryJobTests {
         let job = DiscoveryJob(context: context, outputPath: out)
         var rng = SeededRandom(seed: 9)
         var price = 100.0
-        let bars: [(Int64, Double)] = (0..<400).map { t in price *= exp(0.001 * rng.normal()); return (Int64(t * 5), price) }
+        let bars: [(Int64, Double)] = (0..<400).map { t in
+            price *= exp(0.001 * rng.normal()); return (Int64(t * 5), price)
+        }
         let sizes = (0..<1_000).map { i in [30, 300, 3_000][i % 3] + i % 7 }
         let full = DiscoveryJob.compute(symbols: ["SPY", "VXX"], data: [.init(sizes: sizes, bars: bars), .init(sizes: sizes, bars: bars)])
         _ = try job.write(full, session: "2026-11-25", redis: redis)

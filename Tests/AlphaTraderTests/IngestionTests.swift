@@ -18,9 +18,10 @@ struct IngestionTests {
         #expect(report.events == summary.total && report.dropped == 0)
 
         let redis = try RedisClient(url: try RedisURL(parsing: server.url))
-        let tradesBySymbol = Dictionary(grouping: try TestTape.events(path).compactMap { e -> Trade? in
-            if case .trade(let t) = e { return t } else { return nil }
-        }, by: \.symbol)
+        let tradesBySymbol = Dictionary(
+            grouping: try TestTape.events(path).compactMap { e -> Trade? in
+                if case .trade(let t) = e { return t } else { return nil }
+            }, by: \.symbol)
         for (i, symbol) in h.symbols.enumerated() {
             let base = "market:\(symbol):"
             for key in ["trades", "last", "bars", "ticker", "spread", "timestamp", "stream", "history"] {
@@ -86,9 +87,10 @@ struct IngestionTests {
         let clock = SimulatedClock(simulatedAnchor: start, realAnchor: Date().timeIntervalSince1970, speed: 60)
         var options = Ingestion.Options()
         options.exitAtEnd = true
-        let ingestion = Ingestion(context: try TestTape.context(server.url, clock: clock), source: TapeSource(reader: reader),
-                                  state: MarketState(header: h),
-                                  options: options)
+        let ingestion = Ingestion(
+            context: try TestTape.context(server.url, clock: clock), source: TapeSource(reader: reader),
+            state: MarketState(header: h),
+            options: options)
         let outage = Thread {
             usleep(500_000)
             server.kill()

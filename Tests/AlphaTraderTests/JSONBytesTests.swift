@@ -1,11 +1,15 @@
-@testable import AlphaTrader
 import Testing
+
+@testable import AlphaTrader
 
 @Suite("JSON written as bytes on the feed's hot path")
 struct JSONBytesTests {
-    @Test("numbers read exactly as Swift prints them: prices by integer arithmetic, the rest as before",
-          arguments: [663.02, 0.1, 0.3, -12.3456, 100.5, 0.0001, 1e-5, 123456789.1234, 999999999.99, 1e9 + 0.5, 2.675,
-                      1.23456, 42, -7, 0, 1e20, 3.14159265358979, -0.05, 5e-324])
+    @Test(
+        "numbers read exactly as Swift prints them: prices by integer arithmetic, the rest as before",
+        arguments: [
+            663.02, 0.1, 0.3, -12.3456, 100.5, 0.0001, 1e-5, 123456789.1234, 999999999.99, 1e9 + 0.5, 2.675,
+            1.23456, 42, -7, 0, 1e20, 3.14159265358979, -0.05, 5e-324,
+        ])
     func numbersMatchSwift(value: Double) {
         var json = JSONBytes(capacity: 32)
         json.number(value)

@@ -1,18 +1,22 @@
-@testable import AlphaTrader
 import Foundation
 import GRDB
 import Testing
+
+@testable import AlphaTrader
 
 @Suite("The trade journal on a real SQLite file")
 struct JournalTests {
     let spy = Instrument.stock(symbol: "SPY")
     let call = Instrument.option(symbol: "SPY", expiry: "20261207", strike: 600, right: .call)
 
-    func fill(_ exec: String, ref: String, _ instrument: Instrument, _ action: OrderRequest.Action, _ quantity: Int, _ price: Double,
-              cumulative: Int? = nil) -> TWSOrderMessages.Fill {
-        TWSOrderMessages.Fill(execId: exec, orderId: 7, permId: 1_000_007, clientId: 1, orderRef: ref, instrument: instrument, conId: 0,
-                              action: action, quantity: quantity, price: price, time: 1_795_617_000, cumulativeQuantity: cumulative ?? quantity,
-                              averagePrice: price, account: "DU1", exchange: "ISLAND")
+    func fill(
+        _ exec: String, ref: String, _ instrument: Instrument, _ action: OrderRequest.Action, _ quantity: Int, _ price: Double,
+        cumulative: Int? = nil
+    ) -> TWSOrderMessages.Fill {
+        TWSOrderMessages.Fill(
+            execId: exec, orderId: 7, permId: 1_000_007, clientId: 1, orderRef: ref, instrument: instrument, conId: 0,
+            action: action, quantity: quantity, price: price, time: 1_795_617_000, cumulativeQuantity: cumulative ?? quantity,
+            averagePrice: price, account: "DU1", exchange: "ISLAND")
     }
 
     @Test("an order, its states, fills (each once) and commissions; positions and P&L from them")
@@ -58,13 +62,15 @@ struct JournalTests {
         let path = temporaryPath("sqlite")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let journal = try Journal(path: path)
-        try journal.recordSubmission(OrderRequest(id: 3, instrument: spy, action: .buy, quantity: 10, kind: .market, orderRef: "at-b"),
-                                     clientId: 1, parentRef: nil, strategy: nil, now: 1)
-        let results = try journal.record([
-            .status(ref: "at-b", status: "Submitted", filled: nil, averagePrice: nil, permId: 77),
-            .fill(fill("b1", ref: "at-b", spy, .buy, 10, 600.02)), .fill(fill("b1", ref: "at-b", spy, .buy, 10, 600.02)),
-            .status(ref: "at-b", status: "Filled", filled: 10, averagePrice: 600.02, permId: 77), .commission(execId: "b1", commission: 1),
-        ], now: 2)
+        try journal.recordSubmission(
+            OrderRequest(id: 3, instrument: spy, action: .buy, quantity: 10, kind: .market, orderRef: "at-b"),
+            clientId: 1, parentRef: nil, strategy: nil, now: 1)
+        let results = try journal.record(
+            [
+                .status(ref: "at-b", status: "Submitted", filled: nil, averagePrice: nil, permId: 77),
+                .fill(fill("b1", ref: "at-b", spy, .buy, 10, 600.02)), .fill(fill("b1", ref: "at-b", spy, .buy, 10, 600.02)),
+                .status(ref: "at-b", status: "Filled", filled: 10, averagePrice: 600.02, permId: 77), .commission(execId: "b1", commission: 1),
+            ], now: 2)
         #expect(results == [true, true, false, true, true])
         let order = try #require(try journal.order(ref: "at-b"))
         #expect(order.status == "Filled" && order.filled == 10 && order.commission == 1 && order.permId == 77)
@@ -117,7 +123,10 @@ struct JournalTests {
         let holding = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
         Thread {
             try? holder.write { db in
-                try db.execute(sql: "INSERT INTO position (instrument, symbol, sec_type, quantity, average_cost, realized_pnl, updated_at) VALUES ('X', 'X', 'STK', 0, 0, 0, 0)")
+                try db.execute(
+                    sql:
+                        "INSERT INTO position (instrument, symbol, sec_type, quantity, average_cost, realized_pnl, updated_at) VALUES ('X', 'X', 'STK', 0, 0, 0, 0)"
+                )
                 holding.signal()
                 Thread.sleep(forTimeInterval: 1)
             }
@@ -125,8 +134,11 @@ struct JournalTests {
         }.start()
         holding.wait()
         let started = Date()
-        #expect { try journal.recordSubmission(OrderRequest(id: 1, instrument: spy, action: .buy, quantity: 1, kind: .market, orderRef: "at-l"),
-                                               clientId: 1, parentRef: nil, strategy: nil, now: 1) } throws: {
+        #expect {
+            try journal.recordSubmission(
+                OrderRequest(id: 1, instrument: spy, action: .buy, quantity: 1, kind: .market, orderRef: "at-l"),
+                clientId: 1, parentRef: nil, strategy: nil, now: 1)
+        } throws: {
             ($0 as? Journal.Failure)?.description.contains("locked by another process") == true
         }
         #expect(Date().timeIntervalSince(started) < 1)

@@ -11,12 +11,12 @@ struct MarketStateTests {
     func bookSemantics() {
         var book = OrderBook(depth: 3)
         let r1 = book.apply(update(.insert, 0, 10.00, 100)); #expect(r1)
-        let r2 = book.apply(update(.insert, 0, 10.01, 200)); #expect(r2)      // new best: the old one moves to row 1
+        let r2 = book.apply(update(.insert, 0, 10.01, 200)); #expect(r2)  // new best: the old one moves to row 1
         #expect(book.bids.map(\.price) == [10.01, 10.00])
         let r3 = book.apply(update(.update, 1, 10.00, 500)); #expect(r3)
         #expect(book.bids.map(\.size) == [200, 500])
         let r4 = book.apply(update(.insert, 2, 9.99, 50)); #expect(r4)
-        let r5 = book.apply(update(.insert, 0, 10.02, 10)); #expect(r5)       // a fourth row: the deepest one falls off
+        let r5 = book.apply(update(.insert, 0, 10.02, 10)); #expect(r5)  // a fourth row: the deepest one falls off
         #expect(book.bids.map(\.price) == [10.02, 10.01, 10.00])
         let r6 = book.apply(update(.delete, 0, 0, 0)); #expect(r6)
         #expect(book.bids.map(\.price) == [10.01, 10.00])

@@ -4,7 +4,9 @@ import Testing
 
 @Suite("Options chains: parsing, validation, GEX and DEX")
 struct OptionsTests {
-    func contract(_ kind: OptionContract.Kind, strike: Double, gamma: Double, delta: Double, oi: Double, mark: Double = 1, expiry: String = "2026-11-27") -> OptionContract {
+    func contract(
+        _ kind: OptionContract.Kind, strike: Double, gamma: Double, delta: Double, oi: Double, mark: Double = 1, expiry: String = "2026-11-27"
+    ) -> OptionContract {
         var c = OptionContract()
         c.contractID = "T\(kind)\(strike)"; c.kind = kind; c.strike = strike; c.gamma = gamma; c.delta = delta; c.openInterest = oi
         c.iv = 0.2; c.mark = mark; c.bid = mark - 0.01; c.ask = mark + 0.01; c.expiration = expiry; c.theta = -0.05
@@ -51,10 +53,12 @@ struct OptionsTests {
         #expect(f.unusual.map(\.ratio) == [4])
     }
 
-    @Test("validation refuses what cannot be so, and lets a deep in-the-money put's theta be slightly positive", arguments: [
-        ("iv", false), ("negative price", false), ("crossed", false), ("call delta", false), ("put delta", false),
-        ("theta call", false), ("theta deep put", true), ("valid", true),
-    ])
+    @Test(
+        "validation refuses what cannot be so, and lets a deep in-the-money put's theta be slightly positive",
+        arguments: [
+            ("iv", false), ("negative price", false), ("crossed", false), ("call delta", false), ("put delta", false),
+            ("theta call", false), ("theta deep put", true), ("valid", true),
+        ])
     func validation(_ case_: String, _ valid: Bool) {
         var c = contract(.call, strike: 100, gamma: 0.01, delta: 0.5, oi: 10)
         switch case_ {
@@ -82,13 +86,15 @@ struct OptionsTests {
         #expect(e.totalGEX.isFinite && e.totalDEX.isFinite && e.byStrike.count == 166)
     }
 
-    @Test("malformed replies fail with what was wrong and where", arguments: [
-        ("{\"data\": [{\"contractID\": \"X\", \"strike\": \"10", "truncated"),
-        ("{\"data\": [{\"contractID\": \"X\", \"strike\": {\"v\": 1}}]}", "field \"strike\": expected a number, found an object"),
-        ("{\"data\": [{\"contractID\": \"X\", \"delta\": \"abc\"}]}", "\"abc\" is not a number"),
-        ("{\"endpoint\": \"Realtime Options\"}", "no \"data\""),
-        ("<html>502 Bad Gateway</html>", "at byte 0"),
-    ])
+    @Test(
+        "malformed replies fail with what was wrong and where",
+        arguments: [
+            ("{\"data\": [{\"contractID\": \"X\", \"strike\": \"10", "truncated"),
+            ("{\"data\": [{\"contractID\": \"X\", \"strike\": {\"v\": 1}}]}", "field \"strike\": expected a number, found an object"),
+            ("{\"data\": [{\"contractID\": \"X\", \"delta\": \"abc\"}]}", "\"abc\" is not a number"),
+            ("{\"endpoint\": \"Realtime Options\"}", "no \"data\""),
+            ("<html>502 Bad Gateway</html>", "at byte 0"),
+        ])
     func malformed(_ body: String, _ expected: String) {
         do {
             _ = try OptionsChainParser.parse(Data(body.utf8), symbol: "SPY")
@@ -100,8 +106,14 @@ struct OptionsTests {
 
     @Test("Alpha Vantage's in-body notes are rate limits, its error messages refusals")
     func inBody() {
-        #expect(throws: AlphaVantageReply.rateLimited("Thank you for using Alpha Vantage! Please consider spreading out your free API requests more sparingly (1 request per second).")) {
-            try OptionsChainParser.parse(Data("{\"Information\": \"Thank you for using Alpha Vantage! Please consider spreading out your free API requests more sparingly (1 request per second).\"}".utf8), symbol: "SPY")
+        #expect(
+            throws: AlphaVantageReply.rateLimited(
+                "Thank you for using Alpha Vantage! Please consider spreading out your free API requests more sparingly (1 request per second).")
+        ) {
+            try OptionsChainParser.parse(
+                Data(
+                    "{\"Information\": \"Thank you for using Alpha Vantage! Please consider spreading out your free API requests more sparingly (1 request per second).\"}"
+                        .utf8), symbol: "SPY")
         }
         #expect(throws: AlphaVantageReply.refused("Invalid API call.")) {
             try OptionsChainParser.parse(Data("{\"Error Message\": \"Invalid API call.\"}".utf8), symbol: "SPY")

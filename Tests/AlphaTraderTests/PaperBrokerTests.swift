@@ -1,7 +1,8 @@
 import AlphaTrader
-@testable import AlphaTraderSimulators
 import Foundation
 import Testing
+
+@testable import AlphaTraderSimulators
 
 private let spy = Instrument.stock(symbol: "SPY")
 private let aapl = Instrument.stock(symbol: "AAPL")
@@ -19,10 +20,13 @@ private final class TestMarket: @unchecked Sendable {
     var view: PaperBroker.Market { { [self] in quotes[$0] } }
 }
 
-private func order(_ id: Int, _ instrument: Instrument, _ action: OrderRequest.Action, _ quantity: Int, _ kind: OrderRequest.Kind,
-                   tif: OrderRequest.TimeInForce = .day, parent: Int? = nil, transmit: Bool = true, whatIf: Bool = false) -> OrderRequest {
-    OrderRequest(id: id, instrument: instrument, action: action, quantity: quantity, kind: kind, timeInForce: tif, parentId: parent,
-                 transmit: transmit, orderRef: "at-\(id)", whatIf: whatIf)
+private func order(
+    _ id: Int, _ instrument: Instrument, _ action: OrderRequest.Action, _ quantity: Int, _ kind: OrderRequest.Kind,
+    tif: OrderRequest.TimeInForce = .day, parent: Int? = nil, transmit: Bool = true, whatIf: Bool = false
+) -> OrderRequest {
+    OrderRequest(
+        id: id, instrument: instrument, action: action, quantity: quantity, kind: kind, timeInForce: tif, parentId: parent,
+        transmit: transmit, orderRef: "at-\(id)", whatIf: whatIf)
 }
 
 private extension [BrokerEvent] {
@@ -46,19 +50,23 @@ private extension [BrokerEvent] {
 
 @Suite("The paper broker")
 struct PaperBrokerTests {
-    @Test("IBKR's commission schedule: options by premium tier, stocks by the share, $1 minimum an order", arguments: [
-        (spyCall, 1, 2.50, 0.0, 1.00), (spyCall, 10, 2.50, 0.0, 6.50), (spyCall, 10, 0.07, 0.0, 5.00), (spyCall, 10, 0.03, 0.0, 2.50),
-        (spyCall, 2, 0.03, 0.0, 1.00), (spy, 100, 600.0, 0.0, 1.00), (spy, 1_000, 600.0, 0.0, 5.00),
-        // A later fill of the same order: the minimum was already charged by the first.
-        (spy, 100, 600.0, 1.00, 0.50), (spyCall, 1, 2.50, 1.00, 0.65),
-    ])
+    @Test(
+        "IBKR's commission schedule: options by premium tier, stocks by the share, $1 minimum an order",
+        arguments: [
+            (spyCall, 1, 2.50, 0.0, 1.00), (spyCall, 10, 2.50, 0.0, 6.50), (spyCall, 10, 0.07, 0.0, 5.00), (spyCall, 10, 0.03, 0.0, 2.50),
+            (spyCall, 2, 0.03, 0.0, 1.00), (spy, 100, 600.0, 0.0, 1.00), (spy, 1_000, 600.0, 0.0, 5.00),
+            // A later fill of the same order: the minimum was already charged by the first.
+            (spy, 100, 600.0, 1.00, 0.50), (spyCall, 1, 2.50, 1.00, 0.65),
+        ])
     func commissions(instrument: Instrument, quantity: Int, price: Double, before: Double, expected: Double) {
         #expect(Commissions.forExecution(instrument, quantity: quantity, price: price, chargedBefore: before) == expected)
     }
 
-    @Test("ticks: SPY options in pennies at any price, others in nickels from $3; stocks in cents", arguments: [
-        (spyCall, 5.37, true), (aaplPut, 2.99, true), (aaplPut, 3.37, false), (aaplPut, 3.35, true), (spy, 600.015, false), (spy, 600.01, true),
-    ])
+    @Test(
+        "ticks: SPY options in pennies at any price, others in nickels from $3; stocks in cents",
+        arguments: [
+            (spyCall, 5.37, true), (aaplPut, 2.99, true), (aaplPut, 3.37, false), (aaplPut, 3.35, true), (spy, 600.015, false), (spy, 600.01, true),
+        ])
     func ticks(instrument: Instrument, price: Double, conforms: Bool) {
         #expect(TickSize.conforms(price, for: instrument) == conforms)
     }
@@ -175,14 +183,16 @@ struct PaperBrokerTests {
         #expect(abs(try #require(broker.positions[spyCall]).realizedPnL - 293.5) < 1e-9)
     }
 
-    @Test("refusals carry TWS's codes", arguments: [
-        (order(1, .stock(symbol: "ZZZZ"), .buy, 1, .market), 200),
-        (order(1, aaplPut, .buy, 1, .limit(3.37)), 110),
-        (order(1, spy, .buy, 1, .limit(700)), 201),
-        (order(1, spy, .buy, 1_000, .market), 201),
-        (order(1, aaplPut, .sell, 1, .limit(3.30)), 201),
-        (order(1, spy, .buy, 0, .market), 201),
-    ])
+    @Test(
+        "refusals carry TWS's codes",
+        arguments: [
+            (order(1, .stock(symbol: "ZZZZ"), .buy, 1, .market), 200),
+            (order(1, aaplPut, .buy, 1, .limit(3.37)), 110),
+            (order(1, spy, .buy, 1, .limit(700)), 201),
+            (order(1, spy, .buy, 1_000, .market), 201),
+            (order(1, aaplPut, .sell, 1, .limit(3.30)), 201),
+            (order(1, spy, .buy, 0, .market), 201),
+        ])
     func refusals(request: OrderRequest, code: Int) {
         let market = TestMarket()
         var broker = PaperBroker()
@@ -232,9 +242,9 @@ struct PaperBrokerTests {
     func positions() throws {
         let market = TestMarket()
         var broker = PaperBroker()
-        _ = broker.place(order(1, aapl, .buy, 100, .market), market: market.view, time: 1)        // 230.00 + $1
+        _ = broker.place(order(1, aapl, .buy, 100, .market), market: market.view, time: 1)  // 230.00 + $1
         market.quotes[aapl] = MarketQuote(bid: 231.98, ask: 232.00, bidSize: 500, askSize: 500)
-        _ = broker.place(order(2, aapl, .buy, 100, .market), market: market.view, time: 2)        // 232.00 + $1
+        _ = broker.place(order(2, aapl, .buy, 100, .market), market: market.view, time: 2)  // 232.00 + $1
         #expect(abs(broker.positions[aapl]!.averageCost - 231.01) < 1e-9)
         market.quotes[aapl] = MarketQuote(bid: 233.00, ask: 233.02, bidSize: 500, askSize: 500)
         let sold = broker.place(order(3, aapl, .sell, 300, .market), market: market.view, time: 3)  // 300 × 0.005 = $1.50
@@ -252,7 +262,7 @@ struct PaperBrokerTests {
     func closeOfDay() throws {
         let market = TestMarket()
         var broker = PaperBroker()
-        _ = broker.place(order(1, spyCall, .buy, 2, .market), market: market.view, time: 1)      // 2.52 × 200 + $1.30
+        _ = broker.place(order(1, spyCall, .buy, 2, .market), market: market.view, time: 1)  // 2.52 × 200 + $1.30
         _ = broker.place(order(2, spy, .buy, 10, .limit(590)), market: market.view, time: 1)
         let events = broker.close(day: "20261207", underlying: { $0 == "SPY" ? 603.10 : nil }, time: 2)
         #expect(events.errors == [202] && broker.orders[2]?.status == .cancelled)

@@ -60,8 +60,9 @@ struct PaperBrokerWireTests {
 
     func start(_ tape: String, account: String, clock: SetClock) throws -> TWSSimulator {
         let log = EventLog(module: "tws-sim", clock: clock)
-        let desk = try PaperDesk(tapePath: tape, clock: clock, zone: zone, calendar: XNYSCalendar.shared, configuration: .init(),
-                                 accountFile: account)
+        let desk = try PaperDesk(
+            tapePath: tape, clock: clock, zone: zone, calendar: XNYSCalendar.shared, configuration: .init(),
+            accountFile: account)
         return try TWSSimulator(tapePath: tape, pace: .clock(clock), desk: desk, log: log)
     }
 
@@ -112,9 +113,12 @@ struct PaperBrokerWireTests {
         var short = TWSOrderMessages.placeOrder(OrderRequest(id: id + 1, instrument: .stock(symbol: "AAPL"), action: .buy, quantity: 1, kind: .market))
         short[17] = "1.5"
         try tws.send(short)
-        try tws.send(TWSOrderMessages.placeOrder(OrderRequest(id: id + 2, instrument: .stock(symbol: "AAPL"), action: .buy, quantity: 1, kind: .limit(100.005))))
+        try tws.send(
+            TWSOrderMessages.placeOrder(OrderRequest(id: id + 2, instrument: .stock(symbol: "AAPL"), action: .buy, quantity: 1, kind: .limit(100.005))))
         try tws.send([TWSMessage.Outgoing.cancelOrder.code, "1", "99999", ""])
-        try tws.send(Array(TWSOrderMessages.placeOrder(OrderRequest(id: id + 3, instrument: .stock(symbol: "AAPL"), action: .buy, quantity: 1, kind: .market)).prefix(20)))
+        try tws.send(
+            Array(
+                TWSOrderMessages.placeOrder(OrderRequest(id: id + 3, instrument: .stock(symbol: "AAPL"), action: .buy, quantity: 1, kind: .market)).prefix(20)))
         #expect(try tws.read { _ in tws.sequence(of: 99999) == ["error:135"] && tws.sequence(of: id + 3) == ["error:321"] })
         #expect(tws.sequence(of: id) == ["error:387"])
         #expect(tws.sequence(of: id + 1) == ["error:321"])
@@ -136,8 +140,11 @@ struct PaperBrokerWireTests {
         let id = tws.nextValidId
         // A sell limit a cent under the bid: it fills at once — and a buy far under the market rests.
         let bid = try #require(simulator.desk?.read { _, market in market(.stock(symbol: "QQQ")) }?.bid)
-        try tws.send(TWSOrderMessages.placeOrder(OrderRequest(id: id, instrument: .stock(symbol: "QQQ"), action: .buy, quantity: 5,
-                                                              kind: .limit(TickSize.round(bid * 0.9, for: .stock(symbol: "QQQ"))), orderRef: "at-rest")))
+        try tws.send(
+            TWSOrderMessages.placeOrder(
+                OrderRequest(
+                    id: id, instrument: .stock(symbol: "QQQ"), action: .buy, quantity: 5,
+                    kind: .limit(TickSize.round(bid * 0.9, for: .stock(symbol: "QQQ"))), orderRef: "at-rest")))
         #expect(try tws.read { _ in tws.sequence(of: id) == ["open", "status:Submitted"] })
         tws.close()
         simulator.stop()
@@ -153,8 +160,11 @@ struct PaperBrokerWireTests {
         try tws.read { $0.contains { $0.first == "53" } }
         #expect(tws.sequence(of: id) == ["open", "status:Submitted"])
         // Modified to a marketable price by the same id: it fills, for this client.
-        try tws.send(TWSOrderMessages.placeOrder(OrderRequest(id: id, instrument: .stock(symbol: "QQQ"), action: .buy, quantity: 5,
-                                                              kind: .limit(TickSize.round(bid * 1.05, for: .stock(symbol: "QQQ"))), orderRef: "at-rest")))
+        try tws.send(
+            TWSOrderMessages.placeOrder(
+                OrderRequest(
+                    id: id, instrument: .stock(symbol: "QQQ"), action: .buy, quantity: 5,
+                    kind: .limit(TickSize.round(bid * 1.05, for: .stock(symbol: "QQQ"))), orderRef: "at-rest")))
         #expect(try tws.read { _ in tws.sequence(of: id).contains("commission") })
         #expect(tws.messages.contains { $0.first == "3" && $0[1] == String(id) && $0[2] == "Filled" && $0[9] == "13" })
     }

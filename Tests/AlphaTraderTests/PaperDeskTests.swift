@@ -1,9 +1,10 @@
 import AlphaTrader
-@testable import AlphaTraderSimulators
 import Foundation
 import OrchestratorCore
 import Synchronization
 import Testing
+
+@testable import AlphaTraderSimulators
 
 /// A clock tests set by hand.
 final class SetClock: WallClock, @unchecked Sendable {
@@ -22,8 +23,11 @@ struct PaperDeskTests {
         let day = try #require(LocalDate(parsing: "2026-12-07"))
         let listing = OptionListing(day: day, calendar: XNYSCalendar.shared, reference: ["SPY": 600, "AAPL": 230])
         let spy = listing.expirations(of: "SPY"), aapl = listing.expirations(of: "AAPL")
-        #expect(Array(spy.prefix(10)) == ["20261207", "20261208", "20261209", "20261210", "20261211", "20261214", "20261215",
-                                          "20261216", "20261217", "20261218"])
+        #expect(
+            Array(spy.prefix(10)) == [
+                "20261207", "20261208", "20261209", "20261210", "20261211", "20261214", "20261215",
+                "20261216", "20261217", "20261218",
+            ])
         // Christmas Friday 2026-12-25 is a holiday: that week's expiry is Thursday the 24th.
         #expect(Array(aapl.prefix(4)) == ["20261211", "20261218", "20261224", "20261231"])
         #expect(aapl.contains("20270115") && aapl.contains("20270219") && aapl.contains("20270521"), "third Fridays")
@@ -69,8 +73,9 @@ struct PaperDeskTests {
         let file = temporaryPath("json")
         defer { try? FileManager.default.removeItem(atPath: tape); try? FileManager.default.removeItem(atPath: file) }
         let clock = SetClock(Double(TestTape.open) + 60)
-        let desk = try PaperDesk(tapePath: tape, clock: clock, zone: zone, calendar: XNYSCalendar.shared,
-                                 configuration: .init(startingCash: 50_000), accountFile: file)
+        let desk = try PaperDesk(
+            tapePath: tape, clock: clock, zone: zone, calendar: XNYSCalendar.shared,
+            configuration: .init(startingCash: 50_000), accountFile: file)
         let spy = Instrument.stock(symbol: "SPY")
         let quote = try #require(desk.read { _, market in market(spy) })
         let placed = desk.place(OrderRequest(id: 5, instrument: spy, action: .buy, quantity: 10, kind: .market, orderRef: "t-5"), client: 3)
@@ -84,8 +89,9 @@ struct PaperDeskTests {
         _ = desk.step()
         #expect(desk.read { broker, _ in broker.orders[6]?.status } == .submitted, "nothing trades 5 % lower in three minutes")
         // The account as written: a new desk on the same file has the position and the open order.
-        let again = try PaperDesk(tapePath: tape, clock: clock, zone: zone, calendar: XNYSCalendar.shared,
-                                  configuration: .init(startingCash: 50_000), accountFile: file)
+        let again = try PaperDesk(
+            tapePath: tape, clock: clock, zone: zone, calendar: XNYSCalendar.shared,
+            configuration: .init(startingCash: 50_000), accountFile: file)
         #expect(again.read { broker, _ in broker.positions[spy]?.quantity } == 10)
         #expect(again.read { broker, _ in broker.orders[6]?.status } == .submitted)
         #expect(again.owner(of: 6) == 3, "which client placed an order survives too")

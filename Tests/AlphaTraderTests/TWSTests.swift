@@ -31,13 +31,16 @@ struct TWSTests {
             if case .array(let bars) = try redis.command(["LRANGE", "market:\(s):history", "0", "-1"]) { out["\(s) bars"] = bars.compactMap(\.text) }
             out["\(s) sizes"] = [try redis.command(["GET", "market:\(s):sizes"]).text ?? ""]
             if let book = try redis.command(["GET", "market:\(s):book"]).text,
-               var json = try JSONSerialization.jsonObject(with: Data(book.utf8)) as? [String: Any] {
+                var json = try JSONSerialization.jsonObject(with: Data(book.utf8)) as? [String: Any]
+            {
                 json["timestamp"] = nil
                 out["\(s) book"] = [String(decoding: try JSONSerialization.data(withJSONObject: json, options: .sortedKeys), as: UTF8.self)]
             }
             if let makers = try redis.command(["GET", "market:\(s):makers"]).text,
-               let list = try JSONSerialization.jsonObject(with: Data(makers.utf8)) as? [[String: Any]] {
-                out["\(s) makers"] = list.map { String(decoding: try! JSONSerialization.data(withJSONObject: $0, options: .sortedKeys), as: UTF8.self) }.sorted()
+                let list = try JSONSerialization.jsonObject(with: Data(makers.utf8)) as? [[String: Any]]
+            {
+                out["\(s) makers"] = list.map { String(decoding: try! JSONSerialization.data(withJSONObject: $0, options: .sortedKeys), as: UTF8.self) }
+                    .sorted()
             }
         }
         return out
@@ -62,23 +65,29 @@ struct TWSTests {
         defer { simulator.stop() }
         var clientOptions = TWSClient.Options(host: "127.0.0.1", port: port, clientID: 1)
         clientOptions.reconnectDelay = 0.1
-        let client = TWSClient(options: clientOptions, symbols: header.symbols, level2Count: header.level2Count,
-                               log: EventLog(module: "ingest", clock: clock), clock: clock)
+        let client = TWSClient(
+            options: clientOptions, symbols: header.symbols, level2Count: header.level2Count,
+            log: EventLog(module: "ingest", clock: clock), clock: clock)
         client.start()
         defer { client.stop() }
         var live = Ingestion.Options()
         live.unpaced = true; live.session = header.date
         let deadline = Date().addingTimeInterval(60)
-        live.until = { let r = client.received; return (r.count > 0 && r.quietFor > 0.3) || Date() > deadline }
-        let viaIBKR = Ingestion(context: try TestTape.context("redis://127.0.0.1:\(server.port)/1"), source: client,
-                                state: MarketState(symbols: header.symbols, level2Count: header.level2Count, exchanges: header.exchanges, makers: []),
-                                options: live).run()
+        live.until = {
+            let r = client.received; return (r.count > 0 && r.quietFor > 0.3) || Date() > deadline
+        }
+        let viaIBKR = Ingestion(
+            context: try TestTape.context("redis://127.0.0.1:\(server.port)/1"), source: client,
+            state: MarketState(symbols: header.symbols, level2Count: header.level2Count, exchanges: header.exchanges, makers: []),
+            options: live
+        ).run()
         #expect(viaIBKR.dropped == 0)
         #expect(client.reconnects == 0)
         #expect(client.errorCounts[2104] == 1, "the farm status came through")
         let viaTWS = try snapshot(try RedisClient(url: try RedisURL(parsing: "redis://127.0.0.1:\(server.port)/1")), symbols: header.symbols)
         if ProcessInfo.processInfo.environment["TWS_DEBUG"] != nil {
-            try JSONSerialization.data(withJSONObject: viaReplay, options: [.sortedKeys, .prettyPrinted]).write(to: URL(fileURLWithPath: "/tmp/via-replay.json"))
+            try JSONSerialization.data(withJSONObject: viaReplay, options: [.sortedKeys, .prettyPrinted]).write(
+                to: URL(fileURLWithPath: "/tmp/via-replay.json"))
             try JSONSerialization.data(withJSONObject: viaTWS, options: [.sortedKeys, .prettyPrinted]).write(to: URL(fileURLWithPath: "/tmp/via-tws.json"))
         }
         #expect(viaTWS.keys.sorted() == viaReplay.keys.sorted())
@@ -138,7 +147,7 @@ struct TWSTests {
         let server = try ScriptedTWS { socket in
             _ = try? socket.receive(timeout: 1)
             try? socket.send(TWSWire.frame(["176", "20261125 14:30:00 Greenwich Mean Time"]))
-            _ = try? socket.receive(timeout: 1)   // startApi
+            _ = try? socket.receive(timeout: 1)  // startApi
             var out = TWSWire.frame(["15", "1", "DU1"]) + TWSWire.frame(["9", "1", "1"])
             out += TWSWire.frame(["1", "6", "1000", "1", "600.01", "300", "0"]) + TWSWire.frame(["1", "6", "1000", "2", "600.02", "500", "0"])
             let cut = TWSWire.frame(["46", "6", "1000", "48", "600.02;100;1795617000000;100;600.02;true"])

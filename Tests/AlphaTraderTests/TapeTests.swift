@@ -13,8 +13,9 @@ enum TestTape {
     static let close: Int64 = open + 23_400
 
     static func options(seed: UInt64 = 7, minutes: Int64 = 5, startingAt offset: Int64 = 0) -> TapeGenerator.Options {
-        TapeGenerator.Options(date: "2026-11-25", seed: seed, level2: level2, standard: standard, open: open, close: close,
-                              from: open + offset, to: open + offset + minutes * 60)
+        TapeGenerator.Options(
+            date: "2026-11-25", seed: seed, level2: level2, standard: standard, open: open, close: close,
+            from: open + offset, to: open + offset + minutes * 60)
     }
 
     static func write(seed: UInt64 = 7, minutes: Int64 = 5) throws -> (String, TapeGenerator.Summary) {
@@ -33,8 +34,10 @@ enum TestTape {
         let reader = try TapeReader(path: path)
         var options = Ingestion.Options()
         options.unpaced = true; options.exitAtEnd = true; options.session = reader.header.date
-        return Ingestion(context: try context(url, module: "ingest"), source: TapeSource(reader: reader), state: MarketState(header: reader.header),
-                         options: options).run()
+        return Ingestion(
+            context: try context(url, module: "ingest"), source: TapeSource(reader: reader), state: MarketState(header: reader.header),
+            options: options
+        ).run()
     }
 
     static func events(_ path: String) throws -> [MarketEvent] {
@@ -55,11 +58,13 @@ struct TapeTests {
     func roundTrip() throws {
         let path = temporaryPath("tape")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let header = TapeHeader(date: "2026-11-25", seed: 1, symbols: ["SPY", "AAPL"], level2Count: 1, exchanges: TapeFormat.exchanges,
-                                marketMakers: ["ARCA", "NSDQ"], open: 100, close: 200, from: 100, to: 200)
+        let header = TapeHeader(
+            date: "2026-11-25", seed: 1, symbols: ["SPY", "AAPL"], level2Count: 1, exchanges: TapeFormat.exchanges,
+            marketMakers: ["ARCA", "NSDQ"], open: 100, close: 200, from: 100, to: 200)
         let events: [MarketEvent] = [
             .quote(Quote(time: 100_000_000, symbol: 0, bid: 600.01, ask: 600.02, bidSize: 300, askSize: 500)),
-            .depth(DepthUpdate(time: 100_000_000, symbol: 0, exchange: 2, marketMaker: 1, position: 0, operation: .insert, side: .bid, price: 600.01, size: 200)),
+            .depth(
+                DepthUpdate(time: 100_000_000, symbol: 0, exchange: 2, marketMaker: 1, position: 0, operation: .insert, side: .bid, price: 600.01, size: 200)),
             .trade(Trade(time: 100_500_000, symbol: 1, exchange: 3, price: 230.125, size: 37)),
             .depth(DepthUpdate(time: 100_600_000, symbol: 0, exchange: 0, marketMaker: 0, position: 3, operation: .delete, side: .ask, price: 600.05, size: 0)),
             .bar(Bar(time: 105_000_000, symbol: 1, open: 230, high: 231.5, low: 229.75, close: 231, volume: 12_345, wap: 230.4, count: 17)),
@@ -94,8 +99,9 @@ struct TapeTests {
         #expect(summary.bars == 12 * 35, "bars closing inside the span: the one closing at its end belongs to the next")
         // Books of the level-2 symbols only, on all four exchanges, with several market makers.
         var exchanges = Set<Int>(), makers = Set<Int>(), depthSymbols = Set<Int>()
-        var state = MarketState(symbols: TestTape.level2 + TestTape.standard, level2Count: 3, exchanges: TapeFormat.exchanges,
-                                makers: try TapeReader(path: path).header.marketMakers)
+        var state = MarketState(
+            symbols: TestTape.level2 + TestTape.standard, level2Count: 3, exchanges: TapeFormat.exchanges,
+            makers: try TapeReader(path: path).header.marketMakers)
         for e in events {
             if case .depth(let d) = e { exchanges.insert(d.exchange); makers.insert(d.marketMaker); depthSymbols.insert(d.symbol) }
             state.apply(e)
@@ -141,7 +147,10 @@ struct TapeTests {
                 guard let first = prints.first, let last = prints.last else { continue }
                 bars += 1
                 if b.open != first.price || b.close != last.price || b.count != prints.count
-                    || b.volume != prints.reduce(0, { $0 + $1.size }) { badBars += 1 }
+                    || b.volume != prints.reduce(0, { $0 + $1.size })
+                {
+                    badBars += 1
+                }
             }
         }
         #expect(bars > 1_000)
@@ -173,9 +182,11 @@ struct TapeTests {
         #expect(Double(opening) > 2 * Double(lunch), "opening \(opening) vs lunch \(lunch)")
     }
 
-    @Test("a damaged tape is refused with the byte offset of the damage", arguments: [
-        ("truncated", "truncated"), ("flipped", "checksum mismatch"), ("kind", "unknown record kind"), ("magic", "not a tape"),
-    ])
+    @Test(
+        "a damaged tape is refused with the byte offset of the damage",
+        arguments: [
+            ("truncated", "truncated"), ("flipped", "checksum mismatch"), ("kind", "unknown record kind"), ("magic", "not a tape"),
+        ])
     func damaged(_ damage: String, _ expected: String) throws {
         let (path, _) = try TestTape.write(minutes: 1)
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -183,7 +194,7 @@ struct TapeTests {
         let headerEnd = 12 + Int(UInt32(bytes[8]) | UInt32(bytes[9]) << 8 | UInt32(bytes[10]) << 16 | UInt32(bytes[11]) << 24)
         switch damage {
         case "truncated": bytes.removeLast(bytes.count / 3)
-        case "flipped": bytes[bytes.count - 18] ^= 0x40   // inside the last record (its count), before the end record
+        case "flipped": bytes[bytes.count - 18] ^= 0x40  // inside the last record (its count), before the end record
         case "kind": bytes[headerEnd] = 0x7E
         default: bytes[0] = UInt8(ascii: "X")
         }

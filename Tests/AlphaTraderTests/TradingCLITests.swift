@@ -17,7 +17,9 @@ struct TradingCLITests {
         return Run(status: r.status, out: r.stdout, err: r.stderr)
     }
 
-    @Test("orders and a bracket placed, a fill the ordering process never read recorded once by the next, cancel, and the kill switch flattening the book (twice, safely)")
+    @Test(
+        "orders and a bracket placed, a fill the ordering process never read recorded once by the next, cancel, and the kill switch flattening the book (twice, safely)"
+    )
     func endToEnd() throws {
         let redis = try RedisServer()
         defer { redis.stop() }
@@ -28,8 +30,10 @@ struct TradingCLITests {
         let (tape, _) = try TestTape.write(minutes: 10)
         defer { try? FileManager.default.removeItem(atPath: tape) }
         let port = try FreePort.pick()
-        let env = ["REDIS_URL": redis.url, "IBKR_PORT": String(port),
-                   "ORCHESTRATOR_CLOCK": "sim=2026-11-25T14:31:00Z;real=\(Date().timeIntervalSince1970);speed=1"]
+        let env = [
+            "REDIS_URL": redis.url, "IBKR_PORT": String(port),
+            "ORCHESTRATOR_CLOCK": "sim=2026-11-25T14:31:00Z;real=\(Date().timeIntervalSince1970);speed=1",
+        ]
         let sim = Process()
         sim.executableURL = URL(fileURLWithPath: TradingCLITests.binary)
         sim.arguments = ["tws-sim", "--tape", tape, "--port", String(port), "--account", "var/paper.json"]
@@ -62,8 +66,11 @@ struct TradingCLITests {
         #expect(try journal.fills().count == 2, "each fill once, however many times the broker reports it")
 
         // An option bracket on the listed 0DTE expiry, its entry resting below the market.
-        let bracket = try run(["order", "buy", "1", "SPY", "--expiry", "20261125", "--strike", "600", "--right", "C", "--limit", "0.05",
-                               "--take-profit", "0.50", "--stop-loss", "0.01", "--json"], in: dir, env: env)
+        let bracket = try run(
+            [
+                "order", "buy", "1", "SPY", "--expiry", "20261125", "--strike", "600", "--right", "C", "--limit", "0.05",
+                "--take-profit", "0.50", "--stop-loss", "0.01", "--json",
+            ], in: dir, env: env)
         #expect(bracket.status == 0 && bracket.out.contains("\"status\":\"PreSubmitted\""), "\(bracket.out)\(bracket.err)")
         let refused = try run(["order", "buy", "1", "SPY", "--limit", "600.005"], in: dir, env: env)
         #expect(refused.status == 1 && refused.out.contains("110: The price does not conform"), "\(refused.out)")

@@ -20,8 +20,10 @@ struct CLITests {
     static let binary: String = {
         var url = Bundle.main.bundleURL
         if url.pathExtension == "xctest" { url.deleteLastPathComponent() }
-        let candidates = [url.appendingPathComponent("orchestrator").path,
-                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("orchestrator").path]
+        let candidates = [
+            url.appendingPathComponent("orchestrator").path,
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("orchestrator").path,
+        ]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
     }()
 
@@ -38,8 +40,9 @@ struct CLITests {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                      stderr: String(decoding: stderr, as: UTF8.self))
+        return Output(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     /// Whether a process is gone, or a zombie waiting for a PID 1 that does not reap (as in
@@ -70,10 +73,11 @@ struct CLITests {
     /// point the executable at them.
     static func workspace(_ jobs: String) throws -> (dir: String, args: [String]) {
         let dir = try CLITests().scratch([:])
-        try CLITests().scratch([
-            "c.yaml": "database: \(dir)/s.sqlite\nlogs: \(dir)/logs\nmax_parallel: 4\n",
-            "jobs/j.yaml": jobs.replacingOccurrences(of: "DIR", with: dir),
-        ], in: dir)
+        try CLITests().scratch(
+            [
+                "c.yaml": "database: \(dir)/s.sqlite\nlogs: \(dir)/logs\nmax_parallel: 4\n",
+                "jobs/j.yaml": jobs.replacingOccurrences(of: "DIR", with: dir),
+            ], in: dir)
         return (dir, ["--config", dir + "/c.yaml", "--jobs", dir + "/jobs"])
     }
 

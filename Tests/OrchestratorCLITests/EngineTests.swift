@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import OrchestratorCore
+import Testing
+
 @testable import OrchestratorRuntime
 
 /// The engine with real processes: attempt supervisors, timeouts, run-day, kill -9.
@@ -17,8 +18,11 @@ struct EngineTests {
         _ = try store.startAttempt(run: run.id!, log: dir + "/t.log", now: 0)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: AttemptSupervisor.executable(nextTo: CLITests.binary))
-        p.arguments = AttemptSupervisor(databasePath: dir + "/s.sqlite", runId: run.id!, attempt: 1, logPath: dir + "/t.log",
-                                        timeout: timeout, grace: grace, argv: argv, environment: [:]).commandLine
+        p.arguments =
+            AttemptSupervisor(
+                databasePath: dir + "/s.sqlite", runId: run.id!, attempt: 1, logPath: dir + "/t.log",
+                timeout: timeout, grace: grace, argv: argv, environment: [:]
+            ).commandLine
         try p.run()
         p.waitUntilExit()
         return (try #require(try store.attempt(run: run.id!, number: 1)), p.terminationStatus)
@@ -76,17 +80,21 @@ struct EngineTests {
     func readySupervisorRunsHandedAttempt() throws {
         let dir = try scratch()
         let (attempt, status) = try superviseReady(dir) { run in
-            AttemptSupervisor(databasePath: dir + "/s.sqlite", runId: run, attempt: 1, logPath: dir + "/t.log", timeout: nil, grace: 0.3,
-                              argv: ["sh", "-c", "echo \"run $ORCHESTRATOR_RUN_ID says $GREETING\"; exit 4"],
-                              environment: ["GREETING": "hello there", "ORCHESTRATOR_RUN_ID": String(run), "PATH": "/usr/bin:/bin"]).request
+            AttemptSupervisor(
+                databasePath: dir + "/s.sqlite", runId: run, attempt: 1, logPath: dir + "/t.log", timeout: nil, grace: 0.3,
+                argv: ["sh", "-c", "echo \"run $ORCHESTRATOR_RUN_ID says $GREETING\"; exit 4"],
+                environment: ["GREETING": "hello there", "ORCHESTRATOR_RUN_ID": String(run), "PATH": "/usr/bin:/bin"]
+            ).request
         }
         #expect(attempt?.outcome == .failed && attempt?.exitCode == 4 && attempt?.pid != nil && status == 4)
         #expect(try String(contentsOfFile: dir + "/t.log", encoding: .utf8).contains("says hello there"))
         // Its timeout counts from the hand-over.
         let timed = try scratch()
         let (late, _) = try superviseReady(timed) { run in
-            AttemptSupervisor(databasePath: timed + "/s.sqlite", runId: run, attempt: 1, logPath: timed + "/t.log", timeout: 0.2, grace: 0.2,
-                              argv: [Self.helper, "sleep", "30"], environment: [:]).request
+            AttemptSupervisor(
+                databasePath: timed + "/s.sqlite", runId: run, attempt: 1, logPath: timed + "/t.log", timeout: 0.2, grace: 0.2,
+                argv: [Self.helper, "sleep", "30"], environment: [:]
+            ).request
         }
         #expect(late?.outcome == .timedOut)
     }
@@ -109,13 +117,16 @@ struct EngineTests {
             _ = try store.startAttempt(run: run.id!, log: dir + "/t/\(run.id!).log", now: 0)
             runs.append(run.id!)
         }
-        let supervisor = try #require(ReadySupervisor(executable: AttemptSupervisor.executable(nextTo: CLITests.binary),
-                                                      databasePath: dir + "/s.sqlite", environment: ["PATH": "/usr/bin:/bin"]))
+        let supervisor = try #require(
+            ReadySupervisor(
+                executable: AttemptSupervisor.executable(nextTo: CLITests.binary),
+                databasePath: dir + "/s.sqlite", environment: ["PATH": "/usr/bin:/bin"]))
         let pid = supervisor.pid
         for (i, run) in runs.enumerated() {
             // Its log's directory (t/) does not exist yet: the supervisor makes it.
-            let attempt = AttemptSupervisor(databasePath: dir + "/s.sqlite", runId: run, attempt: 1, logPath: dir + "/t/\(run).log",
-                                            timeout: nil, grace: 0.3, argv: ["sh", "-c", "echo job \(i); exit \(i)"], environment: ["PATH": "/usr/bin:/bin"])
+            let attempt = AttemptSupervisor(
+                databasePath: dir + "/s.sqlite", runId: run, attempt: 1, logPath: dir + "/t/\(run).log",
+                timeout: nil, grace: 0.3, argv: ["sh", "-c", "echo job \(i); exit \(i)"], environment: ["PATH": "/usr/bin:/bin"])
             #expect(supervisor.hand(attempt))
             // Its report: one line on the socket once the job has ended.
             var report: ReadySupervisor.Report?
@@ -178,10 +189,15 @@ struct EngineTests {
         let store = try RunStore(path: dir + "/s.sqlite")
         let run = try store.createRun(job: "t", tradingDay: "2026-11-25", trigger: .manual, state: .queued, now: 0)
         _ = try store.startAttempt(run: run.id!, log: dir + "/t.log", now: 0)
-        let supervisor = try #require(ReadySupervisor(executable: AttemptSupervisor.executable(nextTo: CLITests.binary),
-                                                      databasePath: dir + "/s.sqlite", environment: ["PATH": "/usr/bin:/bin"]))
-        #expect(supervisor.hand(AttemptSupervisor(databasePath: dir + "/s.sqlite", runId: run.id!, attempt: 1, logPath: dir + "/t.log",
-                                                  timeout: nil, grace: 0.3, argv: ["no-such-command-anywhere"], environment: ["PATH": "/usr/bin:/bin"])))
+        let supervisor = try #require(
+            ReadySupervisor(
+                executable: AttemptSupervisor.executable(nextTo: CLITests.binary),
+                databasePath: dir + "/s.sqlite", environment: ["PATH": "/usr/bin:/bin"]))
+        #expect(
+            supervisor.hand(
+                AttemptSupervisor(
+                    databasePath: dir + "/s.sqlite", runId: run.id!, attempt: 1, logPath: dir + "/t.log",
+                    timeout: nil, grace: 0.3, argv: ["no-such-command-anywhere"], environment: ["PATH": "/usr/bin:/bin"])))
         var report: ReadySupervisor.Report?
         for _ in 0..<500 where report == nil {
             _ = ProcessControl.waitAny([supervisor.descriptor], timeout: 0.02)
@@ -193,13 +209,18 @@ struct EngineTests {
         #expect(try store.attempt(run: run.id!, number: 1)?.exitCode == 127, "retired uncommitted: it wrote the outcome itself")
     }
 
-    @Test("a supervisor's report line is read field by field, and anything else is not a report", arguments: [
-        ("D succeeded 0 - 1764079200.250000 4242", ReadySupervisor.Report(outcome: .succeeded, exitCode: 0, signal: nil, finishedAt: 1764079200.25, pid: 4242)),
-        ("D timed_out - 9 12.5 77", ReadySupervisor.Report(outcome: .timedOut, exitCode: nil, signal: 9, finishedAt: 12.5, pid: 77)),
-        ("D failed 127 - 3.0 0", ReadySupervisor.Report(outcome: .failed, exitCode: 127, signal: nil, finishedAt: 3, pid: nil)),
-        ("D running 0 - 3.0 1", nil), ("D succeeded 0 - nan 1", nil), ("D succeeded x - 3.0 1", nil), ("D succeeded 0 -", nil),
-        ("X succeeded 0 - 3.0 1", nil), ("", nil),
-    ])
+    @Test(
+        "a supervisor's report line is read field by field, and anything else is not a report",
+        arguments: [
+            (
+                "D succeeded 0 - 1764079200.250000 4242",
+                ReadySupervisor.Report(outcome: .succeeded, exitCode: 0, signal: nil, finishedAt: 1764079200.25, pid: 4242)
+            ),
+            ("D timed_out - 9 12.5 77", ReadySupervisor.Report(outcome: .timedOut, exitCode: nil, signal: 9, finishedAt: 12.5, pid: 77)),
+            ("D failed 127 - 3.0 0", ReadySupervisor.Report(outcome: .failed, exitCode: 127, signal: nil, finishedAt: 3, pid: nil)),
+            ("D running 0 - 3.0 1", nil), ("D succeeded 0 - nan 1", nil), ("D succeeded x - 3.0 1", nil), ("D succeeded 0 -", nil),
+            ("X succeeded 0 - 3.0 1", nil), ("", nil),
+        ])
     func reportLines(line: String, expected: ReadySupervisor.Report?) {
         #expect(ReadySupervisor.Report(line: line[...]) == expected)
     }
@@ -245,7 +266,8 @@ struct EngineTests {
         let history = try cli.run(["history", "morning-analysis", "--day", "2026-11-27", "--json"] + args)
         let listed = try #require(try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as? [[String: Any]])
         #expect(listed.count == 1 && listed[0]["id"] as? String == analysis["id"] as? String)
-        let newest = try #require(try JSONSerialization.jsonObject(with: Data(try cli.run(["history", "--limit", "4", "--json"] + args).stdout.utf8)) as? [[String: Any]])
+        let newest = try #require(
+            try JSONSerialization.jsonObject(with: Data(try cli.run(["history", "--limit", "4", "--json"] + args).stdout.utf8)) as? [[String: Any]])
         #expect(newest.map { $0["job"] as? String } == ["redis", "backup", "evening-post", "evening-report"])
         let id = try #require(analysis["id"] as? String)
         let show = try #require(try JSONSerialization.jsonObject(with: Data(try cli.run(["show", id, "--json"] + args).stdout.utf8)) as? [String: Any])
@@ -270,15 +292,16 @@ struct EngineTests {
 
     @Test("kill -9 of the orchestrator mid-day loses nothing: the running attempt keeps its true exit code")
     func killNine() throws {
-        let (dir, options) = try CLITests.workspace("""
-        jobs:
-          long:
-            shell: 'sleep 1.5; exit 7'
-            schedule: { market: open }
-          after:
-            shell: 'exit 0'
-            schedule: { every: 30m, during: session }
-        """)
+        let (dir, options) = try CLITests.workspace(
+            """
+            jobs:
+              long:
+                shell: 'sleep 1.5; exit 7'
+                schedule: { market: open }
+              after:
+                shell: 'exit 0'
+                schedule: { every: 30m, during: session }
+            """)
         let args = ["run-day", "--date", "2026-11-25", "--speed", "7200", "--from", "09:29"] + options
         let p = try cli.start(args)
         // 09:30 comes after 8 real milliseconds; `long` then runs for 1.5 real seconds.
@@ -311,11 +334,12 @@ struct TriggerCatchUpTests {
 
     @Test("trigger --wait runs the job with its params and exits with its outcome")
     func triggerWait() throws {
-        let (dir, args) = try workspace("""
-        jobs:
-          ok: { shell: 'echo "$ORCHESTRATOR_TRIGGER $ORCHESTRATOR_PARAM_CHANNEL $ORCHESTRATOR_JOB" > DIR/out' }
-          bad: { shell: 'exit 4' }
-        """)
+        let (dir, args) = try workspace(
+            """
+            jobs:
+              ok: { shell: 'echo "$ORCHESTRATOR_TRIGGER $ORCHESTRATOR_PARAM_CHANNEL $ORCHESTRATOR_JOB" > DIR/out' }
+              bad: { shell: 'exit 4' }
+            """)
         let ok = try cli.run(["trigger", "ok", "--param", "CHANNEL=discord", "--wait"] + args)
         #expect(ok.status == 0 && ok.stdout.hasSuffix("succeeded\n"))
         #expect(try String(contentsOfFile: dir + "/out", encoding: .utf8) == "manual discord ok\n")
@@ -329,12 +353,13 @@ struct TriggerCatchUpTests {
 
     @Test("trigger --with-upstream runs the upstream jobs first, in order")
     func withUpstream() throws {
-        let (dir, args) = try workspace("""
-        jobs:
-          a: { shell: 'echo a >> DIR/order' }
-          b: { shell: 'echo b >> DIR/order', depends_on: [a] }
-          c: { shell: 'echo c >> DIR/order', depends_on: [b] }
-        """)
+        let (dir, args) = try workspace(
+            """
+            jobs:
+              a: { shell: 'echo a >> DIR/order' }
+              b: { shell: 'echo b >> DIR/order', depends_on: [a] }
+              c: { shell: 'echo c >> DIR/order', depends_on: [b] }
+            """)
         let r = try cli.run(["trigger", "c", "--with-upstream", "--wait"] + args)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try String(contentsOfFile: dir + "/order", encoding: .utf8) == "a\nb\nc\n")
@@ -359,13 +384,14 @@ struct TriggerCatchUpTests {
 
     @Test("trigger --with-downstream runs the jobs that depend on it afterwards")
     func withDownstream() throws {
-        let (dir, args) = try workspace("""
-        jobs:
-          a: { shell: 'echo a >> DIR/order' }
-          b: { shell: 'echo b >> DIR/order', depends_on: [a] }
-          c: { shell: 'echo c >> DIR/order', depends_on: [b] }
-          other: { shell: 'echo other >> DIR/order' }
-        """)
+        let (dir, args) = try workspace(
+            """
+            jobs:
+              a: { shell: 'echo a >> DIR/order' }
+              b: { shell: 'echo b >> DIR/order', depends_on: [a] }
+              c: { shell: 'echo c >> DIR/order', depends_on: [b] }
+              other: { shell: 'echo other >> DIR/order' }
+            """)
         let r = try cli.run(["trigger", "a", "--with-downstream", "--wait"] + args)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(try String(contentsOfFile: dir + "/order", encoding: .utf8) == "a\nb\nc\n")
@@ -373,10 +399,11 @@ struct TriggerCatchUpTests {
 
     @Test("a job that prints megabytes has all of it in its log, and logs --follow streams until it ends")
     func bigOutputAndFollow() throws {
-        let (_, args) = try workspace("""
-        jobs:
-          loud: { command: [HELPER, print, "5000000", sleep, "0.3", env, ORCHESTRATOR_JOB] }
-        """.replacingOccurrences(of: "HELPER", with: EngineTests.helper))
+        let (_, args) = try workspace(
+            """
+            jobs:
+              loud: { command: [HELPER, print, "5000000", sleep, "0.3", env, ORCHESTRATOR_JOB] }
+            """.replacingOccurrences(of: "HELPER", with: EngineTests.helper))
         let r = try cli.run(["trigger", "loud"] + args)
         let id = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         var started = false
@@ -392,23 +419,26 @@ struct TriggerCatchUpTests {
 
     @Test("four concurrent catch-ups over one outage run every slot exactly once, by catch_up and deadline")
     func concurrentCatchUp() throws {
-        let (dir, args) = try workspace("""
-        jobs:
-          hourly: { shell: 'echo "$ORCHESTRATOR_SCHEDULED_FOR" >> DIR/hourly', schedule: { every: 1h, during: day }, catch_up: all }
-          daily: { shell: 'echo "$ORCHESTRATOR_SCHEDULED_FOR" >> DIR/daily', schedule: { at: "17:00", days: daily }, catch_up: latest }
-          never: { shell: 'echo x >> DIR/never', schedule: { at: "09:00", days: daily }, catch_up: none }
-          fresh: { shell: 'echo "$ORCHESTRATOR_SCHEDULED_FOR" >> DIR/fresh', schedule: { every: 1h, during: day }, catch_up: all, deadline: 3h }
-        """)
+        let (dir, args) = try workspace(
+            """
+            jobs:
+              hourly: { shell: 'echo "$ORCHESTRATOR_SCHEDULED_FOR" >> DIR/hourly', schedule: { every: 1h, during: day }, catch_up: all }
+              daily: { shell: 'echo "$ORCHESTRATOR_SCHEDULED_FOR" >> DIR/daily', schedule: { at: "17:00", days: daily }, catch_up: latest }
+              never: { shell: 'echo x >> DIR/never', schedule: { at: "09:00", days: daily }, catch_up: none }
+              fresh: { shell: 'echo "$ORCHESTRATOR_SCHEDULED_FOR" >> DIR/fresh', schedule: { every: 1h, during: day }, catch_up: all, deadline: 3h }
+            """)
         // "Now" is 2026-11-25 12:00 New York; the outage began 2026-11-23 12:00.
         let clock = ["ORCHESTRATOR_CLOCK": "sim=2026-11-25T17:00:00Z;real=\(Date().timeIntervalSince1970);speed=1"]
         let processes = try (0..<4).map { _ in
-            try cli.start(["catch-up", "--since", "2026-11-23T17:00:00Z"] + args, environment: clock,
-                          stderrPath: dir + "/stderr-\(UUID().uuidString)")
+            try cli.start(
+                ["catch-up", "--since", "2026-11-23T17:00:00Z"] + args, environment: clock,
+                stderrPath: dir + "/stderr-\(UUID().uuidString)")
         }
         processes.forEach { $0.waitUntilExit() }
         let errors = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasPrefix("stderr-") }
             .map { try String(contentsOfFile: dir + "/" + $0, encoding: .utf8) }.joined()
-        let failedRuns = try cli.run(["history", "--status", "failed"] + args).stdout + (try cli.run(["history", "--status", "upstream_failed"] + args).stdout)
+        let failedRuns =
+            try cli.run(["history", "--status", "failed"] + args).stdout + (try cli.run(["history", "--status", "upstream_failed"] + args).stdout)
         #expect(processes.allSatisfy { $0.terminationStatus == 0 }, "\(processes.map(\.terminationStatus)): \(errors) \(failedRuns)")
         func lines(_ name: String) -> [String] {
             ((try? String(contentsOfFile: dir + "/" + name, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
@@ -429,10 +459,11 @@ struct TriggerCatchUpTests {
 struct DaemonTests {
     @Test("the daemon runs slots as they come due and, on SIGTERM, lets a running attempt finish")
     func daemon() throws {
-        let (dir, args) = try CLITests.workspace("""
-        jobs:
-          tick: { shell: 'echo "$ORCHESTRATOR_SCHEDULED_FOR" >> DIR/ticks; sleep 0.6; echo end >> DIR/ticks', schedule: { cron: "* * * * *" } }
-        """)
+        let (dir, args) = try CLITests.workspace(
+            """
+            jobs:
+              tick: { shell: 'echo "$ORCHESTRATOR_SCHEDULED_FOR" >> DIR/ticks; sleep 0.6; echo end >> DIR/ticks', schedule: { cron: "* * * * *" } }
+            """)
         // Simulated time 5 s before a minute, at 10x: the slot comes due after half a second.
         let clock = ["ORCHESTRATOR_CLOCK": "sim=2026-11-25T14:59:55Z;real=\(Date().timeIntervalSince1970);speed=10"]
         let p = try CLITests().start(["run"] + args, environment: clock)
@@ -451,17 +482,19 @@ struct DaemonTests {
 struct ReplaceTests {
     @Test("a new slot of an overlap: replace job stops the running one, which ends cancelled")
     func replace() throws {
-        let (_, args) = try CLITests.workspace("""
-        jobs:
-          r: { shell: 'trap "echo got TERM; exit 143" TERM; sleep 30 & wait', schedule: { cron: "* * * * *" }, overlap: replace }
-        """)
+        let (_, args) = try CLITests.workspace(
+            """
+            jobs:
+              r: { shell: 'trap "echo got TERM; exit 143" TERM; sleep 30 & wait', schedule: { cron: "* * * * *" }, overlap: replace }
+            """)
         // One simulated minute per real second.
         let clock = ["ORCHESTRATOR_CLOCK": "sim=2026-11-25T14:59:50Z;real=\(Date().timeIntervalSince1970);speed=60"]
         let p = try CLITests().start(["run", "--stop-timeout", "0.2"] + args, environment: clock)
         usleep(1_600_000)
         kill(p.processIdentifier, SIGTERM)
         p.waitUntilExit()
-        let history = try #require(try JSONSerialization.jsonObject(with: Data(try CLITests().run(["history", "--json"] + args).stdout.utf8)) as? [[String: Any]])
+        let history = try #require(
+            try JSONSerialization.jsonObject(with: Data(try CLITests().run(["history", "--json"] + args).stdout.utf8)) as? [[String: Any]])
         let first = try #require(history.last)
         #expect(first["scheduled_for"] as? String == "2026-11-25T15:00:00Z")
         #expect(first["state"] as? String == "cancelled", "\(history)")

@@ -67,12 +67,14 @@ struct RedisClientTests {
         #expect(Date().timeIntervalSince(started) < 2)
     }
 
-    @Test("URLs: host, port, database and credentials; the password never shows", arguments: [
-        ("redis://127.0.0.1:6380/2", "127.0.0.1", 6380, 2, nil as String?),
-        ("redis://localhost", "localhost", 6379, 0, nil),
-        ("redis://:s3cret@db.example:7000/1", "db.example", 7000, 1, "s3cret"),
-        ("redis://alice:pw@[::1]:6390", "::1", 6390, 0, "pw"),
-    ])
+    @Test(
+        "URLs: host, port, database and credentials; the password never shows",
+        arguments: [
+            ("redis://127.0.0.1:6380/2", "127.0.0.1", 6380, 2, nil as String?),
+            ("redis://localhost", "localhost", 6379, 0, nil),
+            ("redis://:s3cret@db.example:7000/1", "db.example", 7000, 1, "s3cret"),
+            ("redis://alice:pw@[::1]:6390", "::1", 6390, 0, "pw"),
+        ])
     func urls(text: String, host: String, port: Int, db: Int, password: String?) throws {
         let url = try RedisURL(parsing: text)
         #expect(url.host == host && url.port == port && url.database == db && url.password == password)

@@ -50,12 +50,13 @@ struct ServiceTests {
 
     @Test("a flapping service hits its start limit, ends failed, and its on_failure job gets the failed run's details")
     func startLimit() throws {
-        let (dir, args) = try CLITests.workspace("""
-        services:
-          flap: { shell: "echo crash; exit 3", restart_delay: 10ms, start_limit: { burst: 2, interval: 1m }, on_failure: [alert] }
-        jobs:
-          alert: { shell: 'echo "$ORCHESTRATOR_FAILED_JOB $ORCHESTRATOR_FAILED_STATE" > DIR/alert' }
-        """)
+        let (dir, args) = try CLITests.workspace(
+            """
+            services:
+              flap: { shell: "echo crash; exit 3", restart_delay: 10ms, start_limit: { burst: 2, interval: 1m }, on_failure: [alert] }
+            jobs:
+              alert: { shell: 'echo "$ORCHESTRATOR_FAILED_JOB $ORCHESTRATOR_FAILED_STATE" > DIR/alert' }
+            """)
         let p = try daemon(dir, args, environment: ["ORCHESTRATOR_CLOCK": "sim=2026-11-25T15:00:00Z;real=\(Date().timeIntervalSince1970);speed=1"])
         defer { stop(p) }
         #expect(eventually { FileManager.default.fileExists(atPath: dir + "/alert") })
@@ -72,10 +73,11 @@ struct ServiceTests {
 
     @Test("orchestrator restart gives a failed service a fresh start limit through the running daemon")
     func manualRestart() throws {
-        let (dir, args) = try CLITests.workspace("""
-        services:
-          flap: { shell: 'test -f DIR/fixed && exec sleep 60; echo crash; exit 3', restart_delay: 10ms, start_limit: { burst: 1, interval: 1m } }
-        """)
+        let (dir, args) = try CLITests.workspace(
+            """
+            services:
+              flap: { shell: 'test -f DIR/fixed && exec sleep 60; echo crash; exit 3', restart_delay: 10ms, start_limit: { burst: 1, interval: 1m } }
+            """)
         let p = try daemon(dir, args, environment: ["ORCHESTRATOR_CLOCK": "sim=2026-11-25T15:00:00Z;real=\(Date().timeIntervalSince1970);speed=1"])
         defer { stop(p) }
         #expect(eventually { (try? self.service(args, "flap"))??["state"] as? String == "failed" })
@@ -92,11 +94,12 @@ struct ServiceTests {
 
     @Test("cpu_scheduling puts the service's process under its policy, nice value and reset-on-fork, and its start event says so")
     func cpuScheduling() throws {
-        let (dir, args) = try CLITests.workspace("""
-        services:
-          batchy: { command: [sleep, "300"], cpu_scheduling: { policy: batch, nice: 7, reset_on_fork: true }, stop_timeout: 2s }
-          realtime: { shell: 'exec sleep 300', cpu_scheduling: { policy: fifo, priority: 3 }, stop_timeout: 2s }
-        """)
+        let (dir, args) = try CLITests.workspace(
+            """
+            services:
+              batchy: { command: [sleep, "300"], cpu_scheduling: { policy: batch, nice: 7, reset_on_fork: true }, stop_timeout: 2s }
+              realtime: { shell: 'exec sleep 300', cpu_scheduling: { policy: fifo, priority: 3 }, stop_timeout: 2s }
+            """)
         let p = try daemon(dir, args)
         defer { stop(p) }
         func pid(_ name: String) -> pid_t? { ((try? self.service(args, name))??["pid"] as? Int).map { pid_t($0) } }
@@ -117,10 +120,11 @@ struct ServiceTests {
 
     @Test("a real-time policy the daemon may not give is said in the service's log and start event, and the service runs under the default policy")
     func cpuSchedulingNotPermitted() throws {
-        let (dir, args) = try CLITests.workspace("""
-        services:
-          realtime: { shell: 'exec sleep 300', cpu_scheduling: { policy: fifo, priority: 3 }, stop_timeout: 2s }
-        """)
+        let (dir, args) = try CLITests.workspace(
+            """
+            services:
+              realtime: { shell: 'exec sleep 300', cpu_scheduling: { policy: fifo, priority: 3 }, stop_timeout: 2s }
+            """)
         // As root, a daemon without CAP_SYS_NICE (setpriv, util-linux); otherwise as we are.
         let p = try daemon(dir, args, wrapper: geteuid() == 0 ? ["/usr/bin/setpriv", "--bounding-set=-sys_nice", "--inh-caps=-sys_nice"] : [])
         defer { stop(p) }
@@ -129,17 +133,21 @@ struct ServiceTests {
         #expect(sched_getscheduler(pid_t(pid)) == 0, "SCHED_OTHER, as inherited")
         let logs = try FileManager.default.contentsOfDirectory(atPath: dir + "/logs/realtime")
         let log = try String(contentsOfFile: dir + "/logs/realtime/" + logs[0], encoding: .utf8)
-        #expect(log.contains("orchestrator: cpu_scheduling fifo priority 3 not applied: Operation not permitted (a real-time policy needs root, CAP_SYS_NICE or an RLIMIT_RTPRIO of at least 3); running under the orchestrator's own policy"), "\(log)")
+        #expect(
+            log.contains(
+                "orchestrator: cpu_scheduling fifo priority 3 not applied: Operation not permitted (a real-time policy needs root, CAP_SYS_NICE or an RLIMIT_RTPRIO of at least 3); running under the orchestrator's own policy"
+            ), "\(log)")
         let out = try String(contentsOfFile: dir + "/out.log", encoding: .utf8)
         #expect(out.contains("service realtime start [running]: pid \(pid), cpu_scheduling fifo priority 3 not applied: Operation not permitted"), "\(out)")
     }
 
     @Test("kill -9 of the daemon: the next daemon adopts the service still running, starts no second copy, and stops it at the end")
     func adoptionAfterKill() throws {
-        let (dir, args) = try CLITests.workspace("""
-        services:
-          steady: { shell: 'echo $$ >> DIR/pids; exec sleep 300', restart_delay: 10ms, stop_timeout: 2s }
-        """)
+        let (dir, args) = try CLITests.workspace(
+            """
+            services:
+              steady: { shell: 'echo $$ >> DIR/pids; exec sleep 300', restart_delay: 10ms, stop_timeout: 2s }
+            """)
         let first = try daemon(dir, args)
         #expect(eventually { (try? self.service(args, "steady"))??["state"] as? String == "running" })
         let pid = try #require(try service(args, "steady")?["pid"] as? Int)
@@ -148,8 +156,11 @@ struct ServiceTests {
         #expect(kill(pid_t(pid), 0) == 0, "the service outlives its daemon")
 
         let second = try daemon(dir, args)
-        #expect(eventually { (try? self.status(args))?["daemon"].flatMap { ($0 as? [String: Any])?["alive"] as? Bool } == true
-                                 && (try? self.service(args, "steady"))??["pid"] as? Int == pid })
+        #expect(
+            eventually {
+                (try? self.status(args))?["daemon"].flatMap { ($0 as? [String: Any])?["alive"] as? Bool } == true
+                    && (try? self.service(args, "steady"))??["pid"] as? Int == pid
+            })
         usleep(500_000)
         let pids = try String(contentsOfFile: dir + "/pids", encoding: .utf8).split(separator: "\n")
         #expect(pids.count == 1, "adopted, not started again: \(pids)")
@@ -160,11 +171,12 @@ struct ServiceTests {
 
     @Test("SIGTERM stops services in reverse dependency order, kills a hung one after stop_timeout, and leaves no process behind")
     func gracefulStop() throws {
-        let (dir, args) = try CLITests.workspace("""
-        services:
-          base: { command: [\(EngineTests.helper), grandchild, DIR/grandchild, "60"], stop_timeout: 300ms }
-          top: { command: [sleep, "60"], depends_on: [base] }
-        """)
+        let (dir, args) = try CLITests.workspace(
+            """
+            services:
+              base: { command: [\(EngineTests.helper), grandchild, DIR/grandchild, "60"], stop_timeout: 300ms }
+              top: { command: [sleep, "60"], depends_on: [base] }
+            """)
         let p = try daemon(dir, args)
         #expect(try eventually { try service(args, "top")?["state"] as? String == "running" })
         let status = try self.status(args)
@@ -190,13 +202,14 @@ struct ServiceTests {
     func staleHeartbeat() throws {
         let redis = try RedisServer()
         defer { redis.stop() }
-        let (dir, args) = try CLITests.workspace("""
-        services:
-          feed:
-            shell: 'while [ -e DIR/beat ]; do redis-cli -p \(redis.port) set hb "$(date +%s)" > /dev/null; sleep 0.1; done; exec sleep 60'
-            health: { redis_key: hb, max_age: 1s, interval: 200ms, timeout: 500ms, unhealthy_after: 2 }
-            restart_delay: 100ms
-        """)
+        let (dir, args) = try CLITests.workspace(
+            """
+            services:
+              feed:
+                shell: 'while [ -e DIR/beat ]; do redis-cli -p \(redis.port) set hb "$(date +%s)" > /dev/null; sleep 0.1; done; exec sleep 60'
+                health: { redis_key: hb, max_age: 1s, interval: 200ms, timeout: 500ms, unhealthy_after: 2 }
+                restart_delay: 100ms
+            """)
         try "redis:\n  url: \(redis.url)\n".write(toFile: dir + "/c.yaml", atomically: false, encoding: .utf8)
         try String(contentsOfFile: dir + "/c.yaml", encoding: .utf8).appending("database: \(dir)/s.sqlite\nlogs: \(dir)/logs\n")
             .write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
@@ -217,11 +230,13 @@ struct ServiceTests {
     func redisPing() throws {
         let server = try RedisServer()
         defer { server.stop() }
-        let (dir, args) = try CLITests.workspace("""
-        services:
-          cache: { command: [sleep, "60"], health: { redis_ping: true, interval: 200ms, timeout: 500ms } }
-        """)
-        try "redis: { url: \"\(server.url)\" }\ndatabase: \(dir)/s.sqlite\nlogs: \(dir)/logs\n".write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
+        let (dir, args) = try CLITests.workspace(
+            """
+            services:
+              cache: { command: [sleep, "60"], health: { redis_ping: true, interval: 200ms, timeout: 500ms } }
+            """)
+        try "redis: { url: \"\(server.url)\" }\ndatabase: \(dir)/s.sqlite\nlogs: \(dir)/logs\n".write(
+            toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
         let p = try daemon(dir, args)
         defer { stop(p) }
         #expect(try eventually { try service(args, "cache")?["state"] as? String == "running" })
@@ -234,10 +249,11 @@ struct ServiceTests {
     @Test("a Redis that is down is a failed check with its reason, not a crash")
     func redisDown() throws {
         let port = try FreePort.pick()
-        let (dir, args) = try CLITests.workspace("""
-        services:
-          feed: { command: [sleep, "60"], health: { redis_key: hb, max_age: 5s, interval: 200ms, timeout: 300ms }, restart: never }
-        """)
+        let (dir, args) = try CLITests.workspace(
+            """
+            services:
+              feed: { command: [sleep, "60"], health: { redis_key: hb, max_age: 5s, interval: 200ms, timeout: 300ms }, restart: never }
+            """)
         try "redis: { url: \"redis://127.0.0.1:\(port)/0\" }\ndatabase: \(dir)/s.sqlite\nlogs: \(dir)/logs\n"
             .write(toFile: dir + "/c.yaml", atomically: true, encoding: .utf8)
         let p = try daemon(dir, args)
@@ -250,10 +266,11 @@ struct ServiceTests {
 
     @Test("a window starts and stops a service by the calendar: on the early close (13:00) it stops at 13:15 simulated")
     func earlyCloseWindow() throws {
-        let (_, args) = try CLITests.workspace("""
-        services:
-          feed: { command: [sleep, "100000"], active: { from: { market: open, offset: -30m }, to: { market: close, offset: 15m } } }
-        """)
+        let (_, args) = try CLITests.workspace(
+            """
+            services:
+              feed: { command: [sleep, "100000"], active: { from: { market: open, offset: -30m }, to: { market: close, offset: 15m } } }
+            """)
         let out = try cli.run(["run-day", "--date", "2026-11-27", "--from", "08:50", "--speed", "3600", "--json"] + args)
         #expect(out.status == 0, "\(out.stderr)")
         let runs = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [[String: Any]])
@@ -268,10 +285,11 @@ struct ServiceTests {
 
     @Test("SIGHUP with a broken job file keeps the running configuration and prints the error with its position")
     func reload() throws {
-        let (dir, args) = try CLITests.workspace("""
-        services:
-          keep: { command: [sleep, "60"] }
-        """)
+        let (dir, args) = try CLITests.workspace(
+            """
+            services:
+              keep: { command: [sleep, "60"] }
+            """)
         let p = try daemon(dir, args)
         defer { stop(p) }
         #expect(try eventually { try service(args, "keep")?["state"] as? String == "running" })

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import OrchestratorCore
 
 @Suite("Catch-up planning")

@@ -1,6 +1,7 @@
-import Testing
-@testable import OrchestratorCore
 import OrchestratorRuntime
+import Testing
+
+@testable import OrchestratorCore
 
 @Suite("The AlphaTrader day in jobs/")
 struct PlannerTests {
@@ -13,8 +14,11 @@ struct PlannerTests {
     func validates() throws {
         let w = try workspace()
         #expect(Set(w.services.keys) == ["redis", "ibkr-ingestion", "analytics", "broker", "execution"])
-        #expect(Set(w.jobs.keys).isSuperset(of: ["premarket-data", "morning-analysis", "morning-post", "market-open",
-                                                 "parameter-discovery", "moc", "evening-report", "evening-post", "backup"]))
+        #expect(
+            Set(w.jobs.keys).isSuperset(of: [
+                "premarket-data", "morning-analysis", "morning-post", "market-open",
+                "parameter-discovery", "moc", "evening-report", "evening-post", "backup",
+            ]))
     }
 
     @Test("on the early close of 2026-11-27: moc at 12:50, evening-report at 13:30, discovery 09:30 to 12:45")
@@ -60,15 +64,21 @@ struct PlannerTests {
     func otherZone() throws {
         let w = try Workspace.load(
             config: .init(path: "c.yaml", contents: "timezone: America/New_York\n"),
-            jobFiles: [.init(path: "j.yaml", contents: """
-            jobs:
-              tokyo: { command: [true], timezone: Asia/Tokyo, schedule: { at: "07:00", days: daily } }
-              london: { command: [true], timezone: Europe/London, schedule: { cron: "30 16 * * 1-5" } }
-            """)], environment: [:]).get()
+            jobFiles: [
+                .init(
+                    path: "j.yaml",
+                    contents: """
+                        jobs:
+                          tokyo: { command: [true], timezone: Asia/Tokyo, schedule: { at: "07:00", days: daily } }
+                          london: { command: [true], timezone: Europe/London, schedule: { cron: "30 16 * * 1-5" } }
+                        """)
+            ], environment: [:]
+        ).get()
         let plan = try Planner.slots(of: w, on: date("2026-11-25"))
-        #expect(plan.map { "\($0.job) \(TimeFormat.local($0.time!, in: newYork))" } == [
-            "london 2026-11-25T11:30:00-05:00",
-            "tokyo 2026-11-25T17:00:00-05:00",
-        ])
+        #expect(
+            plan.map { "\($0.job) \(TimeFormat.local($0.time!, in: newYork))" } == [
+                "london 2026-11-25T11:30:00-05:00",
+                "tokyo 2026-11-25T17:00:00-05:00",
+            ])
     }
 }

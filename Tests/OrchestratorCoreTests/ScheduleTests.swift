@@ -1,4 +1,5 @@
 import Testing
+
 @testable import OrchestratorCore
 
 @Suite("Schedules give every slot of a day")
@@ -53,10 +54,12 @@ struct ScheduleTests {
         #expect(try slots(.every(.hours(1), during: .day), "2026-03-08").count == 23)
     }
 
-    @Test("at with days: trading, weekdays, daily", arguments: [
-        ("2026-11-26", Schedule.DayFilter.trading, 0), ("2026-11-26", .weekdays, 1), ("2026-11-28", .weekdays, 0),
-        ("2026-11-28", .daily, 1), ("2026-11-25", .trading, 1),
-    ])
+    @Test(
+        "at with days: trading, weekdays, daily",
+        arguments: [
+            ("2026-11-26", Schedule.DayFilter.trading, 0), ("2026-11-26", .weekdays, 1), ("2026-11-28", .weekdays, 0),
+            ("2026-11-28", .daily, 1), ("2026-11-25", .trading, 1),
+        ])
     func atDays(day: String, filter: Schedule.DayFilter, count: Int) throws {
         #expect(try slots(.at(TimeOfDay(hour: 17, minute: 0)!, days: filter), day).count == count)
     }
@@ -77,13 +80,15 @@ struct ScheduleTests {
         #expect(london17.map { TimeFormat.local($0, in: newYork) } == ["2026-11-25T12:00:00-05:00"])
     }
 
-    @Test("reasons read like the schedule", arguments: [
-        (Schedule.market(.close, offset: .minutes(-10)), "market close -10m"),
-        (.market(.open, offset: .zero), "market open"),
-        (.market(.close, offset: .minutes(30)), "market close +30m"),
-        (.every(.minutes(15), during: .session), "every 15m during session"),
-        (.at(TimeOfDay(hour: 17, minute: 0)!, days: .daily), "at 17:00 daily"),
-    ])
+    @Test(
+        "reasons read like the schedule",
+        arguments: [
+            (Schedule.market(.close, offset: .minutes(-10)), "market close -10m"),
+            (.market(.open, offset: .zero), "market open"),
+            (.market(.close, offset: .minutes(30)), "market close +30m"),
+            (.every(.minutes(15), during: .session), "every 15m during session"),
+            (.at(TimeOfDay(hour: 17, minute: 0)!, days: .daily), "at 17:00 daily"),
+        ])
     func reasons(schedule: Schedule, text: String) {
         #expect(schedule.description == text)
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import OrchestratorCore
 
 /// The service supervisor's decisions as a pure state machine: events in, actions out, on
@@ -6,17 +7,19 @@ import Testing
 @Suite("Service supervision decisions")
 struct ServiceBoardTests {
     static func workspace(_ services: String) throws -> Workspace {
-        try Workspace.load(config: .init(path: "c.yaml", contents: "timezone: America/New_York\n"),
-                           jobFiles: [.init(path: "s.yaml", contents: services)], environment: [:]).get()
+        try Workspace.load(
+            config: .init(path: "c.yaml", contents: "timezone: America/New_York\n"),
+            jobFiles: [.init(path: "s.yaml", contents: services)], environment: [:]
+        ).get()
     }
 
     /// 2026-11-25 (a Wednesday before Thanksgiving) and 2026-11-27 (the early close, 13:00).
     func at(_ hhmm: String, _ day: String = "2026-11-25") -> Double { Double(instant("\(day)T\(hhmm):00-05:00")) }
 
     static let flappy = """
-    services:
-      s: { command: [x], restart_delay: 1s, max_restart_delay: 5s, start_limit: { burst: 3, interval: 1m } }
-    """
+        services:
+          s: { command: [x], restart_delay: 1s, max_restart_delay: 5s, start_limit: { burst: 3, interval: 1m } }
+        """
 
     @Test("restart delay doubles per consecutive failure and is capped", arguments: [(1, 1.0), (2, 2.0), (3, 4.0), (4, 5.0), (9, 5.0)])
     func restartDelay(failures: Int, seconds: Double) throws {
@@ -76,11 +79,13 @@ struct ServiceBoardTests {
         #expect(board.statuses["s"]!.nextStartAt == t + 41)
     }
 
-    @Test("restart policies on a clean exit and on a failure", arguments: [
-        ("always", 0, ServiceStatus.State.backoff), ("always", 3, .backoff),
-        ("on-failure", 0, .stopped), ("on-failure", 3, .backoff),
-        ("never", 0, .stopped), ("never", 3, .failed),
-    ])
+    @Test(
+        "restart policies on a clean exit and on a failure",
+        arguments: [
+            ("always", 0, ServiceStatus.State.backoff), ("always", 3, .backoff),
+            ("on-failure", 0, .stopped), ("on-failure", 3, .backoff),
+            ("never", 0, .stopped), ("never", 3, .failed),
+        ])
     func policies(restart: String, code: Int, expected: ServiceStatus.State) throws {
         var board = ServiceBoard(workspace: try Self.workspace("services:\n  s: { command: [x], restart: \(restart) }\n"))
         _ = board.tick(now: at("10:00"))
@@ -92,12 +97,13 @@ struct ServiceBoardTests {
 
     @Test("a window opens and closes the service by the exchange calendar; the early close moves the stop")
     func windowOnEarlyClose() throws {
-        let ws = try Self.workspace("""
-        services:
-          feed: { command: [x], active: { from: { market: open, offset: -30m }, to: { market: close, offset: 15m } }, stop_timeout: 5s }
-        """)
+        let ws = try Self.workspace(
+            """
+            services:
+              feed: { command: [x], active: { from: { market: open, offset: -30m }, to: { market: close, offset: 15m } }, stop_timeout: 5s }
+            """)
         var board = ServiceBoard(workspace: ws)
-        let day = "2026-11-27"   // the day after Thanksgiving: close at 13:00
+        let day = "2026-11-27"  // the day after Thanksgiving: close at 13:00
         #expect(board.tick(now: at("08:59", day)).isEmpty)
         #expect(board.statuses["feed"]!.state == .inactive)
         #expect(board.nextWake(after: at("08:59", day)) == at("09:00", day))
@@ -119,11 +125,11 @@ struct ServiceBoardTests {
     }
 
     static let chain = """
-    services:
-      redis: { command: [x] }
-      feed: { command: [x], depends_on: [redis], health: { redis_key: hb, max_age: 15s, unhealthy_after: 2 } }
-      analytics: { command: [x], depends_on: [feed] }
-    """
+        services:
+          redis: { command: [x] }
+          feed: { command: [x], depends_on: [redis], health: { redis_key: hb, max_age: 15s, unhealthy_after: 2 } }
+          analytics: { command: [x], depends_on: [feed] }
+        """
 
     @Test("services start in dependency order, each once the one before is up and healthy")
     func dependencyOrder() throws {

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import OrchestratorCore
 
 /// Epoch seconds of an ISO-8601 instant with `Z` or an offset; traps on a typo in a test table.

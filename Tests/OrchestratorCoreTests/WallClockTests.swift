@@ -1,12 +1,14 @@
 import Testing
+
 @testable import OrchestratorCore
 
 @Suite("Simulated clock (ORCHESTRATOR_CLOCK)")
 struct WallClockTests {
     @Test("at speed 600 one real second is ten simulated minutes")
     func speed() {
-        let clock = SimulatedClock(simulatedAnchor: Double(instant("2026-11-27T14:00:00Z")), realAnchor: 1000, speed: 600,
-                                   realClock: { 1001 })
+        let clock = SimulatedClock(
+            simulatedAnchor: Double(instant("2026-11-27T14:00:00Z")), realAnchor: 1000, speed: 600,
+            realClock: { 1001 })
         #expect(TimeFormat.utc(Int64(clock.now())) == "2026-11-27T14:10:00Z")
         #expect(clock.real(atSimulated: Double(instant("2026-11-27T15:00:00Z"))) == 1006)
     }
@@ -18,12 +20,14 @@ struct WallClockTests {
         #expect(try SimulatedClock(parsing: clock.environmentValue) == clock)
     }
 
-    @Test("a malformed ORCHESTRATOR_CLOCK is an error that quotes it", arguments: [
-        "", "sim=2026-11-27T14:00:00Z", "sim=yesterday;real=1;speed=1", "sim=2026-11-27T14:00:00Z;real=x;speed=1",
-        "sim=2026-11-27T14:00:00Z;real=1;speed=0", "sim=2026-11-27T14:00:00Z;real=1;speed=-3",
-        "sim=2026-11-27T14:00:00Z;real=1;speed=1;tz=UTC", "garbage", "sim=2026-11-27T14:00:00Z;real=0;speed=1e30",
-        "sim=2026-11-27T14:00:00Z;real=1e300;speed=1", "sim=2026-11-27T14:00:00Z;real=nan;speed=1",
-    ])
+    @Test(
+        "a malformed ORCHESTRATOR_CLOCK is an error that quotes it",
+        arguments: [
+            "", "sim=2026-11-27T14:00:00Z", "sim=yesterday;real=1;speed=1", "sim=2026-11-27T14:00:00Z;real=x;speed=1",
+            "sim=2026-11-27T14:00:00Z;real=1;speed=0", "sim=2026-11-27T14:00:00Z;real=1;speed=-3",
+            "sim=2026-11-27T14:00:00Z;real=1;speed=1;tz=UTC", "garbage", "sim=2026-11-27T14:00:00Z;real=0;speed=1e30",
+            "sim=2026-11-27T14:00:00Z;real=1e300;speed=1", "sim=2026-11-27T14:00:00Z;real=nan;speed=1",
+        ])
     func malformed(text: String) {
         #expect(throws: SimulatedClock.ParseError.self) { try SimulatedClock(parsing: text) }
     }

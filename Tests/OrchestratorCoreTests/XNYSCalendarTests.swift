@@ -1,61 +1,68 @@
 import Foundation
 import Testing
+
 @testable import OrchestratorCore
 
 @Suite("XNYS holiday and early-close rules")
 struct XNYSCalendarTests {
     let xnys = XNYSCalendar.shared
 
-    @Test("holidays and their weekend observance", arguments: [
-        // (date, is a session, why)
-        ("2026-01-01", false, "New Year's Day on a Thursday"),
-        ("2023-01-02", false, "Sunday New Year's Day observed Monday"),
-        ("2021-12-31", true, "Saturday New Year's Day is not observed on the Friday before"),
-        ("2010-12-31", true, "Saturday New Year's Day 2011 is not observed either"),
-        ("2022-01-03", true, "nor on the Monday after"),
-        ("2026-01-19", false, "Martin Luther King Jr. Day, third Monday of January"),
-        ("2026-02-16", false, "Washington's Birthday, third Monday of February"),
-        ("2026-04-03", false, "Good Friday"),
-        ("2024-03-29", false, "Good Friday in March"),
-        ("2026-05-25", false, "Memorial Day, last Monday of May"),
-        ("2021-06-18", true, "Juneteenth not observed before 2022"),
-        ("2022-06-20", false, "Sunday Juneteenth 2022 observed Monday"),
-        ("2027-06-18", false, "Saturday Juneteenth observed Friday"),
-        ("2026-07-03", false, "Saturday Independence Day observed Friday"),
-        ("2021-07-05", false, "Sunday Independence Day observed Monday"),
-        ("2026-09-07", false, "Labor Day, first Monday of September"),
-        ("2026-11-26", false, "Thanksgiving, fourth Thursday of November"),
-        ("2027-12-24", false, "Saturday Christmas observed Friday"),
-        ("2022-12-26", false, "Sunday Christmas observed Monday"),
-        ("2026-11-25", true, "an ordinary Wednesday"),
-        ("2026-11-28", false, "a Saturday"),
-    ])
+    @Test(
+        "holidays and their weekend observance",
+        arguments: [
+            // (date, is a session, why)
+            ("2026-01-01", false, "New Year's Day on a Thursday"),
+            ("2023-01-02", false, "Sunday New Year's Day observed Monday"),
+            ("2021-12-31", true, "Saturday New Year's Day is not observed on the Friday before"),
+            ("2010-12-31", true, "Saturday New Year's Day 2011 is not observed either"),
+            ("2022-01-03", true, "nor on the Monday after"),
+            ("2026-01-19", false, "Martin Luther King Jr. Day, third Monday of January"),
+            ("2026-02-16", false, "Washington's Birthday, third Monday of February"),
+            ("2026-04-03", false, "Good Friday"),
+            ("2024-03-29", false, "Good Friday in March"),
+            ("2026-05-25", false, "Memorial Day, last Monday of May"),
+            ("2021-06-18", true, "Juneteenth not observed before 2022"),
+            ("2022-06-20", false, "Sunday Juneteenth 2022 observed Monday"),
+            ("2027-06-18", false, "Saturday Juneteenth observed Friday"),
+            ("2026-07-03", false, "Saturday Independence Day observed Friday"),
+            ("2021-07-05", false, "Sunday Independence Day observed Monday"),
+            ("2026-09-07", false, "Labor Day, first Monday of September"),
+            ("2026-11-26", false, "Thanksgiving, fourth Thursday of November"),
+            ("2027-12-24", false, "Saturday Christmas observed Friday"),
+            ("2022-12-26", false, "Sunday Christmas observed Monday"),
+            ("2026-11-25", true, "an ordinary Wednesday"),
+            ("2026-11-28", false, "a Saturday"),
+        ])
     func holidays(day: String, isSession: Bool, why: String) throws {
         #expect(try xnys.isSession(date(day)) == isSession, "\(why)")
     }
 
-    @Test("unscheduled closures are closed", arguments: [
-        "2001-09-11", "2001-09-12", "2001-09-13", "2001-09-14", "2004-06-11", "2007-01-02",
-        "2012-10-29", "2012-10-30", "2018-12-05", "2025-01-09",
-    ])
+    @Test(
+        "unscheduled closures are closed",
+        arguments: [
+            "2001-09-11", "2001-09-12", "2001-09-13", "2001-09-14", "2004-06-11", "2007-01-02",
+            "2012-10-29", "2012-10-30", "2018-12-05", "2025-01-09",
+        ])
     func unscheduledClosures(day: String) throws {
         #expect(try xnys.session(on: date(day)) == nil)
         #expect(xnys.closureReason(on: date(day)) != nil)
     }
 
-    @Test("early closes at 13:00", arguments: [
-        ("2026-11-27", true, "day after Thanksgiving"),
-        ("2026-12-24", true, "Christmas Eve on a Thursday"),
-        ("2025-07-03", true, "July 3 on a Thursday"),
-        ("2024-07-03", true, "July 3 on a Wednesday from 2013"),
-        ("2008-07-03", true, "July 3 on a Thursday before 2013"),
-        ("2002-07-03", false, "July 3 on a Wednesday before 2013 is a full day"),
-        ("2002-07-05", true, "the Friday after a Thursday Independence Day in 2002"),
-        ("2003-12-26", true, "the Friday after a Thursday Christmas in 2003"),
-        ("2022-12-23", false, "Friday December 23 is a full day"),
-        ("2027-07-02", false, "Friday July 2 before an observed Independence Day is a full day"),
-        ("2026-11-25", false, "the day before Thanksgiving is a full day"),
-    ])
+    @Test(
+        "early closes at 13:00",
+        arguments: [
+            ("2026-11-27", true, "day after Thanksgiving"),
+            ("2026-12-24", true, "Christmas Eve on a Thursday"),
+            ("2025-07-03", true, "July 3 on a Thursday"),
+            ("2024-07-03", true, "July 3 on a Wednesday from 2013"),
+            ("2008-07-03", true, "July 3 on a Thursday before 2013"),
+            ("2002-07-03", false, "July 3 on a Wednesday before 2013 is a full day"),
+            ("2002-07-05", true, "the Friday after a Thursday Independence Day in 2002"),
+            ("2003-12-26", true, "the Friday after a Thursday Christmas in 2003"),
+            ("2022-12-23", false, "Friday December 23 is a full day"),
+            ("2027-07-02", false, "Friday July 2 before an observed Independence Day is a full day"),
+            ("2026-11-25", false, "the day before Thanksgiving is a full day"),
+        ])
     func earlyCloses(day: String, early: Bool, why: String) throws {
         let s = try #require(try xnys.session(on: date(day)), "\(why)")
         #expect(s.isEarlyClose == early, "\(why)")
@@ -81,9 +88,11 @@ struct XNYSCalendarTests {
         #expect(try xnys.tradingDay(of: instant("2026-11-25T03:00:00Z")) == date("2026-11-24"), "22:00 local the day before")
     }
 
-    @Test("Easter dates by the Gregorian computus", arguments: [
-        (2000, "2000-04-23"), (2008, "2008-03-23"), (2011, "2011-04-24"), (2026, "2026-04-05"), (2035, "2035-03-25"),
-    ])
+    @Test(
+        "Easter dates by the Gregorian computus",
+        arguments: [
+            (2000, "2000-04-23"), (2008, "2008-03-23"), (2011, "2011-04-24"), (2026, "2026-04-05"), (2035, "2035-03-25"),
+        ])
     func easter(year: Int, expected: String) {
         #expect(XNYSCalendar.easter(year) == date(expected))
     }

@@ -1,6 +1,8 @@
 import Foundation
 import GRDB
+import Synchronization
 import Testing
+
 @testable import OrchestratorCore
 @testable import OrchestratorRuntime
 
@@ -56,8 +58,10 @@ struct RunStoreTests {
         let wins = Mutex(0)
         DispatchQueue.concurrentPerform(iterations: 8) { i in
             for slot in 0..<50 {
-                if (try? stores[i].claimSlot(job: "d", tradingDay: "2026-11-25", scheduledFor: Double(slot), trigger: .schedule,
-                                             state: .queued, now: 0)) ?? nil != nil {
+                if (try? stores[i].claimSlot(
+                    job: "d", tradingDay: "2026-11-25", scheduledFor: Double(slot), trigger: .schedule,
+                    state: .queued, now: 0)) ?? nil != nil
+                {
                     wins.withLock { $0 += 1 }
                 }
             }
@@ -113,5 +117,3 @@ struct RunStoreTests {
         }
     }
 }
-
-import Synchronization

@@ -32,8 +32,10 @@ public final class RedisServer: @unchecked Sendable {
 
     private func launch() throws {
         process.executableURL = URL(fileURLWithPath: RedisServer.executable)
-        process.arguments = ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", directory, "--loglevel", "warning"]
+        process.arguments = [
+            "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", directory, "--loglevel", "warning",
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

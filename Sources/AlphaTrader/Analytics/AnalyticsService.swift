@@ -70,8 +70,9 @@ public final class AnalyticsService {
                         dirty = false; lastWrite = Date()
                     }
                     if beat {
-                        batch.append("SET", "module:heartbeat:analytics",
-                                     .text("{\"ts\":\(Int(now * 1000)),\"pid\":\(getpid()),\"entries\":\(report.entries),\"trades\":\(report.trades)}"))
+                        batch.append(
+                            "SET", "module:heartbeat:analytics",
+                            .text("{\"ts\":\(Int(now * 1000)),\"pid\":\(getpid()),\"entries\":\(report.entries),\"trades\":\(report.trades)}"))
                         lastBeat = now; lastBeatReal = Date()
                     }
                     try client.send(batch)
@@ -116,14 +117,16 @@ public final class AnalyticsService {
         let exposures = try client.pipeline(symbols.flatMap { [["GET", "options:\($0):gex"], ["GET", "options:\($0):dex"]] })
         for i in symbols.indices {
             guard let gexText = exposures[2 * i].text, let dexText = exposures[2 * i + 1].text,
-                  let gex = try? JSONSerialization.jsonObject(with: Data(gexText.utf8)) as? [String: Any],
-                  let dex = try? JSONSerialization.jsonObject(with: Data(dexText.utf8)) as? [String: Any],
-                  let gTotal = number(gex["total"]), let dTotal = number(dex["total"]) else { continue }
+                let gex = try? JSONSerialization.jsonObject(with: Data(gexText.utf8)) as? [String: Any],
+                let dex = try? JSONSerialization.jsonObject(with: Data(dexText.utf8)) as? [String: Any],
+                let gTotal = number(gex["total"]), let dTotal = number(dex["total"])
+            else { continue }
             states[i].options = (gTotal, dTotal, number(gex["flip"]), number(gex["spot"]) ?? 0)
         }
         for (i, reply) in replies.enumerated() {
             guard let text = reply.text, let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-                  let bucket = object["vpin_bucket"] as? Double, bucket > 0, bucket != states[i].vpin.bucketVolume else { continue }
+                let bucket = object["vpin_bucket"] as? Double, bucket > 0, bucket != states[i].vpin.bucketVolume
+            else { continue }
             states[i].vpin.resize(bucket)
             context.log("vpin bucket from discovery", ["symbol": symbols[i], "bucket": String(Int(bucket))])
         }
@@ -158,10 +161,15 @@ public final class AnalyticsService {
                     case UInt8(ascii: "a"): ask = value.double ?? 0
                     default: break
                     }
-                } else if field.equals("bs") { bs = value.int ?? 0 }
-                else if field.equals("as") { asz = value.int ?? 0 }
-                else if field.equals("bd") { bd = value.int }
-                else if field.equals("ad") { ad = value.int }
+                } else if field.equals("bs") {
+                    bs = value.int ?? 0
+                } else if field.equals("as") {
+                    asz = value.int ?? 0
+                } else if field.equals("bd") {
+                    bd = value.int
+                } else if field.equals("ad") {
+                    ad = value.int
+                }
                 j += 2
             }
             let kindT = kind == UInt8(ascii: "t"), kindQ = kind == UInt8(ascii: "q")

@@ -68,13 +68,26 @@ public struct SymbolAnalytics: Sendable {
         let base = "analytics:" + symbol + ":"
         let ms = lastTime / 1000
         var list: [(String, String)] = []
-        list.append((base + "vpin", "{\"value\":\(vpin.value.map(JSONText.number) ?? "null"),\"buckets\":\(vpin.completedBuckets),\"bucket_volume\":\(JSONText.number(vpin.bucketVolume)),\"window\":\(vpin.window),\"trades\":\(trades),\"timestamp\":\(ms)}"))
-        list.append((base + "obi", "{\"value\":\(JSONText.number((imbalance * 10_000).rounded() / 10_000)),\"bid\":\(JSONText.number(bid)),\"ask\":\(JSONText.number(ask)),\"timestamp\":\(ms)}"))
+        list.append(
+            (
+                base + "vpin",
+                "{\"value\":\(vpin.value.map(JSONText.number) ?? "null"),\"buckets\":\(vpin.completedBuckets),\"bucket_volume\":\(JSONText.number(vpin.bucketVolume)),\"window\":\(vpin.window),\"trades\":\(trades),\"timestamp\":\(ms)}"
+            ))
+        list.append(
+            (
+                base + "obi",
+                "{\"value\":\(JSONText.number((imbalance * 10_000).rounded() / 10_000)),\"bid\":\(JSONText.number(bid)),\"ask\":\(JSONText.number(ask)),\"timestamp\":\(ms)}"
+            ))
         let ratio = volume > 0 ? Double(hiddenVolume) / Double(volume) : 0
-        list.append((base + "hidden", "{\"trades\":\(hiddenTrades),\"volume\":\(hiddenVolume),\"inside_spread\":\(insideSpread),\"beyond_displayed\":\(beyondDisplayed),\"volume_ratio\":\(JSONText.number((ratio * 10_000).rounded() / 10_000)),\"timestamp\":\(ms)}"))
+        list.append(
+            (
+                base + "hidden",
+                "{\"trades\":\(hiddenTrades),\"volume\":\(hiddenVolume),\"inside_spread\":\(insideSpread),\"beyond_displayed\":\(beyondDisplayed),\"volume_ratio\":\(JSONText.number((ratio * 10_000).rounded() / 10_000)),\"timestamp\":\(ms)}"
+            ))
         var sweep = "null"
         if let s = lastSweep {
-            sweep = "{\"side\":\"\(s.buy ? "buy" : "sell")\",\"levels\":\(s.levels),\"exchanges\":\(s.exchanges),\"size\":\(s.size),\"timestamp\":\(s.time / 1000)}"
+            sweep =
+                "{\"side\":\"\(s.buy ? "buy" : "sell")\",\"levels\":\(s.levels),\"exchanges\":\(s.exchanges),\"size\":\(s.size),\"timestamp\":\(s.time / 1000)}"
         }
         if let o = options {
             // Where the price trades against the gamma flip: above it dealers dampen moves,
@@ -82,7 +95,11 @@ public struct SymbolAnalytics: Sendable {
             let price = lastPrice > 0 ? lastPrice : o.spot
             let distance = o.flip.map { price > 0 ? ($0 - price) / price * 100 : 0 }
             let regime = o.flip.map { price >= $0 ? "positive gamma" : "negative gamma" } ?? (o.gex >= 0 ? "positive gamma" : "negative gamma")
-            list.append((base + "options", "{\"gex\":\(JSONText.number(o.gex.rounded())),\"dex\":\(JSONText.number(o.dex.rounded())),\"flip\":\(o.flip.map { JSONText.number(($0 * 100).rounded() / 100) } ?? "null"),\"price\":\(JSONText.number(price)),\"flip_distance_pct\":\(distance.map { JSONText.number(($0 * 100).rounded() / 100) } ?? "null"),\"regime\":\"\(regime)\",\"timestamp\":\(ms)}"))
+            list.append(
+                (
+                    base + "options",
+                    "{\"gex\":\(JSONText.number(o.gex.rounded())),\"dex\":\(JSONText.number(o.dex.rounded())),\"flip\":\(o.flip.map { JSONText.number(($0 * 100).rounded() / 100) } ?? "null"),\"price\":\(JSONText.number(price)),\"flip_distance_pct\":\(distance.map { JSONText.number(($0 * 100).rounded() / 100) } ?? "null"),\"regime\":\"\(regime)\",\"timestamp\":\(ms)}"
+                ))
         }
         list.append((base + "sweeps", "{\"count\":\(sweeps),\"last\":\(sweep),\"timestamp\":\(ms)}"))
         return list

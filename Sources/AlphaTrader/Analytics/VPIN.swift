@@ -56,7 +56,9 @@ public struct VPIN: Sendable {
         if let last = lastPrice {
             let change = price - last
             let sigma: Double
-            if let fixedSigma { sigma = fixedSigma } else {
+            if let fixedSigma {
+                sigma = fixedSigma
+            } else {
                 // EWMA of squared changes, seeded by the first hundred changes' mean.
                 if varianceSamples < 100 {
                     varianceSamples += 1

@@ -171,9 +171,10 @@ public enum Discovery {
         }
         return byMaker.map { maker, e in
             let share = Double(e.1) / Double(total)
-            return MakerProfile(maker: maker, exchanges: e.0.sorted(), updates: e.1, share: share,
-                                topShare: e.1 > 0 ? Double(e.2) / Double(e.1) : 0, averageSize: e.1 > 0 ? Double(e.3) / Double(e.1) : 0,
-                                role: share >= 0.25 ? "primary" : share >= 0.05 ? "active" : "occasional")
+            return MakerProfile(
+                maker: maker, exchanges: e.0.sorted(), updates: e.1, share: share,
+                topShare: e.1 > 0 ? Double(e.2) / Double(e.1) : 0, averageSize: e.1 > 0 ? Double(e.3) / Double(e.1) : 0,
+                role: share >= 0.25 ? "primary" : share >= 0.05 ? "active" : "occasional")
         }.sorted { $0.updates != $1.updates ? $0.updates > $1.updates : $0.maker < $1.maker }
     }
 }

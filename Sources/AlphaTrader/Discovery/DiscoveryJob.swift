@@ -36,8 +36,10 @@ public struct DiscoveryJob {
             for s in sizes { self.sizes[s, default: 0] += 1 }
             self.bars = bars; self.makers = makers; rows = bars.count
         }
-        public init(sizeCounts: [Int: Int], bars: [(Int64, Double)], rows: Int? = nil, lastRow: String? = nil,
-                    makers: [Discovery.MakerActivity] = []) {
+        public init(
+            sizeCounts: [Int: Int], bars: [(Int64, Double)], rows: Int? = nil, lastRow: String? = nil,
+            makers: [Discovery.MakerActivity] = []
+        ) {
             sizes = sizeCounts; self.bars = bars; self.rows = rows ?? bars.count; self.lastRow = lastRow; self.makers = makers
         }
         public var trades: Int { sizes.values.reduce(0, +) }
@@ -83,7 +85,9 @@ public struct DiscoveryJob {
             if let lookback = returns.lookback() {
                 p.lookbackBars = lookback.bars; p.significantLags = lookback.significant
             } else {
-                p.warnings.append("\(symbol): \(returns.count) bar returns, at least \(Discovery.minimumReturns) are needed for the lookback and the regime; keeping the previous ones")
+                p.warnings.append(
+                    "\(symbol): \(returns.count) bar returns, at least \(Discovery.minimumReturns) are needed for the lookback and the regime; keeping the previous ones"
+                )
             }
             p.regime = returns.regime()
             p.makers = Discovery.makerProfiles(d.makers)
@@ -98,8 +102,11 @@ public struct DiscoveryJob {
     /// The session (`market:session`, else `fallbackSession`) and the state to continue from:
     /// the stored one when it summarizes this session's symbols, else a fresh one (and why, for
     /// the log). One round trip.
-    public func loadState(_ redis: RedisClient, symbols: [String], fallbackSession: () -> String?) throws(RedisClient.Failure)
-        -> (DiscoveryState, note: String?) {
+    public func loadState(
+        _ redis: RedisClient, symbols: [String], fallbackSession: () -> String?
+    ) throws(RedisClient.Failure)
+        -> (DiscoveryState, note: String?)
+    {
         let replies = try redis.pipeline([["GET", "market:session"], ["GET", DiscoveryJob.stateKey]])
         let session = replies[0].text ?? fallbackSession() ?? "unknown"
         let fresh = DiscoveryState(session: session, symbols: symbols)
@@ -135,8 +142,10 @@ public struct DiscoveryJob {
     private func loadRows(_ redis: RedisClient, state: DiscoveryState) throws(RedisClient.Failure) -> [SymbolData?] {
         let commands = zip(state.symbols, state.perSymbol).map { s, known -> [[String]] in
             let history = "market:\(s):history"
-            return [["GET", "market:\(s):sizes"], ["GET", "market:\(s):makers"],
-                    ["LINDEX", history, String(known.rows - 1)], ["LRANGE", history, String(known.rows), "-1"]]
+            return [
+                ["GET", "market:\(s):sizes"], ["GET", "market:\(s):makers"],
+                ["LINDEX", history, String(known.rows - 1)], ["LRANGE", history, String(known.rows), "-1"],
+            ]
         }
         var replies: [RedisReply] = []
         if state.perSymbol.contains(where: { $0.rows > 0 }) {
@@ -149,8 +158,9 @@ public struct DiscoveryJob {
             if known.rows > 0 && r[2].text != known.lastRow { return nil }
             var rows: [String] = []
             if case .array(let items) = r[3] { rows = items.compactMap(\.text) }
-            return SymbolData(sizeCounts: DiscoveryJob.sizes(r[0].text), bars: rows.compactMap(DiscoveryJob.historyRow),
-                              rows: rows.count, lastRow: rows.last, makers: DiscoveryJob.makers(r[1].text))
+            return SymbolData(
+                sizeCounts: DiscoveryJob.sizes(r[0].text), bars: rows.compactMap(DiscoveryJob.historyRow),
+                rows: rows.count, lastRow: rows.last, makers: DiscoveryJob.makers(r[1].text))
         }
     }
 
@@ -168,7 +178,8 @@ public struct DiscoveryJob {
         guard let text, let list = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]] else { return [] }
         return list.compactMap { m in
             guard let ex = m["exchange"] as? String, let id = m["maker"] as? String, let u = m["updates"] as? Int,
-                  let top = m["top_updates"] as? Int, let size = m["size_sum"] as? Int else { return nil }
+                let top = m["top_updates"] as? Int, let size = m["size_sum"] as? Int
+            else { return nil }
             return Discovery.MakerActivity(exchange: ex, maker: id, updates: u, topUpdates: top, sizeSum: size)
         }
     }
@@ -176,7 +187,7 @@ public struct DiscoveryJob {
     static func decodingProblem(_ error: any Error) -> String {
         switch error {
         case DecodingError.dataCorrupted(let c), DecodingError.keyNotFound(_, let c), DecodingError.typeMismatch(_, let c),
-             DecodingError.valueNotFound(_, let c):
+            DecodingError.valueNotFound(_, let c):
             let path = c.codingPath.map(\.stringValue).joined(separator: ".")
             return path.isEmpty ? c.debugDescription : "at \(path): \(c.debugDescription)"
         default:
@@ -206,7 +217,8 @@ public struct DiscoveryJob {
     /// The previous file's per-symbol entries, to keep where today's data is too thin.
     func previousSymbols() -> [String: Any] {
         guard let text = try? String(contentsOfFile: outputPath, encoding: .utf8),
-              let root = (try? Yams.load(yaml: text)) as? [String: Any], let symbols = root["symbols"] as? [String: Any] else { return [:] }
+            let root = (try? Yams.load(yaml: text)) as? [String: Any], let symbols = root["symbols"] as? [String: Any]
+        else { return [:] }
         return symbols
     }
 
@@ -225,15 +237,25 @@ public struct DiscoveryJob {
             func keep(_ key: String) { if let v = old[key] { entry.append((key, v)); if !kept.contains(symbol) { kept.append(symbol) } } }
             if let b = p.vpinBucket { entry.append(("vpin_bucket", Int(b))) } else { keep("vpin_bucket") }
             if !p.clusters.isEmpty {
-                entry.append(("trade_size_clusters", p.clusters.map { ["center": ($0.center * 10).rounded() / 10, "share": ($0.share * 1000).rounded() / 1000] as [String: Any] }))
-            } else { keep("trade_size_clusters") }
+                entry.append(
+                    (
+                        "trade_size_clusters",
+                        p.clusters.map { ["center": ($0.center * 10).rounded() / 10, "share": ($0.share * 1000).rounded() / 1000] as [String: Any] }
+                    ))
+            } else {
+                keep("trade_size_clusters")
+            }
             if let l = p.lookbackBars {
                 entry.append(("lookback_bars", l)); entry.append(("lookback_seconds", l * Int(Bar.seconds)))
                 entry.append(("significant_lags", p.significantLags))
-            } else { keep("lookback_bars"); keep("lookback_seconds") }
+            } else {
+                keep("lookback_bars"); keep("lookback_seconds")
+            }
             if let r = p.regime {
                 entry.append(("volatility", ["current": round4(r.current), "low": round4(r.low), "high": round4(r.high), "regime": r.name] as [String: Any]))
-            } else { keep("volatility") }
+            } else {
+                keep("volatility")
+            }
             entry.append(("trades", p.trades)); entry.append(("bars", p.bars))
             yaml += "  \(symbol):\n"
             for (k, v) in entry { yaml += "    \(k): \(DiscoveryJob.flow(v))\n" }
@@ -252,13 +274,19 @@ public struct DiscoveryJob {
             for m in p.makers { yaml += "    - \(DiscoveryJob.flow(DiscoveryJob.makerValue(m)))\n" }
         }
         let matrixJSON = "[" + result.correlation.map { row in DiscoveryJob.flow(row.map { $0.map(round4) as Any }) }.joined(separator: ",") + "]"
-        batch.append("SET", "discovery:correlation", .text("{\"symbols\":\(DiscoveryJob.flow(result.symbols)),\"matrix\":\(matrixJSON),\"timestamp\":\(now * 1000)}"), "EX", "86400")
-        batch.append("SET", "discovery:updated",
-                     .text("{\"timestamp\":\(now * 1000),\"session\":\"\(session)\",\"warnings\":\(result.warnings.count),\"kept\":\(DiscoveryJob.flow(kept))}"), "EX", "86400")
+        batch.append(
+            "SET", "discovery:correlation", .text("{\"symbols\":\(DiscoveryJob.flow(result.symbols)),\"matrix\":\(matrixJSON),\"timestamp\":\(now * 1000)}"),
+            "EX", "86400")
+        batch.append(
+            "SET", "discovery:updated",
+            .text("{\"timestamp\":\(now * 1000),\"session\":\"\(session)\",\"warnings\":\(result.warnings.count),\"kept\":\(DiscoveryJob.flow(kept))}"), "EX",
+            "86400")
 
         // The state in one key, so that it is read back whole or not at all; after the results, so
         // that a run that dies between the two only makes the next one read a little more.
-        if let state { batch.append("SET", .text(DiscoveryJob.stateKey), .text(String(decoding: try JSONEncoder().encode(state), as: UTF8.self)), "EX", "86400") }
+        if let state {
+            batch.append("SET", .text(DiscoveryJob.stateKey), .text(String(decoding: try JSONEncoder().encode(state), as: UTF8.self)), "EX", "86400")
+        }
 
         // The file first (atomically), then Redis: a reader of either never sees half a write.
         let directory = (outputPath as NSString).deletingLastPathComponent
@@ -274,8 +302,10 @@ public struct DiscoveryJob {
     }
 
     static func makerValue(_ m: Discovery.MakerProfile) -> [String: Any] {
-        ["maker": m.maker, "exchanges": m.exchanges, "updates": m.updates, "share": round4(m.share), "top_share": round4(m.topShare),
-         "average_size": (m.averageSize).rounded(), "role": m.role]
+        [
+            "maker": m.maker, "exchanges": m.exchanges, "updates": m.updates, "share": round4(m.share), "top_share": round4(m.topShare),
+            "average_size": (m.averageSize).rounded(), "role": m.role,
+        ]
     }
 
     /// A value in YAML flow style, which is also JSON: strings quoted, keys in a stable order,

@@ -52,7 +52,8 @@ public final class Ingestion {
     /// lag in market ms, events), to find where a lag tail comes from.
     lazy var lagTrace: FileHandle? = {
         guard let path = context.environment["ALPHATRADER_LAG_TRACE"], !path.isEmpty,
-              FileManager.default.createFile(atPath: path, contents: nil) else { return nil }
+            FileManager.default.createFile(atPath: path, contents: nil)
+        else { return nil }
         return FileHandle(forWritingAtPath: path)
     }()
     var report = Report()
@@ -134,10 +135,12 @@ public final class Ingestion {
             if beatDue || finishing {
                 let nowMillis = Int(now * 1000)
                 let connected = source.connected && !stopping
-                batch.append("SET", .text(heartbeatKey),
-                             .text("{\"ts\":\(nowMillis),\"pid\":\(getpid()),\"source\":\"\(source.name)\",\"events\":\(report.events)}"))
-                batch.append("SET", "ibkr:connected",
-                             .text("{\"connected\":\(connected),\"source\":\"\(source.name)\",\"since\":\(since),\"timestamp\":\(nowMillis)}"))
+                batch.append(
+                    "SET", .text(heartbeatKey),
+                    .text("{\"ts\":\(nowMillis),\"pid\":\(getpid()),\"source\":\"\(source.name)\",\"events\":\(report.events)}"))
+                batch.append(
+                    "SET", "ibkr:connected",
+                    .text("{\"connected\":\(connected),\"source\":\"\(source.name)\",\"since\":\(since),\"timestamp\":\(nowMillis)}"))
                 if finishing || Date().timeIntervalSince(lastStats) >= 0.1 {
                     batch.append("SET", "monitoring:ibkr:stats", .text(statsJSON(nowMillis, publishing: batchTimes.count)))
                     lastStats = Date()
@@ -232,7 +235,8 @@ public final class Ingestion {
 
     func statsJSON(_ nowMillis: Int, publishing: Int) -> String {
         let (p50, p99, _) = percentiles()
-        return "{\"source\":\"\(source.name)\",\"events\":\(report.events),\"published\":\(report.published + publishing),\"dropped\":\(report.dropped),\"depth_errors\":\(state.depthErrors),\"redis_failures\":\(report.redisFailures),\"reconnects\":\(source.reconnects),\"lag_p50_ms\":\(JSONText.number(p50)),\"lag_p99_ms\":\(JSONText.number(p99)),\"last_event\":\(state.lastEventTime / 1000),\"timestamp\":\(nowMillis)}"
+        return
+            "{\"source\":\"\(source.name)\",\"events\":\(report.events),\"published\":\(report.published + publishing),\"dropped\":\(report.dropped),\"depth_errors\":\(state.depthErrors),\"redis_failures\":\(report.redisFailures),\"reconnects\":\(source.reconnects),\"lag_p50_ms\":\(JSONText.number(p50)),\"lag_p99_ms\":\(JSONText.number(p99)),\"last_event\":\(state.lastEventTime / 1000),\"timestamp\":\(nowMillis)}"
     }
 
     func summaryFields() -> KeyValuePairs<String, String> {

@@ -184,8 +184,12 @@ public struct MarketState {
                     batch.append("LTRIM", .text(base + "trades"), "0", .integer(MarketState.tradeHistory - 1))
                     batch.append("PEXPIRE", .text(base + "trades"), .integer(tradesTTL))
                     let t = m.last!
-                    latest += [.text(base + "last"),
-                                 .text("{\"price\":\(JSONText.number(t.price)),\"size\":\(t.size),\"exchange\":\"\(exchanges[t.exchange])\",\"timestamp\":\(t.time / 1000)}")]
+                    latest += [
+                        .text(base + "last"),
+                        .text(
+                            "{\"price\":\(JSONText.number(t.price)),\"size\":\(t.size),\"exchange\":\"\(exchanges[t.exchange])\",\"timestamp\":\(t.time / 1000)}"
+                        ),
+                    ]
                     m.pendingTrades.removeAll(keepingCapacity: true)
                     // It changes when a minute completes: written then, not on every batch.
                     if !m.level2 && m.minuteVolumes.count != m.unusualMinutes {
@@ -203,9 +207,12 @@ public struct MarketState {
                         quote = ["b", .text(JSONText.number(bid)), "a", .text(JSONText.number(ask)), "bs", .integer(bs), "as", .integer(asz)]
                         if let bd, let ad { quote += ["bd", .integer(bd), "ad", .integer(ad)] }
                     case .trade(let t):
-                        batch.append(["XADD", .text(base + "stream"), "MAXLEN", "~", .integer(MarketState.streamLength), "*",
-                                      "k", "t", "t", .integer(Int(t.time)), "p", .text(JSONText.number(t.price)), "s", .integer(t.size),
-                                      "x", .integer(t.exchange)] + quote)
+                        batch.append(
+                            [
+                                "XADD", .text(base + "stream"), "MAXLEN", "~", .integer(MarketState.streamLength), "*",
+                                "k", "t", "t", .integer(Int(t.time)), "p", .text(JSONText.number(t.price)), "s", .integer(t.size),
+                                "x", .integer(t.exchange),
+                            ] + quote)
                         quote = []
                     }
                 }
@@ -217,13 +224,19 @@ public struct MarketState {
                         let top5b = Array(bids.prefix(5)), top5a = Array(asks.prefix(5))
                         let imbalance = AggregatedBook.imbalance(bids: top5b, asks: top5a)
                         batch.append("SET", .text(base + "book"), .bytes(bookJSON(m, bids: bids, asks: asks)), "PX", .integer(bookTTL))
-                        latest += [.text(base + "imbalance"),
-                                     .text("{\"value\":\(JSONText.number(imbalance)),\"levels\":5,\"timestamp\":\(m.lastTime / 1000)}")]
+                        latest += [
+                            .text(base + "imbalance"),
+                            .text("{\"value\":\(JSONText.number(imbalance)),\"levels\":5,\"timestamp\":\(m.lastTime / 1000)}"),
+                        ]
                     }
                     if m.bid > 0 && m.ask > 0 {
                         let spread = m.ask - m.bid, mid = (m.ask + m.bid) / 2
-                        latest += [.text(base + "spread"),
-                                   .text("{\"bid\":\(JSONText.number(m.bid)),\"ask\":\(JSONText.number(m.ask)),\"spread\":\(JSONText.number((spread * 10_000).rounded() / 10_000)),\"bps\":\(JSONText.number((spread / mid * 1e6).rounded() / 100)),\"timestamp\":\(m.lastTime / 1000)}")]
+                        latest += [
+                            .text(base + "spread"),
+                            .text(
+                                "{\"bid\":\(JSONText.number(m.bid)),\"ask\":\(JSONText.number(m.ask)),\"spread\":\(JSONText.number((spread * 10_000).rounded() / 10_000)),\"bps\":\(JSONText.number((spread / mid * 1e6).rounded() / 100)),\"timestamp\":\(m.lastTime / 1000)}"
+                            ),
+                        ]
                     }
                     m.topDirty = false
                 }
@@ -232,7 +245,10 @@ public struct MarketState {
                     var push: [RedisArgument] = ["LPUSH", .text(base + "bars")]
                     var history: [RedisArgument] = ["RPUSH", .text(base + "history")]
                     for b in m.pendingBars {
-                        push.append(.text("{\"t\":\(b.start / 1000),\"o\":\(JSONText.number(b.open)),\"h\":\(JSONText.number(b.high)),\"l\":\(JSONText.number(b.low)),\"c\":\(JSONText.number(b.close)),\"v\":\(b.volume),\"wap\":\(JSONText.number(b.wap)),\"n\":\(b.count)}"))
+                        push.append(
+                            .text(
+                                "{\"t\":\(b.start / 1000),\"o\":\(JSONText.number(b.open)),\"h\":\(JSONText.number(b.high)),\"l\":\(JSONText.number(b.low)),\"c\":\(JSONText.number(b.close)),\"v\":\(b.volume),\"wap\":\(JSONText.number(b.wap)),\"n\":\(b.count)}"
+                            ))
                         history.append(.text("\(b.start / 1000),\(JSONText.number(b.close)),\(b.volume)"))
                     }
                     batch.append(push)
@@ -243,14 +259,21 @@ public struct MarketState {
                     m.pendingBars.removeAll(keepingCapacity: true)
                 }
                 if m.sweepDirty, let sw = m.lastSweep {
-                    batch.append("SET", .text(base + "sweep"),
-                                 .text("{\"side\":\"\(sw.buy ? "buy" : "sell")\",\"levels\":\(sw.levels),\"exchanges\":\(sw.exchanges),\"size\":\(sw.size),\"notional\":\(JSONText.number(sw.notional.rounded())),\"from\":\(JSONText.number(sw.firstPrice)),\"to\":\(JSONText.number(sw.lastPrice)),\"timestamp\":\(sw.time / 1000)}"))
+                    batch.append(
+                        "SET", .text(base + "sweep"),
+                        .text(
+                            "{\"side\":\"\(sw.buy ? "buy" : "sell")\",\"levels\":\(sw.levels),\"exchanges\":\(sw.exchanges),\"size\":\(sw.size),\"notional\":\(JSONText.number(sw.notional.rounded())),\"from\":\(JSONText.number(sw.firstPrice)),\"to\":\(JSONText.number(sw.lastPrice)),\"timestamp\":\(sw.time / 1000)}"
+                        ))
                     m.sweepDirty = false
                 }
                 if touched {
                     let vwap = m.volume > 0 ? m.notional / Double(m.volume) : 0
-                    latest += [.text(base + "ticker"),
-                               .text("{\"symbol\":\"\(m.name)\",\"bid\":\(JSONText.number(m.bid)),\"ask\":\(JSONText.number(m.ask)),\"bid_size\":\(m.bidSize),\"ask_size\":\(m.askSize),\"last\":\(JSONText.number(m.last?.price ?? 0)),\"open\":\(JSONText.number(m.open)),\"high\":\(JSONText.number(m.high)),\"low\":\(JSONText.number(m.low)),\"volume\":\(m.volume),\"vwap\":\(JSONText.number((vwap * 10_000).rounded() / 10_000)),\"trades\":\(m.tradeCount),\"timestamp\":\(m.lastTime / 1000)}")]
+                    latest += [
+                        .text(base + "ticker"),
+                        .text(
+                            "{\"symbol\":\"\(m.name)\",\"bid\":\(JSONText.number(m.bid)),\"ask\":\(JSONText.number(m.ask)),\"bid_size\":\(m.bidSize),\"ask_size\":\(m.askSize),\"last\":\(JSONText.number(m.last?.price ?? 0)),\"open\":\(JSONText.number(m.open)),\"high\":\(JSONText.number(m.high)),\"low\":\(JSONText.number(m.low)),\"volume\":\(m.volume),\"vwap\":\(JSONText.number((vwap * 10_000).rounded() / 10_000)),\"trades\":\(m.tradeCount),\"timestamp\":\(m.lastTime / 1000)}"
+                        ),
+                    ]
                     latest += [.text(base + "timestamp"), .integer(Int(m.lastTime / 1000))]
                 }
                 let publishMakers = aggregatesFor == Int.max || aggregatesFor == s
@@ -261,7 +284,9 @@ public struct MarketState {
                 if publishMakers && m.level2 && !m.makers.isEmpty {
                     var parts: [String] = []
                     for (key, stats) in m.makers.sorted(by: { $0.key < $1.key }) {
-                        parts.append("{\"exchange\":\"\(exchanges[key >> 16])\",\"maker\":\(JSONText.string(makers[key & 0xFFFF])),\"updates\":\(stats.updates),\"top_updates\":\(stats.topUpdates),\"size_sum\":\(stats.sizeSum)}")
+                        parts.append(
+                            "{\"exchange\":\"\(exchanges[key >> 16])\",\"maker\":\(JSONText.string(makers[key & 0xFFFF])),\"updates\":\(stats.updates),\"top_updates\":\(stats.topUpdates),\"size_sum\":\(stats.sizeSum)}"
+                        )
                     }
                     batch.append("SET", .text(base + "makers"), .text("[" + parts.joined(separator: ",") + "]"), "EX", "86400")
                 }
@@ -332,7 +357,10 @@ public struct MarketState {
         let last = m.minuteVolumes[minutes - 2]
         let average = Double(m.minuteVolumes[0..<(minutes - 2)].reduce(0, +)) / Double(minutes - 2)
         let ratio = average > 0 ? Double(last) / average : 0
-        batch.append("SET", .text(base + "unusual_volume"),
-                     .text("{\"ratio\":\(JSONText.number((ratio * 100).rounded() / 100)),\"volume_1m\":\(last),\"average_1m\":\(JSONText.number(average.rounded())),\"unusual\":\(ratio >= 3),\"timestamp\":\(m.lastTime / 1000)}"))
+        batch.append(
+            "SET", .text(base + "unusual_volume"),
+            .text(
+                "{\"ratio\":\(JSONText.number((ratio * 100).rounded() / 100)),\"volume_1m\":\(last),\"average_1m\":\(JSONText.number(average.rounded())),\"unusual\":\(ratio >= 3),\"timestamp\":\(m.lastTime / 1000)}"
+            ))
     }
 }

@@ -27,11 +27,18 @@ public struct OrderBook: Sendable, Equatable {
             if p >= 0 && p <= levels.count {
                 levels.insert(level, at: p)
                 if levels.count > depth { levels.removeLast() }
-            } else { ok = false }
+            } else {
+                ok = false
+            }
         case .update:
-            if p >= 0 && p < levels.count { levels[p] = level }
-            else if p == levels.count && p < depth { levels.append(level) }   // IB sends an update for a new last row
-            else { ok = false }
+            if p >= 0 && p < levels.count {
+                levels[p] = level
+            } else if p == levels.count && p < depth {
+                levels.append(level)
+            }  // IB sends an update for a new last row
+            else {
+                ok = false
+            }
         case .delete:
             if p >= 0 && p < levels.count { levels.remove(at: p) } else { ok = false }
         }

@@ -33,7 +33,8 @@ public struct SweepDetector: Sendable {
     public mutating func observe(_ trade: Trade, bid: Double, ask: Double) -> Sweep? {
         let isBuy: Bool
         if ask > 0 && trade.price >= ask { isBuy = true } else if bid > 0 && trade.price <= bid { isBuy = false } else { return nil }
-        let continues = !prices.isEmpty && isBuy == buy && trade.time - start <= window
+        let continues =
+            !prices.isEmpty && isBuy == buy && trade.time - start <= window
             && (isBuy ? trade.price >= prices[prices.count - 1] : trade.price <= prices[prices.count - 1])
         if !continues {
             start = trade.time; buy = isBuy; prices.removeAll(keepingCapacity: true); exchanges = 0; size = 0; notional = 0; reported = false
@@ -44,7 +45,8 @@ public struct SweepDetector: Sendable {
         notional += trade.price * Double(trade.size)
         guard prices.count >= minimumLevels, !reported else { return nil }
         reported = true
-        return Sweep(time: trade.time, buy: buy, levels: prices.count, exchanges: exchanges.nonzeroBitCount, size: size,
-                     notional: notional, firstPrice: prices[0], lastPrice: prices[prices.count - 1])
+        return Sweep(
+            time: trade.time, buy: buy, levels: prices.count, exchanges: exchanges.nonzeroBitCount, size: size,
+            notional: notional, firstPrice: prices[0], lastPrice: prices[prices.count - 1])
     }
 }

@@ -1,7 +1,8 @@
 public import Foundation
 import Redis
+
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The Alpha Vantage HTTP client: one `function` call at a time through URLSession, each behind
@@ -51,8 +52,10 @@ public final class AlphaVantageClient: @unchecked Sendable {
 
     /// Calls `function` with `parameters` and hands the body to `parse`, retrying per the rules
     /// above. `parse` throws `AlphaVantageReply` for in-body notes, refusals and malformed data.
-    public func call<T>(_ function: String, symbol: String, parameters: [(String, String)], priority: RateLimiter.Priority,
-                        parse: (Data) throws(AlphaVantageReply) -> T) throws(Failure) -> T {
+    public func call<T>(
+        _ function: String, symbol: String, parameters: [(String, String)], priority: RateLimiter.Priority,
+        parse: (Data) throws(AlphaVantageReply) -> T
+    ) throws(Failure) -> T {
         var attempt = 0
         while true {
             if let limiter {
@@ -106,8 +109,9 @@ public final class AlphaVantageClient: @unchecked Sendable {
             attempt += 1
             guard attempt <= retries else {
                 stats.failures += 1
-                throw Failure(kind: why.hasPrefix("HTTP") || why.hasPrefix("rate") ? .rateLimited : .transport, function: function, symbol: symbol,
-                              reason: "\(why); gave up after \(retries) retries")
+                throw Failure(
+                    kind: why.hasPrefix("HTTP") || why.hasPrefix("rate") ? .rateLimited : .transport, function: function, symbol: symbol,
+                    reason: "\(why); gave up after \(retries) retries")
             }
             stats.retries += 1
             // Exponential backoff with full jitter, at least what the server asked for.
@@ -123,7 +127,8 @@ public final class AlphaVantageClient: @unchecked Sendable {
     /// One HTTP GET: (status, body, Retry-After seconds) or a transport error's text.
     func fetch(_ function: String, parameters: [(String, String)]) -> Result<(Int, Data, Double?), FetchError> {
         guard var components = URLComponents(string: baseURL) else { return .failure(FetchError(text: "the base URL \(baseURL) is not a URL")) }
-        components.queryItems = [URLQueryItem(name: "function", value: function)] + parameters.map { URLQueryItem(name: $0.0, value: $0.1) }
+        components.queryItems =
+            [URLQueryItem(name: "function", value: function)] + parameters.map { URLQueryItem(name: $0.0, value: $0.1) }
             + [URLQueryItem(name: "apikey", value: apiKey)]
         guard let url = components.url else { return .failure(FetchError(text: "cannot build the request URL")) }
         var request = URLRequest(url: url, timeoutInterval: timeout)
@@ -134,7 +139,8 @@ public final class AlphaVantageClient: @unchecked Sendable {
             if let error {
                 // The error's text may quote the URL (and so the key): describe it without.
                 let ns = error as NSError
-                result = .failure(FetchError(text: ns.code == NSURLErrorTimedOut ? "no reply within \(Int(self.timeout))s" : "transport error \(ns.code) (\(ns.domain))"))
+                result = .failure(
+                    FetchError(text: ns.code == NSURLErrorTimedOut ? "no reply within \(Int(self.timeout))s" : "transport error \(ns.code) (\(ns.domain))"))
             } else if let http = response as? HTTPURLResponse {
                 let after = (http.value(forHTTPHeaderField: "Retry-After")).flatMap(Double.init)
                 result = .success((http.statusCode, data ?? Data(), after))

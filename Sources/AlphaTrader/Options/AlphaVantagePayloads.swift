@@ -10,8 +10,10 @@ public struct AlphaVantagePayloads: Sendable {
     public let date: String
     public init(seed: UInt64, date: String) { self.seed = seed; self.date = date }
 
-    static let spots: [String: Double] = ["SPY": 600, "QQQ": 520, "IWM": 230, "AAPL": 230, "TSLA": 340, "NVDA": 180,
-                                          "META": 600, "AMZN": 220, "MSFT": 480, "GOOGL": 300, "AMD": 220, "VXX": 45]
+    static let spots: [String: Double] = [
+        "SPY": 600, "QQQ": 520, "IWM": 230, "AAPL": 230, "TSLA": 340, "NVDA": 180,
+        "META": 600, "AMZN": 220, "MSFT": 480, "GOOGL": 300, "AMD": 220, "VXX": 45,
+    ]
 
     func rng(_ symbol: String, _ salt: UInt64) -> SeededRandom {
         var h: UInt64 = seed &* 0x9E37_79B9_7F4A_7C15 &+ salt
@@ -48,14 +50,18 @@ public struct AlphaVantagePayloads: Sendable {
                     let near = exp(-m * m * 200)
                     let oi = Int(Double(200 + Int(r.next() % 3000)) * (0.2 + 3 * near) * (e < 3 ? 2 : 1))
                     var volume = Int(Double(oi) * (0.05 + 0.3 * r.uniform()) * near * 2)
-                    if r.uniform() < 0.004 { volume = oi * 3 + 150 }   // unusual activity
+                    if r.uniform() < 0.004 { volume = oi * 3 + 150 }  // unusual activity
                     let id = "\(symbol)\(compact)\(kind == "call" ? "C" : "P")\(Self.padded(Int((strike * 1000).rounded()), 8))"
                     if !firstRow { out += "," }
                     firstRow = false
-                    out += "{\"contractID\": \"\(id)\", \"symbol\": \"\(symbol)\", \"expiration\": \"\(expiry)\", \"strike\": \"\(Self.fixed(strike, 2))\", \"type\": \"\(kind)\", "
-                    out += "\"last\": \"\(Self.fixed(price, 2))\", \"mark\": \"\(Self.fixed((bid + ask) / 2, 2))\", \"bid\": \"\(Self.fixed(bid, 2))\", \"bid_size\": \"\(1 + r.next() % 90)\", "
-                    out += "\"ask\": \"\(Self.fixed(ask, 2))\", \"ask_size\": \"\(1 + r.next() % 90)\", \"volume\": \"\(volume)\", \"open_interest\": \"\(oi)\", \"date\": \"\(date)\", "
-                    out += "\"implied_volatility\": \"\(Self.fixed(iv, 5))\", \"delta\": \"\(Self.fixed(g.delta, 5))\", \"gamma\": \"\(Self.fixed(g.gamma, 5))\", "
+                    out +=
+                        "{\"contractID\": \"\(id)\", \"symbol\": \"\(symbol)\", \"expiration\": \"\(expiry)\", \"strike\": \"\(Self.fixed(strike, 2))\", \"type\": \"\(kind)\", "
+                    out +=
+                        "\"last\": \"\(Self.fixed(price, 2))\", \"mark\": \"\(Self.fixed((bid + ask) / 2, 2))\", \"bid\": \"\(Self.fixed(bid, 2))\", \"bid_size\": \"\(1 + r.next() % 90)\", "
+                    out +=
+                        "\"ask\": \"\(Self.fixed(ask, 2))\", \"ask_size\": \"\(1 + r.next() % 90)\", \"volume\": \"\(volume)\", \"open_interest\": \"\(oi)\", \"date\": \"\(date)\", "
+                    out +=
+                        "\"implied_volatility\": \"\(Self.fixed(iv, 5))\", \"delta\": \"\(Self.fixed(g.delta, 5))\", \"gamma\": \"\(Self.fixed(g.gamma, 5))\", "
                     out += "\"theta\": \"\(Self.fixed(g.theta, 5))\", \"vega\": \"\(Self.fixed(g.vega, 5))\", \"rho\": \"\(Self.fixed(g.rho, 5))\"}"
                 }
             }
@@ -74,8 +80,10 @@ public struct AlphaVantagePayloads: Sendable {
             var sentiments: [[String: Any]] = []
             for t in tickers where r.uniform() < 0.7 || sentiments.isEmpty {
                 let ts = max(-1, min(1, score + 0.2 * r.normal()))
-                sentiments.append(["ticker": t, "relevance_score": String(format: "%.6f", r.uniform()),
-                                   "ticker_sentiment_score": String(format: "%.6f", ts), "ticker_sentiment_label": Self.label(ts)])
+                sentiments.append([
+                    "ticker": t, "relevance_score": String(format: "%.6f", r.uniform()),
+                    "ticker_sentiment_score": String(format: "%.6f", ts), "ticker_sentiment_label": Self.label(ts),
+                ])
             }
             let hour = 4 + (i * 3) % 20, minute = (i * 17) % 60
             feed.append([
@@ -87,8 +95,12 @@ public struct AlphaVantagePayloads: Sendable {
                 "overall_sentiment_score": score, "overall_sentiment_label": Self.label(score), "ticker_sentiment": sentiments,
             ])
         }
-        let object: [String: Any] = ["items": String(articles), "sentiment_score_definition": "x <= -0.35: Bearish; -0.35 < x <= -0.15: Somewhat-Bearish; -0.15 < x < 0.15: Neutral; 0.15 <= x < 0.35: Somewhat_Bullish; x >= 0.35: Bullish",
-                                     "relevance_score_definition": "0 < x <= 1, with a higher score indicating higher relevance.", "feed": feed]
+        let object: [String: Any] = [
+            "items": String(articles),
+            "sentiment_score_definition":
+                "x <= -0.35: Bearish; -0.35 < x <= -0.15: Somewhat-Bearish; -0.15 < x < 0.15: Neutral; 0.15 <= x < 0.35: Somewhat_Bullish; x >= 0.35: Bullish",
+            "relevance_score_definition": "0 < x <= 1, with a higher score indicating higher relevance.", "feed": feed,
+        ]
         return try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     }
 
@@ -129,18 +141,27 @@ public struct AlphaVantagePayloads: Sendable {
             case "RSI": value = ["RSI": String(format: "%.4f", max(5, min(95, 50 + 15 * r.normal())))]
             case "MACD":
                 let macd = 0.01 * s * r.normal(), signal = macd + 0.002 * s * r.normal()
-                value = ["MACD": String(format: "%.4f", macd), "MACD_Signal": String(format: "%.4f", signal), "MACD_Hist": String(format: "%.4f", macd - signal)]
+                value = [
+                    "MACD": String(format: "%.4f", macd), "MACD_Signal": String(format: "%.4f", signal), "MACD_Hist": String(format: "%.4f", macd - signal),
+                ]
             case "BBANDS":
-                value = ["Real Upper Band": String(format: "%.4f", price * 1.04), "Real Middle Band": String(format: "%.4f", price), "Real Lower Band": String(format: "%.4f", price * 0.96)]
+                value = [
+                    "Real Upper Band": String(format: "%.4f", price * 1.04), "Real Middle Band": String(format: "%.4f", price),
+                    "Real Lower Band": String(format: "%.4f", price * 0.96),
+                ]
             default: value = ["ATR": String(format: "%.4f", price * (0.015 + 0.005 * r.uniform()))]
             }
             series[day] = value
         }
-        let names = ["RSI": "Relative Strength Index (RSI)", "MACD": "Moving Average Convergence/Divergence (MACD)",
-                     "BBANDS": "Bollinger Bands (BBANDS)", "ATR": "Average True Range (ATR)"]
+        let names = [
+            "RSI": "Relative Strength Index (RSI)", "MACD": "Moving Average Convergence/Divergence (MACD)",
+            "BBANDS": "Bollinger Bands (BBANDS)", "ATR": "Average True Range (ATR)",
+        ]
         let object: [String: Any] = [
-            "Meta Data": ["1: Symbol": symbol, "2: Indicator": names[function] ?? function, "3: Last Refreshed": date, "4: Interval": "daily",
-                          "5: Time Period": 14, "6: Series Type": "close", "7: Time Zone": "US/Eastern Time"],
+            "Meta Data": [
+                "1: Symbol": symbol, "2: Indicator": names[function] ?? function, "3: Last Refreshed": date, "4: Interval": "daily",
+                "5: Time Period": 14, "6: Series Type": "close", "7: Time Zone": "US/Eastern Time",
+            ],
             "Technical Analysis: \(function)": series,
         ]
         return try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
@@ -159,11 +180,13 @@ public struct AlphaVantagePayloads: Sendable {
         let discount = exp(-r * t)
         let gamma = pdf / (s * sq), vega = s * pdf * t.squareRoot() / 100
         if call {
-            return Greeks(price: s * n(d1) - k * discount * n(d2), delta: n(d1), gamma: gamma,
-                          theta: (-s * pdf * sigma / (2 * t.squareRoot()) - r * k * discount * n(d2)) / 365, vega: vega, rho: k * t * discount * n(d2) / 100)
+            return Greeks(
+                price: s * n(d1) - k * discount * n(d2), delta: n(d1), gamma: gamma,
+                theta: (-s * pdf * sigma / (2 * t.squareRoot()) - r * k * discount * n(d2)) / 365, vega: vega, rho: k * t * discount * n(d2) / 100)
         }
-        return Greeks(price: k * discount * n(-d2) - s * n(-d1), delta: n(d1) - 1, gamma: gamma,
-                      theta: (-s * pdf * sigma / (2 * t.squareRoot()) + r * k * discount * n(-d2)) / 365, vega: vega, rho: -k * t * discount * n(-d2) / 100)
+        return Greeks(
+            price: k * discount * n(-d2) - s * n(-d1), delta: n(d1) - 1, gamma: gamma,
+            theta: (-s * pdf * sigma / (2 * t.squareRoot()) + r * k * discount * n(-d2)) / 365, vega: vega, rho: -k * t * discount * n(-d2) / 100)
     }
 
     static func days(_ date: String) -> Int { LocalDate(parsing: date)?.daysSinceEpoch ?? 0 }

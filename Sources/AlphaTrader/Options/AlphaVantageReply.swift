@@ -18,7 +18,6 @@ public enum AlphaVantageReply: Error, Sendable, Equatable, CustomStringConvertib
     }
 }
 
-
 /// The top-level object of a small reply, with Alpha Vantage's in-body replies turned into errors.
 func topLevel(_ data: Data) throws(AlphaVantageReply) -> [String: Any] {
     guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {

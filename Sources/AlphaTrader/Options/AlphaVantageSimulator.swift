@@ -53,13 +53,22 @@ public final class AlphaVantageSimulator: @unchecked Sendable {
         }
         guard request.path == "/query" else { return HTTPServer.Response(status: 404, json: "{}") }
         guard let key = request.query["apikey"], !key.isEmpty else {
-            return HTTPServer.Response(json: "{\"Error Message\": \"the parameter apikey is invalid or missing. Please claim your free API key on (https://www.alphavantage.co/support/#api-key).\"}")
+            return HTTPServer.Response(
+                json:
+                    "{\"Error Message\": \"the parameter apikey is invalid or missing. Please claim your free API key on (https://www.alphavantage.co/support/#api-key).\"}"
+            )
         }
         if key == "revoked" { return HTTPServer.Response(status: 401, json: "{}") }
         if overLimit {
-            return HTTPServer.Response(json: "{\"Note\": \"Thank you for using Alpha Vantage! Our standard API rate limit is \(limitPerMinute!) requests per minute. Please subscribe to any of the premium plans to instantly remove all daily rate limits.\"}")
+            return HTTPServer.Response(
+                json:
+                    "{\"Note\": \"Thank you for using Alpha Vantage! Our standard API rate limit is \(limitPerMinute!) requests per minute. Please subscribe to any of the premium plans to instantly remove all daily rate limits.\"}"
+            )
         }
-        let invalid = HTTPServer.Response(json: "{\"Error Message\": \"Invalid API call. Please retry or visit the documentation (https://www.alphavantage.co/documentation/) for \(function).\"}")
+        let invalid = HTTPServer.Response(
+            json:
+                "{\"Error Message\": \"Invalid API call. Please retry or visit the documentation (https://www.alphavantage.co/documentation/) for \(function).\"}"
+        )
         switch function {
         case "REALTIME_OPTIONS":
             guard let symbol = request.query["symbol"], symbols.contains(symbol) else { return invalid }

@@ -19,7 +19,9 @@ public final class HTTPServer: @unchecked Sendable {
         public var delay: Double
         /// Send only this many bytes of the body, then close (a cut reply).
         public var truncateAt: Int?
-        public init(status: Int = 200, headers: [String: String] = ["Content-Type": "application/json"], body: [UInt8], delay: Double = 0, truncateAt: Int? = nil) {
+        public init(
+            status: Int = 200, headers: [String: String] = ["Content-Type": "application/json"], body: [UInt8], delay: Double = 0, truncateAt: Int? = nil
+        ) {
             self.status = status; self.headers = headers; self.body = body; self.delay = delay; self.truncateAt = truncateAt
         }
         public init(status: Int = 200, json: String, delay: Double = 0) {

@@ -31,6 +31,7 @@ public struct Indicator: Sendable {
             "{" + v.sorted { $0.key < $1.key }.map { "\(JSONText.string($0.key)):\(JSONText.number($0.value))" }.joined(separator: ",") + "}"
         }
         let recent = series.prefix(30).map { "[\"\($0.0)\",\(values($0.1))]" }.joined(separator: ",")
-        return "{\"symbol\":\"\(symbol)\",\"indicator\":\"\(function)\",\"date\":\"\(series[0].0)\",\"value\":\(values(series[0].1)),\"recent\":[\(recent)],\"timestamp\":\(now)}"
+        return
+            "{\"symbol\":\"\(symbol)\",\"indicator\":\"\(function)\",\"date\":\"\(series[0].0)\",\"value\":\(values(series[0].1)),\"recent\":[\(recent)],\"timestamp\":\(now)}"
     }
 }

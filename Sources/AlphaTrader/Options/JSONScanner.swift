@@ -100,7 +100,9 @@ struct JSONScanner {
         if b == UInt8(ascii: "-") || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) {
             let start = position
             while position < bytes.count, let c = Optional(bytes[position]),
-                  (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || c == UInt8(ascii: ".") || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") {
+                (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || c == UInt8(ascii: ".") || c == UInt8(ascii: "-") || c == UInt8(ascii: "+")
+                    || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
+            {
                 position += 1
             }
             guard let v = parseDouble(start..<position) else { throw Failure(offset: start, reason: "a malformed number") }

@@ -30,7 +30,9 @@ public enum OptionsChainParser {
             if s.equals(key, "data") {
                 sawData = true
                 try s.expect(UInt8(ascii: "["))
-                if try s.peek() == UInt8(ascii: "]") { s.position += 1 } else {
+                if try s.peek() == UInt8(ascii: "]") {
+                    s.position += 1
+                } else {
                     chain.contracts.reserveCapacity(raw.count / 450)
                     var row = 0
                     repeat {
@@ -106,7 +108,9 @@ public enum OptionsChainParser {
         if !(c.iv > 0 && c.iv < 5) { return "implied volatility outside (0, 5)" }
         for p in [c.last, c.mark, c.bid, c.ask] where p.isFinite && p < 0 { return "a negative price" }
         if c.bid.isFinite && c.ask.isFinite && c.ask > 0 && c.bid > c.ask { return "bid above ask" }
-        if !c.delta.isFinite || (c.kind == .call ? !(0...1).contains(c.delta) : !(-1...0).contains(c.delta)) { return "delta out of range for a \(c.kind.rawValue)" }
+        if !c.delta.isFinite || (c.kind == .call ? !(0...1).contains(c.delta) : !(-1...0).contains(c.delta)) {
+            return "delta out of range for a \(c.kind.rawValue)"
+        }
         if !c.gamma.isFinite || c.gamma < 0 { return "negative gamma" }
         if c.theta.isFinite && c.theta > 0 {
             // Only an in-the-money put may gain value with time (the interest on its strike):

@@ -15,16 +15,20 @@ public struct OptionsFlow: Sendable {
         var unusual: [(OptionContract, Double)] = []
         for c in contracts {
             let price = c.mark > 0 ? c.mark : c.last
-            if c.kind == .call { cv += c.volume; coi += c.openInterest; cp += c.volume * price * 100 }
-            else { pv += c.volume; poi += c.openInterest; pp += c.volume * price * 100 }
+            if c.kind == .call {
+                cv += c.volume; coi += c.openInterest; cp += c.volume * price * 100
+            } else {
+                pv += c.volume; poi += c.openInterest; pp += c.volume * price * 100
+            }
             if c.volume >= 100 {
                 let ratio = c.openInterest > 0 ? c.volume / c.openInterest : c.volume
                 if ratio >= 2 { unusual.append((c, ratio)) }
             }
         }
         unusual.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.contractID < $1.0.contractID }
-        return OptionsFlow(putCallVolume: cv > 0 ? pv / cv : nil, putCallOpenInterest: coi > 0 ? poi / coi : nil,
-                           callPremium: cp, putPremium: pp, callVolume: cv, putVolume: pv,
-                           unusual: Array(unusual.prefix(25)).map { (contract: $0.0, ratio: $0.1) })
+        return OptionsFlow(
+            putCallVolume: cv > 0 ? pv / cv : nil, putCallOpenInterest: coi > 0 ? poi / coi : nil,
+            callPremium: cp, putPremium: pp, callVolume: cv, putVolume: pv,
+            unusual: Array(unusual.prefix(25)).map { (contract: $0.0, ratio: $0.1) })
     }
 }

@@ -45,7 +45,8 @@ public final class PremarketJob {
         }
         func commit(_ symbol: String, _ commands: [[String]], keys: [String]) {
             do {
-                let replies = try redis.pipeline([["MULTI"]] + commands + [["HSET", "monitoring:api:av:freshness"] + keys.flatMap { [$0, String(now)] }, ["EXEC"]])
+                let replies = try redis.pipeline(
+                    [["MULTI"]] + commands + [["HSET", "monitoring:api:av:freshness"] + keys.flatMap { [$0, String(now)] }, ["EXEC"]])
                 if case .error(let message) = replies.last ?? .null { throw RedisClient.Failure(code: .server, description: message) }
                 report.written += keys
             } catch {
@@ -57,8 +58,10 @@ public final class PremarketJob {
         if parts.contains(.options) {
             for symbol in symbols {
                 do {
-                    let chain = try client.call("REALTIME_OPTIONS", symbol: symbol, parameters: [("symbol", symbol), ("require_greeks", "true")],
-                                                priority: .options) { data throws(AlphaVantageReply) in try OptionsChainParser.parse(data, symbol: symbol) }
+                    let chain = try client.call(
+                        "REALTIME_OPTIONS", symbol: symbol, parameters: [("symbol", symbol), ("require_greeks", "true")],
+                        priority: .options
+                    ) { data throws(AlphaVantageReply) in try OptionsChainParser.parse(data, symbol: symbol) }
                     for (why, n) in chain.invalid { report.invalidRows["\(symbol): \(why)", default: 0] += n }
                     guard !chain.contracts.isEmpty else {
                         report.failures.append("REALTIME_OPTIONS \(symbol): no valid contract (\(chain.invalidCount) invalid)")
@@ -77,12 +80,20 @@ public final class PremarketJob {
                         ["SET", base + "unusual", PremarketJob.unusualJSON(flow, now: now), "PX", ttl(86_400)],
                         ["SET", base + "flow", PremarketJob.flowJSON(flow, now: now), "PX", ttl(86_400)],
                     ]
-                    let invalidJSON = "{" + chain.invalid.sorted { $0.key < $1.key }.map { "\(JSONText.string($0.key)):\($0.value)" }.joined(separator: ",") + "}"
-                    commands.append(["SET", "monitoring:api:av:invalid:\(symbol)", "{\"valid\":\(chain.contracts.count),\"invalid\":\(chain.invalidCount),\"reasons\":\(invalidJSON),\"timestamp\":\(now)}", "EX", "86400"])
+                    let invalidJSON =
+                        "{" + chain.invalid.sorted { $0.key < $1.key }.map { "\(JSONText.string($0.key)):\($0.value)" }.joined(separator: ",") + "}"
+                    commands.append([
+                        "SET", "monitoring:api:av:invalid:\(symbol)",
+                        "{\"valid\":\(chain.contracts.count),\"invalid\":\(chain.invalidCount),\"reasons\":\(invalidJSON),\"timestamp\":\(now)}", "EX", "86400",
+                    ])
                     commit(symbol, commands, keys: ["chain", "greeks", "gex", "dex", "unusual", "flow"].map { base + $0 })
-                    log("options", ["symbol": symbol, "contracts": String(chain.contracts.count), "invalid": String(chain.invalidCount),
-                                    "spot": String(format: "%.2f", spot), "gex": String(format: "%.3g", exposure.totalGEX),
-                                    "flip": exposure.flip.map { String(format: "%.2f", $0) } ?? "none"])
+                    log(
+                        "options",
+                        [
+                            "symbol": symbol, "contracts": String(chain.contracts.count), "invalid": String(chain.invalidCount),
+                            "spot": String(format: "%.2f", spot), "gex": String(format: "%.3g", exposure.totalGEX),
+                            "flip": exposure.flip.map { String(format: "%.2f", $0) } ?? "none",
+                        ])
                 } catch { record(error) }
             }
         }
@@ -90,12 +101,18 @@ public final class PremarketJob {
             for symbol in symbols {
                 guard !PremarketJob.etfs.contains(symbol) else { report.skippedNews.append(symbol); continue }
                 do {
-                    let news = try client.call("NEWS_SENTIMENT", symbol: symbol, parameters: [("tickers", symbol), ("limit", "50")],
-                                               priority: .sentiment) { data throws(AlphaVantageReply) in try Sentiment.parse(data, ticker: symbol) }
+                    let news = try client.call(
+                        "NEWS_SENTIMENT", symbol: symbol, parameters: [("tickers", symbol), ("limit", "50")],
+                        priority: .sentiment
+                    ) { data throws(AlphaVantageReply) in try Sentiment.parse(data, ticker: symbol) }
                     let base = "sentiment:\(symbol):"
-                    commit(symbol, [["SET", base + "score", news.scoreJSON(now: now), "PX", ttl(300)],
-                                    ["SET", base + "articles", news.articlesJSON(), "PX", ttl(300)]],
-                           keys: [base + "score", base + "articles"])
+                    commit(
+                        symbol,
+                        [
+                            ["SET", base + "score", news.scoreJSON(now: now), "PX", ttl(300)],
+                            ["SET", base + "articles", news.articlesJSON(), "PX", ttl(300)],
+                        ],
+                        keys: [base + "score", base + "articles"])
                     log("sentiment", ["symbol": symbol, "articles": String(news.articles.count), "score": String(format: "%.3f", news.score)])
                 } catch { record(error) }
             }
@@ -107,7 +124,8 @@ public final class PremarketJob {
                     if function != "MACD" { parameters.append(("time_period", function == "BBANDS" ? "20" : "14")) }
                     if function != "ATR" { parameters.append(("series_type", "close")) }
                     do {
-                        let series = try client.call(function, symbol: symbol, parameters: parameters, priority: .technicals) { data throws(AlphaVantageReply) in
+                        let series = try client.call(function, symbol: symbol, parameters: parameters, priority: .technicals) {
+                            data throws(AlphaVantageReply) in
                             try Indicator.parse(data, function: function)
                         }
                         let key = "technicals:\(symbol):\(function.lowercased())"
@@ -118,17 +136,20 @@ public final class PremarketJob {
         }
         let stats = client.stats
         let invalidTotal = report.invalidRows.values.reduce(0, +)
-        _ = try? redis.command(["SET", "monitoring:api:av:stats",
-                                "{\"calls\":\(stats.calls),\"retries\":\(stats.retries),\"rate_limited\":\(stats.rateLimited),\"failures\":\(report.failures.count),\"invalid_rows\":\(invalidTotal),\"keys_written\":\(report.written.count),\"timestamp\":\(now)}",
-                                "EX", "86400"])
+        _ = try? redis.command([
+            "SET", "monitoring:api:av:stats",
+            "{\"calls\":\(stats.calls),\"retries\":\(stats.retries),\"rate_limited\":\(stats.rateLimited),\"failures\":\(report.failures.count),\"invalid_rows\":\(invalidTotal),\"keys_written\":\(report.written.count),\"timestamp\":\(now)}",
+            "EX", "86400",
+        ])
         return report
     }
 
     /// The underlying's last trade when ingestion has one (during the session).
     func marketSpot(_ symbol: String) -> Double? {
         guard let text = try? redis.command(["GET", "market:\(symbol):last"]).text,
-              let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-              let price = object["price"] as? Double, price > 0 else { return nil }
+            let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+            let price = object["price"] as? Double, price > 0
+        else { return nil }
         return price
     }
 
@@ -139,16 +160,19 @@ public final class PremarketJob {
         out.reserveCapacity(chain.contracts.count * 180)
         for (i, c) in chain.contracts.enumerated() {
             if i > 0 { out += "," }
-            out += "[\"\(c.contractID)\",\"\(c.expiration)\",\(JSONText.number(c.strike)),\"\(c.kind.rawValue)\",\(JSONText.number(c.bid)),\(JSONText.number(c.ask)),\(JSONText.number(c.mark)),\(JSONText.number(c.volume)),\(JSONText.number(c.openInterest))]"
+            out +=
+                "[\"\(c.contractID)\",\"\(c.expiration)\",\(JSONText.number(c.strike)),\"\(c.kind.rawValue)\",\(JSONText.number(c.bid)),\(JSONText.number(c.ask)),\(JSONText.number(c.mark)),\(JSONText.number(c.volume)),\(JSONText.number(c.openInterest))]"
         }
-        return out + "],\"fields\":[\"contract\",\"expiration\",\"strike\",\"type\",\"bid\",\"ask\",\"mark\",\"volume\",\"open_interest\"],\"timestamp\":\(now)}"
+        return out
+            + "],\"fields\":[\"contract\",\"expiration\",\"strike\",\"type\",\"bid\",\"ask\",\"mark\",\"volume\",\"open_interest\"],\"timestamp\":\(now)}"
     }
 
     /// Greeks by expiry, then strike, then type: `{"2026-11-27": {"600": {"call": {...}}}}`.
     static func greeksJSON(_ chain: OptionsChain, now: Int) -> String {
         var byExpiry: [String: [Double: [String: String]]] = [:]
         for c in chain.contracts {
-            let g = "{\"iv\":\(JSONText.number(c.iv)),\"delta\":\(JSONText.number(c.delta)),\"gamma\":\(JSONText.number(c.gamma)),\"theta\":\(JSONText.number(c.theta)),\"vega\":\(JSONText.number(c.vega)),\"rho\":\(JSONText.number(c.rho))}"
+            let g =
+                "{\"iv\":\(JSONText.number(c.iv)),\"delta\":\(JSONText.number(c.delta)),\"gamma\":\(JSONText.number(c.gamma)),\"theta\":\(JSONText.number(c.theta)),\"vega\":\(JSONText.number(c.vega)),\"rho\":\(JSONText.number(c.rho))}"
             byExpiry[c.expiration, default: [:]][c.strike, default: [:]][c.kind.rawValue] = g
         }
         var parts: [String] = []
@@ -166,12 +190,14 @@ public final class PremarketJob {
         let total = gex ? e.totalGEX : e.totalDEX
         let flip = gex ? ",\"flip\":\(e.flip.map { JSONText.number(($0 * 100).rounded() / 100) } ?? "null")" : ""
         let unit = gex ? "dollars of delta per 1% move (dealers long calls, short puts)" : "dealer dollar delta (long calls, short puts)"
-        return "{\"spot\":\(JSONText.number(e.spot)),\"total\":\(JSONText.number(total.rounded()))\(flip),\"unit\":\"\(unit)\",\"by_strike\":[\(rows)],\"timestamp\":\(now)}"
+        return
+            "{\"spot\":\(JSONText.number(e.spot)),\"total\":\(JSONText.number(total.rounded()))\(flip),\"unit\":\"\(unit)\",\"by_strike\":[\(rows)],\"timestamp\":\(now)}"
     }
 
     static func flowJSON(_ f: OptionsFlow, now: Int) -> String {
         func opt(_ x: Double?) -> String { x.map { JSONText.number(($0 * 10_000).rounded() / 10_000) } ?? "null" }
-        return "{\"put_call_volume\":\(opt(f.putCallVolume)),\"put_call_open_interest\":\(opt(f.putCallOpenInterest)),\"call_volume\":\(JSONText.number(f.callVolume)),\"put_volume\":\(JSONText.number(f.putVolume)),\"call_premium\":\(JSONText.number(f.callPremium.rounded())),\"put_premium\":\(JSONText.number(f.putPremium.rounded())),\"net_premium\":\(JSONText.number((f.callPremium - f.putPremium).rounded())),\"timestamp\":\(now)}"
+        return
+            "{\"put_call_volume\":\(opt(f.putCallVolume)),\"put_call_open_interest\":\(opt(f.putCallOpenInterest)),\"call_volume\":\(JSONText.number(f.callVolume)),\"put_volume\":\(JSONText.number(f.putVolume)),\"call_premium\":\(JSONText.number(f.callPremium.rounded())),\"put_premium\":\(JSONText.number(f.putPremium.rounded())),\"net_premium\":\(JSONText.number((f.callPremium - f.putPremium).rounded())),\"timestamp\":\(now)}"
     }
 
     static func unusualJSON(_ f: OptionsFlow, now: Int) -> String {

@@ -37,23 +37,23 @@ public final class RateLimiter {
     }
 
     static let script = """
-    local t = redis.call('TIME')
-    local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-    local window = tonumber(ARGV[1])
-    local admit = tonumber(ARGV[2])
-    redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-    local used = redis.call('ZCARD', KEYS[1])
-    if used < admit then
-      local seq = redis.call('INCR', KEYS[1] .. ':seq')
-      redis.call('ZADD', KEYS[1], now, tostring(now) .. '-' .. tostring(seq))
-      redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
-      redis.call('PEXPIRE', KEYS[1] .. ':seq', math.ceil(window / 1000) + 1000)
-      return 0
-    end
-    local rank = used - admit
-    local entry = redis.call('ZRANGE', KEYS[1], rank, rank, 'WITHSCORES')
-    return math.max(1, tonumber(entry[2]) + window - now)
-    """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+        local window = tonumber(ARGV[1])
+        local admit = tonumber(ARGV[2])
+        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+        local used = redis.call('ZCARD', KEYS[1])
+        if used < admit then
+          local seq = redis.call('INCR', KEYS[1] .. ':seq')
+          redis.call('ZADD', KEYS[1], now, tostring(now) .. '-' .. tostring(seq))
+          redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
+          redis.call('PEXPIRE', KEYS[1] .. ':seq', math.ceil(window / 1000) + 1000)
+          return 0
+        end
+        local rank = used - admit
+        local entry = redis.call('ZRANGE', KEYS[1], rank, rank, 'WITHSCORES')
+        return math.max(1, tonumber(entry[2]) + window - now)
+        """
 
     /// Takes one call's slot, or says how long (seconds) until one may free up.
     public func tryAcquire(_ priority: Priority) throws(RedisClient.Failure) -> Double {

@@ -22,7 +22,8 @@ public struct Sentiment: Sendable {
         var articles: [Article] = []
         for (i, item) in feed.enumerated() {
             guard let title = item["title"] as? String, let published = item["time_published"] as? String,
-                  let tickers = item["ticker_sentiment"] as? [[String: Any]] else {
+                let tickers = item["ticker_sentiment"] as? [[String: Any]]
+            else {
                 throw .malformed("article #\(i) lacks title, time_published or ticker_sentiment")
             }
             guard let mine = tickers.first(where: { ($0["ticker"] as? String) == ticker }) else { continue }
@@ -33,23 +34,28 @@ public struct Sentiment: Sendable {
                 guard let name = t["topic"] as? String else { return nil }
                 return (name, number(t["relevance_score"]) ?? 0)
             }
-            articles.append(Article(title: title, url: item["url"] as? String ?? "", published: published, source: item["source"] as? String ?? "",
-                                    topics: topics, overall: number(item["overall_sentiment_score"]) ?? 0,
-                                    overallLabel: item["overall_sentiment_label"] as? String ?? "",
-                                    score: score, label: mine["ticker_sentiment_label"] as? String ?? AlphaVantagePayloads.label(score), relevance: relevance))
+            articles.append(
+                Article(
+                    title: title, url: item["url"] as? String ?? "", published: published, source: item["source"] as? String ?? "",
+                    topics: topics, overall: number(item["overall_sentiment_score"]) ?? 0,
+                    overallLabel: item["overall_sentiment_label"] as? String ?? "",
+                    score: score, label: mine["ticker_sentiment_label"] as? String ?? AlphaVantagePayloads.label(score), relevance: relevance))
         }
         return Sentiment(ticker: ticker, articles: articles)
     }
 
     func scoreJSON(now: Int) -> String {
         let bullish = articles.filter { $0.score >= 0.15 }.count, bearish = articles.filter { $0.score <= -0.15 }.count
-        return "{\"ticker\":\"\(ticker)\",\"score\":\(JSONText.number((score * 10_000).rounded() / 10_000)),\"label\":\"\(AlphaVantagePayloads.label(score))\",\"articles\":\(articles.count),\"bullish\":\(bullish),\"bearish\":\(bearish),\"timestamp\":\(now)}"
+        return
+            "{\"ticker\":\"\(ticker)\",\"score\":\(JSONText.number((score * 10_000).rounded() / 10_000)),\"label\":\"\(AlphaVantagePayloads.label(score))\",\"articles\":\(articles.count),\"bullish\":\(bullish),\"bearish\":\(bearish),\"timestamp\":\(now)}"
     }
 
     func articlesJSON() -> String {
-        "[" + articles.map { a in
-            let topics = a.topics.map { "{\"topic\":\(JSONText.string($0.0)),\"relevance\":\(JSONText.number($0.1))}" }.joined(separator: ",")
-            return "{\"title\":\(JSONText.string(a.title)),\"url\":\(JSONText.string(a.url)),\"published\":\"\(a.published)\",\"source\":\(JSONText.string(a.source)),\"topics\":[\(topics)],\"overall_score\":\(JSONText.number(a.overall)),\"overall_label\":\(JSONText.string(a.overallLabel)),\"ticker_score\":\(JSONText.number(a.score)),\"ticker_label\":\(JSONText.string(a.label)),\"relevance\":\(JSONText.number(a.relevance))}"
-        }.joined(separator: ",") + "]"
+        "["
+            + articles.map { a in
+                let topics = a.topics.map { "{\"topic\":\(JSONText.string($0.0)),\"relevance\":\(JSONText.number($0.1))}" }.joined(separator: ",")
+                return
+                    "{\"title\":\(JSONText.string(a.title)),\"url\":\(JSONText.string(a.url)),\"published\":\"\(a.published)\",\"source\":\(JSONText.string(a.source)),\"topics\":[\(topics)],\"overall_score\":\(JSONText.number(a.overall)),\"overall_label\":\(JSONText.string(a.overallLabel)),\"ticker_score\":\(JSONText.number(a.score)),\"ticker_label\":\(JSONText.string(a.label)),\"relevance\":\(JSONText.number(a.relevance))}"
+            }.joined(separator: ",") + "]"
     }
 }

@@ -23,8 +23,10 @@ public struct AlphaContext: Sendable {
     }
 
     /// Loads `configPath` with the environment substituted, and the clock of the environment.
-    public static func load(configPath: String, module: String,
-                            environment: [String: String] = ProcessInfo.processInfo.environment) throws(Invalid) -> AlphaContext {
+    public static func load(
+        configPath: String, module: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(Invalid) -> AlphaContext {
         guard let data = FileManager.default.contents(atPath: configPath), let text = String(data: data, encoding: .utf8) else {
             throw Invalid("\(configPath): cannot read the configuration file")
         }

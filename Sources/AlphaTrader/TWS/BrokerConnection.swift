@@ -31,8 +31,10 @@ public final class BrokerConnection {
         public var kind: OrderRequest.Kind
         public var timeInForce: OrderRequest.TimeInForce
         public var strategy: String?
-        public init(instrument: Instrument, action: OrderRequest.Action, quantity: Int, kind: OrderRequest.Kind,
-                    timeInForce: OrderRequest.TimeInForce = .day, strategy: String? = nil) {
+        public init(
+            instrument: Instrument, action: OrderRequest.Action, quantity: Int, kind: OrderRequest.Kind,
+            timeInForce: OrderRequest.TimeInForce = .day, strategy: String? = nil
+        ) {
             self.instrument = instrument; self.action = action; self.quantity = quantity; self.kind = kind
             self.timeInForce = timeInForce; self.strategy = strategy
         }
@@ -118,7 +120,9 @@ public final class BrokerConnection {
         let now = clock.now()
         for order in try journal.orders(open: true) where order.clientId == options.clientId && order.status == "Submitting" && !seenOpen.contains(order.ref) {
             counters.unconfirmed += 1
-            try journal.recordStatus(ref: order.ref, status: "Unconfirmed", reason: "the broker does not know it (never sent, or refused before the restart); not sent again", now: now)
+            try journal.recordStatus(
+                ref: order.ref, status: "Unconfirmed", reason: "the broker does not know it (never sent, or refused before the restart); not sent again",
+                now: now)
             log("order unconfirmed after reconnect", ["ref": order.ref])
         }
         seenOpen.removeAll()
@@ -136,17 +140,24 @@ public final class BrokerConnection {
         let now = clock.now()
         let parentId = allocateId()
         let parentRef = BrokerConnection.ref(clientId: options.clientId, id: parentId, now: now)
-        var requests = [OrderRequest(id: parentId, instrument: spec.instrument, action: spec.action, quantity: spec.quantity, kind: spec.kind,
-                                     timeInForce: spec.timeInForce, transmit: bracket == nil, orderRef: parentRef, whatIf: whatIf)]
+        var requests = [
+            OrderRequest(
+                id: parentId, instrument: spec.instrument, action: spec.action, quantity: spec.quantity, kind: spec.kind,
+                timeInForce: spec.timeInForce, transmit: bracket == nil, orderRef: parentRef, whatIf: whatIf)
+        ]
         if let bracket {
             let oca = "oca-\(parentRef)"
             let targetId = allocateId(), stopId = allocateId()
-            requests.append(OrderRequest(id: targetId, instrument: spec.instrument, action: spec.action.opposite, quantity: spec.quantity,
-                                         kind: .limit(bracket.target), parentId: parentId, transmit: false, ocaGroup: oca,
-                                         orderRef: BrokerConnection.ref(clientId: options.clientId, id: targetId, now: now)))
-            requests.append(OrderRequest(id: stopId, instrument: spec.instrument, action: spec.action.opposite, quantity: spec.quantity,
-                                         kind: .stop(trigger: bracket.stop), parentId: parentId, transmit: true, ocaGroup: oca,
-                                         orderRef: BrokerConnection.ref(clientId: options.clientId, id: stopId, now: now)))
+            requests.append(
+                OrderRequest(
+                    id: targetId, instrument: spec.instrument, action: spec.action.opposite, quantity: spec.quantity,
+                    kind: .limit(bracket.target), parentId: parentId, transmit: false, ocaGroup: oca,
+                    orderRef: BrokerConnection.ref(clientId: options.clientId, id: targetId, now: now)))
+            requests.append(
+                OrderRequest(
+                    id: stopId, instrument: spec.instrument, action: spec.action.opposite, quantity: spec.quantity,
+                    kind: .stop(trigger: bracket.stop), parentId: parentId, transmit: true, ocaGroup: oca,
+                    orderRef: BrokerConnection.ref(clientId: options.clientId, id: stopId, now: now)))
         }
         if !whatIf {
             for (i, r) in requests.enumerated() {
@@ -258,7 +269,7 @@ public final class BrokerConnection {
             guard !ref.isEmpty, Int(at(24)) == options.clientId || refs[orderId] == ref || at(85) == "1" else { return }
             refs[orderId] = ref
             seenOpen.insert(ref)
-            if at(85) == "1" {   // a what-if answer is not an order
+            if at(85) == "1" {  // a what-if answer is not an order
                 whatIfAnswers[ref] = (Double(at(96)) ?? 0, Double(at(90)) ?? 0)
                 return
             }
@@ -284,7 +295,8 @@ public final class BrokerConnection {
             try applyError(id: Int(at(2)) ?? -1, code: Int(at(3)) ?? 0, message: at(4), now: now)
         case .positionData:
             guard f.count >= 16, let instrument = try? TWSOrderMessages.instrument(symbol: at(4), secType: at(5), expiry: at(6), strike: at(7), right: at(8)),
-                  let quantity = Double(at(14)) else { return }
+                let quantity = Double(at(14))
+            else { return }
             collecting[instrument] = Int(quantity)
         case .positionEnd:
             brokerPositions = collecting
@@ -307,7 +319,7 @@ public final class BrokerConnection {
     }
 
     private func applyError(id: Int, code: Int, message: String, now: Double) throws {
-        try flush()   // what came before the error is journaled first
+        try flush()  // what came before the error is journaled first
         // Farm status and other notices (2100–2199) and connectivity (1100–1102) are not about an order.
         if (2100...2199).contains(code) || (1100...1102).contains(code) {
             // The "farm connection is OK" notices of every connect are not news.

@@ -55,8 +55,10 @@ public final class TWSClient: MarketSource, @unchecked Sendable {
     private var rows: [Int: (bids: Int, asks: Int)] = [:]
     private var makerIndex: [String: Int] = [:]
 
-    public init(options: Options, symbols: [String], level2Count: Int, exchanges: [String] = TapeFormat.exchanges,
-                log: EventLog, clock: any WallClock) {
+    public init(
+        options: Options, symbols: [String], level2Count: Int, exchanges: [String] = TapeFormat.exchanges,
+        log: EventLog, clock: any WallClock
+    ) {
         self.options = options; self.symbols = symbols; self.level2Count = level2Count; self.exchanges = exchanges
         self.log = log; self.clock = clock
         bid = Array(repeating: 0, count: symbols.count); ask = bid
@@ -98,7 +100,9 @@ public final class TWSClient: MarketSource, @unchecked Sendable {
     public var errorCounts: [Int: Int] { shared.withLock { $0.errors } }
 
     private func push(_ event: MarketEvent) {
-        shared.withLock { $0.events.append(event); $0.received += 1; $0.lastEventAt = Date() }
+        shared.withLock {
+            $0.events.append(event); $0.received += 1; $0.lastEventAt = Date()
+        }
     }
 
     /// Events received so far, and how long ago the last one came.
@@ -178,7 +182,7 @@ public final class TWSClient: MarketSource, @unchecked Sendable {
                 throw TWSError(.timeout, "\(options.host):\(options.port): nothing received for \(options.stallTimeout)s (stalled)")
             }
             if ready && Date().timeIntervalSince(lastKeepAlive) >= options.keepAlive {
-                try socket.send(TWSWire.frame(["49", "1"]))   // reqCurrentTime: a reply proves the server alive
+                try socket.send(TWSWire.frame(["49", "1"]))  // reqCurrentTime: a reply proves the server alive
                 lastKeepAlive = Date()
             }
         }
@@ -200,8 +204,10 @@ public final class TWSClient: MarketSource, @unchecked Sendable {
             if i < level2Count {
                 for (e, exchange) in exchanges.enumerated() {
                     // reqMktDepth v5 on one exchange: conId … tradingClass, rows, not smart depth.
-                    out += TWSWire.frame(["10", "5", String(TWSClient.depthID(i, e)), "0", symbol, "STK", "", "", "", "", exchange, "", "USD", "", "",
-                                          String(options.depthRows), "0", ""])
+                    out += TWSWire.frame([
+                        "10", "5", String(TWSClient.depthID(i, e)), "0", symbol, "STK", "", "", "", "", exchange, "", "USD", "", "",
+                        String(options.depthRows), "0", "",
+                    ])
                 }
             }
         }
@@ -218,15 +224,16 @@ public final class TWSClient: MarketSource, @unchecked Sendable {
         func int(_ i: Int) -> Int? { i < f.count ? Int(f[i]) ?? (Double(f[i]).map { Int($0) }) : nil }
         func double(_ i: Int) -> Double? { i < f.count ? Double(f[i]) : nil }
         switch id {
-        case 1:   // tickPrice [1, ver, reqId, tickType, price, size, attrMask]
+        case 1:  // tickPrice [1, ver, reqId, tickType, price, size, attrMask]
             guard let req = int(2), let s = symbolOf(req, base: 1_000), let type = int(3), let price = double(4) else { return }
             let size = int(5) ?? 0
-            if type == 1 { bid[s] = price; bidSize[s] = size }
-            else if type == 2 {
+            if type == 1 {
+                bid[s] = price; bidSize[s] = size
+            } else if type == 2 {
                 ask[s] = price; askSize[s] = size
                 push(.quote(Quote(time: now(), symbol: s, bid: bid[s], ask: ask[s], bidSize: bidSize[s], askSize: askSize[s])))
             }
-        case 2:   // tickSize [2, ver, reqId, tickType, size]
+        case 2:  // tickSize [2, ver, reqId, tickType, size]
             guard let req = int(2), let s = symbolOf(req, base: 1_000), let type = int(3), let size = int(4) else { return }
             if type == 0 || type == 3 {
                 if type == 0 { bidSize[s] = size } else { askSize[s] = size }
@@ -248,7 +255,8 @@ public final class TWSClient: MarketSource, @unchecked Sendable {
             guard s < symbols.count, e < exchanges.count, let position = int(3) else { return }
             let base = l2 ? 5 : 4
             guard let op = int(base), let side = int(base + 1), let price = double(base + 2), let size = int(base + 3),
-                  let operation = DepthUpdate.Operation(rawValue: UInt8(clamping: op)), let sideValue = DepthUpdate.Side(rawValue: UInt8(clamping: side)) else {
+                let operation = DepthUpdate.Operation(rawValue: UInt8(clamping: op)), let sideValue = DepthUpdate.Side(rawValue: UInt8(clamping: side))
+            else {
                 throw TWSError(.protocolError, "depth update \(f.prefix(10)) has fields out of range")
             }
             let maker = internMaker(l2 ? f[4] : exchanges[e])
@@ -256,16 +264,22 @@ public final class TWSClient: MarketSource, @unchecked Sendable {
             let delta = operation == .insert ? 1 : operation == .delete ? -1 : 0
             if sideValue == .bid { count.bids = max(0, count.bids + delta) } else { count.asks = max(0, count.asks + delta) }
             rows[req] = count
-            push(.depth(DepthUpdate(time: now(), symbol: s, exchange: e, marketMaker: maker, position: position, operation: operation,
-                                    side: sideValue, price: price, size: size)))
+            push(
+                .depth(
+                    DepthUpdate(
+                        time: now(), symbol: s, exchange: e, marketMaker: maker, position: position, operation: operation,
+                        side: sideValue, price: price, size: size)))
         case 50:  // realtimeBar [50, ver, reqId, time, open, high, low, close, volume, wap, count]
             guard let req = int(2), let s = symbolOf(req, base: 3_000), let start = Int64(f.count > 3 ? f[3] : ""),
-                  let o = double(4), let h = double(5), let l = double(6), let c = double(7) else { return }
+                let o = double(4), let h = double(5), let l = double(6), let c = double(7)
+            else { return }
             let volume = Int(double(8) ?? 0), wap = double(9) ?? c, count = int(10) ?? 0
             push(.bar(Bar(time: (start + Bar.seconds) * 1_000_000, symbol: s, open: o, high: h, low: l, close: c, volume: volume, wap: wap, count: count)))
-        case 4:   // error [4, ver, reqId, code, message, advancedOrderRejectJson]
+        case 4:  // error [4, ver, reqId, code, message, advancedOrderRejectJson]
             let req = int(2) ?? -1, code = int(3) ?? 0, message = f.count > 4 ? f[4] : ""
-            shared.withLock { $0.errors[code, default: 0] += 1; $0.lastError = "\(code) \(message)" }
+            shared.withLock {
+                $0.errors[code, default: 0] += 1; $0.lastError = "\(code) \(message)"
+            }
             switch code {
             case 2104, 2106, 2158, 2107, 2108, 2119: log("ibkr farm status", ["code": String(code), "message": message])
             case 1100, 2110:
@@ -279,13 +293,15 @@ public final class TWSClient: MarketSource, @unchecked Sendable {
                 resetBook(req)
             default: log("ibkr error", ["request": String(req), "code": String(code), "message": message])
             }
-        default: break   // nextValidId, managedAccounts, currentTime, marketDataType, tickReqParams …
+        default: break  // nextValidId, managedAccounts, currentTime, marketDataType, tickReqParams …
         }
     }
 
     private func internMaker(_ id: String) -> Int {
         if let i = makerIndex[id] { return i }
-        let i = shared.withLock { s -> Int in s.makers.append(id); return s.makers.count - 1 }
+        let i = shared.withLock { s -> Int in
+            s.makers.append(id); return s.makers.count - 1
+        }
         makerIndex[id] = i
         return i
     }
@@ -296,8 +312,12 @@ public final class TWSClient: MarketSource, @unchecked Sendable {
         guard let count = rows[req] else { return }
         let s = (req - 2_000) / 10, e = (req - 2_000) % 10
         let t = now()
-        for _ in 0..<count.bids { push(.depth(DepthUpdate(time: t, symbol: s, exchange: e, marketMaker: 0, position: 0, operation: .delete, side: .bid, price: 0, size: 0))) }
-        for _ in 0..<count.asks { push(.depth(DepthUpdate(time: t, symbol: s, exchange: e, marketMaker: 0, position: 0, operation: .delete, side: .ask, price: 0, size: 0))) }
+        for _ in 0..<count.bids {
+            push(.depth(DepthUpdate(time: t, symbol: s, exchange: e, marketMaker: 0, position: 0, operation: .delete, side: .bid, price: 0, size: 0)))
+        }
+        for _ in 0..<count.asks {
+            push(.depth(DepthUpdate(time: t, symbol: s, exchange: e, marketMaker: 0, position: 0, operation: .delete, side: .ask, price: 0, size: 0)))
+        }
         rows[req] = (0, 0)
     }
 

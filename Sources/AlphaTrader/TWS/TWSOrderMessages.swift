@@ -63,9 +63,15 @@ public enum TWSOrderMessages {
     static func describedContract(_ instrument: Instrument, conId: Int) -> [String] {
         let option = instrument.isOption
         let expiry: String, strike: String, right: String
-        if case .option(_, let e, let k, let r) = instrument { (expiry, strike, right) = (e, TWSWire.number(k), r.rawValue) } else { (expiry, strike, right) = ("", "0", "") }
-        return [String(conId), instrument.symbol, instrument.securityType, expiry, strike, right, option ? "100" : "", "SMART", "USD",
-                localSymbol(instrument), option ? instrument.symbol : "NMS"]
+        if case .option(_, let e, let k, let r) = instrument {
+            (expiry, strike, right) = (e, TWSWire.number(k), r.rawValue)
+        } else {
+            (expiry, strike, right) = ("", "0", "")
+        }
+        return [
+            String(conId), instrument.symbol, instrument.securityType, expiry, strike, right, option ? "100" : "", "SMART", "USD",
+            localSymbol(instrument), option ? instrument.symbol : "NMS",
+        ]
     }
 
     // MARK: placeOrder
@@ -74,16 +80,18 @@ public enum TWSOrderMessages {
     /// `EClient.placeOrder` with the defaults for everything AlphaTrader does not set).
     public static func placeOrder(_ r: OrderRequest, conId: Int = 0, account: String = "") -> [String] {
         var f = [TWSMessage.Outgoing.placeOrder.code, String(r.id)] + contractFields(r.instrument, conId: conId)
-        f += ["", ""]                                                        // secIdType, secId
-        f += [r.action.rawValue, String(r.quantity), r.kind.code, r.kind.limitPrice.map(TWSWire.number) ?? "",
-              r.kind.stopPrice.map(TWSWire.number) ?? "", r.timeInForce.rawValue, r.ocaGroup ?? "", account, "O", "0", r.orderRef,
-              r.transmit ? "1" : "0", String(r.parentId ?? 0)]
-        f += ["0", "0", "0", "0", "0", "0"]                                  // block, sweep, display, trigger, outsideRth, hidden
-        f += ["", "0", "", "", "", "", "", "", "", "0", "", "-1"]            // sharesAllocation … exemptCode
-        f += [r.ocaGroup == nil ? "0" : "1"]                                 // ocaType: cancel the others, with block
-        f += ["", "", "0", "", "", "0", "0", "", "0", "", "", "", "", "", "0", "", "", "", ""]   // rule80A … deltaNeutralAuxPrice
-        f += ["0", "", "", "", "", "", "", "", "", "", "", "0", "", "", "0", "0", ""]           // continuousUpdate … algoStrategy
-        f += ["", r.whatIf ? "1" : "0", "", "0", "0", "0", "0"]              // algoId, whatIf, misc, solicited, randomize ×2, conditions
+        f += ["", ""]  // secIdType, secId
+        f += [
+            r.action.rawValue, String(r.quantity), r.kind.code, r.kind.limitPrice.map(TWSWire.number) ?? "",
+            r.kind.stopPrice.map(TWSWire.number) ?? "", r.timeInForce.rawValue, r.ocaGroup ?? "", account, "O", "0", r.orderRef,
+            r.transmit ? "1" : "0", String(r.parentId ?? 0),
+        ]
+        f += ["0", "0", "0", "0", "0", "0"]  // block, sweep, display, trigger, outsideRth, hidden
+        f += ["", "0", "", "", "", "", "", "", "", "0", "", "-1"]  // sharesAllocation … exemptCode
+        f += [r.ocaGroup == nil ? "0" : "1"]  // ocaType: cancel the others, with block
+        f += ["", "", "0", "", "", "0", "0", "", "0", "", "", "", "", "", "0", "", "", "", ""]  // rule80A … deltaNeutralAuxPrice
+        f += ["0", "", "", "", "", "", "", "", "", "", "", "0", "", "", "0", "0", ""]  // continuousUpdate … algoStrategy
+        f += ["", r.whatIf ? "1" : "0", "", "0", "0", "0", "0"]  // algoId, whatIf, misc, solicited, randomize ×2, conditions
         f += ["", "", "", "", "", "", "0", "", "", "", "", "", "", "", "", "0", "0", "0", "", "", "", "0", "", ""]
         return f
     }
@@ -138,9 +146,10 @@ public enum TWSOrderMessages {
         if !at(i).isEmpty { throw bad("algo orders (\(at(i))) are not supported") }
         if let conditions = Int(at(90)), conditions > 0 { throw bad("conditional orders are not supported") }
         let quantity = Int(quantityValue)
-        let request = OrderRequest(id: id, instrument: instrument, action: action, quantity: quantity, kind: kind, timeInForce: tif,
-                                   parentId: Int(at(28)).flatMap { $0 > 0 ? $0 : nil }, transmit: at(27) != "0",
-                                   ocaGroup: at(22).isEmpty ? nil : at(22), orderRef: at(26), whatIf: at(85) == "1")
+        let request = OrderRequest(
+            id: id, instrument: instrument, action: action, quantity: quantity, kind: kind, timeInForce: tif,
+            parentId: Int(at(28)).flatMap { $0 > 0 ? $0 : nil }, transmit: at(27) != "0",
+            ocaGroup: at(22).isEmpty ? nil : at(22), orderRef: at(26), whatIf: at(85) == "1")
         return (request, conId, at(23))
     }
 
@@ -164,8 +173,10 @@ public enum TWSOrderMessages {
         public var lastFillPrice: Double
         public var account: String
 
-        public init(request: OrderRequest, conId: Int, permId: Int, clientId: Int, status: String, filled: Int = 0,
-                    averagePrice: Double = 0, lastFillPrice: Double = 0, account: String) {
+        public init(
+            request: OrderRequest, conId: Int, permId: Int, clientId: Int, status: String, filled: Int = 0,
+            averagePrice: Double = 0, lastFillPrice: Double = 0, account: String
+        ) {
             self.request = request; self.conId = conId; self.permId = permId; self.clientId = clientId; self.status = status
             self.filled = filled; self.averagePrice = averagePrice; self.lastFillPrice = lastFillPrice; self.account = account
         }
@@ -176,30 +187,38 @@ public enum TWSOrderMessages {
     public static func openOrder(_ o: OrderView, whatIf: (commission: Double, initialMargin: Double, equityWithLoan: Double)? = nil) -> [String] {
         let r = o.request
         var f = [TWSMessage.Incoming.openOrder.code, String(r.id)] + describedContract(r.instrument, conId: o.conId)
-        f += [r.action.rawValue, String(r.quantity), r.kind.code, r.kind.limitPrice.map(TWSWire.number) ?? "",
-              r.kind.stopPrice.map(TWSWire.number) ?? "", r.timeInForce.rawValue, r.ocaGroup ?? "", o.account, "O", "0", r.orderRef,
-              String(o.clientId), String(o.permId)]
+        f += [
+            r.action.rawValue, String(r.quantity), r.kind.code, r.kind.limitPrice.map(TWSWire.number) ?? "",
+            r.kind.stopPrice.map(TWSWire.number) ?? "", r.timeInForce.rawValue, r.ocaGroup ?? "", o.account, "O", "0", r.orderRef,
+            String(o.clientId), String(o.permId),
+        ]
         f += ["0", "0", "0", "", "", "", "", "", "", "", "", "", "", "", "0", "", "-1", "0", "", "", "", "", "", "0", "0", "0", "0", ""]
         f += [r.ocaGroup == nil ? "0" : "1", "0", "0", "", String(r.parentId ?? 0), "0", "", "0", "", ""]
         f += ["0", "0", "", "", "", "", "", "0", "0", "0", "", "", "", "", "0", "", "", "0", "0", "", "0", r.whatIf ? "1" : "0"]
         f.append(whatIf == nil ? o.status : "PreSubmitted")
         if let w = whatIf {
             let margin = TWSWire.number(w.initialMargin), equity = TWSWire.number(w.equityWithLoan)
-            f += ["0", "0", equity, margin, margin, "0", margin, margin, equity, TWSWire.number(w.commission), TWSWire.number(w.commission),
-                  TWSWire.number(w.commission), "USD", ""]
+            f += [
+                "0", "0", equity, margin, margin, "0", margin, margin, equity, TWSWire.number(w.commission), TWSWire.number(w.commission),
+                TWSWire.number(w.commission), "USD", "",
+            ]
         } else {
             f += ["", "", "", "", "", "", "", "", "", "", "", "", "", ""]
         }
-        f += ["0", "0", "0", "", unsetDouble, unsetDouble, unsetDouble, unsetDouble, unsetDouble, unsetDouble, "0", "", "", "", unsetDouble,
-              "0", "0", "0", "0", "", "", "0", "", "", "", "", ""]
+        f += [
+            "0", "0", "0", "", unsetDouble, unsetDouble, unsetDouble, unsetDouble, unsetDouble, unsetDouble, "0", "", "", "", unsetDouble,
+            "0", "0", "0", "0", "", "", "0", "", "", "", "", "",
+        ]
         return f
     }
 
     /// orderStatus at 176: 12 fields, no version.
     public static func orderStatus(_ o: OrderView) -> [String] {
-        [TWSMessage.Incoming.orderStatus.code, String(o.request.id), o.status, String(o.filled), String(o.request.quantity - o.filled),
-         TWSWire.number(o.averagePrice), String(o.permId), String(o.request.parentId ?? 0), TWSWire.number(o.lastFillPrice),
-         String(o.clientId), "", "0"]
+        [
+            TWSMessage.Incoming.orderStatus.code, String(o.request.id), o.status, String(o.filled), String(o.request.quantity - o.filled),
+            TWSWire.number(o.averagePrice), String(o.permId), String(o.request.parentId ?? 0), TWSWire.number(o.lastFillPrice),
+            String(o.clientId), "", "0",
+        ]
     }
 
     /// One fill as both ends see it.
@@ -221,9 +240,11 @@ public enum TWSOrderMessages {
         public var account: String
         public var exchange: String
 
-        public init(execId: String, orderId: Int, permId: Int, clientId: Int, orderRef: String, instrument: Instrument, conId: Int,
-                    action: OrderRequest.Action, quantity: Int, price: Double, time: Double, cumulativeQuantity: Int,
-                    averagePrice: Double, account: String, exchange: String) {
+        public init(
+            execId: String, orderId: Int, permId: Int, clientId: Int, orderRef: String, instrument: Instrument, conId: Int,
+            action: OrderRequest.Action, quantity: Int, price: Double, time: Double, cumulativeQuantity: Int,
+            averagePrice: Double, account: String, exchange: String
+        ) {
             self.execId = execId; self.orderId = orderId; self.permId = permId; self.clientId = clientId; self.orderRef = orderRef
             self.instrument = instrument; self.conId = conId; self.action = action; self.quantity = quantity; self.price = price
             self.time = time; self.cumulativeQuantity = cumulativeQuantity; self.averagePrice = averagePrice; self.account = account
@@ -234,29 +255,38 @@ public enum TWSOrderMessages {
     /// execDetails at 176: 31 fields, no version; `requestId` −1 for a live fill.
     public static func execDetails(_ x: Fill, requestId: Int = -1) -> [String] {
         [TWSMessage.Incoming.executionData.code, String(requestId), String(x.orderId)] + describedContract(x.instrument, conId: x.conId)
-            + [x.execId, executionTime(x.time), x.account, x.exchange, x.action == .buy ? "BOT" : "SLD", String(x.quantity),
-               TWSWire.number(x.price), String(x.permId), String(x.clientId), "0", String(x.cumulativeQuantity), TWSWire.number(x.averagePrice),
-               x.orderRef, "", "", "", "2"]
+            + [
+                x.execId, executionTime(x.time), x.account, x.exchange, x.action == .buy ? "BOT" : "SLD", String(x.quantity),
+                TWSWire.number(x.price), String(x.permId), String(x.clientId), "0", String(x.cumulativeQuantity), TWSWire.number(x.averagePrice),
+                x.orderRef, "", "", "", "2",
+            ]
     }
 
     /// Reads execDetails (at 176).
     public static func parseExecDetails(_ f: [String]) throws(TWSError) -> (requestId: Int, fill: Fill) {
         guard f.count >= 27, let requestId = Int(f[1]), let orderId = Int(f[2]), let conId = Int(f[3]), let quantity = Double(f[19]),
-              let price = Double(f[20]), let permId = Int(f[21]), let clientId = Int(f[22]), let cumulative = Double(f[24]),
-              let average = Double(f[25]) else {
+            let price = Double(f[20]), let permId = Int(f[21]), let clientId = Int(f[22]), let cumulative = Double(f[24]),
+            let average = Double(f[25])
+        else {
             throw TWSError(.protocolError, "execDetails: \(f.count) fields, not the layout of server version 176")
         }
         let instrument = try instrument(symbol: f[4], secType: f[5], expiry: f[6], strike: f[7], right: f[8])
         let action: OrderRequest.Action = f[18] == "BOT" ? .buy : .sell
-        return (requestId, Fill(execId: f[14], orderId: orderId, permId: permId, clientId: clientId, orderRef: f[26], instrument: instrument,
-                                conId: conId, action: action, quantity: Int(quantity), price: price, time: parseExecutionTime(f[15]) ?? 0,
-                                cumulativeQuantity: Int(cumulative), averagePrice: average, account: f[16], exchange: f[17]))
+        return (
+            requestId,
+            Fill(
+                execId: f[14], orderId: orderId, permId: permId, clientId: clientId, orderRef: f[26], instrument: instrument,
+                conId: conId, action: action, quantity: Int(quantity), price: price, time: parseExecutionTime(f[15]) ?? 0,
+                cumulativeQuantity: Int(cumulative), averagePrice: average, account: f[16], exchange: f[17])
+        )
     }
 
     /// commissionReport: 8 fields with its version; realized P&L unset for an opening fill.
     public static func commissionReport(execId: String, commission: Double, realizedPnL: Double?) -> [String] {
-        [TWSMessage.Incoming.commissionReport.code, "1", execId, TWSWire.number(commission), "USD",
-         realizedPnL.map(TWSWire.number) ?? unsetDouble, unsetDouble, ""]
+        [
+            TWSMessage.Incoming.commissionReport.code, "1", execId, TWSWire.number(commission), "USD",
+            realizedPnL.map(TWSWire.number) ?? unsetDouble, unsetDouble, "",
+        ]
     }
 
     /// position: 16 fields with its version (3).
@@ -266,13 +296,17 @@ public enum TWSOrderMessages {
     }
 
     /// updatePortfolio: 20 fields with its version (8); primaryExchange in place of exchange.
-    public static func portfolio(account: String, instrument: Instrument, conId: Int, quantity: Int, marketPrice: Double,
-                                 averageCost: Double, unrealizedPnL: Double, realizedPnL: Double) -> [String] {
+    public static func portfolio(
+        account: String, instrument: Instrument, conId: Int, quantity: Int, marketPrice: Double,
+        averageCost: Double, unrealizedPnL: Double, realizedPnL: Double
+    ) -> [String] {
         var contract = describedContract(instrument, conId: conId)
-        contract[7] = ""             // primaryExchange
+        contract[7] = ""  // primaryExchange
         return [TWSMessage.Incoming.portfolioValue.code, "8"] + contract
-            + [String(quantity), TWSWire.number(marketPrice), TWSWire.number(marketPrice * Double(quantity) * instrument.multiplier),
-               TWSWire.number(averageCost), TWSWire.number(unrealizedPnL), TWSWire.number(realizedPnL), account]
+            + [
+                String(quantity), TWSWire.number(marketPrice), TWSWire.number(marketPrice * Double(quantity) * instrument.multiplier),
+                TWSWire.number(averageCost), TWSWire.number(unrealizedPnL), TWSWire.number(realizedPnL), account,
+            ]
     }
 
     /// An error for a request or an order: 6 fields with its version (2).

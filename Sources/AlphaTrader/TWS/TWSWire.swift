@@ -44,8 +44,11 @@ public enum TWSWire {
         public init() {}
 
         public mutating func append(_ bytes: ArraySlice<UInt8>) {
-            if start > 0 && start == buffer.count { buffer.removeAll(keepingCapacity: true); start = 0 }
-            else if start > 1 << 16 { buffer.removeFirst(start); start = 0 }
+            if start > 0 && start == buffer.count {
+                buffer.removeAll(keepingCapacity: true); start = 0
+            } else if start > 1 << 16 {
+                buffer.removeFirst(start); start = 0
+            }
             buffer.append(contentsOf: bytes)
         }
 

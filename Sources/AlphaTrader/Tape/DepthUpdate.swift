@@ -15,8 +15,10 @@ public struct DepthUpdate: Equatable, Sendable {
     public var side: Side
     public var price: Double
     public var size: Int
-    public init(time: Int64, symbol: Int, exchange: Int, marketMaker: Int, position: Int, operation: Operation,
-                side: Side, price: Double, size: Int) {
+    public init(
+        time: Int64, symbol: Int, exchange: Int, marketMaker: Int, position: Int, operation: Operation,
+        side: Side, price: Double, size: Int
+    ) {
         self.time = time; self.symbol = symbol; self.exchange = exchange; self.marketMaker = marketMaker
         self.position = position; self.operation = operation; self.side = side; self.price = price; self.size = size
     }

@@ -74,9 +74,10 @@ public struct TapeGenerator {
 
     public var header: TapeHeader {
         let from = options.from ?? options.open, to = options.to ?? options.close
-        return TapeHeader(date: options.date, seed: options.seed, symbols: options.level2 + options.standard,
-                          level2Count: options.level2.count, exchanges: TapeFormat.exchanges,
-                          marketMakers: TapeGenerator.allMakers, open: options.open, close: options.close, from: from, to: to)
+        return TapeHeader(
+            date: options.date, seed: options.seed, symbols: options.level2 + options.standard,
+            level2Count: options.level2.count, exchanges: TapeFormat.exchanges,
+            marketMakers: TapeGenerator.allMakers, open: options.open, close: options.close, from: from, to: to)
     }
 
     static let allMakers: [String] = {
@@ -110,13 +111,13 @@ public struct TapeGenerator {
         var name: String
         var profile: Profile
         var level2: Bool
-        var efficient: Double      // the "true" price
-        var bid: Int, ask: Int     // NBBO in cents
-        var idioVariance: Double   // GARCH state of the idiosyncratic part
+        var efficient: Double  // the "true" price
+        var bid: Int, ask: Int  // NBBO in cents
+        var idioVariance: Double  // GARCH state of the idiosyncratic part
         var lastClass = 1
         // Per exchange, per side (0 ask, 1 bid): five levels.
         var books: [[[Level]]] = []
-        var offsets: [Int] = []    // how far each exchange's best sits behind the NBBO
+        var offsets: [Int] = []  // how far each exchange's best sits behind the NBBO
         // The bar in progress.
         var barOpen = 0.0, barHigh = 0.0, barLow = 0.0, barClose = 0.0, barVolume = 0, barNotional = 0.0, barCount = 0
     }
@@ -136,11 +137,12 @@ public struct TapeGenerator {
             let profile = TapeGenerator.profiles[name] ?? Profile(price: 50 + Double(abs(name.hashValue % 7)) * 40, beta: 1.0, idio: 0.015, rate: 2, spread: 1)
             let price = profile.price * exp(0.05 * rng.normal())
             let bid = Int((price * 100).rounded(.down)) - profile.spread / 2
-            return SymbolState(name: name, profile: profile, level2: i < options.level2.count, efficient: price,
-                               bid: bid, ask: bid + profile.spread, idioVariance: 1)
+            return SymbolState(
+                name: name, profile: profile, level2: i < options.level2.count, efficient: price,
+                bid: bid, ask: bid + profile.spread, idioVariance: 1)
         }
         let secondsPerDay = 23_400.0
-        let marketMean = pow(0.010, 2) / secondsPerDay   // 1 % a day
+        let marketMean = pow(0.010, 2) / secondsPerDay  // 1 % a day
         var marketVariance = marketMean
 
         // Level-2 books start full.
@@ -150,8 +152,9 @@ public struct TapeGenerator {
                 (0..<2).map { side in
                     (0..<5).map { k in
                         let best = side == 1 ? states[s].bid - states[s].offsets[e] : states[s].ask + states[s].offsets[e]
-                        return Level(price: side == 1 ? best - k : best + k, size: TapeGenerator.levelSize(k, &rng),
-                                     maker: makerIndex[e][rng.pick(makerWeights[e])])
+                        return Level(
+                            price: side == 1 ? best - k : best + k, size: TapeGenerator.levelSize(k, &rng),
+                            maker: makerIndex[e][rng.pick(makerWeights[e])])
                     }
                 }
             }
@@ -187,9 +190,13 @@ public struct TapeGenerator {
                         for ex in 0..<4 {
                             for side in 0..<2 {
                                 for (k, level) in st.books[ex][side].enumerated() {
-                                    push(base, .depth(DepthUpdate(time: base, symbol: s, exchange: ex, marketMaker: level.maker, position: k,
-                                                                  operation: .insert, side: side == 0 ? .ask : .bid,
-                                                                  price: Double(level.price) / 100, size: level.size)))
+                                    push(
+                                        base,
+                                        .depth(
+                                            DepthUpdate(
+                                                time: base, symbol: s, exchange: ex, marketMaker: level.maker, position: k,
+                                                operation: .insert, side: side == 0 ? .ask : .bid,
+                                                price: Double(level.price) / 100, size: level.size)))
                                 }
                             }
                         }
@@ -231,15 +238,19 @@ public struct TapeGenerator {
                         for ex in 0..<4 {
                             let latency = stepTime + Int64(ex) * 300 + Int64(rng.uniform() * 1_500)
                             if rng.uniform() < 0.05 { st.offsets[ex] = st.offsets[ex] == 0 ? 1 : 0 }
-                            TapeGenerator.moveBook(&st, symbol: s, exchange: ex, side: 1, best: newBid - st.offsets[ex], time: latency,
-                                                   rng: &rng, makers: makerIndex[ex], weights: makerWeights[ex], push: push)
-                            TapeGenerator.moveBook(&st, symbol: s, exchange: ex, side: 0, best: newBid + spread + st.offsets[ex], time: latency + 50,
-                                                   rng: &rng, makers: makerIndex[ex], weights: makerWeights[ex], push: push)
+                            TapeGenerator.moveBook(
+                                &st, symbol: s, exchange: ex, side: 1, best: newBid - st.offsets[ex], time: latency,
+                                rng: &rng, makers: makerIndex[ex], weights: makerWeights[ex], push: push)
+                            TapeGenerator.moveBook(
+                                &st, symbol: s, exchange: ex, side: 0, best: newBid + spread + st.offsets[ex], time: latency + 50,
+                                rng: &rng, makers: makerIndex[ex], weights: makerWeights[ex], push: push)
                         }
                     }
                     st.bid = newBid; st.ask = newBid + spread
                     let (bs, asz) = TapeGenerator.topSizes(st, &rng)
-                    push(stepTime + 2_000, .quote(Quote(time: stepTime + 2_000, symbol: s, bid: Double(st.bid) / 100, ask: Double(st.ask) / 100, bidSize: bs, askSize: asz)))
+                    push(
+                        stepTime + 2_000,
+                        .quote(Quote(time: stepTime + 2_000, symbol: s, bid: Double(st.bid) / 100, ask: Double(st.ask) / 100, bidSize: bs, askSize: asz)))
                 }
                 // Size changes at the top without a price change.
                 for _ in 0..<rng.poisson(0.8 * shape) {
@@ -257,8 +268,12 @@ public struct TapeGenerator {
                         level.size = TapeGenerator.levelSize(k, &rng)
                         if rng.uniform() < 0.3 { level.maker = makerIndex[ex][rng.pick(makerWeights[ex])] }
                         st.books[ex][side][k] = level
-                        push(t, .depth(DepthUpdate(time: t, symbol: s, exchange: ex, marketMaker: level.maker, position: k, operation: .update,
-                                                   side: side == 0 ? .ask : .bid, price: Double(level.price) / 100, size: level.size)))
+                        push(
+                            t,
+                            .depth(
+                                DepthUpdate(
+                                    time: t, symbol: s, exchange: ex, marketMaker: level.maker, position: k, operation: .update,
+                                    side: side == 0 ? .ask : .bid, price: Double(level.price) / 100, size: level.size)))
                     }
                 }
                 // Trades: Poisson arrivals, order flow leaning with the move.
@@ -271,7 +286,7 @@ public struct TapeGenerator {
                     let buy = rng.uniform() < 0.5 + 0.35 * lean
                     let (bid, ask) = t < movedAt ? (oldBid, oldAsk) : (st.bid, st.ask)
                     var price = Double(buy ? ask : bid) / 100
-                    if rng.uniform() < 0.05 { price = Double(bid + ask) / 200 }   // a midpoint print: hidden liquidity
+                    if rng.uniform() < 0.05 { price = Double(bid + ask) / 200 }  // a midpoint print: hidden liquidity
                     let size = TapeGenerator.tradeSize(&st.lastClass, &rng)
                     prints.append((t, price, size))
                     push(t, .trade(Trade(time: t, symbol: s, exchange: rng.pick(exchangeWeights), price: price, size: size)))
@@ -300,9 +315,11 @@ public struct TapeGenerator {
                 for s in states.indices {
                     var st = states[s]
                     let last = st.barCount > 0 ? st.barClose : Double(st.bid + st.ask) / 200
-                    let bar = st.barCount > 0
-                        ? Bar(time: t, symbol: s, open: st.barOpen, high: st.barHigh, low: st.barLow, close: st.barClose,
-                              volume: st.barVolume, wap: st.barNotional / Double(max(1, st.barVolume)), count: st.barCount)
+                    let bar =
+                        st.barCount > 0
+                        ? Bar(
+                            time: t, symbol: s, open: st.barOpen, high: st.barHigh, low: st.barLow, close: st.barClose,
+                            volume: st.barVolume, wap: st.barNotional / Double(max(1, st.barVolume)), count: st.barCount)
                         : Bar(time: t, symbol: s, open: last, high: last, low: last, close: last, volume: 0, wap: last, count: 0)
                     st.barCount = 0; st.barVolume = 0; st.barNotional = 0
                     st.barClose = last
@@ -362,19 +379,25 @@ public struct TapeGenerator {
     /// Moves one side of one exchange's book to a new best price with as few TWS operations as
     /// a real feed would send: levels that stay keep their place (delete at one end, insert at
     /// the other); a jump of the whole book's depth or more rewrites the five levels.
-    static func moveBook(_ st: inout SymbolState, symbol: Int, exchange: Int, side: Int, best: Int, time: Int64,
-                         rng: inout SeededRandom, makers: [Int], weights: [Double], push: (Int64, MarketEvent) -> Void) {
+    static func moveBook(
+        _ st: inout SymbolState, symbol: Int, exchange: Int, side: Int, best: Int, time: Int64,
+        rng: inout SeededRandom, makers: [Int], weights: [Double], push: (Int64, MarketEvent) -> Void
+    ) {
         var levels = st.books[exchange][side]
         let oldBest = levels[0].price
         guard oldBest != best else { return }
         let sideValue: DepthUpdate.Side = side == 0 ? .ask : .bid
         // For the bid, a higher best improves; for the ask, a lower one.
         let improve = side == 1 ? best - oldBest : oldBest - best
-        let step = side == 1 ? -1 : 1   // price of level k = best + k·step
+        let step = side == 1 ? -1 : 1  // price of level k = best + k·step
         var t = time
         func emit(_ op: DepthUpdate.Operation, _ k: Int, _ level: Level) {
-            push(t, .depth(DepthUpdate(time: t, symbol: symbol, exchange: exchange, marketMaker: level.maker, position: k, operation: op,
-                                       side: sideValue, price: Double(level.price) / 100, size: op == .delete ? 0 : level.size)))
+            push(
+                t,
+                .depth(
+                    DepthUpdate(
+                        time: t, symbol: symbol, exchange: exchange, marketMaker: level.maker, position: k, operation: op,
+                        side: sideValue, price: Double(level.price) / 100, size: op == .delete ? 0 : level.size)))
             t += 10
         }
         func fresh(_ k: Int) -> Level {

@@ -18,8 +18,10 @@ public struct TapeHeader: Codable, Equatable, Sendable {
     public var from: Int64
     public var to: Int64
 
-    public init(date: String, seed: UInt64, symbols: [String], level2Count: Int, exchanges: [String], marketMakers: [String],
-                open: Int64, close: Int64, from: Int64, to: Int64) {
+    public init(
+        date: String, seed: UInt64, symbols: [String], level2Count: Int, exchanges: [String], marketMakers: [String],
+        open: Int64, close: Int64, from: Int64, to: Int64
+    ) {
         self.date = date; self.seed = seed; self.symbols = symbols; self.level2Count = level2Count
         self.exchanges = exchanges; self.marketMakers = marketMakers
         self.open = open; self.close = close; self.from = from; self.to = to

@@ -71,7 +71,8 @@ public final class TapeReader {
         let symbols = header.symbols.count, exchanges = header.exchanges.count, makers = header.marketMakers.count
         while p < size {
             guard let kind = TapeFormat.Kind(rawValue: base.load(fromByteOffset: p, as: UInt8.self)) else {
-                throw TapeError(path: path, offset: p, reason: String(format: "unknown record kind 0x%02X (corrupt tape)", base.load(fromByteOffset: p, as: UInt8.self)))
+                throw TapeError(
+                    path: path, offset: p, reason: String(format: "unknown record kind 0x%02X (corrupt tape)", base.load(fromByteOffset: p, as: UInt8.self)))
             }
             let length = 1 + kind.payloadSize
             guard p + length <= size else {
@@ -135,20 +136,28 @@ public final class TapeReader {
         let symbol = Int(base.load(fromByteOffset: p + 9, as: UInt8.self))
         switch kind {
         case .trade:
-            return .trade(Trade(time: time, symbol: symbol, exchange: Int(base.load(fromByteOffset: p + 10, as: UInt8.self)),
-                                price: double(p + 11), size: Int(load(p + 19, UInt32.self))))
+            return .trade(
+                Trade(
+                    time: time, symbol: symbol, exchange: Int(base.load(fromByteOffset: p + 10, as: UInt8.self)),
+                    price: double(p + 11), size: Int(load(p + 19, UInt32.self))))
         case .quote:
-            return .quote(Quote(time: time, symbol: symbol, bid: double(p + 10), ask: double(p + 18),
-                                bidSize: Int(load(p + 26, UInt32.self)), askSize: Int(load(p + 30, UInt32.self))))
+            return .quote(
+                Quote(
+                    time: time, symbol: symbol, bid: double(p + 10), ask: double(p + 18),
+                    bidSize: Int(load(p + 26, UInt32.self)), askSize: Int(load(p + 30, UInt32.self))))
         case .depth:
-            return .depth(DepthUpdate(time: time, symbol: symbol, exchange: Int(base.load(fromByteOffset: p + 10, as: UInt8.self)),
-                                      marketMaker: Int(load(p + 11, UInt16.self)), position: Int(base.load(fromByteOffset: p + 13, as: UInt8.self)),
-                                      operation: DepthUpdate.Operation(rawValue: base.load(fromByteOffset: p + 14, as: UInt8.self)) ?? .update,
-                                      side: DepthUpdate.Side(rawValue: base.load(fromByteOffset: p + 15, as: UInt8.self)) ?? .bid,
-                                      price: double(p + 16), size: Int(load(p + 24, UInt32.self))))
+            return .depth(
+                DepthUpdate(
+                    time: time, symbol: symbol, exchange: Int(base.load(fromByteOffset: p + 10, as: UInt8.self)),
+                    marketMaker: Int(load(p + 11, UInt16.self)), position: Int(base.load(fromByteOffset: p + 13, as: UInt8.self)),
+                    operation: DepthUpdate.Operation(rawValue: base.load(fromByteOffset: p + 14, as: UInt8.self)) ?? .update,
+                    side: DepthUpdate.Side(rawValue: base.load(fromByteOffset: p + 15, as: UInt8.self)) ?? .bid,
+                    price: double(p + 16), size: Int(load(p + 24, UInt32.self))))
         case .bar:
-            return .bar(Bar(time: time, symbol: symbol, open: double(p + 10), high: double(p + 18), low: double(p + 26), close: double(p + 34),
-                            volume: Int(load(p + 42, UInt64.self)), wap: double(p + 50), count: Int(load(p + 58, UInt32.self))))
+            return .bar(
+                Bar(
+                    time: time, symbol: symbol, open: double(p + 10), high: double(p + 18), low: double(p + 26), close: double(p + 34),
+                    volume: Int(load(p + 42, UInt64.self)), wap: double(p + 50), count: Int(load(p + 58, UInt32.self))))
         case .end:
             return nil
         }

@@ -102,65 +102,66 @@ public final class Journal: Sendable {
     static let migrator: DatabaseMigrator = {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-            CREATE TABLE "order" (
-                ref TEXT PRIMARY KEY NOT NULL,
-                broker_id INTEGER NOT NULL,
-                client_id INTEGER NOT NULL,
-                perm_id INTEGER,
-                symbol TEXT NOT NULL,
-                sec_type TEXT NOT NULL CHECK (sec_type IN ('STK', 'OPT')),
-                expiry TEXT,
-                strike REAL,
-                option_right TEXT CHECK (option_right IS NULL OR option_right IN ('C', 'P')),
-                action TEXT NOT NULL CHECK (action IN ('BUY', 'SELL')),
-                quantity INTEGER NOT NULL CHECK (quantity > 0),
-                order_type TEXT NOT NULL CHECK (order_type IN ('MKT', 'LMT', 'STP', 'STP LMT')),
-                limit_price REAL,
-                stop_price REAL,
-                tif TEXT NOT NULL CHECK (tif IN ('DAY', 'IOC')),
-                parent_ref TEXT REFERENCES "order"(ref),
-                oca_group TEXT,
-                strategy TEXT,
-                status TEXT NOT NULL,
-                filled INTEGER NOT NULL DEFAULT 0 CHECK (filled >= 0),
-                average_price REAL NOT NULL DEFAULT 0,
-                commission REAL NOT NULL DEFAULT 0,
-                reason TEXT,
-                created_at REAL NOT NULL,
-                updated_at REAL NOT NULL
-            ) WITHOUT ROWID;
-            CREATE TABLE order_event (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                ref TEXT NOT NULL REFERENCES "order"(ref),
-                time REAL NOT NULL,
-                status TEXT NOT NULL,
-                detail TEXT
-            );
-            CREATE TABLE fill (
-                exec_id TEXT PRIMARY KEY NOT NULL,
-                ref TEXT NOT NULL REFERENCES "order"(ref),
-                time REAL NOT NULL,
-                action TEXT NOT NULL CHECK (action IN ('BUY', 'SELL')),
-                quantity INTEGER NOT NULL CHECK (quantity > 0),
-                price REAL NOT NULL CHECK (price >= 0),
-                commission REAL,
-                realized_pnl REAL
-            ) WITHOUT ROWID;
-            CREATE INDEX fill_ref ON fill(ref);
-            CREATE TABLE position (
-                instrument TEXT PRIMARY KEY NOT NULL,
-                symbol TEXT NOT NULL,
-                sec_type TEXT NOT NULL,
-                expiry TEXT,
-                strike REAL,
-                option_right TEXT,
-                quantity INTEGER NOT NULL,
-                average_cost REAL NOT NULL,
-                realized_pnl REAL NOT NULL,
-                updated_at REAL NOT NULL
-            ) WITHOUT ROWID;
-            """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE "order" (
+                        ref TEXT PRIMARY KEY NOT NULL,
+                        broker_id INTEGER NOT NULL,
+                        client_id INTEGER NOT NULL,
+                        perm_id INTEGER,
+                        symbol TEXT NOT NULL,
+                        sec_type TEXT NOT NULL CHECK (sec_type IN ('STK', 'OPT')),
+                        expiry TEXT,
+                        strike REAL,
+                        option_right TEXT CHECK (option_right IS NULL OR option_right IN ('C', 'P')),
+                        action TEXT NOT NULL CHECK (action IN ('BUY', 'SELL')),
+                        quantity INTEGER NOT NULL CHECK (quantity > 0),
+                        order_type TEXT NOT NULL CHECK (order_type IN ('MKT', 'LMT', 'STP', 'STP LMT')),
+                        limit_price REAL,
+                        stop_price REAL,
+                        tif TEXT NOT NULL CHECK (tif IN ('DAY', 'IOC')),
+                        parent_ref TEXT REFERENCES "order"(ref),
+                        oca_group TEXT,
+                        strategy TEXT,
+                        status TEXT NOT NULL,
+                        filled INTEGER NOT NULL DEFAULT 0 CHECK (filled >= 0),
+                        average_price REAL NOT NULL DEFAULT 0,
+                        commission REAL NOT NULL DEFAULT 0,
+                        reason TEXT,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE order_event (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        ref TEXT NOT NULL REFERENCES "order"(ref),
+                        time REAL NOT NULL,
+                        status TEXT NOT NULL,
+                        detail TEXT
+                    );
+                    CREATE TABLE fill (
+                        exec_id TEXT PRIMARY KEY NOT NULL,
+                        ref TEXT NOT NULL REFERENCES "order"(ref),
+                        time REAL NOT NULL,
+                        action TEXT NOT NULL CHECK (action IN ('BUY', 'SELL')),
+                        quantity INTEGER NOT NULL CHECK (quantity > 0),
+                        price REAL NOT NULL CHECK (price >= 0),
+                        commission REAL,
+                        realized_pnl REAL
+                    ) WITHOUT ROWID;
+                    CREATE INDEX fill_ref ON fill(ref);
+                    CREATE TABLE position (
+                        instrument TEXT PRIMARY KEY NOT NULL,
+                        symbol TEXT NOT NULL,
+                        sec_type TEXT NOT NULL,
+                        expiry TEXT,
+                        strike REAL,
+                        option_right TEXT,
+                        quantity INTEGER NOT NULL,
+                        average_cost REAL NOT NULL,
+                        realized_pnl REAL NOT NULL,
+                        updated_at REAL NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
         }
         return migrator
     }()
@@ -194,45 +195,64 @@ public final class Journal: Sendable {
     public func recordSubmission(_ request: OrderRequest, clientId: Int, parentRef: String?, strategy: String?, now: Double) throws(Failure) {
         try write { db in
             let (symbol, secType, expiry, strike, right) = Journal.columns(request.instrument)
-            try db.cachedStatement(sql: """
-                INSERT INTO "order" (ref, broker_id, client_id, symbol, sec_type, expiry, strike, option_right, action, quantity, order_type,
-                                     limit_price, stop_price, tif, parent_ref, oca_group, strategy, status, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'Submitting', ?, ?)
-                """).execute(arguments: [request.orderRef, request.id, clientId, symbol, secType, expiry, strike, right, request.action.rawValue,
-                                 request.quantity, request.kind.code, request.kind.limitPrice, request.kind.stopPrice,
-                                 request.timeInForce.rawValue, parentRef, request.ocaGroup, strategy, now, now])
-            try db.cachedStatement(sql: "INSERT INTO order_event (ref, time, status, detail) VALUES (?, ?, 'Submitting', ?)").execute(arguments: [request.orderRef, now, "\(request.action.rawValue) \(request.quantity) \(request.instrument) \(request.kind.code)"])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO "order" (ref, broker_id, client_id, symbol, sec_type, expiry, strike, option_right, action, quantity, order_type,
+                                         limit_price, stop_price, tif, parent_ref, oca_group, strategy, status, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'Submitting', ?, ?)
+                    """
+            ).execute(arguments: [
+                request.orderRef, request.id, clientId, symbol, secType, expiry, strike, right, request.action.rawValue,
+                request.quantity, request.kind.code, request.kind.limitPrice, request.kind.stopPrice,
+                request.timeInForce.rawValue, parentRef, request.ocaGroup, strategy, now, now,
+            ])
+            try db.cachedStatement(sql: "INSERT INTO order_event (ref, time, status, detail) VALUES (?, ?, 'Submitting', ?)").execute(arguments: [
+                request.orderRef, now, "\(request.action.rawValue) \(request.quantity) \(request.instrument) \(request.kind.code)",
+            ])
         }
     }
 
     /// A modification of an open order (same broker id, new price or quantity), before it is sent.
     public func recordModification(ref: String, quantity: Int, kind: OrderRequest.Kind, now: Double) throws(Failure) {
         try write { db in
-            try db.cachedStatement(sql: """
-                UPDATE "order" SET quantity = ?, order_type = ?, limit_price = ?, stop_price = ?, updated_at = ? WHERE ref = ?
-                """).execute(arguments: [quantity, kind.code, kind.limitPrice, kind.stopPrice, now, ref])
-            try db.cachedStatement(sql: "INSERT INTO order_event (ref, time, status, detail) VALUES (?, ?, 'Modifying', ?)").execute(arguments: [ref, now, "\(quantity) \(kind.code) \(kind.limitPrice.map { "lmt \($0)" } ?? "") \(kind.stopPrice.map { "stp \($0)" } ?? "")"])
+            try db.cachedStatement(
+                sql: """
+                    UPDATE "order" SET quantity = ?, order_type = ?, limit_price = ?, stop_price = ?, updated_at = ? WHERE ref = ?
+                    """
+            ).execute(arguments: [quantity, kind.code, kind.limitPrice, kind.stopPrice, now, ref])
+            try db.cachedStatement(sql: "INSERT INTO order_event (ref, time, status, detail) VALUES (?, ?, 'Modifying', ?)").execute(arguments: [
+                ref, now, "\(quantity) \(kind.code) \(kind.limitPrice.map { "lmt \($0)" } ?? "") \(kind.stopPrice.map { "stp \($0)" } ?? "")",
+            ])
         }
     }
 
     /// A state the broker reported (or that the order path decided: Rejected, Unconfirmed).
     /// Recorded as an event only when something changed.
-    public func recordStatus(ref: String, status: String, filled: Int? = nil, averagePrice: Double? = nil, permId: Int? = nil,
-                             reason: String? = nil, now: Double) throws(Failure) {
-        try write { db in try Journal.status(db, ref: ref, status: status, filled: filled, averagePrice: averagePrice, permId: permId, reason: reason, now: now) }
+    public func recordStatus(
+        ref: String, status: String, filled: Int? = nil, averagePrice: Double? = nil, permId: Int? = nil,
+        reason: String? = nil, now: Double
+    ) throws(Failure) {
+        try write { db in try Journal.status(db, ref: ref, status: status, filled: filled, averagePrice: averagePrice, permId: permId, reason: reason, now: now)
+        }
     }
 
     static func status(_ db: Database, ref: String, status: String, filled: Int?, averagePrice: Double?, permId: Int?, reason: String?, now: Double) throws {
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: #"SELECT status, filled, perm_id FROM "order" WHERE ref = ?"#), arguments: [ref]) else { return }
-            let oldStatus: String = row["status"], oldFilled: Int = row["filled"]
-            // A finished order stays finished: a late Submitted after Filled is noise.
-            if Journal.finished.contains(oldStatus) && !Journal.finished.contains(status) { return }
-            guard oldStatus != status || (filled != nil && filled != oldFilled) || (permId != nil && row["perm_id"] as Int? == nil) else { return }
-            try db.cachedStatement(sql: """
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: #"SELECT status, filled, perm_id FROM "order" WHERE ref = ?"#), arguments: [ref]) else {
+            return
+        }
+        let oldStatus: String = row["status"], oldFilled: Int = row["filled"]
+        // A finished order stays finished: a late Submitted after Filled is noise.
+        if Journal.finished.contains(oldStatus) && !Journal.finished.contains(status) { return }
+        guard oldStatus != status || (filled != nil && filled != oldFilled) || (permId != nil && row["perm_id"] as Int? == nil) else { return }
+        try db.cachedStatement(
+            sql: """
                 UPDATE "order" SET status = ?, filled = MAX(filled, COALESCE(?, filled)), average_price = COALESCE(?, average_price),
                                    perm_id = COALESCE(perm_id, ?), reason = COALESCE(?, reason), updated_at = ? WHERE ref = ?
-                """).execute(arguments: [status, filled, averagePrice, permId, reason, now, ref])
-            try db.cachedStatement(sql: "INSERT INTO order_event (ref, time, status, detail) VALUES (?, ?, ?, ?)").execute(arguments: [ref, now, status, [filled.map { "filled \($0)" }, reason].compactMap { $0 }.joined(separator: "; ")])
+                """
+        ).execute(arguments: [status, filled, averagePrice, permId, reason, now, ref])
+        try db.cachedStatement(sql: "INSERT INTO order_event (ref, time, status, detail) VALUES (?, ?, ?, ?)").execute(arguments: [
+            ref, now, status, [filled.map { "filled \($0)" }, reason].compactMap { $0 }.joined(separator: "; "),
+        ])
     }
 
     /// A fill, once: false when its execution id is already recorded (a duplicate message or
@@ -246,30 +266,36 @@ public final class Journal: Sendable {
     }
 
     static func fill(_ db: Database, _ fill: TWSOrderMessages.Fill, now: Double) throws -> Bool {
-            let ref = fill.orderRef.isEmpty ? "perm-\(fill.permId)" : fill.orderRef
-            if try Bool.fetchOne(db.cachedStatement(sql: #"SELECT 1 FROM "order" WHERE ref = ?"#), arguments: [ref]) != true {
-                let (symbol, secType, expiry, strike, right) = Journal.columns(fill.instrument)
-                try db.execute(sql: """
+        let ref = fill.orderRef.isEmpty ? "perm-\(fill.permId)" : fill.orderRef
+        if try Bool.fetchOne(db.cachedStatement(sql: #"SELECT 1 FROM "order" WHERE ref = ?"#), arguments: [ref]) != true {
+            let (symbol, secType, expiry, strike, right) = Journal.columns(fill.instrument)
+            try db.execute(
+                sql: """
                     INSERT INTO "order" (ref, broker_id, client_id, perm_id, symbol, sec_type, expiry, strike, option_right, action, quantity,
                                          order_type, tif, status, created_at, updated_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'MKT', 'DAY', 'External', ?, ?)
-                    """, arguments: [ref, fill.orderId, fill.clientId, fill.permId, symbol, secType, expiry, strike, right, fill.action.rawValue,
-                                     max(fill.cumulativeQuantity, fill.quantity), now, now])
-            }
-            var holding = try Journal.holding(db, fill.instrument) ?? Holding()
-            let realized = holding.apply(fill.action.sign * fill.quantity, price: fill.price, multiplier: fill.instrument.multiplier, commission: 0)
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO fill (exec_id, ref, time, action, quantity, price, realized_pnl) VALUES (?, ?, ?, ?, ?, ?, ?)")
-                .execute(arguments: [fill.execId, ref, fill.time, fill.action.rawValue, fill.quantity, fill.price, realized])
-            guard db.changesCount > 0 else { return false }
-            try db.cachedStatement(sql: """
+                    """,
+                arguments: [
+                    ref, fill.orderId, fill.clientId, fill.permId, symbol, secType, expiry, strike, right, fill.action.rawValue,
+                    max(fill.cumulativeQuantity, fill.quantity), now, now,
+                ])
+        }
+        var holding = try Journal.holding(db, fill.instrument) ?? Holding()
+        let realized = holding.apply(fill.action.sign * fill.quantity, price: fill.price, multiplier: fill.instrument.multiplier, commission: 0)
+        try db.cachedStatement(sql: "INSERT OR IGNORE INTO fill (exec_id, ref, time, action, quantity, price, realized_pnl) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [fill.execId, ref, fill.time, fill.action.rawValue, fill.quantity, fill.price, realized])
+        guard db.changesCount > 0 else { return false }
+        try db.cachedStatement(
+            sql: """
                 UPDATE "order" SET filled = filled + ?, average_price = (average_price * filled + ? * ?) / (filled + ?),
                                    perm_id = COALESCE(perm_id, ?), updated_at = ?,
                                    status = CASE WHEN filled + ? >= quantity AND status != 'External' THEN 'Filled' ELSE status END
                 WHERE ref = ?
-                """).execute(arguments: [fill.quantity, fill.price, fill.quantity, fill.quantity, fill.permId, now, fill.quantity, ref])
-            // The fill row is the fill's event: no order_event row for it (one page less a fill).
-            try Journal.save(db, fill.instrument, holding, now: now)
-            return true
+                """
+        ).execute(arguments: [fill.quantity, fill.price, fill.quantity, fill.quantity, fill.permId, now, fill.quantity, ref])
+        // The fill row is the fill's event: no order_event row for it (one page less a fill).
+        try Journal.save(db, fill.instrument, holding, now: now)
+        return true
     }
 
     /// A fill's commission (TWS reports it after the fill), once; false when the fill is not
@@ -280,19 +306,25 @@ public final class Journal: Sendable {
     }
 
     static func commission(_ db: Database, execId: String, commission: Double, now: Double) throws -> Bool {
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-                SELECT f.ref, f.commission, f.realized_pnl, o.symbol, o.sec_type, o.expiry, o.strike, o.option_right
-                FROM fill f JOIN "order" o ON o.ref = f.ref WHERE f.exec_id = ?
-                """), arguments: [execId]), row["commission"] as Double? == nil else { return false }
-            let ref: String = row["ref"]
-            let opened = (row["realized_pnl"] as Double?) == nil
-            try db.cachedStatement(sql: "UPDATE fill SET commission = ?, realized_pnl = realized_pnl - ? WHERE exec_id = ?").execute(arguments: [commission, commission, execId])
-            try db.cachedStatement(sql: #"UPDATE "order" SET commission = commission + ?, updated_at = ? WHERE ref = ?"#).execute(arguments: [commission, now, ref])
-            if let instrument = Journal.instrument(row), var holding = try Journal.holding(db, instrument) {
-                holding.charge(commission, opened: opened)
-                try Journal.save(db, instrument, holding, now: now)
-            }
-            return true
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT f.ref, f.commission, f.realized_pnl, o.symbol, o.sec_type, o.expiry, o.strike, o.option_right
+                        FROM fill f JOIN "order" o ON o.ref = f.ref WHERE f.exec_id = ?
+                        """), arguments: [execId]), row["commission"] as Double? == nil
+        else { return false }
+        let ref: String = row["ref"]
+        let opened = (row["realized_pnl"] as Double?) == nil
+        try db.cachedStatement(sql: "UPDATE fill SET commission = ?, realized_pnl = realized_pnl - ? WHERE exec_id = ?").execute(arguments: [
+            commission, commission, execId,
+        ])
+        try db.cachedStatement(sql: #"UPDATE "order" SET commission = commission + ?, updated_at = ? WHERE ref = ?"#).execute(arguments: [commission, now, ref])
+        if let instrument = Journal.instrument(row), var holding = try Journal.holding(db, instrument) {
+            holding.charge(commission, opened: opened)
+            try Journal.save(db, instrument, holding, now: now)
+        }
+        return true
     }
 
     /// What the order path learns from the broker, to be journaled together.
@@ -338,13 +370,17 @@ public final class Journal: Sendable {
 
     public func fills(ref: String? = nil) throws(Failure) -> [FillRow] {
         try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT f.*, o.symbol, o.sec_type, o.expiry, o.strike, o.option_right FROM fill f JOIN "order" o ON o.ref = f.ref
-                \(ref == nil ? "" : "WHERE f.ref = ?") ORDER BY f.time, f.exec_id
-                """, arguments: ref.map { [$0] } ?? []).compactMap { row in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT f.*, o.symbol, o.sec_type, o.expiry, o.strike, o.option_right FROM fill f JOIN "order" o ON o.ref = f.ref
+                    \(ref == nil ? "" : "WHERE f.ref = ?") ORDER BY f.time, f.exec_id
+                    """, arguments: ref.map { [$0] } ?? []
+            ).compactMap { row in
                 guard let instrument = Journal.instrument(row), let action = OrderRequest.Action(rawValue: row["action"]) else { return nil }
-                return FillRow(execId: row["exec_id"], ref: row["ref"], instrument: instrument, action: action, quantity: row["quantity"],
-                               price: row["price"], time: row["time"], commission: row["commission"], realizedPnL: row["realized_pnl"])
+                return FillRow(
+                    execId: row["exec_id"], ref: row["ref"], instrument: instrument, action: action, quantity: row["quantity"],
+                    price: row["price"], time: row["time"], commission: row["commission"], realizedPnL: row["realized_pnl"])
             }
         }
     }
@@ -354,8 +390,11 @@ public final class Journal: Sendable {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM position ORDER BY quantity = 0, instrument").compactMap { row in
                 guard let instrument = Journal.instrument(row) else { return nil }
-                return PositionRow(instrument: instrument, holding: Holding(quantity: row["quantity"], averageCost: row["average_cost"],
-                                                                            realizedPnL: row["realized_pnl"]), updatedAt: row["updated_at"])
+                return PositionRow(
+                    instrument: instrument,
+                    holding: Holding(
+                        quantity: row["quantity"], averageCost: row["average_cost"],
+                        realizedPnL: row["realized_pnl"]), updatedAt: row["updated_at"])
             }
         }
     }
@@ -375,29 +414,35 @@ public final class Journal: Sendable {
     }
 
     private static func instrument(_ row: Row) -> Instrument? {
-        try? TWSOrderMessages.instrument(symbol: row["symbol"], secType: row["sec_type"], expiry: row["expiry"] ?? "",
-                                         strike: (row["strike"] as Double?).map { String($0) } ?? "", right: row["option_right"] ?? "")
+        try? TWSOrderMessages.instrument(
+            symbol: row["symbol"], secType: row["sec_type"], expiry: row["expiry"] ?? "",
+            strike: (row["strike"] as Double?).map { String($0) } ?? "", right: row["option_right"] ?? "")
     }
 
     private static func holding(_ db: Database, _ instrument: Instrument) throws -> Holding? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT quantity, average_cost, realized_pnl FROM position WHERE instrument = ?"),
-                         arguments: [instrument.description])
-            .map { Holding(quantity: $0["quantity"], averageCost: $0["average_cost"], realizedPnL: $0["realized_pnl"]) }
+        try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT quantity, average_cost, realized_pnl FROM position WHERE instrument = ?"),
+            arguments: [instrument.description]
+        )
+        .map { Holding(quantity: $0["quantity"], averageCost: $0["average_cost"], realizedPnL: $0["realized_pnl"]) }
     }
 
     private static func save(_ db: Database, _ instrument: Instrument, _ h: Holding, now: Double) throws {
         let (symbol, secType, expiry, strike, right) = columns(instrument)
-        try db.cachedStatement(sql: """
-            INSERT INTO position (instrument, symbol, sec_type, expiry, strike, option_right, quantity, average_cost, realized_pnl, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(instrument) DO UPDATE SET quantity = excluded.quantity, average_cost = excluded.average_cost,
-                realized_pnl = excluded.realized_pnl, updated_at = excluded.updated_at
-            """).execute(arguments: [instrument.description, symbol, secType, expiry, strike, right, h.quantity, h.averageCost, h.realizedPnL, now])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO position (instrument, symbol, sec_type, expiry, strike, option_right, quantity, average_cost, realized_pnl, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(instrument) DO UPDATE SET quantity = excluded.quantity, average_cost = excluded.average_cost,
+                    realized_pnl = excluded.realized_pnl, updated_at = excluded.updated_at
+                """
+        ).execute(arguments: [instrument.description, symbol, secType, expiry, strike, right, h.quantity, h.averageCost, h.realizedPnL, now])
     }
 
     private static func order(_ row: Row) -> Order? {
         guard let instrument = instrument(row), let action = OrderRequest.Action(rawValue: row["action"]),
-              let tif = OrderRequest.TimeInForce(rawValue: row["tif"]) else { return nil }
+            let tif = OrderRequest.TimeInForce(rawValue: row["tif"])
+        else { return nil }
         let limit: Double? = row["limit_price"], stop: Double? = row["stop_price"]
         let kind: OrderRequest.Kind
         switch row["order_type"] as String {
@@ -406,10 +451,12 @@ public final class Journal: Sendable {
         case "STP LMT": kind = .stopLimit(trigger: stop ?? 0, limit: limit ?? 0)
         default: kind = .market
         }
-        let request = OrderRequest(id: row["broker_id"], instrument: instrument, action: action, quantity: row["quantity"], kind: kind,
-                                   timeInForce: tif, parentId: nil, ocaGroup: row["oca_group"], orderRef: row["ref"])
-        return Order(ref: row["ref"], request: request, clientId: row["client_id"], permId: row["perm_id"], parentRef: row["parent_ref"],
-                     strategy: row["strategy"], status: row["status"], filled: row["filled"], averagePrice: row["average_price"],
-                     commission: row["commission"], reason: row["reason"], createdAt: row["created_at"], updatedAt: row["updated_at"])
+        let request = OrderRequest(
+            id: row["broker_id"], instrument: instrument, action: action, quantity: row["quantity"], kind: kind,
+            timeInForce: tif, parentId: nil, ocaGroup: row["oca_group"], orderRef: row["ref"])
+        return Order(
+            ref: row["ref"], request: request, clientId: row["client_id"], permId: row["perm_id"], parentRef: row["parent_ref"],
+            strategy: row["strategy"], status: row["status"], filled: row["filled"], averagePrice: row["average_price"],
+            commission: row["commission"], reason: row["reason"], createdAt: row["created_at"], updatedAt: row["updated_at"])
     }
 }

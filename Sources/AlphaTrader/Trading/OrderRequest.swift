@@ -65,8 +65,10 @@ public struct OrderRequest: Hashable, Sendable, Codable {
     /// Asks for margin and commission only; never executes.
     public var whatIf: Bool
 
-    public init(id: Int, instrument: Instrument, action: Action, quantity: Int, kind: Kind, timeInForce: TimeInForce = .day,
-                parentId: Int? = nil, transmit: Bool = true, ocaGroup: String? = nil, orderRef: String = "", whatIf: Bool = false) {
+    public init(
+        id: Int, instrument: Instrument, action: Action, quantity: Int, kind: Kind, timeInForce: TimeInForce = .day,
+        parentId: Int? = nil, transmit: Bool = true, ocaGroup: String? = nil, orderRef: String = "", whatIf: Bool = false
+    ) {
         self.id = id
         self.instrument = instrument
         self.action = action

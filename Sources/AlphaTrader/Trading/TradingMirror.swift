@@ -12,8 +12,10 @@ public enum TradingMirror {
         switch i {
         case .stock(let s): return .object([("type", "stock"), ("symbol", .string(s)), ("expiry", .null), ("strike", .null), ("right", .null)])
         case .option(let s, let e, let k, let r):
-            return .object([("type", "option"), ("symbol", .string(s)), ("expiry", .string(e)), ("strike", .number(k)),
-                             ("right", .string(r == .call ? "call" : "put"))])
+            return .object([
+                ("type", "option"), ("symbol", .string(s)), ("expiry", .string(e)), ("strike", .number(k)),
+                ("right", .string(r == .call ? "call" : "put")),
+            ])
         }
     }
 
@@ -67,30 +69,46 @@ public enum TradingMirror {
             batch.append("SET", .text("orders:\(o.ref)"), .text(orderJSON(o).serialized()), "EX", "86400")
         }
         let held = positions.filter { $0.holding.quantity != 0 }
-        batch.append("SET", "positions:open", .text(JSONValue.object(held.map { ($0.instrument.description, positionJSON($0, mark: marks[$0.instrument])) }).serialized()))
-        for p in positions { batch.append("SET", .text("positions:\(p.instrument.description)"), .text(positionJSON(p, mark: marks[p.instrument]).serialized()), "EX", "86400") }
+        batch.append(
+            "SET", "positions:open",
+            .text(JSONValue.object(held.map { ($0.instrument.description, positionJSON($0, mark: marks[$0.instrument])) }).serialized()))
+        for p in positions {
+            batch.append("SET", .text("positions:\(p.instrument.description)"), .text(positionJSON(p, mark: marks[p.instrument]).serialized()), "EX", "86400")
+        }
         let commissions = orders.reduce(0) { $0 + $1.commission }
         let (realized, unrealized) = pnl(positions, marks: marks, commissions: commissions)
-        let previous = (try? redis.command(["GET", "pnl:day"]).text).flatMap { $0 }.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let previous = (try? redis.command(["GET", "pnl:day"]).text).flatMap { $0 }.flatMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
         let total = realized + unrealized
         let highWater = max(total, previous?["high_water_mark"] as? Double ?? 0)
-        batch.append("SET", "pnl:day", .text(JSONValue.object([
-            ("realized", .number(realized)), ("unrealized", .number(unrealized)), ("commissions", .number(commissions)), ("total", .number(total)),
-            ("high_water_mark", .number(highWater)), ("drawdown", .number(highWater - total)), ("timestamp", .int(Int64(now * 1000))),
-        ]).serialized()), "EX", "86400")
+        batch.append(
+            "SET", "pnl:day",
+            .text(
+                JSONValue.object([
+                    ("realized", .number(realized)), ("unrealized", .number(unrealized)), ("commissions", .number(commissions)), ("total", .number(total)),
+                    ("high_water_mark", .number(highWater)), ("drawdown", .number(highWater - total)), ("timestamp", .int(Int64(now * 1000))),
+                ]).serialized()), "EX", "86400")
         batch.append("EXEC")
         _ = try redis.send(batch)
     }
 
     /// `risk:state`: ACTIVE, REDUCING or HALTED, since when and why.
     public static func setRiskState(_ state: String, reason: String, redis: RedisClient, now: Double) throws {
-        _ = try redis.command(["SET", "risk:state", JSONValue.object([("state", .string(state)), ("since", .string(TimeFormat.utc(Int64(now)))),
-                                                                         ("reason", .string(reason))]).serialized()])
+        _ = try redis.command([
+            "SET", "risk:state",
+            JSONValue.object([
+                ("state", .string(state)), ("since", .string(TimeFormat.utc(Int64(now)))),
+                ("reason", .string(reason)),
+            ]).serialized(),
+        ])
     }
 
     /// An entry on `alerts:stream`.
     public static func alert(severity: String, source: String, text: String, redis: RedisClient, now: Double) throws {
-        _ = try redis.command(["XADD", "alerts:stream", "MAXLEN", "~", "10000", "*", "time", TimeFormat.utc(Int64(now)), "severity", severity,
-                               "source", source, "text", text])
+        _ = try redis.command([
+            "XADD", "alerts:stream", "MAXLEN", "~", "10000", "*", "time", TimeFormat.utc(Int64(now)), "severity", severity,
+            "source", source, "text", text,
+        ])
     }
 }

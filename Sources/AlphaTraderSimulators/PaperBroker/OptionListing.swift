@@ -62,7 +62,8 @@ public struct OptionListing: Sendable {
     /// The model's quote for an option at `now` (epoch seconds), the underlying's mid given.
     public static func quote(_ instrument: Instrument, underlying: Double, now: Double, zone: ZoneRules) -> MarketQuote? {
         guard case .option(let symbol, let expiry, let strike, let right) = instrument, underlying > 0,
-              let expiryDay = LocalDate(parsing: "\(expiry.prefix(4))-\(expiry.dropFirst(4).prefix(2))-\(expiry.suffix(2))") else { return nil }
+            let expiryDay = LocalDate(parsing: "\(expiry.prefix(4))-\(expiry.dropFirst(4).prefix(2))-\(expiry.suffix(2))")
+        else { return nil }
         let expiresAt = Double(zone.instant(of: expiryDay, secondsOfDay: 16 * 3600))
         let seconds = max(60, expiresAt - now)
         let days = seconds / 86_400

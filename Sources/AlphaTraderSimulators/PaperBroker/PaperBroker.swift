@@ -85,14 +85,17 @@ public struct PaperBroker: Sendable, Codable {
             guard price.isFinite, price > 0 else { return rejected("the price \(price) is not positive") }
             guard TickSize.conforms(price, for: r.instrument) else {
                 let tick = TickSize.increment(for: r.instrument, at: price)
-                return .error(id: r.id, code: 110, message: "The price does not conform to the minimum price variation for this contract (\(TickSize.text(tick))).")
+                return .error(
+                    id: r.id, code: 110, message: "The price does not conform to the minimum price variation for this contract (\(TickSize.text(tick))).")
             }
         }
         if let limit = r.kind.limitPrice {
             let collar = r.instrument.isOption ? 0.20 : 0.10
             let through = r.action == .buy ? limit > quote.ask * (1 + collar) : limit < quote.bid * (1 - collar)
             if through && quote.bid > 0 && quote.ask > 0 {
-                return rejected("the limit price \(TickSize.text(limit)) is more than \(Int(collar * 100))% through the NBBO \(TickSize.text(quote.bid))/\(TickSize.text(quote.ask))")
+                return rejected(
+                    "the limit price \(TickSize.text(limit)) is more than \(Int(collar * 100))% through the NBBO \(TickSize.text(quote.bid))/\(TickSize.text(quote.ask))"
+                )
             }
         }
         return nil
@@ -103,7 +106,11 @@ public struct PaperBroker: Sendable, Codable {
             return [.error(id: request.id, code: 103, message: "Duplicate order id")]
         }
         guard request.quantity >= existing.filled else {
-            return [.error(id: request.id, code: 201, message: "Order rejected - reason: the quantity \(request.quantity) is below the \(existing.filled) already filled")]
+            return [
+                .error(
+                    id: request.id, code: 201,
+                    message: "Order rejected - reason: the quantity \(request.quantity) is below the \(existing.filled) already filled")
+            ]
         }
         var order = existing
         order.request.quantity = request.quantity
@@ -172,8 +179,9 @@ public struct PaperBroker: Sendable, Codable {
             events += work(id, market: market, time: time)
             // A resting limit the print went through fills at its limit, up to the print's size.
             guard let o = orders[id], o.status == .submitted, remainingPrint > 0, let limit = o.request.kind.limitPrice,
-                  o.request.kind.stopPrice == nil || o.triggered,
-                  o.request.action == .buy ? price < limit : price > limit else { continue }
+                o.request.kind.stopPrice == nil || o.triggered,
+                o.request.action == .buy ? price < limit : price > limit
+            else { continue }
             let quantity = min(o.remaining, remainingPrint)
             remainingPrint -= quantity
             events += fill(id, quantity: quantity, price: limit, market: market, time: time)
@@ -188,7 +196,8 @@ public struct PaperBroker: Sendable, Codable {
             .flatMap { cancelled($0, reason: " the market closed") }
         for (instrument, position) in positions.sorted(by: { $0.key.description < $1.key.description }) {
             guard case .option(let symbol, let expiry, _, _) = instrument, expiry == day, position.quantity != 0,
-                  let price = underlying(symbol) else { continue }
+                let price = underlying(symbol)
+            else { continue }
             let value = instrument.intrinsicValue(underlying: price)
             let realized = (value * instrument.multiplier - position.averageCost) * Double(position.quantity)
             cash += value * instrument.multiplier * Double(position.quantity)
@@ -213,7 +222,8 @@ public struct PaperBroker: Sendable, Codable {
         // A stop triggers on the last trade; without trades (options), on the side it would take.
         let buy = order.request.action == .buy
         if let stop = order.request.kind.stopPrice, !order.triggered, case let reference = quote.last ?? (buy ? quote.ask : quote.bid),
-           reference > 0, buy ? reference >= stop : reference <= stop {
+            reference > 0, buy ? reference >= stop : reference <= stop
+        {
             order2.triggered = true
             orders[id] = order2
         }
@@ -319,9 +329,10 @@ public struct PaperBroker: Sendable, Codable {
             }
         }
         let net = cash + value
-        return Account(netLiquidation: net, cash: cash, grossPositionValue: value, initialMargin: margin,
-                       availableFunds: net - margin, buyingPower: max(0, net - margin) / PaperBroker.longStockMargin,
-                       realizedPnL: realizedPnL, unrealizedPnL: unrealized, commissions: commissions)
+        return Account(
+            netLiquidation: net, cash: cash, grossPositionValue: value, initialMargin: margin,
+            availableFunds: net - margin, buyingPower: max(0, net - margin) / PaperBroker.longStockMargin,
+            realizedPnL: realizedPnL, unrealizedPnL: unrealized, commissions: commissions)
     }
 
     public struct Account: Sendable, Equatable {
@@ -353,7 +364,10 @@ public struct PaperBroker: Sendable, Codable {
         }
         let available = account(market: market).availableFunds
         guard margin <= available else {
-            return .error(id: r.id, code: 201, message: String(format: "Order rejected - reason: insufficient buying power: the order needs %.2f, available funds are %.2f", margin, available))
+            return .error(
+                id: r.id, code: 201,
+                message: String(format: "Order rejected - reason: insufficient buying power: the order needs %.2f, available funds are %.2f", margin, available)
+            )
         }
         return nil
     }
@@ -362,7 +376,8 @@ public struct PaperBroker: Sendable, Codable {
         let price = r.kind.limitPrice ?? (r.action == .buy ? quote.ask : quote.bid)
         let commission = Commissions.forExecution(r.instrument, quantity: r.quantity, price: price, chargedBefore: 0)
         let account = account(market: market)
-        return .whatIf(id: r.id, commission: commission, initialMargin: account.initialMargin + marginNeeded(r, price: price).margin,
-                       equityWithLoan: account.netLiquidation - commission)
+        return .whatIf(
+            id: r.id, commission: commission, initialMargin: account.initialMargin + marginNeeded(r, price: price).margin,
+            equityWithLoan: account.netLiquidation - commission)
     }
 }

@@ -46,9 +46,11 @@ public final class PaperDesk: Sendable {
     ///     atomically after changes); nil keeps it in memory.
     ///   - saveInterval: 0 writes the file after every change; more coalesces the writes of that
     ///     many seconds (`saveIfDue()`, `flush()`), so that a burst of fills costs one write.
-    public init(tapePath: String, clock: any WallClock, zone: ZoneRules, calendar: any ExchangeCalendar,
-                configuration: PaperBroker.Configuration, accountFile: String?, saveInterval: Double = 0,
-                log: @escaping @Sendable (String) -> Void = { _ in }) throws {
+    public init(
+        tapePath: String, clock: any WallClock, zone: ZoneRules, calendar: any ExchangeCalendar,
+        configuration: PaperBroker.Configuration, accountFile: String?, saveInterval: Double = 0,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws {
         let market = try TapeMarket(tapePath: tapePath)
         var stored = Stored(broker: PaperBroker(configuration: configuration), owners: [:])
         if let accountFile, let data = FileManager.default.contents(atPath: accountFile) {
@@ -81,7 +83,7 @@ public final class PaperDesk: Sendable {
             guard instrument.isOption else { return underlying }
             guard underlying.bid > 0, underlying.ask > 0 else { return nil }
             var quote = OptionListing.quote(instrument, underlying: underlying.mid, now: now, zone: zone)
-            quote?.stamp = underlying.stamp   // the option's quote is new when the underlying's is
+            quote?.stamp = underlying.stamp  // the option's quote is new when the underlying's is
             return quote
         }
     }
@@ -133,8 +135,9 @@ public final class PaperDesk: Sendable {
             var events: [BrokerEvent] = []
             let market = view(s.market)
             for (symbol, trade) in changed {
-                let instruments = Set(s.broker.orders.values.filter { !$0.status.isFinished && $0.request.instrument.symbol == symbols[symbol] }
-                    .map(\.request.instrument))
+                let instruments = Set(
+                    s.broker.orders.values.filter { !$0.status.isFinished && $0.request.instrument.symbol == symbols[symbol] }
+                        .map(\.request.instrument))
                 for instrument in instruments.sorted(by: { $0.description < $1.description }) {
                     if let trade, !instrument.isOption {
                         events += s.broker.traded(instrument, price: trade.price, size: trade.size, market: market, time: trade.time)
@@ -213,14 +216,17 @@ public final class PaperDesk: Sendable {
     public func pendingWhatIf(_ id: Int) -> OrderRequest? { state.withLock { $0.whatIfs[id] } }
 
     /// An option's quote, model greeks and the underlying's mid, now.
-    public typealias OptionModel = (quote: MarketQuote, greeks: (volatility: Double, delta: Double, price: Double, gamma: Double, vega: Double, theta: Double), underlying: Double)
+    public typealias OptionModel = (
+        quote: MarketQuote, greeks: (volatility: Double, delta: Double, price: Double, gamma: Double, vega: Double, theta: Double), underlying: Double
+    )
 
     public func optionModel(_ instrument: Instrument) -> OptionModel? {
         state.withLock { s -> OptionModel? in
             guard case .option(let symbol, let expiry, let strike, let right) = instrument, listing.lists(instrument),
-                  let u = s.market.quote(symbol: symbol), u.bid > 0, u.ask > 0,
-                  let quote = OptionListing.quote(instrument, underlying: u.mid, now: Double(s.market.time) / 1_000_000, zone: zone),
-                  let day = LocalDate(parsing: "\(expiry.prefix(4))-\(expiry.dropFirst(4).prefix(2))-\(expiry.suffix(2))") else { return nil }
+                let u = s.market.quote(symbol: symbol), u.bid > 0, u.ask > 0,
+                let quote = OptionListing.quote(instrument, underlying: u.mid, now: Double(s.market.time) / 1_000_000, zone: zone),
+                let day = LocalDate(parsing: "\(expiry.prefix(4))-\(expiry.dropFirst(4).prefix(2))-\(expiry.suffix(2))")
+            else { return nil }
             let days = max(60, Double(zone.instant(of: day, secondsOfDay: 16 * 3600)) - Double(s.market.time) / 1_000_000) / 86_400
             let sigma = VolatilitySmile.volatility(moneyness: Foundation.log(strike / u.mid), days: days)
             let g = AlphaVantagePayloads.greeks(call: right == .call, s: u.mid, k: strike, t: days / 365, sigma: sigma, r: OptionListing.interestRate)

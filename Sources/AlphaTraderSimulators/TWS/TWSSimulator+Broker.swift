@@ -49,8 +49,9 @@ extension TWSSimulator {
             for e in executions {
                 let owner = desk.owner(of: e.orderId) ?? 0
                 guard wantedClient == 0 || wantedClient == owner, field(6).isEmpty || field(6) == e.instrument.symbol,
-                      field(7).isEmpty || field(7) == e.instrument.securityType,
-                      field(9).isEmpty || field(9) == e.action.rawValue else { continue }
+                    field(7).isEmpty || field(7) == e.instrument.securityType,
+                    field(9).isEmpty || field(9) == e.action.rawValue
+                else { continue }
                 out += TWSWire.frame(TWSOrderMessages.execDetails(fill(e, clientId: owner), requestId: req))
                 out += TWSWire.frame(TWSOrderMessages.commissionReport(execId: e.id, commission: e.commission, realizedPnL: e.realizedPnL))
             }
@@ -63,7 +64,8 @@ extension TWSSimulator {
         case .reqContractDetails where field(5) == "OPT":
             guard let req = Int(field(2)) else { return true }
             guard let instrument = try? TWSOrderMessages.instrument(symbol: field(4), secType: "OPT", expiry: field(6), strike: field(7), right: field(8)),
-                  let conId = desk.conId(instrument) else {
+                let conId = desk.conId(instrument)
+            else {
                 out += error(Int(field(2)) ?? -1, 200, "No security definition has been found for the request")
                 return true
             }
@@ -75,14 +77,19 @@ extension TWSSimulator {
             let symbol = field(2)
             let expirations = desk.listing.expirations(of: symbol), strikes = desk.listing.strikes(of: symbol)
             if let index = desk.symbols.firstIndex(of: symbol), !expirations.isEmpty {
-                out += TWSWire.frame([Out.securityDefinitionOptionParameter.code, String(req), "SMART", String(OptionListing.conId(.stock(symbol: symbol), symbolIndex: index)),
-                                      symbol, "100", String(expirations.count)] + expirations + [String(strikes.count)] + strikes.map(TWSWire.number))
+                out += TWSWire.frame(
+                    [
+                        Out.securityDefinitionOptionParameter.code, String(req), "SMART",
+                        String(OptionListing.conId(.stock(symbol: symbol), symbolIndex: index)),
+                        symbol, "100", String(expirations.count),
+                    ] + expirations + [String(strikes.count)] + strikes.map(TWSWire.number))
             }
             out += TWSWire.frame([Out.securityDefinitionOptionParameterEnd.code, String(req)])
         case .reqMktData where field(5) == "OPT":
             guard let req = Int(field(2)) else { return true }
             guard let instrument = try? TWSOrderMessages.instrument(symbol: field(4), secType: "OPT", expiry: field(6), strike: field(7), right: field(8)),
-                  desk.conId(instrument) != nil else {
+                desk.conId(instrument) != nil
+            else {
                 out += error(req, 200, "No security definition has been found for the request")
                 return true
             }
@@ -116,8 +123,11 @@ extension TWSSimulator {
         } catch {
             // 387: an order type TWS does not take here; 321: a request it cannot read.
             let code = error.code == .unsupportedOrderType ? 387 : 321
-            out += self.error(id, code, code == 387 ? "Unsupported order type for this exchange and security type. \(error.description)"
-                                                  : "Error validating request.-'\(error.description)'")
+            out += self.error(
+                id, code,
+                code == 387
+                    ? "Unsupported order type for this exchange and security type. \(error.description)"
+                    : "Error validating request.-'\(error.description)'")
         }
     }
 
@@ -159,7 +169,9 @@ extension TWSSimulator {
 
     /// The connection's thread turns what others left in its outbox into messages.
     func drainOutbox(_ s: Session, _ out: inout [UInt8]) {
-        let events = s.outbox.withLock { o in defer { o.removeAll(keepingCapacity: true) }; return o }
+        let events = s.outbox.withLock { o in
+            defer { o.removeAll(keepingCapacity: true) }; return o
+        }
         for r in events { out += frames(r.event, for: s) }
     }
 
@@ -177,7 +189,8 @@ extension TWSSimulator {
             return bytes
         case .execution(let e):
             let owner = desk.owner(of: e.orderId) ?? 0
-            s.pendingCommissions[e.orderId, default: []] += TWSWire.frame(TWSOrderMessages.commissionReport(execId: e.id, commission: e.commission, realizedPnL: e.realizedPnL))
+            s.pendingCommissions[e.orderId, default: []] += TWSWire.frame(
+                TWSOrderMessages.commissionReport(execId: e.id, commission: e.commission, realizedPnL: e.realizedPnL))
             return TWSWire.frame(TWSOrderMessages.execDetails(fill(e, clientId: owner)))
         case .error(let id, let code, let message):
             return TWSWire.frame(TWSOrderMessages.error(id: id, code: code, message: message))
@@ -189,38 +202,46 @@ extension TWSSimulator {
         case .whatIf(let id, let commission, let margin, let equity):
             let pending = desk.pendingWhatIf(id)
             guard let request = pending else { return [] }
-            let view = TWSOrderMessages.OrderView(request: request, conId: desk.conId(request.instrument) ?? 0, permId: 0, clientId: s.clientId,
-                                                  status: "PreSubmitted", account: account)
+            let view = TWSOrderMessages.OrderView(
+                request: request, conId: desk.conId(request.instrument) ?? 0, permId: 0, clientId: s.clientId,
+                status: "PreSubmitted", account: account)
             return TWSWire.frame(TWSOrderMessages.openOrder(view, whatIf: (commission, margin, equity)))
         }
     }
 
     private func orderView(_ o: BrokerOrder, client: Int?) -> TWSOrderMessages.OrderView {
-        TWSOrderMessages.OrderView(request: o.request, conId: desk?.conId(o.request.instrument) ?? 0, permId: o.permId,
-                                   clientId: client ?? 0, status: o.status == .held ? "PreSubmitted" : o.status.rawValue,
-                                   filled: o.filled, averagePrice: o.averagePrice,
-                                   lastFillPrice: desk?.read { broker, _ in broker.executions.last { $0.orderId == o.id }?.price } ?? 0, account: account)
+        TWSOrderMessages.OrderView(
+            request: o.request, conId: desk?.conId(o.request.instrument) ?? 0, permId: o.permId,
+            clientId: client ?? 0, status: o.status == .held ? "PreSubmitted" : o.status.rawValue,
+            filled: o.filled, averagePrice: o.averagePrice,
+            lastFillPrice: desk?.read { broker, _ in broker.executions.last { $0.orderId == o.id }?.price } ?? 0, account: account)
     }
 
     private func fill(_ e: Execution, clientId: Int) -> TWSOrderMessages.Fill {
-        TWSOrderMessages.Fill(execId: e.id, orderId: e.orderId, permId: e.permId, clientId: clientId, orderRef: e.orderRef, instrument: e.instrument,
-                              conId: desk?.conId(e.instrument) ?? 0, action: e.action, quantity: e.quantity, price: e.price,
-                              time: Double(e.time) / 1_000_000, cumulativeQuantity: e.cumulativeQuantity, averagePrice: e.averagePrice,
-                              account: account, exchange: e.instrument.isOption ? "CBOE" : "ISLAND")
+        TWSOrderMessages.Fill(
+            execId: e.id, orderId: e.orderId, permId: e.permId, clientId: clientId, orderRef: e.orderRef, instrument: e.instrument,
+            conId: desk?.conId(e.instrument) ?? 0, action: e.action, quantity: e.quantity, price: e.price,
+            time: Double(e.time) / 1_000_000, cumulativeQuantity: e.cumulativeQuantity, averagePrice: e.averagePrice,
+            account: account, exchange: e.instrument.isOption ? "CBOE" : "ISLAND")
     }
 
     private func positionFrame(_ instrument: Instrument, _ p: BrokerPosition) -> [UInt8] {
-        TWSWire.frame(TWSOrderMessages.position(account: account, instrument: instrument, conId: desk?.conId(instrument) ?? 0,
-                                                quantity: p.quantity, averageCost: p.averageCost))
+        TWSWire.frame(
+            TWSOrderMessages.position(
+                account: account, instrument: instrument, conId: desk?.conId(instrument) ?? 0,
+                quantity: p.quantity, averageCost: p.averageCost))
     }
 
     private func portfolioFrame(_ instrument: Instrument, _ p: BrokerPosition) -> [UInt8] {
         guard let desk else { return [] }
-        let mark = desk.read { _, market in market(instrument).map { $0.bid > 0 && $0.ask > 0 ? $0.mid : $0.last ?? 0 } } ?? p.averageCost / instrument.multiplier
+        let mark =
+            desk.read { _, market in market(instrument).map { $0.bid > 0 && $0.ask > 0 ? $0.mid : $0.last ?? 0 } } ?? p.averageCost / instrument.multiplier
         let unrealized = (mark * instrument.multiplier - p.averageCost) * Double(p.quantity)
-        return TWSWire.frame(TWSOrderMessages.portfolio(account: account, instrument: instrument, conId: desk.conId(instrument) ?? 0,
-                                                        quantity: p.quantity, marketPrice: mark, averageCost: p.averageCost,
-                                                        unrealizedPnL: unrealized, realizedPnL: p.realizedPnL))
+        return TWSWire.frame(
+            TWSOrderMessages.portfolio(
+                account: account, instrument: instrument, conId: desk.conId(instrument) ?? 0,
+                quantity: p.quantity, marketPrice: mark, averageCost: p.averageCost,
+                unrealizedPnL: unrealized, realizedPnL: p.realizedPnL))
     }
 
     /// The account's values (and, with `portfolio`, a portfolio line per position), then the time.
@@ -266,9 +287,11 @@ extension TWSSimulator {
             guard let (quote, greeks, underlying) = desk.optionModel(instrument) else { continue }
             out += TWSWire.frame([Out.tickPrice.code, "6", String(req), "1", TWSWire.number(quote.bid), String(quote.bidSize), "0"])
             out += TWSWire.frame([Out.tickPrice.code, "6", String(req), "2", TWSWire.number(quote.ask), String(quote.askSize), "0"])
-            out += TWSWire.frame([Out.tickOptionComputation.code, String(req), "13", "1", TWSWire.number(greeks.volatility), TWSWire.number(greeks.delta),
-                                  TWSWire.number(greeks.price), "0", TWSWire.number(greeks.gamma), TWSWire.number(greeks.vega),
-                                  TWSWire.number(greeks.theta), TWSWire.number(underlying)])
+            out += TWSWire.frame([
+                Out.tickOptionComputation.code, String(req), "13", "1", TWSWire.number(greeks.volatility), TWSWire.number(greeks.delta),
+                TWSWire.number(greeks.price), "0", TWSWire.number(greeks.gamma), TWSWire.number(greeks.vega),
+                TWSWire.number(greeks.theta), TWSWire.number(underlying),
+            ])
         }
     }
 }

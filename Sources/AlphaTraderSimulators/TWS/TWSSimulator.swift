@@ -34,7 +34,7 @@ public final class TWSSimulator: @unchecked Sendable {
 
     public init(tapePath: String, pace: Pace, account: String = "DU1234567", desk: PaperDesk? = nil, log: EventLog) throws(TapeError) {
         self.tapePath = tapePath; self.pace = pace; self.account = account; self.desk = desk; self.log = log
-        _ = try TapeReader(path: tapePath)   // refuse a damaged tape before listening
+        _ = try TapeReader(path: tapePath)  // refuse a damaged tape before listening
     }
 
     /// Listens (port 0: a free one) and serves each connection on its own thread.
@@ -44,7 +44,9 @@ public final class TWSSimulator: @unchecked Sendable {
         let t = Thread { [self] in
             while let socket = l.accept() {
                 if stopped.load(ordering: .relaxed) { socket.close(); break }
-                let id = clients.withLock { n -> Int in n += 1; return n }
+                let id = clients.withLock { n -> Int in
+                    n += 1; return n
+                }
                 let worker = Thread { [self] in self.serve(socket, id: id) }
                 worker.name = "tws-sim-client-\(id)"
                 worker.start()
@@ -69,11 +71,11 @@ public final class TWSSimulator: @unchecked Sendable {
     final class Session: @unchecked Sendable {
         let reader: TapeReader
         let header: TapeHeader
-        var marketData: [Int: Int] = [:]     // symbol → reqId
-        var trades: [Int: Bool] = [:]         // symbol → RTVolume requested (generic tick 233)
-        var depth: [Int: Int] = [:]           // symbol << 8 | exchange → reqId
-        var bars: [Int: Int] = [:]            // symbol → reqId
-        var books: [OrderBook]                // symbol * exchanges + exchange
+        var marketData: [Int: Int] = [:]  // symbol → reqId
+        var trades: [Int: Bool] = [:]  // symbol → RTVolume requested (generic tick 233)
+        var depth: [Int: Int] = [:]  // symbol << 8 | exchange → reqId
+        var bars: [Int: Int] = [:]  // symbol → reqId
+        var books: [OrderBook]  // symbol * exchanges + exchange
         var volume: [Int]
         var notional: [Double]
         var lastRequest = Date()
@@ -219,33 +221,35 @@ public final class TWSSimulator: @unchecked Sendable {
         s.lastRequest = Date()
         if desk != nil, try handleBroker(id, f, s, &out, client: client) { return }
         switch id {
-        case 71:   // startApi
+        case 71:  // startApi
             out += TWSWire.frame(["15", "1", account])
             out += TWSWire.frame(["9", "1", String(s.nextOrderID)])
             out += error(-1, 2104, "Market data farm connection is OK:usfarm")
             out += error(-1, 2106, "HMDS data farm connection is OK:ushmds")
             out += error(-1, 2158, "Sec-def data farm connection is OK:secdefnj")
-        case 61: out += TWSWire.frame(["62", "1"])                       // positions
-        case 5, 16: out += TWSWire.frame(["53", "1"])                    // open orders
-        case 99: out += TWSWire.frame(["102"])                           // completed orders
-        case 6:    // reqAccountUpdates [6, 2, subscribe, account]: a paper account's values, then the end
+        case 61: out += TWSWire.frame(["62", "1"])  // positions
+        case 5, 16: out += TWSWire.frame(["53", "1"])  // open orders
+        case 99: out += TWSWire.frame(["102"])  // completed orders
+        case 6:  // reqAccountUpdates [6, 2, subscribe, account]: a paper account's values, then the end
             let name = field(3).isEmpty ? account : field(3)
             if field(2) == "1" {
-                for (key, value) in [("NetLiquidation", "100000.00"), ("TotalCashValue", "100000.00"), ("BuyingPower", "400000.00"),
-                                     ("AvailableFunds", "100000.00"), ("GrossPositionValue", "0.00")] {
+                for (key, value) in [
+                    ("NetLiquidation", "100000.00"), ("TotalCashValue", "100000.00"), ("BuyingPower", "400000.00"),
+                    ("AvailableFunds", "100000.00"), ("GrossPositionValue", "0.00"),
+                ] {
                     out += TWSWire.frame(["6", "2", key, value, "USD", name])
                 }
                 out += TWSWire.frame(["6", "2", "AccountType", "INDIVIDUAL", "", name])
                 out += TWSWire.frame(["8", "1", TWSSimulator.accountTime()])
             }
             out += TWSWire.frame(["54", "1", name])
-        case 76: out += TWSWire.frame(["74", "1", field(2)])             // account updates multi
-        case 7: out += TWSWire.frame(["55", "1", field(2)])              // executions
+        case 76: out += TWSWire.frame(["74", "1", field(2)])  // account updates multi
+        case 7: out += TWSWire.frame(["55", "1", field(2)])  // executions
         case 17: out += TWSWire.frame(["15", "1", account])
         case 8: s.nextOrderID += 1; out += TWSWire.frame(["9", "1", String(s.nextOrderID)])
         case 49: out += TWSWire.frame(["49", "1", String(Int(Date().timeIntervalSince1970))])
         case 15, 59, 64, 77: break
-        case 9:    // reqContractDetails [9, 8, reqId, conId, symbol, secType, …]: what qualifyContracts asks
+        case 9:  // reqContractDetails [9, 8, reqId, conId, symbol, secType, …]: what qualifyContracts asks
             guard let req = Int(field(2)) else { return }
             guard let symbol = s.header.symbols.firstIndex(of: field(4)) else {
                 out += error(req, 200, "No security definition has been found for the request")
@@ -253,7 +257,7 @@ public final class TWSSimulator: @unchecked Sendable {
             }
             out += contractData(req, symbol: symbol, s)
             out += TWSWire.frame(["52", "1", String(req)])
-        case 1:    // reqMktData [1, 11, reqId, conId, symbol, secType, …]
+        case 1:  // reqMktData [1, 11, reqId, conId, symbol, secType, …]
             guard let req = Int(field(2)) else { return }
             guard let symbol = s.header.symbols.firstIndex(of: field(4)) else {
                 out += error(req, 200, "No security definition has been found for the request")
@@ -268,10 +272,11 @@ public final class TWSSimulator: @unchecked Sendable {
             out += TWSWire.frame(["58", "1", String(req), "1"])
             out += TWSWire.frame(["81", String(req), "0.01", "9c0001", "3"])
         case 2: if let req = Int(field(2)) { s.marketData = s.marketData.filter { $0.value != req } }
-        case 10:   // reqMktDepth [10, 5, reqId, conId, symbol, secType, last, strike, right, mult, exchange, primary, …]
+        case 10:  // reqMktDepth [10, 5, reqId, conId, symbol, secType, last, strike, right, mult, exchange, primary, …]
             guard let req = Int(field(2)) else { return }
             guard let symbol = s.header.symbols.firstIndex(of: field(4)), symbol < s.header.level2Count,
-                  let exchange = s.header.exchanges.firstIndex(of: field(10)) else {
+                let exchange = s.header.exchanges.firstIndex(of: field(10))
+            else {
                 out += error(req, 200, "No security definition has been found for the request")
                 return
             }
@@ -281,7 +286,7 @@ public final class TWSSimulator: @unchecked Sendable {
             for (k, level) in book.bids.enumerated() { out += depthFrame(req, k, level, .insert, .bid, s) }
             for (k, level) in book.asks.enumerated() { out += depthFrame(req, k, level, .insert, .ask, s) }
         case 11: if let req = Int(field(2)) { s.depth = s.depth.filter { $0.value != req } }
-        case 50:   // reqRealTimeBars [50, 3, reqId, C12, barSize, whatToShow, useRTH, options]
+        case 50:  // reqRealTimeBars [50, 3, reqId, C12, barSize, whatToShow, useRTH, options]
             guard let req = Int(field(2)) else { return }
             guard let symbol = s.header.symbols.firstIndex(of: field(4)) else {
                 out += error(req, 200, "No security definition has been found for the request")
@@ -310,9 +315,13 @@ public final class TWSSimulator: @unchecked Sendable {
     /// A stable contract id per symbol of the tape.
     static func conID(_ symbol: Int) -> Int { 7_000_001 + symbol }
 
-    private func depthFrame(_ req: Int, _ position: Int, _ level: OrderBook.Level, _ op: DepthUpdate.Operation, _ side: DepthUpdate.Side, _ s: Session) -> [UInt8] {
-        TWSWire.frame(["13", "1", String(req), String(position), s.header.marketMakers[level.maker], String(op.rawValue), String(side.rawValue),
-                       String(level.price), String(level.size), "0"])
+    private func depthFrame(
+        _ req: Int, _ position: Int, _ level: OrderBook.Level, _ op: DepthUpdate.Operation, _ side: DepthUpdate.Side, _ s: Session
+    ) -> [UInt8] {
+        TWSWire.frame([
+            "13", "1", String(req), String(position), s.header.marketMakers[level.maker], String(op.rawValue), String(side.rawValue),
+            String(level.price), String(level.size), "0",
+        ])
     }
 
     /// Sends what is due: at the clock, or (unpaced) everything once subscriptions settled.
@@ -339,14 +348,18 @@ public final class TWSSimulator: @unchecked Sendable {
                 guard let req = s.marketData[t.symbol], s.trades[t.symbol] == true else { continue }
                 let vwap = s.notional[t.symbol] / Double(max(1, s.volume[t.symbol]))
                 out += TWSWire.frame(["46", "6", String(req), "84", s.header.exchanges[t.exchange]])
-                out += TWSWire.frame(["46", "6", String(req), "48", "\(t.price);\(t.size);\(t.time / 1000);\(s.volume[t.symbol]);\((vwap * 1e6).rounded() / 1e6);true"])
+                out += TWSWire.frame([
+                    "46", "6", String(req), "48", "\(t.price);\(t.size);\(t.time / 1000);\(s.volume[t.symbol]);\((vwap * 1e6).rounded() / 1e6);true",
+                ])
             case .depth(let d):
                 guard let req = s.depth[d.symbol << 8 | d.exchange] else { continue }
                 out += depthFrame(req, d.position, OrderBook.Level(price: d.price, size: d.size, maker: d.marketMaker), d.operation, d.side, s)
             case .bar(let b):
                 guard let req = s.bars[b.symbol] else { continue }
-                out += TWSWire.frame(["50", "3", String(req), String(b.start / 1_000_000), String(b.open), String(b.high), String(b.low), String(b.close),
-                                      String(b.volume), String(b.wap), String(b.count)])
+                out += TWSWire.frame([
+                    "50", "3", String(req), String(b.start / 1_000_000), String(b.open), String(b.high), String(b.low), String(b.close),
+                    String(b.volume), String(b.wap), String(b.count),
+                ])
             }
         }
     }

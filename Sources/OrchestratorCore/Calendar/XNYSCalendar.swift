@@ -37,8 +37,8 @@ public struct XNYSCalendar: ExchangeCalendar {
 
     /// Half days that no recurring rule gives.
     public static let specialEarlyCloses: Set<LocalDate> = [
-        d(2002, 7, 5),   // Friday after a Thursday Independence Day
-        d(2003, 12, 26), // Friday after a Thursday Christmas
+        d(2002, 7, 5),  // Friday after a Thursday Independence Day
+        d(2003, 12, 26),  // Friday after a Thursday Christmas
     ]
 
     public init() {
@@ -89,11 +89,12 @@ public struct XNYSCalendar: ExchangeCalendar {
             for (i, kind) in kinds.enumerated() where kind != .closed {
                 let date = LocalDate(daysSinceEpoch: jan1 + i)
                 let midnight = Int64(jan1 + i) * 86_400
-                result.append(Session(
-                    date: date,
-                    open: zone.resolve(local: midnight + openSeconds),
-                    close: zone.resolve(local: midnight + (kind == .early ? earlyCloseSeconds : closeSeconds)),
-                    isEarlyClose: kind == .early))
+                result.append(
+                    Session(
+                        date: date,
+                        open: zone.resolve(local: midnight + openSeconds),
+                        close: zone.resolve(local: midnight + (kind == .early ? earlyCloseSeconds : closeSeconds)),
+                        isEarlyClose: kind == .early))
             }
         }
         return result

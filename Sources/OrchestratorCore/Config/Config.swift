@@ -42,12 +42,14 @@ public struct Config: Sendable {
         maxParallel: 8,
         pools: [:],
         redisURL: "redis://127.0.0.1:6379/0",
-        symbols: Symbols(level2: ["SPY", "QQQ", "IWM"],
-                         standard: ["AAPL", "TSLA", "NVDA", "META", "AMZN", "MSFT", "GOOGL", "AMD", "VXX"]),
-        endpoints: Endpoints(ibkrHost: "127.0.0.1", ibkrPort: 7497, ibkrClientID: 1,
-                             alphaVantage: "https://www.alphavantage.co/query",
-                             openAI: "https://api.openai.com/v1", discord: "",
-                             telegram: "https://api.telegram.org", x: "https://api.x.com/2"))
+        symbols: Symbols(
+            level2: ["SPY", "QQQ", "IWM"],
+            standard: ["AAPL", "TSLA", "NVDA", "META", "AMZN", "MSFT", "GOOGL", "AMD", "VXX"]),
+        endpoints: Endpoints(
+            ibkrHost: "127.0.0.1", ibkrPort: 7497, ibkrClientID: 1,
+            alphaVantage: "https://www.alphavantage.co/query",
+            openAI: "https://api.openai.com/v1", discord: "",
+            telegram: "https://api.telegram.org", x: "https://api.x.com/2"))
 
     /// The exchange calendar the configuration names.
     public var calendar: any ExchangeCalendar { ExchangeCalendars.named(calendarCode)! }
@@ -133,7 +135,11 @@ public struct Config: Sendable {
                     case "host": if let h = reader.nonEmptyString(v, "endpoints.ibkr.host") { endpoints.ibkrHost = h }
                     case "port":
                         if let p = reader.int(v, "endpoints.ibkr.port", min: 1) {
-                            if p > 65535 { reader.error(v.textLocation, "endpoints.ibkr.port must be at most 65535, found \(p)") } else { endpoints.ibkrPort = p }
+                            if p > 65535 {
+                                reader.error(v.textLocation, "endpoints.ibkr.port must be at most 65535, found \(p)")
+                            } else {
+                                endpoints.ibkrPort = p
+                            }
                         }
                     default:
                         if let n = reader.int(v, "endpoints.ibkr.client_id", min: 0) { endpoints.ibkrClientID = n }

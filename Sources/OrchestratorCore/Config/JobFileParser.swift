@@ -91,7 +91,8 @@ struct JobFileParser: Sendable {
         }
         let stripped = YAMLValue(kind: .mapping(raw.filter { !serviceOnly.contains($0.key.scalar ?? "") }), location: body.location)
         guard let pairs = reader.mapping(stripped, what, allowed: JobSpec.keys),
-              let command = parseCommand(pairs, what, at: at) else { return nil }
+            let command = parseCommand(pairs, what, at: at)
+        else { return nil }
         var job = JobSpec(name: name, command: command, location: at)
         var scheduleNode: YAMLValue?
         for (key, _, value) in pairs {
@@ -138,8 +139,10 @@ struct JobFileParser: Sendable {
     }
 
     /// A first delay longer than its cap is a contradiction, whichever of the two was written.
-    mutating func checkCap(_ delay: TimeSpan, _ cap: TimeSpan, _ delayKey: String, _ capKey: String,
-                           _ pairs: [(key: String, keyAt: SourceLocation, value: YAMLValue)], at: SourceLocation) {
+    mutating func checkCap(
+        _ delay: TimeSpan, _ cap: TimeSpan, _ delayKey: String, _ capKey: String,
+        _ pairs: [(key: String, keyAt: SourceLocation, value: YAMLValue)], at: SourceLocation
+    ) {
         guard delay > cap else { return }
         let place = pairs.first { $0.key == delayKey }?.value.textLocation ?? pairs.first { $0.key == capKey }?.value.textLocation ?? at
         reader.error(place, "\(delayKey) \(delay) is longer than \(capKey) \(cap)")
@@ -175,7 +178,9 @@ struct JobFileParser: Sendable {
             return nil
         case (.some(let c), nil):
             if case .scalar(let s, _) = c.value.kind, !c.value.isNull {
-                reader.error(c.value.location, "command must be a list such as [alphatrader, discover] (it runs with no shell); to run \"\(s)\" through /bin/sh write shell: instead")
+                reader.error(
+                    c.value.location,
+                    "command must be a list such as [alphatrader, discover] (it runs with no shell); to run \"\(s)\" through /bin/sh write shell: instead")
                 return nil
             }
             guard let argv = reader.stringList(c.value, "command") else { return nil }
@@ -193,7 +198,8 @@ struct JobFileParser: Sendable {
     mutating func parseEnv(_ node: YAMLValue) -> [String: String] {
         var env: [String: String] = [:]
         for (key, at, value) in reader.mapping(node, "env") ?? [] {
-            let valid = key.first.map { $0 == "_" || $0.isLetter } == true
+            let valid =
+                key.first.map { $0 == "_" || $0.isLetter } == true
                 && key.allSatisfy { $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) }
             if !valid {
                 reader.error(at, "\"\(key)\" is not a valid environment variable name")
@@ -212,8 +218,10 @@ struct JobFileParser: Sendable {
         return env
     }
 
-    mutating func references(_ node: YAMLValue, _ what: String, from: String,
-                             into list: WritableKeyPath<JobFileParser, [(from: String, name: String, at: SourceLocation)]>) -> [String] {
+    mutating func references(
+        _ node: YAMLValue, _ what: String, from: String,
+        into list: WritableKeyPath<JobFileParser, [(from: String, name: String, at: SourceLocation)]>
+    ) -> [String] {
         guard let names = reader.stringList(node, what) else { return [] }
         for (n, at) in names { self[keyPath: list].append((from, n, at)) }
         return names.map(\.0)
@@ -279,12 +287,14 @@ struct JobFileParser: Sendable {
         }
         // A schedule on a service is a misunderstanding worth its own message.
         for (k, _) in raw where k.scalar == "schedule" {
-            reader.error(k.location, "\(what) cannot have a schedule: services run continuously (use active: {from: …, to: …} for a window, or declare it under jobs:)")
+            reader.error(
+                k.location, "\(what) cannot have a schedule: services run continuously (use active: {from: …, to: …} for a window, or declare it under jobs:)")
         }
         let stripped = YAMLValue(kind: .mapping(raw.filter { $0.key.scalar != "schedule" }), location: body.location)
         let before = reader.diagnostics.count
         guard let pairs = reader.mapping(stripped, what, allowed: ServiceSpec.keys),
-              let command = parseCommand(pairs, what, at: at) else { return nil }
+            let command = parseCommand(pairs, what, at: at)
+        else { return nil }
         var service = ServiceSpec(name: name, command: command, location: at)
         for (key, _, value) in pairs {
             switch key {
@@ -333,7 +343,10 @@ struct JobFileParser: Sendable {
             switch key {
             case "priority":
                 guard policy.isRealTime else {
-                    reader.error(keyAt, "cpu_scheduling.priority applies to the real-time policies fifo and rr, not \(policy.rawValue)\(policy == .idle ? "" : " (use nice: to weigh an ordinary process)")")
+                    reader.error(
+                        keyAt,
+                        "cpu_scheduling.priority applies to the real-time policies fifo and rr, not \(policy.rawValue)\(policy == .idle ? "" : " (use nice: to weigh an ordinary process)")"
+                    )
                     continue
                 }
                 if let n = reader.int(value, "cpu_scheduling.priority", min: 1) {
@@ -341,7 +354,10 @@ struct JobFileParser: Sendable {
                 }
             case "nice":
                 guard policy == .other || policy == .batch else {
-                    reader.error(keyAt, "cpu_scheduling.nice applies to the policies other and batch, not \(policy.rawValue)\(policy.isRealTime ? " (a real-time process is ranked by priority:)" : "")")
+                    reader.error(
+                        keyAt,
+                        "cpu_scheduling.nice applies to the policies other and batch, not \(policy.rawValue)\(policy.isRealTime ? " (a real-time process is ranked by priority:)" : "")"
+                    )
                     continue
                 }
                 if let n = reader.int(value, "cpu_scheduling.nice", min: -20) {
@@ -351,7 +367,9 @@ struct JobFileParser: Sendable {
                 if case .scalar(let text, false) = value.kind, text == "true" || text == "false" {
                     result.resetOnFork = text == "true"
                 } else {
-                    reader.error(value.textLocation, "cpu_scheduling.reset_on_fork takes true or false, found \(value.typeName)\(value.scalar.map { " \"\($0)\"" } ?? "")")
+                    reader.error(
+                        value.textLocation,
+                        "cpu_scheduling.reset_on_fork takes true or false, found \(value.typeName)\(value.scalar.map { " \"\($0)\"" } ?? "")")
                 }
             default: break
             }
@@ -410,7 +428,9 @@ struct JobFileParser: Sendable {
 
     mutating func parseHealth(_ node: YAMLValue) -> HealthCheck? {
         guard let pairs = reader.mapping(node, "health", allowed: HealthCheck.keys) else { return nil }
-        guard let probeNode = reader.exactlyOne(of: ["redis_key", "tcp", "command", "redis_ping"], in: pairs, at: node.location, "health", "check") else { return nil }
+        guard let probeNode = reader.exactlyOne(of: ["redis_key", "tcp", "command", "redis_ping"], in: pairs, at: node.location, "health", "check") else {
+            return nil
+        }
         var probe: HealthCheck.Probe?
         switch probeNode.key {
         case "redis_key":
@@ -426,7 +446,8 @@ struct JobFileParser: Sendable {
         case "tcp":
             if let text = reader.nonEmptyString(probeNode.value, "health.tcp") {
                 if let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-                   (1...65535).contains(port), colon != text.startIndex {
+                    (1...65535).contains(port), colon != text.startIndex
+                {
                     probe = .tcp(host: String(text[..<colon]), port: port)
                 } else {
                     reader.error(probeNode.value.textLocation, "health.tcp must be host:port with a port from 1 to 65535, found \"\(text)\"")
@@ -466,7 +487,8 @@ struct JobFileParser: Sendable {
         var problems: [Diagnostic] = []
         let allNames = Array(declared.keys)
         for ref in dependencyRefs where declared[ref.name] == nil {
-            problems.append(Diagnostic(ref.at, "\"\(ref.from)\" depends on unknown job or service \"\(ref.name)\"\(Suggestion.hint(for: ref.name, in: allNames))"))
+            problems.append(
+                Diagnostic(ref.at, "\"\(ref.from)\" depends on unknown job or service \"\(ref.name)\"\(Suggestion.hint(for: ref.name, in: allNames))"))
         }
         for ref in dependencyRefs where ref.name == ref.from {
             problems.append(Diagnostic(ref.at, "\"\(ref.from)\" depends on itself"))
@@ -475,12 +497,18 @@ struct JobFileParser: Sendable {
             if services[ref.name] != nil {
                 problems.append(Diagnostic(ref.at, "on_failure of \"\(ref.from)\" names \"\(ref.name)\", which is a service; on_failure triggers jobs"))
             } else if declared[ref.name] == nil {
-                problems.append(Diagnostic(ref.at, "on_failure of \"\(ref.from)\" names unknown job \"\(ref.name)\"\(Suggestion.hint(for: ref.name, in: Array(jobs.keys)))"))
+                problems.append(
+                    Diagnostic(ref.at, "on_failure of \"\(ref.from)\" names unknown job \"\(ref.name)\"\(Suggestion.hint(for: ref.name, in: Array(jobs.keys)))")
+                )
             }
         }
         for ref in poolRefs where config.pools[ref.name] == nil {
             let known = config.pools.keys.sorted()
-            problems.append(Diagnostic(ref.at, "job \"\(ref.from)\" uses unknown pool \"\(ref.name)\" (pools are declared in the configuration: \(known.isEmpty ? "none yet" : known.joined(separator: ", ")))\(Suggestion.hint(for: ref.name, in: known))"))
+            problems.append(
+                Diagnostic(
+                    ref.at,
+                    "job \"\(ref.from)\" uses unknown pool \"\(ref.name)\" (pools are declared in the configuration: \(known.isEmpty ? "none yet" : known.joined(separator: ", ")))\(Suggestion.hint(for: ref.name, in: known))"
+                ))
         }
         // The graph holds every declared name, valid or not, so a cycle through a job with some
         // other error is still reported.
@@ -492,7 +520,8 @@ struct JobFileParser: Sendable {
         }
         let graph = JobGraph(kinds: declaredKinds, upstreams: ups)
         for cycle in graph.cycles() where cycle.count > 2 {
-            let at = dependencyRefs.first { $0.from == cycle[0] && $0.name == cycle[1] }?.at
+            let at =
+                dependencyRefs.first { $0.from == cycle[0] && $0.name == cycle[1] }?.at
                 ?? declared[cycle[0]] ?? SourceLocation(file: "?", line: 1, column: 1)
             problems.append(Diagnostic(at, "dependency cycle: \(cycle.joined(separator: " -> "))"))
         }
@@ -501,7 +530,9 @@ struct JobFileParser: Sendable {
         for ref in failureRefs where declaredKinds[ref.name] == .job { failureEdges[ref.from, default: []].append(ref.name) }
         for cycle in JobGraph(kinds: declaredKinds, upstreams: failureEdges).cycles() {
             let at = failureRefs.first { $0.from == cycle[0] && $0.name == cycle[1] }?.at ?? declared[cycle[0]]!
-            let message = cycle.count == 2 ? "on_failure of \"\(cycle[0])\" names itself"
+            let message =
+                cycle.count == 2
+                ? "on_failure of \"\(cycle[0])\" names itself"
                 : "on_failure cycle: \(cycle.joined(separator: " -> "))"
             problems.append(Diagnostic(at, message))
         }

@@ -47,6 +47,8 @@ public struct JobSpec: Hashable, Sendable {
         onFailure = []
     }
 
-    static let keys = ["description", "command", "shell", "schedule", "timezone", "depends_on", "timeout", "retries",
-                       "retry_delay", "max_retry_delay", "overlap", "catch_up", "deadline", "pool", "env", "on_failure", "unavailable"]
+    static let keys = [
+        "description", "command", "shell", "schedule", "timezone", "depends_on", "timeout", "retries",
+        "retry_delay", "max_retry_delay", "overlap", "catch_up", "deadline", "pool", "env", "on_failure", "unavailable",
+    ]
 }

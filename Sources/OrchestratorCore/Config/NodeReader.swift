@@ -34,8 +34,10 @@ struct NodeReader {
 
     /// The one pair whose key is among `keys` (a schedule's form, a health check's probe); none
     /// or several is an error.
-    mutating func exactlyOne(of keys: [String], in pairs: [(key: String, keyAt: SourceLocation, value: YAMLValue)],
-                             at: SourceLocation, _ what: String, _ noun: String) -> (key: String, keyAt: SourceLocation, value: YAMLValue)? {
+    mutating func exactlyOne(
+        of keys: [String], in pairs: [(key: String, keyAt: SourceLocation, value: YAMLValue)],
+        at: SourceLocation, _ what: String, _ noun: String
+    ) -> (key: String, keyAt: SourceLocation, value: YAMLValue)? {
         let found = pairs.filter { keys.contains($0.key) }
         guard found.count == 1 else {
             if found.isEmpty {

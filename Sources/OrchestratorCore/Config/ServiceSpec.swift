@@ -51,6 +51,8 @@ public struct ServiceSpec: Hashable, Sendable {
         onFailure = []
     }
 
-    static let keys = ["description", "command", "shell", "active", "timezone", "depends_on", "restart", "restart_delay",
-                       "max_restart_delay", "start_limit", "health", "stop_timeout", "env", "on_failure", "unavailable", "cpu_scheduling"]
+    static let keys = [
+        "description", "command", "shell", "active", "timezone", "depends_on", "restart", "restart_delay",
+        "max_restart_delay", "start_limit", "health", "stop_timeout", "env", "on_failure", "unavailable", "cpu_scheduling",
+    ]
 }

@@ -42,7 +42,7 @@ public enum Substitution {
                 fallback = nil
             }
             guard let first = name.first, first == "_" || first.isLetter,
-                  name.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) })
+                name.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) })
             else {
                 return .failure(Failure(offset: i, message: "\"${\(inner)}\" is not a variable reference (write ${NAME} or ${NAME:-default})"))
             }

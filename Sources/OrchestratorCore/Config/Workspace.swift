@@ -62,9 +62,12 @@ public struct Workspace: Sendable {
         self.config = config
         self.jobs = runnableJobs
         self.services = runnableServices
-        self.graph = excluded.isEmpty ? graph : JobGraph(
-            kinds: graph.kinds.filter { excluded[$0.key] == nil },
-            upstreams: graph.upstreams.filter { excluded[$0.key] == nil })
+        self.graph =
+            excluded.isEmpty
+            ? graph
+            : JobGraph(
+                kinds: graph.kinds.filter { excluded[$0.key] == nil },
+                upstreams: graph.upstreams.filter { excluded[$0.key] == nil })
         let jobs = runnableJobs
         unscheduledJobs = jobs.values.filter { $0.schedule == nil }.map(\.name).sorted()
         upstreamJobs = jobs.mapValues { $0.dependsOn.filter { jobs[$0] != nil } }
@@ -96,8 +99,10 @@ public struct Workspace: Sendable {
     }
 
     /// Validates the configuration and the job files together, reporting every problem.
-    public static func load(config configFile: SourceFile, jobFiles: [SourceFile],
-                            environment: [String: String]) -> Result<Workspace, Diagnostics> {
+    public static func load(
+        config configFile: SourceFile, jobFiles: [SourceFile],
+        environment: [String: String]
+    ) -> Result<Workspace, Diagnostics> {
         let (config, configProblems) = Config.loadPartially(configFile.contents, file: configFile.path, environment: environment)
         var diagnostics = configProblems
         let perFile = concurrentMap(jobFiles) { [config] file in

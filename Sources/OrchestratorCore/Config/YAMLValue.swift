@@ -73,7 +73,8 @@ public struct YAMLValue: Sendable {
     }
 
     static func convert(_ node: Node, file: String) -> Result<YAMLValue, Diagnostic> {
-        let location = node.mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) }
+        let location =
+            node.mark.map { SourceLocation(file: file, line: $0.line, column: $0.column) }
             ?? SourceLocation(file: file, line: 1, column: 1)
         switch node {
         case .scalar(let s):
@@ -108,8 +109,8 @@ public struct YAMLValue: Sendable {
         func at(_ mark: Mark) -> SourceLocation { SourceLocation(file: file, line: mark.line, column: mark.column) }
         switch error {
         case .scanner(let context, let problem, let mark, _),
-             .parser(let context, let problem, let mark, _),
-             .composer(let context, let problem, let mark, _):
+            .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
             let ctx = context.map { " (\($0.text))" } ?? ""
             return Diagnostic(at(mark), "not valid YAML: \(problem)\(ctx)")
         case .duplicatedKeysInMapping(let duplicates, let context):

@@ -17,11 +17,11 @@ public import Foundation
 public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
     /// The text as written.
     public let source: String
-    let minutes: UInt64   // bits 0…59
-    let hours: UInt32     // bits 0…23
-    let daysOfMonth: UInt32 // bits 1…31
-    let months: UInt16    // bits 1…12
-    let daysOfWeek: UInt8 // bits 0…6
+    let minutes: UInt64  // bits 0…59
+    let hours: UInt32  // bits 0…23
+    let daysOfMonth: UInt32  // bits 1…31
+    let months: UInt16  // bits 1…12
+    let daysOfWeek: UInt8  // bits 0…6
     let domStar: Bool
     let dowStar: Bool
     /// Minute or hour field starts with `*`: the DST rule for wildcard expressions applies.
@@ -45,9 +45,10 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
         var baseOffset = text.distance(from: text.startIndex, to: text.firstIndex(where: { !$0.isWhitespace }) ?? text.startIndex)
         if trimmed.hasPrefix("@") {
             guard let expanded = CronExpression.macros[trimmed.lowercased()] else {
-                throw CronError(code: .unknownMacro,
-                                message: "unknown cron macro \"\(trimmed)\" (use @hourly, @daily, @midnight, @weekly, @monthly, @yearly or @annually)",
-                                offset: baseOffset, field: nil)
+                throw CronError(
+                    code: .unknownMacro,
+                    message: "unknown cron macro \"\(trimmed)\" (use @hourly, @daily, @midnight, @weekly, @monthly, @yearly or @annually)",
+                    offset: baseOffset, field: nil)
             }
             body = expanded
             baseOffset = -1
@@ -64,9 +65,10 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
             fields.append((body[start..<i], off))
         }
         guard fields.count == 5 else {
-            throw CronError(code: .fieldCount,
-                            message: "a cron expression has 5 fields (minute hour day-of-month month day-of-week), \"\(text)\" has \(fields.count)",
-                            offset: max(baseOffset, 0), field: nil)
+            throw CronError(
+                code: .fieldCount,
+                message: "a cron expression has 5 fields (minute hour day-of-month month day-of-week), \"\(text)\" has \(fields.count)",
+                offset: max(baseOffset, 0), field: nil)
         }
         var masks: [UInt64] = []
         for (index, field) in fields.enumerated() {
@@ -92,9 +94,10 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
                 months & (1 << m) != 0 && (daysOfMonth & CronExpression.daysUpTo(m == 2 ? 29 : LocalDate.daysIn(month: m, year: 2001))) != 0
             }
             if !possible {
-                throw CronError(code: .impossible,
-                                message: "\"\(text)\" can never fire: no selected month has the selected day of month",
-                                offset: fields[2].offset, field: 2)
+                throw CronError(
+                    code: .impossible,
+                    message: "\"\(text)\" can never fire: no selected month has the selected day of month",
+                    offset: fields[2].offset, field: 2)
             }
         }
     }
@@ -258,7 +261,8 @@ public struct CronExpression: Hashable, Sendable, CustomStringConvertible {
                 let previous = i > 0 ? zone.offsets[i - 1] : offset
                 // Matches inside a spring-forward gap fire once, at the transition instant.
                 if i > 0, offset > previous, start > t,
-                   nextMatch(fromLocal: start + previous, before: start + offset) != nil {
+                    nextMatch(fromLocal: start + previous, before: start + offset) != nil
+                {
                     return start
                 }
                 // After a fall-back, the repeated local times already fired in the previous segment.

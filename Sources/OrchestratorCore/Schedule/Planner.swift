@@ -52,11 +52,14 @@ public enum Planner {
             guard let job = workspace.jobs[name], job.schedule == nil else { continue }
             let upstreamJobs = job.dependsOn.filter { workspace.jobs[$0] != nil }
             guard !upstreamJobs.isEmpty,
-                  let last = entries.lastIndex(where: { upstreamJobs.contains($0.job) }) else { continue }
+                let last = entries.lastIndex(where: { upstreamJobs.contains($0.job) })
+            else { continue }
             var index = last + 1
             while index < entries.count, entries[index].time == nil { index += 1 }
-            entries.insert(PlannedSlot(job: name, time: nil, reason: "after " + upstreamJobs.joined(separator: ", "),
-                                       upstreams: job.dependsOn), at: index)
+            entries.insert(
+                PlannedSlot(
+                    job: name, time: nil, reason: "after " + upstreamJobs.joined(separator: ", "),
+                    upstreams: job.dependsOn), at: index)
         }
         return entries
     }

@@ -90,11 +90,15 @@ public enum Schedule: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The instants a window spans on a date, or nil when it does not open that day.
-    public static func bounds(of window: DayWindow, on date: LocalDate, zone: ZoneRules,
-                              calendar: any ExchangeCalendar) throws(CalendarError) -> (Int64, Int64)? {
+    public static func bounds(
+        of window: DayWindow, on date: LocalDate, zone: ZoneRules,
+        calendar: any ExchangeCalendar
+    ) throws(CalendarError) -> (Int64, Int64)? {
         if window == .day {
-            return (zone.resolve(local: Int64(date.daysSinceEpoch) * 86_400),
-                    zone.resolve(local: Int64(date.daysSinceEpoch + 1) * 86_400))
+            return (
+                zone.resolve(local: Int64(date.daysSinceEpoch) * 86_400),
+                zone.resolve(local: Int64(date.daysSinceEpoch + 1) * 86_400)
+            )
         }
         guard let session = try calendar.session(on: date) else { return nil }
         let exchange = ZoneRules.of(calendar.timeZone)

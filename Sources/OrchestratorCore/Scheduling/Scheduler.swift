@@ -1,3 +1,5 @@
+import Foundation
+
 /// The scheduler's decisions: a pure function of what is stored and the time (ARCHITECTURE.md).
 /// It never sleeps, reads a clock or touches a file; the engine applies what it returns.
 public enum Scheduler {
@@ -84,8 +86,10 @@ public enum Scheduler {
         for slot in due where !claimed.contains(slot) && !s.finished.claimed.contains(slot) {
             guard let job = ws.jobs[slot.job] else { continue }
             if let deadline = job.deadline, now > Double(slot.time) + deadline.seconds {
-                actions.append(.claimSlot(job: slot.job, scheduledFor: slot.time, state: .missed,
-                                          reason: "not started within its deadline of \(deadline)"))
+                actions.append(
+                    .claimSlot(
+                        job: slot.job, scheduledFor: slot.time, state: .missed,
+                        reason: "not started within its deadline of \(deadline)"))
                 continue
             }
             if activeJobs.contains(slot.job) {
@@ -154,9 +158,10 @@ public enum Scheduler {
         }
 
         // 5. Start what may start: max_parallel, pools, one process per job at a time.
-        let becameQueued = Set(actions.compactMap { a -> Int64? in
-            if case .transition(let id, .queued, _) = a { return id } else { return nil }
-        })
+        let becameQueued = Set(
+            actions.compactMap { a -> Int64? in
+                if case .transition(let id, .queued, _) = a { return id } else { return nil }
+            })
         let startable = s.runs.filter { r in
             r.state == .queued || becameQueued.contains(r.id) || (r.state == .retrying && (r.nextAttemptAt ?? 0) <= now)
         }.sorted { ($0.scheduledFor ?? Int64.max, $0.id) < ($1.scheduledFor ?? Int64.max, $1.id) }
@@ -195,8 +200,10 @@ public enum Scheduler {
     }
 
     /// What becomes of a run after an attempt ends: succeeded, retrying later, or failed.
-    public static func afterAttempt(number: Int, outcome: AttemptOutcome, exitCode: Int?, signal: Int?,
-                                    job: JobSpec, runId: Int64, now: Double) -> (state: RunState, nextAttemptAt: Double?, reason: String) {
+    public static func afterAttempt(
+        number: Int, outcome: AttemptOutcome, exitCode: Int?, signal: Int?,
+        job: JobSpec, runId: Int64, now: Double
+    ) -> (state: RunState, nextAttemptAt: Double?, reason: String) {
         if outcome == .succeeded { return (.succeeded, nil, "exit 0") }
         // Stopped on purpose (overlap: replace, a shutdown): not a failure, no retry, no on_failure.
         if outcome == .killed { return (.cancelled, nil, "stopped on purpose") }
@@ -220,8 +227,6 @@ public enum Scheduler {
             .map { .transition(runId: $0.id, to: .upstreamFailed, reason: "its upstreams did not succeed this trading day") }
     }
 }
-
-import Foundation
 
 extension RandomAccessCollection {
     /// The first index whose element satisfies a predicate that is false then true along the

@@ -13,8 +13,10 @@ public struct SchedulerState: Sendable {
         public var nextAttemptAt: Double?
         public var causeRunId: Int64?
 
-        public init(id: Int64, job: String, tradingDay: LocalDate, scheduledFor: Int64?, trigger: RunTrigger, state: RunState,
-                    attempts: Int, nextAttemptAt: Double?, causeRunId: Int64?) {
+        public init(
+            id: Int64, job: String, tradingDay: LocalDate, scheduledFor: Int64?, trigger: RunTrigger, state: RunState,
+            attempts: Int, nextAttemptAt: Double?, causeRunId: Int64?
+        ) {
             self.id = id
             self.job = job
             self.tradingDay = tradingDay
@@ -50,8 +52,10 @@ public struct SchedulerState: Sendable {
     /// What a due slot becomes when it is claimed: `schedule`, or `catch-up` for an outage.
     public var slotTrigger: RunTrigger
 
-    public init(workspace: Workspace, tradingDay: LocalDate, slots: [Slot], notBefore: Int64? = nil, runs: [Run],
-                servicesUp: Set<String>, slotTrigger: RunTrigger = .schedule) {
+    public init(
+        workspace: Workspace, tradingDay: LocalDate, slots: [Slot], notBefore: Int64? = nil, runs: [Run],
+        servicesUp: Set<String>, slotTrigger: RunTrigger = .schedule
+    ) {
         self.workspace = workspace
         self.tradingDay = tradingDay
         self.slots = slots

@@ -252,7 +252,9 @@ public struct ServiceBoard: Sendable {
         let interval = spec.startLimit.interval.seconds
         st.recentFailures = st.recentFailures.filter { $0 > now - interval } + [now]
         if st.recentFailures.count > spec.startLimit.burst {
-            return end(.failed, .failed, "start limit hit: \(st.recentFailures.count) exits within \(spec.startLimit.interval) (burst \(spec.startLimit.burst)); last: \(why)", .failed)
+            return end(
+                .failed, .failed,
+                "start limit hit: \(st.recentFailures.count) exits within \(spec.startLimit.interval) (burst \(spec.startLimit.burst)); last: \(why)", .failed)
         }
         if let started = st.startedAt, now - started >= ServiceBoard.stableUptime { st.consecutiveFailures = 0 }
         st.consecutiveFailures += 1

@@ -6,8 +6,10 @@ public enum ServiceWindow {
 
     /// The window containing `now`, as (start, end) epoch seconds; nil when outside every window.
     /// Windows that run over midnight are found from the day before.
-    public static func current(_ window: ActiveWindow?, at now: Double, zone: ZoneRules,
-                               calendar: any ExchangeCalendar) -> (start: Int64, end: Int64)? {
+    public static func current(
+        _ window: ActiveWindow?, at now: Double, zone: ZoneRules,
+        calendar: any ExchangeCalendar
+    ) -> (start: Int64, end: Int64)? {
         guard let window else { return (always, Int64.max) }
         let today = zone.localDate(of: Int64(now.rounded(.down)))
         for date in [today, today.adding(days: -1)] {
@@ -19,8 +21,10 @@ public enum ServiceWindow {
 
     /// The next start of the window strictly after `now` (looking up to two weeks ahead, past
     /// weekends and holidays); nil for always-on services or none found.
-    public static func nextStart(_ window: ActiveWindow?, after now: Double, zone: ZoneRules,
-                                 calendar: any ExchangeCalendar) -> Int64? {
+    public static func nextStart(
+        _ window: ActiveWindow?, after now: Double, zone: ZoneRules,
+        calendar: any ExchangeCalendar
+    ) -> Int64? {
         guard let window else { return nil }
         let today = zone.localDate(of: Int64(now.rounded(.down)))
         for offset in -1...14 {
@@ -31,8 +35,10 @@ public enum ServiceWindow {
     }
 
     /// The windows of a trading day's date, for `run-day` to know when the day's services end.
-    public static func interval(_ window: ActiveWindow?, on day: LocalDate, zone: ZoneRules,
-                                calendar: any ExchangeCalendar) -> (start: Int64, end: Int64)? {
+    public static func interval(
+        _ window: ActiveWindow?, on day: LocalDate, zone: ZoneRules,
+        calendar: any ExchangeCalendar
+    ) -> (start: Int64, end: Int64)? {
         guard let window else { return nil }
         return try? window.interval(on: day, zone: zone, calendar: calendar)
     }

@@ -43,7 +43,8 @@ public enum TimeFormat {
     public static func parseInstant(_ text: String, zone: ZoneRules) -> Int64? {
         let chars = Array(text)
         guard chars.count >= 16, chars[10] == "T" || chars[10] == " ",
-              let date = LocalDate(parsing: String(chars[0..<10])) else { return nil }
+            let date = LocalDate(parsing: String(chars[0..<10]))
+        else { return nil }
         var i = 11
         func number(_ n: Int) -> Int? {
             guard i + n <= chars.count, chars[i..<(i + n)].allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }

@@ -34,8 +34,10 @@ public struct SimulatedClock: WallClock, Equatable {
     /// Where real time comes from (the system clock, or a fixed one in tests).
     let realClock: @Sendable () -> Double
 
-    public init(simulatedAnchor: Double, realAnchor: Double, speed: Double,
-                realClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+    public init(
+        simulatedAnchor: Double, realAnchor: Double, speed: Double,
+        realClock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
+    ) {
         self.simulatedAnchor = simulatedAnchor
         self.realAnchor = realAnchor
         self.speed = speed
@@ -60,7 +62,9 @@ public struct SimulatedClock: WallClock, Equatable {
     public var environmentValue: String {
         let sim = Int64(simulatedAnchor.rounded(.down))
         let fraction = simulatedAnchor - Double(sim)
-        let simText = fraction == 0 ? TimeFormat.utc(sim)
+        let simText =
+            fraction == 0
+            ? TimeFormat.utc(sim)
             : String(TimeFormat.utc(sim).dropLast()) + String(String(format: "%.3f", fraction).dropFirst()) + "Z"
         return "sim=\(simText);real=\(String(format: "%.3f", realAnchor));speed=\(speed)"
     }

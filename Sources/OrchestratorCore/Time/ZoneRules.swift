@@ -23,7 +23,8 @@ public final class ZoneRules: Sendable {
         var offsets: [Int64] = [Int64(timeZone.secondsFromGMT(for: Date(timeIntervalSince1970: Double(ZoneRules.tableStart))))]
         var cursor = Date(timeIntervalSince1970: Double(ZoneRules.tableStart))
         while let next = timeZone.nextDaylightSavingTimeTransition(after: cursor),
-              next.timeIntervalSince1970 < Double(ZoneRules.tableEnd), next > cursor {
+            next.timeIntervalSince1970 < Double(ZoneRules.tableEnd), next > cursor
+        {
             let instant = Int64(next.timeIntervalSince1970.rounded())
             let offset = Int64(timeZone.secondsFromGMT(for: next))
             if offset != offsets[offsets.count - 1] {

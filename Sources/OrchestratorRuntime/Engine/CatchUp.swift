@@ -26,8 +26,10 @@ public struct CatchUp {
         let plan = try CatchUpPlanner.plan(workspace, from: Int64(since), to: Int64(now), claimed: claimedKeys)
         var claimed: [RunRecord] = []
         for item in plan {
-            if let run = try store.claimSlot(job: item.job, tradingDay: item.tradingDay.description, scheduledFor: Double(item.time),
-                                             trigger: .catchUp, state: item.state, now: now, reason: item.reason) {
+            if let run = try store.claimSlot(
+                job: item.job, tradingDay: item.tradingDay.description, scheduledFor: Double(item.time),
+                trigger: .catchUp, state: item.state, now: now, reason: item.reason)
+            {
                 claimed.append(run)
             }
         }

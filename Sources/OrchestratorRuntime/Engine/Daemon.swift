@@ -21,8 +21,10 @@ public final class Daemon: @unchecked Sendable {
     /// The meta key holding the live daemon's `pid start heartbeat`.
     public static let heartbeatKey = "daemon"
 
-    public init(engine: Engine, stopTimeout: Double = 10, reload: (() -> Result<Workspace, Diagnostics>)? = nil,
-                log: @escaping (String) -> Void = { _ in }) {
+    public init(
+        engine: Engine, stopTimeout: Double = 10, reload: (() -> Result<Workspace, Diagnostics>)? = nil,
+        log: @escaping (String) -> Void = { _ in }
+    ) {
         self.engine = engine
         self.stopTimeout = stopTimeout
         self.reload = reload
@@ -48,7 +50,11 @@ public final class Daemon: @unchecked Sendable {
     }
 
     var shouldStop: Bool { lock.withLock { stopFlag } }
-    func takeReload() -> Bool { lock.withLock { defer { reloadFlag = false }; return reloadFlag } }
+    func takeReload() -> Bool {
+        lock.withLock {
+            defer { reloadFlag = false }; return reloadFlag
+        }
+    }
 
     /// Who holds the store as its daemon, if that process is alive (and is not this one).
     public static func liveDaemon(_ store: RunStore) -> (pid: Int32, heartbeat: Double)? {

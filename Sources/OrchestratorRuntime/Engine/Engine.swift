@@ -55,8 +55,10 @@ public final class Engine {
         var supervisor: ReadySupervisor? = nil
     }
 
-    public init(workspace: Workspace, store: RunStore, clock: any WallClock, executable: String = ProcessControl.executablePath,
-                onEvent: @escaping (EngineEvent) -> Void = { _ in }) {
+    public init(
+        workspace: Workspace, store: RunStore, clock: any WallClock, executable: String = ProcessControl.executablePath,
+        onEvent: @escaping (EngineEvent) -> Void = { _ in }
+    ) {
         self.workspace = workspace
         self.store = store
         self.clock = clock
@@ -162,8 +164,9 @@ public final class Engine {
             claimedSlots = (slots.count, slots.first, slots.last)
             claimedThrough = nil
         }
-        var state = SchedulerState(workspace: workspace, tradingDay: tradingDay, slots: slots, notBefore: notBefore,
-                                   runs: cache, servicesUp: servicesUp, slotTrigger: trigger)
+        var state = SchedulerState(
+            workspace: workspace, tradingDay: tradingDay, slots: slots, notBefore: notBefore,
+            runs: cache, servicesUp: servicesUp, slotTrigger: trigger)
         state.finished = finished
         state.claimedThrough = claimedThrough
         return state
@@ -220,8 +223,10 @@ public final class Engine {
     /// `run-day`) also at the start, so that the first slot of the day is as prompt as the others.
     public func startSupervisorsAhead() {
         while ready.count < spareSupervisors,
-              let next = ReadySupervisor(executable: AttemptSupervisor.executable(nextTo: executable), databasePath: store.path,
-                                         environment: baseEnvironment) {
+            let next = ReadySupervisor(
+                executable: AttemptSupervisor.executable(nextTo: executable), databasePath: store.path,
+                environment: baseEnvironment)
+        {
             ready.append(next)
         }
     }
@@ -236,8 +241,10 @@ public final class Engine {
 
     func emit(_ run: RunRecord?, attempt: Int = 0) {
         guard let run else { return }
-        onEvent(EngineEvent(at: now, runId: run.id!, job: run.job, scheduledFor: run.scheduledFor, state: run.state,
-                            attempt: attempt == 0 ? run.attempts : attempt, reason: run.reason))
+        onEvent(
+            EngineEvent(
+                at: now, runId: run.id!, job: run.job, scheduledFor: run.scheduledFor, state: run.state,
+                attempt: attempt == 0 ? run.attempts : attempt, reason: run.reason))
     }
 
     /// What a round did, to act on once it is committed: the events to report, the attempts to
@@ -294,13 +301,15 @@ public final class Engine {
         case .claimSlot(let job, let time, let state, let reason, let startNow):
             // A Saturday backup belongs to Friday's trading day (SPEC §4).
             let tradingDay = (try? workspace.calendar.tradingDay(of: time)) ?? day
-            let run = try RunStore.claimSlot(db, job: job, tradingDay: tradingDay.description, scheduledFor: Double(time), trigger: trigger,
-                                             state: state, now: now, reason: reason)
+            let run = try RunStore.claimSlot(
+                db, job: job, tradingDay: tradingDay.description, scheduledFor: Double(time), trigger: trigger,
+                state: state, now: now, reason: reason)
             if let run { round.events.append((run, run.attempts)) }
             if startNow, let run, let id = run.id { try start(db, id, job: run.job, &round) }
         case .createRun(let job, let runTrigger, let cause, let startNow):
-            let run = try RunStore.createRun(db, job: job, tradingDay: day.description, trigger: runTrigger, state: .queued, now: now,
-                                             causeRunId: cause, reason: cause.map { "on_failure of run \($0)" })
+            let run = try RunStore.createRun(
+                db, job: job, tradingDay: day.description, trigger: runTrigger, state: .queued, now: now,
+                causeRunId: cause, reason: cause.map { "on_failure of run \($0)" })
             round.events.append((run, run.attempts))
             if startNow, let id = run.id { try start(db, id, job: job, &round) }
         case .transition(let id, let state, let reason):
@@ -330,9 +339,12 @@ public final class Engine {
         // Another process may have started it since we decided: then it is theirs. A supervisor
         // started ahead is recorded with the attempt (one commit, not two).
         let readyOne = ready.popLast()
-        guard let (run, attempt) = try RunStore.startAttempt(db, run: id, now: now, engine: Engine.identity,
-                                                             supervisor: readyOne.map { ($0.pid, $0.start) },
-                                                             log: { "\(logs)/\(name)/\(id).\($0).log" }) else {
+        guard
+            let (run, attempt) = try RunStore.startAttempt(
+                db, run: id, now: now, engine: Engine.identity,
+                supervisor: readyOne.map { ($0.pid, $0.start) },
+                log: { "\(logs)/\(name)/\(id).\($0).log" })
+        else {
             if let readyOne { ready.append(readyOne) }
             return
         }
@@ -352,10 +364,14 @@ public final class Engine {
             startedInStep = true
             var handed: Int32?
             if let readyOne = launch.ready, readyOne.hand(supervisor) { handed = readyOne.pid }
-            let pid = try handed ?? ProcessControl.spawn([AttemptSupervisor.executable(nextTo: executable)] + supervisor.commandLine,
-                                                         environment: supervisor.environment, logFD: -1)
-            watched[id] = Watched(attempt: number, shimPid: pid, pidfd: ProcessControl.pidfd(pid), isChild: true,
-                                  supervisor: handed == nil ? nil : launch.ready)
+            let pid =
+                try handed
+                ?? ProcessControl.spawn(
+                    [AttemptSupervisor.executable(nextTo: executable)] + supervisor.commandLine,
+                    environment: supervisor.environment, logFD: -1)
+            watched[id] = Watched(
+                attempt: number, shimPid: pid, pidfd: ProcessControl.pidfd(pid), isChild: true,
+                supervisor: handed == nil ? nil : launch.ready)
             // The `running` event once the process exists (what the lag benchmark measures).
             emit(launch.run, attempt: number)
             if handed == nil { try store.recordShim(run: id, attempt: number, pid: pid, start: ProcessControl.startTime(of: pid)) }
@@ -442,12 +458,17 @@ public final class Engine {
     /// After an attempt ended: record the outcome its supervisor reported (`report`; unless the
     /// attempt was already closed, then what the store says stands), or read the one it
     /// recorded itself (none: lost), and decide the run.
-    func finish(_ db: Database, _ id: Int64, attempt number: Int, note: String?, report: ReadySupervisor.Report? = nil,
-                _ round: inout Round) throws {
+    func finish(
+        _ db: Database, _ id: Int64, attempt number: Int, note: String?, report: ReadySupervisor.Report? = nil,
+        _ round: inout Round
+    ) throws {
         guard let name = try cached(id)?.job ?? RunStore.run(db, id)?.job, let job = workspace.jobs[name] else { return }
         var outcome: (outcome: AttemptOutcome, exitCode: Int?, signal: Int?)
-        if let report, try RunStore.recordExit(db, run: id, attempt: number, exitCode: report.exitCode, signal: report.signal,
-                                               outcome: report.outcome, now: report.finishedAt, pid: report.pid) {
+        if let report,
+            try RunStore.recordExit(
+                db, run: id, attempt: number, exitCode: report.exitCode, signal: report.signal,
+                outcome: report.outcome, now: report.finishedAt, pid: report.pid)
+        {
             outcome = (report.outcome, report.exitCode, report.signal)
         } else {
             guard var attempt = try RunStore.attempt(db, run: id, number: number) else { return }
@@ -458,10 +479,13 @@ public final class Engine {
             }
             outcome = (attempt.outcome, attempt.exitCode, attempt.signal)
         }
-        let decision = Scheduler.afterAttempt(number: number, outcome: outcome.outcome, exitCode: outcome.exitCode,
-                                              signal: outcome.signal, job: job, runId: id, now: now)
-        if let run = try RunStore.transition(db, run: id, from: [.running], to: decision.state, now: now, reason: note ?? decision.reason,
-                                             nextAttemptAt: decision.nextAttemptAt, exitCode: .some(outcome.exitCode)) {
+        let decision = Scheduler.afterAttempt(
+            number: number, outcome: outcome.outcome, exitCode: outcome.exitCode,
+            signal: outcome.signal, job: job, runId: id, now: now)
+        if let run = try RunStore.transition(
+            db, run: id, from: [.running], to: decision.state, now: now, reason: note ?? decision.reason,
+            nextAttemptAt: decision.nextAttemptAt, exitCode: .some(outcome.exitCode))
+        {
             round.events.append((run, run.attempts))
         }
     }
@@ -480,7 +504,8 @@ public final class Engine {
         try services?.reconcile()
         for attempt in try store.runningAttempts() where watched[attempt.runId] == nil && !serviceRuns.contains(attempt.runId) {
             if attempt.shimPid == nil, let engine = attempt.enginePid, engine != Engine.identity.pid,
-               ProcessControl.isAlive(engine, start: attempt.engineStart) {
+                ProcessControl.isAlive(engine, start: attempt.engineStart)
+            {
                 // Another live engine is starting it this very moment.
                 continue
             }
@@ -502,7 +527,8 @@ public final class Engine {
 
     /// Waits until a supervisor ends or `seconds` (real) pass.
     public func wait(realSeconds: Double) {
-        let fds = [wakeRead] + watched.values.map(\.pidfd).filter { $0 >= 0 }
+        let fds =
+            [wakeRead] + watched.values.map(\.pidfd).filter { $0 >= 0 }
             + watched.values.compactMap { $0.supervisor?.descriptor }.filter { $0 >= 0 } + (services?.pollDescriptors ?? [])
         _ = ProcessControl.waitAny(fds, timeout: min(max(realSeconds, 0), 1))
         var drain = [UInt8](repeating: 0, count: 64)

@@ -41,9 +41,11 @@ public struct RunDay {
     }
 
     /// Runs the day to its end; returns the day's runs.
-    public func run(executable: String = ProcessControl.executablePath, onEvent: @escaping (EngineEvent) -> Void,
-                    onServiceEvent: @escaping (ServiceEvent) -> Void = { _ in },
-                    shouldStop: () -> Bool = { false }) throws -> [RunRecord] {
+    public func run(
+        executable: String = ProcessControl.executablePath, onEvent: @escaping (EngineEvent) -> Void,
+        onServiceEvent: @escaping (ServiceEvent) -> Void = { _ in },
+        shouldStop: () -> Bool = { false }
+    ) throws -> [RunRecord] {
         let zone = ZoneRules.of(workspace.config.timeZone)
         let start = zone.instant(of: day, secondsOfDay: from?.secondsOfDay ?? 0)
         let clock = SimulatedClock(simulatedAnchor: Double(start), realAnchor: Date().timeIntervalSince1970, speed: speed)
@@ -51,9 +53,10 @@ public struct RunDay {
         engine.superviseServices(onEvent: onServiceEvent)
         let slots = try SchedulerState.slots(of: workspace, on: day)
         // The day also lasts until every service window of it has closed.
-        let windowsEnd = workspace.services.values.compactMap { spec in
-            ServiceWindow.interval(spec.active, on: day, zone: ZoneRules.of(workspace.timeZone(ofJob: spec.name)), calendar: workspace.calendar)?.end
-        }.max().map(Double.init) ?? 0
+        let windowsEnd =
+            workspace.services.values.compactMap { spec in
+                ServiceWindow.interval(spec.active, on: day, zone: ZoneRules.of(workspace.timeZone(ofJob: spec.name)), calendar: workspace.calendar)?.end
+            }.max().map(Double.init) ?? 0
         let notBefore = from.map { _ in start }
         try engine.reconcile()
         if !workspace.jobs.isEmpty { engine.startSupervisorsAhead() }

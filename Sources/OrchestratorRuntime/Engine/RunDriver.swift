@@ -27,8 +27,9 @@ public struct RunDriver {
             let retries = mine.compactMap { $0.state == .retrying ? $0.nextAttemptAt : nil }
             if !moving && retries.isEmpty {
                 // Only runs waiting for upstreams that will not run now: they end here.
-                let stuck = SchedulerState(workspace: state.workspace, tradingDay: state.tradingDay, slots: [], runs: mine,
-                                           servicesUp: state.servicesUp)
+                let stuck = SchedulerState(
+                    workspace: state.workspace, tradingDay: state.tradingDay, slots: [], runs: mine,
+                    servicesUp: state.servicesUp)
                 for action in Scheduler.closeDay(stuck) { try engine.apply(action, day: day, trigger: .manual) }
                 continue
             }

@@ -20,8 +20,10 @@ public struct AttemptSupervisor: Sendable {
     public var argv: [String]
     public var environment: [String: String]
 
-    public init(databasePath: String, runId: Int64, attempt: Int, logPath: String, timeout: Double?, grace: Double,
-                argv: [String], environment: [String: String]) {
+    public init(
+        databasePath: String, runId: Int64, attempt: Int, logPath: String, timeout: Double?, grace: Double,
+        argv: [String], environment: [String: String]
+    ) {
         self.databasePath = databasePath
         self.runId = runId
         self.attempt = attempt
@@ -39,8 +41,10 @@ public struct AttemptSupervisor: Sendable {
 
     /// The arguments that start a supervisor for this attempt (after the executable).
     public var commandLine: [String] {
-        var args = ["--store", databasePath, "--run", String(runId), "--attempt", String(attempt), "--log", logPath,
-                    "--grace", String(grace)]
+        var args = [
+            "--store", databasePath, "--run", String(runId), "--attempt", String(attempt), "--log", logPath,
+            "--grace", String(grace),
+        ]
         if let timeout { args += ["--timeout", String(timeout)] }
         return args + ["--"] + argv
     }

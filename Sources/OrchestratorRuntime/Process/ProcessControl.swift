@@ -1,6 +1,6 @@
 import CSpawn
-import OrchestratorCore
 import Foundation
+import OrchestratorCore
 
 /// Spawning, waiting and signalling real processes: the thin layer over posix_spawn, pidfd and
 /// killpg that the attempt supervisor and the engine share.
@@ -39,12 +39,14 @@ public enum ProcessControl {
     /// why not, in words for the service's log and events (the process keeps running under the
     /// policy it inherited: a service is not refused a start for a priority it could not get).
     static func apply(_ scheduling: CPUScheduling, to pid: Int32) -> String? {
-        let rc = cspawn_set_scheduling(pid, scheduling.policy.kernelValue, Int32(scheduling.priority ?? 0), scheduling.resetOnFork ? 1 : 0,
-                                       scheduling.nice == nil ? 0 : 1, Int32(scheduling.nice ?? 0))
+        let rc = cspawn_set_scheduling(
+            pid, scheduling.policy.kernelValue, Int32(scheduling.priority ?? 0), scheduling.resetOnFork ? 1 : 0,
+            scheduling.nice == nil ? 0 : 1, Int32(scheduling.nice ?? 0))
         guard rc != 0 else { return nil }
         var why = String(cString: strerror(rc))
         if rc == EPERM {
-            why += scheduling.policy.isRealTime
+            why +=
+                scheduling.policy.isRealTime
                 ? " (a real-time policy needs root, CAP_SYS_NICE or an RLIMIT_RTPRIO of at least \(scheduling.priority ?? 1))"
                 : " (a lower nice value needs root, CAP_SYS_NICE or RLIMIT_NICE)"
         }
@@ -114,7 +116,8 @@ public enum ProcessControl {
     /// tells a live process from a later one that reused its pid.
     public static func startTime(of pid: Int32) -> Int64? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return nil }
+            let close = text.lastIndex(of: ")")
+        else { return nil }
         let fields = text[text.index(after: close)...].split(separator: " ")
         // After the command come field 3 (state) onwards: field 22 is at index 19.
         guard fields.count > 19 else { return nil }

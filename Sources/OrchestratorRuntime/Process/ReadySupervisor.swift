@@ -25,8 +25,9 @@ final class ReadySupervisor {
         guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &fds) == 0 else { return nil }
         defer { close(fds[1]) }
         do {
-            pid = try ProcessControl.spawn([executable, "--store", databasePath, "--ready"], environment: environment,
-                                           logFD: -1, inputFD: fds[1])
+            pid = try ProcessControl.spawn(
+                [executable, "--store", databasePath, "--ready"], environment: environment,
+                logFD: -1, inputFD: fds[1])
         } catch {
             close(fds[0])
             return nil
@@ -125,7 +126,8 @@ extension ReadySupervisor.Report {
     init?(line: Substring) {
         let f = line.split(separator: " ", omittingEmptySubsequences: false)
         guard f.count == 6, f[0] == "D", let outcome = AttemptOutcome(rawValue: String(f[1])), outcome != .running,
-              let finished = Double(f[4]), finished.isFinite, let pid = Int32(f[5]) else { return nil }
+            let finished = Double(f[4]), finished.isFinite, let pid = Int32(f[5])
+        else { return nil }
         func number(_ s: Substring) -> Int?? { s == "-" ? .some(nil) : Int(s).map { .some($0) } }
         guard let code = number(f[2]), let signal = number(f[3]) else { return nil }
         self.init(outcome: outcome, exitCode: code, signal: signal, finishedAt: finished, pid: pid > 0 ? pid : nil)

@@ -20,8 +20,10 @@ public struct HealthProbe: Sendable {
         self.init(check: check, redisURL: redisURL, environment: environment, now: now, connections: nil)
     }
 
-    init(check: HealthCheck, redisURL: String, environment: [String: String], now: @escaping @Sendable () -> Double,
-         connections: RedisConnections?) {
+    init(
+        check: HealthCheck, redisURL: String, environment: [String: String], now: @escaping @Sendable () -> Double,
+        connections: RedisConnections?
+    ) {
         self.check = check
         self.redisURL = redisURL
         self.environment = environment
@@ -30,8 +32,10 @@ public struct HealthProbe: Sendable {
     }
 
     /// Runs `body` on a Redis connection: a kept one when there are any, else a new one.
-    func redis<T>(_ url: RedisURL, timeout: Double,
-                  _ body: (RedisClient) throws(RedisClient.Failure) -> T) throws(RedisClient.Failure) -> T {
+    func redis<T>(
+        _ url: RedisURL, timeout: Double,
+        _ body: (RedisClient) throws(RedisClient.Failure) -> T
+    ) throws(RedisClient.Failure) -> T {
         if let connections { return try connections.with(url, timeout: timeout, body) }
         return try body(try RedisClient(url: url, timeout: timeout))
     }
@@ -74,12 +78,13 @@ public struct HealthProbe: Sendable {
             if let stamp = HealthProbe.timestamp(in: value) {
                 let age = now() - stamp
                 let text = String(format: "%.1fs", max(age, 0))
-                return age <= maxAge ? (true, "heartbeat \(text) old") : (false, "heartbeat \(text) old, older than \(TimeSpan(milliseconds: Int64(maxAge * 1000)))")
+                return age <= maxAge
+                    ? (true, "heartbeat \(text) old") : (false, "heartbeat \(text) old, older than \(TimeSpan(milliseconds: Int64(maxAge * 1000)))")
             }
             // No timestamp in the value: a key that expires within max_age was written within it.
             if let ttl = replies[0].integer, ttl > 0 {
-                return Double(ttl) / 1000 <= maxAge ? (true, "heartbeat key expires in \(ttl) ms") :
-                    (false, "redis key \(key) has no timestamp and a TTL longer than max_age")
+                return Double(ttl) / 1000 <= maxAge
+                    ? (true, "heartbeat key expires in \(ttl) ms") : (false, "redis key \(key) has no timestamp and a TTL longer than max_age")
             }
             return (false, "redis key \(key) holds no timestamp and has no TTL: its age cannot be told")
         } catch {
@@ -98,7 +103,8 @@ public struct HealthProbe: Sendable {
         if let n = Double(text) { return number(n) }
         if let t = TimeFormat.parseInstant(text.replacingOccurrences(of: "\"", with: ""), zone: ZoneRules.named("UTC")!) { return Double(t) }
         guard text.hasPrefix("{"), let data = text.data(using: .utf8),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
         for field in ["ts", "timestamp", "time", "at", "heartbeat"] {
             if let n = object[field] as? Double { return number(n) }
             if let n = object[field] as? Int { return number(Double(n)) }

@@ -14,8 +14,10 @@ final class RedisConnections: @unchecked Sendable {
     private let lock = NSLock()
     private var idle: [Key: [RedisClient]] = [:]
 
-    func with<T>(_ url: RedisURL, timeout: Double,
-                 _ body: (RedisClient) throws(RedisClient.Failure) -> T) throws(RedisClient.Failure) -> T {
+    func with<T>(
+        _ url: RedisURL, timeout: Double,
+        _ body: (RedisClient) throws(RedisClient.Failure) -> T
+    ) throws(RedisClient.Failure) -> T {
         let key = Key(url: url, timeout: timeout)
         if let reused = take(key) {
             do {

@@ -48,8 +48,10 @@ public final class ServiceSupervisor {
         func take() -> [(String, Bool, String)] { lock.lock(); defer { items = []; lock.unlock() }; return items }
     }
 
-    public init(workspace: Workspace, store: RunStore, clock: any WallClock, executable: String, wake: Int32,
-                onEvent: @escaping (ServiceEvent) -> Void = { _ in }) {
+    public init(
+        workspace: Workspace, store: RunStore, clock: any WallClock, executable: String, wake: Int32,
+        onEvent: @escaping (ServiceEvent) -> Void = { _ in }
+    ) {
         self.workspace = workspace
         self.store = store
         self.clock = clock
@@ -100,7 +102,8 @@ public final class ServiceSupervisor {
             let id = run.id!
             let last = try store.attempt(run: id, number: run.attempts)
             if let last, last.outcome == .running, let pid = last.shimPid, ProcessControl.isAlive(pid, start: last.shimStart),
-               processes[run.job] == nil {
+                processes[run.job] == nil
+            {
                 processes[run.job] = Process(pid: pid, pidfd: ProcessControl.pidfd(pid), isChild: false, runId: id, attempt: last.number)
                 board.adopt(run.job, pid: pid, runId: id, starts: run.attempts, startedAt: last.startedAt, now: now)
                 continue
@@ -273,8 +276,9 @@ public final class ServiceSupervisor {
         guard let health = workspace.services[name]?.health, let spec = workspace.services[name] else { return }
         let env = ProcessControl.environment(baseEnvironment, adding: spec.env, nextTo: executable)
         let clock = self.clock
-        let probe = HealthProbe(check: health, redisURL: workspace.config.redisURL, environment: env, now: { [clock] in clock.now() },
-                                connections: connections)
+        let probe = HealthProbe(
+            check: health, redisURL: workspace.config.redisURL, environment: env, now: { [clock] in clock.now() },
+            connections: connections)
         let results = self.results, wake = wakeWrite
         DispatchQueue.global().async {
             let (ok, detail) = probe.run()

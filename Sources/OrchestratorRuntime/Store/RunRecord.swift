@@ -1,3 +1,4 @@
+import Foundation
 public import GRDB
 public import OrchestratorCore
 
@@ -42,8 +43,10 @@ public struct RunRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePe
         case nextAttemptAt = "next_attempt_at", params, causeRunId = "cause_run_id", reason
     }
 
-    public init(job: String, tradingDay: String, scheduledFor: Double?, trigger: RunTrigger, state: RunState,
-                createdAt: Double, params: [String: String] = [:], causeRunId: Int64? = nil) {
+    public init(
+        job: String, tradingDay: String, scheduledFor: Double?, trigger: RunTrigger, state: RunState,
+        createdAt: Double, params: [String: String] = [:], causeRunId: Int64? = nil
+    ) {
         self.job = job
         self.tradingDay = tradingDay
         self.scheduledFor = scheduledFor
@@ -101,7 +104,8 @@ public struct RunRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePe
 
     public var parameters: [String: String] {
         guard params != "{}", let data = params.data(using: .utf8),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: String] else { return [:] }
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: String]
+        else { return [:] }
         return object
     }
 
@@ -109,5 +113,3 @@ public struct RunRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePe
         JSONValue.object(params.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }).serialized()
     }
 }
-
-import Foundation

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
-import SQLiteSupport
 public import OrchestratorCore
+import SQLiteSupport
 
 /// The run store: every run, attempt and state change, in one SQLite file (WAL).
 ///
@@ -65,8 +65,10 @@ public final class RunStore: Sendable {
                 }
                 try RunStore.migrator.migrate(pool)
                 return pool
-            } catch let error as DatabaseError where attempt < 100
-                && [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_ERROR].contains(error.resultCode) {
+            } catch let error as DatabaseError
+                where attempt < 100
+                && [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_ERROR].contains(error.resultCode)
+            {
                 usleep(50_000)
             }
         }
@@ -88,91 +90,93 @@ public final class RunStore: Sendable {
     static let migrator: DatabaseMigrator = {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-            CREATE TABLE run (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                job TEXT NOT NULL,
-                trading_day TEXT NOT NULL,
-                scheduled_for REAL,
-                trigger TEXT NOT NULL CHECK (trigger IN ('schedule', 'manual', 'upstream', 'catch-up')),
-                state TEXT NOT NULL CHECK (state IN ('pending', 'queued', 'running', 'retrying', 'succeeded', 'failed',
-                                                     'upstream_failed', 'skipped', 'missed', 'cancelled')),
-                attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
-                created_at REAL NOT NULL,
-                started_at REAL,
-                finished_at REAL,
-                exit_code INTEGER,
-                next_attempt_at REAL,
-                params TEXT NOT NULL DEFAULT '{}',
-                cause_run_id INTEGER REFERENCES run(id),
-                reason TEXT,
-                UNIQUE (job, scheduled_for)
-            );
-            CREATE INDEX run_by_created ON run(created_at);
-            CREATE INDEX run_by_job ON run(job, created_at);
-            CREATE INDEX run_by_day ON run(trading_day, job);
-            CREATE INDEX run_active ON run(state) WHERE state IN ('pending', 'queued', 'running', 'retrying');
-            CREATE TABLE attempt (
-                run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
-                number INTEGER NOT NULL CHECK (number >= 1),
-                pid INTEGER,
-                shim_pid INTEGER,
-                shim_start INTEGER,
-                engine_pid INTEGER,
-                engine_start INTEGER,
-                started_at REAL NOT NULL,
-                finished_at REAL,
-                exit_code INTEGER,
-                signal INTEGER,
-                outcome TEXT NOT NULL CHECK (outcome IN ('running', 'succeeded', 'failed', 'timed_out', 'lost', 'killed')),
-                log TEXT NOT NULL,
-                PRIMARY KEY (run_id, number)
-            );
-            CREATE TABLE transition (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
-                at REAL NOT NULL,
-                from_state TEXT,
-                to_state TEXT NOT NULL,
-                reason TEXT
-            );
-            CREATE INDEX transition_by_run ON transition(run_id, id);
-            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-            """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE run (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        job TEXT NOT NULL,
+                        trading_day TEXT NOT NULL,
+                        scheduled_for REAL,
+                        trigger TEXT NOT NULL CHECK (trigger IN ('schedule', 'manual', 'upstream', 'catch-up')),
+                        state TEXT NOT NULL CHECK (state IN ('pending', 'queued', 'running', 'retrying', 'succeeded', 'failed',
+                                                             'upstream_failed', 'skipped', 'missed', 'cancelled')),
+                        attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                        created_at REAL NOT NULL,
+                        started_at REAL,
+                        finished_at REAL,
+                        exit_code INTEGER,
+                        next_attempt_at REAL,
+                        params TEXT NOT NULL DEFAULT '{}',
+                        cause_run_id INTEGER REFERENCES run(id),
+                        reason TEXT,
+                        UNIQUE (job, scheduled_for)
+                    );
+                    CREATE INDEX run_by_created ON run(created_at);
+                    CREATE INDEX run_by_job ON run(job, created_at);
+                    CREATE INDEX run_by_day ON run(trading_day, job);
+                    CREATE INDEX run_active ON run(state) WHERE state IN ('pending', 'queued', 'running', 'retrying');
+                    CREATE TABLE attempt (
+                        run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                        number INTEGER NOT NULL CHECK (number >= 1),
+                        pid INTEGER,
+                        shim_pid INTEGER,
+                        shim_start INTEGER,
+                        engine_pid INTEGER,
+                        engine_start INTEGER,
+                        started_at REAL NOT NULL,
+                        finished_at REAL,
+                        exit_code INTEGER,
+                        signal INTEGER,
+                        outcome TEXT NOT NULL CHECK (outcome IN ('running', 'succeeded', 'failed', 'timed_out', 'lost', 'killed')),
+                        log TEXT NOT NULL,
+                        PRIMARY KEY (run_id, number)
+                    );
+                    CREATE TABLE transition (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        run_id INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,
+                        at REAL NOT NULL,
+                        from_state TEXT,
+                        to_state TEXT NOT NULL,
+                        reason TEXT
+                    );
+                    CREATE INDEX transition_by_run ON transition(run_id, id);
+                    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    """)
         }
         // Services (issue 5): each one's current state for `status`, and its history of starts,
         // exits and health changes. Their starts are also attempts of a run per activation.
         migrator.registerMigration("v2 services") { db in
-            try db.execute(sql: """
-            CREATE TABLE service (
-                name TEXT PRIMARY KEY,
-                state TEXT NOT NULL CHECK (state IN ('stopped', 'starting', 'running', 'unhealthy', 'backoff', 'failed', 'inactive', 'stopping')),
-                pid INTEGER,
-                started_at REAL,
-                run_id INTEGER REFERENCES run(id),
-                restarts INTEGER NOT NULL DEFAULT 0,
-                last_exit_code INTEGER,
-                last_signal INTEGER,
-                last_exit_at REAL,
-                health_ok INTEGER,
-                health_checked_at REAL,
-                health_detail TEXT,
-                reason TEXT,
-                next_start_at REAL,
-                updated_at REAL NOT NULL
-            );
-            CREATE TABLE service_event (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                service TEXT NOT NULL,
-                run_id INTEGER REFERENCES run(id),
-                at REAL NOT NULL,
-                kind TEXT NOT NULL,
-                state TEXT NOT NULL,
-                pid INTEGER,
-                detail TEXT
-            );
-            CREATE INDEX service_event_by_service ON service_event(service, id);
-            """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE service (
+                        name TEXT PRIMARY KEY,
+                        state TEXT NOT NULL CHECK (state IN ('stopped', 'starting', 'running', 'unhealthy', 'backoff', 'failed', 'inactive', 'stopping')),
+                        pid INTEGER,
+                        started_at REAL,
+                        run_id INTEGER REFERENCES run(id),
+                        restarts INTEGER NOT NULL DEFAULT 0,
+                        last_exit_code INTEGER,
+                        last_signal INTEGER,
+                        last_exit_at REAL,
+                        health_ok INTEGER,
+                        health_checked_at REAL,
+                        health_detail TEXT,
+                        reason TEXT,
+                        next_start_at REAL,
+                        updated_at REAL NOT NULL
+                    );
+                    CREATE TABLE service_event (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        service TEXT NOT NULL,
+                        run_id INTEGER REFERENCES run(id),
+                        at REAL NOT NULL,
+                        kind TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        pid INTEGER,
+                        detail TEXT
+                    );
+                    CREATE INDEX service_event_by_service ON service_event(service, id);
+                    """)
         }
         return migrator
     }()
@@ -181,21 +185,28 @@ public final class RunStore: Sendable {
 
     /// Inserts a run for a scheduled slot unless one exists; nil when another process (or an
     /// earlier run of this one) already owns the slot.
-    public func claimSlot(job: String, tradingDay: String, scheduledFor: Double, trigger: RunTrigger,
-                          state: RunState, now: Double, reason: String? = nil) throws -> RunRecord? {
+    public func claimSlot(
+        job: String, tradingDay: String, scheduledFor: Double, trigger: RunTrigger,
+        state: RunState, now: Double, reason: String? = nil
+    ) throws -> RunRecord? {
         try writer.write { db in
-            try RunStore.claimSlot(db, job: job, tradingDay: tradingDay, scheduledFor: scheduledFor, trigger: trigger, state: state,
-                                   now: now, reason: reason)
+            try RunStore.claimSlot(
+                db, job: job, tradingDay: tradingDay, scheduledFor: scheduledFor, trigger: trigger, state: state,
+                now: now, reason: reason)
         }
     }
 
-    static func claimSlot(_ db: Database, job: String, tradingDay: String, scheduledFor: Double, trigger: RunTrigger,
-                          state: RunState, now: Double, reason: String?) throws -> RunRecord? {
+    static func claimSlot(
+        _ db: Database, job: String, tradingDay: String, scheduledFor: Double, trigger: RunTrigger,
+        state: RunState, now: Double, reason: String?
+    ) throws -> RunRecord? {
         // The schema's UNIQUE(job, scheduled_for) decides between racing processes.
-        try db.cachedStatement(sql: """
-            INSERT INTO run (job, trading_day, scheduled_for, trigger, state, created_at, reason)
-            VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job, scheduled_for) DO NOTHING
-            """).execute(arguments: [job, tradingDay, scheduledFor, trigger.rawValue, state.rawValue, now, reason])
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO run (job, trading_day, scheduled_for, trigger, state, created_at, reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job, scheduled_for) DO NOTHING
+                """
+        ).execute(arguments: [job, tradingDay, scheduledFor, trigger.rawValue, state.rawValue, now, reason])
         guard db.changesCount == 1 else { return nil }
         let id = db.lastInsertedRowID
         try RunStore.logTransition(db, run: id, from: nil, to: state, at: now, reason: reason)
@@ -203,18 +214,24 @@ public final class RunStore: Sendable {
     }
 
     /// Inserts a run that has no slot (manual or upstream-triggered).
-    public func createRun(job: String, tradingDay: String, trigger: RunTrigger, state: RunState, now: Double,
-                          params: [String: String] = [:], causeRunId: Int64? = nil, reason: String? = nil) throws -> RunRecord {
+    public func createRun(
+        job: String, tradingDay: String, trigger: RunTrigger, state: RunState, now: Double,
+        params: [String: String] = [:], causeRunId: Int64? = nil, reason: String? = nil
+    ) throws -> RunRecord {
         try writer.write { db in
-            try RunStore.createRun(db, job: job, tradingDay: tradingDay, trigger: trigger, state: state, now: now, params: params,
-                                   causeRunId: causeRunId, reason: reason)
+            try RunStore.createRun(
+                db, job: job, tradingDay: tradingDay, trigger: trigger, state: state, now: now, params: params,
+                causeRunId: causeRunId, reason: reason)
         }
     }
 
-    static func createRun(_ db: Database, job: String, tradingDay: String, trigger: RunTrigger, state: RunState, now: Double,
-                          params: [String: String] = [:], causeRunId: Int64?, reason: String?) throws -> RunRecord {
-        var run = RunRecord(job: job, tradingDay: tradingDay, scheduledFor: nil, trigger: trigger, state: state,
-                            createdAt: now, params: params, causeRunId: causeRunId)
+    static func createRun(
+        _ db: Database, job: String, tradingDay: String, trigger: RunTrigger, state: RunState, now: Double,
+        params: [String: String] = [:], causeRunId: Int64?, reason: String?
+    ) throws -> RunRecord {
+        var run = RunRecord(
+            job: job, tradingDay: tradingDay, scheduledFor: nil, trigger: trigger, state: state,
+            createdAt: now, params: params, causeRunId: causeRunId)
         run.reason = reason
         try run.insert(db)
         try RunStore.logTransition(db, run: run.id!, from: nil, to: state, at: now, reason: reason)
@@ -224,15 +241,19 @@ public final class RunStore: Sendable {
     /// Moves a run to a new state, if it is still in one of `from` (so two actors never both
     /// move it); returns the updated run, or nil when it had already moved on.
     @discardableResult
-    public func transition(run id: Int64, from: Set<RunState>? = nil, to state: RunState, now: Double, reason: String? = nil,
-                           nextAttemptAt: Double? = nil, exitCode: Int?? = nil) throws -> RunRecord? {
+    public func transition(
+        run id: Int64, from: Set<RunState>? = nil, to state: RunState, now: Double, reason: String? = nil,
+        nextAttemptAt: Double? = nil, exitCode: Int?? = nil
+    ) throws -> RunRecord? {
         try writer.write { db in
             try RunStore.transition(db, run: id, from: from, to: state, now: now, reason: reason, nextAttemptAt: nextAttemptAt, exitCode: exitCode)
         }
     }
 
-    static func transition(_ db: Database, run id: Int64, from: Set<RunState>?, to state: RunState, now: Double, reason: String?,
-                           nextAttemptAt: Double? = nil, exitCode: Int?? = nil) throws -> RunRecord? {
+    static func transition(
+        _ db: Database, run id: Int64, from: Set<RunState>?, to state: RunState, now: Double, reason: String?,
+        nextAttemptAt: Double? = nil, exitCode: Int?? = nil
+    ) throws -> RunRecord? {
         guard var run = try RunStore.run(db, id) else { return nil }
         if let from, !from.contains(run.state) { return nil }
         let old = run.state
@@ -258,14 +279,18 @@ public final class RunStore: Sendable {
     /// returning the run as it now is — the engine needs no read before or after.
     /// `supervisor`: the attempt's supervisor when it already runs (started ahead), recorded in
     /// the same transaction.
-    public func startAttempt(run id: Int64, now: Double, engine: (pid: Int32, start: Int64?)?,
-                             supervisor: (pid: Int32, start: Int64?)? = nil,
-                             log: (Int) -> String) throws -> (run: RunRecord, attempt: AttemptRecord)? {
+    public func startAttempt(
+        run id: Int64, now: Double, engine: (pid: Int32, start: Int64?)?,
+        supervisor: (pid: Int32, start: Int64?)? = nil,
+        log: (Int) -> String
+    ) throws -> (run: RunRecord, attempt: AttemptRecord)? {
         try writer.write { db in try RunStore.startAttempt(db, run: id, now: now, engine: engine, supervisor: supervisor, log: log) }
     }
 
-    static func startAttempt(_ db: Database, run id: Int64, now: Double, engine: (pid: Int32, start: Int64?)?,
-                             supervisor: (pid: Int32, start: Int64?)?, log: (Int) -> String) throws -> (run: RunRecord, attempt: AttemptRecord)? {
+    static func startAttempt(
+        _ db: Database, run id: Int64, now: Double, engine: (pid: Int32, start: Int64?)?,
+        supervisor: (pid: Int32, start: Int64?)?, log: (Int) -> String
+    ) throws -> (run: RunRecord, attempt: AttemptRecord)? {
         guard var run = try RunStore.run(db, id) else { throw Failure(description: "run \(id) does not exist") }
         guard run.state == .queued || run.state == .retrying else { return nil }
         let old = run.state
@@ -276,9 +301,10 @@ public final class RunStore: Sendable {
         if run.startedAt == nil { run.startedAt = now }
         try db.cachedStatement(sql: "UPDATE run SET attempts = ?, state = ?, reason = NULL, next_attempt_at = NULL, started_at = ? WHERE id = ?")
             .execute(arguments: [run.attempts, run.state.rawValue, run.startedAt, id])
-        let attempt = AttemptRecord(runId: id, number: run.attempts, pid: nil, shimPid: supervisor?.pid, shimStart: supervisor?.start,
-                                    enginePid: engine?.pid, engineStart: engine?.start, startedAt: now,
-                                    finishedAt: nil, exitCode: nil, signal: nil, outcome: .running, log: log(run.attempts))
+        let attempt = AttemptRecord(
+            runId: id, number: run.attempts, pid: nil, shimPid: supervisor?.pid, shimStart: supervisor?.start,
+            enginePid: engine?.pid, engineStart: engine?.start, startedAt: now,
+            finishedAt: nil, exitCode: nil, signal: nil, outcome: .running, log: log(run.attempts))
         try attempt.insert(db)
         try RunStore.logTransition(db, run: id, from: old, to: .running, at: now, reason: "attempt \(run.attempts)")
         return (run, attempt)
@@ -302,12 +328,16 @@ public final class RunStore: Sendable {
     }
 
     @discardableResult
-    static func recordExit(_ db: Database, run id: Int64, attempt number: Int, exitCode: Int?, signal: Int?, outcome: AttemptOutcome,
-                           now: Double, pid: Int32? = nil) throws -> Bool {
-        try db.cachedStatement(sql: """
-            UPDATE attempt SET finished_at = ?, exit_code = ?, signal = ?, outcome = ?, pid = COALESCE(?, pid)
-            WHERE run_id = ? AND number = ? AND outcome = 'running'
-            """).execute(arguments: [now, exitCode, signal, outcome.rawValue, pid, id, number])
+    static func recordExit(
+        _ db: Database, run id: Int64, attempt number: Int, exitCode: Int?, signal: Int?, outcome: AttemptOutcome,
+        now: Double, pid: Int32? = nil
+    ) throws -> Bool {
+        try db.cachedStatement(
+            sql: """
+                UPDATE attempt SET finished_at = ?, exit_code = ?, signal = ?, outcome = ?, pid = COALESCE(?, pid)
+                WHERE run_id = ? AND number = ? AND outcome = 'running'
+                """
+        ).execute(arguments: [now, exitCode, signal, outcome.rawValue, pid, id, number])
         return db.changesCount > 0
     }
 
@@ -325,8 +355,9 @@ public final class RunStore: Sendable {
 
     public func setMeta(_ key: String, _ value: String) throws {
         try writer.write { db in
-            try db.execute(sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                           arguments: [key, value])
+            try db.execute(
+                sql: "INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                arguments: [key, value])
         }
     }
 
@@ -398,8 +429,9 @@ public final class RunStore: Sendable {
     static func schedulerRuns(_ db: Database, tradingDays: [String]) throws -> (runs: [SchedulerState.Run], lastTransition: Int64) {
         let last = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM transition") ?? 0
         let marks = tradingDays.map { _ in "?" }.joined(separator: ", ")
-        let runs = try RunStore.decodeSchedulerRuns(db, where: "trading_day IN (\(marks)) OR state IN ('pending', 'queued', 'running', 'retrying')",
-                                                    arguments: StatementArguments(tradingDays))
+        let runs = try RunStore.decodeSchedulerRuns(
+            db, where: "trading_day IN (\(marks)) OR state IN ('pending', 'queued', 'running', 'retrying')",
+            arguments: StatementArguments(tradingDays))
         return (runs, last)
     }
 
@@ -407,26 +439,30 @@ public final class RunStore: Sendable {
     static func schedulerRuns(_ db: Database, changedAfter transition: Int64) throws -> (runs: [SchedulerState.Run], lastTransition: Int64) {
         let last = try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(id), 0) FROM transition")) ?? 0
         guard last > transition else { return ([], last) }
-        let runs = try RunStore.decodeSchedulerRuns(db, where: "id IN (SELECT run_id FROM transition WHERE id > ? AND id <= ?)",
-                                                    arguments: [transition, last])
+        let runs = try RunStore.decodeSchedulerRuns(
+            db, where: "id IN (SELECT run_id FROM transition WHERE id > ? AND id <= ?)",
+            arguments: [transition, last])
         return (runs, last)
     }
 
     static func decodeSchedulerRuns(_ db: Database, where condition: String, arguments: StatementArguments) throws -> [SchedulerState.Run] {
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-            SELECT id, job, trading_day, scheduled_for, trigger, state, attempts, next_attempt_at, cause_run_id FROM run
-            WHERE \(condition) ORDER BY id
-            """), arguments: arguments)
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: """
+                    SELECT id, job, trading_day, scheduled_for, trigger, state, attempts, next_attempt_at, cause_run_id FROM run
+                    WHERE \(condition) ORDER BY id
+                    """), arguments: arguments)
         var result: [SchedulerState.Run] = []
         while let row = try rows.next() {
             let day: String = row[2]
             let scheduled: Double? = row[3]
             let trigger: String = row[4]
             let state: String = row[5]
-            result.append(SchedulerState.Run(
-                id: row[0], job: row[1], tradingDay: LocalDate(parsing: day) ?? LocalDate(year: 1970, month: 1, day: 1)!,
-                scheduledFor: scheduled.map { Int64($0) }, trigger: RunTrigger(rawValue: trigger) ?? .manual,
-                state: RunState(rawValue: state) ?? .failed, attempts: row[6], nextAttemptAt: row[7], causeRunId: row[8]))
+            result.append(
+                SchedulerState.Run(
+                    id: row[0], job: row[1], tradingDay: LocalDate(parsing: day) ?? LocalDate(year: 1970, month: 1, day: 1)!,
+                    scheduledFor: scheduled.map { Int64($0) }, trigger: RunTrigger(rawValue: trigger) ?? .manual,
+                    state: RunState(rawValue: state) ?? .failed, attempts: row[6], nextAttemptAt: row[7], causeRunId: row[8]))
         }
         return result
     }
@@ -434,9 +470,11 @@ public final class RunStore: Sendable {
     /// How many runs of a trading day there are, and how many are not final yet.
     public func counts(tradingDay: String) throws -> (all: Int, active: Int) {
         try writer.read { db in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT COUNT(*), COALESCE(SUM(state IN ('pending', 'queued', 'running', 'retrying')), 0) FROM run WHERE trading_day = ?
-                """, arguments: [tradingDay])!
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*), COALESCE(SUM(state IN ('pending', 'queued', 'running', 'retrying')), 0) FROM run WHERE trading_day = ?
+                    """, arguments: [tradingDay])!
             return (row[0], row[1])
         }
     }
@@ -447,8 +485,10 @@ public final class RunStore: Sendable {
         try writer.read { db in
             var keys = Set<String>()
             for job in jobs {
-                for t in try Double.fetchAll(db, sql: "SELECT scheduled_for FROM run WHERE job = ? AND scheduled_for > ? AND scheduled_for <= ?",
-                                             arguments: [job, from, to]) {
+                for t in try Double.fetchAll(
+                    db, sql: "SELECT scheduled_for FROM run WHERE job = ? AND scheduled_for > ? AND scheduled_for <= ?",
+                    arguments: [job, from, to])
+                {
                     keys.insert("\(job)@\(Int64(t))")
                 }
             }

@@ -102,8 +102,9 @@ extension RunStore {
     /// A service's process is running: its pid is both the attempt's process and the one watched.
     public func recordServiceProcess(run id: Int64, attempt number: Int, pid: Int32, start: Int64?) throws {
         try writer.write { db in
-            try db.execute(sql: "UPDATE attempt SET pid = ?, shim_pid = ?, shim_start = ? WHERE run_id = ? AND number = ?",
-                           arguments: [pid, pid, start, id, number])
+            try db.execute(
+                sql: "UPDATE attempt SET pid = ?, shim_pid = ?, shim_start = ? WHERE run_id = ? AND number = ?",
+                arguments: [pid, pid, start, id, number])
         }
     }
 }
