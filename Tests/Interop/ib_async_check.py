@@ -23,4 +23,11 @@ assert dom.domBids and dom.domAsks and dom.domBids[0].marketMaker, dom
 assert len(bars) > 0
 print("ib_async: SPY conId %d bid %.2f ask %.2f last %.2f; ISLAND book %d/%d rows, top maker %s; %d bars"
       % (spy.conId, ticker.bid, ticker.ask, ticker.last, len(dom.domBids), len(dom.domAsks), dom.domBids[0].marketMaker, len(bars)))
+# An exchange-specific stock is answered with its own exchange, and its depth streams.
+arca, = ib.qualifyContracts(Stock("SPY", "ARCA", "USD"))
+assert arca.exchange == "ARCA" and arca.conId == spy.conId, arca
+arca_dom = ib.reqMktDepth(arca, numRows=5, isSmartDepth=False)
+ib.sleep(2)
+assert arca_dom.domBids and arca_dom.domAsks, arca_dom
+print("ib_async: SPY on ARCA qualified as ARCA (conId %d), %d/%d depth rows" % (arca.conId, len(arca_dom.domBids), len(arca_dom.domAsks)))
 ib.disconnect()

@@ -255,7 +255,10 @@ public final class TWSSimulator: @unchecked Sendable {
                 out += error(req, 200, "No security definition has been found for the request")
                 return
             }
-            out += contractData(req, symbol: symbol, s)
+            // An exchange-specific request is answered with that exchange, as TWS does (a client
+            // then asks for that exchange's depth on it); anything else, SMART.
+            let exchange = s.header.exchanges.contains(field(10)) ? field(10) : "SMART"
+            out += contractData(req, symbol: symbol, exchange: exchange, s)
             out += TWSWire.frame(["52", "1", String(req)])
         case 1:  // reqMktData [1, 11, reqId, conId, symbol, secType, …]
             guard let req = Int(field(2)) else { return }
@@ -301,11 +304,11 @@ public final class TWSSimulator: @unchecked Sendable {
 
     /// A stock's contract details at server version ≥ 164 (no version field): the layout both
     /// ib_async and ibapi decode at 176.
-    private func contractData(_ req: Int, symbol: Int, _ s: Session) -> [UInt8] {
+    private func contractData(_ req: Int, symbol: Int, exchange: String, _ s: Session) -> [UInt8] {
         let name = s.header.symbols[symbol]
         let etf = symbol < s.header.level2Count || name == "VXX"
         return TWSWire.frame([
-            "10", String(req), name, "STK", "", "0", "", "SMART", "USD", name, etf ? name : "NMS", etf ? name : "NMS",
+            "10", String(req), name, "STK", "", "0", "", exchange, "USD", name, etf ? name : "NMS", etf ? name : "NMS",
             String(TWSSimulator.conID(symbol)), "0.01", "", "ACTIVETIM,AD,ADJUST,ALERT,ALLOC,LMT,MKT,MOC,LOC,STP,STPLMT,TRAIL",
             "SMART,AMEX,NYSE,ARCA,BATS,ISLAND,IEX", "1", "0", name, etf ? "ARCA" : "NASDAQ", "", "", "", "", "US/Eastern", "", "", "", "0",
             "0", "1", "", "", "26,26", "", etf ? "ETF" : "COMMON", "1", "1", "100",
