@@ -157,8 +157,8 @@ struct DiscoveryJobStateTests {
         return (result, data.reduce(0) { $0 + $1.rows }, [note, reread])
     }
 
-    @Test("each run reads only the rows after the last run's, and the result is the whole day's")
-    func readsOnlyWhatIsNew() throws {
+    /// A discovery job on a real redis-server of its own, writing to a temporary file.
+    func withJob(_ body: (DiscoveryJob, RedisClient) throws -> Void) throws {
         let server = try RedisServer()
         defer { server.stop() }
         let context = try TestTape.context(server.url, module: "discover-test")
@@ -166,6 +166,15 @@ struct DiscoveryJobStateTests {
         let out = temporaryPath("yaml")
         defer { try? FileManager.default.removeItem(atPath: out) }
         let job = DiscoveryJob(context: context, outputPath: out)
+        try body(job, redis)
+    }
+
+    @Test("each run reads only the rows after the last run's, and the result is the whole day's")
+    func readsOnlyWhatIsNew() throws {
+        try withJob { job, redis in try readsOnlyWhatIsNew(job, redis) }
+    }
+
+    func readsOnlyWhatIsNew(_ job: DiscoveryJob, _ redis: RedisClient) throws {
         let symbols = ["SPY", "QQQ", "VXX"]
         let series = day(bars: 1_200, seed: 24)
         // Ingestion appends every symbol's bars as the day goes: split at one time for all.
@@ -192,13 +201,10 @@ struct DiscoveryJobStateTests {
 
     @Test("a history replaced under the state, or a state that is not one, makes the run read the day again and say so")
     func startsOver() throws {
-        let server = try RedisServer()
-        defer { server.stop() }
-        let context = try TestTape.context(server.url, module: "discover-test")
-        let redis = try RedisClient(url: try RedisURL(parsing: server.url))
-        let out = temporaryPath("yaml")
-        defer { try? FileManager.default.removeItem(atPath: out) }
-        let job = DiscoveryJob(context: context, outputPath: out)
+        try withJob { job, redis in try startsOver(job, redis) }
+    }
+
+    func startsOver(_ job: DiscoveryJob, _ redis: RedisClient) throws {
         let symbols = ["SPY", "QQQ", "VXX"]
         let series = day(bars: 600, seed: 25)
         try append(redis, symbols, series, series.map { $0.indices })
