@@ -71,3 +71,5 @@ Benchmarks/services.sh
 echo "== issue 6: alphatrader" >&2
 BIN="$bin" Benchmarks/alphatrader.sh
 BIN="$bin" Benchmarks/alphavantage.sh
+echo "== issue 16: the order path and the paper broker" >&2
+BIN="$bin" Benchmarks/orders.sh
