@@ -98,7 +98,7 @@ let package = Package(
             name: "orchestrator-bench",
             dependencies: ["OrchestratorCore", "OrchestratorRuntime", "AlphaTrader", "Redis", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks",
-            exclude: ["run.sh", "lib.sh", "services.sh", "alphatrader.sh", "alphavantage.sh", "av_chain_bench.py", "croniter_bench.py", "services_bench.py", "crasher.c", "stamp.c", "dag_floor.c", "run_lag.py", "floor", "floor.sh", "README.md", "orders.sh", "orders_ib_async.py"],
+            exclude: ["run.sh", "lib.sh", "services.sh", "alphatrader.sh", "alphavantage.sh", "av_chain_bench.py", "croniter_bench.py", "services_bench.py", "crasher.c", "stamp.c", "dag_floor.c", "run_lag.py", "floor", "floor.sh", "README.md", "orders.sh", "orders_ib_async.py", "loopback_floor.py"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -39,6 +39,9 @@ theirs=$("$work/venv/bin/python" Benchmarks/orders_ib_async.py "$port" "$expiry"
 kill "$sim"; wait "$sim" 2>/dev/null || true; sim=""
 python3 -c 'import json,sys; o=json.loads(sys.argv[1]); t=json.loads(sys.argv[2]); print("order round trip (ours, journal included): p50 %.0f us (of which the journaled submission %.0f us), p99 %.0f us, max %.0f us; ib_async 2.1: p50 %.0f us, p99 %.0f us; ratio p50 %.1fx, p99 %.1fx (goals: p99 < 1 ms, >= 10x)" % (o["p50_us"], o["place_p50_us"], o["p99_us"], o["max_us"], t["p50_us"], t["p99_us"], t["p50_us"] / o["p50_us"], t["p99_us"] / o["p99_us"]))' "$ours" "$theirs"
 
+floor=$(python3 Benchmarks/loopback_floor.py)
+python3 -c 'import json,sys; f=json.loads(sys.argv[1]); print("the floor, a 200-byte TCP echo on loopback: p50 %.0f us back to back, p50 %.0f us / p99 %.0f us with 25 ms asleep between requests" % (f["hot_p50_us"], f["gap25ms_p50_us"], f["gap25ms_p99_us"]))' "$floor"
+
 echo "== the trade journal: fills committed per second, one transaction each" >&2
 "$bin/orchestrator-bench" journal --journal "$work/fills.sqlite" --count 20000 | python3 -c 'import json,sys; r=json.load(sys.stdin); print("journal: %d fills in %.2f s: %s fills/s (goal >= 10,000)" % (r["fills"], r["seconds"], format(int(r["fills_per_s"]), ",")))'
 
