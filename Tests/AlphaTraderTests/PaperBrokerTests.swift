@@ -279,6 +279,7 @@ struct PaperBrokerTests {
         _ = broker.place(order(1, spyCall, .buy, 40, .market), market: market.view, time: 1)
         var restored = try JSONDecoder().decode(PaperBroker.self, from: JSONEncoder().encode(broker))
         #expect(restored.orders == broker.orders && restored.positions == broker.positions && restored.cash == broker.cash)
+        #expect(restored.openOrders.map(\.id) == [1], "the partly filled order is still working after the restart")
         #expect(restored.quoteChanged(spyCall, market: market.view, time: 2).executions.isEmpty, "the displayed size stays taken")
         #expect(restored.place(order(2, spy, .buy, 1, .market), market: market.view, time: 3).executions.first?.id == "0000e0d5.00000002.01.01")
     }

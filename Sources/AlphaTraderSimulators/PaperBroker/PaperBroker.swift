@@ -39,6 +39,30 @@ public struct PaperBroker: Sendable, Codable {
     private var nextPermId = 1_000_001
     /// Displayed size this account has taken at each instrument's current quote.
     private var taken: [Instrument: Taken] = [:]
+    /// The orders not filled or cancelled, by id: what every placement and every quote change
+    /// looks through (the day's orders are thousands; the working ones a few).
+    private var open: Set<Int> = []
+
+    /// The orders still working or held, by id.
+    public var openOrders: [BrokerOrder] { open.sorted().compactMap { orders[$0] } }
+
+    private enum CodingKeys: String, CodingKey {
+        case configuration, orders, positions, executions, cash, realizedPnL, commissions, nextPermId, taken
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        configuration = try c.decode(Configuration.self, forKey: .configuration)
+        orders = try c.decode([Int: BrokerOrder].self, forKey: .orders)
+        positions = try c.decode([Instrument: BrokerPosition].self, forKey: .positions)
+        executions = try c.decode([Execution].self, forKey: .executions)
+        cash = try c.decode(Double.self, forKey: .cash)
+        realizedPnL = try c.decode(Double.self, forKey: .realizedPnL)
+        commissions = try c.decode(Double.self, forKey: .commissions)
+        nextPermId = try c.decode(Int.self, forKey: .nextPermId)
+        taken = try c.decode([Instrument: Taken].self, forKey: .taken)
+        open = Set(orders.values.filter { !$0.status.isFinished }.map(\.id))
+    }
 
     private struct Taken: Sendable, Codable {
         var quote: MarketQuote
@@ -73,6 +97,7 @@ public struct PaperBroker: Sendable, Codable {
         let order = BrokerOrder(request: request, permId: nextPermId, status: .held)
         nextPermId += 1
         orders[request.id] = order
+        open.insert(request.id)
         guard request.transmit else { return [] }
         return transmit(request, market: market, time: time)
     }
@@ -124,7 +149,7 @@ public struct PaperBroker: Sendable, Codable {
     /// Sends an order and the held orders of its bracket.
     private mutating func transmit(_ request: OrderRequest, market: Market, time: Int64) -> [BrokerEvent] {
         let root = request.parentId ?? request.id
-        let bracket = orders.values.filter { ($0.id == root || $0.request.parentId == root) && $0.status == .held }.map(\.id).sorted()
+        let bracket = open.filter { orders[$0]!.status == .held && ($0 == root || orders[$0]!.request.parentId == root) }.sorted()
         var events: [BrokerEvent] = []
         for id in bracket {
             let waitsForParent = orders[id]!.request.parentId.map { orders[$0]?.status != .filled } ?? false
@@ -142,7 +167,7 @@ public struct PaperBroker: Sendable, Codable {
             return [.error(id: id, code: 161, message: "Cancel attempted when order is not in a cancellable state. Order permId =\(order.permId)")]
         }
         var events = cancelled(id)
-        for child in orders.values.filter({ $0.request.parentId == id && !$0.status.isFinished }).map(\.id).sorted() {
+        for child in open.filter({ orders[$0]!.request.parentId == id }).sorted() {
             events += cancelled(child)
         }
         return events
@@ -150,11 +175,12 @@ public struct PaperBroker: Sendable, Codable {
 
     /// `reqGlobalCancel`: every working order.
     public mutating func cancelAll() -> [BrokerEvent] {
-        orders.values.filter { !$0.status.isFinished }.map(\.id).sorted().flatMap { cancelled($0) }
+        open.sorted().flatMap { cancelled($0) }
     }
 
     private mutating func cancelled(_ id: Int, reason: String = "") -> [BrokerEvent] {
         orders[id]!.status = .cancelled
+        open.remove(id)
         return [.error(id: id, code: 202, message: "Order Canceled - reason:" + reason), .status(orders[id]!)]
     }
 
@@ -192,7 +218,7 @@ public struct PaperBroker: Sendable, Codable {
     /// The close of `day` (YYYYMMDD): options expiring that day settle at their intrinsic value
     /// on the underlying's price, and DAY orders are cancelled.
     public mutating func close(day: String, underlying: (String) -> Double?, time: Int64) -> [BrokerEvent] {
-        var events = orders.values.filter { !$0.status.isFinished && $0.request.timeInForce == .day }.map(\.id).sorted()
+        var events = open.filter { orders[$0]!.request.timeInForce == .day }.sorted()
             .flatMap { cancelled($0, reason: " the market closed") }
         for (instrument, position) in positions.sorted(by: { $0.key.description < $1.key.description }) {
             guard case .option(let symbol, let expiry, _, _) = instrument, expiry == day, position.quantity != 0,
@@ -209,7 +235,7 @@ public struct PaperBroker: Sendable, Codable {
     }
 
     private func workingOrders(on instrument: Instrument) -> [Int] {
-        orders.values.filter { $0.request.instrument == instrument && $0.status == .submitted }.map(\.id).sorted()
+        open.filter { orders[$0]!.request.instrument == instrument && orders[$0]!.status == .submitted }.sorted()
     }
 
     // MARK: Filling
@@ -270,6 +296,7 @@ public struct PaperBroker: Sendable, Codable {
         order.commission += commission
         if order.remaining == 0 { order.status = .filled }
         orders[id] = order
+        if order.status.isFinished { open.remove(id) }
         let realized = book(r.instrument, signed: r.action.sign * quantity, price: price, commission: commission)
         let execution = Execution(
             id: String(format: "0000e0d5.%08x.01.01", executions.count + 1), orderId: id, permId: order.permId, orderRef: r.orderRef,
@@ -284,13 +311,13 @@ public struct PaperBroker: Sendable, Codable {
     /// A fully filled order: its bracket's children start working, its OCA siblings are cancelled.
     private mutating func filled(_ order: BrokerOrder, market: Market, time: Int64) -> [BrokerEvent] {
         var events: [BrokerEvent] = []
-        let siblings = orders.values.filter { other in
+        let siblings = open.compactMap { orders[$0] }.filter { other in
             other.id != order.id && !other.status.isFinished && other.status != .held
                 && ((order.request.ocaGroup != nil && other.request.ocaGroup == order.request.ocaGroup)
                     || (order.request.parentId != nil && other.request.parentId == order.request.parentId))
         }.map(\.id).sorted()
         for id in siblings { events += cancelled(id, reason: " one-cancels-other") }
-        let children = orders.values.filter { $0.request.parentId == order.id && $0.status == .preSubmitted }.map(\.id).sorted()
+        let children = open.filter { orders[$0]!.request.parentId == order.id && orders[$0]!.status == .preSubmitted }.sorted()
         for id in children {
             orders[id]!.status = .submitted
             events.append(.status(orders[id]!))

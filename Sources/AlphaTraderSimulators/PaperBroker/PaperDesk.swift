@@ -122,7 +122,8 @@ public final class PaperDesk: Sendable {
         let target = now
         let routed = change { s in
             var watched = Set<Int>()
-            for o in s.broker.orders.values where !o.status.isFinished {
+            let working = s.broker.openOrders
+            for o in working {
                 if let i = symbols.firstIndex(of: o.request.instrument.symbol) { watched.insert(i) }
             }
             var changed: [(Int, Trade?)] = []
@@ -136,7 +137,7 @@ public final class PaperDesk: Sendable {
             let market = view(s.market)
             for (symbol, trade) in changed {
                 let instruments = Set(
-                    s.broker.orders.values.filter { !$0.status.isFinished && $0.request.instrument.symbol == symbols[symbol] }
+                    working.filter { $0.request.instrument.symbol == symbols[symbol] }
                         .map(\.request.instrument))
                 for instrument in instruments.sorted(by: { $0.description < $1.description }) {
                     if let trade, !instrument.isOption {

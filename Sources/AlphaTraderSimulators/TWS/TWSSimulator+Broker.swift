@@ -36,7 +36,7 @@ extension TWSSimulator {
             s.positions = false
         case .reqOpenOrders, .reqAllOpenOrders, .reqAutoOpenOrders:
             if message == .reqAutoOpenOrders { return true }
-            let open = desk.read { broker, _ in broker.orders.values.filter { !$0.status.isFinished }.sorted { $0.id < $1.id } }
+            let open = desk.read { broker, _ in broker.openOrders }
             for o in open where message == .reqAllOpenOrders || desk.owner(of: o.id) == s.clientId || desk.owner(of: o.id) == nil {
                 let view = orderView(o, client: desk.owner(of: o.id))
                 out += TWSWire.frame(TWSOrderMessages.openOrder(view)) + TWSWire.frame(TWSOrderMessages.orderStatus(view))
