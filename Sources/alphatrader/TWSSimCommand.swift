@@ -64,7 +64,7 @@ struct TWSSim: ParsableCommand {
                 desk = try PaperDesk(
                     tapePath: tape, clock: clock, zone: ZoneRules.of(context.config.timeZone), calendar: context.config.calendar,
                     configuration: .init(startingCash: cash, slippageTicks: slippageTicks), accountFile: account,
-                    saveInterval: 0.05, log: { log($0) })
+                    saveInterval: 0.5, log: { log($0) })
             }
             simulator = try TWSSimulator(tapePath: tape, pace: unpaced ? .unpaced : .clock(context.clock), desk: desk, log: context.log)
         } catch let error as TapeError {
