@@ -40,6 +40,7 @@ struct TWSSim: ParsableCommand {
     @Option(help: "A new account's cash, in dollars.") var cash: Double = 100_000
     @Option(help: "Ticks a marketable order's fill moves against it.") var slippageTicks = 0
     @Flag(help: "Serve market data only: no orders, no account.") var noBroker = false
+    @Flag(help: "Write module:heartbeat:broker to Redis every second of the clock (as a supervised service).") var heartbeat = false
 
     func run() throws {
         StopSignal.install()
@@ -75,7 +76,11 @@ struct TWSSim: ParsableCommand {
         let bound: Int
         do { bound = try simulator.start(port: port) } catch { throw failure(error.description) }
         FileHandle.standardOutput.write(Data("listening on 127.0.0.1:\(bound)\n".utf8))
-        while !StopSignal.requested { usleep(50_000) }
+        var beat = Heartbeat(context: context, key: "module:heartbeat:broker", enabled: heartbeat)
+        while !StopSignal.requested {
+            beat.beatIfDue(["port": String(bound)])
+            usleep(50_000)
+        }
         simulator.stop()
         simulator.desk?.flush()
         context.log("stopped")

@@ -36,7 +36,7 @@ struct TradingCLITests {
         ]
         let sim = Process()
         sim.executableURL = URL(fileURLWithPath: TradingCLITests.binary)
-        sim.arguments = ["tws-sim", "--tape", tape, "--port", String(port), "--account", "var/paper.json"]
+        sim.arguments = ["tws-sim", "--tape", tape, "--port", String(port), "--account", "var/paper.json", "--heartbeat"]
         sim.currentDirectoryURL = URL(fileURLWithPath: dir)
         sim.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
         sim.standardOutput = FileHandle.nullDevice
@@ -80,6 +80,9 @@ struct TradingCLITests {
         let positions = try run(["positions", "--json"], in: dir, env: env)
         #expect(positions.status == 0 && positions.out.contains("\"quantity\": 100") && positions.out.contains("\"quantity\": 50"), "\(positions.out)")
         let client = try RedisClient(url: try RedisURL(parsing: redis.url))
+        #expect(
+            try client.command(["GET", "module:heartbeat:broker"]).text?.contains("\"port\":\"\(port)\"") == true,
+            "a supervised tws-sim says it is alive as every service does")
         #expect(try client.command(["GET", "positions:open"]).text?.contains("QQQ") == true)
 
         let halt = try run(["emergency", "--reason", "test", "--json"], in: dir, env: env)
