@@ -95,14 +95,7 @@ func orderLine(_ o: Journal.Order) -> [String] {
     ]
 }
 
-func table(_ rows: [[String]]) -> String {
-    guard let width = rows.map(\.count).max() else { return "" }
-    var widths = [Int](repeating: 0, count: width)
-    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
-    return rows.map { row in
-        row.enumerated().map { i, c in i == row.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  ")
-    }.joined(separator: "\n")
-}
+func table(_ rows: [[String]]) -> String { TextTable.render(rows) }
 
 struct PlaceOrder: ParsableCommand {
     static let configuration = CommandConfiguration(

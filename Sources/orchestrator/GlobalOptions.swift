@@ -102,13 +102,4 @@ func printJSON(_ value: JSONValue) {
 }
 
 /// Left-aligned columns, two spaces apart.
-func table(_ rows: [[String]]) -> String {
-    guard let width = rows.map(\.count).max() else { return "" }
-    var widths = [Int](repeating: 0, count: width)
-    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
-    return rows.map { row in
-        row.enumerated().map { i, cell in
-            i == row.count - 1 ? cell : cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
-        }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
-    }.joined(separator: "\n")
-}
+func table(_ rows: [[String]]) -> String { TextTable.render(rows) }

@@ -244,14 +244,12 @@ public struct PaperBroker: Sendable, Codable {
     private mutating func work(_ id: Int, market: Market, time: Int64) -> [BrokerEvent] {
         guard let order = orders[id], order.status == .submitted, let quote = market(order.request.instrument) else { return [] }
         var events: [BrokerEvent] = []
-        var order2 = order
         // A stop triggers on the last trade; without trades (options), on the side it would take.
         let buy = order.request.action == .buy
         if let stop = order.request.kind.stopPrice, !order.triggered, case let reference = quote.last ?? (buy ? quote.ask : quote.bid),
             reference > 0, buy ? reference >= stop : reference <= stop
         {
-            order2.triggered = true
-            orders[id] = order2
+            orders[id]!.triggered = true
         }
         if let price = executablePrice(orders[id]!, quote: quote) {
             let available = availableSize(orders[id]!.request, quote: quote)
