@@ -25,7 +25,8 @@ enum OrdersBench {
         let interval = Double(option("--interval-ms", default: "25"))! / 1000
         let expiry = option("--expiry", default: "")
         guard let spot = try! c.quote(.stock(symbol: "SPY"), timeout: 5) else { fatalError("no SPY quote from tws-sim") }
-        let call = Instrument.option(symbol: "SPY", expiry: expiry, strike: ((spot.bid + spot.ask) / 2).rounded(), right: .call)
+        let strike = ((spot.bid + spot.ask) / 2).rounded()
+        let call = Instrument.option(symbol: "SPY", expiry: expiry, strike: strike, right: .call)
         var latencies: [Double] = [], placing: [Double] = []
         latencies.reserveCapacity(count)
         for i in 0..<(count + 50) {
@@ -45,8 +46,50 @@ enum OrdersBench {
         placing.sort()
         let fills = try! c.journal.fills().count
         print(
-            "{\"orders\":\(count),\"place_p50_us\":\(placing[count / 2]),\"p50_us\":\(latencies[count / 2]),\"p99_us\":\(latencies[count * 99 / 100]),\"max_us\":\(latencies.last!),\"fills_journaled\":\(fills)}"
+            "{\"orders\":\(count),\"strike\":\(strike),\"place_p50_us\":\(placing[count / 2]),\"p50_us\":\(latencies[count / 2]),\"p99_us\":\(latencies[count * 99 / 100]),\"max_us\":\(latencies.last!),\"fills_journaled\":\(fills)}"
         )
+    }
+
+    /// The floor under any client on this tws-sim: the same orders as `roundTrip` from a bare
+    /// socket — the placeOrder frame written, bytes read until orderStatus Filled is seen — with
+    /// no journal, no order path and no parsing beyond the frames. What is left of a round trip
+    /// above this is the client's own work.
+    static func floor() {
+        let port = Int(option("--port", default: "7497"))!, count = Int(option("--count", default: "1000"))!
+        let interval = Double(option("--interval-ms", default: "25"))! / 1000
+        let expiry = option("--expiry", default: ""), strike = Double(option("--strike", default: "0"))!
+        let socket = try! TCPSocket.connect(host: "127.0.0.1", port: port, timeout: 5)
+        var decoder = TWSWire.Decoder()
+        func read(until done: ([String]) -> Bool) {
+            while true {
+                while let fields = try! decoder.next() { if done(fields) { return } }
+                if let bytes = try! socket.receive(timeout: 0.001) { decoder.append(bytes) }
+            }
+        }
+        try! socket.send(TWSWire.hello())
+        read { _ in true }
+        try! socket.send(TWSWire.frame([TWSMessage.Outgoing.startApi.code, "2", "33", ""]))
+        var nextId = 0
+        read { f in
+            if f.first == TWSMessage.Incoming.nextValidId.code { nextId = Int(f[2])! }
+            return nextId > 0
+        }
+        let call = Instrument.option(symbol: "SPY", expiry: expiry, strike: strike, right: .call)
+        var latencies: [Double] = []
+        for i in 0..<(count + 50) {
+            let t0 = now()
+            let id = nextId + i
+            let request = OrderRequest(id: id, instrument: call, action: i % 2 == 0 ? .buy : .sell, quantity: 1, kind: .market, orderRef: "floor-\(id)")
+            try! socket.send(TWSWire.frame(TWSOrderMessages.placeOrder(request)))
+            read { f in f.first == TWSMessage.Incoming.orderStatus.code && f[1] == String(id) && f[2] == "Filled" }
+            if i >= 50 { latencies.append(Double(now() - t0) / 1e3) }
+            while Double(now() - t0) / 1e9 < interval {
+                if let bytes = try! socket.receive(timeout: max(0, interval - Double(now() - t0) / 1e9)) { decoder.append(bytes) }
+                while (try! decoder.next()) != nil {}
+            }
+        }
+        latencies.sort()
+        print("{\"orders\":\(count),\"p50_us\":\(latencies[count / 2]),\"p99_us\":\(latencies[count * 99 / 100])}")
     }
 
     /// Fills committed to the journal, one transaction each.

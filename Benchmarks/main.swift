@@ -159,12 +159,13 @@ case "av-chain": AlphaVantageBench.chain()
 case "av-ratelimit": AlphaVantageBench.rateLimit()
 case "av-worker": AlphaVantageBench.worker()
 case "orders": OrdersBench.roundTrip()
+case "orders-floor": OrdersBench.floor()
 case "journal": OrdersBench.journal()
 case "broker-load": OrdersBench.load()
 case "check-fills": OrdersBench.checkFills()
 default:
     print(
-        "usage: orchestrator-bench cron|calendar|gen-jobs|validate|zone|parse|dag|lag|catch-up|history|analytics|discovery|av-chain|av-ratelimit|orders|journal|broker-load [options]  (see Benchmarks/run.sh)"
+        "usage: orchestrator-bench cron|calendar|gen-jobs|validate|zone|parse|dag|lag|catch-up|history|analytics|discovery|av-chain|av-ratelimit|orders|orders-floor|journal|broker-load [options]  (see Benchmarks/run.sh)"
     )
     exit(2)
 }

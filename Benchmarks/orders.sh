@@ -36,8 +36,13 @@ port=$(free_port)
 ORCHESTRATOR_CLOCK="sim=${day}T14:31:00Z;real=$(date +%s);speed=20" start_sim "$port"
 ours=$("$bin/orchestrator-bench" orders --port "$port" --count 1000 --expiry "$expiry" --journal "$work/journal.sqlite")
 theirs=$("$work/venv/bin/python" Benchmarks/orders_ib_async.py "$port" "$expiry" 1000)
+# The floor under every client of this tws-sim: the same orders from a bare socket (frames
+# written and read, nothing journaled or parsed beyond them).
+strike=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["strike"])' "$ours")
+bare=$("$bin/orchestrator-bench" orders-floor --port "$port" --count 1000 --expiry "$expiry" --strike "$strike")
 kill "$sim"; wait "$sim" 2>/dev/null || true; sim=""
 python3 -c 'import json,sys; o=json.loads(sys.argv[1]); t=json.loads(sys.argv[2]); print("order round trip (ours, journal included): p50 %.0f us (of which the journaled submission %.0f us), p99 %.0f us, max %.0f us; ib_async 2.1: p50 %.0f us, p99 %.0f us; ratio p50 %.1fx, p99 %.1fx (goals: p99 < 1 ms, >= 10x)" % (o["p50_us"], o["place_p50_us"], o["p99_us"], o["max_us"], t["p50_us"], t["p99_us"], t["p50_us"] / o["p50_us"], t["p99_us"] / o["p99_us"]))' "$ours" "$theirs"
+python3 -c 'import json,sys; b=json.loads(sys.argv[1]); t=json.loads(sys.argv[2]); print("the floor, a bare socket placing the same orders on the same tws-sim: p50 %.0f us, p99 %.0f us — no client can be more than %.1fx (p50) / %.1fx (p99) faster than ib_async here" % (b["p50_us"], b["p99_us"], t["p50_us"] / b["p50_us"], t["p99_us"] / b["p99_us"]))' "$bare" "$theirs"
 
 floor=$(python3 Benchmarks/loopback_floor.py)
 python3 -c 'import json,sys; f=json.loads(sys.argv[1]); print("the floor, a 200-byte TCP echo on loopback: p50 %.0f us back to back, p50 %.0f us / p99 %.0f us with 25 ms asleep between requests" % (f["hot_p50_us"], f["gap25ms_p50_us"], f["gap25ms_p99_us"]))' "$floor"

@@ -101,6 +101,31 @@ struct JournalTests {
         #expect(throws: Journal.Failure.self) { try journal.recordSubmission(zero, clientId: 1, parentRef: nil, strategy: nil, now: 2) }
     }
 
+    @Test("a journal of the first schema is migrated with its order events kept, and new events follow them")
+    func migratesOrderEvents() throws {
+        let path = temporaryPath("sqlite")
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let queue = try DatabaseQueue(path: path)
+        try Journal.migrator.migrate(queue, upTo: "v1")
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO "order" (ref, broker_id, client_id, symbol, sec_type, action, quantity, order_type, tif, status, created_at, updated_at)
+                    VALUES ('old-1', 1, 7, 'SPY', 'STK', 'BUY', 10, 'MKT', 'DAY', 'Submitted', 1, 1);
+                    INSERT INTO order_event (ref, time, status, detail) VALUES ('old-1', 1, 'Submitting', 'BUY 10 SPY MKT'), ('old-1', 2, 'Submitted', '');
+                    """)
+        }
+        try queue.close()
+        let journal = try Journal(path: path)
+        try journal.recordStatus(ref: "old-1", status: "Cancelled", now: 3)
+        let reader = try DatabaseQueue(path: path)
+        let events = try reader.read { db in try Row.fetchAll(db, sql: "SELECT id, status FROM order_event ORDER BY id") }
+        #expect(events.map { $0["status"] as String } == ["Submitting", "Submitted", "Cancelled"])
+        #expect(events.map { $0["id"] as Int } == [1, 2, 3])
+        let schema = try reader.read { db in try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'order_event'") }
+        #expect(schema?.contains("AUTOINCREMENT") == false)
+    }
+
     @Test("a journal from a newer schema, a file that is not a database, or a locked journal: each a clear error")
     func badFiles() throws {
         let newer = temporaryPath("sqlite")

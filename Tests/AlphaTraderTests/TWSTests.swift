@@ -232,3 +232,35 @@ struct TWSTests {
         #expect(closed)
     }
 }
+
+@Suite("Execution times on the wire")
+struct ExecutionTimeTests {
+    @Test(
+        "an execution's time is read as TWS writes it: one or two spaces, UTC, GMT, a zone or none",
+        arguments: [
+            ("20261207 14:31:05 UTC", 1_796_653_865.0),
+            ("20261207 14:31:05", 1_796_653_865.0),
+            ("20261207  14:31:05 GMT", 1_796_653_865.0),
+            ("20261207 09:31:05 US/Eastern", 1_796_653_865.0),  // EST, UTC−5
+            ("20260707 10:31:05 America/New_York", 1_783_434_665.0),  // EDT, UTC−4
+            ("20240229 00:00:00 UTC", 1_709_164_800.0),
+        ])
+    func parses(text: String, expected: Double) {
+        #expect(TWSOrderMessages.parseExecutionTime(text) == expected)
+    }
+
+    @Test(
+        "what is not an execution time is nil, not a guess",
+        arguments: ["", "2026120 14:31:05", "20261307 14:31:05", "20261207 25:00:00", "20261207 14-31-05", "20261207 14:31:05 Mars/Olympus"])
+    func refuses(text: String) {
+        #expect(TWSOrderMessages.parseExecutionTime(text) == nil)
+    }
+
+    @Test("the time written is the time read back, to the second, across years and before the epoch")
+    func roundTrips() {
+        for t in [0.0, 1_796_653_865.9, 951_782_400, -86_401, 4_102_444_799] {
+            let text = TWSOrderMessages.executionTime(t)
+            #expect(TWSOrderMessages.parseExecutionTime(text) == t.rounded(.down), "\(text)")
+        }
+    }
+}

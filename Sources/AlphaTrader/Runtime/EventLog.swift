@@ -19,6 +19,7 @@ public struct EventLog: Sendable {
         let whole = Int64(seconds.rounded(.down))
         let millis = Int((seconds - Double(whole)) * 1000)
         let text = TimeFormat.utc(whole)
-        return String(text.dropLast()) + String(format: ".%03dZ", millis)
+        let digits = String(millis)
+        return String(text.dropLast()) + "." + String(repeating: "0", count: 3 - digits.count) + digits + "Z"
     }
 }

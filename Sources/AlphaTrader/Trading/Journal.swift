@@ -163,6 +163,24 @@ public final class Journal: Sendable {
                     ) WITHOUT ROWID;
                     """)
         }
+        // v2: order_event's ids without AUTOINCREMENT — rows are never deleted, so the largest id
+        // plus one is already unique and increasing, and AUTOINCREMENT wrote sqlite_sequence's
+        // page in every transaction on the order path (one page of three for a submission).
+        migrator.registerMigration("v2") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE order_event_v2 (
+                        id INTEGER PRIMARY KEY,
+                        ref TEXT NOT NULL REFERENCES "order"(ref),
+                        time REAL NOT NULL,
+                        status TEXT NOT NULL,
+                        detail TEXT
+                    );
+                    INSERT INTO order_event_v2 (id, ref, time, status, detail) SELECT id, ref, time, status, detail FROM order_event;
+                    DROP TABLE order_event;
+                    ALTER TABLE order_event_v2 RENAME TO order_event;
+                    """)
+        }
         return migrator
     }()
 

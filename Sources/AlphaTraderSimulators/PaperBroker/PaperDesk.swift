@@ -116,8 +116,8 @@ public final class PaperDesk: Sendable {
         change { s in s.broker.cancelAll().map { Routed(client: PaperDesk.owner(of: $0, in: s.owners), event: $0) } }
     }
 
-    /// Moves the market to the clock and lets the working orders meet it; saves a coalesced
-    /// change when it is due.
+    /// Moves the market to the clock and lets the working orders meet it (the coalesced save
+    /// is `saveIfDue()`'s, on a thread of its own: see `TWSSimulator`).
     public func step() -> [Routed] {
         let target = now
         let routed = change { s in
@@ -149,7 +149,6 @@ public final class PaperDesk: Sendable {
             }
             return events.map { Routed(client: PaperDesk.owner(of: $0, in: s.owners), event: $0) }
         }
-        saveIfDue()
         return routed
     }
 

@@ -131,6 +131,15 @@ extension TWSSimulator {
         }
     }
 
+    /// nice 10 for the calling thread alone (Linux keeps a nice value per thread; its id is
+    /// /proc/thread-self's last component): still scheduled on a busy machine, after the rest.
+    static func lowerThisThreadsPriority() {
+        guard let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self"),
+            let tid = link.split(separator: "/").last.flatMap({ id_t($0) })
+        else { return }
+        _ = setpriority(__priority_which_t(0), tid, 10)  // PRIO_PROCESS with a thread's id: that thread
+    }
+
     /// The desk's market thread: every millisecond, the working orders meet the market.
     func startMarketThread() {
         let t = Thread { [self] in
@@ -145,6 +154,18 @@ extension TWSSimulator {
         }
         t.name = "tws-sim-market"
         t.start()
+        // The account file, at a lower priority than the connections and the market: encoding
+        // a busy day's account takes milliseconds of a core, and on a small machine that core
+        // is the one an order's reply is waiting for (it was in the order round trip's p99).
+        let saver = Thread { [self] in
+            TWSSimulator.lowerThisThreadsPriority()
+            while !stopped.load(ordering: .relaxed) {
+                desk?.saveIfDue()
+                usleep(100_000)
+            }
+        }
+        saver.name = "tws-sim-account"
+        saver.start()
     }
 
     /// Events for the connection serving a request: those for its client go straight into

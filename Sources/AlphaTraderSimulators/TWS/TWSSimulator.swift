@@ -195,13 +195,17 @@ public final class TWSSimulator: @unchecked Sendable {
         return low <= high ? low...high : nil
     }
 
+    /// The account's update time, `HH:mm` in New York (arithmetic: a DateFormatter built per
+    /// account update cost more than the rest of a fill's replies).
     static func accountTime() -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "America/New_York")
-        f.dateFormat = "HH:mm"
-        return f.string(from: Date())
+        let now = Date()
+        let offset = newYork.secondsFromGMT(for: now)
+        let minutes = (Int(now.timeIntervalSince1970) + offset) / 60 % 1440
+        let hh = minutes / 60, mm = minutes % 60
+        return (hh < 10 ? "0" : "") + String(hh) + ":" + (mm < 10 ? "0" : "") + String(mm)
     }
+
+    private static let newYork = TimeZone(identifier: "America/New_York")!
 
     static func connectionTime() -> String {
         let f = DateFormatter()
