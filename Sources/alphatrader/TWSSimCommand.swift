@@ -40,6 +40,7 @@ struct TWSSim: ParsableCommand {
     @Option(help: "A new account's cash, in dollars.") var cash: Double = 100_000
     @Option(help: "Ticks a marketable order's fill moves against it.") var slippageTicks = 0
     @Flag(help: "Serve market data only: no orders, no account.") var noBroker = false
+    @Option(help: "Answer each request this many milliseconds after it arrives, as a distant or busy gateway would.") var latencyMs = 0
     @Flag(help: "Write module:heartbeat:broker to Redis every second of the clock (as a supervised service).") var heartbeat = false
 
     func run() throws {
@@ -52,6 +53,7 @@ struct TWSSim: ParsableCommand {
         }
         guard cash > 0, cash.isFinite else { throw invalidInput("--cash \(cash): expected a positive amount") }
         guard (0...100).contains(slippageTicks) else { throw invalidInput("--slippage-ticks \(slippageTicks): expected 0…100") }
+        guard (0...60_000).contains(latencyMs) else { throw invalidInput("--latency-ms \(latencyMs): expected 0…60000") }
         let simulator: TWSSimulator
         do {
             var desk: PaperDesk?
@@ -73,6 +75,7 @@ struct TWSSim: ParsableCommand {
         } catch {
             throw invalidInput("\(error)")
         }
+        simulator.latency = Double(latencyMs) / 1000
         let bound: Int
         do { bound = try simulator.start(port: port) } catch { throw failure(error.description) }
         FileHandle.standardOutput.write(Data("listening on 127.0.0.1:\(bound)\n".utf8))

@@ -95,4 +95,72 @@ struct TradingCLITests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/var/emergency").count == 2)
         #expect(try client.command(["XLEN", "alerts:stream"]).integer == 2)
     }
+
+    @Test("kill -9 of `alphatrader order` between its order and the fill: the next command records the fill exactly once and sends nothing again")
+    func killedWhileOrdering() throws {
+        let redis = try RedisServer()
+        defer { redis.stop() }
+        let dir = temporaryPath("dir")
+        try FileManager.default.createDirectory(atPath: dir + "/config", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.copyItem(atPath: repositoryRoot + "/config/config.yaml", toPath: dir + "/config/config.yaml")
+        let (tape, _) = try TestTape.write(minutes: 10)
+        defer { try? FileManager.default.removeItem(atPath: tape) }
+        let port = try FreePort.pick()
+        let env = [
+            "REDIS_URL": redis.url, "IBKR_PORT": String(port),
+            "ORCHESTRATOR_CLOCK": "sim=2026-11-25T14:31:00Z;real=\(Date().timeIntervalSince1970);speed=1",
+        ]
+        func process(_ args: [String]) -> Process {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: TradingCLITests.binary)
+            p.arguments = args
+            p.currentDirectoryURL = URL(fileURLWithPath: dir)
+            p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            return p
+        }
+        // A gateway that answers every request 1.5 s after it arrives: the order is on its way
+        // for that long after the ordering process has sent it.
+        let sim = process(["tws-sim", "--tape", tape, "--port", String(port), "--account", "var/paper.json", "--latency-ms", "1500"])
+        try sim.run()
+        defer {
+            sim.terminate()
+            sim.waitUntilExit()
+        }
+        let started = Date()
+        while !FreePort.accepts(port) && Date().timeIntervalSince(started) < 10 { Thread.sleep(forTimeInterval: 0.05) }
+
+        let ordering = process(["order", "buy", "10", "SPY", "--wait", "30", "--timeout", "10"])
+        try ordering.run()
+        let path = dir + "/var/trading.sqlite"
+        var submitted: Date?
+        while submitted == nil && ordering.isRunning && Date().timeIntervalSince(started) < 20 {
+            if FileManager.default.fileExists(atPath: path), let order = try? Journal(path: path).orders().first, order.status == "Submitting" {
+                submitted = Date()
+            } else {
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+        }
+        try #require(submitted != nil, "the order was journaled before it was sent")
+        Thread.sleep(forTimeInterval: 0.3)  // the send follows the commit
+        kill(ordering.processIdentifier, SIGKILL)
+        ordering.waitUntilExit()
+        #expect(ordering.terminationReason == .uncaughtSignal && ordering.terminationStatus == SIGKILL)
+        #expect(try Journal(path: path).fills().isEmpty, "killed before any reply could be read")
+
+        // The broker fills the order once the request reaches it; the next command, a new
+        // process, reconciles with the broker on connect.
+        Thread.sleep(forTimeInterval: max(0, 2.0 - Date().timeIntervalSince(submitted!)))
+        let first = try run(["orders", "--json", "--timeout", "10"], in: dir, env: env)
+        #expect(first.status == 0 && first.out.contains("\"status\": \"Filled\""), "\(first.out)\(first.err)")
+        let again = try run(["orders", "--json", "--timeout", "10"], in: dir, env: env)
+        #expect(again.status == 0)
+        let journal = try Journal(path: path)
+        #expect(try journal.fills().count == 1, "the fill recorded once, however many times the broker reports it")
+        #expect(try journal.orders().count == 1)
+        let positions = try run(["positions", "--json", "--timeout", "10"], in: dir, env: env)
+        #expect(positions.out.contains("\"quantity\": 10") && !positions.out.contains("\"quantity\": 20"), "sent once: \(positions.out)")
+    }
 }

@@ -31,6 +31,9 @@ public final class TWSSimulator: @unchecked Sendable {
     public let desk: PaperDesk?
     /// The connections, by id, for the desk's events.
     let sessions = Mutex<[Int: Session]>([:])
+    /// Seconds each request waits before it is handled, as at a distant or busy gateway (set
+    /// before `start`): a client's timeouts, and a client gone while its order is on the way.
+    public var latency: Double = 0
 
     public init(tapePath: String, pace: Pace, account: String = "DU1234567", desk: PaperDesk? = nil, log: EventLog) throws(TapeError) {
         self.tapePath = tapePath; self.pace = pace; self.account = account; self.desk = desk; self.log = log
@@ -118,9 +121,13 @@ public final class TWSSimulator: @unchecked Sendable {
 
     private func serve(_ socket: TCPSocket, id: Int) {
         defer { socket.close() }
+        // Requests that have left the client but not yet reached the broker (--latency-ms).
+        var delayed: [(due: Double, fields: [String])] = []
+        var current: Session?
         do {
             let reader = try TapeReader(path: tapePath, verify: false)
             let session = Session(reader: reader)
+            current = session
             sessions.withLock { $0[id] = session }
             defer { _ = sessions.withLock { $0.removeValue(forKey: id) } }
             var decoder = TWSWire.Decoder()
@@ -155,10 +162,18 @@ public final class TWSSimulator: @unchecked Sendable {
                 while let t = reader.peekTime(), t < now, let event = try reader.next() { session.absorb(event) }
             }
             while !stopped.load(ordering: .relaxed) {
-                if let bytes = try socket.receive(timeout: wait(for: session)) { decoder.append(bytes) }
+                var timeout = wait(for: session)
+                if let due = delayed.first?.due { timeout = min(timeout, max(0, due - Date().timeIntervalSince1970)) }
+                if let bytes = try socket.receive(timeout: timeout) { decoder.append(bytes) }
                 var out: [UInt8] = []
                 if desk != nil { drainOutbox(session, &out) }
-                while let fields = try decoder.next() { try handle(fields, session, &out, client: id) }
+                while let fields = try decoder.next() {
+                    if latency > 0 { delayed.append((Date().timeIntervalSince1970 + latency, fields)) } else { try handle(fields, session, &out, client: id) }
+                }
+                while let first = delayed.first, first.due <= Date().timeIntervalSince1970 {
+                    delayed.removeFirst()
+                    try handle(first.fields, session, &out, client: id)
+                }
                 if desk != nil { optionTicks(session, &out) }
                 if !out.isEmpty { try socket.send(out); out.removeAll(keepingCapacity: true) }
                 try play(session, &out)
@@ -166,6 +181,16 @@ public final class TWSSimulator: @unchecked Sendable {
             }
         } catch {
             log("client \(id) gone", ["reason": "\(error)"])
+        }
+        // What was on its way still arrives, as at a real gateway: an order the client sent
+        // before it went is placed (and fills) for its client id; the replies go nowhere.
+        if let session = current, !delayed.isEmpty {
+            for request in delayed {
+                let wait = request.due - Date().timeIntervalSince1970
+                if wait > 0 { usleep(useconds_t(wait * 1_000_000)) }
+                var out: [UInt8] = []
+                try? handle(request.fields, session, &out, client: id)
+            }
         }
     }
 
