@@ -49,31 +49,10 @@ struct Emergency: ParsableCommand {
         try session.broker.cancelAll()
         try? session.broker.wait(trading.timeout, "the cancellations") { try session.journal.orders(open: true).isEmpty }
 
-        var closing: [String] = []
-        var remaining = before.filter { $0.value != 0 }
-        for round in 1...rounds where !remaining.isEmpty {
-            var refs: [String] = []
-            for (instrument, quantity) in remaining.sorted(by: { $0.key.description < $1.key.description }) {
-                guard let quote = try session.broker.quote(instrument, timeout: 2), quote.bid > 0, quote.ask > 0 else {
-                    context.log("no quote to close on; trying again next round", ["instrument": instrument.description])
-                    continue
-                }
-                let side: OrderRequest.Action = quantity > 0 ? .sell : .buy
-                let price = side == .sell ? quote.bid : quote.ask
-                refs += try session.broker.place(
-                    .init(
-                        instrument: instrument, action: side, quantity: abs(quantity),
-                        kind: .limit(TickSize.round(price, for: instrument)), strategy: "emergency"))
-            }
-            closing += refs
-            try? session.broker.wait(reprice, "the closing fills") { try refs.allSatisfy { try session.journal.order(ref: $0)?.isOpen == false } }
-            for ref in refs where try session.journal.order(ref: ref)?.isOpen == true { try session.broker.cancel(ref: ref) }
-            try? session.broker.wait(trading.timeout, "the re-pricing cancellations") {
-                try refs.allSatisfy { try session.journal.order(ref: $0)?.isOpen == false }
-            }
-            remaining = try session.broker.positions().filter { $0.value != 0 }
-            context.log("closing round", ["round": String(round), "left": String(remaining.count)])
-        }
+        let closed = try session.broker.flatten(before, strategy: "emergency", rounds: rounds, reprice: reprice)
+        let closing = closed.orders
+        // The broker's word on what is left, not only these orders' fills.
+        let remaining = try session.broker.positions().filter { $0.value != 0 }
 
         let positions = try session.journal.positions()
         let marks = session.marks(positions)

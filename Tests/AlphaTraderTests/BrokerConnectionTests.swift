@@ -114,4 +114,49 @@ struct BrokerConnectionTests {
         let reason = try c.journal.order(ref: ref)?.reason ?? ""
         #expect(c.refusals[ref]?.code == 201 && reason.contains("buying power"))
     }
+
+    @Test(
+        "a scale-out entry: each leg its target and stop at the broker; after the first target the runner's stop is tightened there; the time stop closes the rest"
+    )
+    func scaleOutTrailAndTimeStop() throws {
+        let f = try fixture()
+        defer { f.cleanup() }
+        let c = try connection(f)
+        let spy = Instrument.stock(symbol: "SPY")
+        let q = try #require(try c.quote(spy))
+        // The first target is one the market has already reached (a sell limit a cent under the
+        // bid): it fills as soon as the entry does. The runner keeps the stop and trails by $0.05.
+        let plan = ExitPlan(
+            stop: TickSize.round(q.bid * 0.98, for: spy), targets: [.init(price: TickSize.round(q.bid - 0.01, for: spy), fraction: 0.5)],
+            trail: .amount(0.05), timeStop: f.clock.now() + 600)
+        var p = try c.enter(.init(instrument: spy, action: .buy, quantity: 10, kind: .market), exits: plan)
+        #expect(p.legs.map(\.quantity) == [5, 5] && p.legs[0].targetRef != nil && p.legs[1].targetRef == nil)
+        #expect(p.refs.count == 5, "two brackets: entry, target, stop; entry, stop")
+        try c.wait(3, "the entries and the first target") {
+            try p.legs.allSatisfy { try c.journal.order(ref: $0.entryRef)?.status == "Filled" }
+                && c.journal.order(ref: p.legs[0].targetRef!)?.status == "Filled"
+        }
+        try c.wait(3, "the first leg's stop cancelled with its target") { try c.journal.order(ref: p.legs[0].stopRef)?.status == "Cancelled" }
+        #expect(try c.journal.order(ref: p.legs[1].stopRef)?.status == "Submitted")
+
+        let entry = try #require(try c.journal.order(ref: p.legs[1].entryRef)?.averagePrice)
+        // The market stands still on this clock: bought at the ask, break-even would be above the
+        // bid, so the stop goes as high as it may — a cent under the market.
+        let last = q.bid
+        let moves = try c.manage(&p, last: last, now: f.clock.now())
+        #expect(abs(p.entryPrice! - entry) < 0.02 && p.legs[0].state == .targetFilled)
+        let stop = TickSize.round(last - 0.01, for: spy, up: false)
+        #expect(moves == [.moveStop(leg: 1, to: stop)], "break-even, held under the market")
+        try c.poll(0.2)
+        #expect(try c.journal.order(ref: p.legs[1].stopRef)?.request.kind == .stop(trigger: stop))
+        let brokerId = try #require(try c.journal.order(ref: p.legs[1].stopRef)?.request.id)
+        #expect(f.simulator.desk!.read { broker, _ in broker.orders[brokerId]?.request.kind } == .stop(trigger: stop), "the broker holds the tightened stop")
+
+        // The time stop: the runner's stop cancelled, the five left closed at the touch.
+        let closing = try c.manage(&p, last: last, now: plan.timeStop!)
+        #expect(closing == [.closeAll(reason: "time stop")] && p.isDone)
+        #expect(try c.journal.order(ref: p.legs[1].stopRef)?.status == "Cancelled")
+        #expect(try c.positions()[spy, default: 0] == 0)
+        #expect(try c.journal.positions().first { $0.instrument == spy }?.holding.quantity == 0)
+    }
 }

@@ -50,7 +50,7 @@ public final class BrokerConnection {
 
     public let options: Options
     public let journal: Journal
-    private let log: EventLog
+    let log: EventLog
     private let clock: any WallClock
     private var socket: TCPSocket?
     private var decoder = TWSWire.Decoder()
@@ -137,36 +137,56 @@ public final class BrokerConnection {
     /// before any byte is sent.
     @discardableResult
     public func place(_ spec: OrderSpec, bracket: (stop: Double, target: Double)? = nil, whatIf: Bool = false) throws -> [String] {
+        try place(spec, exits: bracket.map { ExitPlan(stop: $0.stop, targets: [.init(price: $0.target, fraction: 1)]) }, whatIf: whatIf)
+    }
+
+    /// Places an entry with the exits of `plan`: per leg (`ExitPlan.legs`) a bracket — the leg's
+    /// part of the entry, a target limit (unless it is the runner) and a stop as its children,
+    /// one-cancels-other, inactive until their entry fills. All are sent together (each leg's
+    /// last order transmits it). Returns the refs leg by leg: entry, target (if any), stop. Each
+    /// is journaled before any byte is sent.
+    @discardableResult
+    public func place(_ spec: OrderSpec, exits plan: ExitPlan?, whatIf: Bool = false) throws -> [String] {
         let now = clock.now()
-        let parentId = allocateId()
-        let parentRef = BrokerConnection.ref(clientId: options.clientId, id: parentId, now: now)
-        var requests = [
-            OrderRequest(
-                id: parentId, instrument: spec.instrument, action: spec.action, quantity: spec.quantity, kind: spec.kind,
-                timeInForce: spec.timeInForce, transmit: bracket == nil, orderRef: parentRef, whatIf: whatIf)
-        ]
-        if let bracket {
+        func ref(_ id: Int) -> String { BrokerConnection.ref(clientId: options.clientId, id: id, now: now) }
+        var requests: [(request: OrderRequest, parentRef: String?)] = []
+        let legs = plan?.legs(quantity: spec.quantity) ?? [ExitPlan.Leg(quantity: spec.quantity, target: nil)]
+        for leg in legs {
+            let parentId = allocateId()
+            let parentRef = ref(parentId)
+            requests.append(
+                (
+                    OrderRequest(
+                        id: parentId, instrument: spec.instrument, action: spec.action, quantity: leg.quantity, kind: spec.kind,
+                        timeInForce: spec.timeInForce, transmit: plan == nil, orderRef: parentRef, whatIf: whatIf), nil
+                ))
+            guard let plan else { continue }
             let oca = "oca-\(parentRef)"
-            let targetId = allocateId(), stopId = allocateId()
+            if let target = leg.target {
+                let id = allocateId()
+                requests.append(
+                    (
+                        OrderRequest(
+                            id: id, instrument: spec.instrument, action: spec.action.opposite, quantity: leg.quantity, kind: .limit(target),
+                            parentId: parentId, transmit: false, ocaGroup: oca, orderRef: ref(id)), parentRef
+                    ))
+            }
+            let id = allocateId()
             requests.append(
-                OrderRequest(
-                    id: targetId, instrument: spec.instrument, action: spec.action.opposite, quantity: spec.quantity,
-                    kind: .limit(bracket.target), parentId: parentId, transmit: false, ocaGroup: oca,
-                    orderRef: BrokerConnection.ref(clientId: options.clientId, id: targetId, now: now)))
-            requests.append(
-                OrderRequest(
-                    id: stopId, instrument: spec.instrument, action: spec.action.opposite, quantity: spec.quantity,
-                    kind: .stop(trigger: bracket.stop), parentId: parentId, transmit: true, ocaGroup: oca,
-                    orderRef: BrokerConnection.ref(clientId: options.clientId, id: stopId, now: now)))
+                (
+                    OrderRequest(
+                        id: id, instrument: spec.instrument, action: spec.action.opposite, quantity: leg.quantity, kind: .stop(trigger: plan.stop),
+                        parentId: parentId, transmit: true, ocaGroup: oca, orderRef: ref(id)), parentRef
+                ))
         }
         if !whatIf {
-            for (i, r) in requests.enumerated() {
-                try journal.recordSubmission(r, clientId: options.clientId, parentRef: i == 0 ? nil : parentRef, strategy: spec.strategy, now: now)
+            for (r, parentRef) in requests {
+                try journal.recordSubmission(r, clientId: options.clientId, parentRef: parentRef, strategy: spec.strategy, now: now)
                 refs[r.id] = r.orderRef
             }
         }
-        for r in requests { try send(TWSOrderMessages.placeOrder(r, account: account)) }
-        return requests.map(\.orderRef)
+        for (r, _) in requests { try send(TWSOrderMessages.placeOrder(r, account: account)) }
+        return requests.map(\.request.orderRef)
     }
 
     /// Modifies an open order's price or quantity (the same order id again).

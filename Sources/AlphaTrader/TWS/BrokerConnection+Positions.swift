@@ -1,0 +1,115 @@
+import Foundation
+
+/// Position mechanics on the order path: entries with their exits at the broker, the manager's
+/// decisions applied (stops tightened, time stops), and closing now — by marketable limit orders
+/// inside the broker's price collars, re-priced until done (the kill switch uses the same).
+extension BrokerConnection {
+    /// Enters a position with `plan`'s exits (see `place(_:exits:)`) and returns it as the
+    /// manager tracks it.
+    public func enter(_ spec: OrderSpec, exits plan: ExitPlan) throws -> ManagedPosition {
+        let refs = try place(spec, exits: plan)
+        var legs: [ManagedPosition.ManagedLeg] = []
+        var next = 0
+        for leg in plan.legs(quantity: spec.quantity) {
+            let entryRef = refs[next]
+            let targetRef = leg.target == nil ? nil : refs[next + 1]
+            next += leg.target == nil ? 1 : 2
+            legs.append(.init(quantity: leg.quantity, entryRef: entryRef, targetRef: targetRef, stopRef: refs[next], stop: plan.stop))
+            next += 1
+        }
+        return ManagedPosition(instrument: spec.instrument, side: spec.action, plan: plan, legs: legs)
+    }
+
+    /// What the journal says happened to the position's orders: the entry's fill price, each
+    /// leg's target or stop filled.
+    public func refresh(_ p: inout ManagedPosition) throws {
+        if p.entryPrice == nil {
+            let entries = try p.legs.compactMap { try journal.order(ref: $0.entryRef) }
+            if entries.count == p.legs.count, entries.allSatisfy({ $0.status == "Filled" && $0.filled > 0 }) {
+                let quantity = entries.reduce(0) { $0 + $1.filled }
+                p.entryPrice = entries.reduce(0) { $0 + $1.averagePrice * Double($1.filled) } / Double(quantity)
+            }
+        }
+        for i in p.legs.indices where p.legs[i].state == .working {
+            if let ref = p.legs[i].targetRef, try journal.order(ref: ref)?.status == "Filled" {
+                p.legs[i].state = .targetFilled
+            } else if try journal.order(ref: p.legs[i].stopRef)?.status == "Filled" {
+                p.legs[i].state = .stopped
+            }
+        }
+    }
+
+    /// One round of management at price `last`: refreshes the position from the journal, lets
+    /// `PositionManager` decide, and carries the decisions out (stops modified at the broker, a
+    /// time stop closed now). Returns what was decided.
+    @discardableResult
+    public func manage(_ p: inout ManagedPosition, last: Double, now: Double) throws -> [PositionManager.Instruction] {
+        try refresh(&p)
+        let (next, instructions) = PositionManager.decide(p, last: last, now: now)
+        for instruction in instructions {
+            switch instruction {
+            case .moveStop(let leg, let price):
+                try modify(ref: next.legs[leg].stopRef, kind: .stop(trigger: price))
+                log("stop moved", ["ref": next.legs[leg].stopRef, "to": TWSWire.number(price)])
+            case .closeAll(let reason):
+                p = next
+                try closeNow(&p, reason: reason)
+                return instructions
+            }
+        }
+        p = next
+        return instructions
+    }
+
+    /// Closes the position now: what is working of it is cancelled (an entry takes its leg's
+    /// exits with it), then what it holds is closed by `flatten`. Returns what could not be closed.
+    @discardableResult
+    public func closeNow(_ p: inout ManagedPosition, reason: String, rounds: Int = 5, reprice: Double = 2) throws -> Int {
+        p.closing = true
+        let refs = p.refs
+        for ref in refs where try journal.order(ref: ref)?.isOpen == true { try cancel(ref: ref) }
+        try? wait(options.timeout, "the cancellations") { try refs.allSatisfy { try self.journal.order(ref: $0)?.isOpen == false } }
+        // What the position's own fills hold (the broker's position may include others').
+        var held = 0
+        for ref in refs { for fill in try journal.fills(ref: ref) { held += fill.action.sign * fill.quantity } }
+        for i in p.legs.indices where p.legs[i].state == .working { p.legs[i].state = .closed }
+        log("closing a position", ["entry": p.legs.first?.entryRef ?? "", "reason": reason, "held": String(held)])
+        guard held != 0 else { return 0 }
+        return try flatten([p.instrument: held], strategy: reason, rounds: rounds, reprice: reprice).remaining[p.instrument] ?? 0
+    }
+
+    /// Closes `positions` (instrument → signed quantity held) by limit orders at the touch —
+    /// marketable, and inside the broker's collars — re-priced at the new touch every `reprice`
+    /// seconds, at most `rounds` times. Returns what is left open per instrument (nothing when
+    /// all closed), counted from these orders' own fills, and the orders' refs.
+    public func flatten(
+        _ positions: [Instrument: Int], strategy: String, rounds: Int = 5, reprice: Double = 2
+    ) throws -> (remaining: [Instrument: Int], orders: [String]) {
+        var remaining = positions.filter { $0.value != 0 }
+        var orders: [String] = []
+        for round in 1...max(1, rounds) where !remaining.isEmpty {
+            var placed: [(instrument: Instrument, ref: String)] = []
+            for (instrument, quantity) in remaining.sorted(by: { $0.key.description < $1.key.description }) {
+                guard let quote = try quote(instrument, timeout: 2), quote.bid > 0, quote.ask > 0 else {
+                    log("no quote to close on; trying again next round", ["instrument": instrument.description])
+                    continue
+                }
+                let side: OrderRequest.Action = quantity > 0 ? .sell : .buy
+                let price = TickSize.round(side == .sell ? quote.bid : quote.ask, for: instrument)
+                let ref = try place(.init(instrument: instrument, action: side, quantity: abs(quantity), kind: .limit(price), strategy: strategy))[0]
+                placed.append((instrument, ref))
+                orders.append(ref)
+            }
+            try? wait(reprice, "the closing fills") { try placed.allSatisfy { try self.journal.order(ref: $0.ref)?.isOpen == false } }
+            for order in placed where try journal.order(ref: order.ref)?.isOpen == true { try cancel(ref: order.ref) }
+            try? wait(options.timeout, "the re-pricing cancellations") { try placed.allSatisfy { try self.journal.order(ref: $0.ref)?.isOpen == false } }
+            for order in placed {
+                let filled = try journal.fills(ref: order.ref).reduce(0) { $0 + $1.action.sign * $1.quantity }
+                remaining[order.instrument, default: 0] += filled
+            }
+            remaining = remaining.filter { $0.value != 0 }
+            log("closing round", ["round": String(round), "left": String(remaining.count)])
+        }
+        return (remaining, orders)
+    }
+}
