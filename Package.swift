@@ -44,11 +44,14 @@ let package = Package(
         // orchestrator's health checks now, the trading system's data path later.
         .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .target(name: "Redis", dependencies: ["CHiredis"], swiftSettings: strictSettings),
+        // One TCP socket for every client and local server (TWS, the HTTP stand-ins, the
+        // orchestrator's tcp health probe): a leaf, so that the engine and the trading library share it.
+        .target(name: "Net", swiftSettings: strictSettings),
         // What the SQLite stores share (the run store, the trade journal): the WAL checkpointer.
         .target(name: "SQLiteSupport", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strictSettings),
         .target(
             name: "OrchestratorRuntime",
-            dependencies: ["OrchestratorCore", "CSpawn", "Redis", "SQLiteSupport", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["OrchestratorCore", "CSpawn", "Redis", "Net", "SQLiteSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -78,25 +81,25 @@ let package = Package(
         .target(
             name: "AlphaTrader",
             // GRDB for the trade journal (var/trading.sqlite), as for the run store.
-            dependencies: ["OrchestratorCore", "Redis", "SQLiteSupport", .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["OrchestratorCore", "Redis", "Net", "SQLiteSupport", .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         // The stand-ins for the services AlphaTrader talks to (as swift-nio's NIOTestUtils):
         // tws-sim's paper broker now; the simulators and the local HTTP server move here next.
         .target(
             name: "AlphaTraderSimulators",
-            dependencies: ["AlphaTrader", "OrchestratorCore"],
+            dependencies: ["AlphaTrader", "Net", "OrchestratorCore"],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "alphatrader",
-            dependencies: ["AlphaTrader", "AlphaTraderSimulators", "OrchestratorCore", "Redis", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["AlphaTrader", "AlphaTraderSimulators", "Net", "OrchestratorCore", "Redis", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
         // Performance figures, run in release mode by Benchmarks/run.sh (never timed unit tests).
         .executableTarget(
             name: "orchestrator-bench",
-            dependencies: ["OrchestratorCore", "OrchestratorRuntime", "AlphaTrader", "Redis", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["OrchestratorCore", "OrchestratorRuntime", "AlphaTrader", "AlphaTraderSimulators", "Net", "Redis", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks",
             exclude: ["run.sh", "lib.sh", "services.sh", "alphatrader.sh", "alphavantage.sh", "av_chain_bench.py", "croniter_bench.py", "services_bench.py", "crasher.c", "stamp.c", "dag_floor.c", "run_lag.py", "floor", "floor.sh", "README.md", "orders.sh", "orders_ib_async.py", "loopback_floor.py"],
             swiftSettings: strictSettings
@@ -113,7 +116,7 @@ let package = Package(
         // The edges against real parts: SQLite files, processes.
         .testTarget(
             name: "OrchestratorRuntimeTests",
-            dependencies: ["OrchestratorRuntime", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["OrchestratorRuntime", "Net", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         // Local servers the tests talk to: a real redis-server on a free port, scripted TCP peers.
@@ -128,7 +131,7 @@ let package = Package(
         // redis-server, the TWS client against the TWS-protocol simulator.
         .testTarget(
             name: "AlphaTraderTests",
-            dependencies: ["AlphaTrader", "AlphaTraderSimulators", "alphatrader", "Redis", "TestSupport", "OrchestratorCore", .product(name: "Yams", package: "Yams")],
+            dependencies: ["AlphaTrader", "AlphaTraderSimulators", "alphatrader", "Net", "Redis", "TestSupport", "OrchestratorCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: strictSettings
         ),
     ]

@@ -1,4 +1,5 @@
 import AlphaTrader
+import AlphaTraderSimulators
 import Foundation
 import OrchestratorCore
 import Redis

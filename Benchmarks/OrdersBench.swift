@@ -1,5 +1,6 @@
 import AlphaTrader
 import Foundation
+import Net
 import OrchestratorCore
 
 /// Issue 16's figures: the order round trip through the order path (journal included) against

@@ -1,6 +1,8 @@
 import AlphaTrader
+import AlphaTraderSimulators
 import ArgumentParser
 import Foundation
+import Net
 import OrchestratorCore
 import Redis
 

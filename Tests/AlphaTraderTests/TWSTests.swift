@@ -1,6 +1,7 @@
 import AlphaTrader
 import AlphaTraderSimulators
 import Foundation
+import Net
 import OrchestratorCore
 import Redis
 import TestSupport

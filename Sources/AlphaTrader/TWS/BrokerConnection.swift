@@ -1,4 +1,5 @@
 import Foundation
+import Net
 public import OrchestratorCore
 
 /// The order path's connection to TWS / IB Gateway (or tws-sim): places, modifies and cancels

@@ -1,4 +1,5 @@
 import Foundation
+import Net
 public import OrchestratorCore
 import Synchronization
 
@@ -140,16 +141,18 @@ public final class TWSClient: MarketSource, @unchecked Sendable {
 
     /// One connection from handshake to failure (always ends by throwing, or by stop()).
     private func session(onHealthy: () -> Void) throws(TWSError) {
-        let socket = try TCPSocket.connect(host: options.host, port: options.port, timeout: options.connectTimeout)
+        let socket = try TWSError.socket { () throws(SocketError) in
+            try TCPSocket.connect(host: options.host, port: options.port, timeout: options.connectTimeout)
+        }
         defer { socket.close() }
-        try socket.send(TWSWire.hello())
+        try TWSError.socket { () throws(SocketError) in try socket.send(TWSWire.hello()) }
         var decoder = TWSWire.Decoder()
         // The handshake reply: exactly [serverVersion, connectionTime].
         let deadline = Date().addingTimeInterval(options.connectTimeout)
         var handshake: [String]?
         while handshake == nil {
             guard Date() < deadline else { throw TWSError(.timeout, "\(options.host):\(options.port): no handshake reply within \(options.connectTimeout)s") }
-            if let bytes = try socket.receive(timeout: 0.2) { decoder.append(bytes) }
+            if let bytes = try TWSError.socket({ () throws(SocketError) in try socket.receive(timeout: 0.2) }) { decoder.append(bytes) }
             handshake = try decoder.next()
         }
         guard handshake!.count >= 2, let version = Int(handshake![0]) else {
@@ -159,11 +162,11 @@ public final class TWSClient: MarketSource, @unchecked Sendable {
             throw TWSError(.refused, "server version \(version) is outside \(TWSWire.minimumVersion)…\(TWSWire.serverVersion)")
         }
         log("ibkr connected", ["server_version": String(version), "time": handshake![1]])
-        try socket.send(TWSWire.frame(["71", "2", String(options.clientID), ""]))
+        try TWSError.socket { () throws(SocketError) in try socket.send(TWSWire.frame(["71", "2", String(options.clientID), ""])) }
         var ready = false
         var lastReceived = Date(), lastKeepAlive = Date()
         while !stopFlag.load(ordering: .relaxed) {
-            if let bytes = try socket.receive(timeout: 0.1) {
+            if let bytes = try TWSError.socket({ () throws(SocketError) in try socket.receive(timeout: 0.1) }) {
                 decoder.append(bytes)
                 lastReceived = Date()
             }
@@ -182,7 +185,7 @@ public final class TWSClient: MarketSource, @unchecked Sendable {
                 throw TWSError(.timeout, "\(options.host):\(options.port): nothing received for \(options.stallTimeout)s (stalled)")
             }
             if ready && Date().timeIntervalSince(lastKeepAlive) >= options.keepAlive {
-                try socket.send(TWSWire.frame(["49", "1"]))  // reqCurrentTime: a reply proves the server alive
+                try TWSError.socket { () throws(SocketError) in try socket.send(TWSWire.frame(["49", "1"])) }  // reqCurrentTime: a reply proves the server alive
                 lastKeepAlive = Date()
             }
         }
@@ -211,7 +214,7 @@ public final class TWSClient: MarketSource, @unchecked Sendable {
                 }
             }
         }
-        try socket.send(out)
+        try TWSError.socket { () throws(SocketError) in try socket.send(out) }
         log("ibkr subscribed", ["symbols": String(symbols.count), "depth_books": String(level2Count * exchanges.count)])
     }
 

@@ -1,5 +1,6 @@
 public import AlphaTrader
 import Foundation
+import Net
 public import OrchestratorCore
 import Synchronization
 
@@ -42,7 +43,8 @@ public final class TWSSimulator: @unchecked Sendable {
 
     /// Listens (port 0: a free one) and serves each connection on its own thread.
     public func start(port: Int) throws(TWSError) -> Int {
-        let l = try TCPListener(port: port)
+        let l: TCPListener
+        do { l = try TCPListener(port: port) } catch { throw TWSError(error) }
         listener = l
         let t = Thread { [self] in
             while let socket = l.accept() {

@@ -1,5 +1,6 @@
 import CSpawn
 import Foundation
+import Net
 public import OrchestratorCore
 import Redis
 
@@ -118,37 +119,16 @@ public struct HealthProbe: Sendable {
 
     // MARK: - tcp
 
+    /// The same socket as every client of the project (`Net`): every address the name resolves
+    /// to, within one deadline.
     static func tcp(host: String, port: Int, timeout: Double) -> (Bool, String) {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var list: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &list) == 0, let first = list else {
-            return (false, "tcp \(host):\(port): cannot resolve \(host)")
+        do {
+            let socket = try TCPSocket.connect(host: host, port: port, timeout: timeout)
+            socket.close()
+            return (true, "tcp \(host):\(port) accepts connections")
+        } catch {
+            return (false, "tcp \(error.description)")
         }
-        defer { freeaddrinfo(list) }
-        var lastError = "no address"
-        var entry: UnsafeMutablePointer<addrinfo>? = first
-        let started = Date()
-        while let ai = entry {
-            entry = ai.pointee.ai_next
-            let fd = socket(ai.pointee.ai_family, ai.pointee.ai_socktype | Int32(SOCK_NONBLOCK.rawValue), ai.pointee.ai_protocol)
-            guard fd >= 0 else { continue }
-            defer { close(fd) }
-            if connect(fd, ai.pointee.ai_addr, ai.pointee.ai_addrlen) == 0 {
-                return (true, "tcp \(host):\(port) accepts connections")
-            }
-            guard errno == EINPROGRESS else { lastError = String(cString: strerror(errno)); continue }
-            let left = timeout - Date().timeIntervalSince(started)
-            var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            let rc = poll(&pfd, 1, Int32(max(left, 0) * 1000))
-            if rc == 0 { return (false, "tcp \(host):\(port): no connection within \(timeout)s") }
-            var error: Int32 = 0
-            var length = socklen_t(MemoryLayout<Int32>.size)
-            getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
-            if error == 0 { return (true, "tcp \(host):\(port) accepts connections") }
-            lastError = String(cString: strerror(error))
-        }
-        return (false, "tcp \(host):\(port): \(lastError)")
     }
 
     // MARK: - command

@@ -1,4 +1,6 @@
+public import AlphaTrader
 public import Foundation
+public import Net
 import Synchronization
 
 /// A local stand-in for Alpha Vantage on 127.0.0.1 (`premarket --replay-if-no-key`, the tests,
@@ -17,7 +19,7 @@ public final class AlphaVantageSimulator: @unchecked Sendable {
     public var port: Int { server.port }
     public var baseURL: String { "http://127.0.0.1:\(port)/query" }
 
-    public init(payloads: AlphaVantagePayloads, symbols: [String], limitPerMinute: Int? = nil, port: Int = 0) throws(TWSError) {
+    public init(payloads: AlphaVantagePayloads, symbols: [String], limitPerMinute: Int? = nil, port: Int = 0) throws(SocketError) {
         self.payloads = payloads
         self.symbols = Set(symbols)
         self.limitPerMinute = limitPerMinute

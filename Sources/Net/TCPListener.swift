@@ -1,13 +1,14 @@
 import Foundation
 
-/// A listening socket on 127.0.0.1.
+/// A listening socket, on 127.0.0.1 unless told otherwise.
 public final class TCPListener: @unchecked Sendable {
     public let fd: Int32
     public let port: Int
 
     /// Port 0 picks a free one.
-    public init(port: Int, host: String = "127.0.0.1") throws(TWSError) {
+    public init(port: Int, host: String = "127.0.0.1") throws(SocketError) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw SocketError(.listen, "\(host):\(port): socket: \(String(cString: strerror(errno)))") }
         var yes: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
@@ -21,7 +22,7 @@ public final class TCPListener: @unchecked Sendable {
         guard ok else {
             let why = String(cString: strerror(errno))
             Foundation.close(fd)
-            throw TWSError(.connect, "\(host):\(port): cannot listen: \(why)")
+            throw SocketError(.listen, "\(host):\(port): cannot listen: \(why)")
         }
         self.fd = fd
         self.port = Int(UInt16(bigEndian: address.sin_port))
