@@ -162,7 +162,7 @@ public final class TWSClient: MarketSource, @unchecked Sendable {
             throw TWSError(.refused, "server version \(version) is outside \(TWSWire.minimumVersion)…\(TWSWire.serverVersion)")
         }
         log("ibkr connected", ["server_version": String(version), "time": handshake![1]])
-        try TWSError.socket { () throws(SocketError) in try socket.send(TWSWire.frame(["71", "2", String(options.clientID), ""])) }
+        try TWSError.socket { () throws(SocketError) in try socket.send(TWSWire.frame([Out.startApi.code, "2", String(options.clientID), ""])) }
         var ready = false
         var lastReceived = Date(), lastKeepAlive = Date()
         while !stopFlag.load(ordering: .relaxed) {
@@ -185,7 +185,7 @@ public final class TWSClient: MarketSource, @unchecked Sendable {
                 throw TWSError(.timeout, "\(options.host):\(options.port): nothing received for \(options.stallTimeout)s (stalled)")
             }
             if ready && Date().timeIntervalSince(lastKeepAlive) >= options.keepAlive {
-                try TWSError.socket { () throws(SocketError) in try socket.send(TWSWire.frame(["49", "1"])) }  // reqCurrentTime: a reply proves the server alive
+                try TWSError.socket { () throws(SocketError) in try socket.send(TWSWire.frame([Out.reqCurrentTime.code, "1"])) }  // reqCurrentTime: a reply proves the server alive
                 lastKeepAlive = Date()
             }
         }
@@ -201,14 +201,14 @@ public final class TWSClient: MarketSource, @unchecked Sendable {
         var out: [UInt8] = []
         for (i, symbol) in symbols.enumerated() {
             // reqMktData v11: contract, no delta-neutral, generic ticks 233 (RTVolume), streaming.
-            out += TWSWire.frame(["1", "11", String(TWSClient.marketDataID(i))] + contract(symbol) + ["0", "233", "0", "0", ""])
+            out += TWSWire.frame([Out.reqMktData.code, "11", String(TWSClient.marketDataID(i))] + contract(symbol) + ["0", "233", "0", "0", ""])
             // reqRealTimeBars v3: 5-second TRADES bars, all hours.
-            out += TWSWire.frame(["50", "3", String(TWSClient.barsID(i))] + contract(symbol) + ["5", "TRADES", "0", ""])
+            out += TWSWire.frame([Out.reqRealTimeBars.code, "3", String(TWSClient.barsID(i))] + contract(symbol) + ["5", "TRADES", "0", ""])
             if i < level2Count {
                 for (e, exchange) in exchanges.enumerated() {
                     // reqMktDepth v5 on one exchange: conId … tradingClass, rows, not smart depth.
                     out += TWSWire.frame([
-                        "10", "5", String(TWSClient.depthID(i, e)), "0", symbol, "STK", "", "", "", "", exchange, "", "USD", "", "",
+                        Out.reqMktDepth.code, "5", String(TWSClient.depthID(i, e)), "0", symbol, "STK", "", "", "", "", exchange, "", "USD", "", "",
                         String(options.depthRows), "0", "",
                     ])
                 }
@@ -226,8 +226,8 @@ public final class TWSClient: MarketSource, @unchecked Sendable {
     private func handle(_ id: Int, _ f: [String]) throws(TWSError) {
         func int(_ i: Int) -> Int? { i < f.count ? Int(f[i]) ?? (Double(f[i]).map { Int($0) }) : nil }
         func double(_ i: Int) -> Double? { i < f.count ? Double(f[i]) : nil }
-        switch id {
-        case 1:  // tickPrice [1, ver, reqId, tickType, price, size, attrMask]
+        switch In(rawValue: id) {
+        case .tickPrice:  // [1, ver, reqId, tickType, price, size, attrMask]
             guard let req = int(2), let s = symbolOf(req, base: 1_000), let type = int(3), let price = double(4) else { return }
             let size = int(5) ?? 0
             if type == 1 {
@@ -236,13 +236,13 @@ public final class TWSClient: MarketSource, @unchecked Sendable {
                 ask[s] = price; askSize[s] = size
                 push(.quote(Quote(time: now(), symbol: s, bid: bid[s], ask: ask[s], bidSize: bidSize[s], askSize: askSize[s])))
             }
-        case 2:  // tickSize [2, ver, reqId, tickType, size]
+        case .tickSize:  // [2, ver, reqId, tickType, size]
             guard let req = int(2), let s = symbolOf(req, base: 1_000), let type = int(3), let size = int(4) else { return }
             if type == 0 || type == 3 {
                 if type == 0 { bidSize[s] = size } else { askSize[s] = size }
                 push(.quote(Quote(time: now(), symbol: s, bid: bid[s], ask: ask[s], bidSize: bidSize[s], askSize: askSize[s])))
             }
-        case 46:  // tickString [46, ver, reqId, tickType, value]
+        case .tickString:  // [46, ver, reqId, tickType, value]
             guard let req = int(2), let s = symbolOf(req, base: 1_000), let type = int(3), f.count > 4 else { return }
             if type == 84 { lastExchange[s] = exchanges.firstIndex(of: f[4]) ?? 0 }
             if type == 48 || type == 77 {
@@ -251,8 +251,8 @@ public final class TWSClient: MarketSource, @unchecked Sendable {
                 guard parts.count >= 3, let price = Double(parts[0]), let size = Double(parts[1]), let ms = Int64(parts[2]), size > 0 else { return }
                 push(.trade(Trade(time: ms * 1000, symbol: s, exchange: lastExchange[s], price: price, size: Int(size))))
             }
-        case 13, 12:  // updateMktDepthL2 [13, ver, reqId, position, maker, op, side, price, size, smart] / updateMktDepth without maker
-            let l2 = id == 13
+        case .marketDepthL2, .marketDepth:  // [13, ver, reqId, position, maker, op, side, price, size, smart] / 12 without maker
+            let l2 = id == In.marketDepthL2.rawValue
             guard let req = int(2), req >= 2_000, req < 3_000 else { return }
             let s = (req - 2_000) / 10, e = (req - 2_000) % 10
             guard s < symbols.count, e < exchanges.count, let position = int(3) else { return }
@@ -272,13 +272,13 @@ public final class TWSClient: MarketSource, @unchecked Sendable {
                     DepthUpdate(
                         time: now(), symbol: s, exchange: e, marketMaker: maker, position: position, operation: operation,
                         side: sideValue, price: price, size: size)))
-        case 50:  // realtimeBar [50, ver, reqId, time, open, high, low, close, volume, wap, count]
+        case .realTimeBars:  // [50, ver, reqId, time, open, high, low, close, volume, wap, count]
             guard let req = int(2), let s = symbolOf(req, base: 3_000), let start = Int64(f.count > 3 ? f[3] : ""),
                 let o = double(4), let h = double(5), let l = double(6), let c = double(7)
             else { return }
             let volume = Int(double(8) ?? 0), wap = double(9) ?? c, count = int(10) ?? 0
             push(.bar(Bar(time: (start + Bar.seconds) * 1_000_000, symbol: s, open: o, high: h, low: l, close: c, volume: volume, wap: wap, count: count)))
-        case 4:  // error [4, ver, reqId, code, message, advancedOrderRejectJson]
+        case .error:  // [4, ver, reqId, code, message, advancedOrderRejectJson]
             let req = int(2) ?? -1, code = int(3) ?? 0, message = f.count > 4 ? f[4] : ""
             shared.withLock {
                 $0.errors[code, default: 0] += 1; $0.lastError = "\(code) \(message)"
@@ -326,3 +326,6 @@ public final class TWSClient: MarketSource, @unchecked Sendable {
 
     private func clearBooks() { for req in rows.keys { resetBook(req) } }
 }
+
+private typealias Out = TWSMessage.Outgoing
+private typealias In = TWSMessage.Incoming

@@ -6,7 +6,9 @@ import Synchronization
 /// tws-sim as a paper broker: the order messages, the account's answers, option contracts and
 /// quotes, over the `PaperDesk`. Layouts: `TWSOrderMessages` (server version 176).
 extension TWSSimulator {
+    /// What the simulator sends (the client's incoming messages) and what it is asked.
     typealias Out = TWSMessage.Incoming
+    typealias Req = TWSMessage.Outgoing
 
     /// Handles the messages the paper broker answers; false for the others (market data, …).
     func handleBroker(_ id: Int, _ f: [String], _ s: Session, _ out: inout [UInt8], client: Int) throws(TWSError) -> Bool {

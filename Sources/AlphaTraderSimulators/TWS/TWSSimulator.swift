@@ -243,7 +243,7 @@ public final class TWSSimulator: @unchecked Sendable {
     }
 
     func error(_ req: Int, _ code: Int, _ message: String) -> [UInt8] {
-        TWSWire.frame(["4", "2", String(req), String(code), message, ""])
+        TWSWire.frame(TWSOrderMessages.error(id: req, code: code, message: message))
     }
 
     private func handle(_ f: [String], _ s: Session, _ out: inout [UInt8], client: Int) throws(TWSError) {
@@ -251,36 +251,36 @@ public final class TWSSimulator: @unchecked Sendable {
         func field(_ i: Int) -> String { i < f.count ? f[i] : "" }
         s.lastRequest = Date()
         if desk != nil, try handleBroker(id, f, s, &out, client: client) { return }
-        switch id {
-        case 71:  // startApi
-            out += TWSWire.frame(["15", "1", account])
-            out += TWSWire.frame(["9", "1", String(s.nextOrderID)])
+        switch Req(rawValue: id) {
+        case .startApi:
+            out += TWSWire.frame([Out.managedAccounts.code, "1", account])
+            out += TWSWire.frame([Out.nextValidId.code, "1", String(s.nextOrderID)])
             out += error(-1, 2104, "Market data farm connection is OK:usfarm")
             out += error(-1, 2106, "HMDS data farm connection is OK:ushmds")
             out += error(-1, 2158, "Sec-def data farm connection is OK:secdefnj")
-        case 61: out += TWSWire.frame(["62", "1"])  // positions
-        case 5, 16: out += TWSWire.frame(["53", "1"])  // open orders
-        case 99: out += TWSWire.frame(["102"])  // completed orders
-        case 6:  // reqAccountUpdates [6, 2, subscribe, account]: a paper account's values, then the end
+        case .reqPositions: out += TWSWire.frame([Out.positionEnd.code, "1"])
+        case .reqOpenOrders, .reqAllOpenOrders: out += TWSWire.frame([Out.openOrderEnd.code, "1"])
+        case .reqCompletedOrders: out += TWSWire.frame([Out.completedOrdersEnd.code])
+        case .reqAccountUpdates:  // [6, 2, subscribe, account]: a paper account's values, then the end
             let name = field(3).isEmpty ? account : field(3)
             if field(2) == "1" {
                 for (key, value) in [
                     ("NetLiquidation", "100000.00"), ("TotalCashValue", "100000.00"), ("BuyingPower", "400000.00"),
                     ("AvailableFunds", "100000.00"), ("GrossPositionValue", "0.00"),
                 ] {
-                    out += TWSWire.frame(["6", "2", key, value, "USD", name])
+                    out += TWSWire.frame([Out.accountValue.code, "2", key, value, "USD", name])
                 }
-                out += TWSWire.frame(["6", "2", "AccountType", "INDIVIDUAL", "", name])
-                out += TWSWire.frame(["8", "1", TWSSimulator.accountTime()])
+                out += TWSWire.frame([Out.accountValue.code, "2", "AccountType", "INDIVIDUAL", "", name])
+                out += TWSWire.frame([Out.accountUpdateTime.code, "1", TWSSimulator.accountTime()])
             }
-            out += TWSWire.frame(["54", "1", name])
-        case 76: out += TWSWire.frame(["74", "1", field(2)])  // account updates multi
-        case 7: out += TWSWire.frame(["55", "1", field(2)])  // executions
-        case 17: out += TWSWire.frame(["15", "1", account])
-        case 8: s.nextOrderID += 1; out += TWSWire.frame(["9", "1", String(s.nextOrderID)])
-        case 49: out += TWSWire.frame(["49", "1", String(Int(Date().timeIntervalSince1970))])
-        case 15, 59, 64, 77: break
-        case 9:  // reqContractDetails [9, 8, reqId, conId, symbol, secType, …]: what qualifyContracts asks
+            out += TWSWire.frame([Out.accountDownloadEnd.code, "1", name])
+        case .reqAccountUpdatesMulti: out += TWSWire.frame([Out.accountUpdateMultiEnd.code, "1", field(2)])
+        case .reqExecutions: out += TWSWire.frame([Out.executionDataEnd.code, "1", field(2)])
+        case .reqManagedAccounts: out += TWSWire.frame([Out.managedAccounts.code, "1", account])
+        case .reqIds: s.nextOrderID += 1; out += TWSWire.frame([Out.nextValidId.code, "1", String(s.nextOrderID)])
+        case .reqCurrentTime: out += TWSWire.frame([Out.currentTime.code, "1", String(Int(Date().timeIntervalSince1970))])
+        case .reqAutoOpenOrders, .reqMarketDataType, .cancelPositions, .cancelAccountUpdatesMulti: break
+        case .reqContractDetails:  // reqContractDetails [9, 8, reqId, conId, symbol, secType, …]: what qualifyContracts asks
             guard let req = Int(field(2)) else { return }
             guard let symbol = s.header.symbols.firstIndex(of: field(4)) else {
                 out += error(req, 200, "No security definition has been found for the request")
@@ -290,8 +290,8 @@ public final class TWSSimulator: @unchecked Sendable {
             // then asks for that exchange's depth on it); anything else, SMART.
             let exchange = s.header.exchanges.contains(field(10)) ? field(10) : "SMART"
             out += contractData(req, symbol: symbol, exchange: exchange, s)
-            out += TWSWire.frame(["52", "1", String(req)])
-        case 1:  // reqMktData [1, 11, reqId, conId, symbol, secType, …]
+            out += TWSWire.frame([Out.contractDataEnd.code, "1", String(req)])
+        case .reqMktData:  // [1, 11, reqId, conId, symbol, secType, …]
             guard let req = Int(field(2)) else { return }
             guard let symbol = s.header.symbols.firstIndex(of: field(4)) else {
                 out += error(req, 200, "No security definition has been found for the request")
@@ -303,10 +303,10 @@ public final class TWSSimulator: @unchecked Sendable {
             let ticks = field(i + 1).split(separator: ",").map(String.init)
             s.marketData[symbol] = req
             s.trades[symbol] = ticks.contains("233")
-            out += TWSWire.frame(["58", "1", String(req), "1"])
-            out += TWSWire.frame(["81", String(req), "0.01", "9c0001", "3"])
-        case 2: if let req = Int(field(2)) { s.marketData = s.marketData.filter { $0.value != req } }
-        case 10:  // reqMktDepth [10, 5, reqId, conId, symbol, secType, last, strike, right, mult, exchange, primary, …]
+            out += TWSWire.frame([Out.marketDataType.code, "1", String(req), "1"])
+            out += TWSWire.frame([Out.tickReqParams.code, String(req), "0.01", "9c0001", "3"])
+        case .cancelMktData: if let req = Int(field(2)) { s.marketData = s.marketData.filter { $0.value != req } }
+        case .reqMktDepth:  // [10, 5, reqId, conId, symbol, secType, last, strike, right, mult, exchange, primary, …]
             guard let req = Int(field(2)) else { return }
             guard let symbol = s.header.symbols.firstIndex(of: field(4)), symbol < s.header.level2Count,
                 let exchange = s.header.exchanges.firstIndex(of: field(10))
@@ -319,15 +319,15 @@ public final class TWSSimulator: @unchecked Sendable {
             let book = s.books[symbol * s.header.exchanges.count + exchange]
             for (k, level) in book.bids.enumerated() { out += depthFrame(req, k, level, .insert, .bid, s) }
             for (k, level) in book.asks.enumerated() { out += depthFrame(req, k, level, .insert, .ask, s) }
-        case 11: if let req = Int(field(2)) { s.depth = s.depth.filter { $0.value != req } }
-        case 50:  // reqRealTimeBars [50, 3, reqId, C12, barSize, whatToShow, useRTH, options]
+        case .cancelMktDepth: if let req = Int(field(2)) { s.depth = s.depth.filter { $0.value != req } }
+        case .reqRealTimeBars:  // [50, 3, reqId, C12, barSize, whatToShow, useRTH, options]
             guard let req = Int(field(2)) else { return }
             guard let symbol = s.header.symbols.firstIndex(of: field(4)) else {
                 out += error(req, 200, "No security definition has been found for the request")
                 return
             }
             s.bars[symbol] = req
-        case 51: if let req = Int(field(2)) { s.bars = s.bars.filter { $0.value != req } }
+        case .cancelRealTimeBars: if let req = Int(field(2)) { s.bars = s.bars.filter { $0.value != req } }
         default:
             log("client \(client): request \(id) not simulated; ignored")
         }
@@ -339,7 +339,7 @@ public final class TWSSimulator: @unchecked Sendable {
         let name = s.header.symbols[symbol]
         let etf = symbol < s.header.level2Count || name == "VXX"
         return TWSWire.frame([
-            "10", String(req), name, "STK", "", "0", "", exchange, "USD", name, etf ? name : "NMS", etf ? name : "NMS",
+            Out.contractData.code, String(req), name, "STK", "", "0", "", exchange, "USD", name, etf ? name : "NMS", etf ? name : "NMS",
             String(TWSSimulator.conID(symbol)), "0.01", "", "ACTIVETIM,AD,ADJUST,ALERT,ALLOC,LMT,MKT,MOC,LOC,STP,STPLMT,TRAIL",
             "SMART,AMEX,NYSE,ARCA,BATS,ISLAND,IEX", "1", "0", name, etf ? "ARCA" : "NASDAQ", "", "", "", "", "US/Eastern", "", "", "", "0",
             "0", "1", "", "", "26,26", "", etf ? "ETF" : "COMMON", "1", "1", "100",
@@ -353,7 +353,7 @@ public final class TWSSimulator: @unchecked Sendable {
         _ req: Int, _ position: Int, _ level: OrderBook.Level, _ op: DepthUpdate.Operation, _ side: DepthUpdate.Side, _ s: Session
     ) -> [UInt8] {
         TWSWire.frame([
-            "13", "1", String(req), String(position), s.header.marketMakers[level.maker], String(op.rawValue), String(side.rawValue),
+            Out.marketDepthL2.code, "1", String(req), String(position), s.header.marketMakers[level.maker], String(op.rawValue), String(side.rawValue),
             String(level.price), String(level.size), "0",
         ])
     }
@@ -376,14 +376,15 @@ public final class TWSSimulator: @unchecked Sendable {
             switch event {
             case .quote(let q):
                 guard let req = s.marketData[q.symbol] else { continue }
-                out += TWSWire.frame(["1", "6", String(req), "1", String(q.bid), String(q.bidSize), "0"])
-                out += TWSWire.frame(["1", "6", String(req), "2", String(q.ask), String(q.askSize), "0"])
+                out += TWSWire.frame([Out.tickPrice.code, "6", String(req), "1", String(q.bid), String(q.bidSize), "0"])
+                out += TWSWire.frame([Out.tickPrice.code, "6", String(req), "2", String(q.ask), String(q.askSize), "0"])
             case .trade(let t):
                 guard let req = s.marketData[t.symbol], s.trades[t.symbol] == true else { continue }
                 let vwap = s.notional[t.symbol] / Double(max(1, s.volume[t.symbol]))
-                out += TWSWire.frame(["46", "6", String(req), "84", s.header.exchanges[t.exchange]])
+                out += TWSWire.frame([Out.tickString.code, "6", String(req), "84", s.header.exchanges[t.exchange]])
                 out += TWSWire.frame([
-                    "46", "6", String(req), "48", "\(t.price);\(t.size);\(t.time / 1000);\(s.volume[t.symbol]);\((vwap * 1e6).rounded() / 1e6);true",
+                    Out.tickString.code, "6", String(req), "48",
+                    "\(t.price);\(t.size);\(t.time / 1000);\(s.volume[t.symbol]);\((vwap * 1e6).rounded() / 1e6);true",
                 ])
             case .depth(let d):
                 guard let req = s.depth[d.symbol << 8 | d.exchange] else { continue }
@@ -391,7 +392,7 @@ public final class TWSSimulator: @unchecked Sendable {
             case .bar(let b):
                 guard let req = s.bars[b.symbol] else { continue }
                 out += TWSWire.frame([
-                    "50", "3", String(req), String(b.start / 1_000_000), String(b.open), String(b.high), String(b.low), String(b.close),
+                    Out.realTimeBars.code, "3", String(req), String(b.start / 1_000_000), String(b.open), String(b.high), String(b.low), String(b.close),
                     String(b.volume), String(b.wap), String(b.count),
                 ])
             }
