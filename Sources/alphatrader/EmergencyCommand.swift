@@ -39,7 +39,7 @@ struct Emergency: ParsableCommand {
         let redis = try? RedisClient(url: context.redisURL, timeout: 2)
         do {
             guard let redis else { throw RedisClient.Failure(code: .connect, description: "Redis at \(context.redisURL) cannot be reached") }
-            try TradingMirror.setRiskState("HALTED", reason: "emergency: \(reason)", redis: redis, now: now)
+            try TradingMirror.setRiskState(.halted, reason: "emergency: \(reason)", redis: redis, now: now)
         } catch {
             context.log("warning: risk:state could not be set to HALTED; going on with the broker", ["reason": "\(error)"])
         }

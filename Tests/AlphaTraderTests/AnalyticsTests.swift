@@ -83,8 +83,10 @@ struct AnalyticsServiceTests {
         for e in try TestTape.events(path) { if case .trade(let t) = e { perSymbol[h.symbols[t.symbol], default: 0] += 1 } }
 
         // The premarket job's exposure, folded into the symbol's state.
-        _ = try redis.command(["SET", "options:SPY:gex", "{\"spot\":600,\"total\":-2500000,\"flip\":1000.5,\"by_strike\":[]}"])
-        _ = try redis.command(["SET", "options:SPY:dex", "{\"spot\":600,\"total\":7000000,\"by_strike\":[]}"])
+        let gex = ExposureDocument(spot: 600, total: -2_500_000, flip: 1000.5, unit: ExposureDocument.gammaUnit, byStrike: [], timestamp: 1)
+        let dex = ExposureDocument(spot: 600, total: 7_000_000, flip: nil, unit: ExposureDocument.deltaUnit, byStrike: [], timestamp: 1)
+        _ = try redis.command(["SET", ExposureDocument.gexKey("SPY"), gex.json])
+        _ = try redis.command(["SET", ExposureDocument.dexKey("SPY"), dex.json])
         for round in 1...2 {
             let service = AnalyticsService(context: context, symbols: h.symbols, level2: Array(h.symbols.prefix(3)))
             let deadline = Date().addingTimeInterval(20)

@@ -113,19 +113,15 @@ public final class AnalyticsService {
     /// The VPIN bucket size discovery found for each symbol, and the premarket job's dealer
     /// exposure (GEX, DEX, the gamma flip), folded into each symbol's state.
     func loadParameters(_ client: RedisClient) throws {
-        let replies = try client.pipeline(symbols.map { ["GET", "discovery:\($0):params"] })
-        let exposures = try client.pipeline(symbols.flatMap { [["GET", "options:\($0):gex"], ["GET", "options:\($0):dex"]] })
+        let replies = try client.pipeline(symbols.map { ["GET", DiscoveredParametersDocument.key($0)] })
+        let exposures = try client.pipeline(symbols.flatMap { [["GET", ExposureDocument.gexKey($0)], ["GET", ExposureDocument.dexKey($0)]] })
         for i in symbols.indices {
-            guard let gexText = exposures[2 * i].text, let dexText = exposures[2 * i + 1].text,
-                let gex = try? JSONSerialization.jsonObject(with: Data(gexText.utf8)) as? [String: Any],
-                let dex = try? JSONSerialization.jsonObject(with: Data(dexText.utf8)) as? [String: Any],
-                let gTotal = number(gex["total"]), let dTotal = number(dex["total"])
-            else { continue }
-            states[i].options = (gTotal, dTotal, number(gex["flip"]), number(gex["spot"]) ?? 0)
+            guard let gex = ExposureDocument.read(exposures[2 * i].text), let dex = ExposureDocument.read(exposures[2 * i + 1].text) else { continue }
+            states[i].options = (gex.total, dex.total, gex.flip, gex.spot)
         }
         for (i, reply) in replies.enumerated() {
-            guard let text = reply.text, let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-                let bucket = object["vpin_bucket"] as? Double, bucket > 0, bucket != states[i].vpin.bucketVolume
+            guard let bucket = DiscoveredParametersDocument.read(reply.text)?.vpinBucket.map(Double.init), bucket > 0,
+                bucket != states[i].vpin.bucketVolume
             else { continue }
             states[i].vpin.resize(bucket)
             context.log("vpin bucket from discovery", ["symbol": symbols[i], "bucket": String(Int(bucket))])

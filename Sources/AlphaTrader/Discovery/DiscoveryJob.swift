@@ -164,23 +164,13 @@ public struct DiscoveryJob {
         }
     }
 
-    /// `market:{sym}:sizes`: {"size": count, …}.
-    static func sizes(_ text: String?) -> [Int: Int] {
-        var sizes: [Int: Int] = [:]
-        if let text, let map = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Int] {
-            for (size, count) in map { if let n = Int(size), n > 0, count > 0 { sizes[n] = count } }
-        }
-        return sizes
-    }
+    /// `market:{sym}:sizes` as ingestion wrote it (nothing when absent or damaged).
+    static func sizes(_ text: String?) -> [Int: Int] { TradeSizesDocument.read(text)?.counts ?? [:] }
 
-    /// `market:{sym}:makers`: [{"exchange", "maker", "updates", "top_updates", "size_sum"}, …].
+    /// `market:{sym}:makers` as ingestion wrote it.
     static func makers(_ text: String?) -> [Discovery.MakerActivity] {
-        guard let text, let list = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]] else { return [] }
-        return list.compactMap { m in
-            guard let ex = m["exchange"] as? String, let id = m["maker"] as? String, let u = m["updates"] as? Int,
-                let top = m["top_updates"] as? Int, let size = m["size_sum"] as? Int
-            else { return nil }
-            return Discovery.MakerActivity(exchange: ex, maker: id, updates: u, topUpdates: top, sizeSum: size)
+        (MakerActivityDocument.read(text)?.makers ?? []).map {
+            Discovery.MakerActivity(exchange: $0.exchange, maker: $0.maker, updates: $0.updates, topUpdates: $0.topUpdates, sizeSum: $0.sizeSum)
         }
     }
 
@@ -259,8 +249,7 @@ public struct DiscoveryJob {
             entry.append(("trades", p.trades)); entry.append(("bars", p.bars))
             yaml += "  \(symbol):\n"
             for (k, v) in entry { yaml += "    \(k): \(DiscoveryJob.flow(v))\n" }
-            let json = "{" + entry.map { "\"\($0.0)\":\(DiscoveryJob.flow($0.1))" }.joined(separator: ",") + ",\"timestamp\":\(now * 1000)}"
-            batch.append("SET", .text("discovery:\(symbol):params"), .text(json), "EX", "86400")
+            batch.append("SET", .text(DiscoveredParametersDocument.key(symbol)), .text(DiscoveryJob.document(entry, now: now).json), "EX", "86400")
             if !p.makers.isEmpty {
                 let makers = p.makers.map { DiscoveryJob.flow(DiscoveryJob.makerValue($0)) }.joined(separator: ",")
                 batch.append("SET", .text("discovery:\(symbol):makers"), .text("[" + makers + "]"), "EX", "86400")
@@ -310,6 +299,17 @@ public struct DiscoveryJob {
 
     /// A value in YAML flow style, which is also JSON: strings quoted, keys in a stable order,
     /// non-finite numbers (never expected) written as null rather than NaN.
+    /// The Redis document of a symbol's entry (the same fields as its YAML, kept ones included),
+    /// typed: the analytics and the strategies read it with the same definition.
+    static func document(_ entry: [(String, Any)], now: Int64) -> DiscoveredParametersDocument {
+        var object: [String: Any] = [:]
+        for (k, v) in entry { object[k] = v }
+        object["timestamp"] = now * 1000
+        let data = (try? JSONSerialization.data(withJSONObject: object)) ?? Data()
+        return (try? Document.decoder.decode(DiscoveredParametersDocument.self, from: data))
+            ?? DiscoveredParametersDocument(trades: object["trades"] as? Int ?? 0, bars: object["bars"] as? Int ?? 0, timestamp: now * 1000)
+    }
+
     static func flow(_ value: Any) -> String {
         switch value {
         case let d as Double where !d.isFinite: return "null"

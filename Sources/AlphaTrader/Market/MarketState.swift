@@ -186,9 +186,7 @@ public struct MarketState {
                     let t = m.last!
                     latest += [
                         .text(base + "last"),
-                        .text(
-                            "{\"price\":\(JSONText.number(t.price)),\"size\":\(t.size),\"exchange\":\"\(exchanges[t.exchange])\",\"timestamp\":\(t.time / 1000)}"
-                        ),
+                        .text(LastTradeDocument(price: t.price, size: t.size, exchange: exchanges[t.exchange], timestamp: t.time / 1000).json),
                     ]
                     m.pendingTrades.removeAll(keepingCapacity: true)
                     // It changes when a minute completes: written then, not on every batch.
@@ -271,24 +269,25 @@ public struct MarketState {
                     latest += [
                         .text(base + "ticker"),
                         .text(
-                            "{\"symbol\":\"\(m.name)\",\"bid\":\(JSONText.number(m.bid)),\"ask\":\(JSONText.number(m.ask)),\"bid_size\":\(m.bidSize),\"ask_size\":\(m.askSize),\"last\":\(JSONText.number(m.last?.price ?? 0)),\"open\":\(JSONText.number(m.open)),\"high\":\(JSONText.number(m.high)),\"low\":\(JSONText.number(m.low)),\"volume\":\(m.volume),\"vwap\":\(JSONText.number((vwap * 10_000).rounded() / 10_000)),\"trades\":\(m.tradeCount),\"timestamp\":\(m.lastTime / 1000)}"
-                        ),
+                            TickerDocument(
+                                symbol: m.name, bid: m.bid, ask: m.ask, bidSize: m.bidSize, askSize: m.askSize, last: m.last?.price ?? 0, open: m.open,
+                                high: m.high, low: m.low, volume: m.volume, vwap: (vwap * 10_000).rounded() / 10_000, trades: m.tradeCount,
+                                timestamp: m.lastTime / 1000
+                            ).json),
                     ]
                     latest += [.text(base + "timestamp"), .integer(Int(m.lastTime / 1000))]
                 }
                 let publishMakers = aggregatesFor == Int.max || aggregatesFor == s
                 if publishMakers && !m.sizeCounts.isEmpty {
-                    let pairs = m.sizeCounts.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }
-                    batch.append("SET", .text(base + "sizes"), .text("{" + pairs.joined(separator: ",") + "}"), "EX", "86400")
+                    batch.append("SET", .text(base + "sizes"), .text(TradeSizesDocument(counts: m.sizeCounts).json), "EX", "86400")
                 }
                 if publishMakers && m.level2 && !m.makers.isEmpty {
-                    var parts: [String] = []
-                    for (key, stats) in m.makers.sorted(by: { $0.key < $1.key }) {
-                        parts.append(
-                            "{\"exchange\":\"\(exchanges[key >> 16])\",\"maker\":\(JSONText.string(makers[key & 0xFFFF])),\"updates\":\(stats.updates),\"top_updates\":\(stats.topUpdates),\"size_sum\":\(stats.sizeSum)}"
-                        )
+                    let activity = m.makers.sorted(by: { $0.key < $1.key }).map { key, stats in
+                        MakerActivityDocument.Maker(
+                            exchange: exchanges[key >> 16], maker: makers[key & 0xFFFF], updates: stats.updates, topUpdates: stats.topUpdates,
+                            sizeSum: stats.sizeSum)
                     }
-                    batch.append("SET", .text(base + "makers"), .text("[" + parts.joined(separator: ",") + "]"), "EX", "86400")
+                    batch.append("SET", .text(base + "makers"), .text(MakerActivityDocument(makers: activity).json), "EX", "86400")
                 }
             }
             publishSymbol(&all[s])

@@ -146,11 +146,8 @@ public final class PremarketJob {
 
     /// The underlying's last trade when ingestion has one (during the session).
     func marketSpot(_ symbol: String) -> Double? {
-        guard let text = try? redis.command(["GET", "market:\(symbol):last"]).text,
-            let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-            let price = object["price"] as? Double, price > 0
-        else { return nil }
-        return price
+        guard let last = LastTradeDocument.read(try? redis.command(["GET", LastTradeDocument.key(symbol)]).text), last.price > 0 else { return nil }
+        return last.price
     }
 
     // MARK: JSON values
@@ -186,12 +183,11 @@ public final class PremarketJob {
     }
 
     static func exposureJSON(_ e: Exposure, gex: Bool, now: Int) -> String {
-        let rows = e.byStrike.map { "[\(JSONText.number($0.strike)),\(JSONText.number((gex ? $0.gex : $0.dex).rounded()))]" }.joined(separator: ",")
-        let total = gex ? e.totalGEX : e.totalDEX
-        let flip = gex ? ",\"flip\":\(e.flip.map { JSONText.number(($0 * 100).rounded() / 100) } ?? "null")" : ""
-        let unit = gex ? "dollars of delta per 1% move (dealers long calls, short puts)" : "dealer dollar delta (long calls, short puts)"
-        return
-            "{\"spot\":\(JSONText.number(e.spot)),\"total\":\(JSONText.number(total.rounded()))\(flip),\"unit\":\"\(unit)\",\"by_strike\":[\(rows)],\"timestamp\":\(now)}"
+        ExposureDocument(
+            spot: e.spot, total: (gex ? e.totalGEX : e.totalDEX).rounded(), flip: gex ? e.flip.map { ($0 * 100).rounded() / 100 } : nil,
+            unit: gex ? ExposureDocument.gammaUnit : ExposureDocument.deltaUnit,
+            byStrike: e.byStrike.map { [$0.strike, (gex ? $0.gex : $0.dex).rounded()] }, timestamp: Int64(now)
+        ).json(gamma: gex)
     }
 
     static func flowJSON(_ f: OptionsFlow, now: Int) -> String {

@@ -77,31 +77,18 @@ public enum TradingMirror {
         }
         let commissions = orders.reduce(0) { $0 + $1.commission }
         let (realized, unrealized) = pnl(positions, marks: marks, commissions: commissions)
-        let previous = (try? redis.command(["GET", "pnl:day"]).text).flatMap { $0 }.flatMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        }
-        let total = realized + unrealized
-        let highWater = max(total, previous?["high_water_mark"] as? Double ?? 0)
-        batch.append(
-            "SET", "pnl:day",
-            .text(
-                JSONValue.object([
-                    ("realized", .number(realized)), ("unrealized", .number(unrealized)), ("commissions", .number(commissions)), ("total", .number(total)),
-                    ("high_water_mark", .number(highWater)), ("drawdown", .number(highWater - total)), ("timestamp", .int(Int64(now * 1000))),
-                ]).serialized()), "EX", "86400")
+        let previous = DayPnLDocument.read((try? redis.command(["GET", DayPnLDocument.key]).text) ?? nil)
+        let day = DayPnLDocument(
+            realized: realized, unrealized: unrealized, commissions: commissions, highWaterMark: max(0, previous?.highWaterMark ?? 0),
+            timestamp: Int64(now * 1000))
+        batch.append("SET", .text(DayPnLDocument.key), .text(day.json), "EX", "86400")
         batch.append("EXEC")
         _ = try redis.send(batch)
     }
 
     /// `risk:state`: ACTIVE, REDUCING or HALTED, since when and why.
-    public static func setRiskState(_ state: String, reason: String, redis: RedisClient, now: Double) throws {
-        _ = try redis.command([
-            "SET", "risk:state",
-            JSONValue.object([
-                ("state", .string(state)), ("since", .string(TimeFormat.utc(Int64(now)))),
-                ("reason", .string(reason)),
-            ]).serialized(),
-        ])
+    public static func setRiskState(_ state: RiskStateDocument.State, reason: String, redis: RedisClient, now: Double) throws {
+        _ = try redis.command(["SET", RiskStateDocument.key, RiskStateDocument(state: state, since: TimeFormat.utc(Int64(now)), reason: reason).json])
     }
 
     /// An entry on `alerts:stream`.

@@ -1,0 +1,37 @@
+import Foundation
+
+/// `options:{sym}:gex` and `options:{sym}:dex`: the dealers' exposure from the premarket chain
+/// (the premarket job; read by the analytics and the strategies). The gamma document carries the
+/// flip (nil when the exposure does not change sign).
+public struct ExposureDocument: RedisDocument, Equatable {
+    public var spot: Double
+    public var total: Double
+    public var flip: Double?
+    public var unit: String
+    /// [strike, exposure] pairs, by strike.
+    public var byStrike: [[Double]]
+    /// Seconds since the epoch.
+    public var timestamp: Int64
+
+    public init(spot: Double, total: Double, flip: Double?, unit: String, byStrike: [[Double]], timestamp: Int64) {
+        self.spot = spot; self.total = total; self.flip = flip; self.unit = unit; self.byStrike = byStrike; self.timestamp = timestamp
+    }
+
+    public static func gexKey(_ symbol: String) -> String { "options:\(symbol):gex" }
+    public static func dexKey(_ symbol: String) -> String { "options:\(symbol):dex" }
+
+    /// Gamma: dollars of delta per 1 % move; delta: dealer dollar delta.
+    public static let gammaUnit = "dollars of delta per 1% move (dealers long calls, short puts)"
+    public static let deltaUnit = "dealer dollar delta (long calls, short puts)"
+
+    /// The gamma document carries a flip (null when there is none); the delta document has no
+    /// flip field.
+    public func json(gamma: Bool) -> String {
+        let rows = byStrike.map { "[" + $0.map(JSONText.number).joined(separator: ",") + "]" }.joined(separator: ",")
+        let flipField = gamma ? ",\"flip\":\(flip.map(JSONText.number) ?? "null")" : ""
+        return
+            "{\"spot\":\(JSONText.number(spot)),\"total\":\(JSONText.number(total))\(flipField),\"unit\":\(JSONText.string(unit)),\"by_strike\":[\(rows)],\"timestamp\":\(timestamp)}"
+    }
+
+    public var json: String { json(gamma: unit == ExposureDocument.gammaUnit) }
+}
