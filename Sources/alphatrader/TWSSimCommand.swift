@@ -80,9 +80,12 @@ struct TWSSim: ParsableCommand {
         do { bound = try simulator.start(port: port) } catch { throw failure(error.description) }
         FileHandle.standardOutput.write(Data("listening on 127.0.0.1:\(bound)\n".utf8))
         var beat = Heartbeat(context: context, key: "module:heartbeat:broker", enabled: heartbeat)
+        // Every 5 ms: a heartbeat is due every second of the clock, which under run-day's 600×
+        // is under 2 ms of real time — a 50 ms sleep here let it age 30 s between beats, and a
+        // busy close pushed it past the health check's limit.
         while !StopSignal.requested {
             beat.beatIfDue(["port": String(bound)])
-            usleep(50_000)
+            usleep(5_000)
         }
         simulator.stop()
         simulator.desk?.flush()
