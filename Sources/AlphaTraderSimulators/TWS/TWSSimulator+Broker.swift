@@ -133,13 +133,12 @@ extension TWSSimulator {
         }
     }
 
-    /// nice 10 for the calling thread alone (Linux keeps a nice value per thread; its id is
-    /// /proc/thread-self's last component): still scheduled on a busy machine, after the rest.
+    /// SCHED_IDLE for the calling thread alone (Linux schedules policies per thread): it runs
+    /// only on a core nothing else wants, and any other thread that wakes takes the core at
+    /// once — where nice 10 still made a waking connection wait out the running save.
     static func lowerThisThreadsPriority() {
-        guard let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self"),
-            let tid = link.split(separator: "/").last.flatMap({ id_t($0) })
-        else { return }
-        _ = setpriority(__priority_which_t(0), tid, 10)  // PRIO_PROCESS with a thread's id: that thread
+        var parameters = sched_param()
+        _ = sched_setscheduler(0, 5, &parameters)  // 5: SCHED_IDLE (not imported into Swift)
     }
 
     /// The desk's market thread: every millisecond, the working orders meet the market.
