@@ -17,40 +17,63 @@ struct TradingCLITests {
         return Run(status: r.status, out: r.stdout, err: r.stderr)
     }
 
-    @Test(
-        "orders and a bracket placed, a fill the ordering process never read recorded once by the next, cancel, and the kill switch flattening the book (twice, safely)"
-    )
-    func endToEnd() throws {
-        let redis = try RedisServer()
-        defer { redis.stop() }
-        let dir = temporaryPath("dir")
-        try FileManager.default.createDirectory(atPath: dir + "/config", withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try FileManager.default.copyItem(atPath: repositoryRoot + "/config/config.yaml", toPath: dir + "/config/config.yaml")
-        let (tape, _) = try TestTape.write(minutes: 10)
-        defer { try? FileManager.default.removeItem(atPath: tape) }
-        let port = try FreePort.pick()
-        let env = [
-            "REDIS_URL": redis.url, "IBKR_PORT": String(port),
-            "ORCHESTRATOR_CLOCK": "sim=2026-11-25T14:31:00Z;real=\(Date().timeIntervalSince1970);speed=1",
-        ]
-        let sim = Process()
-        sim.executableURL = URL(fileURLWithPath: TradingCLITests.binary)
-        sim.arguments = ["tws-sim", "--tape", tape, "--port", String(port), "--account", "var/paper.json", "--heartbeat"]
-        sim.currentDirectoryURL = URL(fileURLWithPath: dir)
-        sim.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-        sim.standardOutput = FileHandle.nullDevice
-        sim.standardError = FileHandle.nullDevice
-        try sim.run()
-        defer {
+    /// A working directory with the config, a ten-minute tape, a redis-server and a running
+    /// `tws-sim` process (with `simArguments`) on a free port; `stop()` takes it all down.
+    final class Desk {
+        let redis: RedisServer
+        let dir: String, tape: String
+        let port: Int
+        let env: [String: String]
+        private(set) var sim: Process!
+
+        init(simArguments: [String] = []) throws {
+            redis = try RedisServer()
+            dir = temporaryPath("dir")
+            try FileManager.default.createDirectory(atPath: dir + "/config", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: repositoryRoot + "/config/config.yaml", toPath: dir + "/config/config.yaml")
+            tape = try TestTape.write(minutes: 10).0
+            port = try FreePort.pick()
+            env = [
+                "REDIS_URL": redis.url, "IBKR_PORT": String(port),
+                "ORCHESTRATOR_CLOCK": "sim=2026-11-25T14:31:00Z;real=\(Date().timeIntervalSince1970);speed=1",
+            ]
+            sim = process(["tws-sim", "--tape", tape, "--port", String(port), "--account", "var/paper.json"] + simArguments)
+            try sim.run()
+            let started = Date()
+            while !FreePort.accepts(port) && Date().timeIntervalSince(started) < 10 { Thread.sleep(forTimeInterval: 0.05) }
+        }
+
+        /// An `alphatrader` process in the directory, not started.
+        func process(_ args: [String]) -> Process {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: TradingCLITests.binary)
+            p.arguments = args
+            p.currentDirectoryURL = URL(fileURLWithPath: dir)
+            p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            return p
+        }
+
+        func stop() {
             sim.terminate()
             let deadline = Date().addingTimeInterval(5)
             while sim.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
             if sim.isRunning { kill(sim.processIdentifier, SIGKILL) }
             sim.waitUntilExit()
+            redis.stop()
+            try? FileManager.default.removeItem(atPath: dir)
+            try? FileManager.default.removeItem(atPath: tape)
         }
-        let started = Date()
-        while !FreePort.accepts(port) && Date().timeIntervalSince(started) < 10 { Thread.sleep(forTimeInterval: 0.05) }
+    }
+
+    @Test(
+        "orders and a bracket placed, a fill the ordering process never read recorded once by the next, cancel, and the kill switch flattening the book (twice, safely)"
+    )
+    func endToEnd() throws {
+        let desk = try Desk(simArguments: ["--heartbeat"])
+        defer { desk.stop() }
+        let (redis, dir, port, env) = (desk.redis, desk.dir, desk.port, desk.env)
 
         let market = try run(["order", "buy", "100", "SPY", "--json"], in: dir, env: env)
         #expect(market.status == 0, "\(market.err)")
@@ -98,41 +121,14 @@ struct TradingCLITests {
 
     @Test("kill -9 of `alphatrader order` between its order and the fill: the next command records the fill exactly once and sends nothing again")
     func killedWhileOrdering() throws {
-        let redis = try RedisServer()
-        defer { redis.stop() }
-        let dir = temporaryPath("dir")
-        try FileManager.default.createDirectory(atPath: dir + "/config", withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
-        try FileManager.default.copyItem(atPath: repositoryRoot + "/config/config.yaml", toPath: dir + "/config/config.yaml")
-        let (tape, _) = try TestTape.write(minutes: 10)
-        defer { try? FileManager.default.removeItem(atPath: tape) }
-        let port = try FreePort.pick()
-        let env = [
-            "REDIS_URL": redis.url, "IBKR_PORT": String(port),
-            "ORCHESTRATOR_CLOCK": "sim=2026-11-25T14:31:00Z;real=\(Date().timeIntervalSince1970);speed=1",
-        ]
-        func process(_ args: [String]) -> Process {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: TradingCLITests.binary)
-            p.arguments = args
-            p.currentDirectoryURL = URL(fileURLWithPath: dir)
-            p.environment = ProcessInfo.processInfo.environment.merging(env) { $1 }
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            return p
-        }
-        // A gateway that answers every request 1.5 s after it arrives: the order is on its way
+        // A gateway that answers every request 0.8 s after it arrives: the order is on its way
         // for that long after the ordering process has sent it.
-        let sim = process(["tws-sim", "--tape", tape, "--port", String(port), "--account", "var/paper.json", "--latency-ms", "1500"])
-        try sim.run()
-        defer {
-            sim.terminate()
-            sim.waitUntilExit()
-        }
+        let desk = try Desk(simArguments: ["--latency-ms", "800"])
+        defer { desk.stop() }
+        let (dir, env) = (desk.dir, desk.env)
         let started = Date()
-        while !FreePort.accepts(port) && Date().timeIntervalSince(started) < 10 { Thread.sleep(forTimeInterval: 0.05) }
 
-        let ordering = process(["order", "buy", "10", "SPY", "--wait", "30", "--timeout", "10"])
+        let ordering = desk.process(["order", "buy", "10", "SPY", "--wait", "30", "--timeout", "10"])
         try ordering.run()
         let path = dir + "/var/trading.sqlite"
         var submitted: Date?
@@ -152,7 +148,7 @@ struct TradingCLITests {
 
         // The broker fills the order once the request reaches it; the next command, a new
         // process, reconciles with the broker on connect.
-        Thread.sleep(forTimeInterval: max(0, 2.0 - Date().timeIntervalSince(submitted!)))
+        Thread.sleep(forTimeInterval: max(0, 1.2 - Date().timeIntervalSince(submitted!)))
         let first = try run(["orders", "--json", "--timeout", "10"], in: dir, env: env)
         #expect(first.status == 0 && first.out.contains("\"status\": \"Filled\""), "\(first.out)\(first.err)")
         let again = try run(["orders", "--json", "--timeout", "10"], in: dir, env: env)
