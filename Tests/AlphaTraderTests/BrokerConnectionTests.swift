@@ -1,7 +1,9 @@
 import AlphaTrader
 import AlphaTraderSimulators
 import Foundation
+import Net
 import OrchestratorCore
+import Synchronization
 import Testing
 
 @Suite("The order path against tws-sim's paper broker", .serialized)
@@ -158,5 +160,84 @@ struct BrokerConnectionTests {
         #expect(try c.journal.order(ref: p.legs[1].stopRef)?.status == "Cancelled")
         #expect(try c.positions()[spy, default: 0] == 0)
         #expect(try c.journal.positions().first { $0.instrument == spy }?.holding.quantity == 0)
+    }
+
+    @Test("tws-sim restarted under a working order: the connection is made again and reconciled, and the later fill is recorded once")
+    func reconnects() throws {
+        let f = try fixture()
+        defer { f.cleanup() }
+        let c = try connection(f)
+        let spy = Instrument.stock(symbol: "SPY")
+        let q = try #require(try c.quote(spy))
+        let ref = try #require(try c.place(.init(instrument: spy, action: .buy, quantity: 10, kind: .limit(TickSize.round(q.bid * 0.95, for: spy)))).first)
+        try c.wait(3, "the acknowledgement") { try c.journal.order(ref: ref)?.status == "Submitted" }
+
+        // The gateway goes away and comes back on the same port with the same account.
+        f.simulator.stop()
+        Thread.sleep(forTimeInterval: 0.2)
+        let desk = try PaperDesk(
+            tapePath: f.tape, clock: f.clock, zone: zone, calendar: XNYSCalendar.shared, configuration: .init(), accountFile: f.account)
+        let again = try TWSSimulator(tapePath: f.tape, pace: .clock(f.clock), desk: desk, log: EventLog(module: "tws-sim", clock: f.clock))
+        _ = try again.start(port: f.port)
+        defer { again.stop() }
+        try c.wait(5, "the connection made again") { c.counters.reconnects == 1 }
+        #expect(try c.journal.order(ref: ref)?.status == "Submitted", "the working order survived, and was not sent again")
+
+        // Marketable now: modified on the new connection, filled, recorded once.
+        try c.modify(ref: ref, kind: .limit(TickSize.round(q.ask * 1.01, for: spy)))
+        try c.wait(3, "the fill") { try c.journal.order(ref: ref)?.status == "Filled" }
+        #expect(try c.journal.fills(ref: ref).count == 1 && c.counters.fills == 1)
+        #expect(try c.positions() == [spy: 10])
+    }
+
+    /// A TCP proxy in front of tws-sim that can put garbage into the first connection's stream.
+    final class GarbageProxy: @unchecked Sendable {
+        let listener: TCPListener
+        private let inject = Mutex(false)
+        init(upstream: Int) throws {
+            listener = try TCPListener(port: 0)
+            let l = listener
+            Thread { [self] in
+                var first = true
+                while let client = l.accept() {
+                    guard let server = try? TCPSocket.connect(host: "127.0.0.1", port: upstream, timeout: 2) else { client.close(); continue }
+                    let corrupt = first
+                    first = false
+                    Thread {
+                        while let bytes = try? client.receive(timeout: 5) { try? server.send(Array(bytes)) }
+                        server.close()
+                    }.start()
+                    Thread {
+                        while let bytes = try? server.receive(timeout: 0.05) ?? [] {
+                            if corrupt && self.inject.withLock({ $0 }) {
+                                try? client.send([0xFF, 0xFF, 0xFF, 0xFF] + Array("garbage".utf8))
+                                break
+                            }
+                            if !bytes.isEmpty { try? client.send(Array(bytes)) }
+                        }
+                        client.close()
+                    }.start()
+                }
+            }.start()
+        }
+        func corrupt() { inject.withLock { $0 = true } }
+    }
+
+    @Test("garbage on the socket mid-session is a lost connection: made again and reconciled, not a crash")
+    func garbage() throws {
+        let f = try fixture()
+        defer { f.cleanup() }
+        let proxy = try GarbageProxy(upstream: f.port)
+        defer { proxy.listener.close() }
+        let c = BrokerConnection(
+            options: .init(host: "127.0.0.1", port: proxy.listener.port, clientId: 21, timeout: 3),
+            journal: try Journal(path: f.journalPath), log: EventLog(module: "order", clock: f.clock), clock: f.clock)
+        try c.connect()
+        let ref = try #require(try c.place(.init(instrument: .stock(symbol: "QQQ"), action: .buy, quantity: 5, kind: .market)).first)
+        try c.wait(3, "the fill") { try c.journal.order(ref: ref)?.status == "Filled" }
+        proxy.corrupt()
+        try c.wait(5, "the connection made again") { c.counters.reconnects == 1 }
+        #expect(try c.journal.fills(ref: ref).count == 1 && c.counters.duplicateFills == 1, "the day's fill replayed by the reconciliation, recorded once")
+        #expect(try c.positions() == [.stock(symbol: "QQQ"): 5])
     }
 }

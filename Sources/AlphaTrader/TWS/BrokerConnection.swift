@@ -47,6 +47,8 @@ public final class BrokerConnection {
         public var duplicateFills = 0
         public var unconfirmed = 0
         public var refusals = 0
+        /// Connections lost and made again (each followed by a reconciliation).
+        public var reconnects = 0
     }
 
     public let options: Options
@@ -76,6 +78,16 @@ public final class BrokerConnection {
     /// What-if answers per order: the commission and the initial margin it would add.
     public private(set) var whatIfAnswers: [String: (commission: Double, initialMargin: Double)] = [:]
 
+    /// Tries to connect again this many times (backoff from 0.1 s doubling to 5 s) when the
+    /// connection is lost, before `poll` gives up with the error.
+    public var reconnectAttempts = 5
+    /// With nothing received for this long, a keep-alive (reqCurrentTime) is sent; no reply to it
+    /// within `options.timeout` counts as a lost connection.
+    public var keepAliveInterval = 30.0
+    private var connecting = false
+    private var lastReceived = Date()
+    private var keepAliveSent: Date?
+
     public init(options: Options, journal: Journal, log: EventLog, clock: any WallClock) {
         self.options = options; self.journal = journal; self.log = log; self.clock = clock
     }
@@ -86,6 +98,10 @@ public final class BrokerConnection {
 
     /// Connects, waits for the account and the next order id, and reconciles the journal.
     public func connect() throws {
+        connecting = true
+        defer { connecting = false }
+        lastReceived = Date()
+        keepAliveSent = nil
         let s = try TCPSocket.connect(host: options.host, port: options.port, timeout: options.timeout)
         socket = s
         decoder = TWSWire.Decoder()
@@ -235,18 +251,78 @@ public final class BrokerConnection {
 
     /// Reads and applies what the broker sent, for up to `timeout` seconds or until nothing
     /// more is waiting.
+    ///
+    /// A lost connection — closed, reset, garbage on the socket, or no answer to a keep-alive —
+    /// is made again (`reconnectAttempts`, with backoff) and reconciled with the journal: what
+    /// filled meanwhile is recorded once, nothing is sent twice. Only when every attempt fails
+    /// does `poll` throw.
     public func poll(_ timeout: Double = 0) throws {
+        do {
+            try read(timeout)
+            try keepAlive()
+        } catch let error where !connecting && BrokerConnection.isLostConnection(error) {
+            try flush()
+            try reconnect(after: "\(error)")
+        }
+    }
+
+    private func read(_ timeout: Double) throws {
         guard let socket else { throw TWSError(.closed, "not connected") }
         var waited = false
         while true {
             let bytes = try socket.receive(timeout: waited ? 0 : timeout)
             waited = true
             guard let bytes else { break }
+            lastReceived = Date()
+            keepAliveSent = nil
             decoder.append(bytes)
             while let fields = try decoder.next() { try apply(fields) }
         }
         while let fields = try decoder.next() { try apply(fields) }
         try flush()
+    }
+
+    /// A quiet connection is asked for the time; one that does not answer is lost.
+    private func keepAlive() throws {
+        if let sent = keepAliveSent {
+            if Date().timeIntervalSince(sent) > options.timeout {
+                throw TWSError(.timeout, "no answer to a keep-alive in \(options.timeout) s")
+            }
+        } else if Date().timeIntervalSince(lastReceived) > keepAliveInterval {
+            keepAliveSent = Date()
+            try send([TWSMessage.Outgoing.reqCurrentTime.code, "1"])
+        }
+    }
+
+    /// What ends a connection (as opposed to an error of ours, such as a locked journal).
+    static func isLostConnection(_ error: any Error) -> Bool {
+        if error is SocketError { return true }
+        guard let tws = error as? TWSError else { return false }
+        return [.closed, .timeout, .protocolError, .connect].contains(tws.code)
+    }
+
+    /// Connects again, with backoff, and reconciles; throws when every attempt failed.
+    private func reconnect(after reason: String) throws {
+        socket?.close()
+        socket = nil
+        log("broker connection lost; reconnecting", ["reason": reason])
+        var delay = 0.1
+        var last = reason
+        for attempt in 1...max(1, reconnectAttempts) {
+            do {
+                try connect()
+                counters.reconnects += 1
+                log("broker connection made again and reconciled", ["attempt": String(attempt)])
+                return
+            } catch {
+                last = "\(error)"
+                socket?.close()
+                socket = nil
+                Thread.sleep(forTimeInterval: delay)
+                delay = min(delay * 2, 5)
+            }
+        }
+        throw TWSError(.closed, "lost the broker connection (\(reason)) and could not make it again in \(reconnectAttempts) attempts: \(last)")
     }
 
     /// Journals what the messages read so far said, in one transaction, and counts the fills.
