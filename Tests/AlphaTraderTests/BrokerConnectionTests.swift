@@ -92,6 +92,27 @@ struct BrokerConnectionTests {
         #expect(try c.journal.order(ref: next)!.request.id > c.journal.order(ref: ref)!.request.id)
     }
 
+    @Test("an order cancelled at the broker while no process of ours was connected is Cancelled in the journal after the reconnect")
+    func cancelledWhileAway() throws {
+        let f = try fixture()
+        defer { f.cleanup() }
+        var c = try connection(f)
+        let spy = Instrument.stock(symbol: "SPY")
+        let q = try #require(try c.quote(spy))
+        let ref = try #require(try c.place(.init(instrument: spy, action: .buy, quantity: 10, kind: .limit(TickSize.round(q.bid * 0.95, for: spy)))).first)
+        try c.wait(3, "the acknowledgement") { try c.journal.order(ref: ref)?.status == "Submitted" }
+        c.close()
+        // Someone cancels everything from the gateway's side (another client's global cancel).
+        let other = try connection(f, clientId: 99)
+        try other.cancelAll()
+        try other.poll(0.3)
+        other.close()
+        #expect(try c.journal.order(ref: ref)?.status == "Submitted", "nobody of ours was there to see it")
+        c = try connection(f)
+        #expect(try c.journal.order(ref: ref)?.status == "Cancelled")
+        #expect(try c.journal.orders(open: true).isEmpty)
+    }
+
     @Test("an order journaled but never sent is Unconfirmed after the restart, and not sent again")
     func neverSent() throws {
         let f = try fixture()

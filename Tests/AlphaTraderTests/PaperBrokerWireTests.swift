@@ -94,6 +94,21 @@ struct PaperBrokerWireTests {
         try tws.read { $0.contains { $0.first == "62" } }
         let position = try #require(tws.messages.first { $0.first == "61" })
         #expect(position.count == 16 && position[4] == "SPY" && position[14] == "100")
+
+        // A resting order cancelled; reqCompletedOrders then lists both finished orders.
+        let resting = OrderRequest(id: id + 1, instrument: .stock(symbol: "SPY"), action: .buy, quantity: 5, kind: .limit(1.00), orderRef: "at-e2e-2")
+        try tws.send(TWSOrderMessages.placeOrder(resting))
+        try tws.read { _ in tws.sequence(of: id + 1).contains("status:Submitted") }
+        try tws.send([TWSMessage.Outgoing.cancelOrder.code, "1", String(id + 1), ""])
+        try tws.read { _ in tws.sequence(of: id + 1).contains("status:Cancelled") }
+        try tws.send([TWSMessage.Outgoing.reqCompletedOrders.code, "0"])
+        try tws.read { $0.contains { $0.first == TWSMessage.Incoming.completedOrdersEnd.code } }
+        let completed = tws.messages.filter { $0.first == TWSMessage.Incoming.completedOrder.code }
+        #expect(completed.map(\.count) == [97, 97], "the layout of server version 176")
+        let parsed = completed.compactMap(TWSOrderMessages.parseCompletedOrder)
+        #expect(parsed.map(\.ref) == ["at-e2e-1", "at-e2e-2"] && parsed.map(\.status) == ["Filled", "Cancelled"])
+        #expect(parsed.map(\.filled) == [100, 0])
+        #expect(TWSOrderMessages.parseExecutionTime(completed[0][90]) != nil, "completedTime as TWS writes it")
     }
 
     @Test("refusals over the wire: 387 for an unsupported order type, 321 for a malformed order, 110 off the tick, 135 for an unknown cancel")

@@ -64,4 +64,11 @@ for _ in range(30):
         break
 assert stock.orderStatus.status == "Filled" and stock.orderStatus.filled == 10, stock.orderStatus
 print("ib_async: SPY market order filled 10 @ %.2f" % stock.orderStatus.avgFillPrice)
+
+# The finished orders, as TWS lists them: the bracket's entry and the stock order filled, the
+# take-profit and the stop cancelled.
+completed = ib.reqCompletedOrders(False)
+states = sorted(t.orderStatus.status for t in completed)
+assert states.count("Filled") >= 2 and states.count("Cancelled") >= 2, [(t.order.orderType, t.orderStatus.status) for t in completed]
+print("ib_async: reqCompletedOrders lists %d finished orders (%s)" % (len(completed), ", ".join(states)))
 ib.disconnect()

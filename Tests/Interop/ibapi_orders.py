@@ -15,6 +15,7 @@ class App(EWrapper, EClient):
         self.statuses, self.open_orders, self.errors, self.executions, self.bid = [], [], [], [], 0.0
         self.open_end = threading.Event()
         self.exec_end = threading.Event()
+        self.completed, self.completed_end = [], threading.Event()
     def nextValidId(self, orderId): self.next_id = orderId; self.ready.set()
     def tickPrice(self, reqId, tickType, price, attrib):
         if tickType == 1: self.bid = price
@@ -24,6 +25,8 @@ class App(EWrapper, EClient):
     def openOrderEnd(self): self.open_end.set()
     def execDetails(self, reqId, contract, execution): self.executions.append(execution.execId)
     def execDetailsEnd(self, reqId): self.exec_end.set()
+    def completedOrder(self, contract, order, state): self.completed.append((order.orderRef, order.permId, state.status, state.completedStatus))
+    def completedOrdersEnd(self): self.completed_end.set()
     # ibapi 10.50: error(reqId, errorTime, errorCode, errorString, advancedOrderRejectJson)
     def error(self, reqId, *args): self.errors.append((reqId,) + args)
 
@@ -57,6 +60,9 @@ try:
     app.cancelOrder(oid, OrderCancel())
     time.sleep(0.3)
     assert any(e[0] == oid and e[2] == 161 for e in app.errors), app.errors
-    print("ibapi: AAPL limit %.2f placed (Submitted), listed by reqOpenOrders, cancelled (202); cancelling again: 161" % o.lmtPrice)
+    app.reqCompletedOrders(False)
+    assert app.completed_end.wait(3), "no completedOrdersEnd"
+    assert any(ref == "ibapi-check" and status == "Cancelled" for ref, _, status, _ in app.completed), app.completed
+    print("ibapi: AAPL limit %.2f placed (Submitted), listed by reqOpenOrders, cancelled (202); cancelling again: 161; in reqCompletedOrders as Cancelled" % o.lmtPrice)
 finally:
     app.disconnect()

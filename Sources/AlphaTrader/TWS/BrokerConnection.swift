@@ -126,14 +126,18 @@ public final class BrokerConnection {
         socket = nil
     }
 
-    /// The day's executions (each recorded once, with its commission) and the open orders;
-    /// orders left `Submitting` that the broker does not know become `Unconfirmed`.
+    /// The day's executions (each recorded once, with its commission), the open orders and the
+    /// completed ones (an order cancelled while we were away is recorded `Cancelled`); orders
+    /// left `Submitting` that the broker does not know become `Unconfirmed`.
     public func reconcile() throws {
         ends.removeAll()
         let executions = nextRequestId()
         try send([TWSMessage.Outgoing.reqExecutions.code, "3", String(executions), String(options.clientId), "", "", "", "", "", ""])
         try send([TWSMessage.Outgoing.reqOpenOrders.code, "1"])
-        try wait(options.timeout, "the executions and open orders") { self.ends.contains("exec") && self.ends.contains("open") }
+        try send([TWSMessage.Outgoing.reqCompletedOrders.code, "0"])
+        try wait(options.timeout, "the executions, open and completed orders") {
+            self.ends.contains("exec") && self.ends.contains("open") && self.ends.contains("completed")
+        }
         let now = clock.now()
         for order in try journal.orders(open: true) where order.clientId == options.clientId && order.status == "Submitting" && !seenOpen.contains(order.ref) {
             counters.unconfirmed += 1
@@ -399,6 +403,16 @@ public final class BrokerConnection {
             brokerPositions = collecting
         case .openOrderEnd:
             ends.insert("open")
+        case .completedOrder:
+            // An order of ours that finished while we were away: a cancellation is known only
+            // from here (executions tell of fills).
+            guard let done = TWSOrderMessages.parseCompletedOrder(f), refs.values.contains(done.ref) else { return }
+            if try journal.order(ref: done.ref)?.isOpen == true {
+                pending.append(.status(ref: done.ref, status: done.status, filled: nil, averagePrice: nil, permId: done.permId))
+                statuses[done.ref] = done.status
+            }
+        case .completedOrdersEnd:
+            ends.insert("completed")
         case .executionDataEnd:
             ends.insert("exec")
         case .tickPrice:

@@ -213,6 +213,33 @@ public enum TWSOrderMessages {
         return f
     }
 
+    /// completedOrder at 176: 97 fields, no version, no order id or client id (TWS reports a
+    /// finished order by its permId and orderRef). `time` is when it finished.
+    public static func completedOrder(_ o: OrderView, time: Double) -> [String] {
+        let r = o.request
+        var f = [TWSMessage.Incoming.completedOrder.code] + describedContract(r.instrument, conId: o.conId)
+        f += [
+            r.action.rawValue, String(r.quantity), r.kind.code, r.kind.limitPrice.map(TWSWire.number) ?? "", r.kind.stopPrice.map(TWSWire.number) ?? "",
+            r.timeInForce.rawValue, r.ocaGroup ?? "", o.account, "O", "0", r.orderRef, String(o.permId),
+        ]
+        // outsideRth … stockRangeUpper (24–44), displaySize … trailingPercent (45–58)
+        f += ["0", "0", "0", "", "", "", "", "", "", "", "", "", "", "0", "", "-1", "", "", "", "", ""]
+        f += ["0", "0", "0", "", r.ocaGroup == nil ? "0" : "1", "0", "", "0", "", "", "0", "0", "", ""]
+        // combo legs, scale, hedge, clearing, notHeld, delta-neutral contract, algo, solicited (59–72)
+        f += ["", "0", "0", "0", "", "", "", "", "", "", "0", "0", "", "0"]
+        // status … parentPermId (73–89)
+        f += [o.status, "0", "0", "0", unsetDouble, unsetDouble, unsetDouble, "0", "0", "", String(o.filled), "0", "0", "", "0", "0", "0"]
+        f += [executionTime(time), o.status, "", "", "", "", ""]
+        return f
+    }
+
+    /// A completedOrder's orderRef, permId, status and filled quantity; nil for a message too
+    /// short to be one.
+    public static func parseCompletedOrder(_ f: [String]) -> (ref: String, permId: Int, status: String, filled: Int)? {
+        guard f.count >= 92, let permId = Int(f[23]) else { return nil }
+        return (f[22], permId, f[91].isEmpty ? f[73] : f[91], Int(Double(f[83]) ?? 0))
+    }
+
     /// orderStatus at 176: 12 fields, no version.
     public static func orderStatus(_ o: OrderView) -> [String] {
         [

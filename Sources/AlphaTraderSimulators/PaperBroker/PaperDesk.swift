@@ -209,6 +209,9 @@ public final class PaperDesk: Sendable {
     /// One writer of the file at a time (the market thread's coalesced saves, a final flush).
     private let saveLock = Mutex(())
 
+    /// The market's time now, seconds since the epoch.
+    public var marketTime: Double { clock.now() }
+
     /// The client that placed order `id`.
     public func owner(of id: Int) -> Int? { state.withLock { $0.owners[id] } }
 

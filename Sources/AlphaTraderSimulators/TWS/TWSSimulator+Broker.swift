@@ -44,6 +44,19 @@ extension TWSSimulator {
                 out += TWSWire.frame(TWSOrderMessages.openOrder(view)) + TWSWire.frame(TWSOrderMessages.orderStatus(view))
             }
             out += TWSWire.frame([Out.openOrderEnd.code, "1"])
+        case .reqCompletedOrders:
+            // [99, apiOnly]: the account's finished orders, each with when it finished (its last
+            // fill; for a cancellation, the market's time now).
+            let finished = desk.read { broker, _ -> [(BrokerOrder, Double?)] in
+                broker.orders.values.filter(\.status.isFinished).sorted { $0.id < $1.id }.map { o in
+                    (o, broker.executions.last { $0.orderId == o.id }.map { Double($0.time) / 1_000_000 })
+                }
+            }
+            let now = desk.marketTime
+            for (o, time) in finished {
+                out += TWSWire.frame(TWSOrderMessages.completedOrder(orderView(o, client: desk.owner(of: o.id)), time: time ?? now))
+            }
+            out += TWSWire.frame([Out.completedOrdersEnd.code])
         case .reqExecutions:
             // [7, 3, reqId, clientId, acctCode, time, symbol, secType, exchange, side]
             let req = Int(field(2)) ?? -1, wantedClient = Int(field(3)) ?? 0
