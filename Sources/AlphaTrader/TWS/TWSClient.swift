@@ -185,7 +185,8 @@ public final class TWSClient: MarketSource, @unchecked Sendable {
                 throw TWSError(.timeout, "\(options.host):\(options.port): nothing received for \(options.stallTimeout)s (stalled)")
             }
             if ready && Date().timeIntervalSince(lastKeepAlive) >= options.keepAlive {
-                try TWSError.socket { () throws(SocketError) in try socket.send(TWSWire.frame([Out.reqCurrentTime.code, "1"])) }  // reqCurrentTime: a reply proves the server alive
+                // reqCurrentTime: a reply proves the server alive.
+                try TWSError.socket { () throws(SocketError) in try socket.send(TWSWire.frame([Out.reqCurrentTime.code, "1"])) }
                 lastKeepAlive = Date()
             }
         }
