@@ -251,14 +251,26 @@ struct ListPositions: ParsableCommand {
             difference is printed as a warning and exits 1), marks each open position at the
             quote's mid and updates positions:* and pnl:day in Redis.
 
+            With --watch SECONDS it stays connected and marks to market continuously: every
+            SECONDS it takes in the fills that arrived, re-marks the open positions from standing
+            quote subscriptions, updates positions:* and pnl:day, and prints a line (a JSON object
+            per line with --json), until interrupted.
+
             Examples:
               alphatrader positions
               alphatrader positions --json
+              alphatrader positions --watch 5
             """
     )
     @OptionGroup var trading: TradingOptions
+    @Option(help: "Mark to market every this many seconds until interrupted.") var watch: Double?
+
+    func validate() throws {
+        if let watch, !(watch >= 0.2 && watch <= 3600) { throw ValidationError("--watch \(watch): expected 0.2…3600 seconds") }
+    }
 
     func run() throws {
+        if let watch { return try watchPositions(every: watch) }
         let session = try TradingSession.open(trading, module: "positions")
         let positions = try session.journal.positions()
         let broker = try session.broker.positions()
@@ -344,5 +356,38 @@ struct CancelOrders: ParsableCommand {
             print(open.isEmpty ? "no open orders left" : "still open:\n" + table(open.map(orderLine)))
         }
         if !open.isEmpty && all { throw ExitCode(1) }
+    }
+}
+
+extension ListPositions {
+    /// Continuous mark-to-market: fills taken in, marks from standing subscriptions, the mirror
+    /// updated, one line a round.
+    func watchPositions(every interval: Double) throws {
+        StopSignal.install()
+        let session = try TradingSession.open(trading, module: "positions")
+        while !StopSignal.requested {
+            try session.broker.poll(min(interval, 0.5))
+            let positions = try session.journal.positions()
+            var marks: [Instrument: Double] = [:]
+            for p in positions where p.holding.quantity != 0 {
+                try session.broker.watch(p.instrument)
+                if let mark = session.broker.mark(p.instrument) { marks[p.instrument] = mark }
+            }
+            session.publish(marks: marks)
+            let (realized, unrealized) = TradingMirror.pnl(positions, marks: marks, commissions: 0)
+            let open = positions.filter { $0.holding.quantity != 0 }
+            let time = TimeFormat.utc(Int64(session.context.clock.now()))
+            let line =
+                trading.json
+                ? JSONValue.object([
+                    ("time", .string(time)), ("open", .int(Int64(open.count))), ("marked", .int(Int64(marks.count))),
+                    ("realized_pnl", .number(realized)), ("unrealized_pnl", .number(unrealized)),
+                ]).serialized()
+                : "\(time)  \(open.count) open (\(marks.count) marked)  realized \(String(format: "%.2f", realized))  unrealized \(String(format: "%.2f", unrealized))"
+            // Written at once (not print's buffer): a pipe reader sees each round as it happens.
+            FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            let until = Date().addingTimeInterval(interval)
+            while !StopSignal.requested && Date() < until { try session.broker.poll(min(0.2, max(0, until.timeIntervalSinceNow))) }
+        }
     }
 }

@@ -159,4 +159,35 @@ struct TradingCLITests {
         let positions = try run(["positions", "--json", "--timeout", "10"], in: dir, env: env)
         #expect(positions.out.contains("\"quantity\": 10") && !positions.out.contains("\"quantity\": 20"), "sent once: \(positions.out)")
     }
+
+    @Test("positions --watch marks the book to market continuously from standing quotes, updating pnl:day, until stopped")
+    func watchMarks() throws {
+        let desk = try Desk()
+        defer { desk.stop() }
+        let bought = try run(["order", "buy", "100", "SPY", "--json"], in: desk.dir, env: desk.env)
+        #expect(bought.status == 0, "\(bought.err)")
+        let watcher = desk.process(["positions", "--watch", "0.3", "--json"])
+        let out = Pipe()
+        watcher.standardOutput = out
+        try watcher.run()
+        var lines: [String] = []
+        var buffer = Data()
+        let deadline = Date().addingTimeInterval(10)
+        while lines.count < 3 && Date() < deadline {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            buffer += chunk
+            lines = String(decoding: buffer, as: UTF8.self).split(separator: "\n").map(String.init)
+        }
+        watcher.terminate()
+        watcher.waitUntilExit()
+        #expect(lines.count >= 3, "a line a round: \(lines)")
+        let last = try #require(try JSONSerialization.jsonObject(with: Data((lines.last ?? "").utf8)) as? [String: Any])
+        #expect(last["open"] as? Int == 1 && last["marked"] as? Int == 1, "\(last)")
+        #expect(last["unrealized_pnl"] is Double || last["unrealized_pnl"] is Int)
+        let client = try RedisClient(url: try RedisURL(parsing: desk.redis.url))
+        let pnl = try #require(DayPnLDocument.read(try client.command(["GET", DayPnLDocument.key]).text))
+        #expect(pnl.commissions == 1.0 && pnl.total == pnl.realized + pnl.unrealized)
+        #expect(watcher.terminationStatus == 0, "SIGTERM ends the watch cleanly")
+    }
 }

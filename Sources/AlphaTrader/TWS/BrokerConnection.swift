@@ -85,6 +85,8 @@ public final class BrokerConnection {
     /// within `options.timeout` counts as a lost connection.
     public var keepAliveInterval = 30.0
     private var connecting = false
+    /// Instruments with a standing quote subscription (`watch`), by request id.
+    private var watched: [Instrument: Int] = [:]
     private var lastReceived = Date()
     private var keepAliveSent: Date?
 
@@ -119,6 +121,7 @@ public final class BrokerConnection {
         nextId = max(nextId, try journal.largestBrokerId(clientId: options.clientId) + 1)
         for order in try journal.orders(limit: 100_000) where order.clientId == options.clientId { refs[order.request.id] = order.ref }
         try reconcile()
+        for (instrument, req) in watched { try subscribe(instrument, req) }
     }
 
     public func close() {
@@ -249,6 +252,27 @@ public final class BrokerConnection {
         defer { try? send([TWSMessage.Outgoing.cancelMktData.code, "2", String(req)]); quotes[req] = nil }
         let done = (try? wait(timeout, "a quote") { (self.quotes[req]?.bid ?? 0) > 0 && (self.quotes[req]?.ask ?? 0) > 0 }) != nil
         return done ? quotes[req] : nil
+    }
+
+    /// Keeps a market-data subscription on `instrument` (made again after a reconnect), for
+    /// `mark`: continuous mark-to-market without a request per look.
+    public func watch(_ instrument: Instrument) throws {
+        guard watched[instrument] == nil else { return }
+        let req = nextRequestId()
+        watched[instrument] = req
+        try subscribe(instrument, req)
+    }
+
+    /// The watched instrument's mark now: the mid of a two-sided quote, else the last trade.
+    public func mark(_ instrument: Instrument) -> Double? {
+        guard let req = watched[instrument], let q = quotes[req] else { return nil }
+        if q.bid > 0 && q.ask > 0 { return (q.bid + q.ask) / 2 }
+        return q.last > 0 ? q.last : nil
+    }
+
+    private func subscribe(_ instrument: Instrument, _ req: Int) throws {
+        if quotes[req] == nil { quotes[req] = (0, 0, 0) }
+        try send([TWSMessage.Outgoing.reqMktData.code, "11", String(req)] + TWSOrderMessages.contractFields(instrument) + ["0", "", "0", "0", ""])
     }
 
     // MARK: Reading
