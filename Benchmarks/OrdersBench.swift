@@ -107,8 +107,15 @@ enum OrdersBench {
                     id: i + 1, instrument: spy, action: i % 2 == 0 ? .buy : .sell, quantity: 1_000_000, kind: .market,
                     orderRef: "bench-\(i)"), clientId: 1, parentRef: nil, strategy: nil, now: 0)
         }
+        // With --interval-ms, each commit is timed alone after that long asleep (as on the order
+        // path at 40 orders a second), instead of back to back.
+        let interval = Double(option("--interval-ms", default: "0"))! / 1000
+        var each: [Double] = []
         let t0 = now()
         for i in 0..<count {
+            if interval > 0 { Thread.sleep(forTimeInterval: interval) }
+            let c0 = now()
+            defer { if interval > 0 { each.append(Double(now() - c0) / 1e3) } }
             let ref = i % 100
             let fill = TWSOrderMessages.Fill(
                 execId: "0000e0d5.\(i).01.01", orderId: ref + 1, permId: 1_000_000 + ref, clientId: 1, orderRef: "bench-\(ref)",
@@ -117,6 +124,11 @@ enum OrdersBench {
             precondition(try! journal.recordFill(fill, now: Double(i)))
         }
         let seconds = Double(now() - t0) / 1e9
+        if interval > 0 {
+            each.sort()
+            print("{\"fills\":\(count),\"commit_p50_us\":\(each[count / 2]),\"commit_p99_us\":\(each[count * 99 / 100])}")
+            return
+        }
         print("{\"fills\":\(count),\"seconds\":\(seconds),\"fills_per_s\":\(Double(count) / seconds)}")
     }
 

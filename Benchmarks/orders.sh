@@ -44,6 +44,10 @@ kill "$sim"; wait "$sim" 2>/dev/null || true; sim=""
 python3 -c 'import json,sys; o=json.loads(sys.argv[1]); t=json.loads(sys.argv[2]); print("order round trip (ours, journal included): p50 %.0f us (of which the journaled submission %.0f us), p99 %.0f us, max %.0f us; ib_async 2.1: p50 %.0f us, p99 %.0f us; ratio p50 %.1fx, p99 %.1fx (goals: p99 < 1 ms, >= 10x)" % (o["p50_us"], o["place_p50_us"], o["p99_us"], o["max_us"], t["p50_us"], t["p99_us"], t["p50_us"] / o["p50_us"], t["p99_us"] / o["p99_us"]))' "$ours" "$theirs"
 python3 -c 'import json,sys; b=json.loads(sys.argv[1]); t=json.loads(sys.argv[2]); print("the floor, a bare socket placing the same orders on the same tws-sim: p50 %.0f us, p99 %.0f us — no client can be more than %.1fx (p50) / %.1fx (p99) faster than ib_async here" % (b["p50_us"], b["p99_us"], t["p50_us"] / b["p50_us"], t["p99_us"] / b["p99_us"]))' "$bare" "$theirs"
 
+# What the journal adds: one commit (a fill, one transaction) after 25 ms asleep, as each of the
+# two on an order's path (the submission before the send, the reply after it).
+cold=$("$bin/orchestrator-bench" journal --journal "$work/cold.sqlite" --count 1000 --interval-ms 25)
+python3 -c 'import json,sys; c=json.loads(sys.argv[1]); print("one journal commit after 25 ms asleep (each order makes two): p50 %.0f us, p99 %.0f us" % (c["commit_p50_us"], c["commit_p99_us"]))' "$cold"
 floor=$(python3 Benchmarks/loopback_floor.py)
 python3 -c 'import json,sys; f=json.loads(sys.argv[1]); print("the floor, a 200-byte TCP echo on loopback: p50 %.0f us back to back, p50 %.0f us / p99 %.0f us with 25 ms asleep between requests" % (f["hot_p50_us"], f["gap25ms_p50_us"], f["gap25ms_p99_us"]))' "$floor"
 
