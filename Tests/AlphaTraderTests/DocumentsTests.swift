@@ -38,6 +38,9 @@ struct DocumentsTests {
         #expect(roundTrips(DiscoveredParametersDocument(trades: 12, bars: 3, timestamp: nil)), "a thin day: the optional fields absent")
         #expect(roundTrips(DayPnLDocument(realized: 120.5, unrealized: -30.25, commissions: 4.3, highWaterMark: 200, timestamp: 1)))
         #expect(roundTrips(RiskStateDocument(state: .halted, since: "2026-12-07T15:02:11Z", reason: "emergency: operator")))
+        var breakers = BreakerState(since: 1_796_650_000)
+        breakers.state = .reducing; breakers.consecutiveLosses = ["0dte": 2]; breakers.pausedUntil = ["moc": 1_796_660_000]; breakers.sizeFactor = 0.5
+        #expect(roundTrips(RiskDailyDocument(session: "2026-12-07", breakers: breakers, limits: RiskLimits(), timestamp: 1)))
     }
 
     @Test("the JSON carries SPEC §7's names, and a delta document has no flip field")

@@ -42,3 +42,22 @@ public struct RiskStateDocument: RedisDocument, Equatable {
 
     public var json: String { Document.encode(self) }
 }
+
+/// `risk:daily`: the day's breaker counters with the limits they are held to (the execution
+/// service; read by `market-open`, the reports and the dashboard). A restart reads it back, so
+/// a HALTED book stays halted.
+public struct RiskDailyDocument: RedisDocument, Equatable {
+    public var session: String
+    public var breakers: BreakerState
+    public var limits: RiskLimits
+    /// Milliseconds since the epoch.
+    public var timestamp: Int64
+
+    public init(session: String, breakers: BreakerState, limits: RiskLimits, timestamp: Int64) {
+        self.session = session; self.breakers = breakers; self.limits = limits; self.timestamp = timestamp
+    }
+
+    public static let key = "risk:daily"
+
+    public var json: String { Document.encode(self) }
+}

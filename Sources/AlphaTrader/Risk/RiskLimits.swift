@@ -33,7 +33,7 @@ public struct RiskLimits: Sendable, Equatable, Codable {
     public var pauseAfterLosses = 1_800.0
     /// A market this extreme (VPIN at or above, or the volatility regime "high") cuts sizes by
     /// `extremeSizeFactor`.
-    public var extremeVPIN = 0.8
+    public var extremeVpin = 0.8
     public var extremeSizeFactor = 0.5
 
     public init() {}
