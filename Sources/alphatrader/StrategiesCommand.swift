@@ -1,0 +1,74 @@
+import AlphaTrader
+import ArgumentParser
+import Foundation
+import OrchestratorCore
+
+struct Strategies: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "strategies",
+        abstract: "Checks config/strategies.yaml and shows the strategies and risk limits it sets.",
+        discussion: """
+            Every problem is named at its line and column (exit 2), as the job files' are:
+            unknown keys and strategies (with a suggestion), windows outside the session,
+            symbols the configuration does not have, out-of-range thresholds, targets whose
+            fractions add up to more than the position.
+
+            Examples:
+              alphatrader strategies --check
+              alphatrader strategies --json
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "The strategies file.") var file = StrategiesConfig.file
+    @Flag(help: "Only check: print nothing when the file is sound.") var check = false
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let context = try loadContext(common, module: "strategies")
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw invalidInput("\(file): cannot be read") }
+        let symbols = context.config.symbols.level2 + context.config.symbols.standard
+        let config: StrategiesConfig
+        switch StrategiesConfig.load(text, file: file, symbols: symbols) {
+        case .success(let c): config = c
+        case .failure(let problems):
+            FileHandle.standardError.write(Data((problems.description + "\n").utf8))
+            throw ExitCode(2)
+        }
+        if check { return }
+        func time(_ m: Int) -> String { String(format: "%02d:%02d", m / 60, m % 60) }
+        if json {
+            print(
+                JSONValue.array(
+                    config.strategies.map { s in
+                        .object([
+                            ("name", .string(s.kind.rawValue)), ("enabled", .bool(s.enabled)),
+                            ("window", .string("\(time(s.window.lowerBound))–\(time(s.window.upperBound))")),
+                            ("symbols", .array(s.symbols.map(JSONValue.string))), ("min_confidence", .number(s.minConfidence)),
+                            ("thresholds", .object(s.thresholds.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.number($0.value)) })),
+                        ])
+                    }
+                ).serialized(pretty: true))
+            return
+        }
+        var rows = [["STRATEGY", "ENABLED", "WINDOW", "SYMBOLS", "MIN CONF", "EXITS"]]
+        for s in config.strategies {
+            let targets = s.exits.targets.map { "+\(TickText.number($0.percent))% ×\(TickText.number($0.fraction))" }.joined(separator: ", ")
+            rows.append([
+                s.kind.rawValue, s.enabled ? "yes" : "no", "\(time(s.window.lowerBound))–\(time(s.window.upperBound))", s.symbols.joined(separator: ","),
+                TickText.number(s.minConfidence),
+                "stop −\(TickText.number(s.exits.stopPercent))%, \(targets)\(s.exits.trailPercent.map { ", trail \(TickText.number($0))%" } ?? "")\(s.exits.timeStop.map { ", flat by \(time($0))" } ?? "")",
+            ])
+        }
+        print(table(rows))
+        let r = config.risk
+        print(
+            "risk: daily loss limit $\(TickText.number(r.dailyLossLimit)), drawdown $\(TickText.number(r.maxDrawdown)), VaR cap $\(TickText.number(r.maxValueAtRisk)), \(r.maxOpenPositions) positions, \(r.maxOrdersPerSecond)/s and \(r.maxOrdersPerMinute)/min"
+        )
+    }
+}
+
+/// Short decimal text: 0.5, 30, 250000.
+enum TickText {
+    static func number(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x) }
+}
