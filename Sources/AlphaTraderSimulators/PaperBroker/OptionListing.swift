@@ -37,7 +37,8 @@ public struct OptionListing: Sendable {
         return stride(from: low, through: high, by: 1).map { $0 * step }
     }
 
-    public static func strikeStep(_ price: Double) -> Double { price >= 200 ? 1 : price >= 50 ? 0.5 : 0.25 }
+    /// The exchanges' strike steps (one definition, the strategies choose on it too).
+    public static func strikeStep(_ price: Double) -> Double { OptionChooser.strikeStep(price) }
 
     /// Whether the broker lists `instrument` (stocks: whether it has a reference price).
     public func lists(_ instrument: Instrument) -> Bool {

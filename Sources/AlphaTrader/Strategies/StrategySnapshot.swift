@@ -1,0 +1,111 @@
+import Foundation
+public import OrchestratorCore
+
+/// What a strategy sees of one symbol: the market, the analytics, the options positioning, the
+/// flow, the sentiment and the discovered parameters — typed values read from their documents,
+/// nil where a value is missing (a strategy that needs it does not fire, and says so).
+public struct SymbolSnapshot: Sendable, Equatable {
+    public struct GammaStrike: Sendable, Equatable {
+        public var strike: Double
+        /// The strike's share of the absolute gamma exposure (0…1).
+        public var share: Double
+        public init(strike: Double, share: Double) { self.strike = strike; self.share = share }
+    }
+
+    /// Unusual options activity on the symbol (from the premarket chain and the flow).
+    public struct Unusual: Sendable, Equatable {
+        /// Volume against open interest on the most unusual contract.
+        public var volumeToOpenInterest: Double
+        /// Premium traded on unusual contracts, dollars.
+        public var premium: Double
+        /// +1 when calls dominate, −1 puts.
+        public var side: Int
+        public var sweeps: Int
+        public init(volumeToOpenInterest: Double, premium: Double, side: Int, sweeps: Int) {
+            self.volumeToOpenInterest = volumeToOpenInterest; self.premium = premium; self.side = side; self.sweeps = sweeps
+        }
+    }
+
+    public var symbol: String
+    /// The quote's mid and the day so far.
+    public var price: Double
+    public var open: Double
+    public var vwap: Double
+    public var vpin: Double?
+    /// Order-book imbalance, −1 (offers) … +1 (bids).
+    public var imbalance: Double?
+    /// Dealers' total gamma exposure, dollars per 1 % move, and the price where it changes sign.
+    public var gex: Double?
+    public var flip: Double?
+    /// Strikes by their share of gamma, largest first.
+    public var gammaStrikes: [GammaStrike] = []
+    /// Net option premium (calls − puts) over total, −1 … +1.
+    public var flow: Double?
+    public var unusual: Unusual?
+    /// News sentiment, −1 … +1.
+    public var sentiment: Double?
+    /// One-day return volatility (discovered), a fraction.
+    public var volatility: Double?
+
+    public init(symbol: String, price: Double, open: Double, vwap: Double) {
+        self.symbol = symbol; self.price = price; self.open = open; self.vwap = vwap
+    }
+}
+
+/// Everything the strategies decide on at one moment: values only, so a strategy is a pure
+/// function of it.
+public struct StrategySnapshot: Sendable {
+    public var now: Double
+    /// Minutes of the market's day.
+    public var minuteOfDay: Int
+    /// The session and the next one (YYYYMMDD), for 0DTE and 1DTE expiries.
+    public var session: String
+    public var nextSession: String
+    /// The session's close, seconds since the epoch (0DTE options expire then).
+    public var close: Double
+    public var symbols: [String: SymbolSnapshot]
+    /// Symbols on which each strategy already has a live signal or position: one at a time.
+    public var live: [String: Set<String>]
+
+    public init(
+        now: Double, minuteOfDay: Int, session: String, nextSession: String, close: Double, symbols: [String: SymbolSnapshot],
+        live: [String: Set<String>] = [:]
+    ) {
+        self.now = now; self.minuteOfDay = minuteOfDay; self.session = session; self.nextSession = nextSession; self.close = close
+        self.symbols = symbols; self.live = live
+    }
+}
+
+/// Options chosen by delta under the model the paper broker quotes by (Black–Scholes under
+/// `VolatilitySmile`), on the strikes the exchanges list.
+public enum OptionChooser {
+    public static let interestRate = 0.045
+
+    /// The listed strike step around a price: a dollar from $200, fifty cents from $50, a quarter below.
+    public static func strikeStep(_ price: Double) -> Double { price >= 200 ? 1 : price >= 50 ? 0.5 : 0.25 }
+
+    /// The call (long) or put (short) expiring at `expiresAt` whose |delta| is nearest `target`,
+    /// with its model price and delta.
+    public static func byDelta(
+        symbol: String, spot: Double, long: Bool, target: Double, expiry: String, expiresAt: Double, now: Double
+    ) -> (instrument: Instrument, price: Double, delta: Double)? {
+        guard spot > 0, target > 0, target < 1 else { return nil }
+        let step = strikeStep(spot)
+        let days = max(60, expiresAt - now) / 86_400
+        var best: (Instrument, Double, Double)?
+        var bestGap = Double.infinity
+        let center = (spot / step).rounded()
+        for i in -40...40 {
+            let strike = (center + Double(i)) * step
+            guard strike > 0 else { continue }
+            let sigma = VolatilitySmile.volatility(moneyness: log(strike / spot), days: days)
+            let g = AlphaVantagePayloads.greeks(call: long, s: spot, k: strike, t: days / 365, sigma: sigma, r: interestRate)
+            let gap = abs(abs(g.delta) - target)
+            if gap < bestGap {
+                bestGap = gap
+                best = (.option(symbol: symbol, expiry: expiry, strike: strike, right: long ? .call : .put), g.price, g.delta)
+            }
+        }
+        return best
+    }
+}
