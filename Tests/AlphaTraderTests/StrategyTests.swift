@@ -9,7 +9,9 @@ struct StrategyTests {
     static let close = 1_796_677_200.0
 
     static func snapshot(_ x: SymbolSnapshot, minute: Int = 630, live: [String: Set<String>] = [:]) -> StrategySnapshot {
-        StrategySnapshot(now: now, minuteOfDay: minute, session: "20261207", nextSession: "20261208", close: close, symbols: [x.symbol: x], live: live)
+        StrategySnapshot(
+            now: now, minuteOfDay: minute, today: .init(date: "20261207", closesAt: close), nextSession: .init(date: "20261208", closesAt: close + 86_400),
+            twoWeeks: .init(date: "20261218", closesAt: close + 11 * 86_400), symbols: [x.symbol: x], live: live)
     }
 
     static func spy(price: Double, flip: Double? = 601, vpin: Double? = 0.70, imbalance: Double? = 0.48, pin: (Double, Double)? = nil) -> SymbolSnapshot {
@@ -78,5 +80,74 @@ struct StrategyTests {
     func oneAtATime() {
         let result = ZeroDTE.evaluate(config, Self.snapshot(Self.spy(price: 596), live: ["0dte": ["SPY"]]))
         #expect(result.signals.isEmpty && result.skipped.first?.reason == "a live signal or position already")
+    }
+
+    static func stock(_ symbol: String, price: Double, open: Double = 600, vwap: Double = 603) -> SymbolSnapshot {
+        SymbolSnapshot(symbol: symbol, price: price, open: open, vwap: vwap)
+    }
+
+    @Test("1dte: the day's trend, the closing flow and the sentiment agreeing — an overnight call on the next expiry, by hand")
+    func oneDTE() throws {
+        var c = StrategyConfig(kind: .oneDTE)
+        c.symbols = ["SPY"]
+        var x = Self.stock("SPY", price: 605)
+        x.flow = 0.4; x.sentiment = 0.3
+        let signal = try #require(OneDTE.evaluate(c, Self.snapshot(x, minute: 930)).signals.first)
+        // trend +0.8333 %: 0.4·0.8333 + 0.3·(0.4/0.5) + 0.2·(0.3/0.5) + 0.1 (above its VWAP) = 0.7933.
+        #expect(signal.confidence == 0.793 && signal.direction == .long)
+        guard case .option(_, let expiry, _, let right) = signal.tradable else { Issue.record("not an option"); return }
+        #expect(expiry == "20261208" && right == .call)
+        x.flow = -0.3
+        #expect(OneDTE.evaluate(c, Self.snapshot(x, minute: 930)).skipped.first?.reason == "the flow -0.30 does not back the day's move +0.83 %")
+        var flat = Self.stock("SPY", price: 601)
+        flat.flow = 0.4; flat.sentiment = 0.3
+        #expect(OneDTE.evaluate(c, Self.snapshot(flat, minute: 930)).skipped.first?.reason == "the day moved +0.17 %, less than 0.30 %")
+    }
+
+    @Test("14dte: unusual calls with the flow and the sentiment behind them — a call two weeks out, by hand")
+    func fourteenDTE() throws {
+        var c = StrategyConfig(kind: .fourteenDTE)
+        c.symbols = ["NVDA"]
+        var x = Self.stock("NVDA", price: 180, open: 178, vwap: 179)
+        x.unusual = .init(volumeToOpenInterest: 2.4, premium: 600_000, side: 1, sweeps: 2)
+        x.flow = 0.3; x.sentiment = 0.25
+        let signal = try #require(FourteenDTE.evaluate(c, Self.snapshot(x)).signals.first)
+        // 0.35·(2.4/3) + 0.25·(600k/1M) + 0.2·(2/3) + 0.2·(0.25/0.5) = 0.6633.
+        #expect(signal.confidence == 0.663 && signal.direction == .long)
+        guard case .option(_, let expiry, _, .call) = signal.tradable else { Issue.record("not a call"); return }
+        #expect(expiry == "20261218")
+        x.sentiment = -0.2
+        #expect(FourteenDTE.evaluate(c, Self.snapshot(x)).skipped.first?.reason == "the sentiment does not back the unusual calls")
+    }
+
+    @Test("moc: the gamma pin late in the day — stock toward the pin, the pin its target, by hand")
+    func pin() throws {
+        var c = StrategyConfig(kind: .moc)
+        c.symbols = ["SPY"]
+        var x = Self.stock("SPY", price: 600.5)
+        x.gex = 2e9
+        x.gammaStrikes = [.init(strike: 601, share: 0.4)]
+        let signal = try #require(MarketOnClose.evaluate(c, Self.snapshot(x, minute: 940)).signals.first)
+        // e = +0.0833 %: 0.4·(0.4/0.5) + 0.3·(1 − 0.0833/0.3) + 0.3·(10/20) = 0.6867.
+        #expect(signal.confidence == 0.687 && signal.direction == .long && signal.tradable == .stock(symbol: "SPY"))
+        #expect(signal.entry == 600.5 && signal.stop == 597.5 && signal.targets == [601])
+        x.gex = -1e9
+        #expect(MarketOnClose.evaluate(c, Self.snapshot(x, minute: 940)).skipped.first?.reason == "dealers are not long gamma: no pin")
+        var far = Self.stock("SPY", price: 595)
+        far.gex = 2e9; far.gammaStrikes = [.init(strike: 601, share: 0.4)]
+        #expect(MarketOnClose.evaluate(c, Self.snapshot(far, minute: 940)).skipped.first?.reason == "+1.01 % from the pin 601.00: too far to be drawn")
+    }
+
+    @Test("all enabled strategies over one snapshot, each with its own result; a disabled one is not run")
+    func all() throws {
+        var config = try StrategiesConfig.load(
+            String(contentsOfFile: repositoryRoot + "/config/strategies.yaml", encoding: .utf8), file: "s",
+            symbols: ["SPY", "QQQ", "IWM", "AAPL", "TSLA", "NVDA", "META", "AMZN", "MSFT", "GOOGL", "AMD"]
+        ).get()
+        config.strategies[3].enabled = false
+        let results = Strategies.evaluate(config, Self.snapshot(Self.spy(price: 596)))
+        #expect(Set(results.keys) == ["0dte", "1dte", "14dte"])
+        #expect(results["0dte"]?.signals.count == 1)
+        #expect(results["1dte"]?.skipped.allSatisfy { $0.reason == "outside the window" } == true)
     }
 }

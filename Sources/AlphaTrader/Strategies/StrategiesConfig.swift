@@ -44,6 +44,12 @@ public struct StrategyConfig: Sendable, Equatable {
         /// Flat by this time of the market's day (minutes), whatever happened.
         public var timeStop: Int? = 15 * 60 + 50
 
+        public init(
+            stopPercent: Double = 30, targets: [(percent: Double, fraction: Double)] = [(50, 0.5)], trailPercent: Double? = 20, timeStop: Int? = 15 * 60 + 50
+        ) {
+            self.stopPercent = stopPercent; self.targets = targets; self.trailPercent = trailPercent; self.timeStop = timeStop
+        }
+
         public static func == (a: Exits, b: Exits) -> Bool {
             a.stopPercent == b.stopPercent && a.trailPercent == b.trailPercent && a.timeStop == b.timeStop
                 && a.targets.map(\.percent) == b.targets.map(\.percent) && a.targets.map(\.fraction) == b.targets.map(\.fraction)
@@ -65,6 +71,13 @@ public struct StrategyConfig: Sendable, Equatable {
         self.kind = kind
         let d = kind.defaults
         window = d.window; symbols = d.symbols; thresholds = d.thresholds
+        switch kind {
+        case .zeroDTE: break
+        case .oneDTE: exits = Exits(stopPercent: 40, targets: [(60, 1)], trailPercent: nil, timeStop: nil)
+        case .fourteenDTE: exits = Exits(stopPercent: 35, targets: [(50, 0.5), (100, 0.5)], trailPercent: nil, timeStop: nil)
+        // In stock, toward the pin: a tight stop, flat at the close.
+        case .moc: exits = Exits(stopPercent: 0.5, targets: [(0.5, 1)], trailPercent: nil, timeStop: 15 * 60 + 59)
+        }
     }
 }
 

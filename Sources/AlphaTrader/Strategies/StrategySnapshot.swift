@@ -58,20 +58,27 @@ public struct StrategySnapshot: Sendable {
     public var now: Double
     /// Minutes of the market's day.
     public var minuteOfDay: Int
-    /// The session and the next one (YYYYMMDD), for 0DTE and 1DTE expiries.
-    public var session: String
-    public var nextSession: String
-    /// The session's close, seconds since the epoch (0DTE options expire then).
-    public var close: Double
+    /// An option expiry: YYYYMMDD and its close, seconds since the epoch.
+    public struct Expiry: Sendable, Equatable {
+        public var date: String
+        public var closesAt: Double
+        public init(date: String, closesAt: Double) { self.date = date; self.closesAt = closesAt }
+    }
+
+    /// Today's expiry (0DTE), the next session's (1DTE) and the listed weekly nearest two weeks
+    /// out (14DTE) — from the exchange calendar, by the caller.
+    public var today: Expiry
+    public var nextSession: Expiry
+    public var twoWeeks: Expiry
     public var symbols: [String: SymbolSnapshot]
     /// Symbols on which each strategy already has a live signal or position: one at a time.
     public var live: [String: Set<String>]
 
     public init(
-        now: Double, minuteOfDay: Int, session: String, nextSession: String, close: Double, symbols: [String: SymbolSnapshot],
+        now: Double, minuteOfDay: Int, today: Expiry, nextSession: Expiry, twoWeeks: Expiry, symbols: [String: SymbolSnapshot],
         live: [String: Set<String>] = [:]
     ) {
-        self.now = now; self.minuteOfDay = minuteOfDay; self.session = session; self.nextSession = nextSession; self.close = close
+        self.now = now; self.minuteOfDay = minuteOfDay; self.today = today; self.nextSession = nextSession; self.twoWeeks = twoWeeks
         self.symbols = symbols; self.live = live
     }
 }

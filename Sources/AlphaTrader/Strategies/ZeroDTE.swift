@@ -17,22 +17,10 @@ import Foundation
 public enum ZeroDTE {
     public static func evaluate(_ config: StrategyConfig, _ snapshot: StrategySnapshot) -> StrategyResult {
         var result = StrategyResult()
-        let name = config.kind.rawValue
         let t = config.thresholds
         let vpinHigh = t["vpin_high"]!, strong = t["imbalance_strong"]!, buffer = t["flip_buffer_pct"]!, deltaTarget = t["delta_target"]!
         for symbol in config.symbols {
-            guard config.window.contains(snapshot.minuteOfDay) else {
-                result.skip(symbol, "outside the window")
-                continue
-            }
-            guard snapshot.live[name]?.contains(symbol) != true else {
-                result.skip(symbol, "a live signal or position already")
-                continue
-            }
-            guard let x = snapshot.symbols[symbol], x.price > 0 else {
-                result.skip(symbol, "no market data")
-                continue
-            }
+            guard let x = ready(config, snapshot, symbol, &result) else { continue }
             guard let flip = x.flip, flip > 0 else {
                 result.skip(symbol, "no gamma flip from the premarket data")
                 continue
@@ -93,7 +81,8 @@ public enum ZeroDTE {
             }
             guard
                 let option = OptionChooser.byDelta(
-                    symbol: symbol, spot: x.price, long: direction == .long, target: deltaTarget, expiry: snapshot.session, expiresAt: snapshot.close,
+                    symbol: symbol, spot: x.price, long: direction == .long, target: deltaTarget, expiry: snapshot.today.date,
+                    expiresAt: snapshot.today.closesAt,
                     now: snapshot.now)
             else {
                 result.skip(symbol, "no option near delta \(deltaTarget)")
