@@ -60,7 +60,7 @@ struct TradingCLITests {
             let deadline = Date().addingTimeInterval(5)
             while sim.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
             if sim.isRunning { kill(sim.processIdentifier, SIGKILL) }
-            sim.waitUntilExit()
+            sim.waitForExit()
             redis.stop()
             try? FileManager.default.removeItem(atPath: dir)
             try? FileManager.default.removeItem(atPath: tape)
