@@ -163,9 +163,11 @@ case "orders-floor": OrdersBench.floor()
 case "journal": OrdersBench.journal()
 case "broker-load": OrdersBench.load()
 case "check-fills": OrdersBench.checkFills()
+case "strategies": TradingBench.strategies()
+case "risk": TradingBench.risk()
 default:
     print(
-        "usage: orchestrator-bench cron|calendar|gen-jobs|validate|zone|parse|dag|lag|catch-up|history|analytics|discovery|av-chain|av-ratelimit|orders|orders-floor|journal|broker-load [options]  (see Benchmarks/run.sh)"
+        "usage: orchestrator-bench cron|calendar|gen-jobs|validate|zone|parse|dag|lag|catch-up|history|analytics|discovery|av-chain|av-ratelimit|orders|orders-floor|journal|broker-load|strategies|risk [options]  (see Benchmarks/run.sh)"
     )
     exit(2)
 }

@@ -73,3 +73,5 @@ BIN="$bin" Benchmarks/alphatrader.sh
 BIN="$bin" Benchmarks/alphavantage.sh
 echo "== issue 16: the order path and the paper broker" >&2
 BIN="$bin" Benchmarks/orders.sh
+echo "== issue 17: strategies and risk" >&2
+BIN="$bin" Benchmarks/trading.sh

@@ -133,8 +133,11 @@ public enum PreTradeRisk {
             }
         }
         // Submit rate: at most so many orders in any second and any minute.
-        let lastSecond = c.recentSubmissions.filter { c.now - $0 < 1 }.count
-        let lastMinute = c.recentSubmissions.filter { c.now - $0 < 60 }.count
+        var lastSecond = 0, lastMinute = 0
+        for t in c.recentSubmissions where c.now - t < 60 {
+            lastMinute += 1
+            if c.now - t < 1 { lastSecond += 1 }
+        }
         if lastSecond >= limits.maxOrdersPerSecond { return .deny(.submitRate, "\(lastSecond) orders in the last second (limit \(limits.maxOrdersPerSecond))") }
         if lastMinute >= limits.maxOrdersPerMinute { return .deny(.submitRate, "\(lastMinute) orders in the last minute (limit \(limits.maxOrdersPerMinute))") }
 
@@ -161,9 +164,12 @@ public enum PreTradeRisk {
         }
         // Open positions, in all and on the symbol, when the order opens one.
         if held == 0 {
-            let open = c.positions.filter { $0.value != 0 }
-            if open.count >= limits.maxOpenPositions { return .deny(.openPositions, "\(open.count) positions open (limit \(limits.maxOpenPositions))") }
-            let onSymbol = open.keys.filter { $0.symbol == symbol }.count
+            var open = 0, onSymbol = 0
+            for (instrument, quantity) in c.positions where quantity != 0 {
+                open += 1
+                if instrument.symbol == symbol { onSymbol += 1 }
+            }
+            if open >= limits.maxOpenPositions { return .deny(.openPositions, "\(open) positions open (limit \(limits.maxOpenPositions))") }
             if onSymbol >= limits.maxOpenPositionsPerSymbol {
                 return .deny(.openPositions, "\(onSymbol) positions open on \(symbol) (limit \(limits.maxOpenPositionsPerSymbol))")
             }

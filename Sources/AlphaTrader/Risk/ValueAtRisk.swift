@@ -17,22 +17,35 @@ public enum ValueAtRisk {
     public static func deltaGamma(
         _ positions: [Instrument: Int], quotes: [Instrument: RiskQuote], volatility: [String: Double], correlation: (String, String) -> Double
     ) -> Double {
-        var dollarDelta: [String: Double] = [:], dollarGamma: [String: Double] = [:]
+        // Per underlying, in arrays: dollar delta, dollar gamma, volatility.
+        var symbols: [String] = [], delta: [Double] = [], gamma: [Double] = [], sigma: [Double] = []
+        symbols.reserveCapacity(positions.count)
         for (instrument, quantity) in positions where quantity != 0 {
             guard let q = quotes[instrument] else { continue }
-            let s = instrument.isOption ? q.underlying : q.mid
+            let symbol = instrument.symbol
+            let option = instrument.isOption
+            let s = option ? q.underlying : q.mid
             let m = instrument.multiplier * Double(quantity)
-            dollarDelta[instrument.symbol, default: 0] += m * (instrument.isOption ? q.delta : 1) * s
-            dollarGamma[instrument.symbol, default: 0] += m * (instrument.isOption ? q.gamma : 0) * s * s
+            let i: Int
+            if let found = symbols.firstIndex(of: symbol) {
+                i = found
+            } else {
+                symbols.append(symbol); delta.append(0); gamma.append(0); sigma.append(volatility[symbol] ?? 0)
+                i = symbols.count - 1
+            }
+            delta[i] += m * (option ? q.delta : 1) * s
+            gamma[i] += m * (option ? q.gamma : 0) * s * s
         }
-        let symbols = dollarDelta.keys.sorted()
-        var variance = 0.0
-        for a in symbols {
-            for b in symbols {
-                variance += dollarDelta[a]! * (volatility[a] ?? 0) * correlation(a, b) * (volatility[b] ?? 0) * dollarDelta[b]!
+        // σ_P² = Σ_s (D_s σ_s)² + 2 Σ_{s<t} D_s σ_s ρ_st σ_t D_t
+        var variance = 0.0, mean = 0.0
+        for a in symbols.indices {
+            let da = delta[a] * sigma[a]
+            variance += da * da
+            mean += gamma[a] * sigma[a] * sigma[a]
+            for b in (a + 1)..<symbols.count where da != 0 {
+                variance += 2 * da * correlation(symbols[a], symbols[b]) * sigma[b] * delta[b]
             }
         }
-        let mean = 0.5 * symbols.reduce(0) { $0 + dollarGamma[$1]! * pow(volatility[$1] ?? 0, 2) }
-        return max(0, z95 * sqrt(max(0, variance)) - mean)
+        return max(0, z95 * sqrt(max(0, variance)) - 0.5 * mean)
     }
 }

@@ -87,6 +87,8 @@ public struct StrategiesConfig: Sendable, Equatable {
     public var risk = RiskLimits()
     public var strategies: [StrategyConfig] = []
 
+    public init(risk: RiskLimits = RiskLimits(), strategies: [StrategyConfig] = []) { self.risk = risk; self.strategies = strategies }
+
     public static let file = "config/strategies.yaml"
 
     public func strategy(_ kind: StrategyConfig.Kind) -> StrategyConfig? { strategies.first { $0.kind == kind } }

@@ -92,25 +92,41 @@ public enum OptionChooser {
     public static func strikeStep(_ price: Double) -> Double { price >= 200 ? 1 : price >= 50 ? 0.5 : 0.25 }
 
     /// The call (long) or put (short) expiring at `expiresAt` whose |delta| is nearest `target`,
-    /// with its model price and delta.
+    /// with its model price and delta. |delta| falls as a call's strike rises (and rises with a
+    /// put's), so the strikes within 40 steps of the money are searched by halves: ~7 prices, not 81.
     public static func byDelta(
         symbol: String, spot: Double, long: Bool, target: Double, expiry: String, expiresAt: Double, now: Double
     ) -> (instrument: Instrument, price: Double, delta: Double)? {
         guard spot > 0, target > 0, target < 1 else { return nil }
         let step = strikeStep(spot)
-        let days = max(60, expiresAt - now) / 86_400
+        let t = max(60, expiresAt - now) / 86_400 / 365
+        let center = (spot / step).rounded()
+        func strike(_ i: Int) -> Double { (center + Double(i)) * step }
+        func greeks(_ i: Int) -> AlphaVantagePayloads.Greeks {
+            let k = strike(i)
+            let sigma = VolatilitySmile.volatility(moneyness: log(k / spot), days: t * 365)
+            return AlphaVantagePayloads.greeks(call: long, s: spot, k: k, t: t, sigma: sigma, r: interestRate)
+        }
+        // The lowest index whose |delta| is on the far side of the target (calls: at or below it;
+        // puts: at or above it), among strikes above zero.
+        var low = -40
+        while strike(low) <= 0 { low += 1 }
+        let high = 40
+        guard low <= high else { return nil }
+        func beyond(_ i: Int) -> Bool { long ? abs(greeks(i).delta) <= target : abs(greeks(i).delta) >= target }
+        var lo = low, hi = high + 1
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if beyond(mid) { hi = mid } else { lo = mid + 1 }
+        }
         var best: (Instrument, Double, Double)?
         var bestGap = Double.infinity
-        let center = (spot / step).rounded()
-        for i in -40...40 {
-            let strike = (center + Double(i)) * step
-            guard strike > 0 else { continue }
-            let sigma = VolatilitySmile.volatility(moneyness: log(strike / spot), days: days)
-            let g = AlphaVantagePayloads.greeks(call: long, s: spot, k: strike, t: days / 365, sigma: sigma, r: interestRate)
+        for i in [lo - 1, lo] where i >= low && i <= high {
+            let g = greeks(i)
             let gap = abs(abs(g.delta) - target)
             if gap < bestGap {
                 bestGap = gap
-                best = (.option(symbol: symbol, expiry: expiry, strike: strike, right: long ? .call : .put), g.price, g.delta)
+                best = (.option(symbol: symbol, expiry: expiry, strike: strike(i), right: long ? .call : .put), g.price, g.delta)
             }
         }
         return best
