@@ -40,6 +40,25 @@ struct DocumentsTests {
         #expect(roundTrips(RiskStateDocument(state: .halted, since: "2026-12-07T15:02:11Z", reason: "emergency: operator")))
         var breakers = BreakerState(since: 1_796_650_000)
         breakers.state = .reducing; breakers.consecutiveLosses = ["0dte": 2]; breakers.pausedUntil = ["moc": 1_796_660_000]; breakers.sizeFactor = 0.5
+        #expect(roundTrips(VPINDocument(value: 0.62, buckets: 50, bucketVolume: 25_000, window: 50, trades: 9_000, timestamp: 1)))
+        #expect(roundTrips(VPINDocument(value: nil, buckets: 3, bucketVolume: 25_000, window: 50, trades: 40, timestamp: 1)))
+        #expect(roundTrips(ImbalanceDocument(value: -0.25, bid: 300, ask: 500, timestamp: 1)))
+        #expect(
+            roundTrips(
+                OptionsFlowDocument(putCallVolume: nil, putCallOpenInterest: 1.2, callVolume: 1, putVolume: 2, callPremium: 3, putPremium: 4, timestamp: 1)))
+        #expect(
+            roundTrips(
+                UnusualActivityDocument(
+                    contracts: [
+                        .init(
+                            contract: "SPY261218C00610000", type: "call", strike: 610, expiration: "2026-12-18", volume: 5_000, openInterest: 900, ratio: 5.56,
+                            premium: 410_000)
+                    ],
+                    rule: "volume >= 2 x open interest", timestamp: 1)))
+        #expect(roundTrips(SentimentDocument(ticker: "NVDA", score: -0.21, label: "Somewhat-Bearish", articles: 9, bullish: 1, bearish: 5, timestamp: 1)))
+        #expect(
+            OptionsFlowDocument(putCallVolume: nil, putCallOpenInterest: nil, callVolume: 0, putVolume: 0, callPremium: 0, putPremium: 0, timestamp: 1).tilt
+                == nil)
         #expect(roundTrips(RiskDailyDocument(session: "2026-12-07", breakers: breakers, limits: RiskLimits(), timestamp: 1)))
     }
 

@@ -1,5 +1,6 @@
 import AlphaTrader
 import Foundation
+import GRDB
 import Redis
 import TestSupport
 import Testing
@@ -131,14 +132,25 @@ struct TradingCLITests {
         let ordering = desk.process(["order", "buy", "10", "SPY", "--wait", "30", "--timeout", "10"])
         try ordering.run()
         let path = dir + "/var/trading.sqlite"
+        // Watched through a read-only connection: opening a Journal would migrate (a write), and
+        // wait out the ordering process's transactions — long enough, on a busy machine, to miss
+        // the 0.8 s the order spends on its way.
         var submitted: Date?
+        var reader: DatabaseQueue?
         while submitted == nil && ordering.isRunning && Date().timeIntervalSince(started) < 20 {
-            if FileManager.default.fileExists(atPath: path), let order = try? Journal(path: path).orders().first, order.status == "Submitting" {
+            if reader == nil && FileManager.default.fileExists(atPath: path) {
+                var configuration = Configuration()
+                configuration.readonly = true
+                reader = try? DatabaseQueue(path: path, configuration: configuration)
+            }
+            let status = try? reader?.read { db in try String.fetchOne(db, sql: #"SELECT status FROM "order" LIMIT 1"#) }
+            if status == "Submitting" {
                 submitted = Date()
             } else {
-                Thread.sleep(forTimeInterval: 0.02)
+                Thread.sleep(forTimeInterval: 0.01)
             }
         }
+        try? reader?.close()
         try #require(submitted != nil, "the order was journaled before it was sent")
         Thread.sleep(forTimeInterval: 0.3)  // the send follows the commit
         kill(ordering.processIdentifier, SIGKILL)

@@ -71,12 +71,15 @@ public struct SymbolAnalytics: Sendable {
         list.append(
             (
                 base + "vpin",
-                "{\"value\":\(vpin.value.map(JSONText.number) ?? "null"),\"buckets\":\(vpin.completedBuckets),\"bucket_volume\":\(JSONText.number(vpin.bucketVolume)),\"window\":\(vpin.window),\"trades\":\(trades),\"timestamp\":\(ms)}"
+                VPINDocument(
+                    value: vpin.value, buckets: vpin.completedBuckets, bucketVolume: vpin.bucketVolume, window: vpin.window, trades: trades,
+                    timestamp: Int64(ms)
+                ).json
             ))
         list.append(
             (
                 base + "obi",
-                "{\"value\":\(JSONText.number((imbalance * 10_000).rounded() / 10_000)),\"bid\":\(JSONText.number(bid)),\"ask\":\(JSONText.number(ask)),\"timestamp\":\(ms)}"
+                ImbalanceDocument(value: (imbalance * 10_000).rounded() / 10_000, bid: bid, ask: ask, timestamp: Int64(ms)).json
             ))
         let ratio = volume > 0 ? Double(hiddenVolume) / Double(volume) : 0
         list.append(

@@ -191,15 +191,22 @@ public final class PremarketJob {
     }
 
     static func flowJSON(_ f: OptionsFlow, now: Int) -> String {
-        func opt(_ x: Double?) -> String { x.map { JSONText.number(($0 * 10_000).rounded() / 10_000) } ?? "null" }
-        return
-            "{\"put_call_volume\":\(opt(f.putCallVolume)),\"put_call_open_interest\":\(opt(f.putCallOpenInterest)),\"call_volume\":\(JSONText.number(f.callVolume)),\"put_volume\":\(JSONText.number(f.putVolume)),\"call_premium\":\(JSONText.number(f.callPremium.rounded())),\"put_premium\":\(JSONText.number(f.putPremium.rounded())),\"net_premium\":\(JSONText.number((f.callPremium - f.putPremium).rounded())),\"timestamp\":\(now)}"
+        func r4(_ x: Double?) -> Double? { x.map { ($0 * 10_000).rounded() / 10_000 } }
+        return OptionsFlowDocument(
+            putCallVolume: r4(f.putCallVolume), putCallOpenInterest: r4(f.putCallOpenInterest), callVolume: f.callVolume, putVolume: f.putVolume,
+            callPremium: f.callPremium.rounded(), putPremium: f.putPremium.rounded(), timestamp: Int64(now)
+        ).json
     }
 
     static func unusualJSON(_ f: OptionsFlow, now: Int) -> String {
-        let rows = f.unusual.map { u in
-            "{\"contract\":\"\(u.contract.contractID)\",\"type\":\"\(u.contract.kind.rawValue)\",\"strike\":\(JSONText.number(u.contract.strike)),\"expiration\":\"\(u.contract.expiration)\",\"volume\":\(JSONText.number(u.contract.volume)),\"open_interest\":\(JSONText.number(u.contract.openInterest)),\"ratio\":\(JSONText.number((u.ratio * 100).rounded() / 100))}"
-        }
-        return "{\"contracts\":[\(rows.joined(separator: ","))],\"rule\":\"volume >= 2 x open interest and volume >= 100\",\"timestamp\":\(now)}"
+        UnusualActivityDocument(
+            contracts: f.unusual.map { u in
+                let price = u.contract.mark > 0 ? u.contract.mark : u.contract.last
+                return .init(
+                    contract: u.contract.contractID, type: u.contract.kind.rawValue, strike: u.contract.strike, expiration: u.contract.expiration,
+                    volume: u.contract.volume, openInterest: u.contract.openInterest, ratio: (u.ratio * 100).rounded() / 100,
+                    premium: (u.contract.volume * price * 100).rounded())
+            }, rule: "volume >= 2 x open interest and volume >= 100", timestamp: Int64(now)
+        ).json
     }
 }

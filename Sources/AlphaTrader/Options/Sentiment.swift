@@ -46,8 +46,10 @@ public struct Sentiment: Sendable {
 
     func scoreJSON(now: Int) -> String {
         let bullish = articles.filter { $0.score >= 0.15 }.count, bearish = articles.filter { $0.score <= -0.15 }.count
-        return
-            "{\"ticker\":\"\(ticker)\",\"score\":\(JSONText.number((score * 10_000).rounded() / 10_000)),\"label\":\"\(AlphaVantagePayloads.label(score))\",\"articles\":\(articles.count),\"bullish\":\(bullish),\"bearish\":\(bearish),\"timestamp\":\(now)}"
+        return SentimentDocument(
+            ticker: ticker, score: (score * 10_000).rounded() / 10_000, label: AlphaVantagePayloads.label(score), articles: articles.count,
+            bullish: bullish, bearish: bearish, timestamp: Int64(now)
+        ).json
     }
 
     func articlesJSON() -> String {

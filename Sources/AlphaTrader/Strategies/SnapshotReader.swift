@@ -1,0 +1,61 @@
+import Foundation
+public import Redis
+
+/// Builds the strategies' snapshot of a symbol from the documents the other services write:
+/// the ticker (ingestion), VPIN and the book's imbalance (analytics), the dealers' gamma, the
+/// options flow, the unusual activity and the sentiment (the premarket job). One pipeline of
+/// GETs for all the symbols; a missing or damaged document leaves its fields nil, and the
+/// strategy that needs them says so.
+public enum SnapshotReader {
+    /// The keys read per symbol, in this order.
+    public static func keys(_ symbol: String) -> [String] {
+        [
+            TickerDocument.key(symbol), VPINDocument.key(symbol), ImbalanceDocument.key(symbol), ExposureDocument.gexKey(symbol),
+            OptionsFlowDocument.key(symbol), UnusualActivityDocument.key(symbol), SentimentDocument.key(symbol),
+        ]
+    }
+
+    /// The snapshot from the documents' texts (in `keys` order); nil without a ticker to price it.
+    public static func symbol(_ symbol: String, texts: [String?]) -> SymbolSnapshot? {
+        guard texts.count == 7, let ticker = TickerDocument.read(texts[0]) else { return nil }
+        let price = ticker.bid > 0 && ticker.ask > 0 ? (ticker.bid + ticker.ask) / 2 : ticker.last
+        guard price > 0 else { return nil }
+        var x = SymbolSnapshot(symbol: symbol, price: price, open: ticker.open, vwap: ticker.vwap)
+        x.vpin = VPINDocument.read(texts[1])?.value
+        x.imbalance = ImbalanceDocument.read(texts[2])?.value
+        if let gex = ExposureDocument.read(texts[3]) {
+            x.gex = gex.total
+            x.flip = gex.flip
+            x.gammaStrikes = gammaStrikes(gex.byStrike)
+        }
+        x.flow = OptionsFlowDocument.read(texts[4])?.tilt
+        if let unusual = UnusualActivityDocument.read(texts[5]), !unusual.contracts.isEmpty {
+            let calls = unusual.contracts.filter { $0.type == "call" }.reduce(0) { $0 + $1.premium }
+            let puts = unusual.contracts.filter { $0.type == "put" }.reduce(0) { $0 + $1.premium }
+            x.unusual = .init(
+                volumeToOpenInterest: unusual.contracts.map(\.ratio).max() ?? 0, premium: calls + puts,
+                side: calls > puts ? 1 : puts > calls ? -1 : 0, sweeps: 0)
+        }
+        x.sentiment = SentimentDocument.read(texts[6])?.score
+        return x
+    }
+
+    /// The five strikes holding most of the gamma, with their shares of it (|gamma| over all).
+    public static func gammaStrikes(_ byStrike: [[Double]]) -> [SymbolSnapshot.GammaStrike] {
+        let rows = byStrike.compactMap { $0.count == 2 ? ($0[0], abs($0[1])) : nil }
+        let total = rows.reduce(0) { $0 + $1.1 }
+        guard total > 0 else { return [] }
+        return rows.sorted { $0.1 > $1.1 }.prefix(5).map { .init(strike: $0.0, share: $0.1 / total) }
+    }
+
+    /// Every symbol's snapshot, in one round trip.
+    public static func read(_ redis: RedisClient, symbols: [String]) throws(RedisClient.Failure) -> [String: SymbolSnapshot] {
+        let replies = try redis.pipeline(symbols.flatMap { keys($0).map { ["GET", $0] } })
+        var result: [String: SymbolSnapshot] = [:]
+        for (i, s) in symbols.enumerated() {
+            let texts = replies[(i * 7)..<(i * 7 + 7)].map(\.text)
+            if let x = symbol(s, texts: Array(texts)) { result[s] = x }
+        }
+        return result
+    }
+}

@@ -1,0 +1,81 @@
+import AlphaTrader
+import Foundation
+import Redis
+import TestSupport
+import Testing
+
+@Suite("The strategies' snapshot from the services' documents, in a real redis-server")
+struct SnapshotReaderTests {
+    @Test("each field from its document; missing or damaged documents leave theirs empty; a symbol without a ticker is absent; a 0dte signal from it")
+    func readsDocuments() throws {
+        let redis = try RedisServer()
+        defer { redis.stop() }
+        let client = try RedisClient(url: try RedisURL(parsing: redis.url))
+        let ticker = TickerDocument(
+            symbol: "SPY", bid: 595.98, ask: 596.02, bidSize: 300, askSize: 200, last: 596, open: 600, high: 601, low: 595, volume: 1_000_000,
+            vwap: 598, trades: 9_000, timestamp: 1)
+        let writes: [(String, String)] = [
+            (TickerDocument.key("SPY"), ticker.json),
+            (VPINDocument.key("SPY"), VPINDocument(value: 0.70, buckets: 50, bucketVolume: 100_000, window: 50, trades: 9_000, timestamp: 1).json),
+            (ImbalanceDocument.key("SPY"), ImbalanceDocument(value: 0.48, bid: 7_400, ask: 2_600, timestamp: 1).json),
+            (
+                ExposureDocument.gexKey("SPY"),
+                ExposureDocument(
+                    spot: 600, total: -2e9, flip: 601, unit: ExposureDocument.gammaUnit, byStrike: [[595, -1e8], [600, -3e8], [605, 1e8]], timestamp: 1
+                ).json
+            ),
+            (
+                OptionsFlowDocument.key("SPY"),
+                OptionsFlowDocument(putCallVolume: 0.8, putCallOpenInterest: 1.1, callVolume: 10, putVolume: 8, callPremium: 3e6, putPremium: 1e6, timestamp: 1)
+                    .json
+            ),
+            (
+                UnusualActivityDocument.key("SPY"),
+                UnusualActivityDocument(
+                    contracts: [
+                        .init(
+                            contract: "A", type: "call", strike: 610, expiration: "2026-12-18", volume: 5_000, openInterest: 1_000, ratio: 5, premium: 400_000),
+                        .init(contract: "B", type: "put", strike: 590, expiration: "2026-12-18", volume: 600, openInterest: 200, ratio: 3, premium: 90_000),
+                    ], rule: "r", timestamp: 1
+                ).json
+            ),
+            (
+                SentimentDocument.key("SPY"),
+                SentimentDocument(ticker: "SPY", score: 0.31, label: "Somewhat-Bullish", articles: 12, bullish: 7, bearish: 2, timestamp: 1).json
+            ),
+            (
+                TickerDocument.key("QQQ"),
+                TickerDocument(
+                    symbol: "QQQ", bid: 0, ask: 0, bidSize: 0, askSize: 0, last: 520, open: 519, high: 521, low: 518, volume: 5, vwap: 520, trades: 5,
+                    timestamp: 1
+                ).json
+            ),
+            (VPINDocument.key("QQQ"), "{\"value\": \"high\"}"),
+        ]
+        for (key, value) in writes { _ = try client.command(["SET", key, value]) }
+
+        let snapshots = try SnapshotReader.read(client, symbols: ["SPY", "QQQ", "IWM"])
+        #expect(Set(snapshots.keys) == ["SPY", "QQQ"], "IWM has no ticker")
+        let spy = try #require(snapshots["SPY"])
+        #expect(spy.price == 596 && spy.open == 600 && spy.vwap == 598 && spy.vpin == 0.70 && spy.imbalance == 0.48)
+        #expect(spy.gex == -2e9 && spy.flip == 601)
+        // |gamma| 1e8, 3e8, 1e8 of 5e8: the 600 strike holds 60 %.
+        #expect(spy.gammaStrikes.first == .init(strike: 600, share: 0.6) && spy.gammaStrikes.count == 3)
+        #expect(spy.flow == 0.5, "(3M − 1M) / 4M")
+        #expect(spy.unusual == .init(volumeToOpenInterest: 5, premium: 490_000, side: 1, sweeps: 0))
+        #expect(spy.sentiment == 0.31)
+        let qqq = try #require(snapshots["QQQ"])
+        #expect(qqq.price == 520, "no two-sided quote: the last trade")
+        #expect(qqq.vpin == nil && qqq.flip == nil && qqq.flow == nil, "a damaged VPIN and absent documents leave their fields empty")
+
+        var config = StrategyConfig(kind: .zeroDTE)
+        config.symbols = ["SPY", "QQQ"]
+        let now = 1_796_657_400.0
+        let snapshot = StrategySnapshot(
+            now: now, minuteOfDay: 630, today: .init(date: "20261207", closesAt: now + 19_800), nextSession: .init(date: "20261208", closesAt: now + 106_200),
+            twoWeeks: .init(date: "20261218", closesAt: now + 984_600), symbols: snapshots)
+        let result = ZeroDTE.evaluate(config, snapshot)
+        #expect(result.signals.map(\.symbol) == ["SPY"] && result.signals.first?.direction == .long)
+        #expect(result.skipped == [.init(symbol: "QQQ", reason: "no gamma flip from the premarket data")])
+    }
+}
