@@ -10,7 +10,7 @@ public import OrchestratorCore
 /// Quotes: Black–Scholes on the underlying's mid under `VolatilitySmile`, a spread of 2 % of
 /// the price (at least a tick), both sides rounded outward to the tick.
 public struct OptionListing: Sendable {
-    public static let dailyExpiries: Set<String> = ["SPY", "QQQ", "IWM"]
+    public static let dailyExpiries = OptionExpiries.daily
     public static let interestRate = 0.045
 
     public let day: LocalDate
@@ -82,33 +82,6 @@ public struct OptionListing: Sendable {
 
     /// The expirations from `day` on.
     static func expirations(of symbol: String, from day: LocalDate, calendar: any ExchangeCalendar) -> [String] {
-        guard let sessions = try? calendar.sessions(from: day, through: day.adding(days: 200)).map(\.date) else { return [] }
-        var out = Set<LocalDate>()
-        if dailyExpiries.contains(symbol) { out.formUnion(sessions.prefix(10)) }
-        // The week's last session (Friday, or before a Friday holiday), eight weeks.
-        var weekly: [LocalDate] = []
-        for (i, d) in sessions.enumerated() {
-            let next = i + 1 < sessions.count ? sessions[i + 1] : nil
-            let weekday = LocalDate.weekday(daysSinceEpoch: d.daysSinceEpoch)
-            let nextWeekday = next.map { LocalDate.weekday(daysSinceEpoch: $0.daysSinceEpoch) }
-            // The last session of its week: the next session is in another week.
-            if next == nil || nextWeekday! <= weekday || next!.daysSinceEpoch - d.daysSinceEpoch >= 7 { weekly.append(d) }
-        }
-        out.formUnion(weekly.prefix(8))
-        // Third Fridays (or the session before), six months.
-        var months = 0
-        var year = day.year, month = day.month
-        while months < 6 {
-            let first = LocalDate.weekday(daysSinceEpoch: LocalDate.daysFromCivil(year: year, month: month, day: 1))
-            // weekday: 0 Sunday … 5 Friday.
-            let thirdFriday = 1 + (5 - first + 7) % 7 + 14
-            var d = LocalDate(daysSinceEpoch: LocalDate.daysFromCivil(year: year, month: month, day: thirdFriday))
-            while !sessions.contains(d) && d > day { d = d.adding(days: -1) }
-            if d >= day { out.insert(d); months += 1 }
-            month += 1
-            if month > 12 { month = 1; year += 1 }
-            if year > day.year + 2 { break }
-        }
-        return out.sorted().map { String(format: "%04d%02d%02d", $0.year, $0.month, $0.day) }
+        OptionExpiries.listed(symbol, from: day, calendar: calendar).map(OptionExpiries.code)
     }
 }

@@ -1,0 +1,34 @@
+import AlphaTrader
+import OrchestratorCore
+import Testing
+
+@Suite("Option expiries the strategies trade, from the exchange calendar")
+struct OptionExpiriesTests {
+    let calendar = XNYSCalendar.shared
+
+    @Test(
+        "today's, the next session's, and the listed expiry nearest two weeks out — holidays and half days included",
+        arguments: [
+            // A Monday: the weekly two weeks on is Friday the 18th (the monthly too).
+            ("2026-12-07", "NVDA", "20261207", "20261208", "20261218"),
+            // Christmas week: Friday the 25th and New Year's Day are holidays, so the weeklies are
+            // the Thursdays before them; two weeks from the 21st is nearest New Year's Eve.
+            ("2026-12-21", "NVDA", "20261221", "20261222", "20261231"),
+            // SPY lists every session for ten sessions: two weeks out is then a daily one.
+            ("2026-12-01", "SPY", "20261201", "20261202", "20261215"),
+        ])
+    func expiries(day: String, symbol: String, today: String, next: String, twoWeeks: String) throws {
+        let d = try #require(LocalDate(parsing: day))
+        let e = try #require(try OptionExpiries.forStrategies(on: d, symbol: symbol, calendar: calendar))
+        #expect([e.today.date, e.next.date, e.twoWeeks.date] == [today, next, twoWeeks])
+        #expect(e.today.closesAt < e.next.closesAt && e.next.closesAt < e.twoWeeks.closesAt)
+    }
+
+    @Test("a half day's expiry closes at 13:00; a day without a session has none")
+    func halfDayAndHoliday() throws {
+        let eve = try #require(try OptionExpiries.forStrategies(on: LocalDate(parsing: "2026-12-24")!, symbol: "SPY", calendar: calendar))
+        #expect(Int64(eve.today.closesAt) == calendar.session(on: LocalDate(parsing: "2026-12-24")!)?.close)
+        #expect(try calendar.session(on: LocalDate(parsing: "2026-12-24")!)?.isEarlyClose == true)
+        #expect(try OptionExpiries.forStrategies(on: LocalDate(parsing: "2026-12-25")!, symbol: "SPY", calendar: calendar) == nil)
+    }
+}
