@@ -14,8 +14,9 @@ struct OptionExpiriesTests {
             // Christmas week: Friday the 25th and New Year's Day are holidays, so the weeklies are
             // the Thursdays before them; two weeks from the 21st is nearest New Year's Eve.
             ("2026-12-21", "NVDA", "20261221", "20261222", "20261231"),
-            // SPY lists every session for ten sessions: two weeks out is then a daily one.
-            ("2026-12-01", "SPY", "20261201", "20261202", "20261215"),
+            // SPY lists every session for ten sessions (the 1st through the 14th): two weeks out
+            // (the 15th) is nearest the last daily one.
+            ("2026-12-01", "SPY", "20261201", "20261202", "20261214"),
         ])
     func expiries(day: String, symbol: String, today: String, next: String, twoWeeks: String) throws {
         let d = try #require(LocalDate(parsing: day))
@@ -27,7 +28,7 @@ struct OptionExpiriesTests {
     @Test("a half day's expiry closes at 13:00; a day without a session has none")
     func halfDayAndHoliday() throws {
         let eve = try #require(try OptionExpiries.forStrategies(on: LocalDate(parsing: "2026-12-24")!, symbol: "SPY", calendar: calendar))
-        #expect(Int64(eve.today.closesAt) == calendar.session(on: LocalDate(parsing: "2026-12-24")!)?.close)
+        #expect(try Int64(eve.today.closesAt) == calendar.session(on: LocalDate(parsing: "2026-12-24")!)?.close)
         #expect(try calendar.session(on: LocalDate(parsing: "2026-12-24")!)?.isEarlyClose == true)
         #expect(try OptionExpiries.forStrategies(on: LocalDate(parsing: "2026-12-25")!, symbol: "SPY", calendar: calendar) == nil)
     }
