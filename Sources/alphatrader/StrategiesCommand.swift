@@ -3,7 +3,7 @@ import ArgumentParser
 import Foundation
 import OrchestratorCore
 
-struct Strategies: ParsableCommand {
+struct StrategiesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strategies",
         abstract: "Checks config/strategies.yaml and shows the strategies and risk limits it sets.",

@@ -18,7 +18,7 @@ struct AlphaTrader: ParsableCommand {
             """,
         subcommands: [
             Ingest.self, Analytics.self, Discover.self, Premarket.self, ReplayGen.self, TWSSim.self,
-            PlaceOrder.self, ListOrders.self, ListPositions.self, CancelOrders.self, Emergency.self, Strategies.self,
+            PlaceOrder.self, ListOrders.self, ListPositions.self, CancelOrders.self, Emergency.self, StrategiesCommand.self, Signals.self,
         ] + NotYetAvailableList.all
     )
 }

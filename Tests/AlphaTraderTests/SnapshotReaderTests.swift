@@ -11,6 +11,12 @@ struct SnapshotReaderTests {
         let redis = try RedisServer()
         defer { redis.stop() }
         let client = try RedisClient(url: try RedisURL(parsing: redis.url))
+        try Self.writeDocuments(client)
+        try readBack(client)
+    }
+
+    /// SPY's documents (a 0dte momentum set-up below the flip), QQQ's ticker and a damaged VPIN.
+    static func writeDocuments(_ client: RedisClient) throws {
         let ticker = TickerDocument(
             symbol: "SPY", bid: 595.98, ask: 596.02, bidSize: 300, askSize: 200, last: 596, open: 600, high: 601, low: 595, volume: 1_000_000,
             vwap: 598, trades: 9_000, timestamp: 1)
@@ -53,6 +59,9 @@ struct SnapshotReaderTests {
             (VPINDocument.key("QQQ"), "{\"value\": \"high\"}"),
         ]
         for (key, value) in writes { _ = try client.command(["SET", key, value]) }
+    }
+
+    func readBack(_ client: RedisClient) throws {
 
         let snapshots = try SnapshotReader.read(client, symbols: ["SPY", "QQQ", "IWM"])
         #expect(Set(snapshots.keys) == ["SPY", "QQQ"], "IWM has no ticker")
@@ -77,5 +86,29 @@ struct SnapshotReaderTests {
         let result = ZeroDTE.evaluate(config, snapshot)
         #expect(result.signals.map(\.symbol) == ["SPY"] && result.signals.first?.direction == .long)
         #expect(result.skipped == [.init(symbol: "QQQ", reason: "no gamma flip from the premarket data")])
+    }
+
+    @Test("alphatrader signals: the 0dte signal from the documents at the clock, published with --publish; a closed day is a failure")
+    func command() throws {
+        let redis = try RedisServer()
+        defer { redis.stop() }
+        let client = try RedisClient(url: try RedisURL(parsing: redis.url))
+        try Self.writeDocuments(client)
+        let cli = AlphaTraderCLITests()
+        let env = ["REDIS_URL": redis.url, "ORCHESTRATOR_CLOCK": "sim=2026-12-07T15:30:00Z;real=\(Date().timeIntervalSince1970);speed=1"]
+        let shown = try cli.run(["signals", "--json"], environment: env)
+        #expect(shown.status == 0, "\(shown.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any])
+        let signals = try #require(json["signals"] as? [[String: Any]])
+        #expect(signals.map { "\($0["strategy"]!) \($0["symbol"]!) \($0["direction"]!)" } == ["0dte SPY long"])
+        #expect(try client.command(["XLEN", Signal.stream]).integer == 0, "nothing written without --publish")
+        let published = try cli.run(["signals", "--publish"], environment: env)
+        #expect(published.status == 0 && published.stdout.contains("0dte  SPY  long"), "\(published.stdout)\(published.stderr)")
+        #expect(try client.command(["XLEN", Signal.stream]).integer == 1)
+        let latest = try #require(Signal.read(try client.command(["GET", Signal.latestKey("0dte")]).text))
+        #expect(latest.symbol == "SPY" && latest.instrument.type == "option" && latest.instrument.expiry == "20261207")
+        let christmas = try cli.run(
+            ["signals"], environment: ["REDIS_URL": redis.url, "ORCHESTRATOR_CLOCK": "sim=2026-12-25T15:30:00Z;real=\(Date().timeIntervalSince1970);speed=1"])
+        #expect(christmas.status == 1 && christmas.stderr.contains("not a trading day"), "\(christmas.stderr)")
     }
 }
