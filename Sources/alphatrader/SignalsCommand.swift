@@ -31,15 +31,8 @@ struct Signals: ParsableCommand {
 
     func run() throws {
         let context = try loadContext(common, module: "signals")
-        guard let text = try? String(contentsOfFile: strategies, encoding: .utf8) else { throw invalidInput("\(strategies): cannot be read") }
+        let config = try loadStrategies(context, file: strategies)
         let symbols = context.config.symbols.level2 + context.config.symbols.standard
-        let config: StrategiesConfig
-        switch StrategiesConfig.load(text, file: strategies, symbols: symbols) {
-        case .success(let c): config = c
-        case .failure(let problems):
-            FileHandle.standardError.write(Data((problems.description + "\n").utf8))
-            throw ExitCode(2)
-        }
         let now = context.clock.now()
         let calendar = context.config.calendar
         let zone = ZoneRules.of(calendar.timeZone)

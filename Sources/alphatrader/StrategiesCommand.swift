@@ -26,15 +26,7 @@ struct StrategiesCommand: ParsableCommand {
 
     func run() throws {
         let context = try loadContext(common, module: "strategies")
-        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw invalidInput("\(file): cannot be read") }
-        let symbols = context.config.symbols.level2 + context.config.symbols.standard
-        let config: StrategiesConfig
-        switch StrategiesConfig.load(text, file: file, symbols: symbols) {
-        case .success(let c): config = c
-        case .failure(let problems):
-            FileHandle.standardError.write(Data((problems.description + "\n").utf8))
-            throw ExitCode(2)
-        }
+        let config = try loadStrategies(context, file: file)
         if check { return }
         func time(_ m: Int) -> String { String(format: "%02d:%02d", m / 60, m % 60) }
         if json {
@@ -71,4 +63,16 @@ struct StrategiesCommand: ParsableCommand {
 /// Short decimal text: 0.5, 30, 250000.
 enum TickText {
     static func number(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x) }
+}
+
+/// `config/strategies.yaml` read and validated against the configured symbols: every problem
+/// printed at its place and exit 2.
+func loadStrategies(_ context: AlphaContext, file: String) throws -> StrategiesConfig {
+    guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw invalidInput("\(file): cannot be read") }
+    switch StrategiesConfig.load(text, file: file, symbols: context.config.symbols.level2 + context.config.symbols.standard) {
+    case .success(let config): return config
+    case .failure(let problems):
+        FileHandle.standardError.write(Data((problems.description + "\n").utf8))
+        throw ExitCode(2)
+    }
 }

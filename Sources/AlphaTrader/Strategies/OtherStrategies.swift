@@ -51,29 +51,15 @@ public enum OneDTE {
             }
             let beyondVWAP = (x.price - x.vwap) * sign > 0
             let confidence = 0.4 * unit(abs(trend) / 1) + 0.3 * unit(abs(flow) / 0.5) + 0.2 * unit(abs(sentiment) / 0.5) + (beyondVWAP ? 0.1 : 0)
-            guard confidence >= config.minConfidence else {
-                result.skip(symbol, String(format: "confidence %.2f below %.2f", confidence, config.minConfidence))
-                continue
-            }
             let direction: Signal.Direction = sign > 0 ? .long : .short
-            guard
-                let option = OptionChooser.byDelta(
-                    symbol: symbol, spot: x.price, long: sign > 0, target: t["delta_target"]!, expiry: snapshot.nextSession.date,
-                    expiresAt: snapshot.nextSession.closesAt, now: snapshot.now)
-            else {
-                result.skip(symbol, "no option near the target delta")
-                continue
+            result.optionSignal(
+                config, snapshot, x, direction, confidence: confidence, expiry: snapshot.nextSession,
+                features: ["trend_pct": trend, "flow": flow, "sentiment": sentiment, "beyond_vwap": beyondVWAP ? 1 : 0]
+            ) {
+                String(
+                    format: "%@ moved %@ on the day with the flow (%+.2f) and the sentiment (%+.2f) behind it%@: overnight %@ on the next session's expiry",
+                    symbol, percent(trend), flow, sentiment, beyondVWAP ? ", beyond its VWAP" : "", direction.rawValue)
             }
-            let why = String(
-                format: "%@ moved %@ on the day with the flow (%+.2f) and the sentiment (%+.2f) behind it%@: overnight %@ on the next session's expiry",
-                symbol, percent(trend), flow, sentiment, beyondVWAP ? ", beyond its VWAP" : "", direction.rawValue)
-            result.signals.append(
-                StrategyExits.signal(
-                    config, snapshot, symbol, direction, option.instrument, modelPrice: option.price, confidence,
-                    [
-                        "trend_pct": trend, "flow": flow, "sentiment": sentiment, "beyond_vwap": beyondVWAP ? 1 : 0, "option_delta": option.delta,
-                        "confidence": confidence,
-                    ], why))
         }
         return result
     }
@@ -110,32 +96,17 @@ public enum FourteenDTE {
                 continue
             }
             let confidence =
-                0.35 * unit(u.volumeToOpenInterest / (2 * t["volume_oi_min"]!)) + 0.25 * unit(u.premium / (4 * t["premium_min"]!)) + 0.2
-                * unit(Double(u.sweeps) / 3)
-                + 0.2 * unit(abs(sentiment) / 0.5)
-            guard confidence >= config.minConfidence else {
-                result.skip(symbol, String(format: "confidence %.2f below %.2f", confidence, config.minConfidence))
-                continue
-            }
+                0.35 * unit(u.volumeToOpenInterest / (2 * t["volume_oi_min"]!)) + 0.25 * unit(u.premium / (4 * t["premium_min"]!))
+                + 0.2 * unit(Double(u.sweeps) / 3) + 0.2 * unit(abs(sentiment) / 0.5)
             let direction: Signal.Direction = u.side > 0 ? .long : .short
-            guard
-                let option = OptionChooser.byDelta(
-                    symbol: symbol, spot: x.price, long: u.side > 0, target: t["delta_target"]!, expiry: snapshot.twoWeeks.date,
-                    expiresAt: snapshot.twoWeeks.closesAt, now: snapshot.now)
-            else {
-                result.skip(symbol, "no option near the target delta")
-                continue
+            result.optionSignal(
+                config, snapshot, x, direction, confidence: confidence, expiry: snapshot.twoWeeks,
+                features: ["volume_to_oi": u.volumeToOpenInterest, "premium": u.premium, "sweeps": Double(u.sweeps), "flow": flow, "sentiment": sentiment]
+            ) {
+                String(
+                    format: "unusual %@ on %@ (volume %.1f× open interest, $%.0fk premium, %d sweeps) with the flow (%+.2f) and the sentiment (%+.2f): %@",
+                    u.side > 0 ? "calls" : "puts", symbol, u.volumeToOpenInterest, u.premium / 1000, u.sweeps, flow, sentiment, direction.rawValue)
             }
-            let why = String(
-                format: "unusual %@ on %@ (volume %.1f× open interest, $%.0fk premium, %d sweeps) with the flow (%+.2f) and the sentiment (%+.2f): %@",
-                u.side > 0 ? "calls" : "puts", symbol, u.volumeToOpenInterest, u.premium / 1000, u.sweeps, flow, sentiment, direction.rawValue)
-            result.signals.append(
-                StrategyExits.signal(
-                    config, snapshot, symbol, direction, option.instrument, modelPrice: option.price, confidence,
-                    [
-                        "volume_to_oi": u.volumeToOpenInterest, "premium": u.premium, "sweeps": Double(u.sweeps), "flow": flow, "sentiment": sentiment,
-                        "option_delta": option.delta, "confidence": confidence,
-                    ], why))
         }
         return result
     }

@@ -74,25 +74,38 @@ public enum ZeroDTE {
                 result.skip(symbol, String(format: "within %.2f %% of the gamma flip %.2f: no edge", buffer, flip))
                 continue
             }
-            features["confidence"] = confidence
-            guard confidence >= config.minConfidence else {
-                result.skip(symbol, String(format: "confidence %.2f below %.2f", confidence, config.minConfidence))
-                continue
-            }
-            guard
-                let option = OptionChooser.byDelta(
-                    symbol: symbol, spot: x.price, long: direction == .long, target: deltaTarget, expiry: snapshot.today.date,
-                    expiresAt: snapshot.today.closesAt,
-                    now: snapshot.now)
-            else {
-                result.skip(symbol, "no option near delta \(deltaTarget)")
-                continue
-            }
-            features["option_delta"] = option.delta
-            result.signals.append(
-                StrategyExits.signal(config, snapshot, symbol, direction, option.instrument, modelPrice: option.price, confidence, features, why))
+            result.optionSignal(config, snapshot, x, direction, confidence: confidence, expiry: snapshot.today, features: features) { why }
         }
         return result
+    }
+}
+
+extension StrategyResult {
+    /// The end every option strategy shares: the confidence against the floor, the option by
+    /// delta on `expiry`, the signal with its exits — or the reason it stopped there. The reason
+    /// in words is only written for a signal.
+    mutating func optionSignal(
+        _ config: StrategyConfig, _ snapshot: StrategySnapshot, _ x: SymbolSnapshot, _ direction: Signal.Direction, confidence: Double,
+        expiry: StrategySnapshot.Expiry, features: [String: Double], reason: () -> String
+    ) {
+        guard confidence >= config.minConfidence else {
+            skip(x.symbol, String(format: "confidence %.2f below %.2f", confidence, config.minConfidence))
+            return
+        }
+        let target = config.thresholds["delta_target"] ?? 0.4
+        guard
+            let option = OptionChooser.byDelta(
+                symbol: x.symbol, spot: x.price, long: direction == .long, target: target, expiry: expiry.date, expiresAt: expiry.closesAt,
+                now: snapshot.now)
+        else {
+            skip(x.symbol, "no option near delta \(target)")
+            return
+        }
+        var features = features
+        features["confidence"] = confidence
+        features["option_delta"] = option.delta
+        signals.append(
+            StrategyExits.signal(config, snapshot, x.symbol, direction, option.instrument, modelPrice: option.price, confidence, features, reason()))
     }
 }
 
