@@ -101,6 +101,26 @@ struct JournalTests {
         #expect(throws: Journal.Failure.self) { try journal.recordSubmission(zero, clientId: 1, parentRef: nil, strategy: nil, now: 2) }
     }
 
+    @Test("signals (each once), risk decisions with their reasons and breaker events are journaled and read back")
+    func decisions() throws {
+        let path = temporaryPath("sqlite")
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let journal = try Journal(path: path)
+        let signal = Signal(
+            time: 1_796_657_400, strategy: "0dte", symbol: "SPY", direction: .long, instrument: call, entry: 1.25, stop: 0.88, targets: [1.88],
+            confidence: 0.721, features: ["vpin": 0.7], reason: "momentum long")
+        #expect(try journal.recordSignal(signal))
+        #expect(try journal.recordSignal(signal) == false, "the same signal again is not a second one")
+        #expect(try journal.signals() == [signal])
+        let order = ProposedOrder(strategy: "0dte", instrument: call, action: .buy, quantity: 2, limitPrice: 1.25)
+        try journal.recordDecision(order, RiskDecision(allowed: true, check: nil, reason: "every check passed"), now: 1)
+        try journal.recordDecision(order, RiskDecision(allowed: false, check: .valueAtRisk, reason: "95 % one-day VaR would be $9251 (limit $5000)"), now: 2)
+        let decisions = try journal.decisions()
+        #expect(decisions.map(\.allowed) == [true, false] && decisions.last?.check == "value_at_risk" && decisions.last?.reason.contains("VaR") == true)
+        try journal.recordBreaker(.halted(reason: "the day's loss $2000.00 reached the limit $2000"), now: 3)
+        #expect(try journal.breakerEvents().map(\.event) == ["HALTED: the day's loss $2000.00 reached the limit $2000"])
+    }
+
     @Test("a journal of the first schema is migrated with its order events kept, and new events follow them")
     func migratesOrderEvents() throws {
         let path = temporaryPath("sqlite")

@@ -111,4 +111,22 @@ struct SnapshotReaderTests {
             ["signals"], environment: ["REDIS_URL": redis.url, "ORCHESTRATOR_CLOCK": "sim=2026-12-25T15:30:00Z;real=\(Date().timeIntervalSince1970);speed=1"])
         #expect(christmas.status == 1 && christmas.stderr.contains("not a trading day"), "\(christmas.stderr)")
     }
+
+    @Test("a pre-trade decision goes on risk:decisions with the order, the check and the reason")
+    func decisionStream() throws {
+        let redis = try RedisServer()
+        defer { redis.stop() }
+        let client = try RedisClient(url: try RedisURL(parsing: redis.url))
+        let order = ProposedOrder(strategy: "0dte", instrument: .stock(symbol: "SPY"), action: .buy, quantity: 1_001, limitPrice: 600.02)
+        let decision = RiskDecision(allowed: false, check: .orderSize, reason: "1001 shares in one order (limit 1000)")
+        try TradingMirror.decision(order, decision, redis: client, now: 1_796_657_400)
+        let entries = try client.command(["XRANGE", "risk:decisions", "-", "+"])
+        guard case .array(let rows) = entries, case .array(let entry)? = rows.first, case .array(let fields)? = entry.last else {
+            Issue.record("no entry: \(entries)")
+            return
+        }
+        let texts = fields.compactMap(\.text)
+        #expect(texts.contains("BUY 1001 SPY LMT 600.02") && texts.contains("order_size") && texts.contains("false"), "\(texts)")
+        #expect(texts.contains("1001 shares in one order (limit 1000)"))
+    }
 }

@@ -103,6 +103,8 @@ public struct RiskDecision: Sendable, Equatable {
     public var check: RiskCheck?
     public var reason: String
 
+    public init(allowed: Bool, check: RiskCheck?, reason: String) { self.allowed = allowed; self.check = check; self.reason = reason }
+
     static func deny(_ check: RiskCheck, _ reason: String) -> RiskDecision { RiskDecision(allowed: false, check: check, reason: reason) }
 }
 

@@ -181,6 +181,38 @@ public final class Journal: Sendable {
                     ALTER TABLE order_event_v2 RENAME TO order_event;
                     """)
         }
+        // v3: what the strategies and the risk manager decided (SPEC §10: the journal holds every
+        // signal, risk decision and breaker event, so a restart and the evening report have them).
+        migrator.registerMigration("v3") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE signal (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        time REAL NOT NULL,
+                        strategy TEXT NOT NULL,
+                        symbol TEXT NOT NULL,
+                        direction TEXT NOT NULL CHECK (direction IN ('long', 'short')),
+                        confidence REAL NOT NULL CHECK (confidence >= 0 AND confidence <= 1),
+                        document TEXT NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE risk_decision (
+                        id INTEGER PRIMARY KEY,
+                        time REAL NOT NULL,
+                        strategy TEXT,
+                        instrument TEXT NOT NULL,
+                        action TEXT NOT NULL CHECK (action IN ('BUY', 'SELL')),
+                        quantity INTEGER NOT NULL,
+                        allowed INTEGER NOT NULL CHECK (allowed IN (0, 1)),
+                        check_name TEXT,
+                        reason TEXT NOT NULL
+                    );
+                    CREATE TABLE breaker_event (
+                        id INTEGER PRIMARY KEY,
+                        time REAL NOT NULL,
+                        event TEXT NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }()
 
@@ -369,6 +401,59 @@ public final class Journal: Sendable {
                 }
             }
         }
+    }
+
+    // MARK: Decisions
+
+    /// A signal, once (its id is its strategy, symbol and second); false when already recorded.
+    @discardableResult
+    public func recordSignal(_ signal: Signal) throws(Failure) -> Bool {
+        try write { db in
+            try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO signal (id, time, strategy, symbol, direction, confidence, document) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            ).execute(arguments: [
+                signal.id, signal.time, signal.strategy, signal.symbol, signal.direction.rawValue, signal.confidence, signal.json,
+            ])
+            return db.changesCount > 0
+        }
+    }
+
+    /// A pre-trade decision, allowed or not, with its reason.
+    public func recordDecision(_ order: ProposedOrder, _ decision: RiskDecision, now: Double) throws(Failure) {
+        try write { db in
+            try db.cachedStatement(
+                sql: "INSERT INTO risk_decision (time, strategy, instrument, action, quantity, allowed, check_name, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            ).execute(arguments: [
+                now, order.strategy, order.instrument.description, order.action.rawValue, order.quantity, decision.allowed ? 1 : 0,
+                decision.check?.rawValue, decision.reason,
+            ])
+        }
+    }
+
+    /// A circuit breaker's event.
+    public func recordBreaker(_ event: BreakerEvent, now: Double) throws(Failure) {
+        try write { db in
+            try db.cachedStatement(sql: "INSERT INTO breaker_event (time, event) VALUES (?, ?)").execute(arguments: [now, event.text])
+        }
+    }
+
+    public func signals(since: Double = 0) throws(Failure) -> [Signal] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT document FROM signal WHERE time >= ? ORDER BY time, id", arguments: [since]).compactMap(Signal.read)
+        }
+    }
+
+    /// The decisions, oldest first: (time, allowed, check, reason).
+    public func decisions() throws(Failure) -> [(time: Double, allowed: Bool, check: String?, reason: String)] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT time, allowed, check_name, reason FROM risk_decision ORDER BY id").map {
+                (time: $0["time"], allowed: ($0["allowed"] as Int) == 1, check: $0["check_name"], reason: $0["reason"])
+            }
+        }
+    }
+
+    public func breakerEvents() throws(Failure) -> [(time: Double, event: String)] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT time, event FROM breaker_event ORDER BY id").map { (time: $0["time"], event: $0["event"]) } }
     }
 
     // MARK: Reading

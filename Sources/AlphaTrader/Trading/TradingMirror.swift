@@ -91,6 +91,16 @@ public enum TradingMirror {
         _ = try redis.command(["SET", RiskStateDocument.key, RiskStateDocument(state: state, since: TimeFormat.utc(Int64(now)), reason: reason).json])
     }
 
+    /// An entry on `risk:decisions`: the order, the check that decided, allowed or not, why.
+    public static func decision(_ order: ProposedOrder, _ decision: RiskDecision, redis: RedisClient, now: Double) throws {
+        _ = try redis.command([
+            "XADD", "risk:decisions", "MAXLEN", "~", "10000", "*", "time", TimeFormat.utc(Int64(now)),
+            "order", "\(order.action.rawValue) \(order.quantity) \(order.instrument)\(order.limitPrice.map { " LMT \(TWSWire.number($0))" } ?? " MKT")",
+            "strategy", order.strategy ?? "", "check", decision.check?.rawValue ?? "all", "allowed", decision.allowed ? "true" : "false",
+            "reason", decision.reason,
+        ])
+    }
+
     /// An entry on `alerts:stream`.
     public static func alert(severity: String, source: String, text: String, redis: RedisClient, now: Double) throws {
         _ = try redis.command([
