@@ -59,6 +59,14 @@ struct StrategiesConfigTests {
                 "s.yaml:1:7: error: risk.max_orders_per_minute (5) is below max_orders_per_second (10)"
             ),
             ("strategies: [0dte]\n", "s.yaml:1:13: error: strategies must be a mapping, found a list"),
+            (
+                "risk: { max_shares_per_order: 20 }\nstrategies:\n  moc: {}\n",
+                "s.yaml:3:3: error: strategies.moc.sizing.shares (30) is above risk.max_shares_per_order (20)"
+            ),
+            (
+                "risk: { max_notional_per_order: 500 }\nstrategies:\n  0dte: {}\n",
+                "s.yaml:3:3: error: strategies.0dte.sizing.max_premium (1500) is above risk.max_notional_per_order (500)"
+            ),
         ])
     func positioned(text: String, expected: String) {
         let found = problems(text)

@@ -76,7 +76,10 @@ public struct StrategyConfig: Sendable, Equatable {
         case .oneDTE: exits = Exits(stopPercent: 40, targets: [(60, 1)], trailPercent: nil, timeStop: nil)
         case .fourteenDTE: exits = Exits(stopPercent: 35, targets: [(50, 0.5), (100, 0.5)], trailPercent: nil, timeStop: nil)
         // In stock, toward the pin: a tight stop, flat at the close.
-        case .moc: exits = Exits(stopPercent: 0.5, targets: [(0.5, 1)], trailPercent: nil, timeStop: 15 * 60 + 59)
+        case .moc:
+            exits = Exits(stopPercent: 0.5, targets: [(0.5, 1)], trailPercent: nil, timeStop: 15 * 60 + 59)
+            // ~$18,000 of SPY: inside the default $25,000 a order.
+            sizing.shares = 30
         }
     }
 }
@@ -97,6 +100,7 @@ public struct StrategiesConfig: Sendable, Equatable {
     public static func load(_ text: String, file: String, symbols: [String]) -> Result<StrategiesConfig, Diagnostics> {
         var reader = NodeReader()
         var config = StrategiesConfig()
+        var sizes: [StrategyConfig.Kind: (SourceLocation, StrategyConfig)] = [:]
         let root: YAMLValue
         switch YAMLValue.parse(text, file: file) {
         case .success(let v): root = v
@@ -112,7 +116,32 @@ public struct StrategiesConfig: Sendable, Equatable {
                         reader.error(nameAt, "unknown strategy \"\(name)\" (known: \(known.joined(separator: ", ")))\(Suggestion.hint(for: name, in: known))")
                         continue
                     }
-                    config.strategies.append(readStrategy(kind, body, symbols: symbols, &reader))
+                    let strategy = readStrategy(kind, body, symbols: symbols, &reader)
+                    config.strategies.append(strategy)
+                    sizes[kind] = (nameAt, strategy)
+                }
+            }
+        }
+        // A strategy whose every entry the risk limits would refuse is a mistake in the file.
+        for (kind, (at, s)) in sizes.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            let r = config.risk
+            if kind == .moc {
+                if s.sizing.shares > r.maxSharesPerOrder {
+                    reader.error(
+                        at, "strategies.\(kind.rawValue).sizing.shares (\(s.sizing.shares)) is above risk.max_shares_per_order (\(r.maxSharesPerOrder))")
+                }
+            } else {
+                if s.sizing.contracts > r.maxContractsPerOrder {
+                    reader.error(
+                        at,
+                        "strategies.\(kind.rawValue).sizing.contracts (\(s.sizing.contracts)) is above risk.max_contracts_per_order (\(r.maxContractsPerOrder))"
+                    )
+                }
+                if s.sizing.maxPremium > r.maxNotionalPerOrder {
+                    reader.error(
+                        at,
+                        "strategies.\(kind.rawValue).sizing.max_premium (\(Int(s.sizing.maxPremium))) is above risk.max_notional_per_order (\(Int(r.maxNotionalPerOrder)))"
+                    )
                 }
             }
         }
