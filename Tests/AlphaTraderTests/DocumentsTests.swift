@@ -42,6 +42,8 @@ struct DocumentsTests {
         breakers.state = .reducing; breakers.consecutiveLosses = ["0dte": 2]; breakers.pausedUntil = ["moc": 1_796_660_000]; breakers.sizeFactor = 0.5
         #expect(roundTrips(VPINDocument(value: 0.62, buckets: 50, bucketVolume: 25_000, window: 50, trades: 9_000, timestamp: 1)))
         #expect(roundTrips(VPINDocument(value: nil, buckets: 3, bucketVolume: 25_000, window: 50, trades: 40, timestamp: 1)))
+        #expect(roundTrips(SweepsDocument(count: 3, last: .init(side: "sell", levels: 4, exchanges: 3, size: 12_000, timestamp: 9), timestamp: 10)))
+        #expect(roundTrips(SweepsDocument(count: 0, last: nil, timestamp: 10)))
         #expect(roundTrips(ImbalanceDocument(value: -0.25, bid: 300, ask: 500, timestamp: 1)))
         #expect(
             roundTrips(

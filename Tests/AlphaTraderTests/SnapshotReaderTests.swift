@@ -20,8 +20,15 @@ struct SnapshotReaderTests {
         let ticker = TickerDocument(
             symbol: "SPY", bid: 595.98, ask: 596.02, bidSize: 300, askSize: 200, last: 596, open: 600, high: 601, low: 595, volume: 1_000_000,
             vwap: 598, trades: 9_000, timestamp: 1)
+        var discovered = DiscoveredParametersDocument(trades: 9_000, bars: 720, timestamp: 1)
+        discovered.volatility = .init(current: 0.1587, low: 0.12, high: 0.2, regime: "normal")
         let writes: [(String, String)] = [
             (TickerDocument.key("SPY"), ticker.json),
+            (
+                SweepsDocument.key("SPY"),
+                SweepsDocument(count: 4, last: .init(side: "buy", levels: 3, exchanges: 2, size: 5_000, timestamp: 1), timestamp: 1).json
+            ),
+            (DiscoveredParametersDocument.key("SPY"), discovered.json),
             (VPINDocument.key("SPY"), VPINDocument(value: 0.70, buckets: 50, bucketVolume: 100_000, window: 50, trades: 9_000, timestamp: 1).json),
             (ImbalanceDocument.key("SPY"), ImbalanceDocument(value: 0.48, bid: 7_400, ask: 2_600, timestamp: 1).json),
             (
@@ -71,7 +78,9 @@ struct SnapshotReaderTests {
         // |gamma| 1e8, 3e8, 1e8 of 5e8: the 600 strike holds 60 %.
         #expect(spy.gammaStrikes.first == .init(strike: 600, share: 0.6) && spy.gammaStrikes.count == 3)
         #expect(spy.flow == 0.5, "(3M − 1M) / 4M")
-        #expect(spy.unusual == .init(volumeToOpenInterest: 5, premium: 490_000, side: 1, sweeps: 0))
+        #expect(spy.unusual == .init(volumeToOpenInterest: 5, premium: 490_000, side: 1, sweeps: 4))
+        // Discovery's annualized 15.87 % is a day's 1.00 %.
+        #expect(abs(spy.volatility! - 0.01) < 1e-4 && spy.regime == "normal")
         #expect(spy.sentiment == 0.31)
         let qqq = try #require(snapshots["QQQ"])
         #expect(qqq.price == 520, "no two-sided quote: the last trade")

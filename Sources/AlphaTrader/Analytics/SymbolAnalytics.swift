@@ -87,10 +87,8 @@ public struct SymbolAnalytics: Sendable {
                 base + "hidden",
                 "{\"trades\":\(hiddenTrades),\"volume\":\(hiddenVolume),\"inside_spread\":\(insideSpread),\"beyond_displayed\":\(beyondDisplayed),\"volume_ratio\":\(JSONText.number((ratio * 10_000).rounded() / 10_000)),\"timestamp\":\(ms)}"
             ))
-        var sweep = "null"
-        if let s = lastSweep {
-            sweep =
-                "{\"side\":\"\(s.buy ? "buy" : "sell")\",\"levels\":\(s.levels),\"exchanges\":\(s.exchanges),\"size\":\(s.size),\"timestamp\":\(s.time / 1000)}"
+        let sweep = lastSweep.map {
+            SweepsDocument.Sweep(side: $0.buy ? "buy" : "sell", levels: $0.levels, exchanges: $0.exchanges, size: $0.size, timestamp: Int64($0.time / 1000))
         }
         if let o = options {
             // Where the price trades against the gamma flip: above it dealers dampen moves,
@@ -104,7 +102,7 @@ public struct SymbolAnalytics: Sendable {
                     "{\"gex\":\(JSONText.number(o.gex.rounded())),\"dex\":\(JSONText.number(o.dex.rounded())),\"flip\":\(o.flip.map { JSONText.number(($0 * 100).rounded() / 100) } ?? "null"),\"price\":\(JSONText.number(price)),\"flip_distance_pct\":\(distance.map { JSONText.number(($0 * 100).rounded() / 100) } ?? "null"),\"regime\":\"\(regime)\",\"timestamp\":\(ms)}"
                 ))
         }
-        list.append((base + "sweeps", "{\"count\":\(sweeps),\"last\":\(sweep),\"timestamp\":\(ms)}"))
+        list.append((base + "sweeps", SweepsDocument(count: sweeps, last: sweep, timestamp: Int64(ms)).json))
         return list
     }
 }

@@ -135,3 +135,35 @@ public struct SentimentDocument: RedisDocument, Equatable {
         "{\"ticker\":\(JSONText.string(ticker)),\"score\":\(JSONText.number(score)),\"label\":\(JSONText.string(label)),\"articles\":\(articles),\"bullish\":\(bullish),\"bearish\":\(bearish),\"timestamp\":\(timestamp)}"
     }
 }
+
+/// `analytics:{sym}:sweeps`: the day's sweeps (orders taking several levels or exchanges at
+/// once) counted by analytics, with the last one.
+public struct SweepsDocument: RedisDocument, Equatable {
+    public struct Sweep: Codable, Sendable, Equatable {
+        /// "buy" or "sell".
+        public var side: String
+        public var levels: Int
+        public var exchanges: Int
+        public var size: Int
+        public var timestamp: Int64
+        public init(side: String, levels: Int, exchanges: Int, size: Int, timestamp: Int64) {
+            self.side = side; self.levels = levels; self.exchanges = exchanges; self.size = size; self.timestamp = timestamp
+        }
+    }
+
+    public var count: Int
+    public var last: Sweep?
+    public var timestamp: Int64
+
+    public init(count: Int, last: Sweep?, timestamp: Int64) { self.count = count; self.last = last; self.timestamp = timestamp }
+
+    public static func key(_ symbol: String) -> String { "analytics:\(symbol):sweeps" }
+
+    public var json: String {
+        let last =
+            self.last.map {
+                "{\"side\":\(JSONText.string($0.side)),\"levels\":\($0.levels),\"exchanges\":\($0.exchanges),\"size\":\($0.size),\"timestamp\":\($0.timestamp)}"
+            } ?? "null"
+        return "{\"count\":\(count),\"last\":\(last),\"timestamp\":\(timestamp)}"
+    }
+}

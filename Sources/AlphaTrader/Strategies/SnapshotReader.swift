@@ -11,13 +11,16 @@ public enum SnapshotReader {
     public static func keys(_ symbol: String) -> [String] {
         [
             TickerDocument.key(symbol), VPINDocument.key(symbol), ImbalanceDocument.key(symbol), ExposureDocument.gexKey(symbol),
-            OptionsFlowDocument.key(symbol), UnusualActivityDocument.key(symbol), SentimentDocument.key(symbol),
+            OptionsFlowDocument.key(symbol), UnusualActivityDocument.key(symbol), SentimentDocument.key(symbol), SweepsDocument.key(symbol),
+            DiscoveredParametersDocument.key(symbol),
         ]
     }
 
+    static let perSymbol = 9
+
     /// The snapshot from the documents' texts (in `keys` order); nil without a ticker to price it.
     public static func symbol(_ symbol: String, texts: [String?]) -> SymbolSnapshot? {
-        guard texts.count == 7, let ticker = TickerDocument.read(texts[0]) else { return nil }
+        guard texts.count == perSymbol, let ticker = TickerDocument.read(texts[0]) else { return nil }
         let price = ticker.bid > 0 && ticker.ask > 0 ? (ticker.bid + ticker.ask) / 2 : ticker.last
         guard price > 0 else { return nil }
         var x = SymbolSnapshot(symbol: symbol, price: price, open: ticker.open, vwap: ticker.vwap)
@@ -34,9 +37,14 @@ public enum SnapshotReader {
             let puts = unusual.contracts.filter { $0.type == "put" }.reduce(0) { $0 + $1.premium }
             x.unusual = .init(
                 volumeToOpenInterest: unusual.contracts.map(\.ratio).max() ?? 0, premium: calls + puts,
-                side: calls > puts ? 1 : puts > calls ? -1 : 0, sweeps: 0)
+                side: calls > puts ? 1 : puts > calls ? -1 : 0, sweeps: SweepsDocument.read(texts[7])?.count ?? 0)
         }
         x.sentiment = SentimentDocument.read(texts[6])?.score
+        if let volatility = DiscoveredParametersDocument.read(texts[8])?.volatility {
+            // Discovery's realized volatility is annualized over 252 sessions: a day's is √252 smaller.
+            x.volatility = volatility.current / 252.0.squareRoot()
+            x.regime = volatility.regime
+        }
         return x
     }
 
@@ -53,7 +61,7 @@ public enum SnapshotReader {
         let replies = try redis.pipeline(symbols.flatMap { keys($0).map { ["GET", $0] } })
         var result: [String: SymbolSnapshot] = [:]
         for (i, s) in symbols.enumerated() {
-            let texts = replies[(i * 7)..<(i * 7 + 7)].map(\.text)
+            let texts = replies[(i * perSymbol)..<(i * perSymbol + perSymbol)].map(\.text)
             if let x = symbol(s, texts: Array(texts)) { result[s] = x }
         }
         return result

@@ -44,8 +44,10 @@ public struct SymbolSnapshot: Sendable, Equatable {
     public var unusual: Unusual?
     /// News sentiment, −1 … +1.
     public var sentiment: Double?
-    /// One-day return volatility (discovered), a fraction.
+    /// One-day return volatility (discovered), a fraction, and its regime today ("low",
+    /// "normal", "high").
     public var volatility: Double?
+    public var regime: String?
 
     public init(symbol: String, price: Double, open: Double, vwap: Double) {
         self.symbol = symbol; self.price = price; self.open = open; self.vwap = vwap
