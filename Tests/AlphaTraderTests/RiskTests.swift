@@ -123,4 +123,19 @@ struct RiskTests {
         #expect(abs(calls - (ValueAtRisk.z95 * 600 - 180)) < 1e-6)
         #expect(ValueAtRisk.deltaGamma([:], quotes: q, volatility: vol, correlation: rho(0)) == 0)
     }
+
+    @Test("the model's view of an option for the risk manager: a call's delta in (0, 1), a put's in (−1, 0), gamma positive; a stock's delta 1")
+    func modelQuotes() throws {
+        let now = 1_796_657_400.0, close = now + 19_800
+        let call = try #require(OptionChooser.riskQuote(Self.call, spot: 600, expiresAt: close, now: now))
+        let put = try #require(OptionChooser.riskQuote(Self.put, spot: 600, expiresAt: close, now: now, bid: 1.0, ask: 1.1))
+        #expect(call.delta > 0.4 && call.delta < 0.6 && call.gamma > 0 && call.bid < call.ask && call.underlying == 600)
+        #expect(put.delta < 0 && put.delta > -0.5 && put.gamma > 0 && put.bid == 1.0 && put.ask == 1.1)
+        let stock = try #require(OptionChooser.riskQuote(Self.spy, spot: 600, expiresAt: close, now: now))
+        #expect(stock.delta == 1 && stock.gamma == 0 && stock.mid == 600)
+        // Long two of these calls: the book's VaR by the same formula the pre-trade check uses.
+        let vaR = ValueAtRisk.deltaGamma([Self.call: 2], quotes: [Self.call: call], volatility: ["SPY": 0.01]) { $0 == $1 ? 1 : 0 }
+        let dollarDelta = 2 * 100 * call.delta * 600, dollarGamma = 2 * 100 * call.gamma * 600 * 600
+        #expect(abs(vaR - max(0, ValueAtRisk.z95 * dollarDelta * 0.01 - 0.5 * dollarGamma * 0.0001)) < 1e-6)
+    }
 }

@@ -133,4 +133,18 @@ public enum OptionChooser {
         }
         return best
     }
+
+    /// The risk manager's view of an option from the model the strategies choose by: its delta
+    /// and gamma per share at `spot`, with the touch given (a live quote's) or the model's price ±1 %.
+    public static func riskQuote(
+        _ instrument: Instrument, spot: Double, expiresAt: Double, now: Double, bid: Double? = nil, ask: Double? = nil
+    ) -> RiskQuote? {
+        guard case .option(_, _, let strike, let right) = instrument, spot > 0, strike > 0 else {
+            return spot > 0 ? RiskQuote(bid: bid ?? spot, ask: ask ?? spot, underlying: spot) : nil
+        }
+        let days = max(60, expiresAt - now) / 86_400
+        let sigma = VolatilitySmile.volatility(moneyness: log(strike / spot), days: days)
+        let g = AlphaVantagePayloads.greeks(call: right == .call, s: spot, k: strike, t: days / 365, sigma: sigma, r: interestRate)
+        return RiskQuote(bid: bid ?? g.price * 0.99, ask: ask ?? g.price * 1.01, underlying: spot, delta: g.delta, gamma: g.gamma)
+    }
 }
