@@ -31,6 +31,7 @@ public final class TCPListener: @unchecked Sendable {
     /// The next connection, or nil once closed.
     public func accept() -> TCPSocket? {
         while true {
+            guard !(lock.withLock { closed }) else { return nil }
             let client = Foundation.accept(fd, nil, nil)
             if client >= 0 { return TCPSocket(fd: client) }
             if errno == EINTR { continue }
@@ -38,5 +39,17 @@ public final class TCPListener: @unchecked Sendable {
         }
     }
 
-    public func close() { shutdown(fd, Int32(SHUT_RDWR)); Foundation.close(fd) }
+    /// Closes once: a second call does nothing (closing the number again could close whatever
+    /// file the process opened with it since — a test crashed on exactly that).
+    public func close() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !closed else { return }
+        closed = true
+        shutdown(fd, Int32(SHUT_RDWR))
+        Foundation.close(fd)
+    }
+
+    private let lock = NSLock()
+    private var closed = false
 }
