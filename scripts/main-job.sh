@@ -34,6 +34,9 @@ status=0
 # margin) and each service's last log line (the feed's: events and its lag p99 in real ms).
 "$bin/orchestrator" run-day --date "$day" --speed 600 --from 07:00 || status=$?
 echo
+# The trading day as the journal has it: signals, orders, fills, P&L, the risk state at the close.
+"$bin/alphatrader" day --date "$day" || status=$?
+echo
 echo "discovered parameters (config/discovered.yaml):"
 head -n 14 config/discovered.yaml
 exit $status

@@ -22,7 +22,9 @@ struct TradingSession {
     let broker: BrokerConnection
 
     /// Opens the journal and connects (which reconciles it with the broker).
-    static func open(_ o: TradingOptions, module: String, connect: Bool = true) throws -> TradingSession {
+    /// The client id is `--client-id`, else endpoints.ibkr.client_id + `clientOffset` (the
+    /// operator's commands 10, the execution service 1, market-open 20).
+    static func open(_ o: TradingOptions, module: String, connect: Bool = true, clientOffset: Int = 10) throws -> TradingSession {
         let context = try loadContext(o.common, module: module)
         guard o.timeout > 0 && o.timeout <= 600 else { throw invalidInput("--timeout \(o.timeout): expected 0…600 seconds") }
         try TradingSession.refuseLiveUnlessAsked(context)
@@ -31,7 +33,7 @@ struct TradingSession {
         let endpoints = context.config.endpoints
         let broker = BrokerConnection(
             options: .init(
-                host: endpoints.ibkrHost, port: endpoints.ibkrPort, clientId: o.clientId ?? endpoints.ibkrClientID + 10,
+                host: endpoints.ibkrHost, port: endpoints.ibkrPort, clientId: o.clientId ?? endpoints.ibkrClientID + clientOffset,
                 timeout: o.timeout), journal: journal, log: context.log, clock: context.clock)
         if connect {
             do { try broker.connect() } catch {

@@ -19,6 +19,7 @@ struct AlphaTrader: ParsableCommand {
         subcommands: [
             Ingest.self, Analytics.self, Discover.self, Premarket.self, ReplayGen.self, TWSSim.self,
             PlaceOrder.self, ListOrders.self, ListPositions.self, CancelOrders.self, Emergency.self, StrategiesCommand.self, Signals.self,
+            Execute.self, MarketOpen.self, MOC.self, Day.self,
         ] + NotYetAvailableList.all
     )
 }
@@ -36,8 +37,7 @@ extension NotYetAvailable {
 
 enum NotYetAvailableList {
     static let all: [any ParsableCommand.Type] = [
-        Execute.self, MorningAnalysis.self, Post.self,
-        MarketOpen.self, MOC.self, EveningReport.self, Backup.self,
+        MorningAnalysis.self, Post.self, EveningReport.self, Backup.self,
     ]
 }
 
@@ -46,24 +46,12 @@ struct Passthrough: ParsableArguments {
     @Argument(parsing: .allUnrecognized) var rest: [String] = []
 }
 
-struct Execute: NotYetAvailable {
-    static let configuration = CommandConfiguration(abstract: "Signals → risk checks → orders (paper account by default).")
-    @OptionGroup var args: Passthrough
-}
 struct MorningAnalysis: NotYetAvailable {
     static let configuration = CommandConfiguration(commandName: "morning-analysis", abstract: "The morning GPT-4 analysis → Redis and a report file.")
     @OptionGroup var args: Passthrough
 }
 struct Post: NotYetAvailable {
     static let configuration = CommandConfiguration(abstract: "Distributes a report to Discord, Telegram and X.")
-    @OptionGroup var args: Passthrough
-}
-struct MarketOpen: NotYetAvailable {
-    static let configuration = CommandConfiguration(commandName: "market-open", abstract: "Pre-open checks, daily risk counters, strategies on.")
-    @OptionGroup var args: Passthrough
-}
-struct MOC: NotYetAvailable {
-    static let configuration = CommandConfiguration(commandName: "moc", abstract: "Market-on-close: gamma pin, MOC imbalance, 0DTE positions closed.")
     @OptionGroup var args: Passthrough
 }
 struct EveningReport: NotYetAvailable {

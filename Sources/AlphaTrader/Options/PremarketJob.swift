@@ -9,8 +9,8 @@ public import Redis
 ///
 /// Keys (SPEC §7; TTLs in market time, divided by the clock's speed): `options:{sym}:chain` and
 /// `:greeks` (10 s), `:gex`, `:dex`, `:unusual`, `:flow` (24 h: the analytics service folds them
-/// into its state during the session), `sentiment:{sym}:score` and `:articles` (300 s; ETFs have
-/// no news), `technicals:{sym}:rsi|macd|bbands|atr` (60 s), and `monitoring:api:av:*`.
+/// into its state during the session), `sentiment:{sym}:score` and `:articles` (24 h: the morning's
+/// news is the strategies' sentiment for the day; ETFs have no news), `technicals:{sym}:rsi|macd|bbands|atr` (60 s), and `monitoring:api:av:*`.
 public final class PremarketJob {
     public enum Part: String, CaseIterable, Sendable { case options, sentiment, technicals }
 
@@ -109,8 +109,8 @@ public final class PremarketJob {
                     commit(
                         symbol,
                         [
-                            ["SET", base + "score", news.scoreJSON(now: now), "PX", ttl(300)],
-                            ["SET", base + "articles", news.articlesJSON(), "PX", ttl(300)],
+                            ["SET", base + "score", news.scoreJSON(now: now), "PX", ttl(86_400)],
+                            ["SET", base + "articles", news.articlesJSON(), "PX", ttl(86_400)],
                         ],
                         keys: [base + "score", base + "articles"])
                     log("sentiment", ["symbol": symbol, "articles": String(news.articles.count), "score": String(format: "%.3f", news.score)])

@@ -15,6 +15,9 @@ public struct BreakerState: Sendable, Equatable, Codable {
     /// The day's closed trades and losing ones.
     public var trades = 0
     public var losses = 0
+    /// The day's P&L (realized and unrealized, commissions included) as last seen, and its high.
+    public var pnl = 0.0
+    public var highWater = 0.0
 
     public init(since: Double = 0) { self.since = since }
 }

@@ -23,11 +23,11 @@ public enum EntryPlanner {
             quantity = Int((Double(config.sizing.shares) * factor).rounded(.down))
         }
         guard quantity > 0 else {
-            return .refuse(
-                nil,
-                RiskDecision(
-                    allowed: false, check: .orderSize,
-                    reason: String(format: "one contract at %.2f is over the strategy's premium budget of $%.0f", signal.entry, config.sizing.maxPremium)))
+            let reason =
+                instrument.isOption && signal.entry * 100 > config.sizing.maxPremium
+                ? String(format: "one contract at %.2f is over the strategy's premium budget of $%.0f", signal.entry, config.sizing.maxPremium)
+                : String(format: "sizes are cut to %.0f %% in an extreme market: the strategy's size rounds to none", factor * 100)
+            return .refuse(nil, RiskDecision(allowed: false, check: .orderSize, reason: reason))
         }
         // An option is bought whichever way the signal points (a put for short); a short in stock is sold.
         let action: OrderRequest.Action = instrument.isOption || signal.direction == .long ? .buy : .sell

@@ -22,8 +22,8 @@ func ready(_ config: StrategyConfig, _ snapshot: StrategySnapshot, _ symbol: Str
 /// the direction of the day, when the day's trend, the closing flow and the sentiment agree.
 ///
 /// trend = (price − open) / open in percent, at least `trend_min_pct`; the options flow (net
-/// premium, −1…1) of the same sign and at least `flow_min`; the sentiment of the same sign and at
-/// least `sentiment_min`. Confidence = 0.4·min(1, |trend| / 1 %) + 0.3·min(1, |flow| / 0.5)
+/// premium, −1…1) of the same sign and at least `flow_min`; the sentiment, when there is one (ETFs
+/// have no news), of the same sign and at least `sentiment_min`. Confidence = 0.4·min(1, |trend| / 1 %) + 0.3·min(1, |flow| / 0.5)
 /// + 0.2·min(1, |sentiment| / 0.5) + 0.1·[price beyond the VWAP in the trend's direction].
 public enum OneDTE {
     public static func evaluate(_ config: StrategyConfig, _ snapshot: StrategySnapshot) -> StrategyResult {
@@ -31,8 +31,9 @@ public enum OneDTE {
         let t = config.thresholds
         for symbol in config.symbols {
             guard let x = ready(config, snapshot, symbol, &result) else { continue }
-            guard x.open > 0, let flow = x.flow, let sentiment = x.sentiment else {
-                result.skip(symbol, "no open, flow or sentiment yet")
+            // ETFs have no news: without a sentiment its check is not made and its term is 0.
+            guard x.open > 0, let flow = x.flow else {
+                result.skip(symbol, "no open or flow yet")
                 continue
             }
             let trend = (x.price - x.open) / x.open * 100
@@ -45,7 +46,8 @@ public enum OneDTE {
                 result.skip(symbol, String(format: "the flow %+.2f does not back the day's move %@", flow, percent(trend)))
                 continue
             }
-            guard sentiment * sign >= t["sentiment_min"]! else {
+            let sentiment = x.sentiment ?? 0
+            guard x.sentiment == nil || sentiment * sign >= t["sentiment_min"]! else {
                 result.skip(symbol, String(format: "the sentiment %+.2f does not back the day's move %@", sentiment, percent(trend)))
                 continue
             }

@@ -24,6 +24,7 @@ public enum SnapshotReader {
         let price = ticker.bid > 0 && ticker.ask > 0 ? (ticker.bid + ticker.ask) / 2 : ticker.last
         guard price > 0 else { return nil }
         var x = SymbolSnapshot(symbol: symbol, price: price, open: ticker.open, vwap: ticker.vwap)
+        x.updated = Double(ticker.timestamp) / 1000
         x.vpin = VPINDocument.read(texts[1])?.value
         x.imbalance = ImbalanceDocument.read(texts[2])?.value
         if let gex = ExposureDocument.read(texts[3]) {
@@ -58,12 +59,20 @@ public enum SnapshotReader {
 
     /// Every symbol's snapshot, in one round trip.
     public static func read(_ redis: RedisClient, symbols: [String]) throws(RedisClient.Failure) -> [String: SymbolSnapshot] {
-        let replies = try redis.pipeline(symbols.flatMap { keys($0).map { ["GET", $0] } })
+        try read(redis, symbols: symbols, with: []).snapshots
+    }
+
+    /// Every symbol's snapshot and the replies to `extra` commands, sent after the GETs in the
+    /// same round trip (a service's other reads and its heartbeat).
+    public static func read(
+        _ redis: RedisClient, symbols: [String], with extra: [[String]]
+    ) throws(RedisClient.Failure) -> (snapshots: [String: SymbolSnapshot], extra: [RedisReply]) {
+        let replies = try redis.pipeline(symbols.flatMap { keys($0).map { ["GET", $0] } } + extra)
         var result: [String: SymbolSnapshot] = [:]
         for (i, s) in symbols.enumerated() {
             let texts = replies[(i * perSymbol)..<(i * perSymbol + perSymbol)].map(\.text)
             if let x = symbol(s, texts: Array(texts)) { result[s] = x }
         }
-        return result
+        return (result, Array(replies[(symbols.count * perSymbol)...]))
     }
 }

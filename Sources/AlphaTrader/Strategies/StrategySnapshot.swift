@@ -48,6 +48,8 @@ public struct SymbolSnapshot: Sendable, Equatable {
     /// "normal", "high").
     public var volatility: Double?
     public var regime: String?
+    /// When the quote was last updated (the ticker's market time), seconds since the epoch.
+    public var updated: Double?
 
     public init(symbol: String, price: Double, open: Double, vwap: Double) {
         self.symbol = symbol; self.price = price; self.open = open; self.vwap = vwap

@@ -17,7 +17,9 @@ extension BrokerConnection {
             legs.append(.init(quantity: leg.quantity, entryRef: entryRef, targetRef: targetRef, stopRef: refs[next], stop: plan.stop))
             next += 1
         }
-        return ManagedPosition(instrument: spec.instrument, side: spec.action, plan: plan, legs: legs)
+        var position = ManagedPosition(instrument: spec.instrument, side: spec.action, plan: plan, legs: legs)
+        position.id = spec.position ?? refs[0]
+        return position
     }
 
     /// What the journal says happened to the position's orders: the entry's fill price, each
@@ -43,7 +45,7 @@ extension BrokerConnection {
     /// `PositionManager` decide, and carries the decisions out (stops modified at the broker, a
     /// time stop closed now). Returns what was decided.
     @discardableResult
-    public func manage(_ p: inout ManagedPosition, last: Double, now: Double) throws -> [PositionManager.Instruction] {
+    public func manage(_ p: inout ManagedPosition, last: Double, now: Double, reprice: Double = 2) throws -> [PositionManager.Instruction] {
         try refresh(&p)
         let (next, instructions) = PositionManager.decide(p, last: last, now: now)
         for instruction in instructions {
@@ -53,7 +55,7 @@ extension BrokerConnection {
                 log("stop moved", ["ref": next.legs[leg].stopRef, "to": TWSWire.number(price)])
             case .closeAll(let reason):
                 p = next
-                try closeNow(&p, reason: reason)
+                try closeNow(&p, reason: reason, reprice: reprice)
                 return instructions
             }
         }
@@ -75,7 +77,8 @@ extension BrokerConnection {
         for i in p.legs.indices where p.legs[i].state == .working { p.legs[i].state = .closed }
         log("closing a position", ["entry": p.legs.first?.entryRef ?? "", "reason": reason, "held": String(held)])
         guard held != 0 else { return 0 }
-        return try flatten([p.instrument: held], strategy: reason, rounds: rounds, reprice: reprice).remaining[p.instrument] ?? 0
+        return try flatten([p.instrument: held], strategy: reason, position: p.id.isEmpty ? nil : p.id, rounds: rounds, reprice: reprice)
+            .remaining[p.instrument] ?? 0
     }
 
     /// Closes `positions` (instrument → signed quantity held) by limit orders at the touch —
@@ -83,7 +86,7 @@ extension BrokerConnection {
     /// seconds, at most `rounds` times. Returns what is left open per instrument (nothing when
     /// all closed), counted from these orders' own fills, and the orders' refs.
     public func flatten(
-        _ positions: [Instrument: Int], strategy: String, rounds: Int = 5, reprice: Double = 2
+        _ positions: [Instrument: Int], strategy: String, position: String? = nil, rounds: Int = 5, reprice: Double = 2
     ) throws -> (remaining: [Instrument: Int], orders: [String]) {
         var remaining = positions.filter { $0.value != 0 }
         var orders: [String] = []
@@ -96,7 +99,8 @@ extension BrokerConnection {
                 }
                 let side: OrderRequest.Action = quantity > 0 ? .sell : .buy
                 let price = TickSize.round(side == .sell ? quote.bid : quote.ask, for: instrument)
-                let ref = try place(.init(instrument: instrument, action: side, quantity: abs(quantity), kind: .limit(price), strategy: strategy))[0]
+                let ref = try place(
+                    .init(instrument: instrument, action: side, quantity: abs(quantity), kind: .limit(price), strategy: strategy, position: position))[0]
                 placed.append((instrument, ref))
                 orders.append(ref)
             }

@@ -32,12 +32,14 @@ public final class BrokerConnection {
         public var kind: OrderRequest.Kind
         public var timeInForce: OrderRequest.TimeInForce
         public var strategy: String?
+        /// The managed position the order belongs to (journaled with it).
+        public var position: String?
         public init(
             instrument: Instrument, action: OrderRequest.Action, quantity: Int, kind: OrderRequest.Kind,
-            timeInForce: OrderRequest.TimeInForce = .day, strategy: String? = nil
+            timeInForce: OrderRequest.TimeInForce = .day, strategy: String? = nil, position: String? = nil
         ) {
             self.instrument = instrument; self.action = action; self.quantity = quantity; self.kind = kind
-            self.timeInForce = timeInForce; self.strategy = strategy
+            self.timeInForce = timeInForce; self.strategy = strategy; self.position = position
         }
     }
 
@@ -59,6 +61,9 @@ public final class BrokerConnection {
     private var decoder = TWSWire.Decoder()
     private var nextId = 1
     public private(set) var account = ""
+    /// The account's values (`subscribeAccount`): NetLiquidation, BuyingPower, … in its currency.
+    public private(set) var accountValues: [String: Double] = [:]
+    private var accountSubscribed = false
     public private(set) var counters = Counters()
     /// Broker order id → our ref, for this client id.
     private var refs: [Int: String] = [:]
@@ -81,6 +86,9 @@ public final class BrokerConnection {
     /// Tries to connect again this many times (backoff from 0.1 s doubling to 5 s) when the
     /// connection is lost, before `poll` gives up with the error.
     public var reconnectAttempts = 5
+    /// Called between reads while waiting on the broker (a service's heartbeat goes on while it
+    /// waits for a closing round).
+    public var whileWaiting: (() -> Void)?
     /// With nothing received for this long, a keep-alive (reqCurrentTime) is sent; no reply to it
     /// within `options.timeout` counts as a lost connection.
     public var keepAliveInterval = 30.0
@@ -122,6 +130,15 @@ public final class BrokerConnection {
         for order in try journal.orders(limit: 100_000) where order.clientId == options.clientId { refs[order.request.id] = order.ref }
         try reconcile()
         for (instrument, req) in watched { try subscribe(instrument, req) }
+        if accountSubscribed { try send([TWSMessage.Outgoing.reqAccountUpdates.code, "2", "1", account]) }
+    }
+
+    /// Subscribes to the account's values (`reqAccountUpdates`; made again after a reconnect) and
+    /// waits for the buying power.
+    public func subscribeAccount() throws {
+        accountSubscribed = true
+        try send([TWSMessage.Outgoing.reqAccountUpdates.code, "2", "1", account])
+        try wait(options.timeout, "the account's values") { self.accountValues["BuyingPower"] != nil }
     }
 
     public func close() {
@@ -205,7 +222,7 @@ public final class BrokerConnection {
         }
         if !whatIf {
             for (r, parentRef) in requests {
-                try journal.recordSubmission(r, clientId: options.clientId, parentRef: parentRef, strategy: spec.strategy, now: now)
+                try journal.recordSubmission(r, clientId: options.clientId, parentRef: parentRef, strategy: spec.strategy, position: spec.position, now: now)
                 refs[r.id] = r.orderRef
             }
         }
@@ -297,7 +314,11 @@ public final class BrokerConnection {
     private func read(_ timeout: Double) throws {
         guard let socket else { throw TWSError(.closed, "not connected") }
         var waited = false
-        while true {
+        // A connection that never falls quiet (market data on many instruments under an
+        // accelerated clock) is read for at most this long per call, so that the caller's loop
+        // goes on: what is left waits in the socket for the next call.
+        let until = Date().addingTimeInterval(max(timeout, 0.005))
+        while Date() < until || !waited {
             let bytes = try socket.receive(timeout: waited ? 0 : timeout)
             waited = true
             guard let bytes else { break }
@@ -376,6 +397,7 @@ public final class BrokerConnection {
         while try !condition() {
             guard Date() < deadline else { throw TWSError(.timeout, "no \(what) from \(options.host):\(options.port) in \(timeout) s") }
             try poll(0.01)
+            whileWaiting?()
         }
     }
 
@@ -425,6 +447,8 @@ public final class BrokerConnection {
             collecting[instrument] = Int(quantity)
         case .positionEnd:
             brokerPositions = collecting
+        case .accountValue:
+            if let value = Double(at(3)) { accountValues[at(2)] = value }
         case .openOrderEnd:
             ends.insert("open")
         case .completedOrder:

@@ -122,6 +122,8 @@ public struct ManagedPosition: Sendable, Equatable {
         }
     }
 
+    /// The journal's id of the position (its orders carry it); empty for one not journaled so.
+    public var id = ""
     public let instrument: Instrument
     public let side: OrderRequest.Action
     public let plan: ExitPlan
@@ -135,6 +137,25 @@ public struct ManagedPosition: Sendable, Equatable {
 
     public init(instrument: Instrument, side: OrderRequest.Action, plan: ExitPlan, legs: [ManagedLeg]) {
         self.instrument = instrument; self.side = side; self.plan = plan; self.legs = legs
+    }
+
+    /// The position as its orders in the journal describe it (after a restart): each entry with
+    /// the target (a limit) and stop that are its children, the stop at its last price sent.
+    /// States and the entry price come from `refresh`.
+    public static func rebuild(id: String, instrument: Instrument, side: OrderRequest.Action, plan: ExitPlan, orders: [Journal.Order]) -> ManagedPosition {
+        var legs: [ManagedLeg] = []
+        for entry in orders where entry.parentRef == nil && entry.request.action == side {
+            let children = orders.filter { $0.parentRef == entry.ref }
+            guard let stop = children.first(where: { $0.request.kind.stopPrice != nil }) else { continue }
+            let target = children.first { $0.request.kind.code == "LMT" }
+            legs.append(
+                ManagedLeg(
+                    quantity: entry.request.quantity, entryRef: entry.ref, targetRef: target?.ref, stopRef: stop.ref,
+                    stop: stop.request.kind.stopPrice ?? plan.stop))
+        }
+        var p = ManagedPosition(instrument: instrument, side: side, plan: plan, legs: legs)
+        p.id = id
+        return p
     }
 
     /// Every order of the position: per leg its entry, target (if any) and stop.

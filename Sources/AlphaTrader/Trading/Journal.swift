@@ -25,6 +25,8 @@ public final class Journal: Sendable {
         public var permId: Int?
         public var parentRef: String?
         public var strategy: String?
+        /// The managed position the order belongs to (the execution service's), if any.
+        public var position: String?
         public var status: String
         public var filled: Int
         public var averagePrice: Double
@@ -213,6 +215,35 @@ public final class Journal: Sendable {
                     );
                     """)
         }
+        // v4: the execution service's positions (SPEC §10, "restart-safe"): each entry it makes is a
+        // managed position — the signal it came from, the exit plan — written before its orders,
+        // and every order of it carries the position's id, so that after a kill the service
+        // rebuilds its positions from the journal alone. And the day's breaker state, so that a
+        // restart keeps a HALTED book halted even when Redis has lost it.
+        migrator.registerMigration("v4") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE "order" ADD COLUMN position_id TEXT;
+                    CREATE INDEX order_position ON "order"(position_id) WHERE position_id IS NOT NULL;
+                    CREATE TABLE managed_position (
+                        id TEXT PRIMARY KEY NOT NULL,
+                        signal_id TEXT,
+                        strategy TEXT NOT NULL,
+                        instrument TEXT NOT NULL,
+                        side TEXT NOT NULL CHECK (side IN ('BUY', 'SELL')),
+                        plan TEXT NOT NULL,
+                        opened_at REAL NOT NULL,
+                        closed_at REAL,
+                        close_reason TEXT,
+                        realized_pnl REAL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE risk_day (
+                        session TEXT PRIMARY KEY NOT NULL,
+                        document TEXT NOT NULL,
+                        updated_at REAL NOT NULL
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }()
 
@@ -242,19 +273,21 @@ public final class Journal: Sendable {
 
     /// An order about to be sent (state `Submitting`), before it is: a process that dies after
     /// this finds it on restart and asks the broker about it instead of sending it again.
-    public func recordSubmission(_ request: OrderRequest, clientId: Int, parentRef: String?, strategy: String?, now: Double) throws(Failure) {
+    public func recordSubmission(
+        _ request: OrderRequest, clientId: Int, parentRef: String?, strategy: String?, position: String? = nil, now: Double
+    ) throws(Failure) {
         try write { db in
             let (symbol, secType, expiry, strike, right) = Journal.columns(request.instrument)
             try db.cachedStatement(
                 sql: """
                     INSERT INTO "order" (ref, broker_id, client_id, symbol, sec_type, expiry, strike, option_right, action, quantity, order_type,
-                                         limit_price, stop_price, tif, parent_ref, oca_group, strategy, status, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'Submitting', ?, ?)
+                                         limit_price, stop_price, tif, parent_ref, oca_group, strategy, position_id, status, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'Submitting', ?, ?)
                     """
             ).execute(arguments: [
                 request.orderRef, request.id, clientId, symbol, secType, expiry, strike, right, request.action.rawValue,
                 request.quantity, request.kind.code, request.kind.limitPrice, request.kind.stopPrice,
-                request.timeInForce.rawValue, parentRef, request.ocaGroup, strategy, now, now,
+                request.timeInForce.rawValue, parentRef, request.ocaGroup, strategy, position, now, now,
             ])
             try db.cachedStatement(sql: "INSERT INTO order_event (ref, time, status, detail) VALUES (?, ?, 'Submitting', ?)").execute(arguments: [
                 request.orderRef, now, "\(request.action.rawValue) \(request.quantity) \(request.instrument) \(request.kind.code)",
@@ -456,6 +489,105 @@ public final class Journal: Sendable {
         try read { db in try Row.fetchAll(db, sql: "SELECT time, event FROM breaker_event ORDER BY id").map { (time: $0["time"], event: $0["event"]) } }
     }
 
+    // MARK: Managed positions
+
+    /// A managed position as the journal holds it.
+    public struct PositionRecord: Sendable, Equatable {
+        public var id: String
+        public var signalId: String?
+        public var strategy: String
+        public var instrument: String
+        public var side: OrderRequest.Action
+        public var plan: ExitPlan
+        public var openedAt: Double
+        public var closedAt: Double?
+        public var closeReason: String?
+        public var realizedPnL: Double?
+    }
+
+    /// A position the execution service is about to enter, before any of its orders is sent.
+    public func openPosition(
+        id: String, signalId: String?, strategy: String, instrument: Instrument, side: OrderRequest.Action, plan: ExitPlan, now: Double
+    )
+        throws(Failure)
+    {
+        let planJSON = String(decoding: (try? JSONEncoder().encode(plan)) ?? Data(), as: UTF8.self)
+        try write { db in
+            try db.execute(
+                sql: "INSERT INTO managed_position (id, signal_id, strategy, instrument, side, plan, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [id, signalId, strategy, instrument.description, side.rawValue, planJSON, now])
+        }
+    }
+
+    /// The position is done: closed by its exits, by the service, or never filled.
+    public func closePosition(id: String, reason: String, realizedPnL: Double, now: Double) throws(Failure) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE managed_position SET closed_at = ?, close_reason = ?, realized_pnl = ? WHERE id = ? AND closed_at IS NULL",
+                arguments: [now, reason, realizedPnL, id])
+        }
+    }
+
+    /// Managed positions, oldest first; only those not closed with `open`.
+    public func managedPositions(open: Bool = false) throws(Failure) -> [PositionRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM managed_position \(open ? "WHERE closed_at IS NULL" : "") ORDER BY opened_at, id").compactMap { row in
+                guard let side = OrderRequest.Action(rawValue: row["side"]),
+                    let plan = try? JSONDecoder().decode(ExitPlan.self, from: Data((row["plan"] as String).utf8))
+                else { return nil }
+                return PositionRecord(
+                    id: row["id"], signalId: row["signal_id"], strategy: row["strategy"], instrument: row["instrument"], side: side, plan: plan,
+                    openedAt: row["opened_at"], closedAt: row["closed_at"], closeReason: row["close_reason"], realizedPnL: row["realized_pnl"])
+            }
+        }
+    }
+
+    /// Every order of a managed position (entries, their exits, the closing orders), by broker id.
+    public func orders(position: String) throws(Failure) -> [Order] {
+        try read { db in
+            try Row.fetchAll(db, sql: #"SELECT * FROM "order" WHERE position_id = ? ORDER BY broker_id"#, arguments: [position]).compactMap(Journal.order)
+        }
+    }
+
+    /// The position's fills as cash: what its sells brought in less what its buys cost, less
+    /// commissions — its realized P&L once it holds nothing.
+    public func cashFlow(position: String) throws(Failure) -> (held: Int, cash: Double) {
+        try read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT f.action, f.quantity, f.price, COALESCE(f.commission, 0) AS commission, o.sec_type FROM fill f
+                    JOIN "order" o ON o.ref = f.ref WHERE o.position_id = ?
+                    """, arguments: [position])
+            var held = 0
+            var cash = 0.0
+            for row in rows {
+                let sign = (row["action"] as String) == "BUY" ? 1 : -1
+                let quantity: Int = row["quantity"]
+                let multiplier = (row["sec_type"] as String) == "OPT" ? 100.0 : 1
+                held += sign * quantity
+                cash -= Double(sign * quantity) * (row["price"] as Double) * multiplier
+                cash -= row["commission"] as Double
+            }
+            return (held, cash)
+        }
+    }
+
+    /// The day's breaker state (a JSON document), kept per session.
+    public func saveRiskDay(session: String, document: String, now: Double) throws(Failure) {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO risk_day (session, document, updated_at) VALUES (?, ?, ?)
+                    ON CONFLICT(session) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at
+                    """, arguments: [session, document, now])
+        }
+    }
+
+    public func riskDay(session: String) throws(Failure) -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT document FROM risk_day WHERE session = ?", arguments: [session]) }
+    }
+
     // MARK: Reading
 
     public func order(ref: String) throws(Failure) -> Order? {
@@ -559,7 +691,7 @@ public final class Journal: Sendable {
             timeInForce: tif, parentId: nil, ocaGroup: row["oca_group"], orderRef: row["ref"])
         return Order(
             ref: row["ref"], request: request, clientId: row["client_id"], permId: row["perm_id"], parentRef: row["parent_ref"],
-            strategy: row["strategy"], status: row["status"], filled: row["filled"], averagePrice: row["average_price"],
+            strategy: row["strategy"], position: row["position_id"], status: row["status"], filled: row["filled"], averagePrice: row["average_price"],
             commission: row["commission"], reason: row["reason"], createdAt: row["created_at"], updatedAt: row["updated_at"])
     }
 }

@@ -1,0 +1,651 @@
+import Foundation
+public import OrchestratorCore
+public import Redis
+
+/// The execution service (`alphatrader execute`, SPEC §10): on every market second it reads the
+/// analytics (one pipeline), manages the open positions (stops tightened, time stops, entries
+/// that did not fill), runs the circuit breakers on the day's P&L and the market, runs the
+/// enabled strategies, passes their signals through the risk manager and enters what is allowed
+/// with its exits at the broker — and writes its heartbeat, state and mirror.
+///
+/// Restart-safe: every entry is a managed position in the journal, written before its orders,
+/// and every order carries the position's id; a restarted service rebuilds its positions from
+/// the journal (reconciled with the broker on connect) and the day's breaker state from the
+/// journal, so nothing is sent twice and a HALTED book stays halted.
+public final class ExecutionService {
+    public struct Options: Sendable {
+        /// Market seconds an entry works before what is left of it is cancelled.
+        public var entryTimeout = 120.0
+        /// A quote older than this many market seconds is stale: nothing is traded on it.
+        public var staleAfter = 30.0
+        /// At most one evaluation per this many real seconds (under an accelerated clock a
+        /// market second can be a millisecond: the feed handler needs that CPU more).
+        public var minRealInterval = 0.02
+        /// A strategy that signalled on a symbol waits this many market seconds before it may
+        /// signal there again (unless it holds a position there, which blocks it anyway).
+        public var signalCooldown = 300.0
+        /// How far through the model's price an entry's limit goes to be marketable: options,
+        /// stocks (fractions of the price; inside the risk manager's collars).
+        public var marketableOptions = 0.05
+        public var marketableStocks = 0.002
+        public init() {}
+    }
+
+    public struct Report: Sendable, Equatable {
+        public var steps = 0
+        public var signals = 0
+        public var entries = 0
+        public var refusals = 0
+        public var closed = 0
+        public var wins = 0
+        public var realized = 0.0
+    }
+
+    let context: AlphaContext
+    let config: StrategiesConfig
+    public let broker: BrokerConnection
+    var journal: Journal { broker.journal }
+    let options: Options
+    let symbols: [String]
+    let zone: ZoneRules
+    public private(set) var report = Report()
+    /// The day's breakers (ACTIVE / REDUCING / HALTED, pauses, size cut, P&L and its high).
+    public private(set) var breakers = BreakerState()
+    public private(set) var positions: [ManagedPosition] = []
+    private var records: [String: Journal.PositionRecord] = [:]
+    private var session = ""
+    private var expiries: (today: StrategySnapshot.Expiry, next: StrategySnapshot.Expiry, twoWeeks: StrategySnapshot.Expiry)?
+    private var enabled: Set<String> = []
+    private var correlations: [String: [String: Double]] = [:]
+    private var correlationText: String?
+    private var cooldown: [String: Double] = [:]
+    private var submissions: [Double] = []
+    private var dayRealized = 0.0
+    private var redis: RedisClient?
+    private var lastStep = -Double.infinity
+    private var lastStepReal = Date.distantPast
+    private var lastMirror = Date.distantPast
+    private var lastBeat = -Double.infinity
+    private var flattenedForHalt = false
+    private var stale: Set<String> = []
+    /// A job's request read with the step's snapshot, answered at the step's end.
+    private var request: String?
+    /// Signal → the entry's orders on the wire, real seconds, per entry (for the benchmark).
+    public private(set) var signalToWire: [Double] = []
+    /// Each step's real duration, seconds (the last 100,000).
+    public private(set) var stepTimes: [Double] = []
+
+    public init(context: AlphaContext, config: StrategiesConfig, broker: BrokerConnection, options: Options = Options()) {
+        self.context = context; self.config = config; self.broker = broker; self.options = options
+        symbols = context.config.symbols.level2 + context.config.symbols.standard
+        zone = ZoneRules.of(context.config.calendar.timeZone)
+    }
+
+    // MARK: Running
+
+    /// Runs until SIGTERM (or `until` returns true): one step per market second, at most one per
+    /// `minRealInterval` of real time; then stops cleanly.
+    public func run(until: () -> Bool = { false }) throws {
+        try start()
+        var backoff = 0.1
+        while !StopSignal.requested && !until() {
+            do {
+                try broker.poll(0.002)
+                let now = context.clock.now()
+                guard now - lastStep >= 1 || now < lastStep - 5, Date().timeIntervalSince(lastStepReal) >= options.minRealInterval else { continue }
+                let started = Date()
+                try step(now: now)
+                stepTimes.append(Date().timeIntervalSince(started))
+                if stepTimes.count > 100_000 { stepTimes.removeFirst(50_000) }
+                backoff = 0.1
+            } catch let failure as RedisClient.Failure {
+                redis = nil
+                context.log("redis unavailable; nothing is traded until it is back", ["error": failure.description])
+                usleep(UInt32(backoff * 1_000_000))
+                backoff = min(backoff * 2, 2)
+            }
+        }
+        stop()
+    }
+
+    /// Loads the day (breakers, positions) from the journal and subscribes to the account.
+    public func start() throws {
+        broker.whileWaiting = { [unowned self] in
+            if let redis { try? self.beat(redis, now: self.context.clock.now(), mirror: false) }
+        }
+        try broker.subscribeAccount()
+        try loadDay(now: context.clock.now())
+        context.log(
+            "started",
+            [
+                "session": session, "state": breakers.state.rawValue, "positions": String(positions.count),
+                "buying_power": String(format: "%.0f", broker.accountValues["BuyingPower"] ?? 0),
+            ])
+    }
+
+    /// One market second of work at `now`.
+    public func step(now: Double) throws {
+        if now < lastStep - 5 { context.log("the clock went back; the day is read again", ["by": String(format: "%.0f s", lastStep - now)]) }
+        if now - lastStep > 600 && lastStep.isFinite { context.log("the clock jumped ahead", ["by": String(format: "%.0f s", now - lastStep)]) }
+        lastStep = now
+        lastStepReal = Date()
+        report.steps += 1
+        if dayCode(now) != session { try loadDay(now: now) }
+        let client = try redisClient()
+        let snapshots = try readMarket(client, now: now)
+        try managePositions(now: now, snapshots: snapshots)
+        try runBreakers(now: now, snapshots: snapshots)
+        if breakers.state == .halted {
+            try flattenForHalt(now: now)
+        } else {
+            try trade(now: now, snapshots: snapshots)
+        }
+        try answerRequests(client, now: now, snapshots: snapshots)
+        try beat(client, now: now)
+    }
+
+    /// Working entries cancelled (they take their exits with them); positions that hold
+    /// something keep their protective orders at the broker.
+    public func stop() {
+        for p in positions where p.entryPrice == nil {
+            for leg in p.legs where (try? journal.order(ref: leg.entryRef))??.isOpen == true {
+                try? broker.cancel(ref: leg.entryRef)
+            }
+        }
+        let entries = positions.filter { $0.entryPrice == nil }.flatMap { $0.legs.map(\.entryRef) }
+        try? broker.wait(2, "the entries' cancellations") { try entries.allSatisfy { try self.journal.order(ref: $0)?.isOpen != true } }
+        try? persist(now: context.clock.now())
+        publishMirror(force: true)
+        let sorted = stepTimes.sorted()
+        func ms(_ q: Double) -> String { sorted.isEmpty ? "-" : String(format: "%.2f", sorted[min(sorted.count - 1, Int(Double(sorted.count) * q))] * 1000) }
+        context.log(
+            "stopping",
+            [
+                "signals": String(report.signals), "entries": String(report.entries), "closed": String(report.closed),
+                "realized": String(format: "%.2f", report.realized), "state": breakers.state.rawValue, "steps": String(report.steps),
+                "step_p50_ms": ms(0.5), "step_p99_ms": ms(0.99), "step_max_ms": ms(1),
+            ])
+    }
+
+    // MARK: The day
+
+    func dayCode(_ now: Double) -> String { zone.localDate(of: Int64(now)).description }
+
+    func minuteOfDay(_ now: Double) -> Int { Int((zone.local(Int64(now)) % 86_400 + 86_400) % 86_400 / 60) }
+
+    /// The session's breakers (journal, else Redis's `risk:daily` of the same session, else a
+    /// fresh ACTIVE day), the open positions rebuilt from their orders, the day's realized P&L.
+    private func loadDay(now: Double) throws {
+        session = dayCode(now)
+        let day = zone.localDate(of: Int64(now))
+        expiries = try? OptionExpiries.forStrategies(on: day, calendar: context.config.calendar)
+        if let text = try journal.riskDay(session: session), let daily = RiskDailyDocument.read(text) {
+            breakers = daily.breakers
+        } else if let text = try? redisClient().command(["GET", RiskDailyDocument.key]).text, let daily = RiskDailyDocument.read(text),
+            daily.session == session
+        {
+            breakers = daily.breakers
+        } else {
+            breakers = BreakerState(since: now)
+        }
+        flattenedForHalt = false
+        positions = []
+        records = [:]
+        for record in try journal.managedPositions(open: true) {
+            guard let instrument = Self.instrument(record.instrument) else { continue }
+            var p = ManagedPosition.rebuild(
+                id: record.id, instrument: instrument, side: record.side, plan: record.plan, orders: try journal.orders(position: record.id))
+            try broker.refresh(&p)
+            positions.append(p)
+            records[record.id] = record
+            try broker.watch(instrument)
+        }
+        let start = Double(zone.instant(of: day, secondsOfDay: 0))
+        dayRealized = try journal.managedPositions().filter { ($0.closedAt ?? 0) >= start }.reduce(0) { $0 + ($1.realizedPnL ?? 0) }
+        context.log("the day", ["session": session, "state": breakers.state.rawValue, "open_positions": String(positions.count)])
+    }
+
+    static func instrument(_ text: String) -> Instrument? {
+        // Instrument.description: "SPY" or "SPY 20261125 C 600".
+        let parts = text.split(separator: " ").map(String.init)
+        if parts.count == 1 { return .stock(symbol: parts[0]) }
+        guard parts.count == 4, let right = Instrument.OptionRight(rawValue: parts[2]), let strike = Double(parts[3]) else { return nil }
+        return .option(symbol: parts[0], expiry: parts[1], strike: strike, right: right)
+    }
+
+    private func redisClient() throws -> RedisClient {
+        if let redis { return redis }
+        let client = try RedisClient(url: context.redisURL, timeout: 2)
+        redis = client
+        return client
+    }
+
+    // MARK: Reading the market
+
+    /// The snapshots of every symbol (one pipeline), the risk state an operator may have set
+    /// (`alphatrader emergency`), the strategies `market-open` enabled and the discovered
+    /// correlations. A symbol whose quote is stale is left out, and said so when that changes.
+    private func readMarket(_ client: RedisClient, now: Double) throws -> [String: SymbolSnapshot] {
+        // One round trip: the snapshots, the state others set, a job's request, the heartbeat
+        // (Redis serves the feed handler first under an accelerated clock: each trip costs).
+        let read = try SnapshotReader.read(
+            client, symbols: symbols,
+            with: [
+                ["GET", RiskStateDocument.key], ["GET", EnabledStrategiesDocument.key], ["GET", "discovery:correlation"], ["LPOP", ExecutionRequest.queue],
+                ["SET", "module:heartbeat:execution", heartbeat(now)],
+            ])
+        var snapshots = read.snapshots
+        let meta = read.extra
+        lastBeat = now
+        request = meta[3].text
+        if let state = RiskStateDocument.read(meta[0].text), state.state == .halted, breakers.state != .halted {
+            apply([.halted(reason: "risk:state set HALTED from outside: \(state.reason)")], now: now)
+            breakers.state = .halted
+            breakers.reason = state.reason
+            breakers.since = now
+        }
+        let doc = EnabledStrategiesDocument.read(meta[1].text)
+        enabled = doc?.session == session ? Set(doc!.strategies) : []
+        if meta[2].text != correlationText {
+            correlationText = meta[2].text
+            correlations = Self.correlations(meta[2].text)
+        }
+        var nowStale: Set<String> = []
+        for (symbol, x) in snapshots where now - (x.updated ?? 0) > options.staleAfter {
+            nowStale.insert(symbol)
+            snapshots[symbol] = nil
+        }
+        if nowStale != stale {
+            let age = nowStale.sorted().map { s in String(format: "%@ %.0f s", s, now - (read.snapshots[s]?.updated ?? 0)) }
+            if !nowStale.isEmpty { context.log("stale quotes: no trade on them", ["symbols": age.joined(separator: ", ")]) }
+            if nowStale.isEmpty && !stale.isEmpty { context.log("quotes fresh again") }
+            stale = nowStale
+        }
+        return snapshots
+    }
+
+    /// `discovery:correlation` ({"symbols": [...], "matrix": [[...]]}) as pairs.
+    static func correlations(_ text: String?) -> [String: [String: Double]] {
+        guard let text, let root = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+            let names = root["symbols"] as? [String], let matrix = root["matrix"] as? [[Any]]
+        else { return [:] }
+        var pairs: [String: [String: Double]] = [:]
+        for (i, row) in matrix.enumerated() where i < names.count {
+            for (j, value) in row.enumerated() where j < names.count && i != j {
+                if let rho = value as? Double { pairs[names[i], default: [:]][names[j]] = rho }
+            }
+        }
+        return pairs
+    }
+
+    // MARK: Positions
+
+    /// Each position: refreshed from the journal, managed at its mark (stops tightened, time
+    /// stop), an entry that did not fill in time cancelled, and a finished one closed in the
+    /// journal with its P&L — which the breakers see.
+    private func managePositions(now: Double, snapshots: [String: SymbolSnapshot]) throws {
+        var kept: [ManagedPosition] = []
+        for var p in positions {
+            let openedAt = records[p.id]?.openedAt ?? now
+            try broker.refresh(&p)
+            let entries = try p.legs.map { try journal.order(ref: $0.entryRef) }
+            let entriesDead = entries.allSatisfy { $0?.isOpen == false } && p.entryPrice == nil
+            if p.entryPrice == nil && !p.closing && (entriesDead || now - openedAt > options.entryTimeout) {
+                try broker.closeNow(&p, reason: entriesDead ? "entry refused or cancelled" : "entry not filled in time", reprice: closingReprice)
+            } else if let mark = broker.mark(p.instrument) {
+                try broker.manage(&p, last: mark, now: now, reprice: closingReprice)
+            }
+            if try finish(p, now: now) { continue }
+            kept.append(p)
+        }
+        positions = kept
+    }
+
+    /// Real seconds a closing order works before it is re-priced: two market seconds, at least
+    /// 50 ms.
+    var closingReprice: Double { max(0.05, 2 / context.speed) }
+
+    /// Closes the position in the journal once it holds nothing and has nothing working.
+    private func finish(_ p: ManagedPosition, now: Double) throws -> Bool {
+        let orders = try journal.orders(position: p.id)
+        guard p.isDone || orders.allSatisfy({ !$0.isOpen }) else { return false }
+        guard !orders.contains(where: \.isOpen) else { return false }
+        let (held, cash) = try journal.cashFlow(position: p.id)
+        guard held == 0 else {
+            if !p.closing {
+                var closing = p
+                try broker.closeNow(&closing, reason: "what is left of the position", reprice: closingReprice)
+            }
+            return false
+        }
+        let filled = orders.contains { $0.filled > 0 }
+        let reason =
+            !filled ? "never filled" : p.legs.contains { $0.state == .stopped } ? "stopped" : p.targetsFilled == p.legs.count ? "targets" : "closed"
+        try journal.closePosition(id: p.id, reason: reason, realizedPnL: cash, now: now)
+        report.closed += 1
+        context.log("position closed", ["id": p.id, "reason": reason, "pnl": String(format: "%.2f", cash)])
+        if filled {
+            dayRealized += cash
+            report.realized += cash
+            if cash > 0 { report.wins += 1 }
+            let strategy = records[p.id]?.strategy ?? ""
+            let (next, events) = CircuitBreakers.tradeClosed(breakers, strategy: strategy, pnl: cash, limits: config.risk, now: now)
+            breakers = next
+            apply(events, now: now)
+            try persist(now: now)
+        }
+        records[p.id] = nil
+        return true
+    }
+
+    /// The day's P&L: realized on closed positions, and on open ones their cash so far plus what
+    /// they hold at the mark.
+    func dayPnL() throws -> Double {
+        var total = dayRealized
+        for p in positions {
+            let (held, cash) = try journal.cashFlow(position: p.id)
+            let mark = broker.mark(p.instrument) ?? 0
+            total += cash + Double(held) * mark * p.instrument.multiplier
+        }
+        return total
+    }
+
+    // MARK: Breakers
+
+    private func runBreakers(now: Double, snapshots: [String: SymbolSnapshot]) throws {
+        let before = breakers
+        let total = try dayPnL()
+        breakers.pnl = total
+        breakers.highWater = max(breakers.highWater, total)
+        var (next, events) = CircuitBreakers.pnl(breakers, total: total, highWater: breakers.highWater, limits: config.risk, now: now)
+        let vpin = snapshots.values.compactMap(\.vpin).max() ?? 0
+        let high = snapshots.values.filter { $0.regime == "high" }.map(\.symbol)
+        let market = CircuitBreakers.market(next, vpin: vpin, highVolatility: high, limits: config.risk)
+        next = market.0
+        events += market.1
+        breakers = next
+        apply(events, now: now)
+        if breakers.state != before.state || breakers.sizeFactor != before.sizeFactor || breakers.pausedUntil != before.pausedUntil {
+            try persist(now: now)
+        }
+    }
+
+    /// Breaker events: journaled, on `alerts:stream`, logged.
+    private func apply(_ events: [BreakerEvent], now: Double) {
+        for event in events {
+            context.log("breaker", ["event": event.text])
+            try? journal.recordBreaker(event, now: now)
+            if let redis {
+                let severity: String
+                switch event {
+                case .halted: severity = "critical"
+                case .reducing, .paused, .sizeCut: severity = "warning"
+                case .sizeRestored: severity = "info"
+                }
+                try? TradingMirror.alert(severity: severity, source: "execution", text: event.text, redis: redis, now: now)
+            }
+        }
+    }
+
+    /// HALTED: every working order cancelled and every position closed, once (and again for
+    /// what a round could not close).
+    private func flattenForHalt(now: Double) throws {
+        guard !flattenedForHalt || positions.contains(where: { !$0.closing }) else { return }
+        flattenedForHalt = true
+        context.log("HALTED: cancelling and closing everything", ["positions": String(positions.count)])
+        for i in positions.indices where !positions[i].closing {
+            try broker.closeNow(&positions[i], reason: "halted", reprice: closingReprice)
+        }
+        try persist(now: now)
+    }
+
+    /// The breaker state in the journal (the record), `risk:daily` and `risk:state`.
+    private func persist(now: Double) throws {
+        let doc = RiskDailyDocument(session: session, breakers: breakers, limits: config.risk, timestamp: Int64(now * 1000))
+        try journal.saveRiskDay(session: session, document: doc.json, now: now)
+        if let redis {
+            _ = try? redis.command(["SET", RiskDailyDocument.key, doc.json])
+            let current = RiskStateDocument.read(try? redis.command(["GET", RiskStateDocument.key]).text)
+            if current?.state != breakers.state { try? TradingMirror.setRiskState(breakers.state, reason: breakers.reason, redis: redis, now: now) }
+        }
+    }
+
+    // MARK: Trading
+
+    /// What the risk manager sees now: the book (the journal's positions), quotes for it from the
+    /// model at the underlying's price and the marks, the account's buying power, discovered
+    /// volatility and correlations, the strategies' gates.
+    func riskContext(now: Double, snapshots: [String: SymbolSnapshot]) throws -> RiskContext {
+        submissions = submissions.filter { now - $0 < 60 }
+        var gates: [String: StrategyGate] = [:]
+        for s in config.strategies {
+            gates[s.kind.rawValue] = StrategyGate(
+                enabled: s.enabled && enabled.contains(s.kind.rawValue), window: s.window, pausedUntil: breakers.pausedUntil[s.kind.rawValue])
+        }
+        var book: [Instrument: Int] = [:]
+        var quotes: [Instrument: RiskQuote] = [:]
+        for row in try journal.positions() where row.holding.quantity != 0 {
+            book[row.instrument] = row.holding.quantity
+            guard let spot = snapshots[row.instrument.symbol]?.price else { continue }
+            let mark = broker.mark(row.instrument)
+            quotes[row.instrument] = OptionChooser.riskQuote(
+                row.instrument, spot: spot, expiresAt: expiresAt(row.instrument, now: now), now: now, bid: mark, ask: mark)
+        }
+        var volatility: [String: Double] = [:]
+        for (symbol, x) in snapshots { if let v = x.volatility { volatility[symbol] = v } }
+        return RiskContext(
+            state: breakers.state, now: now, minuteOfDay: minuteOfDay(now), strategies: gates, recentSubmissions: submissions, positions: book,
+            quotes: quotes, buyingPower: broker.accountValues["BuyingPower"] ?? 0, volatility: volatility, correlations: correlations,
+            sizeFactor: breakers.sizeFactor)
+    }
+
+    func expiresAt(_ instrument: Instrument, now: Double) -> Double {
+        guard case .option(_, let expiry, _, _) = instrument else { return now + 86_400 }
+        if let e = expiries {
+            for x in [e.today, e.next, e.twoWeeks] where x.date == expiry { return x.closesAt }
+        }
+        return now + 86_400
+    }
+
+    /// The enabled strategies over the fresh snapshots; each new signal journaled and published,
+    /// priced to be marketable, planned and checked, and entered when allowed.
+    private func trade(now: Double, snapshots: [String: SymbolSnapshot], only: String? = nil) throws {
+        guard let expiries, !enabled.isEmpty else { return }
+        var live: [String: Set<String>] = [:]
+        for p in positions { if let s = records[p.id]?.strategy { live[s, default: []].insert(p.instrument.symbol) } }
+        for (key, until) in cooldown where until > now {
+            let parts = key.split(separator: "/")
+            live[String(parts[0]), default: []].insert(String(parts[1]))
+        }
+        cooldown = cooldown.filter { $0.value > now }
+        var active = config
+        active.strategies = config.strategies.filter { enabled.contains($0.kind.rawValue) && (only == nil || $0.kind.rawValue == only) }
+        let snapshot = StrategySnapshot(
+            now: now, minuteOfDay: minuteOfDay(now), today: expiries.today, nextSession: expiries.next, twoWeeks: expiries.twoWeeks,
+            symbols: snapshots, live: live)
+        let results = Strategies.evaluate(active, snapshot)
+        let signals = results.values.flatMap(\.signals).sorted { ($0.confidence, $0.id) > ($1.confidence, $1.id) }
+        guard !signals.isEmpty else { return }
+        var context = try riskContext(now: now, snapshots: snapshots)
+        for signal in signals {
+            let started = Date()
+            guard try journal.recordSignal(signal) else { continue }
+            report.signals += 1
+            cooldown["\(signal.strategy)/\(signal.symbol)"] = now + options.signalCooldown
+            try enter(signal, now: now, snapshots: snapshots, context: &context, started: started)
+            publish(signal)
+        }
+    }
+
+    /// A signal to the wire: priced through the touch of the model, sized and checked
+    /// (`EntryPlanner`), the decision recorded, the position journaled, its orders sent.
+    private func enter(_ signal: Signal, now: Double, snapshots: [String: SymbolSnapshot], context c: inout RiskContext, started: Date) throws {
+        guard let strategy = config.strategies.first(where: { $0.kind.rawValue == signal.strategy }), let spot = snapshots[signal.symbol]?.price
+        else { return }
+        let instrument = signal.tradable
+        var priced = signal
+        let allowance = instrument.isOption ? options.marketableOptions : options.marketableStocks
+        let long = instrument.isOption || signal.direction == .long
+        priced.entry = TickSize.round(signal.entry * (1 + (long ? allowance : -allowance)), for: instrument, up: long)
+        if let q = OptionChooser.riskQuote(instrument, spot: spot, expiresAt: expiresAt(instrument, now: now), now: now) {
+            c.quotes[instrument] = c.quotes[instrument] ?? q
+        }
+        switch EntryPlanner.plan(priced, config: strategy, limits: config.risk, context: c) {
+        case .refuse(let order, let decision):
+            report.refusals += 1
+            if let order { record(order, decision, now: now) }
+            context.log("signal refused", ["signal": signal.id, "check": decision.check?.rawValue ?? "exits", "reason": decision.reason])
+        case .send(let order, let plan, let decision):
+            try journal.openPosition(
+                id: signal.id, signalId: signal.id, strategy: signal.strategy, instrument: instrument, side: order.action, plan: plan, now: now)
+            let spec = BrokerConnection.OrderSpec(
+                instrument: instrument, action: order.action, quantity: order.quantity, kind: .limit(priced.entry), strategy: signal.strategy,
+                position: signal.id)
+            var position = try broker.enter(spec, exits: plan)
+            signalToWire.append(Date().timeIntervalSince(started))
+            position.id = signal.id
+            records[signal.id] = try journal.managedPositions(open: true).first { $0.id == signal.id }
+            positions.append(position)
+            try broker.watch(instrument)
+            for _ in position.refs { submissions.append(now) }
+            c.recentSubmissions = submissions
+            c.positions[instrument, default: 0] += order.signed
+            report.entries += 1
+            record(order, decision, now: now)
+            context.log(
+                "entered",
+                [
+                    "signal": signal.id, "order": "\(order.action.rawValue) \(order.quantity) \(instrument)", "limit": TickSize.text(priced.entry),
+                    "legs": String(position.legs.count),
+                ])
+        }
+    }
+
+    private func record(_ order: ProposedOrder, _ decision: RiskDecision, now: Double) {
+        try? journal.recordDecision(order, decision, now: now)
+        if let redis { try? TradingMirror.decision(order, decision, redis: redis, now: now) }
+    }
+
+    private func publish(_ signal: Signal) {
+        guard let redis else { return }
+        _ = try? redis.pipeline([
+            ["XADD", Signal.stream, "MAXLEN", "~", "10000", "*", "signal", signal.json],
+            ["SET", Signal.latestKey(signal.strategy), signal.json, "EX", "86400"],
+        ])
+    }
+
+    // MARK: Requests (the moc job)
+
+    /// `execution:requests` (a list of JSON requests from jobs): `{"id": …, "command": "moc"}`
+    /// closes what must be flat at the close and decides the MOC trade; the answer goes to
+    /// `execution:replies:{id}` (a list, for BLPOP) as a JSON report.
+    private func answerRequests(_ client: RedisClient, now: Double, snapshots: [String: SymbolSnapshot]) throws {
+        guard let text = request else { return }
+        request = nil
+        guard let request = ExecutionRequest.read(text) else {
+            context.log("a request that is not one was dropped", ["text": String(text.prefix(200))])
+            return
+        }
+        context.log("request", ["id": request.id, "command": request.command])
+        let reply: String
+        switch request.command {
+        case "moc": reply = try closeForTheClose(now: now, snapshots: snapshots)
+        default: reply = JSONValue.object([("error", .string("unknown command \(request.command): expected moc"))]).serialized()
+        }
+        _ = try client.pipeline([["LPUSH", ExecutionRequest.replyKey(request.id), reply], ["EXPIRE", ExecutionRequest.replyKey(request.id), "600"]])
+    }
+
+    /// The market-on-close routine: every position on an option expiring today closed now, and
+    /// every position of a strategy that is flat at the close (it has a time stop); then the
+    /// `moc` strategy evaluated once more and its trade entered when it fires. The report says
+    /// what was closed, what the MOC decision was, and what is left open.
+    private func closeForTheClose(now: Double, snapshots: [String: SymbolSnapshot]) throws -> String {
+        let today = expiries?.today.date
+        var closed: [JSONValue] = []
+        for i in positions.indices where !positions[i].closing {
+            let p = positions[i]
+            let strategy = records[p.id]?.strategy ?? ""
+            let zeroDTE: Bool
+            if case .option(_, let expiry, _, _) = p.instrument { zeroDTE = expiry == today } else { zeroDTE = false }
+            let flatAtClose = config.strategies.first { $0.kind.rawValue == strategy }?.exits.timeStop != nil && strategy != "moc"
+            guard zeroDTE || flatAtClose else { continue }
+            let left = try broker.closeNow(
+                &positions[i], reason: zeroDTE ? "moc: 0DTE flat at the close" : "moc: \(strategy) flat at the close", reprice: closingReprice)
+            closed.append(
+                .object([
+                    ("position", .string(p.id)), ("instrument", .string(p.instrument.description)), ("strategy", .string(strategy)),
+                    ("left", .int(Int64(left))),
+                ]))
+        }
+        let entriesBefore = report.entries
+        var decision: JSONValue = .string(enabled.contains("moc") ? "no MOC signal" : "the moc strategy is not enabled today")
+        if breakers.state == .halted {
+            decision = .string("trading is HALTED")
+        } else {
+            let refusalsBefore = report.refusals
+            try trade(now: now, snapshots: snapshots, only: "moc")
+            if report.entries > entriesBefore, let p = positions.last {
+                decision = .object([("entered", .string(p.id)), ("instrument", .string(p.instrument.description))])
+            } else if report.refusals > refusalsBefore {
+                decision = .string("a MOC signal, refused by the risk manager (risk:decisions has why)")
+            }
+        }
+        try managePositions(now: now, snapshots: snapshots)
+        let open = positions.map { JSONValue.object([("position", .string($0.id)), ("instrument", .string($0.instrument.description))]) }
+        return JSONValue.object([
+            ("time", .string(TimeFormat.utc(Int64(now)))), ("closed", .array(closed)), ("moc", decision), ("open", .array(open)),
+            ("state", .string(breakers.state.rawValue)),
+        ]).serialized()
+    }
+
+    // MARK: Heartbeat and mirror
+
+    private func beat(_ client: RedisClient, now: Double, mirror: Bool = true) throws {
+        if now - lastBeat >= 1 {
+            lastBeat = now
+            _ = try client.command(["SET", "module:heartbeat:execution", heartbeat(now)])
+        }
+        if mirror { publishMirror(force: false) }
+    }
+
+    private func heartbeat(_ now: Double) -> String {
+        JSONValue.object([
+            ("ts", .int(Int64(now * 1000))), ("pid", .int(Int64(getpid()))), ("state", .string(breakers.state.rawValue)),
+            ("positions", .int(Int64(positions.count))), ("signals", .int(Int64(report.signals))), ("entries", .int(Int64(report.entries))),
+        ]).serialized()
+    }
+
+    /// `orders:*`, `positions:*`, `pnl:day` — at most once a real second.
+    private func publishMirror(force: Bool) {
+        guard let redis, force || Date().timeIntervalSince(lastMirror) >= 1 else { return }
+        lastMirror = Date()
+        var marks: [Instrument: Double] = [:]
+        for p in positions { if let m = broker.mark(p.instrument) { marks[p.instrument] = m } }
+        do { try TradingMirror.publish(journal, marks: marks, redis: redis, now: context.clock.now()) } catch {
+            context.log("warning: the Redis mirror was not updated", ["reason": "\(error)"])
+        }
+    }
+}
+
+/// A job's request to the execution service (`execution:requests`), answered on
+/// `execution:replies:{id}`.
+public struct ExecutionRequest: RedisDocument, Equatable {
+    public var id: String
+    public var command: String
+    public init(id: String, command: String) { self.id = id; self.command = command }
+    public static let queue = "execution:requests"
+    public static func replyKey(_ id: String) -> String { "execution:replies:\(id)" }
+    public var json: String { Document.encode(self) }
+}
+
+/// `strategies:enabled` (SPEC §10): the strategies `market-open` enabled for a session; none
+/// trade on another session's list.
+public struct EnabledStrategiesDocument: RedisDocument, Equatable {
+    public var session: String
+    public var strategies: [String]
+    /// Milliseconds since the epoch.
+    public var timestamp: Int64
+    public init(session: String, strategies: [String], timestamp: Int64) { self.session = session; self.strategies = strategies; self.timestamp = timestamp }
+    public static let key = "strategies:enabled"
+    public var json: String { Document.encode(self) }
+}
