@@ -70,6 +70,7 @@ public final class ExecutionService {
     private var stale: Set<String> = []
     /// A job's request read with the step's snapshot, answered at the step's end.
     private var request: String?
+    private var skipped: [String: (words: String, time: Double)] = [:]
     /// Signal → the entry's orders on the wire, real seconds, per entry (for the benchmark).
     public private(set) var signalToWire: [Double] = []
     /// Each step's real duration, seconds (the last 100,000).
@@ -464,6 +465,7 @@ public final class ExecutionService {
             now: now, minuteOfDay: minuteOfDay(now), today: expiries.today, nextSession: expiries.next, twoWeeks: expiries.twoWeeks,
             symbols: snapshots, live: live)
         let results = Strategies.evaluate(active, snapshot)
+        logSkips(results, now: now)
         let signals = results.values.flatMap(\.signals).sorted { ($0.confidence, $0.id) > ($1.confidence, $1.id) }
         guard !signals.isEmpty else { return }
         var context = try riskContext(now: now, snapshots: snapshots)
@@ -474,6 +476,20 @@ public final class ExecutionService {
             cooldown["\(signal.strategy)/\(signal.symbol)"] = now + options.signalCooldown
             try enter(signal, now: now, snapshots: snapshots, context: &context, started: started)
             publish(signal)
+        }
+    }
+
+    /// Why a strategy did not trade a symbol — "no trade" is never silent — when the reason
+    /// changes (its words before the first figure) or every five market minutes.
+    private func logSkips(_ results: [String: StrategyResult], now: Double) {
+        for (strategy, result) in results {
+            for skip in result.skipped where skip.reason != "outside the window" && !skip.reason.hasPrefix("a live signal") {
+                let key = "\(strategy)/\(skip.symbol)"
+                let words = String(skip.reason.prefix { !$0.isNumber })
+                if let last = skipped[key], last.words == words, now - last.time < 300 { continue }
+                skipped[key] = (words, now)
+                context.log("no trade", ["strategy": strategy, "symbol": skip.symbol, "reason": skip.reason])
+            }
         }
     }
 
