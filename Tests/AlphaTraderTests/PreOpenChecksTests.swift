@@ -1,0 +1,102 @@
+import AlphaTrader
+import Foundation
+import Redis
+import TestSupport
+import Testing
+
+@Suite("market-open's checks and moc's request, and positions rebuilt from the journal")
+struct PreOpenChecksTests {
+    let now = 1_795_616_700.0  // 2026-11-25 09:25 New York
+
+    @Test(
+        "the feed's heartbeat: fresh passes, old, absent or damaged fails with the reason",
+        arguments: [
+            ("{\"ts\":1795616690000,\"pid\":1}", true, "heartbeat 10 s old"),
+            ("{\"ts\":1795616500000,\"pid\":1}", false, "200 s old (at most 60 s)"),
+            (nil, false, "no heartbeat from ibkr-ingestion"),
+            ("garbage", false, "is not a heartbeat"),
+        ] as [(String?, Bool, String)])
+    func ingestion(_ text: String?, _ passed: Bool, _ detail: String) {
+        let check = PreOpenChecks.ingestion(text, now: now, maxAge: 60)
+        #expect(check.passed == passed && check.detail.contains(detail), "\(check.detail)")
+    }
+
+    @Test("the broker's account: values above zero pass; none, or no buying power, fail")
+    func broker() {
+        #expect(PreOpenChecks.broker(account: "DU1", values: ["NetLiquidation": 100_000, "BuyingPower": 400_000]).passed)
+        #expect(!PreOpenChecks.broker(account: "DU1", values: [:]).passed)
+        let broke = PreOpenChecks.broker(account: "DU1", values: ["NetLiquidation": 100_000, "BuyingPower": 0])
+        #expect(!broke.passed && broke.detail.contains("buying power $0"))
+    }
+
+    @Test("discovered parameters: fresh in Redis, else the last run's file when it has every symbol and is recent")
+    func discovery() {
+        let fresh = DiscoveredParametersDocument(trades: 1, bars: 1, timestamp: Int64((now - 3_600) * 1000))
+        let old = DiscoveredParametersDocument(trades: 1, bars: 1, timestamp: Int64((now - 10 * 86_400) * 1000))
+        let maxAge = 4 * 86_400.0
+        #expect(PreOpenChecks.discovery(redis: ["SPY": fresh, "QQQ": fresh], file: nil, now: now, maxAge: maxAge).passed)
+        let stale = PreOpenChecks.discovery(redis: ["SPY": fresh, "QQQ": old], file: nil, now: now, maxAge: maxAge)
+        #expect(!stale.passed && stale.detail.contains("QQQ") && !stale.detail.contains("SPY"))
+        #expect(PreOpenChecks.discovery(redis: ["SPY": nil, "QQQ": nil], file: (now - 86_400, ["SPY", "QQQ"]), now: now, maxAge: maxAge).passed)
+        let missing = PreOpenChecks.discovery(redis: ["SPY": nil, "QQQ": nil], file: (now - 86_400, ["SPY"]), now: now, maxAge: maxAge)
+        #expect(!missing.passed && missing.detail == "no discovered parameters for QQQ")
+        let ancient = PreOpenChecks.discovery(redis: ["SPY": nil], file: (now - 30 * 86_400, ["SPY"]), now: now, maxAge: maxAge)
+        #expect(!ancient.passed && ancient.detail.contains("30.0 days old"))
+    }
+
+    @Test("premarket data: every symbol's exposure from today passes; missing or yesterday's fails naming them")
+    func premarket() {
+        let today = ExposureDocument(spot: 600, total: 1, flip: 590, unit: ExposureDocument.gammaUnit, byStrike: [], timestamp: Int64(now - 8_000))
+        let yesterday = ExposureDocument(spot: 600, total: 1, flip: 590, unit: ExposureDocument.gammaUnit, byStrike: [], timestamp: Int64(now - 90_000))
+        let midnight = now - 9 * 3_600 - 25 * 60
+        #expect(PreOpenChecks.premarket(["SPY": today, "QQQ": today], since: midnight).passed)
+        let check = PreOpenChecks.premarket(["SPY": nil, "QQQ": yesterday, "IWM": today], since: midnight)
+        #expect(!check.passed && check.detail.contains("none for SPY") && check.detail.contains("not from today for QQQ"), "\(check.detail)")
+    }
+
+    @Test("market-open with Redis and the broker down: exit 1, each failed check named")
+    func marketOpenFails() throws {
+        let r = try AlphaTraderCLITests().run(["market-open"], environment: ["REDIS_URL": "redis://127.0.0.1:1/0", "IBKR_PORT": "1"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("redis") && r.stdout.contains("FAILED") && r.stdout.contains("no strategy enabled"), "\(r.stdout)")
+        #expect(r.stderr.contains("pre-open checks failed: redis") && r.stderr.contains("broker ("), "\(r.stderr)")
+    }
+
+    @Test("moc with no execution service running: exit 1, saying the service did not answer, its request withdrawn")
+    func mocWithoutService() throws {
+        let redis = try RedisServer()
+        defer { redis.stop() }
+        let r = try AlphaTraderCLITests().run(["moc", "--wait", "0.3"], environment: ["REDIS_URL": redis.url])
+        #expect(r.status == 1 && r.stderr.contains("the execution service did not answer in 0.3 s"), "\(r.stderr)")
+        let client = try RedisClient(url: try RedisURL(parsing: redis.url))
+        #expect(try client.command(["LLEN", ExecutionRequest.queue]).integer == 0)
+    }
+
+    @Test("a position rebuilt from its orders in the journal: each entry with its target and its stop at the last price sent")
+    func rebuild() throws {
+        let journal = try Journal(path: temporaryPath("journal"))
+        let option = Instrument.option(symbol: "SPY", expiry: "20261125", strike: 600, right: .call)
+        let plan = ExitPlan(stop: 1.4, targets: [.init(price: 3, fraction: 0.5)], trail: .percent(20))
+        try journal.openPosition(id: "0dte-SPY-1", signalId: "0dte-SPY-1", strategy: "0dte", instrument: option, side: .buy, plan: plan, now: 1)
+        func submit(_ id: Int, _ action: OrderRequest.Action, _ quantity: Int, _ kind: OrderRequest.Kind, parent: String?) throws {
+            let request = OrderRequest(id: id, instrument: option, action: action, quantity: quantity, kind: kind, orderRef: "r\(id)")
+            try journal.recordSubmission(request, clientId: 2, parentRef: parent, strategy: "0dte", position: "0dte-SPY-1", now: 1)
+        }
+        try submit(1, .buy, 1, .limit(2), parent: nil)
+        try submit(2, .sell, 1, .limit(3), parent: "r1")
+        try submit(3, .sell, 1, .stop(trigger: 1.4), parent: "r1")
+        try submit(4, .buy, 1, .limit(2), parent: nil)
+        try submit(5, .sell, 1, .stop(trigger: 1.4), parent: "r4")
+        try journal.recordModification(ref: "r5", quantity: 1, kind: .stop(trigger: 1.6), now: 2)
+        let record = try #require(try journal.managedPositions(open: true).first)
+        #expect(record.plan == plan && record.strategy == "0dte")
+        let p = ManagedPosition.rebuild(id: record.id, instrument: option, side: .buy, plan: record.plan, orders: try journal.orders(position: record.id))
+        #expect(p.legs.map(\.entryRef) == ["r1", "r4"])
+        #expect(p.legs.map(\.targetRef) == ["r2", nil])
+        #expect(p.legs.map(\.stopRef) == ["r3", "r5"])
+        #expect(p.legs.map(\.stop) == [1.4, 1.6])
+        try journal.closePosition(id: record.id, reason: "test", realizedPnL: -3, now: 3)
+        #expect(try journal.managedPositions(open: true).isEmpty)
+        #expect(try journal.managedPositions().first?.realizedPnL == -3)
+    }
+}
