@@ -165,6 +165,7 @@ case "broker-load": OrdersBench.load()
 case "check-fills": OrdersBench.checkFills()
 case "strategies": TradingBench.strategies()
 case "risk": TradingBench.risk()
+case "signal-wire": TradingBench.signalToWire()
 default:
     print(
         "usage: orchestrator-bench cron|calendar|gen-jobs|validate|zone|parse|dag|lag|catch-up|history|analytics|discovery|av-chain|av-ratelimit|orders|orders-floor|journal|broker-load|strategies|risk [options]  (see Benchmarks/run.sh)"

@@ -71,6 +71,8 @@ public final class ExecutionService {
     /// A job's request read with the step's snapshot, answered at the step's end.
     private var request: String?
     private var skipped: [String: (words: String, time: Double)] = [:]
+    /// Signals acted on by this process (the journal's open positions block the rest after a restart).
+    private var acted: Set<String> = []
     /// Signal → the entry's orders on the wire, real seconds, per entry (for the benchmark).
     public private(set) var signalToWire: [Double] = []
     /// Each step's real duration, seconds (the last 100,000).
@@ -468,15 +470,33 @@ public final class ExecutionService {
         logSkips(results, now: now)
         let signals = results.values.flatMap(\.signals).sorted { ($0.confidence, $0.id) > ($1.confidence, $1.id) }
         guard !signals.isEmpty else { return }
-        var context = try riskContext(now: now, snapshots: snapshots)
-        for signal in signals {
-            let started = Date()
-            guard try journal.recordSignal(signal) else { continue }
-            report.signals += 1
-            cooldown["\(signal.strategy)/\(signal.symbol)"] = now + options.signalCooldown
-            try enter(signal, now: now, snapshots: snapshots, context: &context, started: started)
-            publish(signal)
-        }
+        var context: RiskContext?
+        for signal in signals { try act(on: signal, now: now, snapshots: snapshots, context: &context) }
+    }
+
+    /// One signal: journaled once (a signal already recorded is not acted on again), then
+    /// entered when the risk manager allows it, then published. `context` is the risk context
+    /// of this round, built on first use and kept up to date with what was entered.
+    public func act(on signal: Signal, now: Double, snapshots: [String: SymbolSnapshot], context: inout RiskContext?) throws {
+        let started = Date()
+        // Once: a signal id is its strategy, symbol and second. The orders go out first (the
+        // position and its orders in one commit), the signal's own record after them.
+        guard !acted.contains(signal.id) else { return }
+        acted.insert(signal.id)
+        report.signals += 1
+        cooldown["\(signal.strategy)/\(signal.symbol)"] = now + options.signalCooldown
+        var c = try context ?? riskContext(now: now, snapshots: snapshots)
+        try enter(signal, now: now, snapshots: snapshots, context: &c, started: started)
+        context = c
+        try journal.recordSignal(signal)
+        publish(signal)
+    }
+
+    /// The strategies `market-open` enabled (read from `strategies:enabled` every step; set
+    /// directly by a benchmark driving `act`).
+    public var enabledStrategies: Set<String> {
+        get { enabled }
+        set { enabled = newValue }
     }
 
     /// Why a strategy did not trade a symbol — "no trade" is never silent — when the reason
@@ -512,12 +532,10 @@ public final class ExecutionService {
             if let order { record(order, decision, now: now) }
             context.log("signal refused", ["signal": signal.id, "check": decision.check?.rawValue ?? "exits", "reason": decision.reason])
         case .send(let order, let plan, let decision):
-            try journal.openPosition(
-                id: signal.id, signalId: signal.id, strategy: signal.strategy, instrument: instrument, side: order.action, plan: plan, now: now)
             let spec = BrokerConnection.OrderSpec(
                 instrument: instrument, action: order.action, quantity: order.quantity, kind: .limit(priced.entry), strategy: signal.strategy,
                 position: signal.id)
-            var position = try broker.enter(spec, exits: plan)
+            var position = try broker.enter(spec, exits: plan, opening: .init(id: signal.id, signalId: signal.id, strategy: signal.strategy, plan: plan))
             signalToWire.append(Date().timeIntervalSince(started))
             position.id = signal.id
             records[signal.id] = try journal.managedPositions(open: true).first { $0.id == signal.id }

@@ -6,8 +6,8 @@ import Foundation
 extension BrokerConnection {
     /// Enters a position with `plan`'s exits (see `place(_:exits:)`) and returns it as the
     /// manager tracks it.
-    public func enter(_ spec: OrderSpec, exits plan: ExitPlan) throws -> ManagedPosition {
-        let refs = try place(spec, exits: plan)
+    public func enter(_ spec: OrderSpec, exits plan: ExitPlan, opening: Journal.Opening? = nil) throws -> ManagedPosition {
+        let refs = try place(spec, exits: plan, opening: opening)
         var legs: [ManagedPosition.ManagedLeg] = []
         var next = 0
         for leg in plan.legs(quantity: spec.quantity) {

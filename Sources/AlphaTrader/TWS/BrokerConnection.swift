@@ -187,7 +187,7 @@ public final class BrokerConnection {
     /// last order transmits it). Returns the refs leg by leg: entry, target (if any), stop. Each
     /// is journaled before any byte is sent.
     @discardableResult
-    public func place(_ spec: OrderSpec, exits plan: ExitPlan?, whatIf: Bool = false) throws -> [String] {
+    public func place(_ spec: OrderSpec, exits plan: ExitPlan?, whatIf: Bool = false, opening: Journal.Opening? = nil) throws -> [String] {
         let now = clock.now()
         func ref(_ id: Int) -> String { BrokerConnection.ref(clientId: options.clientId, id: id, now: now) }
         var requests: [(request: OrderRequest, parentRef: String?)] = []
@@ -221,10 +221,10 @@ public final class BrokerConnection {
                 ))
         }
         if !whatIf {
-            for (r, parentRef) in requests {
-                try journal.recordSubmission(r, clientId: options.clientId, parentRef: parentRef, strategy: spec.strategy, position: spec.position, now: now)
-                refs[r.id] = r.orderRef
-            }
+            try journal.recordSubmissions(
+                requests.map { ($0.request, $0.parentRef) }, clientId: options.clientId, strategy: spec.strategy, position: spec.position,
+                opening: opening, now: now)
+            for (r, _) in requests { refs[r.id] = r.orderRef }
         }
         for (r, _) in requests { try send(TWSOrderMessages.placeOrder(r, account: account)) }
         return requests.map(\.request.orderRef)

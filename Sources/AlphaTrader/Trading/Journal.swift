@@ -276,7 +276,45 @@ public final class Journal: Sendable {
     public func recordSubmission(
         _ request: OrderRequest, clientId: Int, parentRef: String?, strategy: String?, position: String? = nil, now: Double
     ) throws(Failure) {
+        try recordSubmissions([(request, parentRef)], clientId: clientId, strategy: strategy, position: position, now: now)
+    }
+
+    /// The managed position an entry opens, written with its orders.
+    public struct Opening: Sendable {
+        public var id: String
+        public var signalId: String?
+        public var strategy: String
+        public var plan: ExitPlan
+        public init(id: String, signalId: String?, strategy: String, plan: ExitPlan) {
+            self.id = id; self.signalId = signalId; self.strategy = strategy; self.plan = plan
+        }
+    }
+
+    /// Orders about to be sent together (an entry with its exits), in one transaction — with the
+    /// managed position they open, if any: one commit before the first byte is sent.
+    public func recordSubmissions(
+        _ requests: [(request: OrderRequest, parentRef: String?)], clientId: Int, strategy: String?, position: String? = nil, opening: Opening? = nil,
+        now: Double
+    ) throws(Failure) {
+        let planJSON = opening.map { String(decoding: (try? JSONEncoder().encode($0.plan)) ?? Data(), as: UTF8.self) }
         try write { db in
+            if let opening, let first = requests.first {
+                try db.cachedStatement(
+                    sql: "INSERT INTO managed_position (id, signal_id, strategy, instrument, side, plan, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                ).execute(arguments: [
+                    opening.id, opening.signalId, opening.strategy, first.request.instrument.description, first.request.action.rawValue, planJSON, now,
+                ])
+            }
+            for (request, parentRef) in requests {
+                try Journal.submission(db, request, clientId: clientId, parentRef: parentRef, strategy: strategy, position: position, now: now)
+            }
+        }
+    }
+
+    static func submission(
+        _ db: Database, _ request: OrderRequest, clientId: Int, parentRef: String?, strategy: String?, position: String?, now: Double
+    ) throws {
+        do {
             let (symbol, secType, expiry, strike, right) = Journal.columns(request.instrument)
             try db.cachedStatement(
                 sql: """
