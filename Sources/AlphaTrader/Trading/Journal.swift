@@ -296,14 +296,9 @@ public final class Journal: Sendable {
         _ requests: [(request: OrderRequest, parentRef: String?)], clientId: Int, strategy: String?, position: String? = nil, opening: Opening? = nil,
         now: Double
     ) throws(Failure) {
-        let planJSON = opening.map { String(decoding: (try? JSONEncoder().encode($0.plan)) ?? Data(), as: UTF8.self) }
         try write { db in
             if let opening, let first = requests.first {
-                try db.cachedStatement(
-                    sql: "INSERT INTO managed_position (id, signal_id, strategy, instrument, side, plan, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                ).execute(arguments: [
-                    opening.id, opening.signalId, opening.strategy, first.request.instrument.description, first.request.action.rawValue, planJSON, now,
-                ])
+                try Journal.insert(db, opening, instrument: first.request.instrument, side: first.request.action, now: now)
             }
             for (request, parentRef) in requests {
                 try Journal.submission(db, request, clientId: clientId, parentRef: parentRef, strategy: strategy, position: position, now: now)
@@ -543,18 +538,23 @@ public final class Journal: Sendable {
         public var realizedPnL: Double?
     }
 
-    /// A position the execution service is about to enter, before any of its orders is sent.
+    /// A position the execution service is about to enter, before any of its orders is sent
+    /// (`recordSubmissions(_:opening:)` writes it with its orders in one transaction).
     public func openPosition(
         id: String, signalId: String?, strategy: String, instrument: Instrument, side: OrderRequest.Action, plan: ExitPlan, now: Double
     )
         throws(Failure)
     {
-        let planJSON = String(decoding: (try? JSONEncoder().encode(plan)) ?? Data(), as: UTF8.self)
         try write { db in
-            try db.execute(
-                sql: "INSERT INTO managed_position (id, signal_id, strategy, instrument, side, plan, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [id, signalId, strategy, instrument.description, side.rawValue, planJSON, now])
+            try Journal.insert(db, Opening(id: id, signalId: signalId, strategy: strategy, plan: plan), instrument: instrument, side: side, now: now)
         }
+    }
+
+    static func insert(_ db: Database, _ opening: Opening, instrument: Instrument, side: OrderRequest.Action, now: Double) throws {
+        let planJSON = String(decoding: (try? JSONEncoder().encode(opening.plan)) ?? Data(), as: UTF8.self)
+        try db.cachedStatement(
+            sql: "INSERT INTO managed_position (id, signal_id, strategy, instrument, side, plan, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [opening.id, opening.signalId, opening.strategy, instrument.description, side.rawValue, planJSON, now])
     }
 
     /// The position is done: closed by its exits, by the service, or never filled.
