@@ -529,7 +529,12 @@ public final class ExecutionService {
         switch EntryPlanner.plan(priced, config: strategy, limits: config.risk, context: c) {
         case .refuse(let order, let decision):
             report.refusals += 1
-            if let order { record(order, decision, now: now) }
+            // Refused before an order existed (its size rounds to none): recorded as the order
+            // it would have been, for no contract.
+            let action: OrderRequest.Action = instrument.isOption || signal.direction == .long ? .buy : .sell
+            record(
+                order ?? ProposedOrder(strategy: signal.strategy, instrument: instrument, action: action, quantity: 0, limitPrice: priced.entry),
+                decision, now: now)
             context.log("signal refused", ["signal": signal.id, "check": decision.check?.rawValue ?? "exits", "reason": decision.reason])
         case .send(let order, let plan, let decision):
             let spec = BrokerConnection.OrderSpec(
