@@ -29,7 +29,7 @@ struct PreOpenChecksTests {
         #expect(!broke.passed && broke.detail.contains("buying power $0"))
     }
 
-    @Test("discovered parameters: fresh in Redis, else the last run's file when it has every symbol and is recent")
+    @Test("discovered parameters: fresh in Redis, else the last run's file when it has every symbol and is recent, or none at all on a first session")
     func discovery() {
         let fresh = DiscoveredParametersDocument(trades: 1, bars: 1, timestamp: Int64((now - 3_600) * 1000))
         let old = DiscoveredParametersDocument(trades: 1, bars: 1, timestamp: Int64((now - 10 * 86_400) * 1000))
@@ -40,6 +40,10 @@ struct PreOpenChecksTests {
         #expect(PreOpenChecks.discovery(redis: ["SPY": nil, "QQQ": nil], file: (now - 86_400, ["SPY", "QQQ"]), now: now, maxAge: maxAge).passed)
         let missing = PreOpenChecks.discovery(redis: ["SPY": nil, "QQQ": nil], file: (now - 86_400, ["SPY"]), now: now, maxAge: maxAge)
         #expect(!missing.passed && missing.detail == "no discovered parameters for QQQ")
+        let first = PreOpenChecks.discovery(redis: ["SPY": nil, "QQQ": nil], file: nil, now: now, maxAge: maxAge)
+        #expect(first.passed && first.detail.hasPrefix("none yet: a first session"), "a new installation's first day is not stale")
+        let staleNoFile = PreOpenChecks.discovery(redis: ["SPY": old, "QQQ": nil], file: nil, now: now, maxAge: maxAge)
+        #expect(!staleNoFile.passed && staleNoFile.detail.contains("QQQ, SPY"))
         let ancient = PreOpenChecks.discovery(redis: ["SPY": nil], file: (now - 30 * 86_400, ["SPY"]), now: now, maxAge: maxAge)
         #expect(!ancient.passed && ancient.detail.contains("30.0 days old"))
     }

@@ -55,6 +55,11 @@ public enum PreOpenChecks {
             if !missing.isEmpty { return Check("discovery", false, "no discovered parameters for \(missing.joined(separator: ", "))") }
             return Check("discovery", false, String(format: "the discovered parameters are %.1f days old (at most %.0f)", age / 86_400, maxAge * 2 / 86_400))
         }
+        // Never run at all (a new installation's first session): nothing is stale — discovery
+        // runs from the open, and the strategies do without its figures until then.
+        if fresh.isEmpty && redis.values.allSatisfy({ $0 == nil }) {
+            return Check("discovery", true, "none yet: a first session (discovery runs from the open; until then the strategies do without it)")
+        }
         let stale = symbols.filter { !fresh.contains($0) }
         return Check("discovery", false, "no fresh discovered parameters for \(stale.joined(separator: ", ")) and no config/discovered.yaml")
     }
