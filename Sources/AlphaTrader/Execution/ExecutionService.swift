@@ -116,6 +116,8 @@ public final class ExecutionService {
         broker.whileWaiting = { [unowned self] in
             if let redis { try? self.beat(redis, now: self.context.clock.now(), mirror: false) }
         }
+        // Alive from the first moment: the account and the journal may take a while to read.
+        if let client = try? redisClient() { try? beat(client, now: context.clock.now(), mirror: false) }
         try broker.subscribeAccount()
         try loadDay(now: context.clock.now())
         context.log(
