@@ -1,4 +1,5 @@
 import Foundation
+import Net
 import OrchestratorCore
 import Redis
 import TestSupport
@@ -31,7 +32,7 @@ struct HealthConnectionTests {
                 _ = try RedisClient(url: RedisURL(parsing: server.url)).command(["SET", "beat", "{\"ts\":\(Int(Date().timeIntervalSince1970 * 1000))}"])
             }
             let before = try #require(try connectionsReceived(server.url))
-            for _ in 0..<5 { #expect(probe.run().ok) }
+            for _ in 0..<5 { #expect(probe.run().outcome == .passed) }
             // Five checks, at most one new connection (the INFO above and below count one each).
             let after = try #require(try connectionsReceived(server.url))
             #expect(after - before <= 2, "\(after - before - 1) connections for five checks")
@@ -43,6 +44,31 @@ struct HealthConnectionTests {
                 unhealthyAfter: 3),
             redisURL: server.url, environment: [:], now: { 0 }, connections: connections)
         let result = ping.run()
-        #expect(result.ok, "the kept connection died with the old server; the check must retry on a new one: \(result.detail)")
+        #expect(result.outcome == .passed, "the kept connection died with the old server; the check must retry on a new one: \(result.detail)")
+    }
+
+    @Test("a Redis loading its dataset (it answers LOADING to everything) is not ready — neither a pass nor a failure — for PING and heartbeat checks alike")
+    func loadingIsNotReady() throws {
+        // Redis as it answers while it reads a large AOF after a start.
+        let listener = try TCPListener(port: 0)
+        defer { listener.close() }
+        let port = listener.port
+        Thread.detachNewThread {
+            while let client = listener.accept() {
+                while let bytes = try? client.receive(timeout: 2), !bytes.isEmpty {
+                    let commands = bytes.filter { $0 == UInt8(ascii: "*") }.count
+                    for _ in 0..<max(1, commands) { try? client.send(Array("-LOADING Redis is loading the dataset in memory\r\n".utf8)) }
+                }
+                client.close()
+            }
+        }
+        for check in [HealthCheck.Probe.redisPing, .redisKey("module:heartbeat:feed", maxAge: TimeSpan(milliseconds: 30_000))] {
+            let probe = HealthProbe(
+                check: HealthCheck(probe: check, interval: TimeSpan(milliseconds: 1_000), timeout: TimeSpan(milliseconds: 500), unhealthyAfter: 3),
+                redisURL: "redis://127.0.0.1:\(port)/0", environment: [:], now: { Date().timeIntervalSince1970 })
+            let (outcome, detail) = probe.run()
+            #expect(outcome == .notReady, "\(check): \(detail)")
+            #expect(detail.contains("LOADING"))
+        }
     }
 }

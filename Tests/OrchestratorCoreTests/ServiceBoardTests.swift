@@ -146,6 +146,26 @@ struct ServiceBoardTests {
         #expect(board.tick(now: t + 1) == [.start("analytics")])
     }
 
+    @Test("a service that answers 'not ready yet' (Redis loading its dataset) is neither healthy nor restarted, however long it takes; its dependents wait")
+    func notReadyWaits() throws {
+        var board = ServiceBoard(workspace: try Self.workspace(Self.chain))
+        let t = at("10:00")
+        _ = board.tick(now: t); board.started("redis", pid: 1, runId: 1, now: t)
+        _ = board.tick(now: t); board.started("feed", pid: 2, runId: 2, now: t)
+        for i in 1...10 {
+            let now = t + Double(i) * 5
+            _ = board.tick(now: now)
+            #expect(board.checked("feed", outcome: .notReady, detail: "LOADING Redis is loading the dataset in memory", now: now).isEmpty)
+            #expect(board.statuses["feed"]!.state == .starting)
+            #expect(!board.tick(now: now).contains(.start("analytics")))
+        }
+        _ = board.checked("feed", outcome: .failed, detail: "heartbeat 16s old", now: t + 55)
+        #expect(board.statuses["feed"]!.state == .starting, "not-ready answers did not count as failures before it")
+        _ = board.tick(now: t + 60)
+        _ = board.checked("feed", outcome: .passed, detail: "ok", now: t + 60)
+        #expect(board.statuses["feed"]!.state == .running)
+    }
+
     @Test("consecutive failed checks make a service unhealthy and restart it; the exit counts as a failure")
     func unhealthyRestarts() throws {
         var board = ServiceBoard(workspace: try Self.workspace(Self.chain))

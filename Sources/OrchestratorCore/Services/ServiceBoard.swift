@@ -276,6 +276,12 @@ public struct ServiceBoard: Sendable {
 
     /// A health check's result.
     public mutating func checked(_ name: String, ok: Bool, detail: String, now: Double) -> [ServiceAction] {
+        checked(name, outcome: ok ? .passed : .failed, detail: detail, now: now)
+    }
+
+    /// A health check's result; `notReady` (the process says it is still getting ready) counts
+    /// neither way: the service keeps its state and its count of failed checks.
+    public mutating func checked(_ name: String, outcome: HealthOutcome, detail: String, now: Double) -> [ServiceAction] {
         guard let spec = workspace.services[name], var st = statuses[name] else { return [] }
         st.checkInFlight = false
         // A result for a process that is gone or being stopped changes nothing.
@@ -284,7 +290,12 @@ public struct ServiceBoard: Sendable {
             return []
         }
         let previous = st.state
+        let ok = outcome == .passed
         st.health = ServiceStatus.Health(ok: ok, checkedAt: now, detail: detail)
+        if outcome == .notReady {
+            statuses[name] = st
+            return []
+        }
         if ok {
             st.failedChecks = 0
             if st.state == .starting || st.state == .unhealthy { st.state = .running }

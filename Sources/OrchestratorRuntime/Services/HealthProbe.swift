@@ -41,15 +41,24 @@ public struct HealthProbe: Sendable {
         return try body(try RedisClient(url: url, timeout: timeout))
     }
 
-    public func run() -> (ok: Bool, detail: String) {
+    /// The check's outcome and why. A Redis that answers LOADING (reading its dataset after a
+    /// start) is `notReady`, whichever check asked it: not a verdict on anything.
+    public func run() -> (outcome: HealthOutcome, detail: String) {
         let timeout = max(check.timeout.seconds, 0.05)
+        let (ok, detail): (Bool, String)
         switch check.probe {
-        case .redisKey(let key, let maxAge): return redisKey(key, maxAge: maxAge.seconds, timeout: timeout)
-        case .tcp(let host, let port): return HealthProbe.tcp(host: host, port: port, timeout: timeout)
-        case .command(let argv): return command(argv, timeout: timeout)
-        case .redisPing: return redisPing(timeout: timeout)
+        case .redisKey(let key, let maxAge): (ok, detail) = redisKey(key, maxAge: maxAge.seconds, timeout: timeout)
+        case .tcp(let host, let port): (ok, detail) = HealthProbe.tcp(host: host, port: port, timeout: timeout)
+        case .command(let argv): (ok, detail) = command(argv, timeout: timeout)
+        case .redisPing: (ok, detail) = redisPing(timeout: timeout)
         }
+        if ok { return (.passed, detail) }
+        if detail.contains(HealthProbe.redisLoading) { return (.notReady, detail) }
+        return (.failed, detail)
     }
+
+    /// How Redis answers every command while it loads its dataset.
+    static let redisLoading = "LOADING Redis is loading the dataset in memory"
 
     // MARK: - redis_ping
 

@@ -43,9 +43,9 @@ public final class ServiceSupervisor {
 
     final class ResultBox: @unchecked Sendable {
         let lock = NSLock()
-        var items: [(String, Bool, String)] = []
-        func add(_ item: (String, Bool, String)) { lock.lock(); items.append(item); lock.unlock() }
-        func take() -> [(String, Bool, String)] { lock.lock(); defer { items = []; lock.unlock() }; return items }
+        var items: [(String, HealthOutcome, String)] = []
+        func add(_ item: (String, HealthOutcome, String)) { lock.lock(); items.append(item); lock.unlock() }
+        func take() -> [(String, HealthOutcome, String)] { lock.lock(); defer { items = []; lock.unlock() }; return items }
     }
 
     public init(
@@ -155,9 +155,9 @@ public final class ServiceSupervisor {
                 try apply(board.requestRestart(name, now: clock.now()))
             }
         }
-        for (name, ok, detail) in results.take() {
+        for (name, outcome, detail) in results.take() {
             any = true
-            try apply(board.checked(name, ok: ok, detail: detail, now: clock.now()))
+            try apply(board.checked(name, outcome: outcome, detail: detail, now: clock.now()))
         }
         for _ in 0..<20 {
             let actions = board.tick(now: clock.now(), shuttingDown: shuttingDown)
@@ -281,8 +281,8 @@ public final class ServiceSupervisor {
             connections: connections)
         let results = self.results, wake = wakeWrite
         DispatchQueue.global().async {
-            let (ok, detail) = probe.run()
-            results.add((name, ok, detail))
+            let (outcome, detail) = probe.run()
+            results.add((name, outcome, detail))
             var byte: UInt8 = 1
             _ = write(wake, &byte, 1)
         }
