@@ -188,40 +188,27 @@ struct MOC: ParsableCommand {
         let reply: String
         do {
             let redis = try RedisClient(url: context.redisURL, timeout: wait + 2)
-            _ = try redis.command(["RPUSH", ExecutionRequest.queue, ExecutionRequest(id: id, command: "moc").json])
+            _ = try redis.command(["RPUSH", ExecutionRequest.queue, ExecutionRequest(id: id, command: .moc).json])
             let popped = try redis.command(["BLPOP", ExecutionRequest.replyKey(id), String(format: "%.3f", wait)])
             guard case .array(let pair) = popped, pair.count == 2, let answer = pair[1].text else {
-                _ = try? redis.command(["LREM", ExecutionRequest.queue, "0", ExecutionRequest(id: id, command: "moc").json])
+                _ = try? redis.command(["LREM", ExecutionRequest.queue, "0", ExecutionRequest(id: id, command: .moc).json])
                 throw failure("the execution service did not answer in \(wait) s (is it running? orchestrator status execution)")
             }
             reply = answer
         } catch let error as RedisClient.Failure {
             throw failure("Redis at \(context.redisURL): \(error)")
         }
-        guard let data = reply.data(using: .utf8), let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw failure("the execution service's answer is not a report: \(reply.prefix(200))")
-        }
-        if let error = root["error"] as? String { throw failure(error) }
-        let closed = root["closed"] as? [[String: Any]] ?? []
-        let left = closed.filter { ($0["left"] as? Int ?? 0) != 0 }
+        guard let report = MOCReport.read(reply) else { throw failure("the execution service's answer is not a report: \(reply.prefix(200))") }
+        let left = report.closed.filter { $0.left != 0 }
         if json {
             print(reply)
         } else {
-            print(
-                "closed: \(closed.isEmpty ? "nothing to close" : closed.map { "\($0["instrument"] ?? "?") (\($0["strategy"] ?? "?"))" }.joined(separator: ", "))"
-            )
-            if let moc = root["moc"] as? [String: Any] {
-                print("moc: entered \(moc["instrument"] ?? "?") (\(moc["entered"] ?? "?"))")
-            } else {
-                print("moc: \(root["moc"] ?? "?")")
-            }
-            let open = root["open"] as? [[String: Any]] ?? []
-            print("open after: \(open.isEmpty ? "none" : open.map { "\($0["instrument"] ?? "?")" }.joined(separator: ", "))")
-            print("risk state: \(root["state"] ?? "?")")
+            print("closed: \(report.closed.isEmpty ? "nothing to close" : report.closed.map { "\($0.instrument) (\($0.strategy))" }.joined(separator: ", "))")
+            print("moc: \(report.decision)")
+            print("open after: \(report.open.isEmpty ? "none" : report.open.joined(separator: ", "))")
+            print("risk state: \(report.state.rawValue)")
         }
-        if !left.isEmpty {
-            throw failure("\(left.count) position(s) could not be closed: \(left.map { "\($0["instrument"] ?? "?")" }.joined(separator: ", "))")
-        }
+        if !left.isEmpty { throw failure("\(left.count) position(s) could not be closed: \(left.map(\.instrument).joined(separator: ", "))") }
     }
 }
 

@@ -46,7 +46,7 @@ struct Signals: ParsableCommand {
         } catch let error as CalendarError {
             throw failure("\(error)")
         }
-        let minute = Int((zone.local(Int64(now)) % 86_400 + 86_400) % 86_400 / 60)
+        let minute = zone.minuteOfDay(of: Int64(now))
         let redis: RedisClient
         let snapshots: [String: SymbolSnapshot]
         do {

@@ -57,7 +57,9 @@ struct EntryPlannerTests {
         switch plan {
         case .send(let order, _, _): #expect(order.quantity == contracts)
         case .refuse(let order, let decision):
-            #expect(contracts == 0 && order == nil && decision.reason == "one contract at 20.00 is over the strategy's premium budget of $1500", "\(decision)")
+            #expect(
+                contracts == 0 && order.quantity == 0 && decision.reason == "one contract at 20.00 is over the strategy's premium budget of $1500",
+                "\(decision)")
         }
     }
 

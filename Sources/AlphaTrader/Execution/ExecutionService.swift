@@ -58,9 +58,14 @@ public final class ExecutionService {
     private var enabled: Set<String> = []
     private var correlations: [String: [String: Double]] = [:]
     private var correlationText: String?
-    private var cooldown: [String: Double] = [:]
+    /// Strategy → symbol → until when it may not signal there again.
+    private var cooldown: [String: [String: Double]] = [:]
     private var submissions: [Double] = []
     private var dayRealized = 0.0
+    /// Each open position's (held, cash) as its orders stood at this step.
+    private var cash: [String: (held: Int, cash: Double)] = [:]
+    /// The risk state last written to `risk:state`.
+    private var writtenState: RiskStateDocument.State?
     private var redis: RedisClient?
     private var lastStep = -Double.infinity
     private var lastStepReal = Date.distantPast
@@ -70,7 +75,8 @@ public final class ExecutionService {
     private var stale: Set<String> = []
     /// A job's request read with the step's snapshot, answered at the step's end.
     private var request: String?
-    private var skipped: [String: (words: String, time: Double)] = [:]
+    /// Strategy → symbol → the skip reason's words last logged, and when.
+    private var skipped: [String: [String: (words: String, time: Double)]] = [:]
     /// Signals acted on by this process (the journal's open positions block the rest after a restart).
     private var acted: Set<String> = []
     /// Signal → the entry's orders on the wire, real seconds, per entry (for the benchmark).
@@ -130,15 +136,16 @@ public final class ExecutionService {
 
     /// One market second of work at `now`.
     public func step(now: Double) throws {
-        if now < lastStep - 5 { context.log("the clock went back; the day is read again", ["by": String(format: "%.0f s", lastStep - now)]) }
+        let wentBack = now < lastStep - 5
+        if wentBack { context.log("the clock went back; the day is read again", ["by": String(format: "%.0f s", lastStep - now)]) }
         if now - lastStep > 600 && lastStep.isFinite { context.log("the clock jumped ahead", ["by": String(format: "%.0f s", now - lastStep)]) }
         lastStep = now
         lastStepReal = Date()
         report.steps += 1
-        if dayCode(now) != session { try loadDay(now: now) }
+        if wentBack || dayCode(now) != session { try loadDay(now: now) }
         let client = try redisClient()
         let snapshots = try readMarket(client, now: now)
-        try managePositions(now: now, snapshots: snapshots)
+        try managePositions(now: now)
         try runBreakers(now: now, snapshots: snapshots)
         if breakers.state == .halted {
             try flattenForHalt(now: now)
@@ -176,7 +183,7 @@ public final class ExecutionService {
 
     func dayCode(_ now: Double) -> String { zone.localDate(of: Int64(now)).description }
 
-    func minuteOfDay(_ now: Double) -> Int { Int((zone.local(Int64(now)) % 86_400 + 86_400) % 86_400 / 60) }
+    func minuteOfDay(_ now: Double) -> Int { zone.minuteOfDay(of: Int64(now)) }
 
     /// The session's breakers (journal, else Redis's `risk:daily` of the same session, else a
     /// fresh ACTIVE day), the open positions rebuilt from their orders, the day's realized P&L.
@@ -197,25 +204,16 @@ public final class ExecutionService {
         positions = []
         records = [:]
         for record in try journal.managedPositions(open: true) {
-            guard let instrument = Self.instrument(record.instrument) else { continue }
-            var p = ManagedPosition.rebuild(
-                id: record.id, instrument: instrument, side: record.side, plan: record.plan, orders: try journal.orders(position: record.id))
-            try broker.refresh(&p)
+            let orders = try journal.orders(position: record.id)
+            var p = ManagedPosition.rebuild(id: record.id, instrument: record.instrument, side: record.side, plan: record.plan, orders: orders)
+            p.update(from: Dictionary(orders.map { ($0.ref, $0) }, uniquingKeysWith: { a, _ in a }))
             positions.append(p)
             records[record.id] = record
-            try broker.watch(instrument)
+            try broker.watch(record.instrument)
         }
         let start = Double(zone.instant(of: day, secondsOfDay: 0))
         dayRealized = try journal.managedPositions().filter { ($0.closedAt ?? 0) >= start }.reduce(0) { $0 + ($1.realizedPnL ?? 0) }
         context.log("the day", ["session": session, "state": breakers.state.rawValue, "open_positions": String(positions.count)])
-    }
-
-    static func instrument(_ text: String) -> Instrument? {
-        // Instrument.description: "SPY" or "SPY 20261125 C 600".
-        let parts = text.split(separator: " ").map(String.init)
-        if parts.count == 1 { return .stock(symbol: parts[0]) }
-        guard parts.count == 4, let right = Instrument.OptionRight(rawValue: parts[2]), let strike = Double(parts[3]) else { return nil }
-        return .option(symbol: parts[0], expiry: parts[1], strike: strike, right: right)
     }
 
     private func redisClient() throws -> RedisClient {
@@ -244,7 +242,7 @@ public final class ExecutionService {
         lastBeat = now
         request = meta[3].text
         if let state = RiskStateDocument.read(meta[0].text), state.state == .halted, breakers.state != .halted {
-            apply([.halted(reason: "risk:state set HALTED from outside: \(state.reason)")], now: now)
+            announce([.halted(reason: "risk:state set HALTED from outside: \(state.reason)")], now: now)
             breakers.state = .halted
             breakers.reason = state.reason
             breakers.since = now
@@ -285,37 +283,47 @@ public final class ExecutionService {
 
     // MARK: Positions
 
-    /// Each position: refreshed from the journal, managed at its mark (stops tightened, time
-    /// stop), an entry that did not fill in time cancelled, and a finished one closed in the
-    /// journal with its P&L — which the breakers see.
-    private func managePositions(now: Double, snapshots: [String: SymbolSnapshot]) throws {
+    /// Each position, from its orders in the journal (one read): an entry refused, cancelled or
+    /// not filled in time closed with what it filled, the rest managed at its mark (stops
+    /// tightened, time stop), and a finished one closed in the journal with its P&L — which the
+    /// breakers see.
+    private func managePositions(now: Double) throws {
         var kept: [ManagedPosition] = []
+        cash = [:]
         for var p in positions {
+            var orders = try journal.orders(position: p.id)
+            p.update(from: Self.byRef(orders))
+            let entriesDead = p.entryPrice == nil && p.legs.allSatisfy { leg in orders.first { $0.ref == leg.entryRef }?.isOpen == false }
             let openedAt = records[p.id]?.openedAt ?? now
-            try broker.refresh(&p)
-            let entries = try p.legs.map { try journal.order(ref: $0.entryRef) }
-            let entriesDead = entries.allSatisfy { $0?.isOpen == false } && p.entryPrice == nil
+            var acted = true
             if p.entryPrice == nil && !p.closing && (entriesDead || now - openedAt > options.entryTimeout) {
                 try broker.closeNow(&p, reason: entriesDead ? "entry refused or cancelled" : "entry not filled in time", reprice: closingReprice)
             } else if let mark = broker.mark(p.instrument) {
-                try broker.manage(&p, last: mark, now: now, reprice: closingReprice)
+                acted = try !broker.carryOut(PositionManager.decide(p, last: mark, now: now), on: &p, reprice: closingReprice).isEmpty
+            } else {
+                acted = false
             }
-            if try finish(p, now: now) { continue }
+            if acted { orders = try journal.orders(position: p.id) }
+            if try finish(p, orders: orders, now: now) { continue }
+            cash[p.id] = ManagedPosition.cash(of: orders)
             kept.append(p)
         }
         positions = kept
+    }
+
+    static func byRef(_ orders: [Journal.Order]) -> [String: Journal.Order] {
+        Dictionary(orders.map { ($0.ref, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
     /// Real seconds a closing order works before it is re-priced: two market seconds, at least
     /// 50 ms.
     var closingReprice: Double { max(0.05, 2 / context.speed) }
 
-    /// Closes the position in the journal once it holds nothing and has nothing working.
-    private func finish(_ p: ManagedPosition, now: Double) throws -> Bool {
-        let orders = try journal.orders(position: p.id)
-        guard p.isDone || orders.allSatisfy({ !$0.isOpen }) else { return false }
+    /// Closes the position in the journal once none of its orders is working and it holds
+    /// nothing (what it still holds is closed now).
+    private func finish(_ p: ManagedPosition, orders: [Journal.Order], now: Double) throws -> Bool {
         guard !orders.contains(where: \.isOpen) else { return false }
-        let (held, cash) = try journal.cashFlow(position: p.id)
+        let (held, cash) = ManagedPosition.cash(of: orders)
         guard held == 0 else {
             if !p.closing {
                 var closing = p
@@ -336,7 +344,7 @@ public final class ExecutionService {
             let strategy = records[p.id]?.strategy ?? ""
             let (next, events) = CircuitBreakers.tradeClosed(breakers, strategy: strategy, pnl: cash, limits: config.risk, now: now)
             breakers = next
-            apply(events, now: now)
+            announce(events, now: now)
             try persist(now: now)
         }
         records[p.id] = nil
@@ -345,12 +353,11 @@ public final class ExecutionService {
 
     /// The day's P&L: realized on closed positions, and on open ones their cash so far plus what
     /// they hold at the mark.
-    func dayPnL() throws -> Double {
+    func dayPnL() -> Double {
         var total = dayRealized
         for p in positions {
-            let (held, cash) = try journal.cashFlow(position: p.id)
-            let mark = broker.mark(p.instrument) ?? 0
-            total += cash + Double(held) * mark * p.instrument.multiplier
+            guard let c = cash[p.id] else { continue }
+            total += c.cash + Double(c.held) * (broker.mark(p.instrument) ?? 0) * p.instrument.multiplier
         }
         return total
     }
@@ -359,7 +366,7 @@ public final class ExecutionService {
 
     private func runBreakers(now: Double, snapshots: [String: SymbolSnapshot]) throws {
         let before = breakers
-        let total = try dayPnL()
+        let total = dayPnL()
         breakers.pnl = total
         breakers.highWater = max(breakers.highWater, total)
         var (next, events) = CircuitBreakers.pnl(breakers, total: total, highWater: breakers.highWater, limits: config.risk, now: now)
@@ -369,14 +376,14 @@ public final class ExecutionService {
         next = market.0
         events += market.1
         breakers = next
-        apply(events, now: now)
+        announce(events, now: now)
         if breakers.state != before.state || breakers.sizeFactor != before.sizeFactor || breakers.pausedUntil != before.pausedUntil {
             try persist(now: now)
         }
     }
 
     /// Breaker events: journaled, on `alerts:stream`, logged.
-    private func apply(_ events: [BreakerEvent], now: Double) {
+    private func announce(_ events: [BreakerEvent], now: Double) {
         for event in events {
             context.log("breaker", ["event": event.text])
             try? journal.recordBreaker(event, now: now)
@@ -410,8 +417,9 @@ public final class ExecutionService {
         try journal.saveRiskDay(session: session, document: doc.json, now: now)
         if let redis {
             _ = try? redis.command(["SET", RiskDailyDocument.key, doc.json])
-            let current = RiskStateDocument.read(try? redis.command(["GET", RiskStateDocument.key]).text)
-            if current?.state != breakers.state { try? TradingMirror.setRiskState(breakers.state, reason: breakers.reason, redis: redis, now: now) }
+            if writtenState != breakers.state, (try? TradingMirror.setRiskState(breakers.state, reason: breakers.reason, redis: redis, now: now)) != nil {
+                writtenState = breakers.state
+            }
         }
     }
 
@@ -458,11 +466,8 @@ public final class ExecutionService {
         guard let expiries, !enabled.isEmpty else { return }
         var live: [String: Set<String>] = [:]
         for p in positions { if let s = records[p.id]?.strategy { live[s, default: []].insert(p.instrument.symbol) } }
-        for (key, until) in cooldown where until > now {
-            let parts = key.split(separator: "/")
-            live[String(parts[0]), default: []].insert(String(parts[1]))
-        }
-        cooldown = cooldown.filter { $0.value > now }
+        cooldown = cooldown.mapValues { $0.filter { $0.value > now } }
+        for (strategy, symbols) in cooldown { live[strategy, default: []].formUnion(symbols.keys) }
         var active = config
         active.strategies = config.strategies.filter { enabled.contains($0.kind.rawValue) && (only == nil || $0.kind.rawValue == only) }
         let snapshot = StrategySnapshot(
@@ -486,7 +491,7 @@ public final class ExecutionService {
         guard !acted.contains(signal.id) else { return }
         acted.insert(signal.id)
         report.signals += 1
-        cooldown["\(signal.strategy)/\(signal.symbol)"] = now + options.signalCooldown
+        cooldown[signal.strategy, default: [:]][signal.symbol] = now + options.signalCooldown
         var c = try context ?? riskContext(now: now, snapshots: snapshots)
         try enter(signal, now: now, snapshots: snapshots, context: &c, started: started)
         context = c
@@ -506,10 +511,9 @@ public final class ExecutionService {
     private func logSkips(_ results: [String: StrategyResult], now: Double) {
         for (strategy, result) in results {
             for skip in result.skipped where skip.reason != "outside the window" && !skip.reason.hasPrefix("a live signal") {
-                let key = "\(strategy)/\(skip.symbol)"
                 let words = String(skip.reason.prefix { !$0.isNumber })
-                if let last = skipped[key], last.words == words, now - last.time < 300 { continue }
-                skipped[key] = (words, now)
+                if let last = skipped[strategy]?[skip.symbol], last.words == words, now - last.time < 300 { continue }
+                skipped[strategy, default: [:]][skip.symbol] = (words, now)
                 context.log("no trade", ["strategy": strategy, "symbol": skip.symbol, "reason": skip.reason])
             }
         }
@@ -523,7 +527,7 @@ public final class ExecutionService {
         let instrument = signal.tradable
         var priced = signal
         let allowance = instrument.isOption ? options.marketableOptions : options.marketableStocks
-        let long = instrument.isOption || signal.direction == .long
+        let long = signal.entryAction == .buy
         priced.entry = TickSize.round(signal.entry * (1 + (long ? allowance : -allowance)), for: instrument, up: long)
         if let q = OptionChooser.riskQuote(instrument, spot: spot, expiresAt: expiresAt(instrument, now: now), now: now) {
             c.quotes[instrument] = c.quotes[instrument] ?? q
@@ -531,12 +535,7 @@ public final class ExecutionService {
         switch EntryPlanner.plan(priced, config: strategy, limits: config.risk, context: c) {
         case .refuse(let order, let decision):
             report.refusals += 1
-            // Refused before an order existed (its size rounds to none): recorded as the order
-            // it would have been, for no contract.
-            let action: OrderRequest.Action = instrument.isOption || signal.direction == .long ? .buy : .sell
-            record(
-                order ?? ProposedOrder(strategy: signal.strategy, instrument: instrument, action: action, quantity: 0, limitPrice: priced.entry),
-                decision, now: now)
+            record(order, decision, now: now)
             context.log("signal refused", ["signal": signal.id, "check": decision.check?.rawValue ?? "exits", "reason": decision.reason])
         case .send(let order, let plan, let decision):
             let spec = BrokerConnection.OrderSpec(
@@ -545,7 +544,8 @@ public final class ExecutionService {
             var position = try broker.enter(spec, exits: plan, opening: .init(id: signal.id, signalId: signal.id, strategy: signal.strategy, plan: plan))
             signalToWire.append(Date().timeIntervalSince(started))
             position.id = signal.id
-            records[signal.id] = try journal.managedPositions(open: true).first { $0.id == signal.id }
+            records[signal.id] = Journal.PositionRecord(
+                id: signal.id, signalId: signal.id, strategy: signal.strategy, instrument: instrument, side: order.action, plan: plan, openedAt: now)
             positions.append(position)
             try broker.watch(instrument)
             for _ in position.refs { submissions.append(now) }
@@ -577,9 +577,9 @@ public final class ExecutionService {
 
     // MARK: Requests (the moc job)
 
-    /// `execution:requests` (a list of JSON requests from jobs): `{"id": …, "command": "moc"}`
-    /// closes what must be flat at the close and decides the MOC trade; the answer goes to
-    /// `execution:replies:{id}` (a list, for BLPOP) as a JSON report.
+    /// `execution:requests` (a list of `ExecutionRequest`s from jobs): `moc` closes what must be
+    /// flat at the close and decides the MOC trade; the `MOCReport` goes to
+    /// `execution:replies:{id}` (a list, for BLPOP).
     private func answerRequests(_ client: RedisClient, now: Double, snapshots: [String: SymbolSnapshot]) throws {
         guard let text = request else { return }
         request = nil
@@ -587,56 +587,50 @@ public final class ExecutionService {
             context.log("a request that is not one was dropped", ["text": String(text.prefix(200))])
             return
         }
-        context.log("request", ["id": request.id, "command": request.command])
+        context.log("request", ["id": request.id, "command": request.command.rawValue])
         let reply: String
         switch request.command {
-        case "moc": reply = try closeForTheClose(now: now, snapshots: snapshots)
-        default: reply = JSONValue.object([("error", .string("unknown command \(request.command): expected moc"))]).serialized()
+        case .moc: reply = try closeForTheClose(now: now, snapshots: snapshots).json
         }
         _ = try client.pipeline([["LPUSH", ExecutionRequest.replyKey(request.id), reply], ["EXPIRE", ExecutionRequest.replyKey(request.id), "600"]])
     }
 
     /// The market-on-close routine: every position on an option expiring today closed now, and
-    /// every position of a strategy that is flat at the close (it has a time stop); then the
-    /// `moc` strategy evaluated once more and its trade entered when it fires. The report says
-    /// what was closed, what the MOC decision was, and what is left open.
-    private func closeForTheClose(now: Double, snapshots: [String: SymbolSnapshot]) throws -> String {
+    /// every position of a strategy that is flat at the close (it has a time stop; the moc
+    /// strategy's own trade is the one that runs into the close); then the `moc` strategy
+    /// evaluated once more and its trade entered when it fires.
+    private func closeForTheClose(now: Double, snapshots: [String: SymbolSnapshot]) throws -> MOCReport {
         let today = expiries?.today.date
-        var closed: [JSONValue] = []
+        var closed: [MOCReport.Closed] = []
         for i in positions.indices where !positions[i].closing {
             let p = positions[i]
             let strategy = records[p.id]?.strategy ?? ""
             let zeroDTE: Bool
             if case .option(_, let expiry, _, _) = p.instrument { zeroDTE = expiry == today } else { zeroDTE = false }
-            let flatAtClose = config.strategies.first { $0.kind.rawValue == strategy }?.exits.timeStop != nil && strategy != "moc"
+            let flatAtClose = strategy != StrategyConfig.Kind.moc.rawValue && config.strategies.first { $0.kind.rawValue == strategy }?.exits.timeStop != nil
             guard zeroDTE || flatAtClose else { continue }
             let left = try broker.closeNow(
                 &positions[i], reason: zeroDTE ? "moc: 0DTE flat at the close" : "moc: \(strategy) flat at the close", reprice: closingReprice)
-            closed.append(
-                .object([
-                    ("position", .string(p.id)), ("instrument", .string(p.instrument.description)), ("strategy", .string(strategy)),
-                    ("left", .int(Int64(left))),
-                ]))
+            closed.append(.init(position: p.id, instrument: p.instrument.description, strategy: strategy, left: left))
         }
-        let entriesBefore = report.entries
-        var decision: JSONValue = .string(enabled.contains("moc") ? "no MOC signal" : "the moc strategy is not enabled today")
+        var entered: String?
+        var decision = enabled.contains(StrategyConfig.Kind.moc.rawValue) ? "no MOC signal" : "the moc strategy is not enabled today"
         if breakers.state == .halted {
-            decision = .string("trading is HALTED")
+            decision = "trading is HALTED"
         } else {
-            let refusalsBefore = report.refusals
-            try trade(now: now, snapshots: snapshots, only: "moc")
+            let (entriesBefore, refusalsBefore) = (report.entries, report.refusals)
+            try trade(now: now, snapshots: snapshots, only: StrategyConfig.Kind.moc.rawValue)
             if report.entries > entriesBefore, let p = positions.last {
-                decision = .object([("entered", .string(p.id)), ("instrument", .string(p.instrument.description))])
+                entered = p.instrument.description
+                decision = "entered \(p.instrument) (\(p.id))"
             } else if report.refusals > refusalsBefore {
-                decision = .string("a MOC signal, refused by the risk manager (risk:decisions has why)")
+                decision = "a MOC signal, refused by the risk manager (risk:decisions has why)"
             }
         }
-        try managePositions(now: now, snapshots: snapshots)
-        let open = positions.map { JSONValue.object([("position", .string($0.id)), ("instrument", .string($0.instrument.description))]) }
-        return JSONValue.object([
-            ("time", .string(TimeFormat.utc(Int64(now)))), ("closed", .array(closed)), ("moc", decision), ("open", .array(open)),
-            ("state", .string(breakers.state.rawValue)),
-        ]).serialized()
+        try managePositions(now: now)
+        return MOCReport(
+            time: TimeFormat.utc(Int64(now)), closed: closed, entered: entered, decision: decision, open: positions.map(\.instrument.description),
+            state: breakers.state)
     }
 
     // MARK: Heartbeat and mirror
@@ -666,27 +660,4 @@ public final class ExecutionService {
             context.log("warning: the Redis mirror was not updated", ["reason": "\(error)"])
         }
     }
-}
-
-/// A job's request to the execution service (`execution:requests`), answered on
-/// `execution:replies:{id}`.
-public struct ExecutionRequest: RedisDocument, Equatable {
-    public var id: String
-    public var command: String
-    public init(id: String, command: String) { self.id = id; self.command = command }
-    public static let queue = "execution:requests"
-    public static func replyKey(_ id: String) -> String { "execution:replies:\(id)" }
-    public var json: String { Document.encode(self) }
-}
-
-/// `strategies:enabled` (SPEC §10): the strategies `market-open` enabled for a session; none
-/// trade on another session's list.
-public struct EnabledStrategiesDocument: RedisDocument, Equatable {
-    public var session: String
-    public var strategies: [String]
-    /// Milliseconds since the epoch.
-    public var timestamp: Int64
-    public init(session: String, strategies: [String], timestamp: Int64) { self.session = session; self.strategies = strategies; self.timestamp = timestamp }
-    public static let key = "strategies:enabled"
-    public var json: String { Document.encode(self) }
 }

@@ -8,7 +8,9 @@ import Foundation
 public enum EntryPlanner {
     public enum Plan: Sendable, Equatable {
         case send(ProposedOrder, ExitPlan, RiskDecision)
-        case refuse(ProposedOrder?, RiskDecision)
+        /// The order refused is the one that would have gone out (quantity 0 when its size
+        /// rounds to none), recorded with the decision.
+        case refuse(ProposedOrder, RiskDecision)
     }
 
     public static func plan(_ signal: Signal, config: StrategyConfig, limits: RiskLimits, context: RiskContext) -> Plan {
@@ -22,16 +24,15 @@ public enum EntryPlanner {
         } else {
             quantity = Int((Double(config.sizing.shares) * factor).rounded(.down))
         }
+        let order = ProposedOrder(
+            strategy: signal.strategy, instrument: instrument, action: signal.entryAction, quantity: quantity, limitPrice: signal.entry)
         guard quantity > 0 else {
             let reason =
                 instrument.isOption && signal.entry * 100 > config.sizing.maxPremium
                 ? String(format: "one contract at %.2f is over the strategy's premium budget of $%.0f", signal.entry, config.sizing.maxPremium)
                 : String(format: "sizes are cut to %.0f %% in an extreme market: the strategy's size rounds to none", factor * 100)
-            return .refuse(nil, RiskDecision(allowed: false, check: .orderSize, reason: reason))
+            return .refuse(order, RiskDecision(allowed: false, check: .orderSize, reason: reason))
         }
-        // An option is bought whichever way the signal points (a put for short); a short in stock is sold.
-        let action: OrderRequest.Action = instrument.isOption || signal.direction == .long ? .buy : .sell
-        let order = ProposedOrder(strategy: signal.strategy, instrument: instrument, action: action, quantity: quantity, limitPrice: signal.entry)
         let decision = PreTradeRisk.check(order, limits: limits, context: context)
         guard decision.allowed else { return .refuse(order, decision) }
         let fractions = config.exits.targets.map(\.fraction)
@@ -40,7 +41,7 @@ public enum EntryPlanner {
         let plan = ExitPlan(
             stop: signal.stop, targets: targets, trail: config.exits.trailPercent.map { .percent($0) }, trailAfterFirstTarget: true,
             breakevenAfterFirstTarget: true, timeStop: timeStop)
-        let problems = plan.problems(side: action, price: signal.entry)
+        let problems = plan.problems(side: order.action, price: signal.entry)
         guard problems.isEmpty else {
             return .refuse(order, RiskDecision(allowed: false, check: nil, reason: "the signal's exits cannot work: " + problems.joined(separator: "; ")))
         }

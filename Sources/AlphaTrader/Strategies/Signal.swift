@@ -55,6 +55,10 @@ public struct Signal: RedisDocument, Equatable {
         return .stock(symbol: symbol)
     }
 
+    /// How the signal is entered: an option is bought whichever way the signal points (a put
+    /// for short); a short in stock is sold.
+    public var entryAction: OrderRequest.Action { instrument.type == "option" || direction == .long ? .buy : .sell }
+
     public static func latestKey(_ strategy: String) -> String { "signals:\(strategy):latest" }
     public static let stream = "signals:stream"
 

@@ -22,23 +22,11 @@ extension BrokerConnection {
         return position
     }
 
-    /// What the journal says happened to the position's orders: the entry's fill price, each
-    /// leg's target or stop filled.
+    /// What the journal says happened to the position's orders (`ManagedPosition.update`).
     public func refresh(_ p: inout ManagedPosition) throws {
-        if p.entryPrice == nil {
-            let entries = try p.legs.compactMap { try journal.order(ref: $0.entryRef) }
-            if entries.count == p.legs.count, entries.allSatisfy({ $0.status == "Filled" && $0.filled > 0 }) {
-                let quantity = entries.reduce(0) { $0 + $1.filled }
-                p.entryPrice = entries.reduce(0) { $0 + $1.averagePrice * Double($1.filled) } / Double(quantity)
-            }
-        }
-        for i in p.legs.indices where p.legs[i].state == .working {
-            if let ref = p.legs[i].targetRef, try journal.order(ref: ref)?.status == "Filled" {
-                p.legs[i].state = .targetFilled
-            } else if try journal.order(ref: p.legs[i].stopRef)?.status == "Filled" {
-                p.legs[i].state = .stopped
-            }
-        }
+        var orders: [String: Journal.Order] = [:]
+        for ref in p.refs { if let o = try journal.order(ref: ref) { orders[ref] = o } }
+        p.update(from: orders)
     }
 
     /// One round of management at price `last`: refreshes the position from the journal, lets
@@ -47,7 +35,16 @@ extension BrokerConnection {
     @discardableResult
     public func manage(_ p: inout ManagedPosition, last: Double, now: Double, reprice: Double = 2) throws -> [PositionManager.Instruction] {
         try refresh(&p)
-        let (next, instructions) = PositionManager.decide(p, last: last, now: now)
+        return try carryOut(PositionManager.decide(p, last: last, now: now), on: &p, reprice: reprice)
+    }
+
+    /// Carries out the manager's decision on `p` (stops modified at the broker, a time stop
+    /// closed now) and leaves `p` as decided. Returns the instructions.
+    @discardableResult
+    public func carryOut(
+        _ decided: (ManagedPosition, [PositionManager.Instruction]), on p: inout ManagedPosition, reprice: Double = 2
+    ) throws -> [PositionManager.Instruction] {
+        let (next, instructions) = decided
         for instruction in instructions {
             switch instruction {
             case .moveStop(let leg, let price):

@@ -39,6 +39,19 @@ public enum Instrument: Hashable, Sendable, Codable, CustomStringConvertible {
         }
     }
 
+    /// The instrument `description` wrote ("SPY", "SPY 20261125 C 600"); nil for anything else.
+    public init?(description text: String) {
+        let parts = text.split(separator: " ").map(String.init)
+        if parts.count == 1, !parts[0].isEmpty {
+            self = .stock(symbol: parts[0])
+            return
+        }
+        guard parts.count == 4, parts[1].count == 8, let right = OptionRight(rawValue: parts[2]), let strike = Double(parts[3]), strike > 0 else {
+            return nil
+        }
+        self = .option(symbol: parts[0], expiry: parts[1], strike: strike, right: right)
+    }
+
     /// The value at expiry per unit of the underlying: what an option settles at.
     public func intrinsicValue(underlying price: Double) -> Double {
         switch self {

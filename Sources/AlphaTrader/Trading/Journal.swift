@@ -529,7 +529,7 @@ public final class Journal: Sendable {
         public var id: String
         public var signalId: String?
         public var strategy: String
-        public var instrument: String
+        public var instrument: Instrument
         public var side: OrderRequest.Action
         public var plan: ExitPlan
         public var openedAt: Double
@@ -570,11 +570,11 @@ public final class Journal: Sendable {
     public func managedPositions(open: Bool = false) throws(Failure) -> [PositionRecord] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM managed_position \(open ? "WHERE closed_at IS NULL" : "") ORDER BY opened_at, id").compactMap { row in
-                guard let side = OrderRequest.Action(rawValue: row["side"]),
+                guard let side = OrderRequest.Action(rawValue: row["side"]), let instrument = Instrument(description: row["instrument"]),
                     let plan = try? JSONDecoder().decode(ExitPlan.self, from: Data((row["plan"] as String).utf8))
                 else { return nil }
                 return PositionRecord(
-                    id: row["id"], signalId: row["signal_id"], strategy: row["strategy"], instrument: row["instrument"], side: side, plan: plan,
+                    id: row["id"], signalId: row["signal_id"], strategy: row["strategy"], instrument: instrument, side: side, plan: plan,
                     openedAt: row["opened_at"], closedAt: row["closed_at"], closeReason: row["close_reason"], realizedPnL: row["realized_pnl"])
             }
         }
@@ -584,30 +584,6 @@ public final class Journal: Sendable {
     public func orders(position: String) throws(Failure) -> [Order] {
         try read { db in
             try Row.fetchAll(db, sql: #"SELECT * FROM "order" WHERE position_id = ? ORDER BY broker_id"#, arguments: [position]).compactMap(Journal.order)
-        }
-    }
-
-    /// The position's fills as cash: what its sells brought in less what its buys cost, less
-    /// commissions — its realized P&L once it holds nothing.
-    public func cashFlow(position: String) throws(Failure) -> (held: Int, cash: Double) {
-        try read { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT f.action, f.quantity, f.price, COALESCE(f.commission, 0) AS commission, o.sec_type FROM fill f
-                    JOIN "order" o ON o.ref = f.ref WHERE o.position_id = ?
-                    """, arguments: [position])
-            var held = 0
-            var cash = 0.0
-            for row in rows {
-                let sign = (row["action"] as String) == "BUY" ? 1 : -1
-                let quantity: Int = row["quantity"]
-                let multiplier = (row["sec_type"] as String) == "OPT" ? 100.0 : 1
-                held += sign * quantity
-                cash -= Double(sign * quantity) * (row["price"] as Double) * multiplier
-                cash -= row["commission"] as Double
-            }
-            return (held, cash)
         }
     }
 

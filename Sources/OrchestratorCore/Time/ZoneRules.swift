@@ -124,6 +124,12 @@ public final class ZoneRules: Sendable {
     public func localDate(of t: Int64) -> LocalDate {
         LocalDate(daysSinceEpoch: Int(floorDiv(local(t), 86_400)))
     }
+
+    /// The local minute of the day of an instant, 0…1439 (09:45 is 585).
+    public func minuteOfDay(of t: Int64) -> Int {
+        let local = local(t)
+        return Int((local - floorDiv(local, 86_400) * 86_400) / 60)
+    }
 }
 
 @inline(__always)
