@@ -45,60 +45,60 @@ public struct HealthProbe: Sendable {
     /// start) is `notReady`, whichever check asked it: not a verdict on anything.
     public func run() -> (outcome: HealthOutcome, detail: String) {
         let timeout = max(check.timeout.seconds, 0.05)
-        let (ok, detail): (Bool, String)
+        func outcome(_ result: (Bool, String)) -> (HealthOutcome, String) { (result.0 ? .passed : .failed, result.1) }
         switch check.probe {
-        case .redisKey(let key, let maxAge): (ok, detail) = redisKey(key, maxAge: maxAge.seconds, timeout: timeout)
-        case .tcp(let host, let port): (ok, detail) = HealthProbe.tcp(host: host, port: port, timeout: timeout)
-        case .command(let argv): (ok, detail) = command(argv, timeout: timeout)
-        case .redisPing: (ok, detail) = redisPing(timeout: timeout)
+        case .redisKey(let key, let maxAge): return redisKey(key, maxAge: maxAge.seconds, timeout: timeout)
+        case .tcp(let host, let port): return outcome(HealthProbe.tcp(host: host, port: port, timeout: timeout))
+        case .command(let argv): return outcome(command(argv, timeout: timeout))
+        case .redisPing: return redisPing(timeout: timeout)
         }
-        if ok { return (.passed, detail) }
-        if detail.contains(HealthProbe.redisLoading) { return (.notReady, detail) }
-        return (.failed, detail)
     }
 
-    /// How Redis answers every command while it loads its dataset.
-    static let redisLoading = "LOADING Redis is loading the dataset in memory"
+    /// Redis's answer to every command while it loads its dataset starts with this.
+    static func isLoading(_ reply: RedisReply) -> Bool {
+        if case .error(let message) = reply { return message.hasPrefix("LOADING") }
+        return false
+    }
 
     // MARK: - redis_ping
 
-    func redisPing(timeout: Double) -> (Bool, String) {
+    func redisPing(timeout: Double) -> (HealthOutcome, String) {
         let url: RedisURL
-        do { url = try RedisURL(parsing: redisURL) } catch { return (false, "redis.url: \(error.description)") }
+        do { url = try RedisURL(parsing: redisURL) } catch { return (.failed, "redis.url: \(error.description)") }
         do {
             let reply = try redis(url, timeout: timeout) { client throws(RedisClient.Failure) in try client.command(["PING"]) }
-            if case .status("PONG") = reply { return (true, "PONG") }
-            return (false, "redis \(url.host):\(url.port) answered PING with \(reply)")
+            if case .status("PONG") = reply { return (.passed, "PONG") }
+            return (HealthProbe.isLoading(reply) ? .notReady : .failed, "redis \(url.host):\(url.port) answered PING with \(reply)")
         } catch {
-            return (false, error.description)
+            return (.failed, error.description)
         }
     }
 
     // MARK: - redis_key
 
-    func redisKey(_ key: String, maxAge: Double, timeout: Double) -> (Bool, String) {
+    func redisKey(_ key: String, maxAge: Double, timeout: Double) -> (HealthOutcome, String) {
         let url: RedisURL
-        do { url = try RedisURL(parsing: redisURL) } catch { return (false, "redis.url: \(error.description)") }
+        do { url = try RedisURL(parsing: redisURL) } catch { return (.failed, "redis.url: \(error.description)") }
         do {
             let replies = try redis(url, timeout: timeout) { client throws(RedisClient.Failure) in
                 try client.pipeline([["PTTL", key], ["GET", key]])
             }
-            if case .error(let message) = replies[1] { return (false, "redis key \(key): \(message)") }
-            guard case .string(let value) = replies[1] else { return (false, "redis key \(key) does not exist") }
+            if case .error(let message) = replies[1] { return (HealthProbe.isLoading(replies[1]) ? .notReady : .failed, "redis key \(key): \(message)") }
+            guard case .string(let value) = replies[1] else { return (.failed, "redis key \(key) does not exist") }
             if let stamp = HealthProbe.timestamp(in: value) {
                 let age = now() - stamp
                 let text = String(format: "%.1fs", max(age, 0))
                 return age <= maxAge
-                    ? (true, "heartbeat \(text) old") : (false, "heartbeat \(text) old, older than \(TimeSpan(milliseconds: Int64(maxAge * 1000)))")
+                    ? (.passed, "heartbeat \(text) old") : (.failed, "heartbeat \(text) old, older than \(TimeSpan(milliseconds: Int64(maxAge * 1000)))")
             }
             // No timestamp in the value: a key that expires within max_age was written within it.
             if let ttl = replies[0].integer, ttl > 0 {
                 return Double(ttl) / 1000 <= maxAge
-                    ? (true, "heartbeat key expires in \(ttl) ms") : (false, "redis key \(key) has no timestamp and a TTL longer than max_age")
+                    ? (.passed, "heartbeat key expires in \(ttl) ms") : (.failed, "redis key \(key) has no timestamp and a TTL longer than max_age")
             }
-            return (false, "redis key \(key) holds no timestamp and has no TTL: its age cannot be told")
+            return (.failed, "redis key \(key) holds no timestamp and has no TTL: its age cannot be told")
         } catch {
-            return (false, error.description)
+            return (.failed, error.description)
         }
     }
 
