@@ -14,22 +14,24 @@ struct OptionExpiriesTests {
             // Christmas week: Friday the 25th and New Year's Day are holidays, so the weeklies are
             // the Thursdays before them; two weeks from the 21st is nearest New Year's Eve.
             ("2026-12-21", "NVDA", "20261221", "20261222", "20261231"),
-            // SPY lists every session for ten sessions (the 1st through the 14th): two weeks out
-            // (the 15th) is nearest the last daily one.
-            ("2026-12-01", "SPY", "20261201", "20261202", "20261214"),
+            // Two weeks from a Tuesday is Tuesday the 15th: the weekly on Friday the 18th, never
+            // the daily on Monday the 14th that SPY lists and a single stock does not.
+            ("2026-12-01", "AAPL", "20261201", "20261202", "20261218"),
         ])
     func expiries(day: String, symbol: String, today: String, next: String, twoWeeks: String) throws {
         let d = try #require(LocalDate(parsing: day))
-        let e = try #require(try OptionExpiries.forStrategies(on: d, symbol: symbol, calendar: calendar))
+        let e = try #require(try OptionExpiries.forStrategies(on: d, calendar: calendar))
         #expect([e.today.date, e.next.date, e.twoWeeks.date] == [today, next, twoWeeks])
+        let listed = OptionExpiries.listed(symbol, from: d, calendar: calendar).map(OptionExpiries.code)
+        #expect(listed.contains(e.twoWeeks.date), "the 14DTE expiry is listed for \(symbol)")
         #expect(e.today.closesAt < e.next.closesAt && e.next.closesAt < e.twoWeeks.closesAt)
     }
 
     @Test("a half day's expiry closes at 13:00; a day without a session has none")
     func halfDayAndHoliday() throws {
-        let eve = try #require(try OptionExpiries.forStrategies(on: LocalDate(parsing: "2026-12-24")!, symbol: "SPY", calendar: calendar))
+        let eve = try #require(try OptionExpiries.forStrategies(on: LocalDate(parsing: "2026-12-24")!, calendar: calendar))
         #expect(try Int64(eve.today.closesAt) == calendar.session(on: LocalDate(parsing: "2026-12-24")!)?.close)
         #expect(try calendar.session(on: LocalDate(parsing: "2026-12-24")!)?.isEarlyClose == true)
-        #expect(try OptionExpiries.forStrategies(on: LocalDate(parsing: "2026-12-25")!, symbol: "SPY", calendar: calendar) == nil)
+        #expect(try OptionExpiries.forStrategies(on: LocalDate(parsing: "2026-12-25")!, calendar: calendar) == nil)
     }
 }

@@ -11,9 +11,14 @@ public enum OptionExpiries {
 
     /// The expirations of `symbol` from `day` on, in order.
     public static func listed(_ symbol: String, from day: LocalDate, calendar: any ExchangeCalendar) -> [LocalDate] {
+        listed(dailies: daily.contains(symbol), from: day, calendar: calendar)
+    }
+
+    /// The expirations from `day` on: with `dailies`, every session's for the next ten too.
+    static func listed(dailies: Bool, from day: LocalDate, calendar: any ExchangeCalendar) -> [LocalDate] {
         guard let sessions = try? calendar.sessions(from: day, through: day.adding(days: 200)).map(\.date) else { return [] }
         var out = Set<LocalDate>()
-        if daily.contains(symbol) { out.formUnion(sessions.prefix(10)) }
+        if dailies { out.formUnion(sessions.prefix(10)) }
         var weekly: [LocalDate] = []
         for (i, d) in sessions.enumerated() {
             let next = i + 1 < sessions.count ? sessions[i + 1] : nil
@@ -42,15 +47,17 @@ public enum OptionExpiries {
     /// YYYYMMDD, as TWS writes an expiry.
     public static func code(_ d: LocalDate) -> String { String(format: "%04d%02d%02d", d.year, d.month, d.day) }
 
-    /// The expiries the strategies trade on session `day`: today's (0DTE), the next session's
-    /// (1DTE) and the listed one nearest two weeks out (14DTE), each with its close.
+    /// The expiries the strategies trade on session `day`: today's (0DTE) and the next
+    /// session's (1DTE), listed for the 0DTE names, and the weekly or monthly nearest two weeks
+    /// out (14DTE), listed for every symbol — a single stock has no daily expiries — each with
+    /// its close.
     public static func forStrategies(
-        on day: LocalDate, symbol: String = "SPY", calendar: any ExchangeCalendar
+        on day: LocalDate, calendar: any ExchangeCalendar
     ) throws(CalendarError) -> (today: StrategySnapshot.Expiry, next: StrategySnapshot.Expiry, twoWeeks: StrategySnapshot.Expiry)? {
         guard let today = try calendar.session(on: day) else { return nil }
         let next = try calendar.nextSession(after: day)
         let target = day.adding(days: 14).daysSinceEpoch
-        let candidates = listed(symbol, from: day, calendar: calendar).filter { $0 > day }
+        let candidates = listed(dailies: false, from: day, calendar: calendar).filter { $0 > day }
         guard let two = candidates.min(by: { abs($0.daysSinceEpoch - target) < abs($1.daysSinceEpoch - target) }),
             let twoSession = try calendar.session(on: two)
         else { return nil }
