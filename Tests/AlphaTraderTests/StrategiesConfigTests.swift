@@ -34,6 +34,14 @@ struct StrategiesConfigTests {
         #expect(config.risk == RiskLimits())
     }
 
+    @Test("an exits block that names one key keeps the strategy's own defaults for the rest (moc stays flat at 15:59, no trail, one target)")
+    func partialExits() throws {
+        let config = try StrategiesConfig.load("strategies:\n  moc: { exits: { stop_percent: 1 } }\n", file: "s.yaml", symbols: Self.symbols).get()
+        let moc = try #require(config.strategy(.moc))
+        #expect(moc.exits.stopPercent == 1)
+        #expect(moc.exits == StrategyConfig.Exits(stopPercent: 1, targets: [(0.5, 1)], trailPercent: nil, timeStop: 15 * 60 + 59))
+    }
+
     @Test(
         "each problem named at its line and column, all of them at once",
         arguments: [

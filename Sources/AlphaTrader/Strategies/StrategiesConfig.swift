@@ -222,14 +222,15 @@ public struct StrategiesConfig: Sendable, Equatable {
                     }
                 }
             default:
-                s.exits = readExits(value, what: "\(what).exits", &reader)
+                s.exits = readExits(value, what: "\(what).exits", starting: s.exits, &reader)
             }
         }
         return s
     }
 
-    static func readExits(_ node: YAMLValue, what: String, _ reader: inout NodeReader) -> StrategyConfig.Exits {
-        var exits = StrategyConfig.Exits()
+    /// The exits of `node` over the strategy's own (a key left out keeps the strategy's default).
+    static func readExits(_ node: YAMLValue, what: String, starting exits: StrategyConfig.Exits, _ reader: inout NodeReader) -> StrategyConfig.Exits {
+        var exits = exits
         for (k, _, v) in reader.mapping(node, what, allowed: ["stop_percent", "targets", "trail_percent", "time_stop"]) ?? [] {
             switch k {
             case "stop_percent": if let n = reader.number(v, "\(what).stop_percent", in: 0.01...100) { exits.stopPercent = n }
