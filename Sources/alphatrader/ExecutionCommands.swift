@@ -36,7 +36,7 @@ struct Execute: ParsableCommand {
         StopSignal.install()
         let context = try loadContext(trading.common, module: "execution")
         let config = try loadStrategies(context, file: strategies)
-        let session = try TradingSession.open(trading, module: "execution", clientOffset: 1)
+        let session = try TradingSession.open(trading, context: context, clientOffset: 1)
         session.journal.checkpointInBackground()
         let service = ExecutionService(context: session.context, config: config, broker: session.broker)
         do { try service.run() } catch {
@@ -71,10 +71,11 @@ struct MarketOpen: ParsableCommand {
     func run() throws {
         let context = try loadContext(trading.common, module: "market-open")
         let config = try loadStrategies(context, file: strategies)
+        try TradingSession.validate(trading, context)
         let now = context.clock.now()
         let zone = ZoneRules.of(context.config.calendar.timeZone)
         let day = zone.localDate(of: Int64(now))
-        let symbols = context.config.symbols.level2 + context.config.symbols.standard
+        let symbols = context.config.symbols.all
         var checks: [PreOpenChecks.Check] = []
         let redis: RedisClient?
         do {
@@ -93,13 +94,17 @@ struct MarketOpen: ParsableCommand {
         }
         var journal: Journal?
         do {
-            let session = try TradingSession.open(trading, module: "market-open", clientOffset: 20)
-            try session.broker.subscribeAccount()
-            checks.append(PreOpenChecks.broker(account: session.broker.account, values: session.broker.accountValues))
+            let session = try TradingSession.connected(trading, context: context, clientOffset: 20)
             journal = session.journal
+            do {
+                try session.broker.subscribeAccount()
+                checks.append(PreOpenChecks.broker(account: session.broker.account, values: session.broker.accountValues))
+            } catch {
+                checks.append(.init("broker", false, "connected to \(session.broker.account), but no account values: \(error)"))
+            }
             session.broker.close()
         } catch {
-            checks.append(.init("broker", false, "\(context.config.endpoints.ibkrHost):\(context.config.endpoints.ibkrPort): \(error)"))
+            checks.append(.init("broker", false, error.description))
         }
         if let redis {
             let params = (try? redis.pipeline(symbols.map { ["GET", DiscoveredParametersDocument.key($0)] })) ?? []

@@ -32,7 +32,7 @@ struct Signals: ParsableCommand {
     func run() throws {
         let context = try loadContext(common, module: "signals")
         let config = try loadStrategies(context, file: strategies)
-        let symbols = context.config.symbols.level2 + context.config.symbols.standard
+        let symbols = context.config.symbols.all
         let now = context.clock.now()
         let calendar = context.config.calendar
         let zone = ZoneRules.of(calendar.timeZone)

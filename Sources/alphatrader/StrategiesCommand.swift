@@ -69,7 +69,7 @@ enum TickText {
 /// printed at its place and exit 2.
 func loadStrategies(_ context: AlphaContext, file: String) throws -> StrategiesConfig {
     guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw invalidInput("\(file): cannot be read") }
-    switch StrategiesConfig.load(text, file: file, symbols: context.config.symbols.level2 + context.config.symbols.standard) {
+    switch StrategiesConfig.load(text, file: file, symbols: context.config.symbols.all) {
     case .success(let config): return config
     case .failure(let problems):
         FileHandle.standardError.write(Data((problems.description + "\n").utf8))

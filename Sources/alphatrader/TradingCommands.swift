@@ -25,20 +25,46 @@ struct TradingSession {
     /// The client id is `--client-id`, else endpoints.ibkr.client_id + `clientOffset` (the
     /// operator's commands 10, the execution service 1, market-open 20).
     static func open(_ o: TradingOptions, module: String, connect: Bool = true, clientOffset: Int = 10) throws -> TradingSession {
-        let context = try loadContext(o.common, module: module)
+        try open(o, context: loadContext(o.common, module: module), connect: connect, clientOffset: clientOffset)
+    }
+
+    /// With the context loaded already: bad options exit 2, a journal or broker that fails exits 1
+    /// naming it.
+    static func open(_ o: TradingOptions, context: AlphaContext, connect: Bool = true, clientOffset: Int = 10) throws -> TradingSession {
+        try validate(o, context)
+        do { return try connected(o, context: context, connect: connect, clientOffset: clientOffset) } catch { throw failure(error.description) }
+    }
+
+    static func validate(_ o: TradingOptions, _ context: AlphaContext) throws {
         guard o.timeout > 0 && o.timeout <= 600 else { throw invalidInput("--timeout \(o.timeout): expected 0…600 seconds") }
         try TradingSession.refuseLiveUnlessAsked(context)
+    }
+
+    /// What can fail in opening a session, in words.
+    enum Failure: Error, CustomStringConvertible {
+        case journal(Journal.Failure)
+        case broker(host: String, port: Int, any Error)
+
+        var description: String {
+            switch self {
+            case .journal(let f): return f.description
+            case .broker(let host, let port, let error):
+                return "the broker at \(host):\(port): \(error) (start it: alphatrader tws-sim, or IB Gateway's paper port)"
+            }
+        }
+    }
+
+    /// The journal and the connection (options already validated); their failures as `Failure`.
+    static func connected(_ o: TradingOptions, context: AlphaContext, connect: Bool = true, clientOffset: Int = 10) throws(Failure) -> TradingSession {
         let journal: Journal
-        do { journal = try Journal(path: o.journal) } catch { throw failure(error.description) }
+        do { journal = try Journal(path: o.journal) } catch { throw .journal(error) }
         let endpoints = context.config.endpoints
         let broker = BrokerConnection(
             options: .init(
                 host: endpoints.ibkrHost, port: endpoints.ibkrPort, clientId: o.clientId ?? endpoints.ibkrClientID + clientOffset,
                 timeout: o.timeout), journal: journal, log: context.log, clock: context.clock)
         if connect {
-            do { try broker.connect() } catch {
-                throw failure("the broker at \(endpoints.ibkrHost):\(endpoints.ibkrPort): \(error) (start it: alphatrader tws-sim, or IB Gateway's paper port)")
-            }
+            do { try broker.connect() } catch { throw .broker(host: endpoints.ibkrHost, port: endpoints.ibkrPort, error) }
         }
         return TradingSession(context: context, journal: journal, broker: broker)
     }

@@ -86,7 +86,7 @@ public final class ExecutionService {
 
     public init(context: AlphaContext, config: StrategiesConfig, broker: BrokerConnection, options: Options = Options()) {
         self.context = context; self.config = config; self.broker = broker; self.options = options
-        symbols = context.config.symbols.level2 + context.config.symbols.standard
+        symbols = context.config.symbols.all
         zone = ZoneRules.of(context.config.calendar.timeZone)
     }
 
