@@ -66,3 +66,15 @@ func writeTape(_ context: AlphaContext, session: Session, seed: UInt64, path: St
         standard: context.config.symbols.standard, open: session.open, close: session.close, from: from, to: to)
     do { return try TapeGenerator(options: options).write(to: path) } catch { throw failure(error.description) }
 }
+
+/// `config/strategies.yaml` read and validated against the configured symbols: every problem
+/// printed at its place and exit 2.
+func loadStrategies(_ context: AlphaContext, file: String) throws -> StrategiesConfig {
+    guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw invalidInput("\(file): cannot be read") }
+    switch StrategiesConfig.load(text, file: file, symbols: context.config.symbols.all) {
+    case .success(let config): return config
+    case .failure(let problems):
+        FileHandle.standardError.write(Data((problems.description + "\n").utf8))
+        throw ExitCode(2)
+    }
+}

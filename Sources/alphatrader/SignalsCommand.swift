@@ -14,7 +14,7 @@ struct Signals: ParsableCommand {
             enabled strategies of config/strategies.yaml, and prints each signal — instrument,
             entry, stop, targets, confidence, reason — and, for every symbol not traded, why.
             With --publish the signals also go to signals:stream and signals:{strategy}:latest.
-            Orders are the execution service's (issue 17, not yet available): this sends none.
+            Orders are the execution service's (alphatrader execute): this sends none.
 
             Examples:
               alphatrader signals
@@ -61,10 +61,7 @@ struct Signals: ParsableCommand {
         let signals = results.keys.sorted().flatMap { results[$0]!.signals }
         if publish {
             do {
-                for signal in signals {
-                    _ = try redis.command(["XADD", Signal.stream, "MAXLEN", "~", "10000", "*", "signal", signal.json])
-                    _ = try redis.command(["SET", Signal.latestKey(signal.strategy), signal.json, "EX", "86400"])
-                }
+                for signal in signals { try TradingMirror.publish(signal, redis: redis) }
             } catch {
                 throw failure("the signals could not be published: \(error)")
             }
@@ -81,9 +78,9 @@ struct Signals: ParsableCommand {
         if signals.isEmpty { print("no signal at \(TimeFormat.utc(Int64(now)))") }
         for s in signals {
             let instrument = s.tradable.description
-            let targets = s.targets.map { TickText.number($0) }.joined(separator: ", ")
+            let targets = s.targets.map { TickSize.text($0) }.joined(separator: ", ")
             print(
-                "\(s.strategy)  \(s.symbol)  \(s.direction.rawValue)  \(instrument)  entry \(TickText.number(s.entry))  stop \(TickText.number(s.stop))  targets \(targets)  confidence \(String(format: "%.2f", s.confidence))"
+                "\(s.strategy)  \(s.symbol)  \(s.direction.rawValue)  \(instrument)  entry \(TickSize.text(s.entry))  stop \(TickSize.text(s.stop))  targets \(targets)  confidence \(String(format: "%.2f", s.confidence))"
             )
             print("    \(s.reason)")
         }

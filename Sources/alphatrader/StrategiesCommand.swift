@@ -28,7 +28,7 @@ struct StrategiesCommand: ParsableCommand {
         let context = try loadContext(common, module: "strategies")
         let config = try loadStrategies(context, file: file)
         if check { return }
-        func time(_ m: Int) -> String { String(format: "%02d:%02d", m / 60, m % 60) }
+        func time(_ m: Int) -> String { TimeOfDay(minuteOfDay: m)?.description ?? String(m) }
         if json {
             print(
                 JSONValue.array(
@@ -45,34 +45,17 @@ struct StrategiesCommand: ParsableCommand {
         }
         var rows = [["STRATEGY", "ENABLED", "WINDOW", "SYMBOLS", "MIN CONF", "EXITS"]]
         for s in config.strategies {
-            let targets = s.exits.targets.map { "+\(TickText.number($0.percent))% ×\(TickText.number($0.fraction))" }.joined(separator: ", ")
+            let targets = s.exits.targets.map { "+\(TickSize.text($0.percent))% ×\(TickSize.text($0.fraction))" }.joined(separator: ", ")
             rows.append([
                 s.kind.rawValue, s.enabled ? "yes" : "no", "\(time(s.window.lowerBound))–\(time(s.window.upperBound))", s.symbols.joined(separator: ","),
-                TickText.number(s.minConfidence),
-                "stop −\(TickText.number(s.exits.stopPercent))%, \(targets)\(s.exits.trailPercent.map { ", trail \(TickText.number($0))%" } ?? "")\(s.exits.timeStop.map { ", flat by \(time($0))" } ?? "")",
+                TickSize.text(s.minConfidence),
+                "stop −\(TickSize.text(s.exits.stopPercent))%, \(targets)\(s.exits.trailPercent.map { ", trail \(TickSize.text($0))%" } ?? "")\(s.exits.timeStop.map { ", flat by \(time($0))" } ?? "")",
             ])
         }
         print(table(rows))
         let r = config.risk
         print(
-            "risk: daily loss limit $\(TickText.number(r.dailyLossLimit)), drawdown $\(TickText.number(r.maxDrawdown)), VaR cap $\(TickText.number(r.maxValueAtRisk)), \(r.maxOpenPositions) positions, \(r.maxOrdersPerSecond)/s and \(r.maxOrdersPerMinute)/min"
+            "risk: daily loss limit $\(TickSize.text(r.dailyLossLimit)), drawdown $\(TickSize.text(r.maxDrawdown)), VaR cap $\(TickSize.text(r.maxValueAtRisk)), \(r.maxOpenPositions) positions, \(r.maxOrdersPerSecond)/s and \(r.maxOrdersPerMinute)/min"
         )
-    }
-}
-
-/// Short decimal text: 0.5, 30, 250000.
-enum TickText {
-    static func number(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x) }
-}
-
-/// `config/strategies.yaml` read and validated against the configured symbols: every problem
-/// printed at its place and exit 2.
-func loadStrategies(_ context: AlphaContext, file: String) throws -> StrategiesConfig {
-    guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw invalidInput("\(file): cannot be read") }
-    switch StrategiesConfig.load(text, file: file, symbols: context.config.symbols.all) {
-    case .success(let config): return config
-    case .failure(let problems):
-        FileHandle.standardError.write(Data((problems.description + "\n").utf8))
-        throw ExitCode(2)
     }
 }

@@ -191,4 +191,32 @@ struct JournalTests {
         #expect(try journal.order(ref: "at-l") == nil, "nothing half-written")
 
     }
+
+    @Test("a position rebuilt from its orders in the journal: each entry with its target and its stop at the last price sent")
+    func rebuild() throws {
+        let journal = try Journal(path: temporaryPath("journal"))
+        let option = Instrument.option(symbol: "SPY", expiry: "20261125", strike: 600, right: .call)
+        let plan = ExitPlan(stop: 1.4, targets: [.init(price: 3, fraction: 0.5)], trail: .percent(20))
+        func order(_ id: Int, _ action: OrderRequest.Action, _ kind: OrderRequest.Kind, parent: String?) -> (request: OrderRequest, parentRef: String?) {
+            (OrderRequest(id: id, instrument: option, action: action, quantity: 1, kind: kind, orderRef: "r\(id)"), parent)
+        }
+        // The position and its orders in one transaction, as the execution service enters.
+        try journal.recordSubmissions(
+            [
+                order(1, .buy, .limit(2), parent: nil), order(2, .sell, .limit(3), parent: "r1"), order(3, .sell, .stop(trigger: 1.4), parent: "r1"),
+                order(4, .buy, .limit(2), parent: nil), order(5, .sell, .stop(trigger: 1.4), parent: "r4"),
+            ], clientId: 2, strategy: "0dte", position: "0dte-SPY-1",
+            opening: .init(id: "0dte-SPY-1", signalId: "0dte-SPY-1", strategy: "0dte", plan: plan), now: 1)
+        try journal.recordModification(ref: "r5", quantity: 1, kind: .stop(trigger: 1.6), now: 2)
+        let record = try #require(try journal.managedPositions(open: true).first)
+        #expect(record.plan == plan && record.strategy == "0dte")
+        let p = ManagedPosition.rebuild(id: record.id, instrument: option, side: .buy, plan: record.plan, orders: try journal.orders(position: record.id))
+        #expect(p.legs.map(\.entryRef) == ["r1", "r4"])
+        #expect(p.legs.map(\.targetRef) == ["r2", nil])
+        #expect(p.legs.map(\.stopRef) == ["r3", "r5"])
+        #expect(p.legs.map(\.stop) == [1.4, 1.6])
+        try journal.closePosition(id: record.id, reason: "test", realizedPnL: -3, now: 3)
+        #expect(try journal.managedPositions(open: true).isEmpty)
+        #expect(try journal.managedPositions().first?.realizedPnL == -3)
+    }
 }

@@ -4,7 +4,7 @@ import Redis
 import TestSupport
 import Testing
 
-@Suite("market-open's checks and moc's request, and positions rebuilt from the journal")
+@Suite("market-open's checks, and moc's request")
 struct PreOpenChecksTests {
     let now = 1_795_616_700.0  // 2026-11-25 09:25 New York
 
@@ -76,33 +76,5 @@ struct PreOpenChecksTests {
         #expect(r.status == 1 && r.stderr.contains("the execution service did not answer in 0.3 s"), "\(r.stderr)")
         let client = try RedisClient(url: try RedisURL(parsing: redis.url))
         #expect(try client.command(["LLEN", ExecutionRequest.queue]).integer == 0)
-    }
-
-    @Test("a position rebuilt from its orders in the journal: each entry with its target and its stop at the last price sent")
-    func rebuild() throws {
-        let journal = try Journal(path: temporaryPath("journal"))
-        let option = Instrument.option(symbol: "SPY", expiry: "20261125", strike: 600, right: .call)
-        let plan = ExitPlan(stop: 1.4, targets: [.init(price: 3, fraction: 0.5)], trail: .percent(20))
-        try journal.openPosition(id: "0dte-SPY-1", signalId: "0dte-SPY-1", strategy: "0dte", instrument: option, side: .buy, plan: plan, now: 1)
-        func submit(_ id: Int, _ action: OrderRequest.Action, _ quantity: Int, _ kind: OrderRequest.Kind, parent: String?) throws {
-            let request = OrderRequest(id: id, instrument: option, action: action, quantity: quantity, kind: kind, orderRef: "r\(id)")
-            try journal.recordSubmission(request, clientId: 2, parentRef: parent, strategy: "0dte", position: "0dte-SPY-1", now: 1)
-        }
-        try submit(1, .buy, 1, .limit(2), parent: nil)
-        try submit(2, .sell, 1, .limit(3), parent: "r1")
-        try submit(3, .sell, 1, .stop(trigger: 1.4), parent: "r1")
-        try submit(4, .buy, 1, .limit(2), parent: nil)
-        try submit(5, .sell, 1, .stop(trigger: 1.4), parent: "r4")
-        try journal.recordModification(ref: "r5", quantity: 1, kind: .stop(trigger: 1.6), now: 2)
-        let record = try #require(try journal.managedPositions(open: true).first)
-        #expect(record.plan == plan && record.strategy == "0dte")
-        let p = ManagedPosition.rebuild(id: record.id, instrument: option, side: .buy, plan: record.plan, orders: try journal.orders(position: record.id))
-        #expect(p.legs.map(\.entryRef) == ["r1", "r4"])
-        #expect(p.legs.map(\.targetRef) == ["r2", nil])
-        #expect(p.legs.map(\.stopRef) == ["r3", "r5"])
-        #expect(p.legs.map(\.stop) == [1.4, 1.6])
-        try journal.closePosition(id: record.id, reason: "test", realizedPnL: -3, now: 3)
-        #expect(try journal.managedPositions(open: true).isEmpty)
-        #expect(try journal.managedPositions().first?.realizedPnL == -3)
     }
 }

@@ -569,10 +569,7 @@ public final class ExecutionService {
 
     private func publish(_ signal: Signal) {
         guard let redis else { return }
-        _ = try? redis.pipeline([
-            ["XADD", Signal.stream, "MAXLEN", "~", "10000", "*", "signal", signal.json],
-            ["SET", Signal.latestKey(signal.strategy), signal.json, "EX", "86400"],
-        ])
+        do { try TradingMirror.publish(signal, redis: redis) } catch { context.log("warning: a signal was not published", ["reason": "\(error)"]) }
     }
 
     // MARK: Requests (the moc job)

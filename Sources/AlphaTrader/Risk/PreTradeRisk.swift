@@ -1,4 +1,5 @@
 import Foundation
+import OrchestratorCore
 
 /// An order the execution service wants to send, as the risk manager sees it.
 public struct ProposedOrder: Sendable, Equatable {
@@ -226,5 +227,5 @@ public enum PreTradeRisk {
         return (Double(quantity) * delta) >= 0 ? 1 : -1
     }
 
-    static func clock(_ minute: Int) -> String { String(format: "%02d:%02d", minute / 60, minute % 60) }
+    static func clock(_ minute: Int) -> String { TimeOfDay(minuteOfDay: minute)?.description ?? String(minute) }
 }

@@ -538,18 +538,7 @@ public final class Journal: Sendable {
         public var realizedPnL: Double?
     }
 
-    /// A position the execution service is about to enter, before any of its orders is sent
-    /// (`recordSubmissions(_:opening:)` writes it with its orders in one transaction).
-    public func openPosition(
-        id: String, signalId: String?, strategy: String, instrument: Instrument, side: OrderRequest.Action, plan: ExitPlan, now: Double
-    )
-        throws(Failure)
-    {
-        try write { db in
-            try Journal.insert(db, Opening(id: id, signalId: signalId, strategy: strategy, plan: plan), instrument: instrument, side: side, now: now)
-        }
-    }
-
+    /// The managed position an entry opens (`recordSubmissions(_:opening:)`, with its orders).
     static func insert(_ db: Database, _ opening: Opening, instrument: Instrument, side: OrderRequest.Action, now: Double) throws {
         let planJSON = String(decoding: (try? JSONEncoder().encode(opening.plan)) ?? Data(), as: UTF8.self)
         try db.cachedStatement(

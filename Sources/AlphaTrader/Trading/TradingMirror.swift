@@ -102,6 +102,16 @@ public enum TradingMirror {
     }
 
     /// An entry on `alerts:stream`.
+    /// A signal on `signals:stream` and as its strategy's latest (`signals:{strategy}:latest`,
+    /// a day), in one round trip.
+    public static func publish(_ signal: Signal, redis: RedisClient) throws {
+        let replies = try redis.pipeline([
+            ["XADD", Signal.stream, "MAXLEN", "~", "10000", "*", "signal", signal.json],
+            ["SET", Signal.latestKey(signal.strategy), signal.json, "EX", "86400"],
+        ])
+        for case .error(let message) in replies { throw RedisClient.Failure(code: .server, description: "publishing signal \(signal.id): \(message)") }
+    }
+
     public static func alert(severity: String, source: String, text: String, redis: RedisClient, now: Double) throws {
         _ = try redis.command([
             "XADD", "alerts:stream", "MAXLEN", "~", "10000", "*", "time", TimeFormat.utc(Int64(now)), "severity", severity,

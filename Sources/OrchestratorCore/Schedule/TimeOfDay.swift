@@ -11,6 +11,9 @@ public struct TimeOfDay: Hashable, Comparable, Sendable, CustomStringConvertible
         self.second = second
     }
 
+    /// The time `m` minutes after midnight (0…1439).
+    public init?(minuteOfDay m: Int) { self.init(hour: m / 60, minute: m % 60) }
+
     /// Parses `HH:MM` or `HH:MM:SS` (24-hour clock, one- or two-digit hour).
     public init?(parsing text: String) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
