@@ -252,7 +252,7 @@ struct Day: ParsableCommand {
         guard FileManager.default.fileExists(atPath: journal) else { throw failure("\(journal): no trade journal (has the execution service run?)") }
         let summary: TradingDay
         do {
-            let j = try Journal(path: journal)
+            let j = try Journal(readingOnly: journal)
             summary = try TradingDay.read(
                 j, session: day.description, start: Double(zone.instant(of: day, secondsOfDay: 0)),
                 end: Double(zone.instant(of: day.adding(days: 1), secondsOfDay: 0)))

@@ -64,13 +64,17 @@ struct ExecutionServiceTests {
             options: .init(host: "127.0.0.1", port: desk.port, clientId: 77), journal: journal, log: EventLog(module: "test", clock: clock), clock: clock)
         try broker.connect()
         defer { broker.close() }
-        guard let q = try broker.quote(.stock(symbol: symbol), timeout: 5) else { throw TestFailure("no quote for \(symbol)") }
+        let q = try #require(try broker.quote(.stock(symbol: symbol), timeout: 5), "no quote for \(symbol)")
         return (q.bid + q.ask) / 2
     }
 
-    struct TestFailure: Error, CustomStringConvertible {
-        let description: String
-        init(_ d: String) { description = d }
+    /// The running service's heartbeat (`module:heartbeat:execution`): its pid, time and open positions.
+    static func heartbeat(_ redis: RedisClient) throws -> (pid: Int, ts: Double, positions: Int)? {
+        guard let text = try redis.command(["GET", "module:heartbeat:execution"]).text,
+            let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+            let pid = object["pid"] as? Int, let ts = object["ts"] as? Int, let positions = object["positions"] as? Int
+        else { return nil }
+        return (pid, Double(ts) / 1000, positions)
     }
 
     /// Waits up to `seconds` for `condition`, keeping the tickers fresh meanwhile.
@@ -92,7 +96,7 @@ struct ExecutionServiceTests {
     /// as JSON text.
     static func brokerOrders(_ desk: TradingCLITests.Desk) throws -> [String] {
         desk.sim.terminate()
-        desk.sim.waitUntilExit()
+        desk.sim.waitForExit()
         let data = try Data(contentsOf: URL(fileURLWithPath: desk.dir + "/var/paper.json"))
         let root = try JSONSerialization.jsonObject(with: data) as? [String: Any]
         let orders = (root?["broker"] as? [String: Any])?["orders"] as? [String: Any] ?? [:]
@@ -113,12 +117,12 @@ struct ExecutionServiceTests {
         FileManager.default.createFile(atPath: logPath, contents: nil)
         service.standardError = FileHandle(forWritingAtPath: logPath)
         try service.run()
-        defer { if service.isRunning { service.terminate(); service.waitUntilExit() } }
+        defer { if service.isRunning { service.terminate(); service.waitForExit() } }
         let journalPath = desk.dir + "/var/trading.sqlite"
         var journal: Journal?
         // The entry fills at the offer: the spread and the commission are a loss over $1.
         let halted = try Self.wait(30, refreshing: [("SPY", spy)], redis: redis, clock: clock) {
-            if journal == nil, FileManager.default.fileExists(atPath: journalPath) { journal = try? Journal(path: journalPath) }
+            if journal == nil, FileManager.default.fileExists(atPath: journalPath) { journal = try? Journal(readingOnly: journalPath) }
             return try journal?.breakerEvents().contains { $0.event.hasPrefix("HALTED") } == true
         }
         #expect(halted, "no HALTED in the journal: \((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")")
@@ -127,11 +131,20 @@ struct ExecutionServiceTests {
         #expect(try redis.command(["GET", RiskStateDocument.key]).text?.contains("HALTED") == true)
         #expect(try redis.command(["XLEN", "alerts:stream"]).integer ?? 0 >= 1)
 
-        // QQQ now shows the same picture: a signal the service would trade — were it not halted.
+        // QQQ now shows the same picture: a signal the strategies give (alphatrader signals says
+        // so) and the service would trade — were it not halted.
         let qqq = try Self.price("QQQ", desk: desk, clock: clock)
-        _ = try Self.wait(3, refreshing: [("QQQ", qqq), ("SPY", spy)], redis: redis, clock: clock) { false }
+        try Self.momentum("QQQ", price: qqq, redis: redis, now: clock.now())
+        let shown = try AlphaTraderCLITests().run(["signals", "--json"], environment: desk.env, in: desk.dir)
+        #expect(shown.status == 0 && shown.stdout.contains("\"symbol\":\"QQQ\""), "the QQQ set-up signals: \(shown.stdout)\(shown.stderr)")
+        // The service has looked at it for a few market seconds.
+        let since = clock.now()
+        let looked = try Self.wait(10, refreshing: [("QQQ", qqq), ("SPY", spy)], redis: redis, clock: clock) {
+            (try Self.heartbeat(redis)?.ts ?? 0) >= since + 3
+        }
+        #expect(looked, "the service kept evaluating after the halt")
         service.terminate()
-        service.waitUntilExit()
+        service.waitForExit()
         let orders = try Self.brokerOrders(desk)
         #expect(orders.contains { $0.contains("SPY") && $0.contains("\"BUY\"") }, "the SPY entry reached the broker: \(orders)")
         #expect(!orders.contains { $0.contains("QQQ") }, "no order for QQQ reached the broker after the halt: \(orders)")
@@ -152,26 +165,36 @@ struct ExecutionServiceTests {
         let journalPath = desk.dir + "/var/trading.sqlite"
         var journal: Journal?
         let entered = try Self.wait(30, refreshing: [("SPY", spy)], redis: redis, clock: clock) {
-            if journal == nil, FileManager.default.fileExists(atPath: journalPath) { journal = try? Journal(path: journalPath) }
+            if journal == nil, FileManager.default.fileExists(atPath: journalPath) { journal = try? Journal(readingOnly: journalPath) }
             return try journal?.managedPositions(open: true).isEmpty == false && journal?.orders().isEmpty == false
         }
         #expect(entered, "the service entered a position")
         kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
+        first.waitForExit()
         let before = try journal?.orders().count ?? 0
 
         let second = desk.process(["execute", "--journal", "var/trading.sqlite"])
         let log = Pipe()
         second.standardError = log
         try second.run()
-        _ = try Self.wait(4, refreshing: [("SPY", spy)], redis: redis, clock: clock) { false }
+        // The restarted service beats with the position it rebuilt from the journal.
+        let rebuilt = try Self.wait(15, refreshing: [("SPY", spy)], redis: redis, clock: clock) {
+            let beat = try Self.heartbeat(redis)
+            return beat?.pid == Int(second.processIdentifier) && beat?.positions == 1
+        }
+        #expect(rebuilt, "the restarted service holds the position")
         second.terminate()
-        second.waitUntilExit()
+        second.waitForExit()
         #expect(second.terminationStatus == 0)
         let text = String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(text.contains("open_positions=1"), "the restarted service found the position: \(text)")
         #expect(try journal?.managedPositions().count == 1, "one position, not a second entry for the same signal")
         #expect(try journal?.orders().count == before, "no order was sent again")
+        // The day as alphatrader day reads it from the journal (read-only, the service gone).
+        let day = try AlphaTraderCLITests().run(["day", "--date", "2026-11-25", "--json"], environment: desk.env, in: desk.dir)
+        #expect(day.status == 0, "\(day.stderr)")
+        #expect(day.stdout.contains("\"strategy\":\"0dte\",\"signals\":1,\"entries\":1"), "\(day.stdout)")
+        #expect(day.stdout.contains("\"state\":\"ACTIVE\""), "\(day.stdout)")
         let orders = try Self.brokerOrders(desk)
         let refs = orders.compactMap { o in o.range(of: "\"orderRef\":\"[^\"]*\"", options: .regularExpression).map { String(o[$0]) } }
         #expect(refs.count == orders.count && Set(refs).count == refs.count, "each of our orders reached tws-sim once: \(orders)")

@@ -89,6 +89,34 @@ public final class Journal: Sendable {
         }
     }
 
+    /// Opens the journal at `path` to read only (a report, a test watching a live service):
+    /// nothing is migrated or written, and a writer's transactions are not waited for.
+    public init(readingOnly path: String) throws(Failure) {
+        self.path = path
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.label = "alphatrader.journal.read"
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try pool.read { db in
+                if try Journal.migrator.hasBeenSuperseded(db) {
+                    throw Failure(description: "\(path): the trade journal was written by a newer alphatrader (unknown schema); upgrade this binary")
+                }
+                guard try Journal.migrator.hasCompletedMigrations(db) else {
+                    throw Failure(
+                        description: "\(path): the trade journal is of an older schema; a command that writes it (alphatrader orders) brings it up to date")
+                }
+            }
+            writer = pool
+        } catch let failure as Failure {
+            throw failure
+        } catch let error as DatabaseError {
+            throw Failure(description: Journal.describe(error, path: path))
+        } catch {
+            throw Failure(description: "\(path): cannot open the trade journal: \(error)")
+        }
+    }
+
     deinit { checkpointer.stop() }
 
     /// For a long-lived writer (the execution service, a benchmark): the log is copied back into
