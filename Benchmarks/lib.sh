@@ -23,3 +23,13 @@ bench_scratch() {
   redis_pid=""
   trap 'if [ -n "$redis_pid" ]; then kill "$redis_pid" 2>/dev/null; fi; rm -rf "$work"' EXIT
 }
+
+# start_sim PORT ARGS...: tws-sim ($bin) on $work/tape with the account $work/account-PORT.json;
+# sets sim (its pid) and waits until it listens.
+start_sim() {
+  local port=$1; shift
+  "$bin/alphatrader" tws-sim --tape "$work/tape" --port "$port" --account "$work/account-$port.json" "$@" > /dev/null 2> "$work/sim-$port.log" &
+  sim=$!
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.05; done
+  echo "tws-sim did not listen on $port" >&2; return 1
+}

@@ -168,7 +168,7 @@ case "risk": TradingBench.risk()
 case "signal-wire": TradingBench.signalToWire()
 default:
     print(
-        "usage: orchestrator-bench cron|calendar|gen-jobs|validate|zone|parse|dag|lag|catch-up|history|analytics|discovery|av-chain|av-ratelimit|orders|orders-floor|journal|broker-load|strategies|risk [options]  (see Benchmarks/run.sh)"
+        "usage: orchestrator-bench cron|calendar|gen-jobs|validate|zone|parse|dag|lag|catch-up|history|analytics|discovery|av-chain|av-ratelimit|orders|orders-floor|journal|broker-load|check-fills|strategies|risk|signal-wire [options]  (see Benchmarks/run.sh)"
     )
     exit(2)
 }

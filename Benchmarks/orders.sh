@@ -21,14 +21,6 @@ day=$("$bin/orchestrator" calendar --json | grep -o '"date": "[0-9-]*"' | head -
 "$bin/alphatrader" replay-gen --date "$day" --from 09:30 --to 10:30 --out "$work/tape" > /dev/null 2>&1
 expiry=${day//-/}
 
-start_sim() {  # start_sim PORT ARGS...: tws-sim on the tape, waits until it listens
-  local port=$1; shift
-  "$bin/alphatrader" tws-sim --tape "$work/tape" --port "$port" --account "$work/account-$port.json" "$@" > /dev/null 2> "$work/sim-$port.log" &
-  sim=$!
-  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.05; done
-  echo "tws-sim did not listen on $port" >&2; return 1
-}
-
 echo "== order round trip: placeOrder of a marketable SPY option order → Filled, 1,000 orders" >&2
 # The market at 20x from 09:31, so that quotes (and the displayed size at them) turn over as
 # they would for a thousand orders a second; the round trip is real time.

@@ -13,8 +13,8 @@ r=$("$bin/orchestrator-bench" risk)
 python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("pre-trade risk: every check passed, %d positions open: %.2f us per order (goal < 10 us)" % (r["open_positions"], r["us_per_check"]))' "$r"
 
 # Signal → order on the wire, through the execution service's own path against tws-sim (the
-# market at 20x from 09:31, a marketable SPY call entry with its stop and target every 100 ms: three orders, inside
-# TWS's 50 messages a second, which the order path paces to).
+# market at 20x from 09:31, a marketable SPY call entry with its stop and target every 100 ms:
+# three orders, inside TWS's 50 messages a second, which the order path paces to).
 source Benchmarks/lib.sh
 bench_scratch trading-bench
 sim=""
@@ -24,9 +24,7 @@ day=$("$bin/orchestrator" calendar --json | grep -o '"date": "[0-9-]*"' | head -
 start_redis "$work"
 port=$(free_port)
 export ORCHESTRATOR_CLOCK="sim=${day}T14:31:00Z;real=$(date +%s);speed=20"
-"$bin/alphatrader" tws-sim --tape "$work/tape" --port "$port" --account "$work/account.json" --cash 10000000 > /dev/null 2> "$work/sim.log" &
-sim=$!
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+start_sim "$port" --cash 10000000
 w=$("$bin/orchestrator-bench" signal-wire --port "$port" --redis "redis://127.0.0.1:$redis_port/0" --count 300 --interval-ms 100 --expiry "${day//-/}" --journal "$work/journal.sqlite" 2> "${BENCH_LOG:-$work/bench.log}")
 python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("signal -> order on the wire (journal, risk, sizing, each order journaled and sent): %d entries, p50 %.0f us, p99 %.0f us, max %.0f us (goal p99 < 1 ms)" % (r["entries"], r["p50_us"], r["p99_us"], r["max_us"]))' "$w"
 # The floor under it: the journal's one commit before the first byte (each entry's position and

@@ -34,4 +34,12 @@ struct OptionExpiriesTests {
         #expect(try calendar.session(on: LocalDate(parsing: "2026-12-24")!)?.isEarlyClose == true)
         #expect(try OptionExpiries.forStrategies(on: LocalDate(parsing: "2026-12-25")!, calendar: calendar) == nil)
     }
+
+    @Test("an expiry code's close: its session's (13:00 on a half day); none for a holiday or what is not a date")
+    func closes() throws {
+        let eve = try #require(try calendar.session(on: LocalDate(parsing: "2026-12-24")!))
+        #expect(OptionExpiries.closesAt("20261224", calendar: calendar) == Double(eve.close))
+        #expect(OptionExpiries.closesAt("20261225", calendar: calendar) == nil)
+        #expect(OptionExpiries.closesAt("2026122", calendar: calendar) == nil && OptionExpiries.closesAt("20261332", calendar: calendar) == nil)
+    }
 }

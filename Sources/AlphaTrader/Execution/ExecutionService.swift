@@ -452,12 +452,10 @@ public final class ExecutionService {
             sizeFactor: breakers.sizeFactor)
     }
 
+    /// An option's expiry close (from the calendar); a stock has none — a day is its horizon.
     func expiresAt(_ instrument: Instrument, now: Double) -> Double {
         guard case .option(_, let expiry, _, _) = instrument else { return now + 86_400 }
-        if let e = expiries {
-            for x in [e.today, e.next, e.twoWeeks] where x.date == expiry { return x.closesAt }
-        }
-        return now + 86_400
+        return OptionExpiries.closesAt(expiry, calendar: context.config.calendar) ?? now + 86_400
     }
 
     /// The enabled strategies over the fresh snapshots; each new signal journaled and published,

@@ -47,6 +47,15 @@ public enum OptionExpiries {
     /// YYYYMMDD, as TWS writes an expiry.
     public static func code(_ d: LocalDate) -> String { String(format: "%04d%02d%02d", d.year, d.month, d.day) }
 
+    /// When the expiry `code` (YYYYMMDD) stops trading: its session's close (13:00 on a half
+    /// day), seconds since the epoch; nil for a code that is not a session.
+    public static func closesAt(_ code: String, calendar: any ExchangeCalendar) -> Double? {
+        guard code.count == 8, let y = Int(code.prefix(4)), let m = Int(code.dropFirst(4).prefix(2)), let d = Int(code.suffix(2)),
+            let day = LocalDate(year: y, month: m, day: d), let session = try? calendar.session(on: day)
+        else { return nil }
+        return Double(session.close)
+    }
+
     /// The expiries the strategies trade on session `day`: today's (0DTE) and the next
     /// session's (1DTE), listed for the 0DTE names, and the weekly or monthly nearest two weeks
     /// out (14DTE), listed for every symbol — a single stock has no daily expiries — each with

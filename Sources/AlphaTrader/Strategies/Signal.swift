@@ -57,7 +57,11 @@ public struct Signal: RedisDocument, Equatable {
 
     /// How the signal is entered: an option is bought whichever way the signal points (a put
     /// for short); a short in stock is sold.
-    public var entryAction: OrderRequest.Action { instrument.type == "option" || direction == .long ? .buy : .sell }
+    public var entryAction: OrderRequest.Action { Signal.entryAction(tradable, direction) }
+
+    public static func entryAction(_ instrument: Instrument, _ direction: Direction) -> OrderRequest.Action {
+        instrument.isOption || direction == .long ? .buy : .sell
+    }
 
     public static func latestKey(_ strategy: String) -> String { "signals:\(strategy):latest" }
     public static let stream = "signals:stream"

@@ -18,7 +18,7 @@ public enum ZeroDTE {
     public static func evaluate(_ config: StrategyConfig, _ snapshot: StrategySnapshot) -> StrategyResult {
         var result = StrategyResult()
         let t = config.thresholds
-        let vpinHigh = t["vpin_high"]!, strong = t["imbalance_strong"]!, buffer = t["flip_buffer_pct"]!, deltaTarget = t["delta_target"]!
+        let vpinHigh = t["vpin_high"]!, strong = t["imbalance_strong"]!, buffer = t["flip_buffer_pct"]!
         for symbol in config.symbols {
             guard let x = ready(config, snapshot, symbol, &result) else { continue }
             guard let flip = x.flip, flip > 0 else {
@@ -92,7 +92,7 @@ extension StrategyResult {
             skip(x.symbol, String(format: "confidence %.2f below %.2f", confidence, config.minConfidence))
             return
         }
-        let target = config.thresholds["delta_target"] ?? 0.4
+        let target = config.thresholds["delta_target"]!
         guard
             let option = OptionChooser.byDelta(
                 symbol: x.symbol, spot: x.price, long: direction == .long, target: target, expiry: expiry.date, expiresAt: expiry.closesAt,
@@ -115,9 +115,8 @@ enum StrategyExits {
         _ config: StrategyConfig, _ snapshot: StrategySnapshot, _ symbol: String, _ direction: Signal.Direction, _ instrument: Instrument,
         modelPrice: Double, _ confidence: Double, _ features: [String: Double], _ reason: String
     ) -> Signal {
-        // An option is bought either way (a call long, a put short): its exits are below and above
-        // the premium. A stock sold short has them the other way round.
-        let sign = instrument.isOption || direction == .long ? 1.0 : -1.0
+        // What is bought has its stop below and targets above; a stock sold short the other way round.
+        let sign = Signal.entryAction(instrument, direction) == .buy ? 1.0 : -1.0
         let entry = TickSize.round(modelPrice, for: instrument)
         let stop = TickSize.round(entry * (1 - sign * config.exits.stopPercent / 100), for: instrument)
         let targets = config.exits.targets.map { TickSize.round(entry * (1 + sign * $0.percent / 100), for: instrument) }
