@@ -83,7 +83,7 @@ struct TradingSession {
     func publish(marks: [Instrument: Double]) {
         do {
             let redis = try RedisClient(url: context.redisURL, timeout: 2)
-            try TradingMirror.publish(journal, marks: marks, redis: redis, now: context.clock.now())
+            try TradingMirror.publish(journal, marks: marks, redis: redis, now: context.clock.now(), zone: ZoneRules.of(context.config.calendar.timeZone))
         } catch {
             context.log("warning: the Redis mirror (orders:*, positions:*, pnl:day) was not updated", ["reason": "\(error)"])
         }
@@ -306,7 +306,7 @@ struct ListPositions: ParsableCommand {
         let differences = Set(broker.keys).union(journaled.keys).filter { broker[$0, default: 0] != journaled[$0, default: 0] }
         let marks = session.marks(positions)
         session.publish(marks: marks)
-        let (realized, unrealized) = TradingMirror.pnl(positions, marks: marks, commissions: 0)
+        let (realized, unrealized) = TradingMirror.pnl(positions, marks: marks)
         if trading.json {
             print(
                 JSONValue.object([
@@ -402,7 +402,7 @@ extension ListPositions {
                 if let mark = session.broker.mark(p.instrument) { marks[p.instrument] = mark }
             }
             session.publish(marks: marks)
-            let (realized, unrealized) = TradingMirror.pnl(positions, marks: marks, commissions: 0)
+            let (realized, unrealized) = TradingMirror.pnl(positions, marks: marks)
             let open = positions.filter { $0.holding.quantity != 0 }
             let time = TimeFormat.utc(Int64(session.context.clock.now()))
             let line =

@@ -36,7 +36,7 @@ struct DocumentsTests {
         params.volatility = .init(current: 0.0012, low: 0.0008, high: 0.0019, regime: "normal")
         #expect(roundTrips(params))
         #expect(roundTrips(DiscoveredParametersDocument(trades: 12, bars: 3, timestamp: nil)), "a thin day: the optional fields absent")
-        #expect(roundTrips(DayPnLDocument(realized: 120.5, unrealized: -30.25, commissions: 4.3, highWaterMark: 200, timestamp: 1)))
+        #expect(roundTrips(DayPnLDocument(session: "2026-11-25", realized: 120.5, unrealized: -30.25, commissions: 4.3, highWaterMark: 200, timestamp: 1)))
         #expect(roundTrips(RiskStateDocument(state: .halted, since: "2026-12-07T15:02:11Z", reason: "emergency: operator")))
         var breakers = BreakerState(since: 1_796_650_000)
         breakers.state = .reducing; breakers.consecutiveLosses = ["0dte": 2]; breakers.pausedUntil = ["moc": 1_796_660_000]; breakers.sizeFactor = 0.5
@@ -76,9 +76,9 @@ struct DocumentsTests {
         var params = DiscoveredParametersDocument(trades: 1, bars: 2, timestamp: 3)
         params.vpinBucket = 5_000
         #expect(params.json.contains("\"vpin_bucket\":5000") && !params.json.contains("lookback"))
-        let pnl = DayPnLDocument(realized: 10, unrealized: -25, commissions: 1, highWaterMark: 40, timestamp: 1)
+        let pnl = DayPnLDocument(session: "2026-11-25", realized: 10, unrealized: -25, commissions: 1, highWaterMark: 40, timestamp: 1)
         #expect(pnl.total == -15 && pnl.highWaterMark == 40 && pnl.drawdown == 55)
-        #expect(DayPnLDocument(realized: 50, unrealized: 0, commissions: 0, highWaterMark: 40, timestamp: 1).highWaterMark == 50)
+        #expect(DayPnLDocument(session: "2026-11-25", realized: 50, unrealized: 0, commissions: 0, highWaterMark: 40, timestamp: 1).highWaterMark == 50)
     }
 
     @Test(

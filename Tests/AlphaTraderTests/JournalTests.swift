@@ -1,5 +1,8 @@
 import Foundation
 import GRDB
+import OrchestratorCore
+import Redis
+import TestSupport
 import Testing
 
 @testable import AlphaTrader
@@ -218,5 +221,30 @@ struct JournalTests {
         try journal.closePosition(id: record.id, reason: "test", realizedPnL: -3, now: 3)
         #expect(try journal.managedPositions(open: true).isEmpty)
         #expect(try journal.managedPositions().first?.realizedPnL == -3)
+    }
+
+    @Test("pnl:day is the session's: what the day's fills realized, and a high-water mark that a new session starts afresh")
+    func dayPnLMirror() throws {
+        let redis = try RedisServer()
+        defer { redis.stop() }
+        let client = try RedisClient(url: try RedisURL(parsing: redis.url))
+        let journal = try Journal(path: temporaryPath("sqlite"))
+        let zone = ZoneRules.named("America/New_York")!
+        // 2026-11-25 09:30 New York: the fills' time.
+        try journal.recordSubmission(
+            OrderRequest(id: 1, instrument: call, action: .buy, quantity: 1, kind: .market, orderRef: "b"), clientId: 1, parentRef: nil, strategy: nil, now: 1)
+        try journal.recordSubmission(
+            OrderRequest(id: 2, instrument: call, action: .sell, quantity: 1, kind: .market, orderRef: "s"), clientId: 1, parentRef: nil, strategy: nil, now: 1)
+        try journal.recordFill(fill("e1", ref: "b", call, .buy, 1, 2.00), now: 1)
+        try journal.recordFill(fill("e2", ref: "s", call, .sell, 1, 3.00), now: 1)
+        let sameDay = 1_795_617_000.0 + 3_600
+        try TradingMirror.publish(journal, marks: [:], redis: client, now: sameDay, zone: zone)
+        let today = try #require(DayPnLDocument.read(try client.command(["GET", DayPnLDocument.key]).text))
+        #expect(today.session == "2026-11-25" && abs(today.realized - 100) < 1e-9 && today.highWaterMark == today.total, "\(today)")
+        try TradingMirror.publish(journal, marks: [:], redis: client, now: sameDay + 86_400, zone: zone)
+        let tomorrow = try #require(DayPnLDocument.read(try client.command(["GET", DayPnLDocument.key]).text))
+        #expect(
+            tomorrow.session == "2026-11-26" && tomorrow.realized == 0 && tomorrow.highWaterMark == 0, "yesterday's fills and high are not today's: \(tomorrow)"
+        )
     }
 }

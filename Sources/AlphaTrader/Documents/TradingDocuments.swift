@@ -3,6 +3,8 @@ import Foundation
 /// `pnl:day`: the day's P&L from the trade journal and the marks (the order path; read by the
 /// risk checks, the reports and the dashboard).
 public struct DayPnLDocument: RedisDocument, Equatable {
+    /// The session (YYYY-MM-DD) the figures are of.
+    public var session: String
     public var realized: Double
     public var unrealized: Double
     public var commissions: Double
@@ -13,8 +15,8 @@ public struct DayPnLDocument: RedisDocument, Equatable {
     /// Milliseconds since the epoch.
     public var timestamp: Int64
 
-    public init(realized: Double, unrealized: Double, commissions: Double, highWaterMark: Double, timestamp: Int64) {
-        self.realized = realized; self.unrealized = unrealized; self.commissions = commissions
+    public init(session: String, realized: Double, unrealized: Double, commissions: Double, highWaterMark: Double, timestamp: Int64) {
+        self.session = session; self.realized = realized; self.unrealized = unrealized; self.commissions = commissions
         total = realized + unrealized
         self.highWaterMark = max(highWaterMark, total)
         drawdown = self.highWaterMark - total

@@ -651,7 +651,7 @@ public final class ExecutionService {
         lastMirror = Date()
         var marks: [Instrument: Double] = [:]
         for p in positions { if let m = broker.mark(p.instrument) { marks[p.instrument] = m } }
-        do { try TradingMirror.publish(journal, marks: marks, redis: redis, now: context.clock.now()) } catch {
+        do { try TradingMirror.publish(journal, marks: marks, redis: redis, now: context.clock.now(), zone: zone) } catch {
             context.log("warning: the Redis mirror was not updated", ["reason": "\(error)"])
         }
     }

@@ -634,14 +634,20 @@ public final class Journal: Sendable {
         }
     }
 
-    public func fills(ref: String? = nil) throws(Failure) -> [FillRow] {
-        try read { db in
+    /// Fills, oldest first: of one order with `ref`, from a time on with `since`.
+    public func fills(ref: String? = nil, since: Double? = nil) throws(Failure) -> [FillRow] {
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let ref { conditions.append("f.ref = ?"); arguments.append(ref) }
+        if let since { conditions.append("f.time >= ?"); arguments.append(since) }
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try read { db in
             try Row.fetchAll(
                 db,
                 sql: """
                     SELECT f.*, o.symbol, o.sec_type, o.expiry, o.strike, o.option_right FROM fill f JOIN "order" o ON o.ref = f.ref
-                    \(ref == nil ? "" : "WHERE f.ref = ?") ORDER BY f.time, f.exec_id
-                    """, arguments: ref.map { [$0] } ?? []
+                    \(filter) ORDER BY f.time, f.exec_id
+                    """, arguments: StatementArguments(arguments)
             ).compactMap { row in
                 guard let instrument = Journal.instrument(row), let action = OrderRequest.Action(rawValue: row["action"]) else { return nil }
                 return FillRow(

@@ -45,8 +45,8 @@ public enum TradingMirror {
         ])
     }
 
-    /// The day's P&L from the journal's positions and marks.
-    public static func pnl(_ positions: [Journal.PositionRow], marks: [Instrument: Double], commissions: Double) -> (realized: Double, unrealized: Double) {
+    /// The book's P&L: realized to date over the positions, and unrealized at the marks.
+    public static func pnl(_ positions: [Journal.PositionRow], marks: [Instrument: Double]) -> (realized: Double, unrealized: Double) {
         var realized = 0.0, unrealized = 0.0
         for p in positions {
             realized += p.holding.realizedPnL
@@ -57,8 +57,10 @@ public enum TradingMirror {
         return (realized, unrealized)
     }
 
-    /// Rewrites the order, position and P&L keys from the journal.
-    public static func publish(_ journal: Journal, marks: [Instrument: Double], redis: RedisClient, now: Double) throws {
+    /// Rewrites the order, position and P&L keys from the journal. `pnl:day` is the session's
+    /// (in `zone`): what the day's fills realized and cost in commissions, what is held at the
+    /// marks, and the session's high-water mark (a new session starts its own).
+    public static func publish(_ journal: Journal, marks: [Instrument: Double], redis: RedisClient, now: Double, zone: ZoneRules) throws {
         let orders = try journal.orders(limit: 10_000)
         let positions = try journal.positions()
         let open = orders.filter(\.isOpen)
@@ -75,12 +77,15 @@ public enum TradingMirror {
         for p in positions {
             batch.append("SET", .text("positions:\(p.instrument.description)"), .text(positionJSON(p, mark: marks[p.instrument]).serialized()), "EX", "86400")
         }
-        let commissions = orders.reduce(0) { $0 + $1.commission }
-        let (realized, unrealized) = pnl(positions, marks: marks, commissions: commissions)
+        let session = zone.localDate(of: Int64(now))
+        let fills = try journal.fills(since: Double(zone.instant(of: session, secondsOfDay: 0)))
+        let realized = fills.reduce(0) { $0 + ($1.realizedPnL ?? 0) }
+        let commissions = fills.reduce(0) { $0 + ($1.commission ?? 0) }
+        let unrealized = pnl(positions, marks: marks).unrealized
         let previous = DayPnLDocument.read((try? redis.command(["GET", DayPnLDocument.key]).text) ?? nil)
         let day = DayPnLDocument(
-            realized: realized, unrealized: unrealized, commissions: commissions, highWaterMark: max(0, previous?.highWaterMark ?? 0),
-            timestamp: Int64(now * 1000))
+            session: session.description, realized: realized, unrealized: unrealized, commissions: commissions,
+            highWaterMark: previous?.session == session.description ? max(0, previous?.highWaterMark ?? 0) : 0, timestamp: Int64(now * 1000))
         batch.append("SET", .text(DayPnLDocument.key), .text(day.json), "EX", "86400")
         batch.append("EXEC")
         _ = try redis.send(batch)
