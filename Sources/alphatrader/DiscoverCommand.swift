@@ -27,7 +27,7 @@ struct Discover: ParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
-    @Option(help: "Where to write the parameters.") var out = "config/discovered.yaml"
+    @Option(help: "Where to write the parameters.") var out = DiscoveryJob.defaultPath
     @Flag(help: "Print the summary as JSON.") var json = false
 
     func run() throws {

@@ -3,7 +3,6 @@ import ArgumentParser
 import Foundation
 import OrchestratorCore
 import Redis
-import Yams
 
 struct Execute: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -67,6 +66,7 @@ struct MarketOpen: ParsableCommand {
     @Option(help: "The strategies file.") var strategies = StrategiesConfig.file
     @Option(help: "The feed's heartbeat may be this many market seconds old.") var maxHeartbeatAge: Double = 60
     @Option(help: "Discovered parameters may be this many days old.") var maxParameterAge: Double = 4
+    @Option(help: "The last parameter discovery's file, when Redis has none.") var discovered = DiscoveryJob.defaultPath
 
     func run() throws {
         let context = try loadContext(trading.common, module: "market-open")
@@ -87,10 +87,13 @@ struct MarketOpen: ParsableCommand {
             redis = nil
             checks.append(.init("redis", false, "\(context.redisURL): \(error)"))
         }
-        if let redis {
-            checks.append(PreOpenChecks.ingestion(try? redis.command(["GET", "module:heartbeat:ibkr_ingestion"]).text, now: now, maxAge: maxHeartbeatAge))
+        // The feed's heartbeat, the discovered parameters and the premarket exposure: one round trip.
+        let keys = ["module:heartbeat:ibkr_ingestion"] + symbols.map(DiscoveredParametersDocument.key) + symbols.map(ExposureDocument.gexKey)
+        let texts: [String?]? = redis.flatMap { r in (try? r.pipeline(keys.map { ["GET", $0] }))?.map(\.text) }
+        if let texts {
+            checks.append(PreOpenChecks.ingestion(texts[0], now: now, maxAge: maxHeartbeatAge))
         } else {
-            checks.append(.init("ingestion", false, "not checked: no Redis"))
+            checks.append(.init("ingestion", false, redis == nil ? "not checked: no Redis" : "Redis did not answer"))
         }
         var journal: Journal?
         do {
@@ -106,14 +109,15 @@ struct MarketOpen: ParsableCommand {
         } catch {
             checks.append(.init("broker", false, error.description))
         }
-        if let redis {
-            let params = (try? redis.pipeline(symbols.map { ["GET", DiscoveredParametersDocument.key($0)] })) ?? []
+        if let texts {
             var found: [String: DiscoveredParametersDocument?] = [:]
-            for (i, s) in symbols.enumerated() { found[s] = i < params.count ? DiscoveredParametersDocument.read(params[i].text) : nil }
-            checks.append(PreOpenChecks.discovery(redis: found, file: discoveredFile(), now: now, maxAge: maxParameterAge * 86_400))
-            let gex = (try? redis.pipeline(symbols.map { ["GET", ExposureDocument.gexKey($0)] })) ?? []
             var exposures: [String: ExposureDocument?] = [:]
-            for (i, s) in symbols.enumerated() { exposures[s] = i < gex.count ? ExposureDocument.read(gex[i].text) : nil }
+            for (i, s) in symbols.enumerated() {
+                found[s] = DiscoveredParametersDocument.read(texts[1 + i])
+                exposures[s] = ExposureDocument.read(texts[1 + symbols.count + i])
+            }
+            let file = DiscoveryJob.readFile(discovered).flatMap { f in f.generatedAt.map { (generatedAt: $0, symbols: Set(f.symbols.keys)) } }
+            checks.append(PreOpenChecks.discovery(redis: found, file: file, now: now, maxAge: maxParameterAge * 86_400))
             checks.append(PreOpenChecks.premarket(exposures, since: Double(zone.instant(of: day, secondsOfDay: 0))))
         }
         let passed = checks.allSatisfy(\.passed)
@@ -151,15 +155,6 @@ struct MarketOpen: ParsableCommand {
         if !passed {
             throw failure("pre-open checks failed: " + checks.filter { !$0.passed }.map { "\($0.name) (\($0.detail))" }.joined(separator: "; "))
         }
-    }
-
-    /// `config/discovered.yaml`'s time and symbols, when it can be read.
-    func discoveredFile() -> (generatedAt: Double, symbols: Set<String>)? {
-        guard let text = try? String(contentsOfFile: "config/discovered.yaml", encoding: .utf8),
-            let root = (try? Yams.load(yaml: text)) as? [String: Any], let generated = root["generated_at"] as? String,
-            let t = TimeFormat.parseInstant(generated, zone: ZoneRules.of(TimeZone(identifier: "UTC")!)), let symbols = root["symbols"] as? [String: Any]
-        else { return nil }
-        return (Double(t), Set(symbols.keys))
     }
 }
 

@@ -205,11 +205,19 @@ public struct DiscoveryJob {
     }
 
     /// The previous file's per-symbol entries, to keep where today's data is too thin.
-    func previousSymbols() -> [String: Any] {
-        guard let text = try? String(contentsOfFile: outputPath, encoding: .utf8),
-            let root = (try? Yams.load(yaml: text)) as? [String: Any], let symbols = root["symbols"] as? [String: Any]
-        else { return [:] }
-        return symbols
+    func previousSymbols() -> [String: Any] { DiscoveryJob.readFile(outputPath)?.symbols ?? [:] }
+
+    /// Where the parameters are written unless told otherwise.
+    public static let defaultPath = "config/discovered.yaml"
+
+    /// A file this job wrote: when (`generated_at`), and each symbol's entries; nil when it is
+    /// missing or not one.
+    public static func readFile(_ path: String) -> (generatedAt: Double?, symbols: [String: Any])? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8), let root = (try? Yams.load(yaml: text)) as? [String: Any],
+            let symbols = root["symbols"] as? [String: Any]
+        else { return nil }
+        let generated = (root["generated_at"] as? String).flatMap { TimeFormat.parseInstant($0, zone: ZoneRules.named("UTC")!) }
+        return (generated.map(Double.init), symbols)
     }
 
     /// Writes the YAML file (atomically), the Redis keys and, last, the state the result came from.
