@@ -25,18 +25,19 @@ struct CircuitBreakerTests {
     func pnlBreakers() {
         var s = BreakerState(since: 0)
         var events: [BreakerEvent] = []
-        (s, events) = CircuitBreakers.pnl(s, total: 900, highWater: 900, limits: limits, now: 1)
-        #expect(events.isEmpty && s.state == .active)
-        (s, events) = CircuitBreakers.pnl(s, total: -600, highWater: 900, limits: limits, now: 2)
+        (s, events) = CircuitBreakers.pnl(s, total: 900, limits: limits, now: 1)
+        #expect(events.isEmpty && s.state == .active && s.highWater == 900)
+        (s, events) = CircuitBreakers.pnl(s, total: -600, limits: limits, now: 2)
         #expect(events == [.reducing(reason: "down $1500.00 from the day's high of $900.00 (limit $1500)")] && s.state == .reducing)
-        (s, events) = CircuitBreakers.pnl(s, total: 800, highWater: 900, limits: limits, now: 3)
+        (s, events) = CircuitBreakers.pnl(s, total: 800, limits: limits, now: 3)
         #expect(events.isEmpty && s.state == .reducing, "a recovery does not lift REDUCING the same day")
-        (s, events) = CircuitBreakers.pnl(s, total: -2_000, highWater: 900, limits: limits, now: 4)
+        (s, events) = CircuitBreakers.pnl(s, total: -2_000, limits: limits, now: 4)
         #expect(events == [.halted(reason: "the day's loss $2000.00 reached the limit $2000")] && s.state == .halted && s.since == 4)
-        (s, events) = CircuitBreakers.pnl(s, total: -2_500, highWater: 900, limits: limits, now: 5)
+        (s, events) = CircuitBreakers.pnl(s, total: -2_500, limits: limits, now: 5)
         #expect(events.isEmpty && s.state == .halted && s.since == 4, "halted once")
+        #expect(s.highWater == 900 && s.pnl == -2_500, "the state keeps the day's high and its P&L")
         // Straight to HALTED from ACTIVE when the loss comes at once.
-        let (t, e) = CircuitBreakers.pnl(BreakerState(), total: -2_100, highWater: 0, limits: limits, now: 9)
+        let (t, e) = CircuitBreakers.pnl(BreakerState(), total: -2_100, limits: limits, now: 9)
         #expect(t.state == .halted && e.count == 1)
         #expect(
             PreTradeRisk.check(

@@ -288,27 +288,45 @@ public final class ExecutionService {
     /// tightened, time stop), and a finished one closed in the journal with its P&L — which the
     /// breakers see.
     private func managePositions(now: Double) throws {
-        var kept: [ManagedPosition] = []
-        cash = [:]
+        var managed: [(position: ManagedPosition, orders: [Journal.Order]?)] = []
+        var closing: [ManagedPosition] = []
+        var reasons: [String] = []
         for var p in positions {
-            var orders = try journal.orders(position: p.id)
+            let orders = try journal.orders(position: p.id)
             p.update(from: Self.byRef(orders))
             let entriesDead = p.entryPrice == nil && p.legs.allSatisfy { leg in orders.first { $0.ref == leg.entryRef }?.isOpen == false }
             let openedAt = records[p.id]?.openedAt ?? now
-            var acted = true
             if p.entryPrice == nil && !p.closing && (entriesDead || now - openedAt > options.entryTimeout) {
-                try broker.closeNow(&p, reason: entriesDead ? "entry refused or cancelled" : "entry not filled in time", reprice: closingReprice)
-            } else if let mark = broker.mark(p.instrument) {
-                acted = try !broker.carryOut(PositionManager.decide(p, last: mark, now: now), on: &p, reprice: closingReprice).isEmpty
-            } else {
-                acted = false
+                closing.append(p)
+                reasons.append(entriesDead ? "entry refused or cancelled" : "entry not filled in time")
+                continue
             }
-            if acted { orders = try journal.orders(position: p.id) }
+            guard let mark = broker.mark(p.instrument) else {
+                managed.append((p, orders))
+                continue
+            }
+            let (next, instructions) = PositionManager.decide(p, last: mark, now: now)
+            if case .closeAll(let reason)? = instructions.first(where: { if case .closeAll = $0 { return true } else { return false } }) {
+                closing.append(next)
+                reasons.append(reason)
+                continue
+            }
+            try broker.carryOut((next, instructions), on: &p, reprice: closingReprice)
+            managed.append((p, instructions.isEmpty ? orders : nil))
+        }
+        // What closes this second closes together: one wait for the cancellations, one set of rounds.
+        if !closing.isEmpty {
+            try broker.closeNow(&closing, reasons: reasons, reprice: closingReprice)
+            managed += closing.map { ($0, nil) }
+        }
+        cash = [:]
+        positions = []
+        for (p, read) in managed {
+            let orders = try read ?? journal.orders(position: p.id)
             if try finish(p, orders: orders, now: now) { continue }
             cash[p.id] = ManagedPosition.cash(of: orders)
-            kept.append(p)
+            positions.append(p)
         }
-        positions = kept
     }
 
     static func byRef(_ orders: [Journal.Order]) -> [String: Journal.Order] {
@@ -366,10 +384,7 @@ public final class ExecutionService {
 
     private func runBreakers(now: Double, snapshots: [String: SymbolSnapshot]) throws {
         let before = breakers
-        let total = dayPnL()
-        breakers.pnl = total
-        breakers.highWater = max(breakers.highWater, total)
-        var (next, events) = CircuitBreakers.pnl(breakers, total: total, highWater: breakers.highWater, limits: config.risk, now: now)
+        var (next, events) = CircuitBreakers.pnl(breakers, total: dayPnL(), limits: config.risk, now: now)
         let vpin = snapshots.values.compactMap(\.vpin).max() ?? 0
         let high = snapshots.values.filter { $0.regime == "high" }.map(\.symbol)
         let market = CircuitBreakers.market(next, vpin: vpin, highVolatility: high, limits: config.risk)
@@ -405,9 +420,10 @@ public final class ExecutionService {
         guard !flattenedForHalt || positions.contains(where: { !$0.closing }) else { return }
         flattenedForHalt = true
         context.log("HALTED: cancelling and closing everything", ["positions": String(positions.count)])
-        for i in positions.indices where !positions[i].closing {
-            try broker.closeNow(&positions[i], reason: "halted", reprice: closingReprice)
-        }
+        let open = positions.indices.filter { !positions[$0].closing }
+        var batch = open.map { positions[$0] }
+        try broker.closeNow(&batch, reasons: batch.map { _ in "halted" }, reprice: closingReprice)
+        for (i, p) in zip(open, batch) { positions[i] = p }
         try persist(now: now)
     }
 
@@ -596,17 +612,26 @@ public final class ExecutionService {
     /// evaluated once more and its trade entered when it fires.
     private func closeForTheClose(now: Double, snapshots: [String: SymbolSnapshot]) throws -> MOCReport {
         let today = expiries?.today.date
-        var closed: [MOCReport.Closed] = []
+        var targets: [Int] = []
+        var reasons: [String] = []
         for i in positions.indices where !positions[i].closing {
             let p = positions[i]
             let strategy = records[p.id]?.strategy ?? ""
             let zeroDTE: Bool
             if case .option(_, let expiry, _, _) = p.instrument { zeroDTE = expiry == today } else { zeroDTE = false }
-            let flatAtClose = strategy != StrategyConfig.Kind.moc.rawValue && config.strategies.first { $0.kind.rawValue == strategy }?.exits.timeStop != nil
+            let flatAtClose =
+                strategy != StrategyConfig.Kind.moc.rawValue && config.strategies.first { $0.kind.rawValue == strategy }?.exits.timeStop != nil
             guard zeroDTE || flatAtClose else { continue }
-            let left = try broker.closeNow(
-                &positions[i], reason: zeroDTE ? "moc: 0DTE flat at the close" : "moc: \(strategy) flat at the close", reprice: closingReprice)
-            closed.append(.init(position: p.id, instrument: p.instrument.description, strategy: strategy, left: left))
+            targets.append(i)
+            reasons.append(zeroDTE ? "moc: 0DTE flat at the close" : "moc: \(strategy) flat at the close")
+        }
+        var batch = targets.map { positions[$0] }
+        let left = try broker.closeNow(&batch, reasons: reasons, reprice: closingReprice)
+        var closed: [MOCReport.Closed] = []
+        for (k, i) in targets.enumerated() {
+            positions[i] = batch[k]
+            closed.append(
+                .init(position: batch[k].id, instrument: batch[k].instrument.description, strategy: records[batch[k].id]?.strategy ?? "", left: left[k]))
         }
         var entered: String?
         var decision = enabled.contains(StrategyConfig.Kind.moc.rawValue) ? "no MOC signal" : "the moc strategy is not enabled today"

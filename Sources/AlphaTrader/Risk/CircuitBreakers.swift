@@ -69,9 +69,13 @@ public enum CircuitBreakers {
         return (s, [.paused(strategy: strategy, until: until, reason: "\(streak) losing trades in a row; paused \(Int(limits.pauseAfterLosses / 60)) minutes")])
     }
 
-    /// The day's P&L now (realized + unrealized, commissions included) and its high-water mark.
-    public static func pnl(_ s: BreakerState, total: Double, highWater: Double, limits: RiskLimits, now: Double) -> (BreakerState, [BreakerEvent]) {
+    /// The day's P&L now (realized + unrealized, commissions included): kept with its
+    /// high-water mark in the state, and the limits checked on them.
+    public static func pnl(_ s: BreakerState, total: Double, limits: RiskLimits, now: Double) -> (BreakerState, [BreakerEvent]) {
         var s = s
+        s.pnl = total
+        s.highWater = max(s.highWater, total)
+        let highWater = s.highWater
         if total <= -limits.dailyLossLimit && s.state != .halted {
             s.state = .halted
             s.reason = String(format: "the day's loss $%.2f reached the limit $%.0f", -total, limits.dailyLossLimit)

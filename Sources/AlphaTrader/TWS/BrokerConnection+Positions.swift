@@ -60,45 +60,83 @@ extension BrokerConnection {
         return instructions
     }
 
-    /// Closes the position now: what is working of it is cancelled (an entry takes its leg's
-    /// exits with it), then what it holds is closed by `flatten`. Returns what could not be closed.
+    /// Closes the position now (`closeNow(_:reasons:)` for one). Returns what could not be closed.
     @discardableResult
     public func closeNow(_ p: inout ManagedPosition, reason: String, rounds: Int = 5, reprice: Double = 2) throws -> Int {
-        p.closing = true
-        let refs = p.refs
-        for ref in refs where try journal.order(ref: ref)?.isOpen == true { try cancel(ref: ref) }
-        try? wait(options.timeout, "the cancellations") { try refs.allSatisfy { try self.journal.order(ref: $0)?.isOpen == false } }
-        // What the position's own fills hold (the broker's position may include others').
-        var held = 0
-        for ref in refs { for fill in try journal.fills(ref: ref) { held += fill.action.sign * fill.quantity } }
-        for i in p.legs.indices where p.legs[i].state == .working { p.legs[i].state = .closed }
-        log("closing a position", ["entry": p.legs.first?.entryRef ?? "", "reason": reason, "held": String(held)])
-        guard held != 0 else { return 0 }
-        return try flatten([p.instrument: held], strategy: reason, position: p.id.isEmpty ? nil : p.id, rounds: rounds, reprice: reprice)
-            .remaining[p.instrument] ?? 0
+        var batch = [p]
+        let left = try closeNow(&batch, reasons: [reason], rounds: rounds, reprice: reprice)
+        p = batch[0]
+        return left[0]
     }
 
-    /// Closes `positions` (instrument → signed quantity held) by limit orders at the touch —
-    /// marketable, and inside the broker's collars — re-priced at the new touch every `reprice`
-    /// seconds, at most `rounds` times. Returns what is left open per instrument (nothing when
-    /// all closed), counted from these orders' own fills, and the orders' refs.
+    /// Closes these positions now, together: everything working of them is cancelled (an entry
+    /// takes its leg's exits with it) and waited for once, then what each holds — by its own
+    /// fills, as the broker's position may include others' — is closed by `flatten` in the same
+    /// rounds, each closing order carrying its position's id and reason. Returns, per position,
+    /// what could not be closed.
+    @discardableResult
+    public func closeNow(_ ps: inout [ManagedPosition], reasons: [String], rounds: Int = 5, reprice: Double = 2) throws -> [Int] {
+        let refs = ps.flatMap(\.refs)
+        for ref in refs where try journal.order(ref: ref)?.isOpen == true { try cancel(ref: ref) }
+        try? wait(options.timeout, "the cancellations") { try refs.allSatisfy { try self.journal.order(ref: $0)?.isOpen == false } }
+        var lots: [Lot: Int] = [:]
+        var lotOf: [Lot?] = []
+        for (i, reason) in zip(ps.indices, reasons) {
+            ps[i].closing = true
+            var held = 0
+            for ref in ps[i].refs { for fill in try journal.fills(ref: ref) { held += fill.action.sign * fill.quantity } }
+            for leg in ps[i].legs.indices where ps[i].legs[leg].state == .working { ps[i].legs[leg].state = .closed }
+            log("closing a position", ["entry": ps[i].legs.first?.entryRef ?? "", "reason": reason, "held": String(held)])
+            let lot = Lot(instrument: ps[i].instrument, position: ps[i].id.isEmpty ? nil : ps[i].id, reason: reason)
+            lotOf.append(held == 0 ? nil : lot)
+            if held != 0 { lots[lot, default: 0] += held }
+        }
+        guard !lots.isEmpty else { return ps.map { _ in 0 } }
+        let remaining = try flatten(lots, rounds: rounds, reprice: reprice).remaining
+        return lotOf.map { $0.map { remaining[$0] ?? 0 } ?? 0 }
+    }
+
+    /// What a closing order closes: an instrument, for a managed position or (nil) the account,
+    /// and why (the order's strategy label).
+    public struct Lot: Hashable, Sendable {
+        public var instrument: Instrument
+        public var position: String?
+        public var reason: String
+        public init(instrument: Instrument, position: String?, reason: String) { self.instrument = instrument; self.position = position; self.reason = reason }
+    }
+
+    /// Closes `positions` (instrument → signed quantity held) for the account (`flatten(_:rounds:reprice:)`).
     public func flatten(
-        _ positions: [Instrument: Int], strategy: String, position: String? = nil, rounds: Int = 5, reprice: Double = 2
+        _ positions: [Instrument: Int], strategy: String, rounds: Int = 5, reprice: Double = 2
     ) throws -> (remaining: [Instrument: Int], orders: [String]) {
-        var remaining = positions.filter { $0.value != 0 }
+        let lots = Dictionary(positions.map { (Lot(instrument: $0.key, position: nil, reason: strategy), $0.value) }, uniquingKeysWith: +)
+        let (remaining, orders) = try flatten(lots, rounds: rounds, reprice: reprice)
+        return (Dictionary(remaining.map { ($0.key.instrument, $0.value) }, uniquingKeysWith: +), orders)
+    }
+
+    /// Closes `lots` (→ signed quantity held) by limit orders at the touch — marketable, and
+    /// inside the broker's collars — all placed before any is waited for, re-priced at the new
+    /// touch every `reprice` seconds, at most `rounds` times. Returns what is left open per lot
+    /// (nothing when all closed), counted from these orders' own fills, and the orders' refs.
+    public func flatten(_ lots: [Lot: Int], rounds: Int = 5, reprice: Double = 2) throws -> (remaining: [Lot: Int], orders: [String]) {
+        var remaining = lots.filter { $0.value != 0 }
         var orders: [String] = []
         for round in 1...max(1, rounds) where !remaining.isEmpty {
-            var placed: [(instrument: Instrument, ref: String)] = []
-            for (instrument, quantity) in remaining.sorted(by: { $0.key.description < $1.key.description }) {
-                guard let quote = try quote(instrument, timeout: 2), quote.bid > 0, quote.ask > 0 else {
-                    log("no quote to close on; trying again next round", ["instrument": instrument.description])
+            var placed: [(lot: Lot, ref: String)] = []
+            for (lot, quantity) in remaining.sorted(by: {
+                ($0.key.instrument.description, $0.key.position ?? "") < ($1.key.instrument.description, $1.key.position ?? "")
+            }) {
+                guard let quote = try quote(lot.instrument, timeout: 2), quote.bid > 0, quote.ask > 0 else {
+                    log("no quote to close on; trying again next round", ["instrument": lot.instrument.description])
                     continue
                 }
                 let side: OrderRequest.Action = quantity > 0 ? .sell : .buy
-                let price = TickSize.round(side == .sell ? quote.bid : quote.ask, for: instrument)
+                let price = TickSize.round(side == .sell ? quote.bid : quote.ask, for: lot.instrument)
                 let ref = try place(
-                    .init(instrument: instrument, action: side, quantity: abs(quantity), kind: .limit(price), strategy: strategy, position: position))[0]
-                placed.append((instrument, ref))
+                    .init(
+                        instrument: lot.instrument, action: side, quantity: abs(quantity), kind: .limit(price), strategy: lot.reason, position: lot.position))[
+                        0]
+                placed.append((lot, ref))
                 orders.append(ref)
             }
             try? wait(reprice, "the closing fills") { try placed.allSatisfy { try self.journal.order(ref: $0.ref)?.isOpen == false } }
@@ -106,7 +144,7 @@ extension BrokerConnection {
             try? wait(options.timeout, "the re-pricing cancellations") { try placed.allSatisfy { try self.journal.order(ref: $0.ref)?.isOpen == false } }
             for order in placed {
                 let filled = try journal.fills(ref: order.ref).reduce(0) { $0 + $1.action.sign * $1.quantity }
-                remaining[order.instrument, default: 0] += filled
+                remaining[order.lot, default: 0] += filled
             }
             remaining = remaining.filter { $0.value != 0 }
             log("closing round", ["round": String(round), "left": String(remaining.count)])

@@ -65,8 +65,14 @@ public final class BrokerConnection {
     public private(set) var accountValues: [String: Double] = [:]
     private var accountSubscribed = false
     public private(set) var counters = Counters()
-    /// Broker order id → our ref, for this client id.
+    /// Broker order id → our ref, for this client id; and the refs alone, to tell ours quickly.
     private var refs: [Int: String] = [:]
+    private var ours: Set<String> = []
+
+    private func remember(_ id: Int, _ ref: String) {
+        refs[id] = ref
+        ours.insert(ref)
+    }
     private var sentAt: [Double] = []
     private var ends: Set<String> = []
     private var brokerPositions: [Instrument: Int]?
@@ -127,7 +133,7 @@ public final class BrokerConnection {
         nextId = 0
         try wait(options.timeout, "the next order id and the account") { self.nextId > 0 && !self.account.isEmpty }
         nextId = max(nextId, try journal.largestBrokerId(clientId: options.clientId) + 1)
-        for order in try journal.orders(limit: 100_000) where order.clientId == options.clientId { refs[order.request.id] = order.ref }
+        for order in try journal.orders(limit: 100_000) where order.clientId == options.clientId { remember(order.request.id, order.ref) }
         try reconcile()
         for (instrument, req) in watched { try subscribe(instrument, req) }
         if accountSubscribed { try send([TWSMessage.Outgoing.reqAccountUpdates.code, "2", "1", account]) }
@@ -224,7 +230,7 @@ public final class BrokerConnection {
             try journal.recordSubmissions(
                 requests.map { ($0.request, $0.parentRef) }, clientId: options.clientId, strategy: spec.strategy, position: spec.position,
                 opening: opening, now: now)
-            for (r, _) in requests { refs[r.id] = r.orderRef }
+            for (r, _) in requests { remember(r.id, r.orderRef) }
         }
         for (r, _) in requests { try send(TWSOrderMessages.placeOrder(r, account: account)) }
         return requests.map(\.request.orderRef)
@@ -367,7 +373,12 @@ public final class BrokerConnection {
                 last = "\(error)"
                 socket?.close()
                 socket = nil
-                Thread.sleep(forTimeInterval: delay)
+                // Asleep in slices, so that a service's heartbeat goes on while it reconnects.
+                let until = Date().addingTimeInterval(delay)
+                while Date() < until {
+                    Thread.sleep(forTimeInterval: min(0.01, max(0, until.timeIntervalSinceNow)))
+                    whileWaiting?()
+                }
                 delay = min(delay * 2, 5)
             }
         }
@@ -414,7 +425,7 @@ public final class BrokerConnection {
             guard f.count >= 87, let orderId = Int(at(1)) else { return }
             let ref = at(23)
             guard !ref.isEmpty, Int(at(24)) == options.clientId || refs[orderId] == ref || at(85) == "1" else { return }
-            refs[orderId] = ref
+            remember(orderId, ref)
             seenOpen.insert(ref)
             if at(85) == "1" {  // a what-if answer is not an order
                 whatIfAnswers[ref] = (Double(at(96)) ?? 0, Double(at(90)) ?? 0)
@@ -454,7 +465,7 @@ public final class BrokerConnection {
         case .completedOrder:
             // An order of ours that finished while we were away: a cancellation is known only
             // from here (executions tell of fills).
-            guard let done = TWSOrderMessages.parseCompletedOrder(f), refs.values.contains(done.ref) else { return }
+            guard let done = TWSOrderMessages.parseCompletedOrder(f), ours.contains(done.ref) else { return }
             if try journal.order(ref: done.ref)?.isOpen == true {
                 pending.append(.status(ref: done.ref, status: done.status, filled: nil, averagePrice: nil, permId: done.permId))
                 statuses[done.ref] = done.status
