@@ -247,4 +247,25 @@ struct JournalTests {
             tomorrow.session == "2026-11-26" && tomorrow.realized == 0 && tomorrow.highWaterMark == 0, "yesterday's fills and high are not today's: \(tomorrow)"
         )
     }
+
+    @Test("a journal opened to read only reads what a writer wrote, refuses to write, and names a file that is not there")
+    func readingOnly() throws {
+        let path = temporaryPath("sqlite")
+        let writer = try Journal(path: path)
+        try writer.recordSubmission(
+            OrderRequest(id: 1, instrument: spy, action: .buy, quantity: 1, kind: .market, orderRef: "r1"), clientId: 1, parentRef: nil, strategy: nil, now: 1)
+        let reader = try Journal(readingOnly: path)
+        #expect(try reader.orders().map(\.ref) == ["r1"])
+        #expect(throws: Journal.Failure.self) {
+            try reader.recordSubmission(
+                OrderRequest(id: 2, instrument: spy, action: .buy, quantity: 1, kind: .market, orderRef: "r2"), clientId: 1, parentRef: nil, strategy: nil,
+                now: 2)
+        }
+        do {
+            _ = try Journal(readingOnly: path + ".missing")
+            Issue.record("a missing journal opened")
+        } catch {
+            #expect(error.description.contains(".missing"), "\(error)")
+        }
+    }
 }

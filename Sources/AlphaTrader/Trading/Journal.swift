@@ -69,24 +69,13 @@ public final class Journal: Sendable {
         configuration.foreignKeysEnabled = true
         configuration.label = "alphatrader.journal"
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        let directory = (path as NSString).deletingLastPathComponent
         do {
-            let directory = (path as NSString).deletingLastPathComponent
             if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-            let pool = try DatabasePool(path: path, configuration: configuration)
-            try pool.read { db in
-                if try Journal.migrator.hasBeenSuperseded(db) {
-                    throw Failure(description: "\(path): the trade journal was written by a newer alphatrader (unknown schema); upgrade this binary")
-                }
-            }
-            try Journal.migrator.migrate(pool)
-            writer = pool
-        } catch let failure as Failure {
-            throw failure
-        } catch let error as DatabaseError {
-            throw Failure(description: Journal.describe(error, path: path))
         } catch {
             throw Failure(description: "\(path): cannot open the trade journal: \(error)")
         }
+        writer = try Journal.open(path, configuration) { pool in try Journal.migrator.migrate(pool) }
     }
 
     /// Opens the journal at `path` to read only (a report, a test watching a live service):
@@ -96,18 +85,24 @@ public final class Journal: Sendable {
         var configuration = Configuration()
         configuration.readonly = true
         configuration.label = "alphatrader.journal.read"
+        writer = try Journal.open(path, configuration) { pool in
+            guard try pool.read(Journal.migrator.hasCompletedMigrations) else {
+                throw Failure(
+                    description: "\(path): the trade journal is of an older schema; a command that writes it (alphatrader orders) brings it up to date")
+            }
+        }
+    }
+
+    /// The pool at `path`, refused when a newer alphatrader wrote it, then `prepare`d (migrated,
+    /// checked) — every failure in words, with the path.
+    private static func open(_ path: String, _ configuration: Configuration, prepare: (DatabasePool) throws -> Void) throws(Failure) -> DatabasePool {
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
-            try pool.read { db in
-                if try Journal.migrator.hasBeenSuperseded(db) {
-                    throw Failure(description: "\(path): the trade journal was written by a newer alphatrader (unknown schema); upgrade this binary")
-                }
-                guard try Journal.migrator.hasCompletedMigrations(db) else {
-                    throw Failure(
-                        description: "\(path): the trade journal is of an older schema; a command that writes it (alphatrader orders) brings it up to date")
-                }
+            if try pool.read(Journal.migrator.hasBeenSuperseded) {
+                throw Failure(description: "\(path): the trade journal was written by a newer alphatrader (unknown schema); upgrade this binary")
             }
-            writer = pool
+            try prepare(pool)
+            return pool
         } catch let failure as Failure {
             throw failure
         } catch let error as DatabaseError {
