@@ -134,8 +134,10 @@ struct DiscoveryJobTests {
         #expect(yaml.contains("vpin_bucket: \(Int(bucket))"))
         let params = try #require(try redis.command(["GET", "discovery:VXX:params"]).text)
         #expect(params.contains("\"vpin_bucket\":\(Int(bucket))"))
-        let ttl = try redis.command(["TTL", "discovery:correlation"]).integer ?? 0
+        let ttl = try redis.command(["TTL", CorrelationDocument.key]).integer ?? 0
         #expect(ttl > 86_000 && ttl <= 86_400)
+        let correlation = try #require(CorrelationDocument.read(try redis.command(["GET", CorrelationDocument.key]).text))
+        #expect(correlation.symbols == ["SPY", "VXX"] && correlation.pairs["SPY"]?["VXX"] == correlation.matrix[0][1])
         // Any YAML parser reads it: the orchestrator's own loader (Yams) does.
         #expect(try YAMLCheck.parses(yaml))
         #expect(!FileManager.default.fileExists(atPath: out + ".tmp-\(getpid())"), "no temporary file left")

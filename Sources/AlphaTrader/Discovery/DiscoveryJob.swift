@@ -270,10 +270,9 @@ public struct DiscoveryJob {
             yaml += "  \(symbol):\n"
             for m in p.makers { yaml += "    - \(DiscoveryJob.flow(DiscoveryJob.makerValue(m)))\n" }
         }
-        let matrixJSON = "[" + result.correlation.map { row in DiscoveryJob.flow(row.map { $0.map(round4) as Any }) }.joined(separator: ",") + "]"
-        batch.append(
-            "SET", "discovery:correlation", .text("{\"symbols\":\(DiscoveryJob.flow(result.symbols)),\"matrix\":\(matrixJSON),\"timestamp\":\(now * 1000)}"),
-            "EX", "86400")
+        let correlation = CorrelationDocument(
+            symbols: result.symbols, matrix: result.correlation.map { $0.map { $0.map(round4) } }, timestamp: now * 1000)
+        batch.append("SET", .text(CorrelationDocument.key), .text(correlation.json), "EX", "86400")
         batch.append(
             "SET", "discovery:updated",
             .text("{\"timestamp\":\(now * 1000),\"session\":\"\(session)\",\"warnings\":\(result.warnings.count),\"kept\":\(DiscoveryJob.flow(kept))}"), "EX",

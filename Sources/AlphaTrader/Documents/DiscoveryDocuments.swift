@@ -38,3 +38,29 @@ public struct DiscoveredParametersDocument: RedisDocument, Equatable {
 
     public var json: String { Document.encode(self) }
 }
+
+/// `discovery:correlation`: the correlations of the symbols' returns the discovery job found
+/// (null where a pair had too little data); read by the risk manager.
+public struct CorrelationDocument: RedisDocument, Equatable {
+    public var symbols: [String]
+    public var matrix: [[Double?]]
+    /// Milliseconds since the epoch.
+    public var timestamp: Int64
+
+    public init(symbols: [String], matrix: [[Double?]], timestamp: Int64) { self.symbols = symbols; self.matrix = matrix; self.timestamp = timestamp }
+
+    public static let key = "discovery:correlation"
+
+    /// Symbol → symbol → correlation, for every pair with one (a symbol with itself left out).
+    public var pairs: [String: [String: Double]] {
+        var pairs: [String: [String: Double]] = [:]
+        for (i, row) in matrix.enumerated() where i < symbols.count {
+            for (j, value) in row.enumerated() where j < symbols.count && i != j {
+                if let rho = value { pairs[symbols[i], default: [:]][symbols[j]] = rho }
+            }
+        }
+        return pairs
+    }
+
+    public var json: String { Document.encode(self) }
+}

@@ -234,7 +234,7 @@ public final class ExecutionService {
         let read = try SnapshotReader.read(
             client, symbols: symbols,
             with: [
-                ["GET", RiskStateDocument.key], ["GET", EnabledStrategiesDocument.key], ["GET", "discovery:correlation"], ["LPOP", ExecutionRequest.queue],
+                ["GET", RiskStateDocument.key], ["GET", EnabledStrategiesDocument.key], ["GET", CorrelationDocument.key], ["LPOP", ExecutionRequest.queue],
                 ["SET", "module:heartbeat:execution", heartbeat(now)],
             ])
         var snapshots = read.snapshots
@@ -251,7 +251,7 @@ public final class ExecutionService {
         enabled = doc?.session == session ? Set(doc!.strategies) : []
         if meta[2].text != correlationText {
             correlationText = meta[2].text
-            correlations = Self.correlations(meta[2].text)
+            correlations = CorrelationDocument.read(meta[2].text)?.pairs ?? [:]
         }
         var nowStale: Set<String> = []
         for (symbol, x) in snapshots where now - (x.updated ?? 0) > options.staleAfter {
@@ -265,20 +265,6 @@ public final class ExecutionService {
             stale = nowStale
         }
         return snapshots
-    }
-
-    /// `discovery:correlation` ({"symbols": [...], "matrix": [[...]]}) as pairs.
-    static func correlations(_ text: String?) -> [String: [String: Double]] {
-        guard let text, let root = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-            let names = root["symbols"] as? [String], let matrix = root["matrix"] as? [[Any]]
-        else { return [:] }
-        var pairs: [String: [String: Double]] = [:]
-        for (i, row) in matrix.enumerated() where i < names.count {
-            for (j, value) in row.enumerated() where j < names.count && i != j {
-                if let rho = value as? Double { pairs[names[i], default: [:]][names[j]] = rho }
-            }
-        }
-        return pairs
     }
 
     // MARK: Positions
