@@ -481,13 +481,14 @@ public final class ExecutionService {
         for signal in signals { try act(on: signal, now: now, snapshots: snapshots, context: &context) }
     }
 
-    /// One signal: journaled once (a signal already recorded is not acted on again), then
-    /// entered when the risk manager allows it, then published. `context` is the risk context
-    /// of this round, built on first use and kept up to date with what was entered.
+    /// One signal, once per process (its id is its strategy, symbol and second; after a restart
+    /// the positions rebuilt from the journal keep a strategy off their symbols): entered when
+    /// the risk manager allows it, then journaled and published. `context` is the risk context of
+    /// this round, built on first use and kept up to date with what was entered.
     public func act(on signal: Signal, now: Double, snapshots: [String: SymbolSnapshot], context: inout RiskContext?) throws {
         let started = Date()
-        // Once: a signal id is its strategy, symbol and second. The orders go out first (the
-        // position and its orders in one commit), the signal's own record after them.
+        // The orders go out first (the position and its orders in one commit), the signal's own
+        // record after them.
         guard !acted.contains(signal.id) else { return }
         acted.insert(signal.id)
         report.signals += 1
