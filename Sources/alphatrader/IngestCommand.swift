@@ -27,7 +27,7 @@ struct Ingest: ParsableCommand {
     @OptionGroup var common: CommonOptions
     @Option(help: "replay (a tape) or ibkr (TWS / IB Gateway at endpoints.ibkr).") var source: Source = .replay
     @Option(help: "The tape to play; default var/tapes/<trading day>.tape.") var tape: String?
-    @Option(help: "Seed for generating a missing tape.") var seed: UInt64 = 1
+    @Option(help: "Seed for generating a missing tape.") var seed: UInt64 = TapeGenerator.defaultSeed
     @Flag(help: "Play as fast as possible instead of at the clock.") var unpaced = false
     @Flag(help: "Exit when the tape has been played instead of idling until SIGTERM.") var exitAtEnd = false
     @Option(help: "Least real time between two publishes when paced, in milliseconds.") var publishIntervalMs: Double = 0

@@ -23,7 +23,7 @@ struct ReplayGen: ParsableCommand {
     @OptionGroup var common: CommonOptions
     @Option(help: "Trading day (YYYY-MM-DD); default: the clock's trading day, or the next session.")
     var date: String?
-    @Option(help: "Random seed.") var seed: UInt64 = 1
+    @Option(help: "Random seed.") var seed: UInt64 = TapeGenerator.defaultSeed
     @Option(help: "Output file; default var/tapes/<date>.tape.") var out: String?
     @Option(help: "Only events from this exchange time (HH:MM) on.") var from: String?
     @Option(help: "Only events before this exchange time (HH:MM).") var to: String?

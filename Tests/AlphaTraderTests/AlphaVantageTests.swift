@@ -39,6 +39,7 @@ struct AlphaVantageTests {
         return c
     }
 
+    // SPY lists the day's own expiry before the two asked for: 3 × 10 strikes × call/put.
     let small = AlphaVantagePayloads(seed: 3, date: "2026-11-25").chain("SPY", expirations: 2, strikes: 10)
 
     @Test("429, 5xx and in-body Note/Information replies are retried, then the chain is read")
@@ -53,7 +54,7 @@ struct AlphaVantageTests {
         let chain = try c.call("REALTIME_OPTIONS", symbol: "SPY", parameters: [("symbol", "SPY")], priority: .options) { d throws(AlphaVantageReply) in
             try OptionsChainParser.parse(d, symbol: "SPY")
         }
-        #expect(chain.contracts.count == 40)
+        #expect(chain.contracts.count == 60)
         #expect(s.calls == 5 && c.stats.retries == 4 && c.stats.rateLimited == 3)
     }
 
@@ -106,7 +107,7 @@ struct AlphaVantageTests {
         let chain = try c.call("REALTIME_OPTIONS", symbol: "SPY", parameters: [], priority: .options) { d throws(AlphaVantageReply) in
             try OptionsChainParser.parse(d, symbol: "SPY")
         }
-        #expect(chain.contracts.count == 40 && s.calls == 2 && c.stats.retries == 1)
+        #expect(chain.contracts.count == 60 && s.calls == 2 && c.stats.retries == 1)
     }
 
     @Test("a reply slower than the timeout is a transport failure, retried, then given up")

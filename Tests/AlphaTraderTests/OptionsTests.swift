@@ -74,11 +74,12 @@ struct OptionsTests {
         #expect((OptionsChainParser.validate(c) == nil) == valid, "\(case_): \(OptionsChainParser.validate(c) ?? "valid")")
     }
 
-    @Test("a generated 8,300-contract chain parses, validates and gives finite exposure")
+    @Test("a generated 8,632-contract chain (26 expiries, the day's own first) parses, validates and gives finite exposure")
     func generatedChain() throws {
         let data = AlphaVantagePayloads(seed: 1, date: "2026-11-25").chain("SPY")
         let chain = try OptionsChainParser.parse(data, symbol: "SPY")
-        #expect(chain.contracts.count + chain.invalidCount == 8_300)
+        #expect(chain.contracts.count + chain.invalidCount == 26 * 166 * 2)
+        #expect(chain.contracts.map(\.expiration).min() == "2026-11-25")
         #expect(chain.contracts.count > 8_000)
         let spot = try #require(Exposure.impliedSpot(chain.contracts))
         #expect(abs(spot - 600) < 3)

@@ -13,6 +13,12 @@ struct SnapshotReaderTests {
         let client = try RedisClient(url: try RedisURL(parsing: redis.url))
         try Self.writeDocuments(client)
         try readBack(client)
+        // The analytics service's gamma at the live price, once there is one, is read instead.
+        let live = ExposureDocument(
+            spot: 596, total: 1e9, flip: 590.5, unit: ExposureDocument.gammaUnit, byStrike: [[595, 4e8], [600, 1e8]], timestamp: 2)
+        _ = try client.command(["SET", ExposureDocument.liveGEXKey("SPY"), live.json])
+        let spy = try #require(try SnapshotReader.read(client, symbols: ["SPY"])["SPY"])
+        #expect(spy.gex == 1e9 && spy.flip == 590.5 && spy.gammaStrikes.first == .init(strike: 595, share: 0.8, long: true))
     }
 
     /// SPY's documents (a 0dte momentum set-up below the flip), QQQ's ticker and a damaged VPIN.
@@ -76,7 +82,7 @@ struct SnapshotReaderTests {
         #expect(spy.price == 596 && spy.open == 600 && spy.vwap == 598 && spy.vpin == 0.70 && spy.imbalance == 0.48)
         #expect(spy.gex == -2e9 && spy.flip == 601)
         // |gamma| 1e8, 3e8, 1e8 of 5e8: the 600 strike holds 60 %.
-        #expect(spy.gammaStrikes.first == .init(strike: 600, share: 0.6) && spy.gammaStrikes.count == 3)
+        #expect(spy.gammaStrikes.first == .init(strike: 600, share: 0.6, long: false) && spy.gammaStrikes.count == 3)
         #expect(spy.flow == 0.5, "(3M − 1M) / 4M")
         #expect(spy.unusual == .init(volumeToOpenInterest: 5, premium: 490_000, side: 1, sweeps: 4))
         // Discovery's annualized 15.87 % is a day's 1.00 %.

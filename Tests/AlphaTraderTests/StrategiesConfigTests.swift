@@ -30,7 +30,7 @@ struct StrategiesConfigTests {
     func defaults() throws {
         let config = try StrategiesConfig.load("strategies:\n  moc: { enabled: false }\n", file: "s.yaml", symbols: Self.symbols).get()
         let moc = try #require(config.strategy(.moc))
-        #expect(!moc.enabled && moc.window == (15 * 60 + 30)...(15 * 60 + 50) && moc.thresholds["pin_distance_pct"] == 0.3)
+        #expect(!moc.enabled && moc.window == (15 * 60 + 30)...(15 * 60 + 50) && moc.thresholds["pin_distance_pct"] == 0.5)
         #expect(config.risk == RiskLimits())
     }
 

@@ -68,7 +68,7 @@ struct StrategyTests {
             // 0.4·0.3328 + 0.3·(½ + ½·0.01/0.45) + 0.3·(½ + ½·0.01/0.70) = 0.4386
             (spy(price: 599, vpin: 0.56, imbalance: 0.31), 630, "confidence 0.44 below 0.60"),
             (spy(price: 596), 560, "outside the window"),
-            (spy(price: 606, pin: (606.2, 0.4)), 630, "above the flip and already at the largest-gamma strike 606.20"),
+            (spy(price: 606, pin: (606.2, 0.4)), 630, "above the flip and already at the pin 606.20"),
         ])
     func noTrade(x: SymbolSnapshot, minute: Int, why: String) {
         let result = ZeroDTE.evaluate(config, Self.snapshot(x, minute: minute))
@@ -102,6 +102,12 @@ struct StrategyTests {
         var flat = Self.stock("SPY", price: 601)
         flat.flow = 0.4; flat.sentiment = 0.3
         #expect(OneDTE.evaluate(c, Self.snapshot(flat, minute: 930)).skipped.first?.reason == "the day moved +0.17 %, less than 0.30 %")
+        // An ETF has no news: its confidence is out of the weights it has, 0.8.
+        var etf = Self.stock("SPY", price: 604)
+        etf.flow = 0.3
+        let noNews = try #require(OneDTE.evaluate(c, Self.snapshot(etf, minute: 930)).signals.first)
+        // trend +0.6667 %: (0.4·0.6667 + 0.3·(0.3/0.5) + 0.1 (above its VWAP)) / 0.8 = 0.6833.
+        #expect(noNews.confidence == 0.683)
     }
 
     @Test("14dte: unusual calls with the flow and the sentiment behind them — a call two weeks out, by hand")
@@ -128,9 +134,18 @@ struct StrategyTests {
         x.gex = 2e9
         x.gammaStrikes = [.init(strike: 601, share: 0.4)]
         let signal = try #require(MarketOnClose.evaluate(c, Self.snapshot(x, minute: 940)).signals.first)
-        // e = +0.0833 %: 0.4·(0.4/0.5) + 0.3·(1 − 0.0833/0.3) + 0.3·(10/20) = 0.6867.
-        #expect(signal.confidence == 0.687 && signal.direction == .long && signal.tradable == .stock(symbol: "SPY"))
+        // e = +0.0833 %: 0.4·min(1, 0.4/0.24) + 0.3·(1 − 0.0833/0.5) + 0.3·(10/20) = 0.8.
+        #expect(signal.confidence == 0.8 && signal.direction == .long && signal.tradable == .stock(symbol: "SPY"))
         #expect(signal.entry == 600.5 && signal.stop == 597.5 && signal.targets == [601])
+        // A strike where dealers are short gamma repels: the pin is the strongest long-gamma one.
+        var repelled = x
+        repelled.gammaStrikes = [.init(strike: 600, share: 0.3, long: false), .init(strike: 599, share: 0.24)]
+        let below = try #require(MarketOnClose.evaluate(c, Self.snapshot(repelled, minute: 940)).signals.first)
+        #expect(below.direction == .short && below.targets == [599])
+        repelled.gammaStrikes = [.init(strike: 600, share: 0.3, long: false), .init(strike: 599, share: 0.1)]
+        #expect(
+            MarketOnClose.evaluate(c, Self.snapshot(repelled, minute: 940)).skipped.first?.reason
+                == "no strike where dealers are long gamma holds 12 % of it")
         x.gex = -1e9
         #expect(MarketOnClose.evaluate(c, Self.snapshot(x, minute: 940)).skipped.first?.reason == "dealers are not long gamma: no pin")
         var far = Self.stock("SPY", price: 595)

@@ -5,7 +5,8 @@ import Redis
 /// The analytics service (`alphatrader analytics`): reads every symbol's stream
 /// `market:{sym}:stream` with XREAD from the first entry of the session, so that each trade is
 /// seen exactly once and in order (after a restart it rebuilds its state from the same entries),
-/// and writes `analytics:{sym}:vpin|obi|hidden|sweeps` and `module:heartbeat:analytics`.
+/// and writes `analytics:{sym}:vpin|obi|hidden|sweeps|options`, the dealers' gamma at the live
+/// price (`analytics:{sym}:gex`) and `module:heartbeat:analytics`.
 public final class AnalyticsService {
     public struct Report: Sendable { public var entries = 0; public var trades = 0; public var redisFailures = 0 }
 
@@ -16,6 +17,10 @@ public final class AnalyticsService {
     var cursors: [String]
     var session: String?
     public private(set) var report = Report()
+    /// Each symbol's near-term open interest (`options:{sym}:gamma_model`), for its gamma at the
+    /// live price; read at start and every 15 market minutes after.
+    var gammaModels: [GammaModel?]
+    var gammaModelsRead = -Double.infinity
     /// Until discovery has tuned it (`discovery:{sym}:params`), a VPIN bucket of this many shares.
     public static let defaultBucket = 50_000.0
 
@@ -25,6 +30,7 @@ public final class AnalyticsService {
         self.level2 = Set(level2)
         states = symbols.map { SymbolAnalytics(symbol: $0, bucketVolume: AnalyticsService.defaultBucket) }
         cursors = Array(repeating: "0-0", count: symbols.count)
+        gammaModels = Array(repeating: nil, count: symbols.count)
     }
 
     /// Runs until SIGTERM (or `until` returns true, for tests).
@@ -119,6 +125,7 @@ public final class AnalyticsService {
             guard let gex = ExposureDocument.read(exposures[2 * i].text), let dex = ExposureDocument.read(exposures[2 * i + 1].text) else { continue }
             states[i].options = (gex.total, dex.total, gex.flip, gex.spot)
         }
+        try liveGamma(client)
         for (i, reply) in replies.enumerated() {
             guard let bucket = DiscoveredParametersDocument.read(reply.text)?.vpinBucket.map(Double.init), bucket > 0,
                 bucket != states[i].vpin.bucketVolume
@@ -126,6 +133,38 @@ public final class AnalyticsService {
             states[i].vpin.resize(bucket)
             context.log("vpin bucket from discovery", ["symbol": symbols[i], "bucket": String(Int(bucket))])
         }
+    }
+
+    /// The dealers' gamma at each symbol's last price and the market's time
+    /// (`analytics:{sym}:gex`), from the premarket job's near-term open interest.
+    func liveGamma(_ client: RedisClient) throws {
+        let now = context.clock.now()
+        if now - gammaModelsRead >= 900 || gammaModels.allSatisfy({ $0 == nil }) && now - gammaModelsRead >= 60 {
+            let replies = try client.pipeline(symbols.map { ["GET", GammaModelDocument.key($0)] })
+            let calendar = context.config.calendar
+            let zone = ZoneRules.of(calendar.timeZone)
+            for (i, reply) in replies.enumerated() {
+                gammaModels[i] = GammaModelDocument.read(reply.text).flatMap { document in
+                    GammaModel(document) { date in
+                        let close = (try? calendar.session(on: date))?.close
+                        return close ?? zone.instant(of: date, secondsOfDay: 16 * 3600)
+                    }
+                }
+            }
+            gammaModelsRead = now
+        }
+        var batch = RedisBatch()
+        for i in symbols.indices {
+            guard let model = gammaModels[i], states[i].lastPrice > 0 else { continue }
+            let price = states[i].lastPrice
+            let e = model.exposure(spot: price, at: Int64(now))
+            states[i].options = (e.totalGEX, states[i].options?.dex ?? 0, e.flip, price)
+            let document = ExposureDocument(
+                spot: price, total: e.totalGEX.rounded(), flip: e.flip.map { ($0 * 100).rounded() / 100 }, unit: ExposureDocument.gammaUnit,
+                byStrike: e.byStrike.map { [$0.strike, $0.gex.rounded()] }, timestamp: Int64(now * 1000))
+            batch.append("SET", .text(ExposureDocument.liveGEXKey(symbols[i])), .text(document.json(gamma: true)))
+        }
+        if !batch.isEmpty { try client.send(batch) }
     }
 
     /// One stream's entries from XREAD: `[key, [[id, [field, value, …]], …]]`, read in place

@@ -1,7 +1,8 @@
 import Foundation
 
 /// `options:{sym}:gex` and `options:{sym}:dex`: the dealers' exposure from the premarket chain
-/// (the premarket job; read by the analytics and the strategies). The gamma document carries the
+/// (the premarket job; read by the analytics and the strategies); `analytics:{sym}:gex`: the same
+/// re-evaluated at the live price through the day (the analytics service). The gamma document carries the
 /// flip (nil when the exposure does not change sign).
 public struct ExposureDocument: RedisDocument, Equatable {
     public var spot: Double
@@ -18,6 +19,8 @@ public struct ExposureDocument: RedisDocument, Equatable {
     }
 
     public static func gexKey(_ symbol: String) -> String { "options:\(symbol):gex" }
+    /// The gamma at the live price (the analytics service, from `GammaModelDocument`).
+    public static func liveGEXKey(_ symbol: String) -> String { "analytics:\(symbol):gex" }
     public static func dexKey(_ symbol: String) -> String { "options:\(symbol):dex" }
 
     /// Gamma: dollars of delta per 1 % move; delta: dealer dollar delta.
@@ -34,4 +37,29 @@ public struct ExposureDocument: RedisDocument, Equatable {
     }
 
     public var json: String { json(gamma: unit == ExposureDocument.gammaUnit) }
+}
+
+/// `options:{sym}:gamma_model`: the near-term open interest of the premarket chain — expiring
+/// within `GammaModel.horizonDays`, strikes within `GammaModel.band` of the spot — for the
+/// analytics to re-evaluate the dealers' gamma at the live price (the premarket job).
+public struct GammaModelDocument: RedisDocument, Equatable {
+    public var spot: Double
+    /// Expiry dates, YYYY-MM-DD.
+    public var expirations: [String]
+    /// [index into `expirations`, strike, 1 call / 0 put, implied volatility, open interest].
+    public var lines: [[Double]]
+    /// Milliseconds since the epoch, as the other options documents.
+    public var timestamp: Int64
+
+    public init(spot: Double, expirations: [String], lines: [[Double]], timestamp: Int64) {
+        self.spot = spot; self.expirations = expirations; self.lines = lines; self.timestamp = timestamp
+    }
+
+    public static func key(_ symbol: String) -> String { "options:\(symbol):gamma_model" }
+
+    public var json: String {
+        let rows = lines.map { "[" + $0.map(JSONText.number).joined(separator: ",") + "]" }.joined(separator: ",")
+        return
+            "{\"spot\":\(JSONText.number(spot)),\"expirations\":[\(expirations.map { JSONText.string($0) }.joined(separator: ","))],\"lines\":[\(rows)],\"timestamp\":\(timestamp)}"
+    }
 }

@@ -8,12 +8,21 @@ public struct AlphaVantagePayloads: Sendable {
     public let seed: UInt64
     /// The day the replies describe (YYYY-MM-DD).
     public let date: String
-    public init(seed: UInt64, date: String) { self.seed = seed; self.date = date }
+    /// The underlying prices the chains are quoted around (a replayed day's: the prices its tape
+    /// opens at); symbols not given use typical prices.
+    public let spots: [String: Double]
+    public init(seed: UInt64, date: String, spots: [String: Double] = [:]) {
+        self.seed = seed; self.date = date
+        self.spots = AlphaVantagePayloads.typicalSpots.merging(spots) { $1 }
+    }
 
-    static let spots: [String: Double] = [
+    static let typicalSpots: [String: Double] = [
         "SPY": 600, "QQQ": 520, "IWM": 230, "AAPL": 230, "TSLA": 340, "NVDA": 180,
         "META": 600, "AMZN": 220, "MSFT": 480, "GOOGL": 300, "AMD": 220, "VXX": 45,
     ]
+
+    /// Index ETFs list an expiry every session: their chains start with the day's own (0DTE).
+    public static let dailyExpiries: Set<String> = ["SPY", "QQQ", "IWM"]
 
     func rng(_ symbol: String, _ salt: UInt64) -> SeededRandom {
         var h: UInt64 = seed &* 0x9E37_79B9_7F4A_7C15 &+ salt
@@ -21,34 +30,47 @@ public struct AlphaVantagePayloads: Sendable {
         return SeededRandom(seed: h)
     }
 
-    public func spot(_ symbol: String) -> Double { AlphaVantagePayloads.spots[symbol] ?? 100 }
+    public func spot(_ symbol: String) -> Double { spots[symbol] ?? 100 }
 
-    /// A `REALTIME_OPTIONS` reply with greeks: `expirations` × `strikes` × call/put contracts.
+    /// A `REALTIME_OPTIONS` reply with greeks, as read before the open (07:00): `expirations` ×
+    /// `strikes` × call/put contracts, expiring 1, 3, … 19 days out and then every 28 days — and
+    /// for the index ETFs the day's own expiry first.
+    ///
+    /// Open interest has the shape of a real chain's: highest near the money and in the nearest
+    /// expiries, piled on round strikes (×2.5 on every fifth strike, ×4 on every tenth), and
+    /// heavier on out-of-the-money puts below the price and calls above it (×1.6: protective puts,
+    /// overwritten calls). Under the dealers' sign convention that makes them short gamma below the
+    /// price and long it above, with the round strikes near the price as the pins of the day.
     public func chain(_ symbol: String, expirations: Int = 25, strikes: Int = 166) -> Data {
         var r = rng(symbol, 1)
         let s = spot(symbol)
         let step = s >= 200 ? 1.0 : s >= 50 ? 0.5 : 0.25
         let first = ((s - step * Double(strikes / 2)) / step).rounded() * step
         let base = Self.days(date)
+        let sameDay = AlphaVantagePayloads.dailyExpiries.contains(symbol) ? 1 : 0
         var out = "{\"endpoint\": \"Realtime Options\", \"message\": \"success\", \"data\": ["
-        out.reserveCapacity(expirations * strikes * 2 * 520)
+        out.reserveCapacity((expirations + sameDay) * strikes * 2 * 520)
         var firstRow = true
-        for e in 0..<expirations {
-            let daysOut = e < 10 ? 1 + e * 2 : 21 + (e - 10) * 28
+        for e in -sameDay..<expirations {
+            let daysOut = e < 0 ? 0 : e < 10 ? 1 + e * 2 : 21 + (e - 10) * 28
             let expiry = Self.date(base + daysOut)
-            let t = Double(daysOut) / 365
+            // Quoted at 07:00: the day's own expiry has the nine hours to its 16:00 close left.
+            let t = daysOut == 0 ? 9.0 / 24 / 365 : Double(daysOut) / 365
             let compact = expiry.replacingOccurrences(of: "-", with: "").dropFirst(2)
             for k in 0..<strikes {
                 let strike = first + Double(k) * step
                 let m = log(strike / s)
-                let iv = VolatilitySmile.volatility(moneyness: m, expiryIndex: Double(e), noise: 0.02 * r.normal())
+                let iv = VolatilitySmile.volatility(moneyness: m, expiryIndex: Double(max(0, e)), noise: 0.02 * r.normal())
+                let index = Int((strike / step).rounded())
+                let round = index % 10 == 0 ? 4.0 : index % 5 == 0 ? 2.5 : 1
                 for kind in ["call", "put"] {
                     let g = Self.greeks(call: kind == "call", s: s, k: strike, t: t, sigma: iv, r: 0.045)
                     let price = max(0.01, g.price)
                     let spread = max(0.01, (price * 0.02 * 100).rounded() / 100)
                     let bid = max(0, ((price - spread / 2) * 100).rounded() / 100), ask = ((price + spread / 2) * 100).rounded() / 100
                     let near = exp(-m * m * 200)
-                    let oi = Int(Double(200 + Int(r.next() % 3000)) * (0.2 + 3 * near) * (e < 3 ? 2 : 1))
+                    let outOfTheMoney = kind == "call" ? strike > s : strike < s
+                    let oi = Int(Double(200 + Int(r.next() % 3000)) * (0.2 + 3 * near) * (e < 3 ? 2 : 1) * round * (outOfTheMoney ? 1.6 : 1))
                     var volume = Int(Double(oi) * (0.05 + 0.3 * r.uniform()) * near * 2)
                     if r.uniform() < 0.004 { volume = oi * 3 + 150 }  // unusual activity
                     let id = "\(symbol)\(compact)\(kind == "call" ? "C" : "P")\(Self.padded(Int((strike * 1000).rounded()), 8))"

@@ -39,6 +39,7 @@ public final class PremarketJob {
         var report = Report()
         let log = context.log
         let now = Int(context.clock.now() * 1000)
+        let today = ZoneRules.of(context.config.calendar.timeZone).localDate(of: Int64(now / 1000))
         func record(_ failure: AlphaVantageClient.Failure) {
             report.failures.append(failure.description)
             log("failed", ["function": failure.function, "symbol": failure.symbol, "reason": failure.reason])
@@ -79,6 +80,10 @@ public final class PremarketJob {
                         ["SET", base + "dex", PremarketJob.exposureJSON(exposure, gex: false, now: now), "PX", ttl(86_400)],
                         ["SET", base + "unusual", PremarketJob.unusualJSON(flow, now: now), "PX", ttl(86_400)],
                         ["SET", base + "flow", PremarketJob.flowJSON(flow, now: now), "PX", ttl(86_400)],
+                        [
+                            "SET", GammaModelDocument.key(symbol),
+                            GammaModel.document(chain.contracts, spot: spot, today: today, timestamp: Int64(now)).json, "PX", ttl(86_400),
+                        ],
                     ]
                     let invalidJSON =
                         "{" + chain.invalid.sorted { $0.key < $1.key }.map { "\(JSONText.string($0.key)):\($0.value)" }.joined(separator: ",") + "}"
@@ -86,7 +91,7 @@ public final class PremarketJob {
                         "SET", "monitoring:api:av:invalid:\(symbol)",
                         "{\"valid\":\(chain.contracts.count),\"invalid\":\(chain.invalidCount),\"reasons\":\(invalidJSON),\"timestamp\":\(now)}", "EX", "86400",
                     ])
-                    commit(symbol, commands, keys: ["chain", "greeks", "gex", "dex", "unusual", "flow"].map { base + $0 })
+                    commit(symbol, commands, keys: ["chain", "greeks", "gex", "dex", "unusual", "flow", "gamma_model"].map { base + $0 })
                     log(
                         "options",
                         [

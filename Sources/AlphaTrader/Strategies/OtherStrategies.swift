@@ -23,8 +23,9 @@ func ready(_ config: StrategyConfig, _ snapshot: StrategySnapshot, _ symbol: Str
 ///
 /// trend = (price − open) / open in percent, at least `trend_min_pct`; the options flow (net
 /// premium, −1…1) of the same sign and at least `flow_min`; the sentiment, when there is one (ETFs
-/// have no news), of the same sign and at least `sentiment_min`. Confidence = 0.4·min(1, |trend| / 1 %) + 0.3·min(1, |flow| / 0.5)
-/// + 0.2·min(1, |sentiment| / 0.5) + 0.1·[price beyond the VWAP in the trend's direction].
+/// have no news), of the same sign and at least `sentiment_min`. Confidence = (0.4·min(1, |trend| / 1 %)
+/// + 0.3·min(1, |flow| / 0.5) + 0.2·min(1, |sentiment| / 0.5) + 0.1·[price beyond the VWAP in the
+/// trend's direction]) over the weights of the features there are — without a sentiment, 0.8.
 public enum OneDTE {
     public static func evaluate(_ config: StrategyConfig, _ snapshot: StrategySnapshot) -> StrategyResult {
         var result = StrategyResult()
@@ -52,7 +53,10 @@ public enum OneDTE {
                 continue
             }
             let beyondVWAP = (x.price - x.vwap) * sign > 0
-            let confidence = 0.4 * unit(abs(trend) / 1) + 0.3 * unit(abs(flow) / 0.5) + 0.2 * unit(abs(sentiment) / 0.5) + (beyondVWAP ? 0.1 : 0)
+            // Without news the other features carry its weight: a confidence is out of what was seen.
+            let weights = x.sentiment == nil ? 0.8 : 1
+            let confidence =
+                (0.4 * unit(abs(trend) / 1) + 0.3 * unit(abs(flow) / 0.5) + 0.2 * unit(abs(sentiment) / 0.5) + (beyondVWAP ? 0.1 : 0)) / weights
             let direction: Signal.Direction = sign > 0 ? .long : .short
             result.optionSignal(
                 config, snapshot, x, direction, confidence: confidence, expiry: snapshot.nextSession,
@@ -118,8 +122,10 @@ public enum FourteenDTE {
 /// the price is drawn to a strike holding a large share of the gamma; traded in stock toward the
 /// pin and closed at the close.
 ///
-/// With the dominant strike p (share at least `gamma_share_min`), e = (p − price) / price in
-/// percent between 0.05 % and `pin_distance_pct`, and GEX > 0: confidence =
+/// With GEX > 0 (at the live price, from the analytics service) and the pin p — the strike
+/// holding the largest share of the gamma among those where dealers are long it (short-gamma
+/// strikes repel rather than pin), at least `gamma_share_min` —, e = (p − price) / price in
+/// percent between 0.05 % and `pin_distance_pct`: confidence =
 /// 0.4·min(1, share / (2·gamma_share_min)) + 0.3·(1 − |e| / pin_distance_pct) + 0.3·(how far into
 /// the window, 0…1). The target is the pin itself.
 public enum MarketOnClose {
@@ -133,8 +139,8 @@ public enum MarketOnClose {
                 result.skip(symbol, "dealers are not long gamma: no pin")
                 continue
             }
-            guard let pin = x.gammaStrikes.first, pin.share >= minShare else {
-                result.skip(symbol, "no strike holds \(Int(minShare * 100)) % of the gamma")
+            guard let pin = x.gammaStrikes.first(where: \.long), pin.share >= minShare else {
+                result.skip(symbol, "no strike where dealers are long gamma holds \(Int((minShare * 100).rounded())) % of it")
                 continue
             }
             let e = (pin.strike - x.price) / x.price * 100

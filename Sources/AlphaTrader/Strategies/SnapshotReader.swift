@@ -2,8 +2,9 @@ import Foundation
 public import Redis
 
 /// Builds the strategies' snapshot of a symbol from the documents the other services write:
-/// the ticker (ingestion), VPIN and the book's imbalance (analytics), the dealers' gamma, the
-/// options flow, the unusual activity and the sentiment (the premarket job). One pipeline of
+/// the ticker (ingestion), VPIN, the book's imbalance and the dealers' gamma at the live price
+/// (analytics; the premarket job's gamma until analytics has one), the options flow, the unusual
+/// activity and the sentiment (the premarket job). One pipeline of
 /// GETs for all the symbols; a missing or damaged document leaves its fields nil, and the
 /// strategy that needs them says so.
 public enum SnapshotReader {
@@ -12,11 +13,11 @@ public enum SnapshotReader {
         [
             TickerDocument.key(symbol), VPINDocument.key(symbol), ImbalanceDocument.key(symbol), ExposureDocument.gexKey(symbol),
             OptionsFlowDocument.key(symbol), UnusualActivityDocument.key(symbol), SentimentDocument.key(symbol), SweepsDocument.key(symbol),
-            DiscoveredParametersDocument.key(symbol),
+            DiscoveredParametersDocument.key(symbol), ExposureDocument.liveGEXKey(symbol),
         ]
     }
 
-    static let perSymbol = 9
+    static let perSymbol = 10
 
     /// The snapshot from the documents' texts (in `keys` order); nil without a ticker to price it.
     public static func symbol(_ symbol: String, texts: [String?]) -> SymbolSnapshot? {
@@ -27,7 +28,7 @@ public enum SnapshotReader {
         x.updated = Double(ticker.timestamp) / 1000
         x.vpin = VPINDocument.read(texts[1])?.value
         x.imbalance = ImbalanceDocument.read(texts[2])?.value
-        if let gex = ExposureDocument.read(texts[3]) {
+        if let gex = ExposureDocument.read(texts[9]) ?? ExposureDocument.read(texts[3]) {
             x.gex = gex.total
             x.flip = gex.flip
             x.gammaStrikes = gammaStrikes(gex.byStrike)
@@ -49,12 +50,13 @@ public enum SnapshotReader {
         return x
     }
 
-    /// The five strikes holding most of the gamma, with their shares of it (|gamma| over all).
+    /// The five strikes holding most of the gamma, with their shares of it (|gamma| over all)
+    /// and its sign.
     public static func gammaStrikes(_ byStrike: [[Double]]) -> [SymbolSnapshot.GammaStrike] {
-        let rows = byStrike.compactMap { $0.count == 2 ? ($0[0], abs($0[1])) : nil }
-        let total = rows.reduce(0) { $0 + $1.1 }
+        let rows = byStrike.compactMap { $0.count == 2 ? ($0[0], $0[1]) : nil }
+        let total = rows.reduce(0) { $0 + abs($1.1) }
         guard total > 0 else { return [] }
-        return rows.sorted { $0.1 > $1.1 }.prefix(5).map { .init(strike: $0.0, share: $0.1 / total) }
+        return rows.sorted { abs($0.1) > abs($1.1) }.prefix(5).map { .init(strike: $0.0, share: abs($0.1) / total, long: $0.1 > 0) }
     }
 
     /// Every symbol's snapshot, in one round trip.

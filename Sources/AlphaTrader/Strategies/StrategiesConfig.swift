@@ -22,7 +22,7 @@ public struct StrategyConfig: Sendable, Equatable {
                     ["volume_oi_min": 1.5, "premium_min": 250_000, "sentiment_min": 0.1, "delta_target": 0.3]
                 )
             case .moc:
-                return (15 * 60 + 30...15 * 60 + 50, ["SPY", "QQQ", "IWM"], ["pin_distance_pct": 0.3, "gamma_share_min": 0.25])
+                return (15 * 60 + 30...15 * 60 + 50, ["SPY", "QQQ", "IWM"], ["pin_distance_pct": 0.5, "gamma_share_min": 0.12])
             }
         }
     }

@@ -9,7 +9,9 @@ public struct SymbolSnapshot: Sendable, Equatable {
         public var strike: Double
         /// The strike's share of the absolute gamma exposure (0…1).
         public var share: Double
-        public init(strike: Double, share: Double) { self.strike = strike; self.share = share }
+        /// Dealers long gamma at the strike (they sell into a rise and buy a dip: a pin), or short.
+        public var long: Bool
+        public init(strike: Double, share: Double, long: Bool = true) { self.strike = strike; self.share = share; self.long = long }
     }
 
     /// Unusual options activity on the symbol (from the premarket chain and the flow).

@@ -8,7 +8,8 @@ import Foundation
 ///   `imbalance_strong`. Confidence = 0.4·g + 0.3·v + 0.3·i with g = min(1, |d| / 1 %),
 ///   v = ½ + ½·(VPIN − vpin_high) / (1 − vpin_high), i = ½ + ½·(|imb| − strong) / (1 − strong).
 /// - **above the flip** (d > b): dealers are long gamma and damp moves — mean reversion toward the
-///   largest-gamma strike p, when it is at least b away. With e = (p − price) / price in percent:
+///   strike p holding the most gamma among those where dealers are long it (the pin; a
+///   short-gamma strike repels), when it is at least b away. With e = (p − price) / price in percent:
 ///   confidence = 0.35·min(1, |e| / 0.5 %) + 0.25·min(1, d / 1 %) + 0.2·(1 − VPIN / vpin_high)
 ///   + 0.2·min(1, share(p) / 25 %).
 /// - within the buffer: no trade.
@@ -52,13 +53,13 @@ public enum ZeroDTE {
                     format: "%@ is %@ from the gamma flip %.2f (dealers short gamma), VPIN %.2f ≥ %.2f, %@ lead the book (imbalance %+.2f): momentum %@",
                     symbol, percent(d), flip, vpin, vpinHigh, imbalance > 0 ? "bids" : "offers", imbalance, direction.rawValue)
             } else if d > buffer {
-                guard let pin = x.gammaStrikes.first else {
-                    result.skip(symbol, "above the flip but no gamma by strike")
+                guard let pin = x.gammaStrikes.first(where: \.long) else {
+                    result.skip(symbol, "above the flip but no strike where dealers are long gamma")
                     continue
                 }
                 let e = (pin.strike - x.price) / x.price * 100
                 guard abs(e) >= buffer else {
-                    result.skip(symbol, String(format: "above the flip and already at the largest-gamma strike %.2f", pin.strike))
+                    result.skip(symbol, String(format: "above the flip and already at the pin %.2f", pin.strike))
                     continue
                 }
                 let calm = x.vpin.map { unit(1 - $0 / vpinHigh) } ?? 0.5

@@ -72,6 +72,30 @@ public struct TapeGenerator {
     public let options: Options
     public init(options: Options) { self.options = options }
 
+    /// The seed `replay-gen` uses unless told otherwise (and the premarket stand-in, so that its
+    /// options are quoted around the prices the day's tape opens at).
+    public static let defaultSeed: UInt64 = 1
+
+    static func profile(_ name: String) -> Profile {
+        // Others get a middling profile, priced by their name's letters (String.hashValue is
+        // seeded per process: the same seed would not give the same tape).
+        profiles[name] ?? Profile(price: 50 + Double(name.utf8.reduce(0) { $0 + Int($1) } % 7) * 40, beta: 1.0, idio: 0.015, rate: 2, spread: 1)
+    }
+
+    /// Where each symbol's day starts: its typical price moved by a lognormal 5 % — the first
+    /// draws of the simulation.
+    static func openingPrices(_ rng: inout SeededRandom, symbols: [String]) -> [Double] {
+        symbols.map { profile($0).price * exp(0.05 * rng.normal()) }
+    }
+
+    /// The prices a tape of this seed opens at, by symbol (level-2 symbols first, as in the tape),
+    /// without simulating the day.
+    public static func openingPrices(seed: UInt64, level2: [String], standard: [String]) -> [String: Double] {
+        var rng = SeededRandom(seed: seed)
+        let symbols = level2 + standard
+        return Dictionary(uniqueKeysWithValues: zip(symbols, openingPrices(&rng, symbols: symbols)))
+    }
+
     public var header: TapeHeader {
         let from = options.from ?? options.open, to = options.to ?? options.close
         return TapeHeader(
@@ -133,9 +157,10 @@ public struct TapeGenerator {
         let makerWeights = TapeGenerator.makers.map { entry in entry.weights.reduce(into: [Double]()) { $0.append(($0.last ?? 0) + $1) } }
         let exchangeWeights: [Double] = [0.30, 0.55, 0.85, 1.0]
 
+        let opening = TapeGenerator.openingPrices(&rng, symbols: symbols)
         var states: [SymbolState] = symbols.enumerated().map { i, name in
-            let profile = TapeGenerator.profiles[name] ?? Profile(price: 50 + Double(abs(name.hashValue % 7)) * 40, beta: 1.0, idio: 0.015, rate: 2, spread: 1)
-            let price = profile.price * exp(0.05 * rng.normal())
+            let profile = TapeGenerator.profile(name)
+            let price = opening[i]
             let bid = Int((price * 100).rounded(.down)) - profile.spread / 2
             return SymbolState(
                 name: name, profile: profile, level2: i < options.level2.count, efficient: price,
