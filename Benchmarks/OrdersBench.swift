@@ -121,7 +121,7 @@ enum OrdersBench {
                 execId: "0000e0d5.\(i).01.01", orderId: ref + 1, permId: 1_000_000 + ref, clientId: 1, orderRef: "bench-\(ref)",
                 instrument: spy, conId: 7_000_001, action: ref % 2 == 0 ? .buy : .sell, quantity: 10, price: 600 + Double(i % 7) * 0.01,
                 time: Double(i), cumulativeQuantity: 10, averagePrice: 600, account: "DU1", exchange: "ISLAND")
-            precondition(try! journal.recordFill(fill, now: Double(i)))
+            precondition(try! journal.recordFill(fill, now: Double(i)) == .changed)
         }
         let seconds = Double(now() - t0) / 1e9
         if interval > 0 {

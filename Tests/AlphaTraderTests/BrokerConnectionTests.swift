@@ -92,6 +92,31 @@ struct BrokerConnectionTests {
         #expect(try c.journal.order(ref: next)!.request.id > c.journal.order(ref: ref)!.request.id)
     }
 
+    @Test("a fill of an order the journal does not know (a journal restored from an older copy) is recorded as External and reported, never ignored")
+    func unknownFill() throws {
+        let f = try fixture()
+        defer { f.cleanup() }
+        let elsewhere = temporaryPath("sqlite")
+        defer { try? FileManager.default.removeItem(atPath: elsewhere) }
+        let other = BrokerConnection(
+            options: .init(host: "127.0.0.1", port: f.port, clientId: 21, timeout: 3),
+            journal: try Journal(path: elsewhere), log: EventLog(module: "order", clock: f.clock), clock: f.clock)
+        try other.connect()
+        let ref = try #require(try other.place(.init(instrument: .stock(symbol: "SPY"), action: .buy, quantity: 40, kind: .market)).first)
+        other.close()
+        let c = BrokerConnection(
+            options: .init(host: "127.0.0.1", port: f.port, clientId: 21, timeout: 3),
+            journal: try Journal(path: f.journalPath), log: EventLog(module: "order", clock: f.clock), clock: f.clock)
+        let reported = Mutex<[TWSOrderMessages.Fill]>([])
+        c.onExternalFill = { fill in reported.withLock { $0.append(fill) } }
+        try c.connect()
+        #expect(c.counters.externalFills == 1 && c.counters.fills == 1)
+        #expect(reported.withLock { $0.map(\.orderRef) } == [ref])
+        #expect(try c.journal.order(ref: ref)?.status == "External")
+        #expect(try c.journal.positions().first?.holding.quantity == 40, "its position is the broker's")
+        c.close()
+    }
+
     @Test("an order cancelled at the broker while no process of ours was connected is Cancelled in the journal after the reconnect")
     func cancelledWhileAway() throws {
         let f = try fixture()

@@ -31,9 +31,9 @@ struct JournalTests {
         try journal.recordSubmission(buy, clientId: 1, parentRef: nil, strategy: "0dte", now: 1)
         #expect(try journal.order(ref: "at-1")?.status == "Submitting")
         try journal.recordStatus(ref: "at-1", status: "Submitted", permId: 1_000_007, now: 2)
-        #expect(try journal.recordFill(fill("e1", ref: "at-1", call, .buy, 2, 2.50), now: 3))
-        #expect(try !journal.recordFill(fill("e1", ref: "at-1", call, .buy, 2, 2.50), now: 3), "the same execution again is not a second fill")
-        #expect(try journal.recordFill(fill("e2", ref: "at-1", call, .buy, 1, 2.56), now: 4))
+        #expect(try journal.recordFill(fill("e1", ref: "at-1", call, .buy, 2, 2.50), now: 3) == .changed)
+        #expect(try journal.recordFill(fill("e1", ref: "at-1", call, .buy, 2, 2.50), now: 3) == .unchanged, "the same execution again is not a second fill")
+        #expect(try journal.recordFill(fill("e2", ref: "at-1", call, .buy, 1, 2.56), now: 4) == .changed)
         #expect(try journal.recordCommission(execId: "e1", commission: 1.30, now: 5))
         #expect(try !journal.recordCommission(execId: "e1", commission: 1.30, now: 5), "a commission once")
         #expect(try journal.recordCommission(execId: "e2", commission: 0.65, now: 5))
@@ -74,7 +74,7 @@ struct JournalTests {
                 .fill(fill("b1", ref: "at-b", spy, .buy, 10, 600.02)), .fill(fill("b1", ref: "at-b", spy, .buy, 10, 600.02)),
                 .status(ref: "at-b", status: "Filled", filled: 10, averagePrice: 600.02, permId: 77), .commission(execId: "b1", commission: 1),
             ], now: 2)
-        #expect(results == [true, true, false, true, true])
+        #expect(results == [.changed, .changed, .unchanged, .changed, .changed])
         let order = try #require(try journal.order(ref: "at-b"))
         #expect(order.status == "Filled" && order.filled == 10 && order.commission == 1 && order.permId == 77)
         #expect(try journal.positions().first?.holding == Holding(quantity: 10, averageCost: 600.12))
@@ -85,9 +85,10 @@ struct JournalTests {
         let path = temporaryPath("sqlite")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let journal = try Journal(path: path)
-        #expect(try journal.recordFill(fill("x1", ref: "", spy, .buy, 10, 600), now: 1))
+        #expect(try journal.recordFill(fill("x1", ref: "", spy, .buy, 10, 600), now: 1) == .externalFill)
         #expect(try journal.order(ref: "perm-1000007")?.status == "External")
         #expect(try journal.positions().first?.holding.quantity == 10)
+        #expect(try journal.recordFill(fill("x2", ref: "", spy, .buy, 5, 600), now: 2) == .externalFill, "its next fill is not ours either")
     }
 
     @Test("the schema's constraints refuse what cannot be: a duplicate order ref, a non-positive quantity")

@@ -122,6 +122,7 @@ public final class ExecutionService {
         broker.whileWaiting = { [unowned self] in
             if let redis { try? self.beat(redis, now: self.context.clock.now(), mirror: false) }
         }
+        broker.onExternalFill = { [unowned self] fill in self.alertExternal(fill) }
         // Alive from the first moment: the account and the journal may take a while to read.
         if let client = try? redisClient() { try? beat(client, now: context.clock.now(), mirror: false) }
         try broker.subscribeAccount()
@@ -380,6 +381,20 @@ public final class ExecutionService {
         announce(events, now: now)
         if breakers.state != before.state || breakers.sizeFactor != before.sizeFactor || breakers.pausedUntil != before.pausedUntil {
             try persist(now: now)
+        }
+    }
+
+    /// A fill of an order this service's journal did not place (another tool on the account, a
+    /// journal restored from an older copy): recorded as `External` by the connection, its
+    /// position counted in the account — and a critical alert, for a person to look.
+    private func alertExternal(_ fill: TWSOrderMessages.Fill) {
+        let text =
+            "a fill of an order not placed by this journal: \(fill.action.rawValue) \(fill.quantity) \(fill.instrument.description) at "
+            + "\(TWSWire.number(fill.price)) (execution \(fill.execId), order ref \(fill.orderRef.isEmpty ? "none" : fill.orderRef)); "
+            + "recorded as External — check the account"
+        context.log("unknown fill", ["text": text])
+        if let client = try? redisClient() {
+            try? TradingMirror.alert(severity: "critical", source: "execution", text: text, redis: client, now: context.clock.now())
         }
     }
 

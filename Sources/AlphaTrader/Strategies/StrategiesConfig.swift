@@ -15,7 +15,7 @@ public struct StrategyConfig: Sendable, Equatable {
                     ["vpin_high": 0.55, "imbalance_strong": 0.3, "flip_buffer_pct": 0.1, "delta_target": 0.4]
                 )
             case .oneDTE:
-                return (15 * 60...15 * 60 + 50, ["SPY", "QQQ", "IWM"], ["trend_min_pct": 0.3, "flow_min": 0.2, "sentiment_min": 0.1, "delta_target": 0.35])
+                return (15 * 60...15 * 60 + 50, ["SPY", "QQQ", "IWM"], ["trend_min_pct": 0.3, "flow_min": 0.15, "sentiment_min": 0.1, "delta_target": 0.35])
             case .fourteenDTE:
                 return (
                     9 * 60 + 45...15 * 60 + 30, ["AAPL", "TSLA", "NVDA", "META", "AMZN", "MSFT", "GOOGL", "AMD"],

@@ -51,6 +51,8 @@ public final class BrokerConnection {
         public var refusals = 0
         /// Connections lost and made again (each followed by a reconciliation).
         public var reconnects = 0
+        /// Fills of orders the journal did not place (counted in `fills` too).
+        public var externalFills = 0
     }
 
     public let options: Options
@@ -95,6 +97,18 @@ public final class BrokerConnection {
     /// Called between reads while waiting on the broker (a service's heartbeat goes on while it
     /// waits for a closing round).
     public var whileWaiting: (() -> Void)?
+    /// Called with each new fill of an order the journal did not place, once it is recorded (as
+    /// an `External` order): a service raises an alert. Those recorded before it is set (the
+    /// reconciliation at connect) are handed to it when it is.
+    public var onExternalFill: ((TWSOrderMessages.Fill) -> Void)? {
+        didSet {
+            guard let onExternalFill else { return }
+            let pending = unreportedExternalFills
+            unreportedExternalFills.removeAll()
+            pending.forEach(onExternalFill)
+        }
+    }
+    private var unreportedExternalFills: [TWSOrderMessages.Fill] = []
     /// With nothing received for this long, a keep-alive (reqCurrentTime) is sent; no reply to it
     /// within `options.timeout` counts as a lost connection.
     public var keepAliveInterval = 30.0
@@ -393,10 +407,21 @@ public final class BrokerConnection {
         let results = try journal.record(changes, now: clock.now())
         for (change, changed) in zip(changes, results) {
             guard case .fill(let fill) = change else { continue }
-            if changed {
+            switch changed {
+            case .changed:
                 counters.fills += 1
                 log("fill", ["ref": fill.orderRef, "quantity": String(fill.quantity), "price": TWSWire.number(fill.price), "exec_id": fill.execId])
-            } else {
+            case .externalFill:
+                counters.fills += 1
+                counters.externalFills += 1
+                log(
+                    "fill of an order this journal did not place: recorded as External",
+                    [
+                        "ref": fill.orderRef, "instrument": fill.instrument.description, "action": fill.action.rawValue,
+                        "quantity": String(fill.quantity), "price": TWSWire.number(fill.price), "exec_id": fill.execId,
+                    ])
+                if let onExternalFill { onExternalFill(fill) } else { unreportedExternalFills.append(fill) }
+            case .unchanged:
                 counters.duplicateFills += 1
             }
         }

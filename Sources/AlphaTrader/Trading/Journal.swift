@@ -400,13 +400,24 @@ public final class Journal: Sendable {
     /// Five prepared statements in one transaction, and tables clustered on their keys (WITHOUT
     /// ROWID): this is on every order's path, and its cost is the pages each commit writes.
     @discardableResult
-    public func recordFill(_ fill: TWSOrderMessages.Fill, now: Double) throws(Failure) -> Bool {
+    public func recordFill(_ fill: TWSOrderMessages.Fill, now: Double) throws(Failure) -> Recorded {
         try write { db in try Journal.fill(db, fill, now: now) }
     }
 
-    static func fill(_ db: Database, _ fill: TWSOrderMessages.Fill, now: Double) throws -> Bool {
+    /// What recording a change did.
+    public enum Recorded: Sendable, Equatable {
+        /// Nothing: already recorded (a duplicate message, a reconnect's replay).
+        case unchanged
+        case changed
+        /// A new fill of an order this journal did not place (recorded under its `External`
+        /// order): someone must be told.
+        case externalFill
+    }
+
+    static func fill(_ db: Database, _ fill: TWSOrderMessages.Fill, now: Double) throws -> Recorded {
         let ref = fill.orderRef.isEmpty ? "perm-\(fill.permId)" : fill.orderRef
-        if try Bool.fetchOne(db.cachedStatement(sql: #"SELECT 1 FROM "order" WHERE ref = ?"#), arguments: [ref]) != true {
+        let status = try String.fetchOne(db.cachedStatement(sql: #"SELECT status FROM "order" WHERE ref = ?"#), arguments: [ref])
+        if status == nil {
             let (symbol, secType, expiry, strike, right) = Journal.columns(fill.instrument)
             try db.execute(
                 sql: """
@@ -423,7 +434,7 @@ public final class Journal: Sendable {
         let realized = holding.apply(fill.action.sign * fill.quantity, price: fill.price, multiplier: fill.instrument.multiplier, commission: 0)
         try db.cachedStatement(sql: "INSERT OR IGNORE INTO fill (exec_id, ref, time, action, quantity, price, realized_pnl) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .execute(arguments: [fill.execId, ref, fill.time, fill.action.rawValue, fill.quantity, fill.price, realized])
-        guard db.changesCount > 0 else { return false }
+        guard db.changesCount > 0 else { return .unchanged }
         try db.cachedStatement(
             sql: """
                 UPDATE "order" SET filled = filled + ?, average_price = (average_price * filled + ? * ?) / (filled + ?),
@@ -434,7 +445,7 @@ public final class Journal: Sendable {
         ).execute(arguments: [fill.quantity, fill.price, fill.quantity, fill.quantity, fill.permId, now, fill.quantity, ref])
         // The fill row is the fill's event: no order_event row for it (one page less a fill).
         try Journal.save(db, fill.instrument, holding, now: now)
-        return true
+        return status == nil || status == "External" ? .externalFill : .changed
     }
 
     /// A fill's commission (TWS reports it after the fill), once; false when the fill is not
@@ -474,19 +485,20 @@ public final class Journal: Sendable {
     }
 
     /// Several changes in one transaction (what one read from the broker brought: an order's
-    /// acknowledgement, its fill and its status arrive together), in order; for each, whether it
-    /// changed anything (a fill or commission already recorded did not).
+    /// acknowledgement, its fill and its status arrive together), in order; for each, what it
+    /// did (a fill or commission already recorded changed nothing).
     @discardableResult
-    public func record(_ changes: [Change], now: Double) throws(Failure) -> [Bool] {
+    public func record(_ changes: [Change], now: Double) throws(Failure) -> [Recorded] {
         guard !changes.isEmpty else { return [] }
         return try write { db in
             try changes.map { change in
                 switch change {
                 case .status(let ref, let status, let filled, let averagePrice, let permId):
                     try Journal.status(db, ref: ref, status: status, filled: filled, averagePrice: averagePrice, permId: permId, reason: nil, now: now)
-                    return true
+                    return .changed
                 case .fill(let fill): return try Journal.fill(db, fill, now: now)
-                case .commission(let execId, let commission): return try Journal.commission(db, execId: execId, commission: commission, now: now)
+                case .commission(let execId, let commission):
+                    return try Journal.commission(db, execId: execId, commission: commission, now: now) ? .changed : .unchanged
                 }
             }
         }

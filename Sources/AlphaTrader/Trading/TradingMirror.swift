@@ -106,7 +106,6 @@ public enum TradingMirror {
         ])
     }
 
-    /// An entry on `alerts:stream`.
     /// A signal on `signals:stream` and as its strategy's latest (`signals:{strategy}:latest`,
     /// a day), in one round trip.
     public static func publish(_ signal: Signal, redis: RedisClient) throws {
@@ -117,6 +116,7 @@ public enum TradingMirror {
         for case .error(let message) in replies { throw RedisClient.Failure(code: .server, description: "publishing signal \(signal.id): \(message)") }
     }
 
+    /// An entry on `alerts:stream`.
     public static func alert(severity: String, source: String, text: String, redis: RedisClient, now: Double) throws {
         _ = try redis.command([
             "XADD", "alerts:stream", "MAXLEN", "~", "10000", "*", "time", TimeFormat.utc(Int64(now)), "severity", severity,
