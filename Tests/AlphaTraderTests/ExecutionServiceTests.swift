@@ -27,8 +27,8 @@ struct ExecutionServiceTests {
     }
 
     /// The desk with a strategies file and the session's strategies enabled.
-    static func desk(dailyLossLimit: Double) throws -> (TradingCLITests.Desk, RedisClient, any WallClock) {
-        let desk = try TradingCLITests.Desk()
+    static func desk(dailyLossLimit: Double, tape: String? = nil, speed: Double = 1) throws -> (TradingCLITests.Desk, RedisClient, any WallClock) {
+        let desk = try TradingCLITests.Desk(tape: tape, speed: speed)
         try strategies(dailyLossLimit: dailyLossLimit).write(toFile: desk.dir + "/config/strategies.yaml", atomically: true, encoding: .utf8)
         let redis = try RedisClient(url: try RedisURL(parsing: desk.redis.url))
         let clock = try SimulatedClock.fromEnvironment(desk.env)
@@ -38,23 +38,71 @@ struct ExecutionServiceTests {
 
     /// `symbol`'s market as the services would have written it, priced at the broker's quote:
     /// below the gamma flip by 1 %, VPIN 0.70 and bids leading the book — 0dte's momentum long.
-    static func momentum(_ symbol: String, price: Double, redis: RedisClient, now: Double) throws {
+    /// With `ticker` false the ticker is left to ingestion (a replayed day).
+    static func momentum(_ symbol: String, price: Double, redis: RedisClient, now: Double, ticker: Bool = true) throws {
         let ms = Int64(now * 1000)
-        let ticker = TickerDocument(
+        let document = TickerDocument(
             symbol: symbol, bid: price - 0.01, ask: price + 0.01, bidSize: 500, askSize: 500, last: price, open: price, high: price, low: price,
             volume: 1_000_000, vwap: price, trades: 5_000, timestamp: ms)
-        _ = try redis.pipeline([
-            ["SET", TickerDocument.key(symbol), ticker.json],
-            ["SET", VPINDocument.key(symbol), VPINDocument(value: 0.70, buckets: 50, bucketVolume: 100_000, window: 50, trades: 9_000, timestamp: ms).json],
-            ["SET", ImbalanceDocument.key(symbol), ImbalanceDocument(value: 0.6, bid: 8_000, ask: 2_000, timestamp: ms).json],
-            [
-                "SET", ExposureDocument.gexKey(symbol),
-                ExposureDocument(
-                    spot: price, total: -2e9, flip: (price * 1.01 * 100).rounded() / 100, unit: ExposureDocument.gammaUnit,
-                    byStrike: [[(price).rounded(), -1e9], [(price * 1.02).rounded(), 5e8]], timestamp: Int64(now)
-                ).json,
-            ],
-        ])
+        _ = try redis.pipeline(
+            (ticker ? [["SET", TickerDocument.key(symbol), document.json]] : []) + [
+                [
+                    "SET", VPINDocument.key(symbol),
+                    VPINDocument(value: 0.70, buckets: 50, bucketVolume: 100_000, window: 50, trades: 9_000, timestamp: ms).json,
+                ],
+                ["SET", ImbalanceDocument.key(symbol), ImbalanceDocument(value: 0.6, bid: 8_000, ask: 2_000, timestamp: ms).json],
+                [
+                    "SET", ExposureDocument.gexKey(symbol),
+                    ExposureDocument(
+                        spot: price, total: -2e9, flip: (price * 1.01 * 100).rounded() / 100, unit: ExposureDocument.gammaUnit,
+                        byStrike: [[(price).rounded(), -1e9], [(price * 1.02).rounded(), 5e8]], timestamp: Int64(now)
+                    ).json,
+                ],
+            ])
+    }
+
+    @Test("a replay day crafted to hit the daily loss limit: SPY falls 4 % over two minutes with a call open; the loss trips HALTED and the book is flattened")
+    func crashDay() throws {
+        // From 09:31:30 to 09:33:30; the clock runs 10x from 09:31, and 0dte buys a call at once.
+        // One contract of a $1 call: a $25 limit is a quarter of what it can lose.
+        let tape = try TestTape.crash(from: 90, over: 120, drop: 0.04)
+        let (desk, redis, clock) = try Self.desk(dailyLossLimit: 25, tape: tape, speed: 10)
+        defer { desk.stop() }
+        let ingest = desk.process(["ingest", "--source", "replay", "--tape", tape])
+        try ingest.run()
+        defer { if ingest.isRunning { ingest.terminate(); ingest.waitForExit() } }
+        let started = try Self.wait(10, redis: redis, clock: clock) { try redis.command(["GET", TickerDocument.key("SPY")]).text != nil }
+        #expect(started, "ingestion wrote no SPY ticker")
+        let spy = try #require(TickerDocument.read(try redis.command(["GET", TickerDocument.key("SPY")]).text)).last
+        // The analytics' picture (VPIN, the book, the gamma) of a momentum long; the prices are the tape's.
+        try Self.momentum("SPY", price: spy, redis: redis, now: clock.now(), ticker: false)
+        let service = desk.process(["execute", "--journal", "var/trading.sqlite"])
+        let logPath = desk.dir + "/execute.log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        service.standardError = FileHandle(forWritingAtPath: logPath)
+        try service.run()
+        defer { if service.isRunning { service.terminate(); service.waitForExit() } }
+        let journalPath = desk.dir + "/var/trading.sqlite"
+        var journal: Journal?
+        var refreshed = Date()
+        let halted = try Self.wait(60, redis: redis, clock: clock) {
+            if Date().timeIntervalSince(refreshed) > 0.5 {
+                try Self.momentum("SPY", price: spy, redis: redis, now: clock.now(), ticker: false)
+                refreshed = Date()
+            }
+            if journal == nil, FileManager.default.fileExists(atPath: journalPath) { journal = try? Journal(readingOnly: journalPath) }
+            return try journal?.breakerEvents().contains { $0.event.hasPrefix("HALTED") } == true
+        }
+        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        #expect(halted, "no HALTED in the journal: \(log)")
+        let entries = try journal?.orders().filter { $0.request.action == .buy && $0.filled > 0 } ?? []
+        #expect(!entries.isEmpty, "an entry was filled before the fall")
+        let halt = try #require(try journal?.breakerEvents().first { $0.event.hasPrefix("HALTED") })
+        #expect(halt.event.contains("the day's loss"), "\(halt.event)")
+        #expect(halt.time < Double(TestTape.open + 90 + 120 + 30), "halted during the fall, not after it")
+        let flat = try Self.wait(20, redis: redis, clock: clock) { try journal?.positions().allSatisfy { $0.holding.quantity == 0 } == true }
+        #expect(flat, "the book was flattened: \(log)")
+        #expect(try redis.command(["GET", RiskStateDocument.key]).text?.contains("HALTED") == true)
     }
 
     /// The broker's touch for a stock (through a connection of its own).

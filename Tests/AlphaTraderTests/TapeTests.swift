@@ -40,6 +40,45 @@ enum TestTape {
         ).run()
     }
 
+    /// A generated tape with one symbol crafted to crash: its every price (trades, quotes, depth,
+    /// bars) scaled down linearly by `drop` between `from` and `from + over` seconds after the
+    /// open, and held there after — the rest of the market as generated.
+    static func crash(symbol: Int = 0, minutes: Int64 = 10, from: Int64, over: Int64, drop: Double) throws -> String {
+        let generated = try write(minutes: minutes).0
+        defer { try? FileManager.default.removeItem(atPath: generated) }
+        let header = try TapeReader(path: generated).header
+        let path = temporaryPath("tape")
+        let writer = try TapeWriter(path: path, header: header)
+        let start = (open + from) * 1_000_000, length = Double(over * 1_000_000)
+        func scaled(_ price: Double, _ time: Int64) -> Double {
+            let f = 1 - drop * min(1, max(0, Double(time - start) / length))
+            return (price * f * 100).rounded() / 100
+        }
+        for event in try events(generated) {
+            switch event {
+            case .trade(var t) where t.symbol == symbol:
+                t.price = scaled(t.price, t.time)
+                try writer.write(.trade(t))
+            case .quote(var q) where q.symbol == symbol:
+                let spread = q.ask - q.bid
+                q.bid = scaled(q.bid, q.time)
+                q.ask = ((q.bid + spread) * 100).rounded() / 100
+                try writer.write(.quote(q))
+            case .depth(var d) where d.symbol == symbol:
+                d.price = scaled(d.price, d.time)
+                try writer.write(.depth(d))
+            case .bar(var b) where b.symbol == symbol:
+                b.open = scaled(b.open, b.start); b.high = scaled(b.high, b.start); b.low = scaled(b.low, b.time)
+                b.close = scaled(b.close, b.time); b.wap = scaled(b.wap, b.time)
+                try writer.write(.bar(b))
+            default:
+                try writer.write(event)
+            }
+        }
+        try writer.finish()
+        return path
+    }
+
     static func events(_ path: String) throws -> [MarketEvent] {
         let reader = try TapeReader(path: path)
         var list: [MarketEvent] = []

@@ -27,18 +27,20 @@ struct TradingCLITests {
         let env: [String: String]
         private(set) var sim: Process!
 
-        init(simArguments: [String] = []) throws {
+        /// `tape`: a tape of its own (the desk removes it when it stops); `speed`: the market
+        /// clock's, from 09:31.
+        init(simArguments: [String] = [], tape: String? = nil, speed: Double = 1) throws {
             redis = try RedisServer()
             dir = temporaryPath("dir")
             try FileManager.default.createDirectory(atPath: dir + "/config", withIntermediateDirectories: true)
             try FileManager.default.copyItem(atPath: repositoryRoot + "/config/config.yaml", toPath: dir + "/config/config.yaml")
-            tape = try TestTape.write(minutes: 10).0
+            self.tape = try tape ?? TestTape.write(minutes: 10).0
             port = try FreePort.pick()
             env = [
                 "REDIS_URL": redis.url, "IBKR_PORT": String(port),
-                "ORCHESTRATOR_CLOCK": "sim=2026-11-25T14:31:00Z;real=\(Date().timeIntervalSince1970);speed=1",
+                "ORCHESTRATOR_CLOCK": "sim=2026-11-25T14:31:00Z;real=\(Date().timeIntervalSince1970);speed=\(speed)",
             ]
-            sim = process(["tws-sim", "--tape", tape, "--port", String(port), "--account", "var/paper.json"] + simArguments)
+            sim = process(["tws-sim", "--tape", self.tape, "--port", String(port), "--account", "var/paper.json"] + simArguments)
             try sim.run()
             let started = Date()
             while !FreePort.accepts(port) && Date().timeIntervalSince(started) < 10 { Thread.sleep(forTimeInterval: 0.05) }
