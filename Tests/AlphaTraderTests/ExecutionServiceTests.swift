@@ -61,6 +61,16 @@ struct ExecutionServiceTests {
             ])
     }
 
+    /// `alphatrader execute` started in the desk, its log in `execute.log`.
+    static func execute(_ desk: TradingCLITests.Desk) throws -> (Process, String) {
+        let service = desk.process(["execute", "--journal", "var/trading.sqlite"])
+        let logPath = desk.dir + "/execute.log"
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        service.standardError = FileHandle(forWritingAtPath: logPath)
+        try service.run()
+        return (service, logPath)
+    }
+
     @Test("a replay day crafted to hit the daily loss limit: SPY falls 4 % over two minutes with a call open; the loss trips HALTED and the book is flattened")
     func crashDay() throws {
         // From 09:31:30 to 09:33:30; the clock runs 10x from 09:31, and 0dte buys a call at once.
@@ -76,11 +86,7 @@ struct ExecutionServiceTests {
         let spy = try #require(TickerDocument.read(try redis.command(["GET", TickerDocument.key("SPY")]).text)).last
         // The analytics' picture (VPIN, the book, the gamma) of a momentum long; the prices are the tape's.
         try Self.momentum("SPY", price: spy, redis: redis, now: clock.now(), ticker: false)
-        let service = desk.process(["execute", "--journal", "var/trading.sqlite"])
-        let logPath = desk.dir + "/execute.log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        service.standardError = FileHandle(forWritingAtPath: logPath)
-        try service.run()
+        let (service, logPath) = try Self.execute(desk)
         defer { if service.isRunning { service.terminate(); service.waitForExit() } }
         let journalPath = desk.dir + "/var/trading.sqlite"
         var journal: Journal?
@@ -160,11 +166,7 @@ struct ExecutionServiceTests {
         defer { desk.stop() }
         let spy = try Self.price("SPY", desk: desk, clock: clock)
         try Self.momentum("SPY", price: spy, redis: redis, now: clock.now())
-        let service = desk.process(["execute", "--journal", "var/trading.sqlite"])
-        let logPath = desk.dir + "/execute.log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
-        service.standardError = FileHandle(forWritingAtPath: logPath)
-        try service.run()
+        let (service, logPath) = try Self.execute(desk)
         defer { if service.isRunning { service.terminate(); service.waitForExit() } }
         let journalPath = desk.dir + "/var/trading.sqlite"
         var journal: Journal?
