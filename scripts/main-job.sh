@@ -27,6 +27,16 @@ fi
 export IBKR_PORT=$ibkr
 "$bin/orchestrator" validate
 day=${1:-$("$bin/orchestrator" calendar --json | grep -o '"date": "[0-9-]*"' | head -n 1 | cut -d'"' -f4)}
+# A replayed day more than 8 days after the last run's discovered parameters (market-open's
+# limit, twice --max-parameter-age) would fail its pre-open check: such a file is another
+# replay's, not this day's history — set aside, the day starts as a first session.
+if [ -f config/discovered.yaml ]; then
+  last=$(grep -o '^session: "[0-9-]*"' config/discovered.yaml | cut -d'"' -f2 || true)
+  if [ -n "$last" ] && [ $(( ($(date -ud "$day" +%s) - $(date -ud "$last" +%s)) / 86400 )) -gt 8 ]; then
+    mv config/discovered.yaml "config/discovered.$last.yaml"
+    echo "note: config/discovered.yaml is of $last, more than 8 days before $day; kept as config/discovered.$last.yaml" >&2
+  fi
+fi
 "$bin/orchestrator" plan --date "$day"
 echo
 status=0

@@ -122,10 +122,7 @@ struct MarketOpen: ParsableCommand {
         }
         let passed = checks.allSatisfy(\.passed)
         let enabledNames = passed ? config.strategies.filter(\.enabled).map(\.kind.rawValue) : []
-        if let redis {
-            let doc = EnabledStrategiesDocument(session: day.description, strategies: enabledNames, timestamp: Int64(now * 1000))
-            _ = try? redis.command(["SET", EnabledStrategiesDocument.key, doc.json])
-        }
+        // The day first, the strategies last: they are enabled only on a day that was started.
         if passed {
             let daily = RiskDailyDocument(session: day.description, breakers: BreakerState(since: now), limits: config.risk, timestamp: Int64(now * 1000))
             do {
@@ -136,6 +133,13 @@ struct MarketOpen: ParsableCommand {
                 }
             } catch {
                 throw failure("the day could not be started: \(error)")
+            }
+        }
+        if let redis {
+            let doc = EnabledStrategiesDocument(session: day.description, strategies: enabledNames, timestamp: Int64(now * 1000))
+            do { _ = try redis.command(["SET", EnabledStrategiesDocument.key, doc.json]) } catch {
+                // Disabling is best effort (Redis may be what failed); enabling must be done.
+                if passed { throw failure("the day was started but the strategies could not be enabled: \(error)") }
             }
         }
         if trading.json {

@@ -92,6 +92,25 @@ struct BrokerConnectionTests {
         #expect(try c.journal.order(ref: next)!.request.id > c.journal.order(ref: ref)!.request.id)
     }
 
+    @Test("a position closed, then asked to close again, sends nothing more: what it holds counts its closing orders' fills")
+    func closedTwice() throws {
+        let f = try fixture()
+        defer { f.cleanup() }
+        let c = try connection(f)
+        let spy = Instrument.stock(symbol: "SPY")
+        let q = try #require(try c.quote(spy))
+        let plan = ExitPlan(stop: TickSize.round(q.bid * 0.98, for: spy), targets: [], trail: nil)
+        var p = try c.enter(
+            .init(instrument: spy, action: .buy, quantity: 10, kind: .market, position: "p-1"), exits: plan,
+            opening: .init(id: "p-1", signalId: nil, strategy: "test", plan: plan))
+        try c.wait(3, "the entry") { try c.journal.order(ref: p.legs[0].entryRef)?.status == "Filled" }
+        #expect(try c.closeNow(&p, reason: "first") == 0)
+        let orders = try c.journal.orders(position: "p-1").count
+        #expect(try c.closeNow(&p, reason: "again") == 0)
+        #expect(try c.journal.orders(position: "p-1").count == orders, "no second closing order")
+        #expect(try c.positions()[spy, default: 0] == 0, "flat at the broker, not short")
+    }
+
     @Test("a fill of an order the journal does not know (a journal restored from an older copy) is recorded as External and reported, never ignored")
     func unknownFill() throws {
         let f = try fixture()

@@ -224,6 +224,45 @@ struct JournalTests {
         #expect(try journal.managedPositions().first?.realizedPnL == -3)
     }
 
+    @Test("a stop cancelled outside the service leaves its filled leg unprotected, and the manager closes the position; an unfilled leg's is just closed")
+    func stopCancelledOutside() throws {
+        let journal = try Journal(path: temporaryPath("journal"))
+        let option = Instrument.option(symbol: "SPY", expiry: "20261125", strike: 600, right: .call)
+        let plan = ExitPlan(stop: 1.4, targets: [.init(price: 3, fraction: 0.5)], trail: .percent(20))
+        func order(_ id: Int, _ action: OrderRequest.Action, _ kind: OrderRequest.Kind, parent: String?) -> (request: OrderRequest, parentRef: String?) {
+            (OrderRequest(id: id, instrument: option, action: action, quantity: 1, kind: kind, orderRef: "r\(id)"), parent)
+        }
+        try journal.recordSubmissions(
+            [
+                order(1, .buy, .limit(2), parent: nil), order(2, .sell, .limit(3), parent: "r1"), order(3, .sell, .stop(trigger: 1.4), parent: "r1"),
+                order(4, .buy, .limit(2), parent: nil), order(5, .sell, .stop(trigger: 1.4), parent: "r4"),
+            ], clientId: 2, strategy: "0dte", position: "p",
+            opening: .init(id: "p", signalId: "p", strategy: "0dte", plan: plan), now: 1)
+        try journal.record(
+            [
+                .fill(fill("e1", ref: "r1", option, .buy, 1, 2)), .status(ref: "r1", status: "Filled", filled: 1, averagePrice: 2, permId: nil),
+                .status(ref: "r3", status: "Cancelled", filled: nil, averagePrice: nil, permId: nil),
+                .status(ref: "r5", status: "Cancelled", filled: nil, averagePrice: nil, permId: nil),
+            ], now: 2)
+        var p = ManagedPosition.rebuild(id: "p", instrument: option, side: .buy, plan: plan, orders: try journal.orders(position: "p"))
+        p.update(from: ExecutionService.byRef(try journal.orders(position: "p")))
+        #expect(p.legs.map(\.state) == [.unprotected, .closed])
+        let (decided, instructions) = PositionManager.decide(p, last: 2.1, now: 3)
+        #expect(instructions == [.closeAll(reason: "a stop was cancelled outside the service")] && decided.closing)
+    }
+
+    @Test("the day's P&L counts an open position without a mark at its cost, not as the loss of all of it")
+    func dayPnLWithoutMark() {
+        // Bought 10 contracts at $5 (−$5,000 of cash), $120 realized earlier today.
+        let bought = (held: 10, cash: -5_000.0, mark: Double?.none, multiplier: 100.0)
+        #expect(ExecutionService.dayPnL(realized: 120, open: [bought]) == 120)
+        var marked = bought
+        marked.mark = 4.5
+        #expect(ExecutionService.dayPnL(realized: 120, open: [marked]) == 120 - 500)
+        // Closed out within the step (nothing held): its cash is realized, mark or none.
+        #expect(ExecutionService.dayPnL(realized: 0, open: [(held: 0, cash: 300, mark: nil, multiplier: 100)]) == 300)
+    }
+
     @Test("pnl:day is the session's: what the day's fills realized, and a high-water mark that a new session starts afresh")
     func dayPnLMirror() throws {
         let redis = try RedisServer()

@@ -60,7 +60,15 @@ struct PreOpenChecksTests {
 
     @Test("market-open with Redis and the broker down: exit 1, each failed check named")
     func marketOpenFails() throws {
-        let r = try AlphaTraderCLITests().run(["market-open"], environment: ["REDIS_URL": "redis://127.0.0.1:1/0", "IBKR_PORT": "1"])
+        // In a directory of its own: the command opens its journal (var/) before the broker fails.
+        let dir = temporaryPath("dir")
+        try FileManager.default.createDirectory(atPath: dir + "/config", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for file in ["config.yaml", "strategies.yaml"] {
+            try FileManager.default.copyItem(atPath: repositoryRoot + "/config/" + file, toPath: dir + "/config/" + file)
+        }
+        let r = try AlphaTraderCLITests().run(
+            ["market-open"], environment: ["REDIS_URL": "redis://127.0.0.1:1/0", "IBKR_PORT": "1"], in: dir)
         #expect(r.status == 1)
         #expect(r.stdout.contains("redis") && r.stdout.contains("FAILED") && r.stdout.contains("no strategy enabled"), "\(r.stdout)")
         #expect(r.stderr.contains("pre-open checks failed: redis") && r.stderr.contains("broker (the broker at 127.0.0.1:1:"), "\(r.stderr)")

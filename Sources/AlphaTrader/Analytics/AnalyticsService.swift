@@ -19,8 +19,10 @@ public final class AnalyticsService {
     public private(set) var report = Report()
     /// Each symbol's near-term open interest (`options:{sym}:gamma_model`), for its gamma at the
     /// live price; read at start and every 15 market minutes after.
-    var gammaModels: [GammaModel?]
-    var gammaModelsRead = -Double.infinity
+    private var gammaModels: [GammaModel?]
+    private var gammaModelsRead = -Double.infinity
+    /// Market seconds the live gamma document outlives its last writing.
+    static let liveGammaLifetime = 300.0
     /// Until discovery has tuned it (`discovery:{sym}:params`), a VPIN bucket of this many shares.
     public static let defaultBucket = 50_000.0
 
@@ -113,6 +115,8 @@ public final class AnalyticsService {
             session = current
             states = symbols.map { SymbolAnalytics(symbol: $0, bucketVolume: AnalyticsService.defaultBucket) }
             cursors = Array(repeating: "0-0", count: symbols.count)
+            gammaModels = Array(repeating: nil, count: symbols.count)
+            gammaModelsRead = -.infinity
         }
     }
 
@@ -139,7 +143,7 @@ public final class AnalyticsService {
     /// (`analytics:{sym}:gex`), from the premarket job's near-term open interest.
     func liveGamma(_ client: RedisClient) throws {
         let now = context.clock.now()
-        if now - gammaModelsRead >= 900 || gammaModels.allSatisfy({ $0 == nil }) && now - gammaModelsRead >= 60 {
+        if now - gammaModelsRead >= 900 || gammaModels.allSatisfy({ $0 == nil }) {
             let replies = try client.pipeline(symbols.map { ["GET", GammaModelDocument.key($0)] })
             let calendar = context.config.calendar
             let zone = ZoneRules.of(calendar.timeZone)
@@ -162,7 +166,10 @@ public final class AnalyticsService {
             let document = ExposureDocument(
                 spot: price, total: e.totalGEX.rounded(), flip: e.flip.map { ($0 * 100).rounded() / 100 }, unit: ExposureDocument.gammaUnit,
                 byStrike: e.byStrike.map { [$0.strike, $0.gex.rounded()] }, timestamp: Int64(now * 1000))
-            batch.append("SET", .text(ExposureDocument.liveGEXKey(symbols[i])), .text(document.json(gamma: true)))
+            // It lives five market minutes past its last writing: a stopped analytics service (or
+            // yesterday's) never leaves its gamma to stand in for the premarket job's.
+            let ttl = String(max(1, Int((AnalyticsService.liveGammaLifetime * 1000 / context.speed).rounded())))
+            batch.append("SET", .text(ExposureDocument.liveGEXKey(symbols[i])), .text(document.json(gamma: true)), "PX", .text(ttl))
         }
         if !batch.isEmpty { try client.send(batch) }
     }

@@ -308,9 +308,10 @@ public final class ExecutionService {
         }
         cash = [:]
         positions = []
-        for (p, read) in managed {
+        for (position, read) in managed {
+            var p = position
             let orders = try read ?? journal.orders(position: p.id)
-            if try finish(p, orders: orders, now: now) { continue }
+            if try finish(&p, orders: orders, now: now) { continue }
             cash[p.id] = ManagedPosition.cash(of: orders)
             positions.append(p)
         }
@@ -325,15 +326,13 @@ public final class ExecutionService {
     var closingReprice: Double { max(0.05, 2 / context.speed) }
 
     /// Closes the position in the journal once none of its orders is working and it holds
-    /// nothing (what it still holds is closed now).
-    private func finish(_ p: ManagedPosition, orders: [Journal.Order], now: Double) throws -> Bool {
+    /// nothing. What it still holds with nothing working — its exits gone, or what a closing
+    /// round could not close — is closed now, and again each second until nothing is left.
+    private func finish(_ p: inout ManagedPosition, orders: [Journal.Order], now: Double) throws -> Bool {
         guard !orders.contains(where: \.isOpen) else { return false }
         let (held, cash) = ManagedPosition.cash(of: orders)
         guard held == 0 else {
-            if !p.closing {
-                var closing = p
-                try broker.closeNow(&closing, reason: "what is left of the position", reprice: closingReprice)
-            }
+            try broker.closeNow(&p, reason: "what is left of the position", reprice: closingReprice)
             return false
         }
         let filled = orders.contains { $0.filled > 0 }
@@ -356,13 +355,26 @@ public final class ExecutionService {
         return true
     }
 
-    /// The day's P&L: realized on closed positions, and on open ones their cash so far plus what
-    /// they hold at the mark.
+    /// The day's P&L (`dayPnL(realized:open:)`) with the broker's marks.
     func dayPnL() -> Double {
-        var total = dayRealized
-        for p in positions {
-            guard let c = cash[p.id] else { continue }
-            total += c.cash + Double(c.held) * (broker.mark(p.instrument) ?? 0) * p.instrument.multiplier
+        ExecutionService.dayPnL(
+            realized: dayRealized,
+            open: positions.compactMap { p in
+                cash[p.id].map { (held: $0.held, cash: $0.cash, mark: broker.mark(p.instrument), multiplier: p.instrument.multiplier) }
+            })
+    }
+
+    /// The day's P&L: realized on closed positions, and on open ones their cash so far plus what
+    /// they hold at the mark. An open position without a mark yet (just after a restart or a
+    /// fill, before the first quote) counts at what it cost — nothing — not as the loss of all of it.
+    static func dayPnL(realized: Double, open: [(held: Int, cash: Double, mark: Double?, multiplier: Double)]) -> Double {
+        var total = realized
+        for p in open {
+            if let mark = p.mark {
+                total += p.cash + Double(p.held) * mark * p.multiplier
+            } else if p.held == 0 {
+                total += p.cash
+            }
         }
         return total
     }

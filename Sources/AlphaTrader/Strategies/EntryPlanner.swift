@@ -37,7 +37,9 @@ public enum EntryPlanner {
         guard decision.allowed else { return .refuse(order, decision) }
         let fractions = config.exits.targets.map(\.fraction)
         let targets = zip(signal.targets, fractions).map { ExitPlan.Target(price: $0.0, fraction: $0.1) }
-        let timeStop = config.exits.timeStop.map { context.now + Double($0 - context.minuteOfDay) * 60 }
+        // At the minute itself: `now` to the start of its minute (zones are whole minutes apart from UTC).
+        let minuteStart = (context.now / 60).rounded(.down) * 60
+        let timeStop = config.exits.timeStop.map { minuteStart + Double($0 - context.minuteOfDay) * 60 }
         let plan = ExitPlan(
             stop: signal.stop, targets: targets, trail: config.exits.trailPercent.map { .percent($0) }, trailAfterFirstTarget: true,
             breakevenAfterFirstTarget: true, timeStop: timeStop)

@@ -71,9 +71,9 @@ extension BrokerConnection {
 
     /// Closes these positions now, together: everything working of them is cancelled (an entry
     /// takes its leg's exits with it) and waited for once, then what each holds — by its own
-    /// fills, as the broker's position may include others' — is closed by `flatten` in the same
-    /// rounds, each closing order carrying its position's id and reason. Returns, per position,
-    /// what could not be closed.
+    /// fills, closing orders of earlier rounds included, as the broker's position may include
+    /// others' — is closed by `flatten` in the same rounds, each closing order carrying its
+    /// position's id and reason. Returns, per position, what could not be closed.
     @discardableResult
     public func closeNow(_ ps: inout [ManagedPosition], reasons: [String], rounds: Int = 5, reprice: Double = 2) throws -> [Int] {
         let refs = ps.flatMap(\.refs)
@@ -83,9 +83,13 @@ extension BrokerConnection {
         var lotOf: [Lot?] = []
         for (i, reason) in zip(ps.indices, reasons) {
             ps[i].closing = true
-            var held = 0
-            for ref in ps[i].refs { for fill in try journal.fills(ref: ref) { held += fill.action.sign * fill.quantity } }
-            for leg in ps[i].legs.indices where ps[i].legs[leg].state == .working { ps[i].legs[leg].state = .closed }
+            // Its orders: those journaled under its id (entries, exits, earlier closing rounds)
+            // and its legs' own (a position entered without a journaled id has only these).
+            var orders = ps[i].id.isEmpty ? [] : try journal.orders(position: ps[i].id)
+            let known = Set(orders.map(\.ref))
+            for ref in ps[i].refs where !known.contains(ref) { if let o = try journal.order(ref: ref) { orders.append(o) } }
+            let held = ManagedPosition.cash(of: orders).held
+            for leg in ps[i].legs.indices where [.working, .unprotected].contains(ps[i].legs[leg].state) { ps[i].legs[leg].state = .closed }
             log("closing a position", ["entry": ps[i].legs.first?.entryRef ?? "", "reason": reason, "held": String(held)])
             let lot = Lot(instrument: ps[i].instrument, position: ps[i].id.isEmpty ? nil : ps[i].id, reason: reason)
             lotOf.append(held == 0 ? nil : lot)

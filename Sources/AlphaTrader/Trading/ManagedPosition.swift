@@ -4,7 +4,10 @@ import Foundation
 /// orders at the broker and what has happened to them. A value: `PositionManager` decides on it,
 /// the order path applies the decisions and records what the broker says.
 public struct ManagedPosition: Sendable, Equatable {
-    public enum LegState: String, Sendable, Equatable { case working, targetFilled, stopped, closed }
+    /// `unprotected`: the leg's entry filled and its stop is gone at the broker without filling
+    /// (cancelled outside the service — an operator's `cancel`, the broker): what it holds is
+    /// closed now.
+    public enum LegState: String, Sendable, Equatable { case working, targetFilled, stopped, closed, unprotected }
 
     public struct ManagedLeg: Sendable, Equatable {
         public var quantity: Int
@@ -68,7 +71,8 @@ public struct ManagedPosition: Sendable, Equatable {
 
 extension ManagedPosition {
     /// What its orders (by ref) say happened: the entry's fill price once every leg's entry has
-    /// filled, each working leg's target or stop filled.
+    /// filled, each working leg's target or stop filled — or its stop gone without filling
+    /// (`unprotected` when its entry filled, `closed` when it never did).
     public mutating func update(from orders: [String: Journal.Order]) {
         if entryPrice == nil {
             let entries = legs.compactMap { orders[$0.entryRef] }
@@ -80,8 +84,10 @@ extension ManagedPosition {
         for i in legs.indices where legs[i].state == .working {
             if let ref = legs[i].targetRef, orders[ref]?.status == "Filled" {
                 legs[i].state = .targetFilled
-            } else if orders[legs[i].stopRef]?.status == "Filled" {
+            } else if let stop = orders[legs[i].stopRef], stop.status == "Filled" {
                 legs[i].state = .stopped
+            } else if let stop = orders[legs[i].stopRef], !stop.isOpen {
+                legs[i].state = (orders[legs[i].entryRef]?.filled ?? 0) > 0 ? .unprotected : .closed
             }
         }
     }

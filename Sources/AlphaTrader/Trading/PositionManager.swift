@@ -19,6 +19,10 @@ public enum PositionManager {
             p.closing = true
             return (p, [.closeAll(reason: "time stop")])
         }
+        if p.legs.contains(where: { $0.state == .unprotected }) {
+            p.closing = true
+            return (p, [.closeAll(reason: "a stop was cancelled outside the service")])
+        }
         guard let entry = p.entryPrice, last > 0 else { return (p, []) }
         let long = p.side == .buy
         p.best = p.best.map { long ? max($0, last) : min($0, last) } ?? (long ? max(entry, last) : min(entry, last))
