@@ -189,13 +189,14 @@ struct MOC: ParsableCommand {
     func run() throws {
         let context = try loadContext(common, module: "moc")
         let id = "moc-\(Int64(context.clock.now()))-\(getpid())"
+        let request = ExecutionRequest(id: id, command: .moc).json
         let reply: String
         do {
             let redis = try RedisClient(url: context.redisURL, timeout: wait + 2)
-            _ = try redis.command(["RPUSH", ExecutionRequest.queue, ExecutionRequest(id: id, command: .moc).json])
+            _ = try redis.command(["RPUSH", ExecutionRequest.queue, request])
             let popped = try redis.command(["BLPOP", ExecutionRequest.replyKey(id), String(format: "%.3f", wait)])
             guard case .array(let pair) = popped, pair.count == 2, let answer = pair[1].text else {
-                _ = try? redis.command(["LREM", ExecutionRequest.queue, "0", ExecutionRequest(id: id, command: .moc).json])
+                _ = try? redis.command(["LREM", ExecutionRequest.queue, "0", request])
                 throw failure("the execution service did not answer in \(wait) s (is it running? orchestrator status execution)")
             }
             reply = answer

@@ -43,8 +43,8 @@ enum TestTape {
     /// A generated tape with one symbol crafted to crash: its every price (trades, quotes, depth,
     /// bars) scaled down linearly by `drop` between `from` and `from + over` seconds after the
     /// open, and held there after — the rest of the market as generated.
-    static func crash(symbol: Int = 0, minutes: Int64 = 10, from: Int64, over: Int64, drop: Double) throws -> String {
-        let generated = try write(minutes: minutes).0
+    static func crash(symbol: Int = 0, from: Int64, over: Int64, drop: Double) throws -> String {
+        let generated = try write(minutes: 10).0
         defer { try? FileManager.default.removeItem(atPath: generated) }
         let header = try TapeReader(path: generated).header
         let path = temporaryPath("tape")

@@ -149,10 +149,8 @@ public final class AnalyticsService {
             let zone = ZoneRules.of(calendar.timeZone)
             for (i, reply) in replies.enumerated() {
                 gammaModels[i] = GammaModelDocument.read(reply.text).flatMap { document in
-                    GammaModel(document) { date in
-                        let close = (try? calendar.session(on: date))?.close
-                        return close ?? zone.instant(of: date, secondsOfDay: 16 * 3600)
-                    }
+                    // The stand-in lists calendar days (a Saturday too): those close at 16:00.
+                    GammaModel(document) { OptionExpiries.closesAt($0, calendar: calendar) ?? zone.instant(of: $0, secondsOfDay: 16 * 3600) }
                 }
             }
             gammaModelsRead = now
@@ -163,9 +161,7 @@ public final class AnalyticsService {
             let price = states[i].lastPrice
             let e = model.exposure(spot: price, at: Int64(now))
             states[i].options = (e.totalGEX, states[i].options?.dex ?? 0, e.flip, price)
-            let document = ExposureDocument(
-                spot: price, total: e.totalGEX.rounded(), flip: e.flip.map { ($0 * 100).rounded() / 100 }, unit: ExposureDocument.gammaUnit,
-                byStrike: e.byStrike.map { [$0.strike, $0.gex.rounded()] }, timestamp: Int64(now * 1000))
+            let document = ExposureDocument(e, gamma: true, timestamp: Int64(now * 1000))
             // It lives five market minutes past its last writing: a stopped analytics service (or
             // yesterday's) never leaves its gamma to stand in for the premarket job's.
             let ttl = String(max(1, Int((AnalyticsService.liveGammaLifetime * 1000 / context.speed).rounded())))

@@ -18,6 +18,14 @@ public struct ExposureDocument: RedisDocument, Equatable {
         self.spot = spot; self.total = total; self.flip = flip; self.unit = unit; self.byStrike = byStrike; self.timestamp = timestamp
     }
 
+    /// The gamma (or delta) document of an exposure: totals to the dollar, the flip to the cent.
+    public init(_ e: Exposure, gamma: Bool, timestamp: Int64) {
+        self.init(
+            spot: e.spot, total: (gamma ? e.totalGEX : e.totalDEX).rounded(), flip: gamma ? e.flip.map { ($0 * 100).rounded() / 100 } : nil,
+            unit: gamma ? ExposureDocument.gammaUnit : ExposureDocument.deltaUnit,
+            byStrike: e.byStrike.map { [$0.strike, (gamma ? $0.gex : $0.dex).rounded()] }, timestamp: timestamp)
+    }
+
     public static func gexKey(_ symbol: String) -> String { "options:\(symbol):gex" }
     /// The gamma at the live price (the analytics service, from `GammaModelDocument`).
     public static func liveGEXKey(_ symbol: String) -> String { "analytics:\(symbol):gex" }

@@ -2,7 +2,7 @@ public import Foundation
 import OrchestratorCore
 
 /// Recorded-style Alpha Vantage replies, generated (never downloaded): options chains priced with
-/// Black–Scholes under a volatility smile, news-sentiment feeds, indicator series. They feed the
+/// Black–Scholes (`BlackScholes`) under a volatility smile, news-sentiment feeds, indicator series. They feed the
 /// local Alpha Vantage stand-in (`premarket --simulate`, the tests' HTTP server, the benchmark).
 public struct AlphaVantagePayloads: Sendable {
     public let seed: UInt64
@@ -20,9 +20,6 @@ public struct AlphaVantagePayloads: Sendable {
         "SPY": 600, "QQQ": 520, "IWM": 230, "AAPL": 230, "TSLA": 340, "NVDA": 180,
         "META": 600, "AMZN": 220, "MSFT": 480, "GOOGL": 300, "AMD": 220, "VXX": 45,
     ]
-
-    /// Index ETFs list an expiry every session: their chains start with the day's own (0DTE).
-    public static let dailyExpiries: Set<String> = ["SPY", "QQQ", "IWM"]
 
     func rng(_ symbol: String, _ salt: UInt64) -> SeededRandom {
         var h: UInt64 = seed &* 0x9E37_79B9_7F4A_7C15 &+ salt
@@ -44,10 +41,11 @@ public struct AlphaVantagePayloads: Sendable {
     public func chain(_ symbol: String, expirations: Int = 25, strikes: Int = 166) -> Data {
         var r = rng(symbol, 1)
         let s = spot(symbol)
-        let step = s >= 200 ? 1.0 : s >= 50 ? 0.5 : 0.25
+        let step = OptionChooser.strikeStep(s)
         let first = ((s - step * Double(strikes / 2)) / step).rounded() * step
         let base = Self.days(date)
-        let sameDay = AlphaVantagePayloads.dailyExpiries.contains(symbol) ? 1 : 0
+        // Index ETFs list an expiry every session: their chains start with the day's own (0DTE).
+        let sameDay = OptionExpiries.daily.contains(symbol) ? 1 : 0
         var out = "{\"endpoint\": \"Realtime Options\", \"message\": \"success\", \"data\": ["
         out.reserveCapacity((expirations + sameDay) * strikes * 2 * 520)
         var firstRow = true
@@ -64,7 +62,7 @@ public struct AlphaVantagePayloads: Sendable {
                 let index = Int((strike / step).rounded())
                 let round = index % 10 == 0 ? 4.0 : index % 5 == 0 ? 2.5 : 1
                 for kind in ["call", "put"] {
-                    let g = Self.greeks(call: kind == "call", s: s, k: strike, t: t, sigma: iv, r: 0.045)
+                    let g = BlackScholes.greeks(call: kind == "call", s: s, k: strike, t: t, sigma: iv)
                     let price = max(0.01, g.price)
                     let spread = max(0.01, (price * 0.02 * 100).rounded() / 100)
                     let bid = max(0, ((price - spread / 2) * 100).rounded() / 100), ask = ((price + spread / 2) * 100).rounded() / 100
@@ -187,28 +185,6 @@ public struct AlphaVantagePayloads: Sendable {
             "Technical Analysis: \(function)": series,
         ]
         return try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-    }
-
-    // MARK: Black–Scholes
-
-    public struct Greeks: Sendable { public var price, delta, gamma, theta, vega, rho: Double }
-
-    /// Black–Scholes price and greeks (theta per calendar day, vega and rho per 1 %).
-    public static func greeks(call: Bool, s: Double, k: Double, t: Double, sigma: Double, r: Double) -> Greeks {
-        let sq = sigma * t.squareRoot()
-        let d1 = (log(s / k) + (r + sigma * sigma / 2) * t) / sq, d2 = d1 - sq
-        let pdf = exp(-d1 * d1 / 2) / (2 * Double.pi).squareRoot()
-        func n(_ x: Double) -> Double { 0.5 * erfc(-x / 2.0.squareRoot()) }
-        let discount = exp(-r * t)
-        let gamma = pdf / (s * sq), vega = s * pdf * t.squareRoot() / 100
-        if call {
-            return Greeks(
-                price: s * n(d1) - k * discount * n(d2), delta: n(d1), gamma: gamma,
-                theta: (-s * pdf * sigma / (2 * t.squareRoot()) - r * k * discount * n(d2)) / 365, vega: vega, rho: k * t * discount * n(d2) / 100)
-        }
-        return Greeks(
-            price: k * discount * n(-d2) - s * n(-d1), delta: n(d1) - 1, gamma: gamma,
-            theta: (-s * pdf * sigma / (2 * t.squareRoot()) + r * k * discount * n(-d2)) / 365, vega: vega, rho: -k * t * discount * n(-d2) / 100)
     }
 
     static func days(_ date: String) -> Int { LocalDate(parsing: date)?.daysSinceEpoch ?? 0 }

@@ -90,9 +90,7 @@ public struct GammaModel: Sendable, Equatable {
         var total = 0.0
         for line in lines where line.expires - now >= GammaModel.lastMinute {
             let t = Double(line.expires - now) / (365 * 86_400)
-            let sq = line.iv * t.squareRoot()
-            let d1 = (log(spot / line.strike) + (0.045 + line.iv * line.iv / 2) * t) / sq
-            let gamma = exp(-d1 * d1 / 2) / (2 * Double.pi).squareRoot() / (spot * sq)
+            let gamma = BlackScholes.gamma(s: spot, k: line.strike, t: t, sigma: line.iv)
             total += (line.call ? 1 : -1) * gamma * line.openInterest
         }
         return total * 100 * spot * spot * 0.01
@@ -122,7 +120,7 @@ public struct GammaModel: Sendable, Equatable {
         contracts.reserveCapacity(lines.count)
         for line in lines where line.expires - now >= GammaModel.lastMinute {
             let t = Double(line.expires - now) / (365 * 86_400)
-            let g = AlphaVantagePayloads.greeks(call: line.call, s: spot, k: line.strike, t: t, sigma: line.iv, r: 0.045)
+            let g = BlackScholes.greeks(call: line.call, s: spot, k: line.strike, t: t, sigma: line.iv)
             var c = OptionContract()
             c.strike = line.strike
             c.kind = line.call ? .call : .put

@@ -51,9 +51,14 @@ public enum OptionExpiries {
     /// day), seconds since the epoch; nil for a code that is not a session.
     public static func closesAt(_ code: String, calendar: any ExchangeCalendar) -> Double? {
         guard code.count == 8, let y = Int(code.prefix(4)), let m = Int(code.dropFirst(4).prefix(2)), let d = Int(code.suffix(2)),
-            let day = LocalDate(year: y, month: m, day: d), let session = try? calendar.session(on: day)
+            let day = LocalDate(year: y, month: m, day: d)
         else { return nil }
-        return Double(session.close)
+        return closesAt(day, calendar: calendar).map(Double.init)
+    }
+
+    /// When an expiry on `day` stops trading: its session's close; nil for a day that is not a session.
+    public static func closesAt(_ day: LocalDate, calendar: any ExchangeCalendar) -> Int64? {
+        (try? calendar.session(on: day))??.close
     }
 
     /// The expiries the strategies trade on session `day`: today's (0DTE) and the next

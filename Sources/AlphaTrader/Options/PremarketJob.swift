@@ -188,11 +188,7 @@ public final class PremarketJob {
     }
 
     static func exposureJSON(_ e: Exposure, gex: Bool, now: Int) -> String {
-        ExposureDocument(
-            spot: e.spot, total: (gex ? e.totalGEX : e.totalDEX).rounded(), flip: gex ? e.flip.map { ($0 * 100).rounded() / 100 } : nil,
-            unit: gex ? ExposureDocument.gammaUnit : ExposureDocument.deltaUnit,
-            byStrike: e.byStrike.map { [$0.strike, (gex ? $0.gex : $0.dex).rounded()] }, timestamp: Int64(now)
-        ).json(gamma: gex)
+        ExposureDocument(e, gamma: gex, timestamp: Int64(now)).json(gamma: gex)
     }
 
     static func flowJSON(_ f: OptionsFlow, now: Int) -> String {

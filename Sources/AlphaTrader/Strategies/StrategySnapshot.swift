@@ -92,7 +92,6 @@ public struct StrategySnapshot: Sendable {
 /// Options chosen by delta under the model the paper broker quotes by (Black–Scholes under
 /// `VolatilitySmile`), on the strikes the exchanges list.
 public enum OptionChooser {
-    public static let interestRate = 0.045
 
     /// The listed strike step around a price: a dollar from $200, fifty cents from $50, a quarter below.
     public static func strikeStep(_ price: Double) -> Double { price >= 200 ? 1 : price >= 50 ? 0.5 : 0.25 }
@@ -108,10 +107,10 @@ public enum OptionChooser {
         let t = max(60, expiresAt - now) / 86_400 / 365
         let center = (spot / step).rounded()
         func strike(_ i: Int) -> Double { (center + Double(i)) * step }
-        func greeks(_ i: Int) -> AlphaVantagePayloads.Greeks {
+        func greeks(_ i: Int) -> BlackScholes.Greeks {
             let k = strike(i)
             let sigma = VolatilitySmile.volatility(moneyness: log(k / spot), days: t * 365)
-            return AlphaVantagePayloads.greeks(call: long, s: spot, k: k, t: t, sigma: sigma, r: interestRate)
+            return BlackScholes.greeks(call: long, s: spot, k: k, t: t, sigma: sigma)
         }
         // The lowest index whose |delta| is on the far side of the target (calls: at or below it;
         // puts: at or above it), among strikes above zero.
@@ -148,7 +147,7 @@ public enum OptionChooser {
         }
         let days = max(60, expiresAt - now) / 86_400
         let sigma = VolatilitySmile.volatility(moneyness: log(strike / spot), days: days)
-        let g = AlphaVantagePayloads.greeks(call: right == .call, s: spot, k: strike, t: days / 365, sigma: sigma, r: interestRate)
+        let g = BlackScholes.greeks(call: right == .call, s: spot, k: strike, t: days / 365, sigma: sigma)
         return RiskQuote(bid: bid ?? g.price * 0.99, ask: ask ?? g.price * 1.01, underlying: spot, delta: g.delta, gamma: g.gamma)
     }
 }

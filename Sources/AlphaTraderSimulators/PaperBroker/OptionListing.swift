@@ -10,9 +10,6 @@ public import OrchestratorCore
 /// Quotes: Black–Scholes on the underlying's mid under `VolatilitySmile`, a spread of 2 % of
 /// the price (at least a tick), both sides rounded outward to the tick.
 public struct OptionListing: Sendable {
-    public static let dailyExpiries = OptionExpiries.daily
-    public static let interestRate = 0.045
-
     public let day: LocalDate
     private let calendar: any ExchangeCalendar
     /// The price strikes are listed around, per symbol (the tape's first quote of the day).
@@ -69,7 +66,7 @@ public struct OptionListing: Sendable {
         let seconds = max(60, expiresAt - now)
         let days = seconds / 86_400
         let sigma = VolatilitySmile.volatility(moneyness: log(strike / underlying), days: days)
-        let g = AlphaVantagePayloads.greeks(call: right == .call, s: underlying, k: strike, t: days / 365, sigma: sigma, r: interestRate)
+        let g = BlackScholes.greeks(call: right == .call, s: underlying, k: strike, t: days / 365, sigma: sigma)
         let price = max(0.01, g.price)
         let half = max(0.005, price * 0.01)
         let bid = max(0, TickSize.round(price - half, for: instrument, up: false))

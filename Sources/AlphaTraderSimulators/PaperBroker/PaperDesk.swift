@@ -232,7 +232,7 @@ public final class PaperDesk: Sendable {
             else { return nil }
             let days = max(60, Double(zone.instant(of: day, secondsOfDay: 16 * 3600)) - Double(s.market.time) / 1_000_000) / 86_400
             let sigma = VolatilitySmile.volatility(moneyness: Foundation.log(strike / u.mid), days: days)
-            let g = AlphaVantagePayloads.greeks(call: right == .call, s: u.mid, k: strike, t: days / 365, sigma: sigma, r: OptionListing.interestRate)
+            let g = BlackScholes.greeks(call: right == .call, s: u.mid, k: strike, t: days / 365, sigma: sigma)
             return (quote, (sigma, g.delta, g.price, g.gamma, g.vega, g.theta), u.mid)
         }
     }
