@@ -65,8 +65,13 @@ struct MarketOpen: ParsableCommand {
     @OptionGroup var trading: TradingOptions
     @Option(help: "The strategies file.") var strategies = StrategiesConfig.file
     @Option(help: "The feed's heartbeat may be this many market seconds old.") var maxHeartbeatAge: Double = 60
-    @Option(help: "Discovered parameters may be this many days old.") var maxParameterAge: Double = 4
+    @Option(help: "Discovered parameters in Redis may be this many days old (config/discovered.yaml twice that).") var maxParameterAge: Double = 4
     @Option(help: "The last parameter discovery's file, when Redis has none.") var discovered = DiscoveryJob.defaultPath
+
+    func validate() throws {
+        guard maxHeartbeatAge > 0 else { throw ValidationError("--max-heartbeat-age \(maxHeartbeatAge): expected a positive number of seconds") }
+        guard maxParameterAge > 0 else { throw ValidationError("--max-parameter-age \(maxParameterAge): expected a positive number of days") }
+    }
 
     func run() throws {
         let context = try loadContext(trading.common, module: "market-open")
@@ -119,6 +124,9 @@ struct MarketOpen: ParsableCommand {
             let file = DiscoveryJob.readFile(discovered).flatMap { f in f.generatedAt.map { (generatedAt: $0, symbols: Set(f.symbols.keys)) } }
             checks.append(PreOpenChecks.discovery(redis: found, file: file, now: now, maxAge: maxParameterAge * 86_400))
             checks.append(PreOpenChecks.premarket(exposures, since: Double(zone.instant(of: day, secondsOfDay: 0))))
+        } else {
+            let why = redis == nil ? "not checked: no Redis" : "Redis did not answer"
+            checks += [.init("discovery", false, why), .init("premarket", false, why)]
         }
         let passed = checks.allSatisfy(\.passed)
         let enabledNames = passed ? config.strategies.filter(\.enabled).map(\.kind.rawValue) : []

@@ -10,7 +10,8 @@ import Redis
 struct TradingOptions: ParsableArguments {
     @OptionGroup var common: CommonOptions
     @Option(help: "The trade journal (SQLite).") var journal = "var/trading.sqlite"
-    @Option(help: "The TWS client id (default: endpoints.ibkr.client_id + 10, apart from the feed's).") var clientId: Int?
+    @Option(help: "The TWS client id (default: endpoints.ibkr.client_id + 10; + 1 for execute, + 20 for market-open — apart from the feed's and each other's).")
+    var clientId: Int?
     @Option(help: "Seconds to wait for the broker.") var timeout: Double = 5
     @Flag(help: "Print one JSON document.") var json = false
 }

@@ -251,6 +251,24 @@ struct JournalTests {
         #expect(instructions == [.closeAll(reason: "a stop was cancelled outside the service")] && decided.closing)
     }
 
+    @Test("a managed position whose row cannot be read is an error naming it, not a position silently left out")
+    func damagedPosition() throws {
+        let path = temporaryPath("sqlite")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let journal = try Journal(path: path)
+        let plan = ExitPlan(stop: 1.4, targets: [], trail: nil)
+        try journal.recordSubmissions(
+            [(OrderRequest(id: 1, instrument: call, action: .buy, quantity: 1, kind: .limit(2), orderRef: "r1"), nil)], clientId: 2, strategy: "0dte",
+            position: "p-9", opening: .init(id: "p-9", signalId: nil, strategy: "0dte", plan: plan), now: 1)
+        #expect(try journal.managedPositions(open: true).map(\.plan) == [plan])
+        try DatabaseQueue(path: path).write { db in try db.execute(sql: "UPDATE managed_position SET plan = '{\"stop\": ' WHERE id = 'p-9'") }
+        #expect {
+            try journal.managedPositions(open: true)
+        } throws: { error in
+            "\(error)".contains("managed position p-9 cannot be read") && "\(error)".hasPrefix(path)
+        }
+    }
+
     @Test("the day's P&L counts an open position without a mark at its cost, not as the loss of all of it")
     func dayPnLWithoutMark() {
         // Bought 10 contracts at $5 (−$5,000 of cash), $120 realized earlier today.

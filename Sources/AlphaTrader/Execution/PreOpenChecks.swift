@@ -1,4 +1,5 @@
 import Foundation
+import OrchestratorCore
 
 /// `market-open`'s checks (SPEC §10) as pure functions of what was read: each says whether it
 /// passed and why, in words the operator acts on.
@@ -49,7 +50,7 @@ public enum PreOpenChecks {
                 return Check(
                     "discovery", true,
                     String(
-                        format: "config/discovered.yaml of %@ (%@)", TimeFormatShort.day(file.generatedAt),
+                        format: "config/discovered.yaml of %@ (%@)", LocalDate(daysSinceEpoch: Int((file.generatedAt / 86_400).rounded(.down))).description,
                         age < 0 ? "a later run's" : String(format: "%.1f days old", age / 86_400)))
             }
             if !missing.isEmpty { return Check("discovery", false, "no discovered parameters for \(missing.joined(separator: ", "))") }
@@ -73,14 +74,5 @@ public enum PreOpenChecks {
         if !missing.isEmpty { why.append("none for \(missing.joined(separator: ", "))") }
         if !old.isEmpty { why.append("not from today for \(old.joined(separator: ", "))") }
         return Check("premarket", false, "premarket options data: " + why.joined(separator: "; ") + " (did premarket-data run?)")
-    }
-}
-
-enum TimeFormatShort {
-    static func day(_ t: Double) -> String {
-        let f = DateFormatter()
-        f.dateFormat = "yyyy-MM-dd"
-        f.timeZone = TimeZone(identifier: "UTC")
-        return f.string(from: Date(timeIntervalSince1970: t))
     }
 }

@@ -285,6 +285,8 @@ public final class Journal: Sendable {
     private func read<T>(_ body: (Database) throws -> T) throws(Failure) -> T {
         do {
             return try writer.read(body)
+        } catch let failure as Failure {
+            throw failure
         } catch let error as DatabaseError {
             throw Failure(description: Journal.describe(error, path: path))
         } catch {
@@ -575,7 +577,7 @@ public final class Journal: Sendable {
 
     /// The managed position an entry opens (`recordSubmissions(_:opening:)`, with its orders).
     static func insert(_ db: Database, _ opening: Opening, instrument: Instrument, side: OrderRequest.Action, now: Double) throws {
-        let planJSON = String(decoding: (try? JSONEncoder().encode(opening.plan)) ?? Data(), as: UTF8.self)
+        let planJSON = Document.encode(opening.plan)
         try db.cachedStatement(
             sql: "INSERT INTO managed_position (id, signal_id, strategy, instrument, side, plan, opened_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
         ).execute(arguments: [opening.id, opening.signalId, opening.strategy, instrument.description, side.rawValue, planJSON, now])
@@ -590,13 +592,17 @@ public final class Journal: Sendable {
         }
     }
 
-    /// Managed positions, oldest first; only those not closed with `open`.
+    /// Managed positions, oldest first; only those not closed with `open`. A row that cannot be
+    /// read is an error naming it, never left out: it may be an open position to rebuild.
     public func managedPositions(open: Bool = false) throws(Failure) -> [PositionRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM managed_position \(open ? "WHERE closed_at IS NULL" : "") ORDER BY opened_at, id").compactMap { row in
+            try Row.fetchAll(db, sql: "SELECT * FROM managed_position \(open ? "WHERE closed_at IS NULL" : "") ORDER BY opened_at, id").map { row in
                 guard let side = OrderRequest.Action(rawValue: row["side"]), let instrument = Instrument(description: row["instrument"]),
-                    let plan = try? JSONDecoder().decode(ExitPlan.self, from: Data((row["plan"] as String).utf8))
-                else { return nil }
+                    let plan = try? Document.decoder.decode(ExitPlan.self, from: Data((row["plan"] as String).utf8))
+                else {
+                    throw Failure(
+                        description: "\(path): managed position \(row["id"] as String? ?? "?") cannot be read (side, instrument or exit plan damaged)")
+                }
                 return PositionRecord(
                     id: row["id"], signalId: row["signal_id"], strategy: row["strategy"], instrument: instrument, side: side, plan: plan,
                     openedAt: row["opened_at"], closedAt: row["closed_at"], closeReason: row["close_reason"], realizedPnL: row["realized_pnl"])

@@ -64,8 +64,6 @@ public struct ManagedPosition: Sendable, Equatable {
     public var refs: [String] { legs.flatMap { [$0.entryRef, $0.targetRef, $0.stopRef].compactMap { $0 } } }
 
     public var targetsFilled: Int { legs.filter { $0.state == .targetFilled }.count }
-    /// What is still held (entry filled, legs not done).
-    public var open: Int { entryPrice == nil ? 0 : legs.filter { $0.state == .working }.reduce(0) { $0 + $1.quantity } }
     public var isDone: Bool { closing || (entryPrice != nil && legs.allSatisfy { $0.state != .working }) }
 }
 
