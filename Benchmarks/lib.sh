@@ -33,3 +33,13 @@ start_sim() {
   for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0; sleep 0.05; done
   echo "tws-sim did not listen on $port" >&2; return 1
 }
+
+# The next session: its date in $day, and one minute after its open (UTC, ISO-8601) in
+# $first_minute — where the benchmarks' tapes start their clock (09:31 New York, winter or summer).
+next_session() {
+  local json open
+  json=$("$bin/orchestrator" calendar --json)
+  day=$(printf '%s' "$json" | grep -o '"date": "[0-9-]*"' | head -n 1 | cut -d'"' -f4)
+  open=$(printf '%s' "$json" | grep -o '"open": "[^"]*"' | head -n 1 | cut -d'"' -f4)
+  first_minute=$(date -u -d "$open + 1 minute" +%Y-%m-%dT%H:%M:%SZ)
+}

@@ -17,7 +17,7 @@ trap 'for p in $sim $feed $redis_pid; do kill "$p" 2>/dev/null || true; done; rm
 
 python3 -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet ib_async
-day=$("$bin/orchestrator" calendar --json | grep -o '"date": "[0-9-]*"' | head -n 1 | cut -d'"' -f4)
+next_session
 "$bin/alphatrader" replay-gen --date "$day" --from 09:30 --to 10:30 --out "$work/tape" > /dev/null 2>&1
 expiry=${day//-/}
 
@@ -25,7 +25,7 @@ echo "== order round trip: placeOrder of a marketable SPY option order → Fille
 # The market at 20x from 09:31, so that quotes (and the displayed size at them) turn over as
 # they would for a thousand orders a second; the round trip is real time.
 port=$(free_port)
-ORCHESTRATOR_CLOCK="sim=${day}T14:31:00Z;real=$(date +%s);speed=20" start_sim "$port"
+ORCHESTRATOR_CLOCK="sim=${first_minute};real=$(date +%s);speed=20" start_sim "$port"
 ours=$("$bin/orchestrator-bench" orders --port "$port" --count 1000 --expiry "$expiry" --journal "$work/journal.sqlite")
 theirs=$("$work/venv/bin/python" Benchmarks/orders_ib_async.py "$port" "$expiry" 1000)
 # The floor under every client of this tws-sim: the same orders from a bare socket (frames

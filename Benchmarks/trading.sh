@@ -19,11 +19,11 @@ source Benchmarks/lib.sh
 bench_scratch trading-bench
 sim=""
 trap 'for p in $sim $redis_pid; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
-day=$("$bin/orchestrator" calendar --json | grep -o '"date": "[0-9-]*"' | head -n 1 | cut -d'"' -f4)
+next_session
 "$bin/alphatrader" replay-gen --date "$day" --from 09:30 --to 10:00 --out "$work/tape" > /dev/null 2>&1
 start_redis "$work"
 port=$(free_port)
-export ORCHESTRATOR_CLOCK="sim=${day}T14:31:00Z;real=$(date +%s);speed=20"
+export ORCHESTRATOR_CLOCK="sim=${first_minute};real=$(date +%s);speed=20"
 start_sim "$port" --cash 10000000
 w=$("$bin/orchestrator-bench" signal-wire --port "$port" --redis "redis://127.0.0.1:$redis_port/0" --count 300 --interval-ms 100 --expiry "${day//-/}" --journal "$work/journal.sqlite" 2> "${BENCH_LOG:-$work/bench.log}")
 python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("signal -> order on the wire (journal, risk, sizing, each order journaled and sent): %d entries, p50 %.0f us, p99 %.0f us, max %.0f us (goal p99 < 1 ms)" % (r["entries"], r["p50_us"], r["p99_us"], r["max_us"]))' "$w"

@@ -113,7 +113,9 @@ struct ExecutionServiceTests {
 
     /// The broker's touch for a stock (through a connection of its own).
     static func price(_ symbol: String, desk: TradingCLITests.Desk, clock: any WallClock) throws -> Double {
-        let journal = try Journal(path: temporaryPath("quote-journal"))
+        let path = temporaryPath("quote-journal")
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let journal = try Journal(path: path)
         let broker = BrokerConnection(
             options: .init(host: "127.0.0.1", port: desk.port, clientId: 77), journal: journal, log: EventLog(module: "test", clock: clock), clock: clock)
         try broker.connect()

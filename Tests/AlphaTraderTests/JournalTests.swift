@@ -196,21 +196,27 @@ struct JournalTests {
 
     }
 
-    @Test("a position rebuilt from its orders in the journal: each entry with its target and its stop at the last price sent")
-    func rebuild() throws {
-        let journal = try Journal(path: temporaryPath("journal"))
+    /// A position of two legs on a SPY call, entered as the execution service enters (the position
+    /// and its orders in one transaction): r1 with its target r2 and stop r3; r4 with its stop r5.
+    static func twoLegs(_ journal: Journal, position: String) throws -> (Instrument, ExitPlan) {
         let option = Instrument.option(symbol: "SPY", expiry: "20261125", strike: 600, right: .call)
         let plan = ExitPlan(stop: 1.4, targets: [.init(price: 3, fraction: 0.5)], trail: .percent(20))
         func order(_ id: Int, _ action: OrderRequest.Action, _ kind: OrderRequest.Kind, parent: String?) -> (request: OrderRequest, parentRef: String?) {
             (OrderRequest(id: id, instrument: option, action: action, quantity: 1, kind: kind, orderRef: "r\(id)"), parent)
         }
-        // The position and its orders in one transaction, as the execution service enters.
         try journal.recordSubmissions(
             [
                 order(1, .buy, .limit(2), parent: nil), order(2, .sell, .limit(3), parent: "r1"), order(3, .sell, .stop(trigger: 1.4), parent: "r1"),
                 order(4, .buy, .limit(2), parent: nil), order(5, .sell, .stop(trigger: 1.4), parent: "r4"),
-            ], clientId: 2, strategy: "0dte", position: "0dte-SPY-1",
-            opening: .init(id: "0dte-SPY-1", signalId: "0dte-SPY-1", strategy: "0dte", plan: plan), now: 1)
+            ], clientId: 2, strategy: "0dte", position: position,
+            opening: .init(id: position, signalId: position, strategy: "0dte", plan: plan), now: 1)
+        return (option, plan)
+    }
+
+    @Test("a position rebuilt from its orders in the journal: each entry with its target and its stop at the last price sent")
+    func rebuild() throws {
+        let journal = try Journal(path: temporaryPath("journal"))
+        let (option, plan) = try Self.twoLegs(journal, position: "0dte-SPY-1")
         try journal.recordModification(ref: "r5", quantity: 1, kind: .stop(trigger: 1.6), now: 2)
         let record = try #require(try journal.managedPositions(open: true).first)
         #expect(record.plan == plan && record.strategy == "0dte")
@@ -227,17 +233,7 @@ struct JournalTests {
     @Test("a stop cancelled outside the service leaves its filled leg unprotected, and the manager closes the position; an unfilled leg's is just closed")
     func stopCancelledOutside() throws {
         let journal = try Journal(path: temporaryPath("journal"))
-        let option = Instrument.option(symbol: "SPY", expiry: "20261125", strike: 600, right: .call)
-        let plan = ExitPlan(stop: 1.4, targets: [.init(price: 3, fraction: 0.5)], trail: .percent(20))
-        func order(_ id: Int, _ action: OrderRequest.Action, _ kind: OrderRequest.Kind, parent: String?) -> (request: OrderRequest, parentRef: String?) {
-            (OrderRequest(id: id, instrument: option, action: action, quantity: 1, kind: kind, orderRef: "r\(id)"), parent)
-        }
-        try journal.recordSubmissions(
-            [
-                order(1, .buy, .limit(2), parent: nil), order(2, .sell, .limit(3), parent: "r1"), order(3, .sell, .stop(trigger: 1.4), parent: "r1"),
-                order(4, .buy, .limit(2), parent: nil), order(5, .sell, .stop(trigger: 1.4), parent: "r4"),
-            ], clientId: 2, strategy: "0dte", position: "p",
-            opening: .init(id: "p", signalId: "p", strategy: "0dte", plan: plan), now: 1)
+        let (option, plan) = try Self.twoLegs(journal, position: "p")
         try journal.record(
             [
                 .fill(fill("e1", ref: "r1", option, .buy, 1, 2)), .status(ref: "r1", status: "Filled", filled: 1, averagePrice: 2, permId: nil),

@@ -96,4 +96,18 @@ struct StrategiesConfigTests {
         let shown = try cli.run(["strategies"])
         #expect(shown.status == 0 && shown.stdout.contains("0dte") && shown.stdout.contains("09:45–15:00"))
     }
+
+    @Test("alphatrader strategies --json: each strategy with its sizing and exits, and every risk limit, as the file sets them")
+    func json() throws {
+        let r = try AlphaTraderCLITests().run(["strategies", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let root = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let strategies = try #require(root["strategies"] as? [[String: Any]])
+        #expect(strategies.map { $0["name"] as? String } == ["0dte", "1dte", "14dte", "moc"])
+        let moc = try #require(strategies.last)
+        #expect((moc["sizing"] as? [String: Any])?["shares"] as? Int == 30)
+        #expect((moc["exits"] as? [String: Any])?["time_stop"] as? String == "15:59")
+        let risk = try #require(root["risk"] as? [String: Any])
+        #expect(risk["daily_loss_limit"] as? Int == 2_000 && risk["collar_options"] as? Double == 0.1 && risk.count == 19, "\(risk)")
+    }
 }

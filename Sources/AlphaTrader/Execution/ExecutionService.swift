@@ -41,13 +41,13 @@ public final class ExecutionService {
         public var realized = 0.0
     }
 
-    let context: AlphaContext
-    let config: StrategiesConfig
+    private let context: AlphaContext
+    private let config: StrategiesConfig
     public let broker: BrokerConnection
     var journal: Journal { broker.journal }
-    let options: Options
-    let symbols: [String]
-    let zone: ZoneRules
+    private let options: Options
+    private let symbols: [String]
+    private let zone: ZoneRules
     public private(set) var report = Report()
     /// The day's breakers (ACTIVE / REDUCING / HALTED, pauses, size cut, P&L and its high).
     public private(set) var breakers = BreakerState()
