@@ -108,7 +108,11 @@ struct ExecutionServiceTests {
         #expect(halt.time < Double(TestTape.open + 90 + 120 + 30), "halted during the fall, not after it")
         let flat = try Self.wait(20, redis: redis, clock: clock) { try journal?.positions().allSatisfy { $0.holding.quantity == 0 } == true }
         #expect(flat, "the book was flattened: \(log)")
-        #expect(try redis.command(["GET", RiskStateDocument.key]).text?.contains("HALTED") == true)
+        // Mirrored to Redis just after the journal has it.
+        let mirrored = try Self.wait(10, redis: redis, clock: clock) {
+            try redis.command(["GET", RiskStateDocument.key]).text?.contains("HALTED") == true
+        }
+        #expect(mirrored, "risk:state says HALTED")
     }
 
     /// The broker's touch for a stock (through a connection of its own).
@@ -180,7 +184,11 @@ struct ExecutionServiceTests {
         #expect(halted, "no HALTED in the journal: \((try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "")")
         let flat = try Self.wait(15, redis: redis, clock: clock) { try journal?.positions().allSatisfy { $0.holding.quantity == 0 } == true }
         #expect(flat, "the book was flattened")
-        #expect(try redis.command(["GET", RiskStateDocument.key]).text?.contains("HALTED") == true)
+        // Mirrored to Redis just after the journal has it.
+        let mirrored = try Self.wait(10, redis: redis, clock: clock) {
+            try redis.command(["GET", RiskStateDocument.key]).text?.contains("HALTED") == true
+        }
+        #expect(mirrored, "risk:state says HALTED")
         #expect(try redis.command(["XLEN", "alerts:stream"]).integer ?? 0 >= 1)
 
         // QQQ now shows the same picture: a signal the strategies give (alphatrader signals says

@@ -393,6 +393,8 @@ public final class ExecutionService {
         announce(events, now: now)
         if breakers.state != before.state || breakers.sizeFactor != before.sizeFactor || breakers.pausedUntil != before.pausedUntil {
             try persist(now: now)
+        } else if writtenState != breakers.state {
+            mirrorState(now: now)  // a write to Redis that failed when the state changed
         }
     }
 
@@ -444,12 +446,15 @@ public final class ExecutionService {
     private func persist(now: Double) throws {
         let doc = RiskDailyDocument(session: session, breakers: breakers, limits: config.risk, timestamp: Int64(now * 1000))
         try journal.saveRiskDay(session: session, document: doc.json, now: now)
-        if let redis {
-            _ = try? redis.command(["SET", RiskDailyDocument.key, doc.json])
-            if writtenState != breakers.state, (try? TradingMirror.setRiskState(breakers.state, reason: breakers.reason, redis: redis, now: now)) != nil {
-                writtenState = breakers.state
-            }
-        }
+        _ = try? redis?.command(["SET", RiskDailyDocument.key, doc.json])
+        mirrorState(now: now)
+    }
+
+    /// `risk:state` as the breakers have it, once per change — tried again each second until
+    /// Redis has it.
+    private func mirrorState(now: Double) {
+        guard writtenState != breakers.state, let redis else { return }
+        if (try? TradingMirror.setRiskState(breakers.state, reason: breakers.reason, redis: redis, now: now)) != nil { writtenState = breakers.state }
     }
 
     // MARK: Trading
