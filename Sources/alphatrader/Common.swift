@@ -61,9 +61,13 @@ func defaultTapePath(_ session: Session) -> String { "var/tapes/\(session.date).
 /// Writes the tape of `session` for the configured symbols (replay-gen, and ingest when the
 /// day's tape is missing); exit 1 when it cannot be written.
 func writeTape(_ context: AlphaContext, session: Session, seed: UInt64, path: String, from: Int64? = nil, to: Int64? = nil) throws -> TapeGenerator.Summary {
+    let symbols = context.config.symbols
+    // The index ETFs are pinned in the last hour where the stand-in's open interest pins them.
+    let pinning = AlphaVantagePayloads.standIn(date: session.date.description, level2: symbols.level2, standard: symbols.standard)
+        .pinning(from: session.close - 3600, calendar: context.config.calendar)
     let options = TapeGenerator.Options(
-        date: session.date.description, seed: seed, level2: context.config.symbols.level2,
-        standard: context.config.symbols.standard, open: session.open, close: session.close, from: from, to: to)
+        date: session.date.description, seed: seed, level2: symbols.level2, standard: symbols.standard, open: session.open, close: session.close,
+        from: from, to: to, pinning: pinning)
     do { return try TapeGenerator(options: options).write(to: path) } catch { throw failure(error.description) }
 }
 

@@ -52,10 +52,7 @@ struct Premarket: ParsableCommand {
         if key.isEmpty {
             guard replayIfNoKey else { throw invalidInput("ALPHAVANTAGE_API_KEY is not set (or pass --replay-if-no-key for the local stand-in)") }
             let day = (try? tapeSession(context, date: nil))?.date.description ?? "2026-11-25"
-            // Its chains are quoted around the prices the day's tape (replay-gen's default seed) opens at.
-            let spots = TapeGenerator.openingPrices(
-                seed: TapeGenerator.defaultSeed, level2: context.config.symbols.level2, standard: context.config.symbols.standard)
-            let payloads = AlphaVantagePayloads(seed: 1, date: day, spots: spots)
+            let payloads = AlphaVantagePayloads.standIn(date: day, level2: context.config.symbols.level2, standard: context.config.symbols.standard)
             do { standIn = try AlphaVantageSimulator(payloads: payloads, symbols: configured) } catch {
                 throw failure("cannot start the local Alpha Vantage stand-in: \(error.description)")
             }

@@ -11,7 +11,9 @@ struct ReplayGen: ParsableCommand {
             The tape holds trades, NBBO quotes, level-2 depth updates per exchange (ARCA, BATS,
             ISLAND, IEX) with market-maker ids for the level-2 symbols, and 5-second bars: intraday
             U-shaped activity, volatility clustering, correlated symbols, heavy-tailed clustered
-            trade sizes, sweeps. The same date and seed give the same tape. The file is written
+            trade sizes, sweeps; in the last hour, index ETFs drawn to the strike where the dealers of
+            the Alpha Vantage stand-in's open interest are longest gamma (a pin). The same date and
+            seed give the same tape. The file is written
             next to its destination and renamed into place. Format: README, "The replay tape".
 
             Examples:

@@ -119,3 +119,64 @@ extension GammaModelTests {
         #expect(callsOnly.zeroGamma(near: 100, at: close - 7_200) == nil)
     }
 }
+
+extension GammaModelTests {
+    /// The mids of a one-symbol session of 4,000 seconds whose last hour is pinned to `pin` (a
+    /// multiple of the price at the pull's start), or not pinned; by second from the open.
+    func sessionMids(pin: Double?) -> (mids: [Double], pullFrom: Int64) {
+        let open = close - 4_000, pullFrom = close - 3_600
+        let pinning = pin.map { factor in TapeGenerator.Pinning(from: pullFrom) { _, price in (price * factor).rounded() } }
+        let tape = TapeGenerator(
+            options: .init(date: "2026-12-07", seed: 3, level2: [], standard: ["SPY"], open: open, close: close, pinning: pinning))
+        var mids = Array(repeating: 0.0, count: 4_000)
+        tape.generate { event in
+            if case .quote(let q) = event { mids[Int(q.time / 1_000_000 - open)] = (q.bid + q.ask) / 2 }
+        }
+        for i in mids.indices where mids[i] == 0 && i > 0 { mids[i] = mids[i - 1] }
+        return (mids, pullFrom - open)
+    }
+
+    @Test("a pinned price is drawn to its strike in the last hour and trades around it, not on it; nothing changes before the pull")
+    func pinnedLastHour() {
+        let free = sessionMids(pin: nil), pinned = sessionMids(pin: 1.008)
+        let start = Int(pinned.pullFrom)
+        #expect(Array(free.mids[..<start]) == Array(pinned.mids[..<start]), "the same tape until the pull starts")
+        let strike = (pinned.mids[start - 1] * 1.008).rounded()
+        let distances = pinned.mids[(4_000 - 1_200)...].map { abs($0 / strike - 1) * 100 }
+        let mean = distances.reduce(0, +) / Double(distances.count)
+        #expect(abs(pinned.mids[start - 1] / strike - 1) * 100 > 0.6, "the pull starts 0.8 % away")
+        #expect(mean < 0.3, "the last 20 minutes are on average \(mean) % from the pin")
+        #expect(distances.filter { $0 >= 0.05 }.count > distances.count / 2, "the price still moves around the pin")
+        let freeMean = free.mids[(4_000 - 1_200)...].map { abs($0 / strike - 1) * 100 }.reduce(0, +) / 1_200
+        #expect(freeMean > 0.4, "unpinned, the same tape stays \(freeMean) % away")
+    }
+
+    @Test("the stand-in's pins are the strikes where its open interest leaves dealers most long gamma, near the price, for the index ETFs only")
+    func standInPins() throws {
+        let calendar = XNYSCalendar.shared
+        let payloads = AlphaVantagePayloads.standIn(date: "2026-12-07", level2: TestTape.level2, standard: TestTape.standard)
+        let from = close - 3_600
+        let pinning = payloads.pinning(from: from, calendar: calendar)
+        #expect(pinning.from == from)
+        let spy = payloads.spot("SPY")
+        let chain = try OptionsChainParser.parse(payloads.chain("SPY"), symbol: "SPY")
+        let model = try #require(
+            GammaModel(GammaModel.document(chain.contracts, spot: spy, today: LocalDate(parsing: "2026-12-07")!, timestamp: 0), calendar: calendar))
+        var pinned = 0
+        for step in -8...8 {
+            let price = spy * (1 + Double(step) * 0.001)
+            let exposure = model.exposure(spot: price, at: from)
+            let strongestLong = SnapshotReader.gammaStrikes(exposure.byStrike.map { [$0.strike, $0.gex] }).first(where: \.long)
+            if let pin = pinning.pin("SPY", price) {
+                pinned += 1
+                #expect(exposure.totalGEX > 0, "at \(price) dealers are long gamma")
+                #expect(pin == strongestLong?.strike)
+                #expect(abs(pin / price - 1) <= 0.01)
+            } else {
+                #expect(exposure.totalGEX <= 0 || strongestLong.map { abs($0.strike / price - 1) > 0.01 } ?? true, "no pin at \(price)")
+            }
+        }
+        #expect(pinned > 0, "SPY is pinned somewhere within 0.8 % of its opening price")
+        #expect(pinning.pin("AAPL", payloads.spot("AAPL")) == nil, "a single stock has no same-day expiry")
+    }
+}

@@ -146,12 +146,8 @@ public final class AnalyticsService {
         if now - gammaModelsRead >= 900 || gammaModels.allSatisfy({ $0 == nil }) {
             let replies = try client.pipeline(symbols.map { ["GET", GammaModelDocument.key($0)] })
             let calendar = context.config.calendar
-            let zone = ZoneRules.of(calendar.timeZone)
             for (i, reply) in replies.enumerated() {
-                gammaModels[i] = GammaModelDocument.read(reply.text).flatMap { document in
-                    // The stand-in lists calendar days (a Saturday too): those close at 16:00.
-                    GammaModel(document) { OptionExpiries.closesAt($0, calendar: calendar) ?? zone.instant(of: $0, secondsOfDay: 16 * 3600) }
-                }
+                gammaModels[i] = GammaModelDocument.read(reply.text).flatMap { GammaModel($0, calendar: calendar) }
             }
             gammaModelsRead = now
         }

@@ -76,6 +76,13 @@ public struct GammaModel: Sendable, Equatable {
         self.lines = lines
     }
 
+    /// The model of a document with each expiry closing at its session's close on `calendar`
+    /// (the stand-in lists calendar days, a Saturday too: those close at 16:00).
+    public init?(_ document: GammaModelDocument, calendar: any ExchangeCalendar) {
+        let zone = ZoneRules.of(calendar.timeZone)
+        self.init(document) { OptionExpiries.closesAt($0, calendar: calendar) ?? zone.instant(of: $0, secondsOfDay: 16 * 3600) }
+    }
+
     /// The exposure at `spot` and `now` (epoch seconds): each live line's gamma and delta for the
     /// calendar time to its expiry, summed as `Exposure.compute` sums a chain — with the flip
     /// replaced by the zero-gamma level (`zeroGamma`), which only a model can give.

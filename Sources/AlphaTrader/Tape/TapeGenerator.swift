@@ -30,9 +30,30 @@ public struct TapeGenerator {
         /// Span to write, epoch seconds (defaults: the session).
         public var from: Int64?
         public var to: Int64?
-        public init(date: String, seed: UInt64, level2: [String], standard: [String], open: Int64, close: Int64, from: Int64? = nil, to: Int64? = nil) {
+        /// Late-day pinning by the dealers' hedging; none unless given.
+        public var pinning: Pinning?
+        public init(
+            date: String, seed: UInt64, level2: [String], standard: [String], open: Int64, close: Int64, from: Int64? = nil, to: Int64? = nil,
+            pinning: Pinning? = nil
+        ) {
             self.date = date; self.seed = seed; self.level2 = level2; self.standard = standard
-            self.open = open; self.close = close; self.from = from; self.to = to
+            self.open = open; self.close = close; self.from = from; self.to = to; self.pinning = pinning
+        }
+    }
+
+    /// The pull of a strike where dealers are long gamma on the price late on an expiry day: they
+    /// sell into every rise and buy every dip toward it, and the price is drawn to the strike
+    /// (Avellaneda and Lipkin's pinning model; Ni, Pearson and Poteshman measured it on expiry
+    /// days). From `from` to the close each pinned symbol's price reverts toward its pin, halving
+    /// the distance every `halfLife` seconds on average, its own noise still on top.
+    public struct Pinning: Sendable {
+        /// When the pull starts, epoch seconds.
+        public var from: Int64
+        public var halfLife: Double
+        /// A symbol's pin for its price at `from`, or nil when nothing pins it.
+        public var pin: @Sendable (_ symbol: String, _ price: Double) -> Double?
+        public init(from: Int64, halfLife: Double = 900, pin: @escaping @Sendable (_ symbol: String, _ price: Double) -> Double?) {
+            self.from = from; self.halfLife = halfLife; self.pin = pin
         }
     }
 
@@ -194,6 +215,8 @@ public struct TapeGenerator {
         }
 
         var snapshotWritten = false
+        var pins: [Double?] = Array(repeating: nil, count: states.count)
+        let pull = options.pinning.map { log(2) / max(1, $0.halfLife) } ?? 0
         var second = options.open
         while second < options.close && second * 1_000_000 < to {
             let x = Double(second - options.open) / length
@@ -205,6 +228,9 @@ public struct TapeGenerator {
             marketVariance = marketMean * 0.002 + 0.006 * marketMean * z * z + 0.992 * marketVariance
             let volFactor = min(3, max(0.5, (marketVariance / marketMean).squareRoot()))
             let base = second * 1_000_000
+            if let pinning = options.pinning, second == max(options.open, pinning.from) {
+                for s in states.indices { pins[s] = pinning.pin(states[s].name, states[s].efficient) }
+            }
             if !snapshotWritten && base >= from {
                 // The tape opens with every book and quote as it stands, so that a reader starts
                 // from a full picture (IB likewise sends a book's rows as inserts on subscribe).
@@ -237,7 +263,8 @@ public struct TapeGenerator {
                 let e = rng.normal()
                 let idioShock = (idioMean * st.idioVariance * volShape).squareRoot() * e
                 st.idioVariance = 0.004 + 0.006 * e * e + 0.99 * st.idioVariance
-                let r = st.profile.beta * marketShock + idioShock
+                var r = st.profile.beta * marketShock + idioShock
+                if let pin = pins[s] { r += pull * log(pin / st.efficient) }
                 st.efficient *= exp(r)
                 let sigma = ((pow(st.profile.beta, 2) * marketVariance + idioMean * st.idioVariance) * volShape).squareRoot()
                 let stepTime = base + Int64(rng.uniform() * 900_000)
