@@ -155,7 +155,7 @@ struct PlaceOrder: ParsableCommand {
     @Option(help: "Option right: C or P.") var right: String?
     @Option(help: "Limit price.") var limit: Double?
     @Option(help: "Stop (trigger) price.") var stop: Double?
-    @Option(help: "Time in force: day or ioc.") var tif = "day"
+    @Option(help: "Time in force: day, ioc or gtc (a bracket's exits are always gtc).") var tif = "day"
     @Option(help: "Bracket: the exit's limit price.") var takeProfit: Double?
     @Option(help: "Bracket: the exit's stop price.") var stopLoss: Double?
     @Option(help: "Strategy the order is for (recorded in the journal).") var strategy: String?
@@ -169,7 +169,7 @@ struct PlaceOrder: ParsableCommand {
             if let value, !(value > 0 && value.isFinite) { throw ValidationError("\(name) \(value): expected a positive price") }
         }
         guard (takeProfit == nil) == (stopLoss == nil) else { throw ValidationError("a bracket needs --take-profit and --stop-loss together") }
-        guard ["day", "ioc"].contains(tif.lowercased()) else { throw ValidationError("--tif \(tif): expected day or ioc") }
+        guard OrderRequest.TimeInForce(rawValue: tif.uppercased()) != nil else { throw ValidationError("--tif \(tif): expected day, ioc or gtc") }
         guard wait >= 0 && wait <= 600 else { throw ValidationError("--wait \(wait): expected 0…600 seconds") }
     }
 
@@ -193,7 +193,7 @@ struct PlaceOrder: ParsableCommand {
         let session = try TradingSession.open(trading, module: "order")
         let spec = BrokerConnection.OrderSpec(
             instrument: instrument, action: side, quantity: quantity, kind: kind,
-            timeInForce: tif.lowercased() == "ioc" ? .immediateOrCancel : .day, strategy: strategy)
+            timeInForce: OrderRequest.TimeInForce(rawValue: tif.uppercased()) ?? .day, strategy: strategy)
         let refs: [String]
         do {
             refs = try session.broker.place(spec, bracket: takeProfit.map { (stop: stopLoss!, target: $0) }, whatIf: whatIf)

@@ -111,6 +111,30 @@ struct BrokerConnectionTests {
         #expect(try c.positions()[spy, default: 0] == 0, "flat at the broker, not short")
     }
 
+    @Test("a position held overnight has good-till-cancelled exits at the broker; one with a time stop has DAY exits")
+    func overnightExits() throws {
+        let f = try fixture()
+        defer { f.cleanup() }
+        let c = try connection(f)
+        let spy = Instrument.stock(symbol: "SPY")
+        let q = try #require(try c.quote(spy))
+        let overnight = ExitPlan(stop: TickSize.round(q.bid * 0.98, for: spy), targets: [.init(price: TickSize.round(q.ask * 1.05, for: spy), fraction: 1)])
+        var today = overnight
+        today.timeStop = Double(TestTape.close - 60)
+        let held = try c.enter(.init(instrument: spy, action: .buy, quantity: 10, kind: .market), exits: overnight)
+        let closed = try c.enter(.init(instrument: spy, action: .buy, quantity: 10, kind: .market), exits: today)
+        try c.wait(3, "the entries") { try [held, closed].allSatisfy { try c.journal.order(ref: $0.legs[0].entryRef)?.status == "Filled" } }
+        func exits(_ p: ManagedPosition) throws -> (journal: [OrderRequest.TimeInForce], broker: [OrderRequest.TimeInForce]) {
+            let refs = [p.legs[0].targetRef!, p.legs[0].stopRef]
+            let orders = try refs.map { try #require(try c.journal.order(ref: $0)) }
+            let broker = try orders.map { o in try #require(f.simulator.desk!.read { b, _ in b.orders[o.request.id]?.request.timeInForce }) }
+            return (orders.map(\.request.timeInForce), broker)
+        }
+        #expect(try exits(held) == ([.goodTillCancelled, .goodTillCancelled], [.goodTillCancelled, .goodTillCancelled]))
+        #expect(try exits(closed) == ([.day, .day], [.day, .day]))
+        #expect(try c.journal.order(ref: held.legs[0].entryRef)?.request.timeInForce == .day, "an entry not filled today is not wanted tomorrow")
+    }
+
     @Test("a fill of an order the journal does not know (a journal restored from an older copy) is recorded as External and reported, never ignored")
     func unknownFill() throws {
         let f = try fixture()

@@ -150,6 +150,47 @@ struct JournalTests {
         #expect(schema?.contains("AUTOINCREMENT") == false)
     }
 
+    @Test("a journal of the fourth schema takes good-till-cancelled orders after its migration, every order, event and index kept")
+    func migratesToGoodTillCancelled() throws {
+        let path = temporaryPath("sqlite")
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let queue = try DatabaseQueue(path: path)
+        try Journal.migrator.migrate(queue, upTo: "v4")
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO "order" (ref, broker_id, client_id, symbol, sec_type, action, quantity, order_type, tif, status, created_at, updated_at, position_id)
+                    VALUES ('old-1', 1, 7, 'SPY', 'STK', 'BUY', 10, 'LMT', 'DAY', 'Filled', 1, 1, 'p-1');
+                    INSERT INTO "order" (ref, broker_id, client_id, symbol, sec_type, action, quantity, order_type, stop_price, tif, parent_ref, status, created_at, updated_at, position_id)
+                    VALUES ('old-2', 2, 7, 'SPY', 'STK', 'SELL', 10, 'STP', 590, 'DAY', 'old-1', 'Submitted', 1, 1, 'p-1');
+                    INSERT INTO order_event (ref, time, status, detail) VALUES ('old-2', 1, 'Submitted', '');
+                    INSERT INTO fill (exec_id, ref, time, action, quantity, price) VALUES ('e-1', 'old-1', 1, 'BUY', 10, 600);
+                    """)
+            #expect(throws: DatabaseError.self) {
+                try db.execute(
+                    sql: """
+                        INSERT INTO "order" (ref, broker_id, client_id, symbol, sec_type, action, quantity, order_type, tif, status, created_at, updated_at)
+                        VALUES ('gtc', 3, 7, 'SPY', 'STK', 'SELL', 10, 'MKT', 'GTC', 'Submitted', 1, 1)
+                        """)
+            }
+        }
+        try queue.close()
+        let journal = try Journal(path: path)
+        #expect(try journal.orders(position: "p-1").map(\.ref).sorted() == ["old-1", "old-2"])
+        #expect(try journal.order(ref: "old-2")?.request.kind == .stop(trigger: 590))
+        #expect(try journal.fills(ref: "old-1").map(\.quantity) == [10])
+        let spy = Instrument.stock(symbol: "SPY")
+        let stop = OrderRequest(
+            id: 3, instrument: spy, action: .sell, quantity: 10, kind: .stop(trigger: 580), timeInForce: .goodTillCancelled, orderRef: "gtc-3")
+        try journal.recordSubmissions([(stop, nil)], clientId: 7, strategy: "1dte", position: "p-2", opening: nil, now: 2)
+        #expect(try journal.order(ref: "gtc-3")?.request.timeInForce == .goodTillCancelled)
+        let reader = try DatabaseQueue(path: path)
+        let indexes = try reader.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'order'") }
+        #expect(indexes.contains("order_position"))
+        let problems = try reader.read { db in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check") }
+        #expect(problems.isEmpty, "every event and fill still points at its order")
+    }
+
     @Test("a journal from a newer schema, a file that is not a database, or a locked journal: each a clear error")
     func badFiles() throws {
         let newer = temporaryPath("sqlite")

@@ -258,18 +258,39 @@ struct PaperBrokerTests {
         #expect(abs(account.initialMargin - 23_301 * 0.5) < 1e-6)
     }
 
-    @Test("at the close, options expiring that day settle at intrinsic value and DAY orders are cancelled")
+    @Test("at the close, options expiring that day settle at intrinsic value, DAY orders are cancelled and GTC orders work on")
     func closeOfDay() throws {
         let market = TestMarket()
         var broker = PaperBroker()
         _ = broker.place(order(1, spyCall, .buy, 2, .market), market: market.view, time: 1)  // 2.52 × 200 + $1.30
         _ = broker.place(order(2, spy, .buy, 10, .limit(590)), market: market.view, time: 1)
+        _ = broker.place(order(3, spy, .buy, 10, .limit(589), tif: .goodTillCancelled), market: market.view, time: 1)
         let events = broker.close(day: "20261207", underlying: { $0 == "SPY" ? 603.10 : nil }, time: 2)
         #expect(events.errors == [202] && broker.orders[2]?.status == .cancelled)
+        #expect(broker.openOrders.map(\.id) == [3] && broker.closedThrough == "20261207")
         #expect(broker.positions[spyCall]?.quantity == 0)
         // Settled at 3.10: 620 − 505.30.
         #expect(abs(try #require(broker.positions[spyCall]).realizedPnL - 114.70) < 1e-9)
         #expect(abs(broker.cash - (100_000 + 114.70)) < 1e-9)
+    }
+
+    @Test("an account opening on a later session closes the one it missed the close of: its DAY orders end, GTC orders and options are kept")
+    func missedClose() throws {
+        let market = TestMarket()
+        var broker = PaperBroker()
+        #expect(broker.open(day: "20261207").isEmpty, "a new account has no session to close")
+        _ = broker.place(order(1, spyCall, .buy, 2, .market), market: market.view, time: 1)
+        _ = broker.place(order(2, spy, .buy, 10, .limit(590)), market: market.view, time: 1)
+        _ = broker.place(order(3, spy, .buy, 10, .limit(589), tif: .goodTillCancelled), market: market.view, time: 1)
+        var stored = try JSONDecoder().decode(PaperBroker.self, from: JSONEncoder().encode(broker))
+        #expect(stored.open(day: "20261207").isEmpty && stored.openOrders.count == 2, "the same session again: nothing closes")
+        let events = stored.open(day: "20261208")
+        #expect(events.errors == [202] && stored.openOrders.map(\.id) == [3])
+        #expect(stored.closedThrough == "20261207" && stored.session == "20261208")
+        #expect(stored.positions[spyCall]?.quantity == 2, "no closing price to settle at: the option is kept")
+        var closed = broker
+        _ = closed.close(day: "20261207", underlying: { _ in 603 }, time: 2)
+        #expect(closed.open(day: "20261208").isEmpty, "a session that was closed is not closed again")
     }
 
     @Test("the account survives its stored form: orders, positions, cash and what was taken at the quote")

@@ -102,4 +102,26 @@ struct PaperDeskTests {
             _ = try PaperDesk(tapePath: tape, clock: clock, zone: zone, calendar: XNYSCalendar.shared, configuration: .init(), accountFile: file)
         }
     }
+
+    @Test("at the session's close the desk ends the DAY orders, tells their owner, and the GTC orders work on")
+    func closeOfSession() throws {
+        let (tape, _) = try TestTape.write(minutes: 5)
+        defer { try? FileManager.default.removeItem(atPath: tape) }
+        let clock = SetClock(Double(TestTape.open) + 60)
+        let desk = try PaperDesk(tapePath: tape, clock: clock, zone: zone, calendar: XNYSCalendar.shared, configuration: .init(), accountFile: nil)
+        let spy = Instrument.stock(symbol: "SPY")
+        let quote = try #require(desk.read { _, market in market(spy) })
+        let low = TickSize.round(quote.bid * 0.95, for: spy)
+        _ = desk.place(OrderRequest(id: 1, instrument: spy, action: .buy, quantity: 10, kind: .limit(low)), client: 3)
+        _ = desk.place(OrderRequest(id: 2, instrument: spy, action: .buy, quantity: 10, kind: .limit(low), timeInForce: .goodTillCancelled), client: 3)
+        clock.set(Double(TestTape.close) - 1)
+        _ = desk.step()
+        #expect(desk.read { broker, _ in broker.openOrders.map(\.id) } == [1, 2], "a second before the close both work")
+        clock.set(Double(TestTape.close) + 1)
+        let routed = desk.step()
+        #expect(desk.read { broker, _ in broker.openOrders.map(\.id) } == [2])
+        #expect(desk.read { broker, _ in broker.closedThrough } == "20261125")
+        #expect(routed.contains { if case .status(let o) = $0.event { o.id == 1 && o.status == .cancelled && $0.client == 3 } else { false } })
+        #expect(desk.step().isEmpty, "the close happens once")
+    }
 }

@@ -229,7 +229,7 @@ public final class BrokerConnection {
                     (
                         OrderRequest(
                             id: id, instrument: spec.instrument, action: spec.action.opposite, quantity: leg.quantity, kind: .limit(target),
-                            parentId: parentId, transmit: false, ocaGroup: oca, orderRef: ref(id)), parentRef
+                            timeInForce: plan.exitsTimeInForce, parentId: parentId, transmit: false, ocaGroup: oca, orderRef: ref(id)), parentRef
                     ))
             }
             let id = allocateId()
@@ -237,7 +237,7 @@ public final class BrokerConnection {
                 (
                     OrderRequest(
                         id: id, instrument: spec.instrument, action: spec.action.opposite, quantity: leg.quantity, kind: .stop(trigger: plan.stop),
-                        parentId: parentId, transmit: true, ocaGroup: oca, orderRef: ref(id)), parentRef
+                        timeInForce: plan.exitsTimeInForce, parentId: parentId, transmit: true, ocaGroup: oca, orderRef: ref(id)), parentRef
                 ))
         }
         if !whatIf {

@@ -131,7 +131,8 @@ public enum TWSOrderMessages {
         switch at(21) {
         case "", "DAY": tif = .day
         case "IOC": tif = .immediateOrCancel
-        default: throw TWSError(.unsupportedOrderType, "time in force \"\(at(21))\" is not supported (DAY and IOC are)")
+        case "GTC": tif = .goodTillCancelled
+        default: throw TWSError(.unsupportedOrderType, "time in force \"\(at(21))\" is not supported (DAY, IOC and GTC are)")
         }
         // Walk the optional blocks (layouts §1.4): delta-neutral, scale, hedge, delta-neutral
         // contract, algo; whatIf follows algoId.

@@ -48,6 +48,12 @@ public struct ExitPlan: Sendable, Equatable, Codable {
     /// Closed at this instant (seconds since the epoch), whatever the market did.
     public var timeStop: Double?
 
+    /// How long the exits work at the broker: a plan with a time stop is closed within its day,
+    /// and its exits are DAY orders; one without is held overnight (1DTE, 14DTE), and its exits
+    /// are good till cancelled — a DAY stop would expire at the close and leave the position
+    /// unprotected until the service runs again.
+    public var exitsTimeInForce: OrderRequest.TimeInForce { timeStop == nil ? .goodTillCancelled : .day }
+
     public init(
         stop: Double, targets: [Target] = [], trail: Distance? = nil, trailAfterFirstTarget: Bool = true,
         breakevenAfterFirstTarget: Bool = true, timeStop: Double? = nil

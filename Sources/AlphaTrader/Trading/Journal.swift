@@ -267,6 +267,48 @@ public final class Journal: Sendable {
                     ) WITHOUT ROWID;
                     """)
         }
+        // v5: good-till-cancelled orders (the exits of a position held overnight). SQLite cannot
+        // change a CHECK in place: the table is rebuilt with its rows (SQLite's "make other kinds
+        // of table schema changes", foreign keys off during a migration).
+        migrator.registerMigration("v5") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE order_v5 (
+                        ref TEXT PRIMARY KEY NOT NULL,
+                        broker_id INTEGER NOT NULL,
+                        client_id INTEGER NOT NULL,
+                        perm_id INTEGER,
+                        symbol TEXT NOT NULL,
+                        sec_type TEXT NOT NULL CHECK (sec_type IN ('STK', 'OPT')),
+                        expiry TEXT,
+                        strike REAL,
+                        option_right TEXT CHECK (option_right IS NULL OR option_right IN ('C', 'P')),
+                        action TEXT NOT NULL CHECK (action IN ('BUY', 'SELL')),
+                        quantity INTEGER NOT NULL CHECK (quantity > 0),
+                        order_type TEXT NOT NULL CHECK (order_type IN ('MKT', 'LMT', 'STP', 'STP LMT')),
+                        limit_price REAL,
+                        stop_price REAL,
+                        tif TEXT NOT NULL CHECK (tif IN ('DAY', 'IOC', 'GTC')),
+                        parent_ref TEXT REFERENCES "order"(ref),
+                        oca_group TEXT,
+                        strategy TEXT,
+                        status TEXT NOT NULL,
+                        filled INTEGER NOT NULL DEFAULT 0 CHECK (filled >= 0),
+                        average_price REAL NOT NULL DEFAULT 0,
+                        commission REAL NOT NULL DEFAULT 0,
+                        reason TEXT,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL,
+                        position_id TEXT
+                    ) WITHOUT ROWID;
+                    INSERT INTO order_v5 SELECT ref, broker_id, client_id, perm_id, symbol, sec_type, expiry, strike, option_right, action,
+                        quantity, order_type, limit_price, stop_price, tif, parent_ref, oca_group, strategy, status, filled, average_price,
+                        commission, reason, created_at, updated_at, position_id FROM "order";
+                    DROP TABLE "order";
+                    ALTER TABLE order_v5 RENAME TO "order";
+                    CREATE INDEX order_position ON "order"(position_id) WHERE position_id IS NOT NULL;
+                    """)
+        }
         return migrator
     }()
 

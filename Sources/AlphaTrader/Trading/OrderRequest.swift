@@ -45,6 +45,8 @@ public struct OrderRequest: Hashable, Sendable, Codable {
         case day = "DAY"
         /// What fills at once; the rest is cancelled.
         case immediateOrCancel = "IOC"
+        /// Until filled or cancelled, across sessions: the exits of a position held overnight.
+        case goodTillCancelled = "GTC"
     }
 
     /// TWS's order id (from `nextValidId`, per client).

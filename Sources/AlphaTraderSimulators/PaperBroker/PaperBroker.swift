@@ -43,11 +43,16 @@ public struct PaperBroker: Sendable, Codable {
     /// looks through (the day's orders are thousands; the working ones a few).
     private var open: Set<Int> = []
 
+    /// The session the account last traded in, and the last whose close it has been through
+    /// (YYYYMMDD): a desk that opens on a later day closes a session it missed the close of.
+    public private(set) var session: String?
+    public private(set) var closedThrough: String?
+
     /// The orders still working or held, by id.
     public var openOrders: [BrokerOrder] { open.sorted().compactMap { orders[$0] } }
 
     private enum CodingKeys: String, CodingKey {
-        case configuration, orders, positions, executions, cash, realizedPnL, commissions, nextPermId, taken
+        case configuration, orders, positions, executions, cash, realizedPnL, commissions, nextPermId, taken, session, closedThrough
     }
 
     public init(from decoder: any Decoder) throws {
@@ -61,6 +66,9 @@ public struct PaperBroker: Sendable, Codable {
         commissions = try c.decode(Double.self, forKey: .commissions)
         nextPermId = try c.decode(Int.self, forKey: .nextPermId)
         taken = try c.decode([Instrument: Taken].self, forKey: .taken)
+        // Accounts written before sessions were kept have neither.
+        session = try c.decodeIfPresent(String.self, forKey: .session)
+        closedThrough = try c.decodeIfPresent(String.self, forKey: .closedThrough)
         open = Set(orders.values.filter { !$0.status.isFinished }.map(\.id))
     }
 
@@ -215,9 +223,21 @@ public struct PaperBroker: Sendable, Codable {
         return events
     }
 
+    /// The account opens on session `day` (YYYYMMDD): when the session it last traded in was
+    /// never closed (the desk stopped before its close), that close happens now — its DAY orders
+    /// cancelled; its expiring options are not settled, as their underlying's closing price is
+    /// not known (the account keeps them).
+    public mutating func open(day: String) -> [BrokerEvent] {
+        var events: [BrokerEvent] = []
+        if let last = session, last < day, closedThrough != last { events = close(day: last, underlying: { _ in nil }, time: 0) }
+        session = day
+        return events
+    }
+
     /// The close of `day` (YYYYMMDD): options expiring that day settle at their intrinsic value
-    /// on the underlying's price, and DAY orders are cancelled.
+    /// on the underlying's price, and DAY orders are cancelled; GTC orders work on.
     public mutating func close(day: String, underlying: (String) -> Double?, time: Int64) -> [BrokerEvent] {
+        closedThrough = day
         var events = open.filter { orders[$0]!.request.timeInForce == .day }.sorted()
             .flatMap { cancelled($0, reason: " the market closed") }
         for (instrument, position) in positions.sorted(by: { $0.key.description < $1.key.description }) {

@@ -33,6 +33,8 @@ public final class PaperDesk: Sendable {
     }
 
     private let state: Mutex<State>
+    /// The tape's session (YYYYMMDD) and its close (epoch microseconds).
+    private let session: (day: String, close: Int64)
     public let listing: OptionListing
     private let clock: any WallClock
     private let zone: ZoneRules
@@ -63,6 +65,8 @@ public final class PaperDesk: Sendable {
         guard let day = LocalDate(parsing: market.header.date) else { throw PaperDeskError("the tape's date \(market.header.date) is not a date") }
         listing = OptionListing(day: day, calendar: calendar, reference: try TapeMarket.openingPrices(tapePath: tapePath))
         symbols = market.header.symbols
+        session = (OptionExpiries.code(day), market.header.close * 1_000_000)
+        _ = stored.broker.open(day: session.day)
         self.clock = clock
         self.zone = zone
         self.accountFile = accountFile
@@ -132,8 +136,12 @@ public final class PaperDesk: Sendable {
             } catch {
                 log("the tape cannot be read further: \(error)")
             }
-            guard !changed.isEmpty else { return [] }
             var events: [BrokerEvent] = []
+            if target >= session.close, s.broker.closedThrough != session.day {
+                let market = s.market
+                events += s.broker.close(day: session.day, underlying: { market.quote(symbol: $0)?.mid }, time: session.close)
+            }
+            guard !changed.isEmpty || !events.isEmpty else { return [] }
             let market = view(s.market)
             for (symbol, trade) in changed {
                 let instruments = Set(
