@@ -166,6 +166,33 @@ struct ServiceBoardTests {
         #expect(board.statuses["feed"]!.state == .running)
     }
 
+    @Test("within its start period a starting service's failed checks (yesterday's heartbeat) do not count; after it, or once healthy, they do")
+    func startPeriod() throws {
+        let text = """
+            services:
+              redis: { command: [x] }
+              execution: { command: [x], depends_on: [redis], health: { redis_key: hb, max_age: 60s, unhealthy_after: 2, start_period: 10m } }
+            """
+        var board = ServiceBoard(workspace: try Self.workspace(text))
+        let t = at("09:30")
+        _ = board.tick(now: t); board.started("redis", pid: 1, runId: 1, now: t)
+        _ = board.tick(now: t); board.started("execution", pid: 2, runId: 2, now: t)
+        for minute in 1...9 {
+            #expect(board.checked("execution", ok: false, detail: "heartbeat 62963.1s old", now: t + Double(minute) * 60).isEmpty)
+        }
+        #expect(board.statuses["execution"]!.state == .starting && board.statuses["execution"]!.health?.detail == "heartbeat 62963.1s old")
+        _ = board.checked("execution", ok: false, detail: "heartbeat 63563.1s old", now: t + 601)
+        #expect(board.checked("execution", ok: false, detail: "heartbeat 63564.1s old", now: t + 602) == [.stop("execution")])
+        #expect(board.statuses["execution"]!.state == .unhealthy, "the period is over: two failures in a row")
+        // Healthy within the period, then failing: counted at once.
+        var again = ServiceBoard(workspace: try Self.workspace(text))
+        _ = again.tick(now: t); again.started("redis", pid: 1, runId: 1, now: t)
+        _ = again.tick(now: t); again.started("execution", pid: 2, runId: 2, now: t)
+        _ = again.checked("execution", ok: true, detail: "heartbeat 0.2s old", now: t + 5)
+        _ = again.checked("execution", ok: false, detail: "heartbeat 61s old", now: t + 66)
+        #expect(again.checked("execution", ok: false, detail: "heartbeat 62s old", now: t + 67) == [.stop("execution")])
+    }
+
     @Test("consecutive failed checks make a service unhealthy and restart it; the exit counts as a failure")
     func unhealthyRestarts() throws {
         var board = ServiceBoard(workspace: try Self.workspace(Self.chain))

@@ -19,12 +19,18 @@ public struct HealthCheck: Hashable, Sendable, CustomStringConvertible {
     public var timeout: TimeSpan
     /// Consecutive failed checks that make a running service `unhealthy`. Default 3.
     public var unhealthyAfter: Int
+    /// Time a process has to get ready after it starts (Docker's `start_period`): until its
+    /// first healthy check, failures within it are not counted. Default 0.
+    public var startPeriod: TimeSpan
 
-    public init(probe: Probe, interval: TimeSpan = .seconds(5), timeout: TimeSpan = .seconds(2), unhealthyAfter: Int = 3) {
+    public init(
+        probe: Probe, interval: TimeSpan = .seconds(5), timeout: TimeSpan = .seconds(2), unhealthyAfter: Int = 3, startPeriod: TimeSpan = .seconds(0)
+    ) {
         self.probe = probe
         self.interval = interval
         self.timeout = timeout
         self.unhealthyAfter = unhealthyAfter
+        self.startPeriod = startPeriod
     }
 
     public var description: String {
@@ -36,5 +42,5 @@ public struct HealthCheck: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    static let keys = ["redis_key", "max_age", "tcp", "command", "redis_ping", "interval", "timeout", "unhealthy_after"]
+    static let keys = ["redis_key", "max_age", "tcp", "command", "redis_ping", "interval", "timeout", "unhealthy_after", "start_period"]
 }

@@ -474,6 +474,7 @@ struct JobFileParser: Sendable {
             case "interval": if let d = reader.duration(value, "health.interval"), let p = positive(d, value, "health.interval") { check.interval = p }
             case "timeout": if let d = reader.duration(value, "health.timeout"), let p = positive(d, value, "health.timeout") { check.timeout = p }
             case "unhealthy_after": if let n = reader.int(value, "health.unhealthy_after", min: 1) { check.unhealthyAfter = n }
+            case "start_period": if let d = reader.duration(value, "health.start_period") { check.startPeriod = d }
             default: break
             }
         }

@@ -303,6 +303,13 @@ public struct ServiceBoard: Sendable {
             if previous != .running { record(name, .healthy, at: now, detail) }
             return []
         }
+        // Docker's start_period: a process that has not been healthy since it started has this
+        // long to get there; its failures meanwhile (a heartbeat still the previous process's)
+        // are recorded and not counted.
+        if st.state == .starting, let started = st.startedAt, let health = spec.health, now - started < health.startPeriod.seconds {
+            statuses[name] = st
+            return []
+        }
         st.failedChecks += 1
         let limit = spec.health?.unhealthyAfter ?? 3
         guard st.failedChecks >= limit, st.state != .unhealthy else {
