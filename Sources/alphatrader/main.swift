@@ -19,7 +19,7 @@ struct AlphaTrader: ParsableCommand {
         subcommands: [
             Ingest.self, Analytics.self, Discover.self, Premarket.self, ReplayGen.self, TWSSim.self,
             PlaceOrder.self, ListOrders.self, ListPositions.self, CancelOrders.self, Emergency.self, StrategiesCommand.self, Signals.self,
-            Execute.self, MarketOpen.self, MOC.self, Day.self,
+            Execute.self, MarketOpen.self, MOC.self, Day.self, MorningAnalysisCommand.self,
         ] + NotYetAvailableList.all
     )
 }
@@ -37,7 +37,7 @@ extension NotYetAvailable {
 
 enum NotYetAvailableList {
     static let all: [any ParsableCommand.Type] = [
-        MorningAnalysis.self, Post.self, EveningReport.self, Backup.self,
+        Post.self, EveningReport.self, Backup.self,
     ]
 }
 
@@ -46,10 +46,6 @@ struct Passthrough: ParsableArguments {
     @Argument(parsing: .allUnrecognized) var rest: [String] = []
 }
 
-struct MorningAnalysis: NotYetAvailable {
-    static let configuration = CommandConfiguration(commandName: "morning-analysis", abstract: "The morning GPT-4 analysis → Redis and a report file.")
-    @OptionGroup var args: Passthrough
-}
 struct Post: NotYetAvailable {
     static let configuration = CommandConfiguration(abstract: "Distributes a report to Discord, Telegram and X.")
     @OptionGroup var args: Passthrough

@@ -160,7 +160,7 @@ struct AlphaVantageTests {
         for key in [
             "options:SPY:chain", "options:SPY:greeks", "options:SPY:gex", "options:SPY:dex", "options:SPY:unusual", "options:SPY:flow",
             "sentiment:AAPL:score", "sentiment:AAPL:articles", "technicals:AAPL:rsi", "technicals:AAPL:macd", "technicals:SPY:bbands",
-            "technicals:SPY:atr", "monitoring:api:av:stats", "monitoring:api:av:invalid:SPY",
+            "technicals:SPY:atr", "technicals:SPY:prior_day", "technicals:AAPL:prior_day", "monitoring:api:av:stats", "monitoring:api:av:invalid:SPY",
         ] {
             #expect(try redis.command(["EXISTS", key]).integer == 1, "\(key)")
         }

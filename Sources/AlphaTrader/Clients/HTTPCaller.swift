@@ -93,7 +93,16 @@ public final class HTTPCaller: @unchecked Sendable {
         public var maximumDelay = 30.0
         /// A server's Retry-After is honoured up to this long.
         public var maximumRetryAfter = 120.0
+        public var jitter = Jitter.full
         public init() {}
+    }
+
+    /// How a retry's delay is drawn under its ceiling.
+    public enum Jitter: Sendable, Equatable {
+        /// Uniform in [0, ceiling] (AWS's "full jitter").
+        case full
+        /// Uniform in [(1 − f)·ceiling, ceiling] (openai-python: f = 0.25).
+        case fraction(Double)
     }
 
     public struct Stats: Sendable, Equatable {
@@ -161,11 +170,15 @@ public final class HTTPCaller: @unchecked Sendable {
         }
     }
 
-    /// Full jitter: uniform in [0, min(maximumDelay, baseDelay · 2^(attempt−1))], but never
-    /// sooner than the server asked (capped at `maximumRetryAfter`).
+    /// A delay under min(maximumDelay, baseDelay · 2^(attempt−1)) drawn by `policy.jitter`,
+    /// but never sooner than the server asked (capped at `maximumRetryAfter`).
     public func backoff(attempt: Int, retryAfter: Double?) -> Double {
         let ceiling = min(policy.maximumDelay, policy.baseDelay * pow(2, Double(attempt - 1)))
-        let jittered = ceiling * rng.uniform()
+        let jittered: Double
+        switch policy.jitter {
+        case .full: jittered = ceiling * rng.uniform()
+        case .fraction(let f): jittered = ceiling * (1 - f * rng.uniform())
+        }
         return max(min(retryAfter ?? 0, policy.maximumRetryAfter), jittered)
     }
 

@@ -14,14 +14,18 @@ public struct TickerDocument: RedisDocument, Equatable {
     public var low: Double
     public var volume: Int
     public var vwap: Double
+    /// The volume-weighted standard deviation of the day's prices about the VWAP (its bands);
+    /// nil in tickers written before it was kept.
+    public var vwapSd: Double?
     public var trades: Int
     /// Milliseconds since the epoch, market time.
     public var timestamp: Int64
 
     public init(
         symbol: String, bid: Double, ask: Double, bidSize: Int, askSize: Int, last: Double, open: Double, high: Double, low: Double,
-        volume: Int, vwap: Double, trades: Int, timestamp: Int64
+        volume: Int, vwap: Double, vwapSd: Double? = nil, trades: Int, timestamp: Int64
     ) {
+        self.vwapSd = vwapSd
         self.symbol = symbol; self.bid = bid; self.ask = ask; self.bidSize = bidSize; self.askSize = askSize; self.last = last
         self.open = open; self.high = high; self.low = low; self.volume = volume; self.vwap = vwap; self.trades = trades
         self.timestamp = timestamp
@@ -30,7 +34,7 @@ public struct TickerDocument: RedisDocument, Equatable {
     public static func key(_ symbol: String) -> String { "market:\(symbol):ticker" }
 
     public var json: String {
-        "{\"symbol\":\(JSONText.string(symbol)),\"bid\":\(JSONText.number(bid)),\"ask\":\(JSONText.number(ask)),\"bid_size\":\(bidSize),\"ask_size\":\(askSize),\"last\":\(JSONText.number(last)),\"open\":\(JSONText.number(open)),\"high\":\(JSONText.number(high)),\"low\":\(JSONText.number(low)),\"volume\":\(volume),\"vwap\":\(JSONText.number(vwap)),\"trades\":\(trades),\"timestamp\":\(timestamp)}"
+        "{\"symbol\":\(JSONText.string(symbol)),\"bid\":\(JSONText.number(bid)),\"ask\":\(JSONText.number(ask)),\"bid_size\":\(bidSize),\"ask_size\":\(askSize),\"last\":\(JSONText.number(last)),\"open\":\(JSONText.number(open)),\"high\":\(JSONText.number(high)),\"low\":\(JSONText.number(low)),\"volume\":\(volume),\"vwap\":\(JSONText.number(vwap)),\(vwapSd.map { "\"vwap_sd\":\(JSONText.number($0))," } ?? "")\"trades\":\(trades),\"timestamp\":\(timestamp)}"
     }
 }
 

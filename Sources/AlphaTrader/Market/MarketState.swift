@@ -24,6 +24,8 @@ public struct MarketState {
         var pendingStream: [StreamEntry] = []
         var pendingBars: [Bar] = []
         var open = 0.0, high = 0.0, low = 0.0, volume = 0, notional = 0.0, tradeCount = 0
+        /// Σ price² × size: with the notional and the volume, the VWAP's standard deviation.
+        var notionalSquares = 0.0
         var minuteVolumes: [Int] = []
         var firstMinute: Int64 = -1
         /// Minutes counted when `unusual_volume` was last written.
@@ -128,7 +130,7 @@ public struct MarketState {
         if m.tradeCount == 0 { m.open = t.price; m.high = t.price; m.low = t.price }
         m.high = max(m.high, t.price); m.low = min(m.low, t.price)
         m.sizeCounts[t.size, default: 0] += 1
-        m.volume += t.size; m.notional += t.price * Double(t.size); m.tradeCount += 1
+        m.volume += t.size; m.notional += t.price * Double(t.size); m.notionalSquares += t.price * t.price * Double(t.size); m.tradeCount += 1
         let minute = t.time / 60_000_000
         if m.firstMinute < 0 { m.firstMinute = minute }
         let index = Int(minute - m.firstMinute)
@@ -266,12 +268,14 @@ public struct MarketState {
                 }
                 if touched {
                     let vwap = m.volume > 0 ? m.notional / Double(m.volume) : 0
+                    let sd = m.volume > 0 ? max(0, m.notionalSquares / Double(m.volume) - vwap * vwap).squareRoot() : 0
                     latest += [
                         .text(base + "ticker"),
                         .text(
                             TickerDocument(
                                 symbol: m.name, bid: m.bid, ask: m.ask, bidSize: m.bidSize, askSize: m.askSize, last: m.last?.price ?? 0, open: m.open,
-                                high: m.high, low: m.low, volume: m.volume, vwap: (vwap * 10_000).rounded() / 10_000, trades: m.tradeCount,
+                                high: m.high, low: m.low, volume: m.volume, vwap: (vwap * 10_000).rounded() / 10_000,
+                                vwapSd: (sd * 10_000).rounded() / 10_000, trades: m.tradeCount,
                                 timestamp: m.lastTime / 1000
                             ).json),
                     ]

@@ -187,6 +187,28 @@ public struct AlphaVantagePayloads: Sendable {
         return try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     }
 
+    /// A `GLOBAL_QUOTE` reply read before the open: the last weekday's session, closing a small
+    /// overnight gap below or above the price the day's tape opens at.
+    public func globalQuote(_ symbol: String) -> Data {
+        var r = rng(symbol, 5)
+        let s = spot(symbol)
+        let close = s / exp(0.006 * r.normal())
+        let open = close * exp(0.005 * r.normal())
+        let high = max(open, close) * (1 + 0.004 * abs(r.normal())), low = min(open, close) * (1 - 0.004 * abs(r.normal()))
+        let previous = open * exp(0.004 * r.normal())
+        var day = Self.days(date) - 1
+        while LocalDate.weekday(daysSinceEpoch: day) == 0 || LocalDate.weekday(daysSinceEpoch: day) == 6 { day -= 1 }
+        let volume = 2_000_000 + Int(r.next() % 60_000_000)
+        func p(_ x: Double) -> String { Self.fixed(x, 4) }
+        let change = close - previous
+        let fields = [
+            ("01. symbol", symbol), ("02. open", p(open)), ("03. high", p(high)), ("04. low", p(low)), ("05. price", p(close)),
+            ("06. volume", String(volume)), ("07. latest trading day", Self.date(day)), ("08. previous close", p(previous)),
+            ("09. change", p(change)), ("10. change percent", Self.fixed(change / previous * 100, 4) + "%"),
+        ]
+        return Data(("{\"Global Quote\": {" + fields.map { "\"\($0.0)\": \"\($0.1)\"" }.joined(separator: ", ") + "}}").utf8)
+    }
+
     static func days(_ date: String) -> Int { LocalDate(parsing: date)?.daysSinceEpoch ?? 0 }
     static func date(_ days: Int) -> String { LocalDate(daysSinceEpoch: days).description }
 }

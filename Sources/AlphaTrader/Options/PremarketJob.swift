@@ -124,6 +124,13 @@ public final class PremarketJob {
         }
         if parts.contains(.technicals) {
             for symbol in symbols {
+                do {
+                    var day = try client.call("GLOBAL_QUOTE", symbol: symbol, parameters: [("symbol", symbol)], priority: .technicals) {
+                        data throws(AlphaVantageReply) in try PriorDay.parse(data, symbol: symbol)
+                    }.document
+                    day.timestamp = Int64(now)
+                    commit(symbol, [["SET", PriorDay.key(symbol), day.json, "PX", ttl(86_400)]], keys: [PriorDay.key(symbol)])
+                } catch { record(error) }
                 for function in PremarketJob.indicators {
                     var parameters = [("symbol", symbol), ("interval", "daily")]
                     if function != "MACD" { parameters.append(("time_period", function == "BBANDS" ? "20" : "14")) }

@@ -79,6 +79,10 @@ public final class AlphaVantageSimulator: @unchecked Sendable {
             let tickers = (request.query["tickers"] ?? "").split(separator: ",").map(String.init)
             guard !tickers.isEmpty, tickers.allSatisfy(symbols.contains) else { return invalid }
             return HTTPServer.Response(body: cached("news:\(tickers.joined(separator: ","))") { Array(payloads.news(tickers)) })
+        case "GLOBAL_QUOTE":
+            // Alpha Vantage answers an unknown symbol with an empty quote, not an error.
+            guard let symbol = request.query["symbol"], symbols.contains(symbol) else { return HTTPServer.Response(json: "{\"Global Quote\": {}}") }
+            return HTTPServer.Response(body: cached("quote:\(symbol)") { Array(payloads.globalQuote(symbol)) })
         case "RSI", "MACD", "BBANDS", "ATR":
             guard let symbol = request.query["symbol"], symbols.contains(symbol), request.query["interval"] != nil else { return invalid }
             return HTTPServer.Response(body: cached("\(function):\(symbol)") { Array(payloads.indicator(function, symbol: symbol)) })

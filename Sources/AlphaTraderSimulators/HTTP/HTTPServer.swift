@@ -27,6 +27,8 @@ public final class HTTPServer: @unchecked Sendable {
         public var delay: Double
         /// Send only this many bytes of the body, then close (a cut reply).
         public var truncateAt: Int?
+        /// Seconds to keep the connection open, silent, after what was sent (a stalled reply).
+        public var holdOpen: Double = 0
         public init(
             status: Int = 200, headers: [String: String] = ["Content-Type": "application/json"], body: [UInt8], delay: Double = 0, truncateAt: Int? = nil
         ) {
@@ -68,6 +70,7 @@ public final class HTTPServer: @unchecked Sendable {
         head += "\r\n"
         let body = response.truncateAt.map { Array(response.body.prefix($0)) } ?? response.body
         try? socket.send(Array(head.utf8) + body)
+        if response.holdOpen > 0 { usleep(UInt32(response.holdOpen * 1_000_000)) }
         if response.truncateAt == nil { socket.finish() }
     }
 
