@@ -19,7 +19,7 @@ struct AlphaTrader: ParsableCommand {
         subcommands: [
             Ingest.self, Analytics.self, Discover.self, Premarket.self, ReplayGen.self, TWSSim.self,
             PlaceOrder.self, ListOrders.self, ListPositions.self, CancelOrders.self, Emergency.self, StrategiesCommand.self, Signals.self,
-            Execute.self, MarketOpen.self, MOC.self, Day.self, MorningAnalysisCommand.self,
+            Execute.self, MarketOpen.self, MOC.self, Day.self, MorningAnalysisCommand.self, PostCommand.self,
         ] + NotYetAvailableList.all
     )
 }
@@ -37,7 +37,7 @@ extension NotYetAvailable {
 
 enum NotYetAvailableList {
     static let all: [any ParsableCommand.Type] = [
-        Post.self, EveningReport.self, Backup.self,
+        EveningReport.self, Backup.self,
     ]
 }
 
@@ -46,10 +46,6 @@ struct Passthrough: ParsableArguments {
     @Argument(parsing: .allUnrecognized) var rest: [String] = []
 }
 
-struct Post: NotYetAvailable {
-    static let configuration = CommandConfiguration(abstract: "Distributes a report to Discord, Telegram and X.")
-    @OptionGroup var args: Passthrough
-}
 struct EveningReport: NotYetAvailable {
     static let configuration = CommandConfiguration(
         commandName: "evening-report", abstract: "The day's P&L, Sharpe, drawdown, win rate and job runs → HTML report.")

@@ -274,6 +274,33 @@ struct MorningAnalysisCommandTests {
         #expect(((fallback["usage"] as? [String: Any])?["completion_tokens"] as? Int ?? 0) > 0, "the refusal's tokens were paid for")
     }
 
+    @Test("post: every channel through the local stand-ins, not again on a rerun; an unset channel is skipped and a failing one named with exit 1")
+    func post() throws {
+        let server = try premarket()
+        defer { server.stop() }
+        let made = try run(server, ["--rules"], environment: [:])
+        defer { try? FileManager.default.removeItem(atPath: made.dir) }
+        #expect(made.status == 0, "\(made.stderr)")
+        let env = ["REDIS_URL": server.url, "ALPHATRADER_LOCAL_CHANNELS": "1"]
+        let first = try cli.run(["post", "--report", "morning", "--date", "2026-12-07", "--json"], environment: env)
+        #expect(first.status == 0, "\(first.stderr)")
+        let outcomes = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [[String: Any]])
+        #expect(outcomes.map { $0["outcome"] as? String } == ["posted", "posted", "posted"], "\(first.stdout)")
+        let again = try cli.run(["post", "--report", "morning", "--date", "2026-12-07"], environment: env)
+        #expect(again.status == 0 && again.stdout.components(separatedBy: "already posted for this session").count == 4, "\(again.stdout)")
+        // Real channels: Discord pointed at nothing, the others unset.
+        let real = [
+            "REDIS_URL": server.url, "DISCORD_WEBHOOK_URL": "http://127.0.0.1:1/api/webhooks/1/secret-token", "TELEGRAM_BOT_TOKEN": "", "X_API_KEY": "",
+        ]
+        let failing = try cli.run(["post", "--report", "morning", "--date", "2026-12-07"], environment: real)
+        #expect(failing.status == 1)
+        #expect(failing.stdout.contains("discord: FAILED") && failing.stdout.contains("telegram: skipped — TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID"))
+        #expect(failing.stdout.contains("x: skipped") && failing.stderr.contains("could not post to discord"))
+        #expect(!failing.stdout.contains("secret-token") && !failing.stderr.contains("secret-token"))
+        let stale = try cli.run(["post", "--report", "morning", "--date", "2026-12-08"], environment: env)
+        #expect(stale.status == 1 && stale.stderr.contains("is of 2026-12-07, not 2026-12-08"), "\(stale.stderr)")
+    }
+
     @Test("a prompt or calendar file with errors: exit 2, the place named, nothing written")
     func badFiles() throws {
         let dir = NSTemporaryDirectory() + "morning-bad-\(UUID().uuidString)"

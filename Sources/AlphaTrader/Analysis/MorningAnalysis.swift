@@ -125,16 +125,30 @@ public struct MorningReport: Sendable, Equatable, Codable {
 
     public static let key = "analysis:morning"
 
+    /// The document's fields as stored.
+    struct Flat: Codable {
+        let date: String, generated_by: String, fallback_reason: String?, bias: String, summary: String
+        let levels: [MorningAnalysis.Level], scenarios: [MorningAnalysis.Scenario], risks: [String], symbols: [MorningAnalysis.SymbolNote]
+        let events: [EconomicCalendar.Event], unknown_schedules: [String], usage: OpenAIClient.Usage?, generated_at: Double
+    }
+
+    /// `analysis:morning` read back; nil for what is not one.
+    public static func read(_ text: String?) -> MorningReport? {
+        guard let data = text?.data(using: .utf8), let f = try? JSONDecoder().decode(Flat.self, from: data),
+            let bias = MorningAnalysis.Bias(rawValue: f.bias)
+        else { return nil }
+        let analysis = MorningAnalysis(bias: bias, summary: f.summary, levels: f.levels, scenarios: f.scenarios, risks: f.risks, symbols: f.symbols)
+        let usage = f.usage.flatMap { $0.promptTokens == 0 && $0.completionTokens == 0 ? nil : $0 }
+        return MorningReport(
+            date: f.date, generatedBy: f.generated_by, fallbackReason: f.fallback_reason, analysis: analysis, events: f.events,
+            unknownSchedules: f.unknown_schedules, usage: usage, generatedAt: f.generated_at)
+    }
+
     /// SPEC §11's document: `date`, `generated_by`, `bias`, `levels`, `scenarios`, `risks`,
     /// `symbols`, `usage` — and `summary`, `events`, `fallback_reason`, `generated_at`.
     public var json: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        struct Flat: Encodable {
-            let date: String, generated_by: String, fallback_reason: String?, bias: String, summary: String
-            let levels: [MorningAnalysis.Level], scenarios: [MorningAnalysis.Scenario], risks: [String], symbols: [MorningAnalysis.SymbolNote]
-            let events: [EconomicCalendar.Event], unknown_schedules: [String], usage: OpenAIClient.Usage?, generated_at: Double
-        }
         let flat = Flat(
             date: date, generated_by: generatedBy, fallback_reason: fallbackReason, bias: analysis.bias.rawValue, summary: analysis.summary,
             levels: analysis.levels, scenarios: analysis.scenarios, risks: analysis.risks, symbols: analysis.symbols, events: events,

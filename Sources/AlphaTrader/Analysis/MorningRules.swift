@@ -146,7 +146,7 @@ public enum MorningRules {
     static func summary(_ p: MorningPicture, bias: MorningAnalysis.Bias, lean: Double, spy: MorningPicture.Symbol?) -> String {
         var sentences: [String] = []
         sentences.append(String(format: "The index bias is %@ (lean %+.2f of SPY and QQQ).", bias.rawValue, lean))
-        if let x = spy {
+        if let x = spy, x.spot != nil || x.gex != nil {
             var s = "\(x.symbol)"
             if let spot = x.spot { s += String(format: " is at %.2f before the open", spot) }
             if let o = x.overnightPct { s += String(format: " (%+.2f %% from the prior close)", o) }

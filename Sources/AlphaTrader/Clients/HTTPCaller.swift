@@ -56,6 +56,9 @@ public final class HTTPCaller: @unchecked Sendable {
         case done(T)
         /// Worth another try (a rate limit, a 5xx, an in-body "slow down").
         case retry(String)
+        /// Worth another try after the wait the reply's body or headers ask for (Discord's
+        /// `retry_after`, Telegram's `parameters.retry_after`, X's `x-rate-limit-reset`).
+        case retryAfter(String, seconds: Double)
         /// Final: another try cannot help (a refused key, a bad request, a malformed answer).
         case fail(Failure.Kind, String)
     }
@@ -134,9 +137,10 @@ public final class HTTPCaller: @unchecked Sendable {
     }
 
     /// Calls until `decide` says done or fail, or the retries run out. `beforeAttempt` runs
-    /// before every attempt (a rate limiter's admission); what it throws ends the call.
+    /// before every attempt (a rate limiter's admission); what it throws ends the call. `sign`
+    /// makes each attempt's request (a signature with a fresh nonce).
     public func call<T>(
-        _ request: Request, beforeAttempt: () throws(Failure) -> Void = {}, decide: (Reply) -> Decision<T>
+        _ request: Request, beforeAttempt: () throws(Failure) -> Void = {}, sign: (Request) -> Request = { $0 }, decide: (Reply) -> Decision<T>
     ) throws(Failure) -> T {
         var attempt = 0
         while true {
@@ -144,12 +148,15 @@ public final class HTTPCaller: @unchecked Sendable {
             stats.calls += 1
             let why: String
             var retryAfter: Double?
-            switch fetch(request) {
+            switch fetch(sign(request)) {
             case .success(let reply):
                 retryAfter = reply.retryAfter()
                 switch decide(reply) {
                 case .done(let value): return value
                 case .retry(let reason): why = reason
+                case .retryAfter(let reason, let seconds):
+                    why = reason
+                    retryAfter = max(retryAfter ?? 0, seconds)
                 case .fail(let kind, let reason):
                     stats.failures += 1
                     throw Failure(kind: kind, label: request.label, reason: redact(reason))

@@ -1,0 +1,186 @@
+import AlphaTrader
+import AlphaTraderSimulators
+import ArgumentParser
+import Foundation
+import OrchestratorCore
+import Redis
+
+struct PostCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "post",
+        abstract: "Publishes a report to Discord, Telegram and X, one message per channel in its own format.",
+        discussion: """
+            --report morning reads analysis:morning (written by morning-analysis for the session) and
+            posts it: to Discord as embeds within Discord's limits (split over messages when long),
+            to Telegram as MarkdownV2 (escaped as the Bot API requires, split at 4,096 characters),
+            to X as a post or a thread of posts of at most 280 weighted characters.
+
+            Channels: Discord when endpoints.discord (DISCORD_WEBHOOK_URL) is set; Telegram when
+            TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID are; X when X_API_KEY, X_API_SECRET,
+            X_ACCESS_TOKEN and X_ACCESS_SECRET are (OAuth 1.0a user context: an app-only bearer
+            token cannot post). An unset channel is off and the output says so. What each channel
+            accepted is recorded in Redis (posts:REPORT:DATE), so a retry posts only to the
+            channels that failed. Exit 1 names each channel that failed.
+
+            ALPHATRADER_LOCAL_CHANNELS=1 starts local stand-ins of the three services on
+            127.0.0.1 and posts to them: the whole posting path with no account.
+
+            Examples:
+              alphatrader post --report morning
+              ALPHATRADER_LOCAL_CHANNELS=1 alphatrader post --report morning --json
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "The report: morning (evening lands with the evening report).") var report: String
+    @Option(help: "The session (YYYY-MM-DD); default: the clock's trading day.") var date: String?
+    @Option(help: "Only these channels (comma-separated: discord, telegram, x).") var channels: String?
+    @Flag(help: "Print the outcome per channel as JSON.") var json = false
+
+    enum Outcome {
+        case posted([String])
+        case already(String)
+        case skipped(String)
+        case failed(String)
+    }
+
+    func run() throws {
+        let context = try loadContext(common, module: "post")
+        guard report == "morning" || report == "evening" else { throw invalidInput("--report \(report): expected morning or evening") }
+        guard report == "morning" else { throw failure("--report evening: the evening report lands with a later issue; nothing was posted") }
+        let wanted = try chosenChannels()
+        let session = try tapeSession(context, date: date)
+        let redis: RedisClient
+        do { redis = try RedisClient(url: context.redisURL, timeout: 5) } catch { throw failure("redis: \(error.description)") }
+        let text = try? redis.command(["GET", MorningReport.key]).text
+        guard let morning = MorningReport.read(text) else {
+            throw failure("\(MorningReport.key) is \(text == nil ? "not in Redis" : "not a morning report"): run morning-analysis first")
+        }
+        guard morning.date == session.date.description else {
+            throw failure("\(MorningReport.key) is of \(morning.date), not \(session.date): morning-analysis has not run for this session")
+        }
+        let local = try LocalChannels.startIfAsked(context.environment)
+        defer { local?.stop() }
+        // What the local stand-ins got is kept apart: it must not stop the real post.
+        let ledger = (local == nil ? "posts:" : "posts:local:") + "\(report):\(session.date)"
+        var outcomes: [(String, Outcome)] = []
+        for name in ["discord", "telegram", "x"] where wanted.contains(name) {
+            if let done = try? redis.command(["HGET", ledger, name]).text {
+                outcomes.append((name, .already(done)))
+                continue
+            }
+            let outcome = post(morning, to: name, context: context, local: local)
+            if case .posted(let ids) = outcome {
+                let record = "{\"ids\":[\(ids.map { "\"\($0)\"" }.joined(separator: ","))],\"at\":\(Int(context.clock.now()))}"
+                _ = try? redis.pipeline([["HSET", ledger, name, record], ["EXPIRE", ledger, String(8 * 86_400)]])
+            }
+            outcomes.append((name, outcome))
+        }
+        report(outcomes, context: context)
+        let failed = outcomes.compactMap { if case .failed = $0.1 { $0.0 } else { nil } }
+        if !failed.isEmpty { throw failure("could not post to \(failed.joined(separator: ", "))") }
+    }
+
+    func chosenChannels() throws -> Set<String> {
+        let all: Set<String> = ["discord", "telegram", "x"]
+        guard let channels else { return all }
+        let chosen = Set(channels.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+        if let unknown = chosen.subtracting(all).first { throw invalidInput("--channels: \(unknown) is not a channel (discord, telegram, x)") }
+        return chosen
+    }
+
+    func post(_ r: MorningReport, to channel: String, context: AlphaContext, local: LocalChannels?) -> Outcome {
+        let env = local?.environment.merging(context.environment) { local, _ in local } ?? context.environment
+        func value(_ key: String) -> String? { env[key].flatMap { $0.isEmpty ? nil : $0 } }
+        do {
+            switch channel {
+            case "discord":
+                guard let webhook = local?.discordWebhook ?? (context.config.endpoints.discord.isEmpty ? nil : context.config.endpoints.discord) else {
+                    return .skipped("endpoints.discord (DISCORD_WEBHOOK_URL) is not set")
+                }
+                let client = DiscordClient(webhook: webhook, log: context.log)
+                return .posted(try ReportMessages.discord(r).map { try client.send($0) })
+            case "telegram":
+                guard let token = value("TELEGRAM_BOT_TOKEN"), let chat = value("TELEGRAM_CHAT_ID") else {
+                    return .skipped("TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID are not both set")
+                }
+                let client = TelegramClient(baseURL: local?.telegramURL ?? context.config.endpoints.telegram, token: token, chatID: chat, log: context.log)
+                return .posted(try client.send(markdown: ReportMessages.telegram(r)))
+            default:
+                guard let key = value("X_API_KEY"), let secret = value("X_API_SECRET"), let token = value("X_ACCESS_TOKEN"),
+                    let tokenSecret = value("X_ACCESS_SECRET")
+                else { return .skipped("X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_SECRET are not all set (an app-only bearer token cannot post)") }
+                let client = XClient(
+                    baseURL: local?.xURL ?? context.config.endpoints.x,
+                    signer: OAuth1(consumerKey: key, consumerSecret: secret, token: token, tokenSecret: tokenSecret), log: context.log)
+                return .posted(try client.post(ReportMessages.x(r)).map { $0 ?? "duplicate: already on X" })
+            }
+        } catch {
+            return .failed((error as? HTTPCaller.Failure)?.description ?? "\(error)")
+        }
+    }
+
+    func report(_ outcomes: [(String, Outcome)], context: AlphaContext) {
+        for (name, o) in outcomes {
+            switch o {
+            case .posted(let ids): context.log("posted", ["channel": name, "messages": String(ids.count)])
+            case .already: context.log("already posted", ["channel": name])
+            case .skipped(let why): context.log("skipped", ["channel": name, "why": why])
+            case .failed(let why): context.log("failed", ["channel": name, "error": why])
+            }
+        }
+        if json {
+            let items = outcomes.map { name, o -> String in
+                switch o {
+                case .posted(let ids): return "{\"channel\":\"\(name)\",\"outcome\":\"posted\",\"messages\":\(ids.count)}"
+                case .already(let at): return "{\"channel\":\"\(name)\",\"outcome\":\"already posted\",\"record\":\(at)}"
+                case .skipped(let why): return "{\"channel\":\"\(name)\",\"outcome\":\"skipped\",\"why\":\(quoted(why))}"
+                case .failed(let why): return "{\"channel\":\"\(name)\",\"outcome\":\"failed\",\"error\":\(quoted(why))}"
+                }
+            }
+            print("[" + items.joined(separator: ",") + "]")
+            return
+        }
+        for (name, o) in outcomes {
+            switch o {
+            case .posted(let ids): print("\(name): posted (\(ids.count) message\(ids.count == 1 ? "" : "s"))")
+            case .already: print("\(name): already posted for this session; not posted again")
+            case .skipped(let why): print("\(name): skipped — \(why)")
+            case .failed(let why): print("\(name): FAILED — \(why)")
+            }
+        }
+    }
+}
+
+/// The three channels' local stand-ins (`ALPHATRADER_LOCAL_CHANNELS=1`), with the credentials
+/// they accept.
+final class LocalChannels {
+    let discord: DiscordSimulator, telegram: TelegramSimulator, x: XSimulator
+
+    static func startIfAsked(_ environment: [String: String]) throws -> LocalChannels? {
+        guard environment["ALPHATRADER_LOCAL_CHANNELS"] == "1" else { return nil }
+        do { return try LocalChannels() } catch { throw failure("cannot start the local channel stand-ins: \(error)") }
+    }
+
+    init() throws {
+        discord = try DiscordSimulator()
+        telegram = try TelegramSimulator()
+        x = try XSimulator()
+    }
+
+    var discordWebhook: String { discord.webhookURL }
+    var telegramURL: String { telegram.baseURL }
+    var xURL: String { x.baseURL }
+    var environment: [String: String] {
+        [
+            "TELEGRAM_BOT_TOKEN": telegram.token, "TELEGRAM_CHAT_ID": telegram.chatID, "X_API_KEY": x.consumerKey, "X_API_SECRET": x.consumerSecret,
+            "X_ACCESS_TOKEN": x.token, "X_ACCESS_SECRET": x.tokenSecret,
+        ]
+    }
+
+    func stop() {
+        discord.stop()
+        telegram.stop()
+        x.stop()
+    }
+}
