@@ -32,7 +32,9 @@ struct PostCommand: ParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
-    @Option(help: "The report: morning (evening lands with the evening report).") var report: String
+    @Option(help: "The report: morning (evening lands with the evening report).") var report: String?
+    @Flag(help: "Post the failed run of ORCHESTRATOR_FAILED_* (the alert job) to the operator's channels, Discord and Telegram.") var alert = false
+    @Option(help: "With --alert: market seconds in which at most one alert message goes out; the rest wait and go as one summary.") var window: Double = 60
     @Option(help: "The session (YYYY-MM-DD); default: the clock's trading day.") var date: String?
     @Option(help: "Only these channels (comma-separated: discord, telegram, x).") var channels: String?
     @Flag(help: "Print the outcome per channel as JSON.") var json = false
@@ -46,6 +48,9 @@ struct PostCommand: ParsableCommand {
 
     func run() throws {
         let context = try loadContext(common, module: "post")
+        guard (report == nil) != !alert else { throw invalidInput("give --report morning|evening or --alert") }
+        if alert { return try postAlert(context) }
+        let report = self.report!
         guard report == "morning" || report == "evening" else { throw invalidInput("--report \(report): expected morning or evening") }
         guard report == "morning" else { throw failure("--report evening: the evening report lands with a later issue; nothing was posted") }
         let wanted = try chosenChannels()
@@ -76,9 +81,98 @@ struct PostCommand: ParsableCommand {
             }
             outcomes.append((name, outcome))
         }
-        report(outcomes, context: context)
+        show(outcomes, context: context)
         let failed = outcomes.compactMap { if case .failed = $0.1 { $0.0 } else { nil } }
         if !failed.isEmpty { throw failure("could not post to \(failed.joined(separator: ", "))") }
+    }
+
+    /// The alert job: the failed run on `alerts:stream`, then to Discord and Telegram — at most
+    /// one message a window: an alert that finds the window taken waits for it to end and goes
+    /// with every other waiting one as a summary (or finds it was sent with another's).
+    func postAlert(_ context: AlphaContext) throws {
+        guard let alert = Alert.fromEnvironment(context.environment, at: context.clock.now()) else {
+            throw invalidInput(
+                "post --alert reads the failed run from ORCHESTRATOR_FAILED_* (set by the orchestrator for on_failure jobs): ORCHESTRATOR_FAILED_JOB is not set"
+            )
+        }
+        guard window > 0 && window <= 86_400 else { throw invalidInput("--window \(window): expected 0 < seconds ≤ 86400") }
+        let redis: RedisClient
+        do { redis = try RedisClient(url: context.redisURL, timeout: 5) } catch { throw failure("redis: \(error.description)") }
+        let windowMs = String(max(1, Int((window * 1000 / context.speed).rounded())))
+        do {
+            _ = try redis.pipeline([
+                [
+                    "XADD", "alerts:stream", "MAXLEN", "~", "1000", "*", "kind", "run_failed", "job", alert.job, "run", alert.runID, "state", alert.state,
+                    "reason", alert.reason,
+                ],
+                ["RPUSH", "alerts:outbox", alert.json],
+            ])
+        } catch { throw failure("redis: \(error.description)") }
+        let local = try LocalChannels.startIfAsked(context.environment)
+        defer { local?.stop() }
+        let started = Date()
+        while Date().timeIntervalSince(started) < 60 {
+            let taken: Bool
+            do { taken = try redis.command(["SET", "alerts:window", alert.id, "NX", "PX", windowMs]).text == "OK" } catch {
+                throw failure("redis: \(error.description)")
+            }
+            if taken {
+                let replies = try? redis.pipeline([["MULTI"], ["LRANGE", "alerts:outbox", "0", "-1"], ["DEL", "alerts:outbox"], ["EXEC"]])
+                guard case .array(let results)? = replies?.last, case .array(let items)? = results.first else {
+                    throw failure("redis: the outbox could not be read")
+                }
+                var seen = Set<String>()
+                let batch = items.compactMap { $0.text.flatMap(Alert.read) }.filter { seen.insert($0.id).inserted }
+                guard !batch.isEmpty else { return }
+                return try sendAlerts(batch, context: context, local: local, redis: redis)
+            }
+            var queued: [String] = []
+            if case .array(let items)? = try? redis.command(["LRANGE", "alerts:outbox", "0", "-1"]) {
+                queued = items.compactMap { $0.text.flatMap(Alert.read)?.id }
+            }
+            if !queued.contains(alert.id) {
+                print("\(alert.job) #\(alert.runID): sent with another alert's summary")
+                return
+            }
+            let wait = (try? redis.command(["PTTL", "alerts:window"]).integer) ?? 5
+            usleep(UInt32(max(2, min(wait ?? 5, 5_000)) * 1_000))
+        }
+        throw failure("the alert window stayed taken for a minute; the alert is queued in alerts:outbox for the next one")
+    }
+
+    func sendAlerts(_ batch: [Alert], context: AlphaContext, local: LocalChannels?, redis: RedisClient) throws {
+        let env = local?.environment.merging(context.environment) { local, _ in local } ?? context.environment
+        func value(_ key: String) -> String? { env[key].flatMap { $0.isEmpty ? nil : $0 } }
+        var failed: [String] = []
+        let what = batch.count == 1 ? "the alert for \(batch[0].job) #\(batch[0].runID)" : "a summary of \(batch.count) failed runs"
+        if let webhook = local?.discordWebhook ?? (context.config.endpoints.discord.isEmpty ? nil : context.config.endpoints.discord) {
+            do {
+                _ = try DiscordClient(webhook: webhook, log: context.log).send(Alert.discord(batch))
+                print("discord: posted \(what)")
+            } catch {
+                failed.append("discord")
+                print("discord: FAILED — \(error.description)")
+            }
+        } else {
+            print("discord: skipped — endpoints.discord (DISCORD_WEBHOOK_URL) is not set")
+        }
+        if let token = value("TELEGRAM_BOT_TOKEN"), let chat = value("TELEGRAM_CHAT_ID") {
+            do {
+                _ = try TelegramClient(baseURL: local?.telegramURL ?? context.config.endpoints.telegram, token: token, chatID: chat, log: context.log)
+                    .send(markdown: Alert.telegram(batch))
+                print("telegram: posted \(what)")
+            } catch {
+                failed.append("telegram")
+                print("telegram: FAILED — \(error.description)")
+            }
+        } else {
+            print("telegram: skipped — TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID are not both set")
+        }
+        guard failed.isEmpty else {
+            // Back in the outbox for the retry (one entry per run: a retry's own is not doubled).
+            _ = try? redis.pipeline([["RPUSH", "alerts:outbox"] + batch.map(\.json)])
+            throw failure("could not post \(what) to \(failed.joined(separator: ", "))")
+        }
     }
 
     func chosenChannels() throws -> Set<String> {
@@ -120,7 +214,7 @@ struct PostCommand: ParsableCommand {
         }
     }
 
-    func report(_ outcomes: [(String, Outcome)], context: AlphaContext) {
+    func show(_ outcomes: [(String, Outcome)], context: AlphaContext) {
         for (name, o) in outcomes {
             switch o {
             case .posted(let ids): context.log("posted", ["channel": name, "messages": String(ids.count)])

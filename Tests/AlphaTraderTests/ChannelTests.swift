@@ -1,6 +1,9 @@
 import AlphaTrader
 import AlphaTraderSimulators
 import Foundation
+import Redis
+import Synchronization
+import TestSupport
 import Testing
 
 /// A morning report long enough to need splitting on every channel.
@@ -149,5 +152,79 @@ struct ChannelTests {
             let f = e as! HTTPCaller.Failure
             return f.kind == .refused && f.reason.contains("401 Could not authenticate you") && !f.description.contains("wrong")
         }
+    }
+}
+
+@Suite("The alert job: a failed run to the operator's channels, a storm as one summary", .serialized)
+struct AlertTests {
+    static func alert(_ i: Int, log: [String] = []) -> Alert {
+        Alert(
+            id: "job\(i)#\(i)", job: "job\(i)", runID: String(i), state: "failed", exitCode: "1", reason: "exit 1: `weird` *chars* (v1.2)!",
+            logTail: log, at: 1_796_000_000)
+    }
+
+    @Test("one alert's details and a storm's summary stay within Discord's limits and parse as Telegram's MarkdownV2")
+    func messages() {
+        let one = [
+            Self.alert(1, log: (1...15).map { "line \($0) with `backticks` and \\ backslashes and a very long tail " + String(repeating: "x", count: 200) })
+        ]
+        #expect(Alert.discord(one).problems().isEmpty)
+        #expect(Alert.discord(one).embeds[0].title == "Failed: job1 run #1 failed (exit 1)")
+        #expect(throws: Never.self) { try MarkdownV2.parse(Alert.telegram(one)).get() }
+        let storm = (1...40).map { Self.alert($0) }
+        #expect(Alert.discord(storm).problems().isEmpty && Alert.discord(storm).embeds[0].title == "40 runs failed")
+        #expect(Alert.discord(storm).embeds[0].fields.count == 25)
+        #expect(throws: Never.self) { try MarkdownV2.parse(Alert.telegram(storm)).get() }
+    }
+
+    @Test("post --alert: the failed run from ORCHESTRATOR_FAILED_* on alerts:stream and the channels; six at once go as at most two messages, none lost")
+    func storm() throws {
+        let server = try RedisServer()
+        defer { server.stop() }
+        let log = NSTemporaryDirectory() + "alert-\(UUID().uuidString).log"
+        try (1...30).map { "2026-12-07T12:00:\($0)Z premarket: line \($0)" }.joined(separator: "\n").write(toFile: log, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        func env(_ i: Int) -> [String: String] {
+            [
+                "REDIS_URL": server.url, "ALPHATRADER_LOCAL_CHANNELS": "1", "ORCHESTRATOR_FAILED_JOB": "premarket-data",
+                "ORCHESTRATOR_FAILED_RUN_ID": String(i),
+                "ORCHESTRATOR_FAILED_STATE": "failed", "ORCHESTRATOR_FAILED_EXIT_CODE": "1", "ORCHESTRATOR_FAILED_REASON": "exit 1",
+                "ORCHESTRATOR_FAILED_LOG": log,
+            ]
+        }
+        let cli = AlphaTraderCLITests()
+        // All six started before any is waited for: a storm.
+        var running: [(Process, Pipe)] = []
+        for i in 1...6 {
+            let p = Process(), out = Pipe()
+            p.executableURL = URL(fileURLWithPath: AlphaTraderCLITests.binary)
+            p.arguments = ["post", "--alert", "--window", "5"]
+            p.currentDirectoryURL = URL(fileURLWithPath: repositoryRoot)
+            p.environment = ProcessInfo.processInfo.environment.merging(env(i)) { $1 }
+            p.standardOutput = out
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            running.append((p, out))
+        }
+        let outputs = Mutex<[String]>([])
+        for (p, out) in running {
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            outputs.withLock { $0.append("status \(p.terminationStatus)\n" + text) }
+        }
+        let all = outputs.withLock { $0 }
+        #expect(all.allSatisfy { $0.hasPrefix("status 0") }, "\(all)")
+        let posted = all.flatMap { $0.split(separator: "\n") }.filter { $0.hasPrefix("discord: posted") }
+        #expect((1...2).contains(posted.count), "\(posted)")
+        let covered = posted.reduce(0) { n, line in
+            if line.contains("the alert for") { return n + 1 }
+            return n + (Int(line.split(separator: " ").first { Int($0) != nil } ?? "0") ?? 0)
+        }
+        #expect(covered == 6, "every failure went out once: \(posted)")
+        let redis = try RedisClient(url: try RedisURL(parsing: server.url))
+        #expect(try redis.command(["XLEN", "alerts:stream"]).integer == 6)
+        #expect(try redis.command(["LLEN", "alerts:outbox"]).integer == 0)
+        let bare = try cli.run(["post", "--alert"], environment: ["REDIS_URL": server.url, "ORCHESTRATOR_FAILED_JOB": ""])
+        #expect(bare.status == 2 && bare.stderr.contains("ORCHESTRATOR_FAILED_JOB is not set"))
     }
 }

@@ -103,6 +103,10 @@ struct MorningAnalysisTests {
         #expect(a.scenarios.map(\.name) == ["range", "break lower", "break higher"])
         #expect(a.scenarios.map { ($0.probability * 100).rounded() } == [50, 15, 35], "long gamma 0.5 / 0.25 / 0.25, 0.1 toward the bullish side")
         #expect(a.scenarios[0].plan.contains("665 pin"))
+        // The nearest levels around 662: the prior high 660 below (R1 is 662 itself), R2 666 above.
+        #expect(a.scenarios[0].trigger == "SPY holds between 660.00 and 666.00 with dealers long gamma")
+        #expect(a.scenarios[1].trigger == "SPY trades below 660.00" && a.scenarios[1].plan.hasSuffix("momentum toward 658.00"))
+        #expect(a.scenarios[2].trigger == "SPY trades above 666.00")
         #expect(a.risks.first == "CPI (consumer prices) at 08:30 ET: spreads widen and prices gap around the release")
         #expect(a.risks.contains("held overnight: QQQ 20261208 C 533 (1dte, long)"))
         #expect(a.risks.contains { $0.contains("IWM: no options positioning") })

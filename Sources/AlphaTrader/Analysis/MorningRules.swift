@@ -13,7 +13,9 @@ import Foundation
 /// - The gamma regime: above the flip with dealers long gamma, moves are damped (they sell rises
 ///   and buy dips) — a range between the floor pivots S1 and R1, the strongest long-gamma strike
 ///   a pin; below the flip or with dealers short gamma, moves extend.
-/// - Scenarios for SPY: the range, the break below the flip (or S1), the break above R1 — with
+/// - Scenarios for SPY: the range between the nearest levels (pivots, prior high, low and close)
+///   below and above the premarket price, the break lower (through the flip when it lies
+///   between), the break higher — with
 ///   weights 0.5 / 0.25 / 0.25 for long gamma (0.3 / 0.35 / 0.35 short), moved 0.1 toward the
 ///   bias's side: weights of the rules, not forecasts.
 public enum MorningRules {
@@ -103,10 +105,14 @@ public enum MorningRules {
         case .neutral: break
         }
         let s = x.symbol
-        let low = x.pivots.map { round2($0.s1) }, high = x.pivots.map { round2($0.r1) }
-        let floor = x.flip.map { round2($0) } ?? low
+        // The range: the nearest level below the premarket price and the nearest above it.
+        let levels = [x.pivots?.s2, x.pivots?.s1, x.pivots?.pivot, x.pivots?.r1, x.pivots?.r2, x.priorLow, x.priorHigh, x.priorClose].compactMap { $0 }
+        let spot = x.spot ?? x.priorClose ?? 0
+        let low = levels.filter { $0 < spot }.max().map(round2), high = levels.filter { $0 > spot }.min().map(round2)
+        // Below the flip moves extend: the flip is the trigger when it lies between the range's floor and the price.
+        let floor = x.flip.flatMap { f in f < spot && f > (low ?? 0) ? round2(f) : nil } ?? low
         let pin = x.gammaStrikes.first(where: \.long)?.strike
-        func price(_ v: Double?) -> String { v.map { String(format: "%.2f", $0) } ?? "its prior low" }
+        func price(_ v: Double?) -> String { v.map { String(format: "%.2f", $0) } ?? "the next level" }
         return [
             .init(
                 name: "range", probability: range,
@@ -114,11 +120,11 @@ public enum MorningRules {
                 plan: "fade the edges of the range" + (pin.map { "; mean reversion toward the \(String(format: "%.0f", $0)) pin into the afternoon" } ?? "")),
             .init(
                 name: "break lower", probability: down, trigger: "\(s) trades below \(price(floor))",
-                plan: "dealers short gamma below the flip: moves extend — momentum toward \(price(x.pivots.map { $0.s2 }))"),
+                plan: (long ? "a break of the range; below the flip dealers turn short gamma and moves extend" : "dealers short gamma: moves extend")
+                    + " — momentum toward \(price(levels.filter { $0 < (floor ?? spot) }.max()))"),
             .init(
                 name: "break higher", probability: up, trigger: "\(s) trades above \(price(high))",
-                plan:
-                    "follow through toward \(price(x.pivots.map { $0.r2 })); \(x.priorHigh.map { "the prior high \(String(format: "%.2f", $0)) first" } ?? "")"),
+                plan: "follow through toward \(price(levels.filter { $0 > (high ?? spot) }.min()))"),
         ]
     }
 
