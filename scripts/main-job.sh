@@ -25,6 +25,11 @@ if (exec 3<>/dev/tcp/127.0.0.1/7497) 2>/dev/null; then
   echo "note: port 7497 is in use; the day's paper broker listens on $ibkr" >&2
 fi
 export IBKR_PORT=$ibkr
+# No channel configured (no webhook, bot token or X keys): the posts and the tiered signals go
+# to local stand-ins of Discord, Telegram and X, so the whole posting path runs.
+if [ -z "${DISCORD_WEBHOOK_URL:-}${TELEGRAM_BOT_TOKEN:-}${X_API_KEY:-}" ]; then
+  export ALPHATRADER_LOCAL_CHANNELS=${ALPHATRADER_LOCAL_CHANNELS:-1}
+fi
 "$bin/orchestrator" validate
 day=${1:-$("$bin/orchestrator" calendar --json | grep -o '"date": "[0-9-]*"' | head -n 1 | cut -d'"' -f4)}
 # A replayed day more than 8 days after the last run's discovered parameters (market-open's

@@ -67,6 +67,7 @@ struct PostCommand: ParsableCommand {
         let local = try LocalChannels.startIfAsked(context.environment)
         defer { local?.stop() }
         // What the local stand-ins got is kept apart: it must not stop the real post.
+        let setup = ChannelSetup(context, local: local)
         let ledger = (local == nil ? "posts:" : "posts:local:") + "\(report):\(session.date)"
         var outcomes: [(String, Outcome)] = []
         for name in ["discord", "telegram", "x"] where wanted.contains(name) {
@@ -74,7 +75,7 @@ struct PostCommand: ParsableCommand {
                 outcomes.append((name, .already(done)))
                 continue
             }
-            let outcome = post(morning, to: name, context: context, local: local)
+            let outcome = post(morning, to: name, setup: setup)
             if case .posted(let ids) = outcome {
                 let record = "{\"ids\":[\(ids.map { "\"\($0)\"" }.joined(separator: ","))],\"at\":\(Int(context.clock.now()))}"
                 _ = try? redis.pipeline([["HSET", ledger, name, record], ["EXPIRE", ledger, String(8 * 86_400)]])
@@ -100,14 +101,10 @@ struct PostCommand: ParsableCommand {
         do { redis = try RedisClient(url: context.redisURL, timeout: 5) } catch { throw failure("redis: \(error.description)") }
         let windowMs = String(max(1, Int((window * 1000 / context.speed).rounded())))
         do {
-            _ = try redis.pipeline([
-                [
-                    "XADD", "alerts:stream", "MAXLEN", "~", "1000", "*", "kind", "run_failed", "job", alert.job, "run", alert.runID, "state", alert.state,
-                    "reason", alert.reason,
-                ],
-                ["RPUSH", "alerts:outbox", alert.json],
-            ])
-        } catch { throw failure("redis: \(error.description)") }
+            try TradingMirror.alert(
+                severity: "error", source: "orchestrator", text: "\(alert.headline): \(alert.reason)", redis: redis, now: context.clock.now())
+            _ = try redis.command(["RPUSH", "alerts:outbox", alert.json])
+        } catch { throw failure("redis: \(error)") }
         let local = try LocalChannels.startIfAsked(context.environment)
         defer { local?.stop() }
         let started = Date()
@@ -141,32 +138,30 @@ struct PostCommand: ParsableCommand {
     }
 
     func sendAlerts(_ batch: [Alert], context: AlphaContext, local: LocalChannels?, redis: RedisClient) throws {
-        let env = local?.environment.merging(context.environment) { local, _ in local } ?? context.environment
-        func value(_ key: String) -> String? { env[key].flatMap { $0.isEmpty ? nil : $0 } }
+        let setup = ChannelSetup(context, local: local)
         var failed: [String] = []
         let what = batch.count == 1 ? "the alert for \(batch[0].job) #\(batch[0].runID)" : "a summary of \(batch.count) failed runs"
-        if let webhook = local?.discordWebhook ?? (context.config.endpoints.discord.isEmpty ? nil : context.config.endpoints.discord) {
+        if let client = setup.discord {
             do {
-                _ = try DiscordClient(webhook: webhook, log: context.log).send(Alert.discord(batch))
+                _ = try client.send(Alert.discord(batch))
                 print("discord: posted \(what)")
             } catch {
                 failed.append("discord")
                 print("discord: FAILED — \(error.description)")
             }
         } else {
-            print("discord: skipped — endpoints.discord (DISCORD_WEBHOOK_URL) is not set")
+            print("discord: skipped — \(setup.off["discord"] ?? "off")")
         }
-        if let token = value("TELEGRAM_BOT_TOKEN"), let chat = value("TELEGRAM_CHAT_ID") {
+        if let client = setup.telegram {
             do {
-                _ = try TelegramClient(baseURL: local?.telegramURL ?? context.config.endpoints.telegram, token: token, chatID: chat, log: context.log)
-                    .send(markdown: Alert.telegram(batch))
+                _ = try client.send(markdown: Alert.telegram(batch))
                 print("telegram: posted \(what)")
             } catch {
                 failed.append("telegram")
                 print("telegram: FAILED — \(error.description)")
             }
         } else {
-            print("telegram: skipped — TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID are not both set")
+            print("telegram: skipped — \(setup.off["telegram"] ?? "off")")
         }
         guard failed.isEmpty else {
             // Back in the outbox for the retry (one entry per run: a retry's own is not doubled).
@@ -183,30 +178,17 @@ struct PostCommand: ParsableCommand {
         return chosen
     }
 
-    func post(_ r: MorningReport, to channel: String, context: AlphaContext, local: LocalChannels?) -> Outcome {
-        let env = local?.environment.merging(context.environment) { local, _ in local } ?? context.environment
-        func value(_ key: String) -> String? { env[key].flatMap { $0.isEmpty ? nil : $0 } }
+    func post(_ r: MorningReport, to channel: String, setup: ChannelSetup) -> Outcome {
         do {
             switch channel {
             case "discord":
-                guard let webhook = local?.discordWebhook ?? (context.config.endpoints.discord.isEmpty ? nil : context.config.endpoints.discord) else {
-                    return .skipped("endpoints.discord (DISCORD_WEBHOOK_URL) is not set")
-                }
-                let client = DiscordClient(webhook: webhook, log: context.log)
+                guard let client = setup.discord else { return .skipped(setup.off["discord"] ?? "off") }
                 return .posted(try ReportMessages.discord(r).map { try client.send($0) })
             case "telegram":
-                guard let token = value("TELEGRAM_BOT_TOKEN"), let chat = value("TELEGRAM_CHAT_ID") else {
-                    return .skipped("TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID are not both set")
-                }
-                let client = TelegramClient(baseURL: local?.telegramURL ?? context.config.endpoints.telegram, token: token, chatID: chat, log: context.log)
+                guard let client = setup.telegram else { return .skipped(setup.off["telegram"] ?? "off") }
                 return .posted(try client.send(markdown: ReportMessages.telegram(r)))
             default:
-                guard let key = value("X_API_KEY"), let secret = value("X_API_SECRET"), let token = value("X_ACCESS_TOKEN"),
-                    let tokenSecret = value("X_ACCESS_SECRET")
-                else { return .skipped("X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN and X_ACCESS_SECRET are not all set (an app-only bearer token cannot post)") }
-                let client = XClient(
-                    baseURL: local?.xURL ?? context.config.endpoints.x,
-                    signer: OAuth1(consumerKey: key, consumerSecret: secret, token: token, tokenSecret: tokenSecret), log: context.log)
+                guard let client = setup.x else { return .skipped(setup.off["x"] ?? "off") }
                 return .posted(try client.post(ReportMessages.x(r)).map { $0 ?? "duplicate: already on X" })
             }
         } catch {
@@ -258,7 +240,9 @@ final class LocalChannels {
 
     init() throws {
         discord = try DiscordSimulator()
-        telegram = try TelegramSimulator()
+        // A private chat: a group's 20 messages a minute would be real minutes under run-day's
+        // accelerated clock.
+        telegram = try TelegramSimulator(chatID: "424242")
         x = try XSimulator()
     }
 

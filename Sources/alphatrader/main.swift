@@ -19,7 +19,7 @@ struct AlphaTrader: ParsableCommand {
         subcommands: [
             Ingest.self, Analytics.self, Discover.self, Premarket.self, ReplayGen.self, TWSSim.self,
             PlaceOrder.self, ListOrders.self, ListPositions.self, CancelOrders.self, Emergency.self, StrategiesCommand.self, Signals.self,
-            Execute.self, MarketOpen.self, MOC.self, Day.self, MorningAnalysisCommand.self, PostCommand.self,
+            Execute.self, MarketOpen.self, MOC.self, Day.self, MorningAnalysisCommand.self, PostCommand.self, Distribute.self,
         ] + NotYetAvailableList.all
     )
 }

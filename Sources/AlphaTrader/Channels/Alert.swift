@@ -41,7 +41,7 @@ public struct Alert: Sendable, Equatable, Codable {
 
     public static func read(_ text: String) -> Alert? { try? JSONDecoder().decode(Alert.self, from: Data(text.utf8)) }
 
-    var headline: String { "\(job) run #\(runID) \(state)" + (exitCode.isEmpty ? "" : " (exit \(exitCode))") }
+    public var headline: String { "\(job) run #\(runID) \(state)" + (exitCode.isEmpty ? "" : " (exit \(exitCode))") }
 
     // MARK: Messages
 

@@ -33,6 +33,14 @@ public final class DiscordClient: @unchecked Sendable {
         return try caller.call(request) { DiscordClient.decide($0) }
     }
 
+    /// Posts a message already rendered and checked (its JSON body, as the outbox keeps it).
+    public func send(json: String) throws(HTTPCaller.Failure) -> String {
+        let url = webhook + (webhook.contains("?") ? "&" : "?") + "wait=true"
+        let request = HTTPCaller.Request(
+            method: "POST", url: url, headers: [("Content-Type", "application/json")], body: Data(json.utf8), label: "discord webhook")
+        return try caller.call(request) { DiscordClient.decide($0) }
+    }
+
     public static func decide(_ reply: HTTPCaller.Reply) -> HTTPCaller.Decision<String> {
         let body = (try? JSONSerialization.jsonObject(with: reply.body)) as? [String: Any] ?? [:]
         switch reply.status {

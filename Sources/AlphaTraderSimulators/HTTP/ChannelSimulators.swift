@@ -7,6 +7,9 @@ public enum ChannelScenario: Sendable {
     case rateLimited(seconds: Double)
     /// A server error.
     case status(Int)
+    /// Accepted (the message is delivered) but the reply held this long: a client killed
+    /// meanwhile never learns that it went out.
+    case slow(seconds: Double)
 }
 
 /// The state a stand-in's threads and its test share.
@@ -74,7 +77,7 @@ public final class DiscordSimulator: @unchecked Sendable {
                 429, ["message": "You are being rate limited.", "retry_after": seconds, "global": false],
                 headers: ["X-RateLimit-Reset-After": String(seconds), "Retry-After": String(Int(seconds.rounded(.up)))])
         case .status(let code)?: return reply(code, ["message": "Internal Server Error", "code": 0])
-        case nil: break
+        case .slow?, nil: break
         }
         guard let body = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] else {
             return reply(400, ["message": "The request body contains invalid JSON.", "code": 50109])
@@ -114,7 +117,9 @@ public final class DiscordSimulator: @unchecked Sendable {
             return String(s.next)
         }
         guard request.query["wait"] == "true" else { return HTTPServer.Response(status: 204, body: []) }
-        return reply(200, ["id": messageID, "type": 0, "channel_id": "1300000000000000002", "content": content, "embeds": embeds, "webhook_id": id])
+        var r = reply(200, ["id": messageID, "type": 0, "channel_id": "1300000000000000002", "content": content, "embeds": embeds, "webhook_id": id])
+        if case .slow(let seconds)? = scripted { r.delay = seconds }
+        return r
     }
 }
 
@@ -168,7 +173,7 @@ public final class TelegramSimulator: @unchecked Sendable {
         switch scripted {
         case .rateLimited(let seconds)?: return fail(429, "Too Many Requests: retry after \(Int(seconds.rounded(.up)))", retryAfter: Int(seconds.rounded(.up)))
         case .status(let code)?: return fail(code, "Internal Server Error")
-        case nil: break
+        case .slow?, nil: break
         }
         guard let body = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] else {
             return fail(400, "Bad Request: invalid JSON")
@@ -382,7 +387,7 @@ public final class XSimulator: @unchecked Sendable {
                 429, ["title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429],
                 headers: ["x-rate-limit-reset": String(Int(Date().timeIntervalSince1970 + seconds.rounded(.up))), "x-rate-limit-remaining": "0"])
         case .status(let code)?: return problem(code, "Service Unavailable", "Service Unavailable")
-        case nil: break
+        case .slow?, nil: break
         }
         guard let body = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any], let text = body["text"] as? String else {
             return problem(400, "Invalid Request", "One or more parameters to your request was invalid.")
