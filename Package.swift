@@ -81,7 +81,9 @@ let package = Package(
         .target(
             name: "AlphaTrader",
             // GRDB for the trade journal (var/trading.sqlite), as for the run store.
-            dependencies: ["OrchestratorCore", "Redis", "Net", "SQLiteSupport", .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "OrchestratorCore", "Redis", "Net", "SQLiteSupport", .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
         // The stand-ins for the services AlphaTrader talks to (as swift-nio's NIOTestUtils):
@@ -93,15 +95,24 @@ let package = Package(
         ),
         .executableTarget(
             name: "alphatrader",
-            dependencies: ["AlphaTrader", "AlphaTraderSimulators", "Net", "OrchestratorCore", "Redis", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "AlphaTrader", "AlphaTraderSimulators", "Net", "OrchestratorCore", "Redis", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strictSettings
         ),
         // Performance figures, run in release mode by Benchmarks/run.sh (never timed unit tests).
         .executableTarget(
             name: "orchestrator-bench",
-            dependencies: ["OrchestratorCore", "OrchestratorRuntime", "AlphaTrader", "AlphaTraderSimulators", "Net", "Redis", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "OrchestratorCore", "OrchestratorRuntime", "AlphaTrader", "AlphaTraderSimulators", "Net", "Redis",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             path: "Benchmarks",
-            exclude: ["run.sh", "lib.sh", "services.sh", "alphatrader.sh", "alphavantage.sh", "av_chain_bench.py", "croniter_bench.py", "services_bench.py", "crasher.c", "stamp.c", "dag_floor.c", "run_lag.py", "floor", "floor.sh", "README.md", "orders.sh", "orders_ib_async.py", "loopback_floor.py"],
+            exclude: [
+                "run.sh", "lib.sh", "services.sh", "alphatrader.sh", "alphavantage.sh", "av_chain_bench.py", "croniter_bench.py", "services_bench.py",
+                "crasher.c", "stamp.c", "dag_floor.c", "run_lag.py", "floor", "floor.sh", "README.md", "orders.sh", "orders_ib_async.py", "loopback_floor.py",
+                "trading.sh", "distribution.sh",
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -131,7 +142,10 @@ let package = Package(
         // redis-server, the TWS client against the TWS-protocol simulator.
         .testTarget(
             name: "AlphaTraderTests",
-            dependencies: ["AlphaTrader", "AlphaTraderSimulators", "alphatrader", "Net", "Redis", "TestSupport", "OrchestratorCore", .product(name: "Yams", package: "Yams")],
+            dependencies: [
+                "AlphaTrader", "AlphaTraderSimulators", "alphatrader", "Net", "Redis", "TestSupport", "OrchestratorCore",
+                .product(name: "Yams", package: "Yams"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

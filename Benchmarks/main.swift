@@ -166,9 +166,12 @@ case "check-fills": OrdersBench.checkFills()
 case "strategies": TradingBench.strategies()
 case "risk": TradingBench.risk()
 case "signal-wire": TradingBench.signalToWire()
+case "posts-render": DistributionBench.render()
+case "oauth-sign": DistributionBench.sign()
+case "outbox-drain": DistributionBench.drain()
 default:
     print(
-        "usage: orchestrator-bench cron|calendar|gen-jobs|validate|zone|parse|dag|lag|catch-up|history|analytics|discovery|av-chain|av-ratelimit|orders|orders-floor|journal|broker-load|check-fills|strategies|risk|signal-wire [options]  (see Benchmarks/run.sh)"
+        "usage: orchestrator-bench cron|calendar|gen-jobs|validate|zone|parse|dag|lag|catch-up|history|analytics|discovery|av-chain|av-ratelimit|orders|orders-floor|journal|broker-load|check-fills|strategies|risk|signal-wire|posts-render|oauth-sign|outbox-drain [options]  (see Benchmarks/run.sh)"
     )
     exit(2)
 }

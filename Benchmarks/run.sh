@@ -75,3 +75,4 @@ echo "== issue 16: the order path and the paper broker" >&2
 BIN="$bin" Benchmarks/orders.sh
 echo "== issue 17: strategies and risk" >&2
 BIN="$bin" Benchmarks/trading.sh
+BIN="$bin" Benchmarks/distribution.sh

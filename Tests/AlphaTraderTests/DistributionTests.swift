@@ -26,7 +26,7 @@ struct DistributionTests {
         #expect(deliveries.map { $0.dueAt - Self.t0 } == [0, 300, 1_800])
         #expect(deliveries[0].text.contains("SPY 20261207 C 662") && deliveries[0].text.contains("Entry 1.25, stop 0.88"))
         #expect(!deliveries[1].text.contains("1\\.25") && !deliveries[1].text.contains("662") && deliveries[1].text.contains("Confidence 72 %"))
-        #expect(deliveries[2].text == "SPY long. Our subscribers had this 30 minutes ago, with the trade.")
+        #expect(deliveries[2].text == "SPY long at 10:00:00 ET. Our subscribers had this 30 minutes ago, with the trade.")
         #expect(
             DistributionService.deliveries(Self.signal(), config: try Self.config(), on: [.telegram]).map(\.tier) == ["basic"],
             "channels that are off get nothing")
@@ -113,7 +113,7 @@ struct DistributionTests {
         #expect(telegram.texts[0] == "SPY long — 0dte\nConfidence 72 %\nStrikes, entries and stops go to premium subscribers.")
         clock.set(Self.t0 + 1_802)
         try service.sendDue()
-        #expect(x.posts.count == 3 && x.posts[0].text.hasPrefix("SPY long."))
+        #expect(x.posts.count == 3 && x.posts[0].text.hasPrefix("SPY long at 10:00:00 ET."))
         try service.stats(redis)
         let stats = try #require(try redis.command(["GET", "distribution:stats"]).text)
         #expect(stats.contains("\"tier\":\"premium\",\"delivered\":3") && stats.contains("\"sent\":9"))

@@ -1,4 +1,5 @@
 import Foundation
+import OrchestratorCore
 
 /// A signal as a tier sees it on a channel (`DistributionConfig.Detail`): the full trade, the
 /// idea without prices, or a teaser.
@@ -26,9 +27,21 @@ public enum SignalMessages {
                 [String(format: "Confidence %.0f %%", s.confidence * 100), "Strikes, entries and stops go to premium subscribers."]
             )
         case .teaser:
+            // The signal's time in the text: X refuses a text it already has, and two teasers of
+            // one symbol and side would otherwise read the same.
             let minutes = Int((delay / 60).rounded())
-            return ("\(s.symbol) \(side)", ["Our subscribers had this \(minutes) minute\(minutes == 1 ? "" : "s") ago, with the trade."])
+            return (
+                "\(s.symbol) \(side) at \(clock(s.time))", ["Our subscribers had this \(minutes) minute\(minutes == 1 ? "" : "s") ago, with the trade."]
+            )
         }
+    }
+
+    static let newYork = ZoneRules.of(TimeZone(identifier: "America/New_York")!)
+
+    /// HH:MM:SS ET.
+    static func clock(_ t: Double) -> String {
+        let s = Int64(t) - newYork.instant(of: newYork.localDate(of: Int64(t)), secondsOfDay: 0)
+        return String(format: "%02d:%02d:%02d ET", s / 3600, s / 60 % 60, s % 60)
     }
 
     public static func discord(_ s: Signal, detail: DistributionConfig.Detail, delay: Double) -> DiscordMessage {
