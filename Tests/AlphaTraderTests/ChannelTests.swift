@@ -118,6 +118,21 @@ struct ChannelTests {
         } throws: { ($0 as! HTTPCaller.Failure).reason.contains("can't parse entities: Character '.' is reserved") }
     }
 
+    @Test("Telegram sendPhoto: a PNG chart as multipart with a MarkdownV2 caption, accepted; not a PNG or a caption over 1,024 refused before sending")
+    func telegramPhoto() throws {
+        let server = try TelegramSimulator(chatID: "424242")
+        defer { server.stop() }
+        let client = TelegramClient(baseURL: server.baseURL, token: server.token, chatID: server.chatID)
+        let png = try #require(Data(base64Encoded: "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="))
+        let id = try client.send(
+            photo: png, caption: "*" + TelegramClient.escape("Equity — 2026-12-07") + "*\n" + TelegramClient.escape("P&L +409.70 (1.2 %)."))
+        #expect(!id.isEmpty)
+        #expect(server.photos.count == 1 && server.photos[0].bytes == png.count && server.photos[0].caption == "Equity — 2026-12-07\nP&L +409.70 (1.2 %).")
+        #expect { _ = try client.send(photo: Data("GIF89a".utf8), caption: "x") } throws: { ($0 as! HTTPCaller.Failure).reason == "the chart is not a PNG" }
+        #expect { _ = try client.send(photo: png, caption: String(repeating: "a", count: 1_025)) } throws: { ($0 as! HTTPCaller.Failure).kind == .budget }
+        #expect(server.calls == 1)
+    }
+
     @Test("Telegram paces a group under 20 messages a minute: the 21st within the minute waits")
     func telegramGroupPacing() throws {
         let server = try TelegramSimulator(chatID: "-100777")

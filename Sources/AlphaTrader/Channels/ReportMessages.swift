@@ -5,6 +5,14 @@ import Foundation
 public enum ReportMessages {
     static func color(_ bias: MorningAnalysis.Bias) -> Int { bias == .bullish ? 0x137333 : bias == .bearish ? 0xb3261e : 0x5f6368 }
 
+    /// A price with two decimals by integer arithmetic (String(format:) costs microseconds on
+    /// Linux, and a report prints hundreds).
+    static func price(_ x: Double) -> String {
+        let cents = Int((abs(x) * 100).rounded())
+        let frac = cents % 100
+        return (x < 0 && cents > 0 ? "-" : "") + String(cents / 100) + (frac < 10 ? ".0" : ".") + String(frac)
+    }
+
     static func clip(_ s: String, _ n: Int) -> String { s.count <= n ? s : String(s.prefix(n - 1)) + "…" }
 
     // MARK: Discord
@@ -28,7 +36,7 @@ public enum ReportMessages {
         // Levels: one field per symbol, its levels one per line.
         var levelFields: [F] = []
         for symbol in uniqueSymbols(a.levels.map(\.symbol)) {
-            let lines = a.levels.filter { $0.symbol == symbol }.map { "\(String(format: "%.2f", $0.price)) \($0.kind.rawValue) — \($0.note)" }
+            let lines = a.levels.filter { $0.symbol == symbol }.map { "\(price($0.price)) \($0.kind.rawValue) — \($0.note)" }
             levelFields.append(F(name: symbol, value: clip(lines.joined(separator: "\n"), 1_024), inline: false))
         }
         embeds += chunked(levelFields, title: "Levels", color: color(a.bias))
@@ -95,7 +103,7 @@ public enum ReportMessages {
                     separator: "\n")
         }
         for symbol in uniqueSymbols(a.levels.map(\.symbol)) {
-            let lines = a.levels.filter { $0.symbol == symbol }.map { e("\(String(format: "%.2f", $0.price)) \($0.kind.rawValue) — \($0.note)") }
+            let lines = a.levels.filter { $0.symbol == symbol }.map { e("\(price($0.price)) \($0.kind.rawValue) — \($0.note)") }
             out += "\n\n*\(e("Levels " + symbol))*\n" + lines.joined(separator: "\n")
         }
         if !a.risks.isEmpty { out += "\n\n*Risks*\n" + a.risks.map { "• " + e($0) }.joined(separator: "\n") }
@@ -112,7 +120,7 @@ public enum ReportMessages {
         var text = "Morning analysis \(r.date): \(a.bias.rawValue) bias. \(a.summary)"
         if !r.events.isEmpty { text += "\n\nToday: " + r.events.map { "\($0.title) \($0.time) ET" }.joined(separator: "; ") + "." }
         let spy = a.levels.filter { $0.symbol == "SPY" && [.flip, .pivot, .gamma].contains($0.kind) }.prefix(4)
-        if !spy.isEmpty { text += "\n\nSPY levels: " + spy.map { "\(String(format: "%.2f", $0.price)) (\($0.kind.rawValue))" }.joined(separator: ", ") + "." }
+        if !spy.isEmpty { text += "\n\nSPY levels: " + spy.map { "\(price($0.price)) (\($0.kind.rawValue))" }.joined(separator: ", ") + "." }
         if r.generatedBy == "rules" { text += "\n\n(Generated without AI, by rules.)" }
         return text
     }

@@ -30,13 +30,20 @@ public final class TelegramClient: @unchecked Sendable {
 
     /// `text` as MarkdownV2 plain text: every reserved character (the backslash too) escaped.
     public static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.count + text.count / 8)
-        for c in text {
-            if reserved.contains(c) { out.append("\\") }
-            out.append(c)
+        var out: [UInt8] = []
+        out.reserveCapacity(text.utf8.count + text.utf8.count / 8)
+        // Every reserved character is ASCII: escaping works on the UTF-8 bytes.
+        for b in text.utf8 {
+            switch b {
+            case UInt8(ascii: "_"), UInt8(ascii: "*"), UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "~"),
+                UInt8(ascii: "`"), UInt8(ascii: ">"), UInt8(ascii: "#"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "="), UInt8(ascii: "|"),
+                UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "."), UInt8(ascii: "!"), UInt8(ascii: "\\"):
+                out.append(UInt8(ascii: "\\"))
+            default: break
+            }
+            out.append(b)
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Splits MarkdownV2 text into messages of at most `maximumLength` characters at paragraph
@@ -85,6 +92,35 @@ public final class TelegramClient: @unchecked Sendable {
             lastSent = Date()
         }
         return ids
+    }
+
+    /// Telegram's limit on a photo's caption, after entities.
+    public static let maximumCaption = 1_024
+
+    /// Sends a PNG chart (`sendPhoto`, multipart/form-data) with a MarkdownV2 caption of at most
+    /// 1,024 characters; returns the message id.
+    public func send(photo png: Data, caption: String) throws(HTTPCaller.Failure) -> String {
+        guard png.starts(with: [0x89, 0x50, 0x4E, 0x47]) else {
+            throw HTTPCaller.Failure(kind: .budget, label: "telegram sendPhoto", reason: "the chart is not a PNG")
+        }
+        guard caption.count <= TelegramClient.maximumCaption else {
+            throw HTTPCaller.Failure(kind: .budget, label: "telegram sendPhoto", reason: "a caption of \(caption.count) characters (at most 1,024)")
+        }
+        let boundary = "alphatrader-\(UUID().uuidString)"
+        var body = Data()
+        func field(_ name: String, _ value: String) {
+            body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8))
+        }
+        field("chat_id", chatID)
+        field("caption", caption)
+        field("parse_mode", "MarkdownV2")
+        body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"chart.png\"\r\nContent-Type: image/png\r\n\r\n".utf8))
+        body.append(png)
+        body.append(Data("\r\n--\(boundary)--\r\n".utf8))
+        let request = HTTPCaller.Request(
+            method: "POST", url: "\(baseURL)/bot\(token)/sendPhoto", headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: body,
+            label: "telegram sendPhoto")
+        return try caller.call(request) { TelegramClient.decide($0) }
     }
 
     static func decide(_ reply: HTTPCaller.Reply) -> HTTPCaller.Decision<String> {

@@ -21,17 +21,22 @@ public final class XClient: @unchecked Sendable {
     /// then word boundaries, numbered "1/3" when there are several.
     public static func thread(_ text: String) -> [String] {
         if TweetLength.weighted(text) <= TweetLength.maximum { return [text] }
-        let words = text.replacingOccurrences(of: "\n\n", with: "\n\n ").split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        let nfc = text.precomposedStringWithCanonicalMapping
+        let words = nfc.replacingOccurrences(of: "\n\n", with: "\n\n ").split(separator: " ", omittingEmptySubsequences: false).map(String.init)
         var posts: [String] = []
-        var current = ""
+        var current = "", weight = 0
         let room = TweetLength.maximum - 8  // " 10/12" and a margin
+        // Weighed word by word (a word is a URL or its characters; a space weighs 1).
         for word in words {
-            let candidate = current.isEmpty ? word : current + " " + word
-            if TweetLength.weighted(candidate) <= room {
-                current = candidate
+            let w = word.hasPrefix("http://") || word.hasPrefix("https://") ? TweetLength.urlLength : TweetLength.weight(word[...])
+            let added = current.isEmpty ? w : weight + 1 + w
+            if added <= room {
+                current = current.isEmpty ? word : current + " " + word
+                weight = added
             } else {
                 if !current.isEmpty { posts.append(current.trimmingCharacters(in: .whitespacesAndNewlines)) }
                 current = word
+                weight = w
             }
         }
         if !current.isEmpty { posts.append(current.trimmingCharacters(in: .whitespacesAndNewlines)) }

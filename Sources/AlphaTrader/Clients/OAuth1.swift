@@ -14,9 +14,11 @@ public enum SHA1 {
         var w = [UInt32](repeating: 0, count: 80)
         var chunk = 0
         while chunk < data.count {
-            for i in 0..<16 {
-                let j = chunk + i * 4
-                w[i] = UInt32(data[j]) << 24 | UInt32(data[j + 1]) << 16 | UInt32(data[j + 2]) << 8 | UInt32(data[j + 3])
+            data.withUnsafeBufferPointer { d in
+                for i in 0..<16 {
+                    let j = chunk + i * 4
+                    w[i] = UInt32(d[j]) << 24 | UInt32(d[j + 1]) << 16 | UInt32(d[j + 2]) << 8 | UInt32(d[j + 3])
+                }
             }
             for i in 16..<80 {
                 let x = w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]
@@ -66,19 +68,21 @@ public struct OAuth1: Sendable {
     /// RFC 3986 percent-encoding as OAuth wants it: every byte of the UTF-8 form except
     /// ALPHA, DIGIT, "-", ".", "_", "~" as %XX with upper-case hex.
     public static func percentEncode(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        let hex = Array("0123456789ABCDEF")
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count + 16)
+        let hex: StaticString = "0123456789ABCDEF"
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(b))
+                out.append(b)
             default:
-                out.append("%"); out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 15)])
+                out.append(UInt8(ascii: "%"))
+                out.append(hex.utf8Start[Int(b >> 4)])
+                out.append(hex.utf8Start[Int(b & 15)])
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The signature base string: METHOD&encoded-base-URL&encoded-normalized-parameters, the
@@ -112,6 +116,16 @@ public struct OAuth1: Sendable {
     /// A URL's base (scheme, lower-cased host, path; default ports dropped) and its query's
     /// parameters, decoded.
     public static func split(_ url: String) -> (base: String, query: [(String, String)]) {
+        // The usual case parsed by hand (URLComponents costs more than the signature):
+        // scheme://host[:port]/path without a query.
+        if !url.contains("?"), let scheme = url.range(of: "://") {
+            let s = url[..<scheme.lowerBound].lowercased()
+            let rest = url[scheme.upperBound...]
+            let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+            var host = rest[..<slash].lowercased()
+            if (s == "https" && host.hasSuffix(":443")) || (s == "http" && host.hasSuffix(":80")) { host = String(host[..<host.lastIndex(of: ":")!]) }
+            return (s + "://" + host + rest[slash...], [])
+        }
         guard let c = URLComponents(string: url) else { return (url, []) }
         let scheme = (c.scheme ?? "https").lowercased()
         var base = scheme + "://" + (c.host ?? "").lowercased()
@@ -148,6 +162,8 @@ public enum TweetLength {
     }
 
     static func weight(_ s: Substring) -> Int {
+        // Plain ASCII, the usual case, weighs its length.
+        if s.utf8.allSatisfy({ $0 < 0x80 }) { return s.utf8.count }
         var total = 0
         for ch in s {
             if ch.unicodeScalars.contains(where: { $0.properties.isEmojiPresentation || ($0.properties.isEmoji && $0.value > 0x2000) }) {

@@ -133,6 +133,7 @@ public final class TelegramSimulator: @unchecked Sendable {
     struct State {
         var script: [ChannelScenario] = []
         var texts: [String] = []
+        var photos: [(bytes: Int, caption: String)] = []
         var sentAt: [Date] = []
         var calls = 0
         var next = 100
@@ -146,6 +147,8 @@ public final class TelegramSimulator: @unchecked Sendable {
     public var calls: Int { state.with { $0.calls } }
     /// The texts accepted, as Telegram shows them (entities and escapes resolved).
     public var texts: [String] { state.with { $0.texts } }
+    /// The photos accepted: their size and caption as shown.
+    public var photos: [(bytes: Int, caption: String)] { state.with { $0.photos } }
 
     public init(chatID: String = "-1001234567890") throws {
         self.chatID = chatID
@@ -169,12 +172,14 @@ public final class TelegramSimulator: @unchecked Sendable {
         guard request.path.hasPrefix("/bot") else { return fail(404, "Not Found") }
         let rest = request.path.dropFirst(4)
         guard let slash = rest.firstIndex(of: "/"), rest[..<slash] == token else { return fail(401, "Unauthorized") }
-        guard rest[rest.index(after: slash)...] == "sendMessage" else { return fail(404, "Not Found: method not found") }
+        let method = rest[rest.index(after: slash)...]
+        guard method == "sendMessage" || method == "sendPhoto" else { return fail(404, "Not Found: method not found") }
         switch scripted {
         case .rateLimited(let seconds)?: return fail(429, "Too Many Requests: retry after \(Int(seconds.rounded(.up)))", retryAfter: Int(seconds.rounded(.up)))
         case .status(let code)?: return fail(code, "Internal Server Error")
         case .slow?, nil: break
         }
+        if method == "sendPhoto" { return photo(request, chat: chat, state: state) }
         guard let body = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] else {
             return fail(400, "Bad Request: invalid JSON")
         }
@@ -211,6 +216,51 @@ public final class TelegramSimulator: @unchecked Sendable {
                     "date": Int(now.timeIntervalSince1970), "text": shown,
                 ],
             ])
+    }
+}
+
+extension TelegramSimulator {
+    /// `sendPhoto` as multipart/form-data: chat_id, a PNG photo, a caption of at most 1,024
+    /// characters after MarkdownV2.
+    static func photo(_ request: HTTPServer.Request, chat: String, state: StandInState<State>) -> HTTPServer.Response {
+        guard let type = request.headers["content-type"], type.hasPrefix("multipart/form-data"),
+            let boundary = type.components(separatedBy: "boundary=").last, !boundary.isEmpty
+        else { return fail(400, "Bad Request: there is no photo in the request") }
+        var fields: [String: [UInt8]] = [:]
+        let delimiter = Array("--\(boundary)".utf8)
+        var parts: [ArraySlice<UInt8>] = []
+        var rest = request.body[...]
+        while let r = rest.firstRange(of: delimiter) {
+            parts.append(rest[..<r.lowerBound])
+            rest = rest[r.upperBound...]
+        }
+        for part in parts.dropFirst() {
+            guard let headEnd = part.firstRange(of: Array("\r\n\r\n".utf8)) else { continue }
+            let head = String(decoding: part[..<headEnd.lowerBound], as: UTF8.self)
+            guard let nameRange = head.range(of: "name=\"") else { continue }
+            let name = String(head[nameRange.upperBound...].prefix { $0 != "\"" })
+            var value = Array(part[headEnd.upperBound...])
+            if value.suffix(2) == [13, 10] { value.removeLast(2) }
+            fields[name] = value
+        }
+        guard fields["chat_id"].map({ String(decoding: $0, as: UTF8.self) }) == chat else { return fail(400, "Bad Request: chat not found") }
+        guard let png = fields["photo"], png.starts(with: [0x89, 0x50, 0x4E, 0x47]) else {
+            return fail(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        }
+        var caption = fields["caption"].map { String(decoding: $0, as: UTF8.self) } ?? ""
+        if fields["parse_mode"].map({ String(decoding: $0, as: UTF8.self) }) == "MarkdownV2" {
+            switch MarkdownV2.parse(caption) {
+            case .success(let plain): caption = plain
+            case .failure(let why): return fail(400, "Bad Request: can't parse entities: \(why.message)")
+            }
+        }
+        guard caption.count <= 1_024 else { return fail(400, "Bad Request: message caption is too long") }
+        let id: Int = state.with { s in
+            s.photos.append((png.count, caption))
+            s.next += 1
+            return s.next
+        }
+        return reply(200, ["ok": true, "result": ["message_id": id, "photo": [["file_id": "local-\(id)", "file_size": png.count]], "caption": caption]])
     }
 }
 
