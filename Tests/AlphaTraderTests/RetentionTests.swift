@@ -50,3 +50,36 @@ struct RetentionTests {
         #expect(Retention.keep([a, b, old], rules: .init(daily: 0, weekly: 0, monthly: 0)).isEmpty)
     }
 }
+
+@Suite("SHA-256 by FIPS 180's examples, whole and streamed")
+struct SHA256Tests {
+    @Test(
+        "the published digests",
+        arguments: [
+            ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+            ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+            ("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
+        ])
+    func vectors(_ text: String, _ digest: String) {
+        #expect(SHA256.hex(Array(text.utf8)) == digest)
+    }
+
+    @Test("a million 'a' fed in uneven pieces, and a file read in blocks, give the published digest")
+    func streamed() throws {
+        var s = SHA256()
+        var left = 1_000_000
+        var piece = 1
+        while left > 0 {
+            let n = min(piece, left)
+            s.update([UInt8](repeating: UInt8(ascii: "a"), count: n))
+            left -= n
+            piece = piece * 3 % 1_000 + 1
+        }
+        #expect(s.finish() == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        let path = temporaryPath("bin")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Data(repeating: UInt8(ascii: "a"), count: 1_000_000).write(to: URL(fileURLWithPath: path))
+        let f = try SHA256.file(path)
+        #expect(f.sha256 == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0" && f.bytes == 1_000_000)
+    }
+}
