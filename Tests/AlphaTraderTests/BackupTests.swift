@@ -2,6 +2,8 @@ import AlphaTrader
 import Foundation
 import GRDB
 import OrchestratorCore
+import Redis
+import TestSupport
 import Testing
 
 @Suite("Backups: a verified online copy of a SQLite store, and a manifest that finds any change", .serialized)
@@ -110,4 +112,82 @@ final class ManagedAtomicFlag: @unchecked Sendable {
     private var value = false
     var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
     func set() { lock.lock(); value = true; lock.unlock() }
+}
+
+@Suite("Backups of Redis: a snapshot and the append-only files, checked, and loaded back equal", .serialized)
+struct RedisBackupTests {
+    /// Every key's type, value and TTL class, in key order.
+    static func digest(_ redis: RedisClient) throws -> (keys: Int, digest: String) {
+        var keys: [String] = []
+        var cursor = "0"
+        repeat {
+            guard case .array(let parts) = try redis.command(["SCAN", cursor, "COUNT", "1000"]), parts.count == 2, case .array(let found) = parts[1] else {
+                break
+            }
+            cursor = parts[0].text ?? "0"
+            keys += found.compactMap(\.text)
+        } while cursor != "0"
+        var s = SHA256()
+        for key in keys.sorted() {
+            let type = try redis.command(["TYPE", key]).text ?? "?"
+            var value: String
+            switch type {
+            case "string": value = try redis.command(["GET", key]).text ?? ""
+            case "hash": value = "\(try redis.command(["HGETALL", key]))"
+            case "list": value = "\(try redis.command(["LRANGE", key, "0", "-1"]))"
+            case "stream": value = "\(try redis.command(["XRANGE", key, "-", "+"]))"
+            default: value = "?"
+            }
+            let ttl = try redis.command(["PTTL", key]).integer ?? -2
+            s.update(Array("\(key)|\(type)|\(value)|\(ttl > 0 ? "expires" : String(ttl))\n".utf8))
+        }
+        return (keys.count, s.finish())
+    }
+
+    @Test("backup → a new Redis on the copy → every key, value and TTL class equal; the RDB and the AOF both pass their checkers")
+    func roundTrip() throws {
+        let server = try RedisServer(arguments: ["--appendonly", "yes"])
+        defer { server.stop() }
+        let redis = try RedisClient(url: try RedisURL(parsing: server.url))
+        var commands: [[String]] = []
+        for i in 0..<2_000 {
+            commands.append(["SET", "market:S\(i % 12):k\(i)", "{\"v\":\(i),\"name\":\"é\(i)\"}"] + (i % 3 == 0 ? ["EX", "86400"] : []))
+            if i % 10 == 0 { commands.append(["HSET", "posts:morning:d\(i)", "discord", "{\"ids\":[\"\(i)\"]}", "x", "\(i)"]) }
+            if i % 50 == 0 { commands.append(["RPUSH", "alerts:outbox", "a\(i)", "b\(i)"]) }
+            if i % 100 == 0 { commands.append(["XADD", "signals:stream", "*", "signal", "{\"id\":\"s\(i)\"}"]) }
+        }
+        _ = try redis.pipeline(commands)
+        let before = try Self.digest(redis)
+        let dir = NSTemporaryDirectory() + "redis-backup-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let result = try RedisBackup.copy(redis, to: dir)
+        #expect(result.ok, "\(result.checks)")
+        #expect(result.files.first == "dump.rdb" && result.files.contains { $0.hasSuffix(".manifest") })
+        #expect(result.checks["rdb"] == "ok (redis-check-rdb)" && result.checks["aof"] == "ok (redis-check-aof)")
+        guard case .array(let setting) = try redis.command(["CONFIG", "GET", "auto-aof-rewrite-percentage"]) else { throw TestFailure("no CONFIG reply") }
+        #expect(setting.last?.text == "100", "rewrites allowed again")
+        // Restored: a Redis started on the copy.
+        let restored = try RedisServer(arguments: ["--dir", dir, "--dbfilename", "dump.rdb"])
+        defer { restored.stop() }
+        let after = try Self.digest(try RedisClient(url: try RedisURL(parsing: restored.url)))
+        #expect(after.keys == before.keys && after.keys > 2_000)
+        #expect(after.digest == before.digest)
+    }
+
+    @Test("a damaged RDB fails its check; Redis down is a failure that says so")
+    func failures() throws {
+        let server = try RedisServer()
+        let redis = try RedisClient(url: try RedisURL(parsing: server.url))
+        _ = try redis.pipeline((0..<500).map { ["SET", "k\($0)", String(repeating: "v", count: 100)] })
+        let dir = NSTemporaryDirectory() + "redis-backup-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let result = try RedisBackup.copy(redis, to: dir)
+        #expect(result.ok && result.checks["aof"] == nil, "no AOF configured: the snapshot alone")
+        var bytes = [UInt8](FileManager.default.contents(atPath: dir + "/dump.rdb")!)
+        for i in stride(from: 200, to: min(bytes.count, 2_000), by: 7) { bytes[i] ^= 0xFF }
+        try Data(bytes).write(to: URL(fileURLWithPath: dir + "/dump.rdb"))
+        #expect(!RedisBackup.verifyRDB(dir + "/dump.rdb").ok)
+        server.stop()
+        #expect { _ = try RedisBackup.copy(redis, to: dir + "/again") } throws: { ($0 as! RedisBackup.Failure).description.hasPrefix("redis:") }
+    }
 }

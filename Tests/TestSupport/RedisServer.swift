@@ -6,8 +6,11 @@ public final class RedisServer: @unchecked Sendable {
     public let port: Int
     public private(set) var process: Process
     public let directory: String
+    /// Arguments after the defaults (a later one wins): `--appendonly yes`, another `--dir`.
+    let extra: [String]
 
-    public init() throws {
+    public init(arguments: [String] = []) throws {
+        extra = arguments
         port = try FreePort.pick()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("redis-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -32,10 +35,11 @@ public final class RedisServer: @unchecked Sendable {
 
     private func launch() throws {
         process.executableURL = URL(fileURLWithPath: RedisServer.executable)
-        process.arguments = [
-            "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-            "--dir", directory, "--loglevel", "warning",
-        ]
+        process.arguments =
+            [
+                "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                "--dir", directory, "--loglevel", "warning",
+            ] + extra
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
