@@ -19,7 +19,7 @@ struct AlphaTrader: ParsableCommand {
         subcommands: [
             Ingest.self, Analytics.self, Discover.self, Premarket.self, ReplayGen.self, TWSSim.self,
             PlaceOrder.self, ListOrders.self, ListPositions.self, CancelOrders.self, Emergency.self, StrategiesCommand.self, Signals.self,
-            Execute.self, MarketOpen.self, MOC.self, Day.self, MorningAnalysisCommand.self, PostCommand.self, Distribute.self,
+            Execute.self, MarketOpen.self, MOC.self, Day.self, MorningAnalysisCommand.self, PostCommand.self, Distribute.self, BackupCommand.self,
         ] + NotYetAvailableList.all
     )
 }
@@ -37,7 +37,7 @@ extension NotYetAvailable {
 
 enum NotYetAvailableList {
     static let all: [any ParsableCommand.Type] = [
-        EveningReport.self, Backup.self,
+        EveningReport.self,
     ]
 }
 
@@ -49,10 +49,6 @@ struct Passthrough: ParsableArguments {
 struct EveningReport: NotYetAvailable {
     static let configuration = CommandConfiguration(
         commandName: "evening-report", abstract: "The day's P&L, Sharpe, drawdown, win rate and job runs → HTML report.")
-    @OptionGroup var args: Passthrough
-}
-struct Backup: NotYetAvailable {
-    static let configuration = CommandConfiguration(abstract: "Redis snapshot and SQLite online backup, verified, with retention.")
     @OptionGroup var args: Passthrough
 }
 // Entry point: parse, run, and turn every error into SPEC §8's exit status (0 success, 1

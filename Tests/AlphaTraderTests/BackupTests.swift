@@ -191,3 +191,53 @@ struct RedisBackupTests {
         #expect { _ = try RedisBackup.copy(redis, to: dir + "/again") } throws: { ($0 as! RedisBackup.Failure).description.hasPrefix("redis:") }
     }
 }
+
+@Suite("alphatrader backup end to end: Redis with its AOF, the stores, config; the copy elsewhere; retention; Redis down", .serialized)
+struct BackupCommandTests {
+    @Test("a backup verifies every part, writes its manifest, is copied to copy_to and checked; the older ones go by retention; Redis down leaves nothing")
+    func backup() throws {
+        let redisServer = try RedisServer(arguments: ["--appendonly", "yes"])
+        defer { redisServer.stop() }
+        let redis = try RedisClient(url: try RedisURL(parsing: redisServer.url))
+        _ = try redis.pipeline((0..<300).map { ["SET", "k\($0)", "v\($0)"] })
+        let dir = NSTemporaryDirectory() + "backup-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir + "/config", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir + "/var", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try """
+        timezone: America/New_York
+        calendar: XNYS
+        database: var/orchestrator.sqlite
+        redis: { url: "\(redisServer.url)" }
+        backup: { directory: var/backups, keep: { daily: 1, weekly: 0, monthly: 0 }, copy_to: var/offsite }
+        """.write(toFile: dir + "/config/config.yaml", atomically: true, encoding: .utf8)
+        let journal = try Journal(path: dir + "/var/trading.sqlite")
+        try journal.recordBreaker(.halted(reason: "test"), now: 1)
+        let store = try DatabaseQueue(path: dir + "/var/orchestrator.sqlite")
+        try store.write { db in
+            try db.execute(sql: "CREATE TABLE run (id INTEGER PRIMARY KEY, job TEXT)")
+            try db.execute(sql: "INSERT INTO run (job) VALUES ('a'), ('b'), ('c')")
+        }
+        try store.close()
+        let cli = AlphaTraderCLITests()
+        let first = try cli.run(["backup", "--json"], in: dir)
+        #expect(first.status == 0, "\(first.stderr)")
+        let manifest = try #require(try JSONDecoder().decode(BackupManifest.self, from: Data(first.stdout.utf8)))
+        #expect(manifest.verifications["runs"] == "ok (integrity ok, 3 rows in 1 tables)")
+        #expect(manifest.verifications["journal"]?.hasPrefix("ok") == true)
+        #expect(manifest.verifications["redis.rdb"] == "ok (redis-check-rdb)" && manifest.verifications["redis.aof"] == "ok (redis-check-aof)")
+        #expect(manifest.files.map(\.path).contains("config/config.yaml") && manifest.files.map(\.path).contains("stores/runs.sqlite"))
+        let made = try FileManager.default.contentsOfDirectory(atPath: dir + "/var/backups")
+        #expect(made.count == 1 && made[0].hasSuffix("Z"))
+        #expect(manifest.problems(in: dir + "/var/offsite/" + made[0]).isEmpty, "the copy elsewhere matches the manifest")
+        sleep(1)
+        let second = try cli.run(["backup"], in: dir)
+        #expect(second.status == 0, "\(second.stderr)")
+        let kept = try FileManager.default.contentsOfDirectory(atPath: dir + "/var/backups")
+        #expect(kept.count == 1 && kept[0] != made[0], "keep daily 1: today's newer backup only")
+        redisServer.stop()
+        let down = try cli.run(["backup"], in: dir)
+        #expect(down.status == 1 && down.stderr.contains("backup not made") && down.stderr.contains("nothing older removed"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/var/backups") == kept, "no partial copy left, nothing removed")
+    }
+}

@@ -14,6 +14,16 @@ public struct Config: Sendable {
     public var redisURL: String
     public var symbols: Symbols
     public var endpoints: Endpoints
+    /// `backup:` (SPEC §12): where backups go, how many to keep, where to copy them.
+    public var backup = Backup()
+
+    public struct Backup: Sendable, Equatable {
+        public var directory = "var/backups"
+        public var keepDaily = 7, keepWeekly = 4, keepMonthly = 12
+        /// Another disk or a mounted share that receives a checked copy of each backup.
+        public var copyTo: String?
+        public init() {}
+    }
 
     public struct Symbols: Sendable, Equatable {
         public var level2: [String]
@@ -54,7 +64,7 @@ public struct Config: Sendable {
     /// The exchange calendar the configuration names.
     public var calendar: any ExchangeCalendar { ExchangeCalendars.named(calendarCode)! }
 
-    static let keys = ["timezone", "calendar", "database", "logs", "max_parallel", "pools", "redis", "symbols", "endpoints"]
+    static let keys = ["timezone", "calendar", "database", "logs", "max_parallel", "pools", "redis", "symbols", "endpoints", "backup"]
     static let endpointKeys = ["ibkr", "alphavantage", "openai", "discord", "telegram", "x"]
 
     /// Parses and validates the configuration file's text; every problem becomes a diagnostic.
@@ -119,6 +129,22 @@ public struct Config: Sendable {
                 }
             case "endpoints":
                 readEndpoints(value, into: &config.endpoints, reader: &reader)
+            case "backup":
+                for (k, _, v) in reader.mapping(value, "backup", allowed: ["directory", "keep", "copy_to"]) ?? [] {
+                    switch k {
+                    case "directory": if let s = reader.nonEmptyString(v, "backup.directory") { config.backup.directory = s }
+                    case "copy_to": if let s = reader.nonEmptyString(v, "backup.copy_to") { config.backup.copyTo = s }
+                    default:
+                        for (rule, _, n) in reader.mapping(v, "backup.keep", allowed: ["daily", "weekly", "monthly"]) ?? [] {
+                            guard let count = reader.int(n, "backup.keep.\(rule)", min: 0) else { continue }
+                            switch rule {
+                            case "daily": config.backup.keepDaily = count
+                            case "weekly": config.backup.keepWeekly = count
+                            default: config.backup.keepMonthly = count
+                            }
+                        }
+                    }
+                }
             default:
                 break
             }
