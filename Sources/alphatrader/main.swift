@@ -37,7 +37,7 @@ extension NotYetAvailable {
 
 enum NotYetAvailableList {
     static let all: [any ParsableCommand.Type] = [
-        EveningReport.self,
+        EveningReport.self
     ]
 }
 
