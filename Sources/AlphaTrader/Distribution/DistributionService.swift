@@ -34,6 +34,9 @@ public final class DistributionService {
     let journal: Journal?
     /// Send times per channel within its limit's window (market seconds).
     private var sentAt: [DistributionConfig.Channel: [Double]] = [:]
+    /// When stale deliveries were last expired (a write transaction: once a market minute, not
+    /// on every loop of the service).
+    private var expiredAt = -Double.infinity
     public private(set) var report = Report()
 
     public init(context: AlphaContext, config: DistributionConfig, outbox: Outbox, senders: Senders, journal: Journal?) {
@@ -95,8 +98,11 @@ public final class DistributionService {
     public func sendDue() throws {
         let now = context.clock.now()
         // A signal's message two hours late (the service was down) is no longer worth sending.
-        let expired = try outbox.expire(dueBefore: now - 7_200)
-        if expired > 0 { context.log("warning: deliveries expired unsent", ["count": String(expired)]) }
+        if now - expiredAt >= 60 {
+            expiredAt = now
+            let expired = try outbox.expire(dueBefore: now - 7_200)
+            if expired > 0 { context.log("warning: deliveries expired unsent", ["count": String(expired)]) }
+        }
         for channel in senders.on {
             let limit = config.limits[channel] ?? DistributionConfig.publishedLimits[channel]!
             var times = (sentAt[channel] ?? []).filter { now - $0 < limit.per }
