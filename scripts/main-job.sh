@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's first command: installs what is missing, builds, and runs the main job — one
-# AlphaTrader trading day of jobs/ on a simulated clock at 600x with the replay feed: Redis,
+# AlphaTrader trading day of jobs/ on a simulated clock at 300x with the replay feed: Redis,
 # the day's tape (generated), ingestion and analytics supervised through the session, parameter
 # discovery every 15 minutes. No accounts needed. Pass a date to choose the day:
 #   scripts/main-job.sh 2026-11-27
@@ -47,7 +47,7 @@ echo
 status=0
 # The summary ends with each job's slowest attempt in real time against its timeout (discovery's
 # margin) and each service's last log line (the feed's: events and its lag p99 in real ms).
-"$bin/orchestrator" run-day --date "$day" --speed 600 --from 07:00 || status=$?
+"$bin/orchestrator" run-day --date "$day" --speed 300 --from 07:00 || status=$?
 echo
 # The trading day as the journal has it: signals, orders, fills, P&L, the risk state at the close.
 "$bin/alphatrader" day --date "$day" || status=$?

@@ -192,6 +192,39 @@ struct RedisBackupTests {
     }
 }
 
+@Suite("Redis's AOF compacted on demand: smaller, the data unchanged; AOF off and Redis down said plainly", .serialized)
+struct RedisCompactionTests {
+    @Test("a book key rewritten thousands of times: after compaction the AOF is a fraction of its size and a Redis loading it has every key and value")
+    func compacts() throws {
+        let server = try RedisServer(arguments: ["--appendonly", "yes", "--auto-aof-rewrite-percentage", "0"])
+        defer { server.stop() }
+        let redis = try RedisClient(url: try RedisURL(parsing: server.url))
+        for round in 0..<40 {
+            _ = try redis.pipeline((0..<500).map { ["SET", "market:S\($0 % 12):book\($0)", String(repeating: "\(round)", count: 200)] })
+        }
+        let before = try RedisBackupTests.digest(redis)
+        guard case .compacted(let r) = try RedisCompaction.run(redis, timeout: 60) else { throw TestFailure("the AOF is on") }
+        #expect(r.before > 3_000_000, "forty writes of each key: \(r.before) bytes")
+        #expect(r.after * 10 < r.before, "one write of each key is left: \(r.before) → \(r.after)")
+        // A second compaction right after is counted as its own (not the one before).
+        guard case .compacted(let again) = try RedisCompaction.run(redis, timeout: 60) else { throw TestFailure("the AOF is on") }
+        #expect(again.after <= r.after + 1_000)
+        // Redis restarted on its compacted files has the same data.
+        try server.restart()  // same directory: it loads the compacted AOF
+        let after = try RedisBackupTests.digest(try RedisClient(url: try RedisURL(parsing: server.url)))
+        #expect(after.keys == 500 && after.digest == before.digest)
+    }
+
+    @Test("appendonly no: nothing to compact (not a failure); Redis down: a failure naming Redis")
+    func offAndDown() throws {
+        let server = try RedisServer()
+        let redis = try RedisClient(url: try RedisURL(parsing: server.url))
+        #expect(try RedisCompaction.run(redis, timeout: 5) == .aofOff)
+        server.stop()
+        #expect { _ = try RedisCompaction.run(redis, timeout: 5) } throws: { ($0 as! RedisBackup.Failure).description.hasPrefix("redis:") }
+    }
+}
+
 @Suite("alphatrader backup end to end: Redis with its AOF, the stores, config; the copy elsewhere; retention; Redis down", .serialized)
 struct BackupCommandTests {
     @Test("a backup verifies every part, writes its manifest, is copied to copy_to and checked; the older ones go by retention; Redis down leaves nothing")

@@ -99,7 +99,7 @@ struct CLITests {
         let r = try run(["validate"])
         #expect(r.status == 0)
         let lines = r.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.first == "8 jobs, 6 services: ok")
+        #expect(lines.first == "9 jobs, 6 services: ok")
         #expect(lines.contains("not yet available in this build (declared, never scheduled):"))
         #expect(lines.contains { $0.contains("backup") && $0.contains("starts with alphatrader restore") })
         #expect(!lines.contains { $0.contains("market-open") || $0.contains("execution") || $0.contains(" moc") })

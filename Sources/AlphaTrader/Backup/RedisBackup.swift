@@ -24,14 +24,7 @@ public enum RedisBackup {
             }
             return value
         }
-        func info() -> [String: String] {
-            var out: [String: String] = [:]
-            for line in ((try? redis.command(["INFO", "persistence"]))?.text ?? "").split(separator: "\r\n") {
-                let kv = line.split(separator: ":", maxSplits: 1)
-                if kv.count == 2 { out[String(kv[0])] = String(kv[1]) }
-            }
-            return out
-        }
+        func info() -> [String: String] { persistence(redis) }
         let dir = try config("dir"), rdbName = try config("dbfilename")
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
             throw Failure(description: "\(directory): \(error.localizedDescription)")
@@ -95,6 +88,16 @@ public enum RedisBackup {
             checks["aof"] = aofCheck.ok ? "ok (redis-check-aof)" : "failed: " + aofCheck.output
         }
         return Result(files: files, checks: checks, ok: checks.values.allSatisfy { $0.hasPrefix("ok") })
+    }
+
+    /// `INFO persistence` as fields (empty when Redis does not answer).
+    static func persistence(_ redis: RedisClient) -> [String: String] {
+        var out: [String: String] = [:]
+        for line in ((try? redis.command(["INFO", "persistence"]))?.text ?? "").split(separator: "\r\n") {
+            let kv = line.split(separator: ":", maxSplits: 1)
+            if kv.count == 2 { out[String(kv[0])] = String(kv[1]) }
+        }
+        return out
     }
 
     /// `redis-check-rdb` on an RDB file: its verdict and its last lines.
