@@ -8,8 +8,8 @@ struct RedisCompact: ParsableCommand {
         commandName: "redis-compact",
         abstract: "Rewrites Redis's append-only file now (BGREWRITEAOF), waits for it and checks it.",
         discussion: """
-            The market data rewrites its book keys many times a second: the AOF grows by about a
-            gigabyte a session while the data stays near a hundred megabytes. config/redis.conf
+            The market data rewrites its book keys many times a second: the AOF grows by one to two
+            gigabytes a session while the data stays near a hundred megabytes. config/redis.conf
             leaves Redis's own trigger at 4 GB, as a safety net, and the redis-compact job rewrites
             the file after the close, when a fork and a burst of writes cost the trading day
             nothing. Waits until Redis counts the rewrite done (one queued behind a rewrite or a

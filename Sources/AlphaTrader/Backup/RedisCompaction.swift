@@ -3,7 +3,7 @@ public import Redis
 
 /// The append-only file rewritten at a quiet hour: `BGREWRITEAOF`, waited for until Redis counts
 /// one more rewrite and none is in progress or scheduled, its status checked. The market data
-/// rewrites its book keys many times a second, so the AOF grows by about a gigabyte a session
+/// rewrites its book keys many times a second, so the AOF grows by one to two gigabytes a session
 /// while the data it describes stays near a hundred megabytes; left to Redis's own trigger, the
 /// rewrite forks and writes in the middle of the session (at `run-day`'s 600x, eighteen market
 /// minutes of a loaded machine at the close). The `redis-compact` job does it after the close.
