@@ -59,6 +59,7 @@ let package = Package(
             dependencies: [
                 "OrchestratorCore",
                 "OrchestratorRuntime",
+                "Backups",
                 "orchestrator-attempt",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -78,11 +79,15 @@ let package = Package(
         ),
         // The trading system's library (ARCHITECTURE.md): tape, market state, ingestion,
         // analytics, discovery, and the clients of the services it talks to.
+        // Backups and restores shared by both tools: SHA-256, the manifest, a verified online copy
+        // of a SQLite store and its restore, and which processes hold a file open.
+        .target(name: "Backups", dependencies: [.product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strictSettings),
         .target(
             name: "AlphaTrader",
             // GRDB for the trade journal (var/trading.sqlite), as for the run store.
             dependencies: [
-                "OrchestratorCore", "Redis", "Net", "SQLiteSupport", .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift"),
+                "OrchestratorCore", "Redis", "Net", "SQLiteSupport", "Backups", .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
         ),
@@ -96,7 +101,8 @@ let package = Package(
         .executableTarget(
             name: "alphatrader",
             dependencies: [
-                "AlphaTrader", "AlphaTraderSimulators", "Net", "OrchestratorCore", "Redis", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "AlphaTrader", "AlphaTraderSimulators", "Net", "OrchestratorCore", "OrchestratorRuntime", "Redis", "Backups",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),
@@ -135,7 +141,10 @@ let package = Package(
         // The executables end to end: real processes, exit statuses, output formats.
         .testTarget(
             name: "OrchestratorCLITests",
-            dependencies: ["orchestrator", "orchestrator-test-helper", "OrchestratorRuntime", "Redis", "TestSupport"],
+            dependencies: [
+                "orchestrator", "orchestrator-test-helper", "OrchestratorRuntime", "Redis", "TestSupport", "Backups",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: strictSettings
         ),
         // The trading system: formulas on hand-computed examples, the tape, ingestion into a real
@@ -143,8 +152,8 @@ let package = Package(
         .testTarget(
             name: "AlphaTraderTests",
             dependencies: [
-                "AlphaTrader", "AlphaTraderSimulators", "alphatrader", "Net", "Redis", "TestSupport", "OrchestratorCore",
-                .product(name: "Yams", package: "Yams"),
+                "AlphaTrader", "AlphaTraderSimulators", "alphatrader", "Net", "Redis", "TestSupport", "OrchestratorCore", "Backups",
+                .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
         ),

@@ -1,5 +1,6 @@
 import AlphaTrader
 import ArgumentParser
+import Backups
 import Foundation
 import OrchestratorCore
 import Redis
@@ -33,19 +34,11 @@ struct BackupCommand: ParsableCommand {
     @Option(help: "The reports directory (the session's are copied).") var reports = "var/reports"
     @Flag(help: "Print the manifest as JSON.") var json = false
 
-    static func stamp(_ t: Double) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return f.string(from: Date(timeIntervalSince1970: t))
-    }
-
     func run() throws {
         let context = try loadContext(common, module: "backup")
         let settings = context.config.backup
         let now = context.clock.now()
-        let name = Self.stamp(now)
+        let name = BackupName.stamp(now)
         let root = settings.directory
         let temporary = "\(root)/.tmp-\(name)"
         let fm = FileManager.default
@@ -127,13 +120,9 @@ struct BackupCommand: ParsableCommand {
     func prune(_ root: String, settings: Config.Backup, zone: ZoneRules, context: AlphaContext) {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
         var backups: [Retention.Backup] = []
-        for n in names where n.count == 16 && n.hasSuffix("Z") && n.dropFirst(8).first == "T" {
-            let f = DateFormatter()
-            f.locale = Locale(identifier: "en_US_POSIX")
-            f.timeZone = TimeZone(identifier: "UTC")
-            f.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-            guard let date = f.date(from: n) else { continue }
-            let t = Int64(date.timeIntervalSince1970)
+        for n in names {
+            guard let seconds = BackupName.time(of: n) else { continue }
+            let t = Int64(seconds)
             let local = zone.localDate(of: t)
             backups.append(.init(name: n, date: local, secondsOfDay: Int(t - zone.instant(of: local, secondsOfDay: 0))))
         }

@@ -1,4 +1,5 @@
 import AlphaTrader
+import Backups
 import Foundation
 import GRDB
 import OrchestratorCore
@@ -272,5 +273,104 @@ struct BackupCommandTests {
         let down = try cli.run(["backup"], in: dir)
         #expect(down.status == 1 && down.stderr.contains("backup not made") && down.stderr.contains("nothing older removed"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/var/backups") == kept, "no partial copy left, nothing removed")
+    }
+
+    @Test(
+        "backup → Redis flushed and stopped, the journal and the run store lost → restore → every key, value and TTL class and every row equal; refused while Redis runs, while the journal is open, when tampered with or from a newer build"
+    )
+    func restoreRoundTrip() throws {
+        let dir = NSTemporaryDirectory() + "restore-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir + "/config", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir + "/var/redis", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let redisArguments = ["--appendonly", "yes", "--dir", dir + "/var/redis"]
+        var redisServer = try RedisServer(arguments: redisArguments)
+        defer { redisServer.stop() }
+        let redis = try RedisClient(url: try RedisURL(parsing: redisServer.url))
+        var commands: [[String]] = []
+        for i in 0..<1_000 {
+            commands.append(["SET", "market:S\(i % 12):k\(i)", "{\"v\":\(i)}"] + (i % 3 == 0 ? ["EX", "86400"] : []))
+            if i % 10 == 0 { commands.append(["HSET", "posts:morning:d\(i)", "discord", "\(i)"]) }
+            if i % 100 == 0 { commands.append(["XADD", "signals:stream", "*", "signal", "{\"id\":\"s\(i)\"}"]) }
+        }
+        _ = try redis.pipeline(commands)
+        try """
+        timezone: America/New_York
+        calendar: XNYS
+        database: var/orchestrator.sqlite
+        redis: { url: "\(redisServer.url)" }
+        backup: { directory: var/backups }
+        """.write(toFile: dir + "/config/config.yaml", atomically: true, encoding: .utf8)
+        do {
+            let journal = try Journal(path: dir + "/var/trading.sqlite")
+            try journal.recordBreaker(.halted(reason: "test"), now: 1)
+            try journal.recordBreaker(.sizeRestored, now: 2)
+        }
+        let store = try DatabaseQueue(path: dir + "/var/orchestrator.sqlite")
+        try store.write { db in
+            try db.execute(sql: "CREATE TABLE run (id INTEGER PRIMARY KEY, job TEXT)")
+            try db.execute(sql: "INSERT INTO run (job) VALUES ('a'), ('b'), ('c')")
+        }
+        try store.close()
+        let cli = AlphaTraderCLITests()
+        let made = try cli.run(["backup"], in: dir)
+        #expect(made.status == 0, "\(made.stderr)")
+        let name = try #require(try FileManager.default.contentsOfDirectory(atPath: dir + "/var/backups").first)
+        let backup = dir + "/var/backups/" + name
+        let redisBefore = try RedisBackupTests.digest(redis)
+        let journalBefore = try BackupTests.digest(dir + "/var/trading.sqlite")
+        let runsBefore = try BackupTests.digest(dir + "/var/orchestrator.sqlite")
+
+        // Refused while Redis runs: nothing changed.
+        let running = try cli.run(["restore", "--from", backup], in: dir)
+        #expect(running.status == 2 && running.stderr.contains("Redis answers at 127.0.0.1:\(redisServer.port)"), "\(running.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/var/restore-undo"))
+        // The loss: Redis emptied (its AOF says so) and stopped, the journal gone, the run store damaged.
+        _ = try redis.command(["FLUSHALL"])
+        usleep(1_100_000)  // appendfsync everysec: the FLUSHALL on disk
+        redisServer.kill()
+        try FileManager.default.removeItem(atPath: dir + "/var/trading.sqlite")
+        try Data("not a database".utf8).write(to: URL(fileURLWithPath: dir + "/var/orchestrator.sqlite"))
+        // Held open by this process: refused, naming it.
+        try Data("placeholder".utf8).write(to: URL(fileURLWithPath: dir + "/var/trading.sqlite"))
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: dir + "/var/trading.sqlite"))
+            let held = try cli.run(["restore", "--from", backup, "--only", "journal"], in: dir)
+            #expect(held.status == 2 && held.stderr.contains("is open in pid \(getpid())"), "\(held.stderr)")
+            try handle.close()
+        }
+        let r = try cli.run(["restore", "--from", backup, "--json"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let out = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let restored = try #require(out["restored"] as? [String: String])
+        #expect(Set(restored.keys) == ["redis", "runs", "journal", "config"], "\(restored)")
+        #expect(restored["redis"]?.contains("aof ok") == true && restored["redis"]?.contains("rdb ok") == true)
+        let undo = try #require(out["undo"] as? String)
+        #expect(FileManager.default.fileExists(atPath: dir + "/" + undo + "/stores/trading.sqlite"), "the placeholder kept in \(undo)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/" + undo + "/redis/appendonlydir"), "the flushed AOF kept")
+        #expect(try BackupTests.digest(dir + "/var/trading.sqlite") == journalBefore)
+        #expect(try BackupTests.digest(dir + "/var/orchestrator.sqlite") == runsBefore)
+        redisServer = try RedisServer(arguments: redisArguments)
+        let after = try RedisBackupTests.digest(try RedisClient(url: try RedisURL(parsing: redisServer.url)))
+        #expect(after.keys == redisBefore.keys && after.keys > 1_000)
+        #expect(after.digest == redisBefore.digest, "every key, value and TTL class as backed up")
+        redisServer.stop()
+
+        // Tampered with: refused, naming the file.
+        try "timezone: Europe/London\n".write(toFile: backup + "/config/config.yaml", atomically: true, encoding: .utf8)
+        let tampered = try cli.run(["restore", "--from", backup, "--only", "config"], in: dir)
+        #expect(tampered.status == 2 && tampered.stderr.contains("config/config.yaml:"), "\(tampered.stderr)")
+        // A journal from a newer build (its manifest made anew, so only the schema is wrong).
+        let newer = dir + "/var/backups/20300101T000000Z"
+        try FileManager.default.createDirectory(atPath: newer + "/stores", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: backup + "/stores/journal.sqlite", toPath: newer + "/stores/journal.sqlite")
+        let q = try DatabaseQueue(path: newer + "/stores/journal.sqlite")
+        try q.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99')") }
+        try q.close()
+        let manifest = try BackupManifest.of(newer, created: "2030-01-01T00:00:00Z", verifications: ["journal": "ok"])
+        try Data(manifest.json.utf8).write(to: URL(fileURLWithPath: newer + "/manifest.json"))
+        let fromNewer = try cli.run(["restore", "--from", newer], in: dir)
+        #expect(fromNewer.status == 2 && fromNewer.stderr.contains("newer build (migration v99"), "\(fromNewer.stderr)")
+        #expect(try BackupTests.digest(dir + "/var/trading.sqlite") == journalBefore, "nothing changed")
     }
 }

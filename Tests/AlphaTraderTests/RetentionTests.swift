@@ -1,4 +1,5 @@
 import AlphaTrader
+import Backups
 import Foundation
 import OrchestratorCore
 import Testing

@@ -53,6 +53,10 @@ public final class Outbox: @unchecked Sendable {
         }
     }
 
+    /// The schema's migrations, in order: a store holding one not in this list is from a newer
+    /// build (a restore refuses it).
+    public static var migrations: [String] { migrator.migrations }
+
     static let migrator: DatabaseMigrator = {
         var m = DatabaseMigrator()
         m.registerMigration("v1") { db in

@@ -87,6 +87,10 @@ public final class RunStore: Sendable {
         StoreError.describe(error, path: path, store: "the run store")
     }
 
+    /// The schema's migrations, in order: a store holding one not in this list is from a newer
+    /// build (a restore refuses it).
+    public static var migrations: [String] { migrator.migrations }
+
     static let migrator: DatabaseMigrator = {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
