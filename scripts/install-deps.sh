@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build, the tests and the services need, only if missing.
-# Safe to run again; needs root (or sudo) the first time.
+# Safe to run again; needs root (or sudo) the first time. --tests adds what only the tests use:
+# headless Chromium, which renders the reports as a person sees them.
 set -euo pipefail
-packages=(redis-server libhiredis-dev libsqlite3-dev libc6-dev libcurl4-openssl-dev libssl-dev libyaml-dev pkg-config)
+# librsvg2-bin: rsvg-convert turns the evening report's equity chart into the PNG the posts carry.
+packages=(redis-server libhiredis-dev libsqlite3-dev libc6-dev libcurl4-openssl-dev libssl-dev libyaml-dev pkg-config librsvg2-bin fonts-dejavu-core)
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(chromium)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

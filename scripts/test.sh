@@ -3,6 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
-scripts/install-deps.sh
+scripts/install-deps.sh --tests
 swift build --build-tests
 swift test --skip-build

@@ -13,7 +13,10 @@ struct PostCommand: ParsableCommand {
             --report morning reads analysis:morning (written by morning-analysis for the session) and
             posts it: to Discord as embeds within Discord's limits (split over messages when long),
             to Telegram as MarkdownV2 (escaped as the Bot API requires, split at 4,096 characters),
-            to X as a post or a thread of posts of at most 280 weighted characters.
+            to X as a post or a thread of posts of at most 280 weighted characters. --report evening
+            reads var/reports/DATE/evening.json (written by evening-report) and posts its summary: a
+            Discord embed, the equity chart (evening.png) with a MarkdownV2 caption on Telegram (the
+            caption alone when there is no PNG), one post on X.
 
             Channels: Discord when endpoints.discord (DISCORD_WEBHOOK_URL) is set; Telegram when
             TELEGRAM_BOT_TOKEN and TELEGRAM_CHAT_ID are; X when X_API_KEY, X_API_SECRET,
@@ -27,12 +30,14 @@ struct PostCommand: ParsableCommand {
 
             Examples:
               alphatrader post --report morning
+              alphatrader post --report evening --date 2026-12-07
               ALPHATRADER_LOCAL_CHANNELS=1 alphatrader post --report morning --json
             """
     )
 
     @OptionGroup var common: CommonOptions
-    @Option(help: "The report: morning (evening lands with the evening report).") var report: String?
+    @Option(help: "The report: morning or evening.") var report: String?
+    @Option(help: "With --report evening: where the reports are (DATE/evening.json).") var reports = "var/reports"
     @Flag(help: "Post the failed run of ORCHESTRATOR_FAILED_* (the alert job) to the operator's channels, Discord and Telegram.") var alert = false
     @Option(help: "With --alert: market seconds in which at most one alert message goes out; the rest wait and go as one summary.") var window: Double = 60
     @Option(help: "The session (YYYY-MM-DD); default: the clock's trading day.") var date: String?
@@ -52,17 +57,26 @@ struct PostCommand: ParsableCommand {
         if alert { return try postAlert(context) }
         let report = self.report!
         guard report == "morning" || report == "evening" else { throw invalidInput("--report \(report): expected morning or evening") }
-        guard report == "morning" else { throw failure("--report evening: the evening report lands with a later issue; nothing was posted") }
         let wanted = try chosenChannels()
         let session = try tapeSession(context, date: date)
         let redis: RedisClient
         do { redis = try RedisClient(url: context.redisURL, timeout: 5) } catch { throw failure("redis: \(error.description)") }
-        let text = try? redis.command(["GET", MorningReport.key]).text
-        guard let morning = MorningReport.read(text) else {
-            throw failure("\(MorningReport.key) is \(text == nil ? "not in Redis" : "not a morning report"): run morning-analysis first")
-        }
-        guard morning.date == session.date.description else {
-            throw failure("\(MorningReport.key) is of \(morning.date), not \(session.date): morning-analysis has not run for this session")
+        let send: (String, ChannelSetup) -> Outcome
+        if report == "morning" {
+            let text = try? redis.command(["GET", MorningReport.key]).text
+            guard let morning = MorningReport.read(text) else {
+                throw failure("\(MorningReport.key) is \(text == nil ? "not in Redis" : "not a morning report"): run morning-analysis first")
+            }
+            guard morning.date == session.date.description else {
+                throw failure("\(MorningReport.key) is of \(morning.date), not \(session.date): morning-analysis has not run for this session")
+            }
+            send = { post(morning, to: $0, setup: $1) }
+        } else {
+            let path = "\(reports)/\(session.date)/evening.json"
+            guard let data = FileManager.default.contents(atPath: path) else { throw failure("\(path): no evening report (run evening-report first)") }
+            guard let summary = EveningSummary.read(data) else { throw failure("\(path): not an evening report") }
+            let png = FileManager.default.contents(atPath: "\(reports)/\(session.date)/evening.png")
+            send = { post(summary, png: png, to: $0, setup: $1) }
         }
         let local = try LocalChannels.startIfAsked(context.environment)
         defer { local?.stop() }
@@ -75,7 +89,7 @@ struct PostCommand: ParsableCommand {
                 outcomes.append((name, .already(done)))
                 continue
             }
-            let outcome = post(morning, to: name, setup: setup)
+            let outcome = send(name, setup)
             if case .posted(let ids) = outcome {
                 let record = "{\"ids\":[\(ids.map { "\"\($0)\"" }.joined(separator: ","))],\"at\":\(Int(context.clock.now()))}"
                 _ = try? redis.pipeline([["HSET", ledger, name, record], ["EXPIRE", ledger, String(8 * 86_400)]])
@@ -132,7 +146,7 @@ struct PostCommand: ParsableCommand {
                 return
             }
             let wait = (try? redis.command(["PTTL", "alerts:window"]).integer) ?? 5
-            usleep(UInt32(max(2, min(wait ?? 5, 5_000)) * 1_000))
+            usleep(UInt32(max(2, min(wait, 5_000)) * 1_000))
         }
         throw failure("the alert window stayed taken for a minute; the alert is queued in alerts:outbox for the next one")
     }
@@ -193,6 +207,25 @@ struct PostCommand: ParsableCommand {
             }
         } catch {
             return .failed((error as? HTTPCaller.Failure)?.description ?? "\(error)")
+        }
+    }
+
+    func post(_ s: EveningSummary, png: Data?, to channel: String, setup: ChannelSetup) -> Outcome {
+        do {
+            switch channel {
+            case "discord":
+                guard let client = setup.discord else { return .skipped(setup.off["discord"] ?? "off") }
+                return .posted([try client.send(EveningMessages.discord(s))])
+            case "telegram":
+                guard let client = setup.telegram else { return .skipped(setup.off["telegram"] ?? "off") }
+                if let png { return .posted([try client.send(photo: png, caption: EveningMessages.telegram(s))]) }
+                return .posted(try client.send(markdown: EveningMessages.telegram(s)))
+            default:
+                guard let client = setup.x else { return .skipped(setup.off["x"] ?? "off") }
+                return .posted(try client.post(EveningMessages.x(s)).map { $0 ?? "duplicate: already on X" })
+            }
+        } catch {
+            return .failed(error.description)
         }
     }
 

@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
 
-/// The trading system's executable (SPEC §8). Subcommands whose issue has not landed yet say so
-/// and exit 1 rather than pretending to have done their work.
+/// The trading system's executable (SPEC §8): every subcommand it declares works.
 struct AlphaTrader: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alphatrader",
@@ -20,38 +19,11 @@ struct AlphaTrader: ParsableCommand {
             Ingest.self, Analytics.self, Discover.self, Premarket.self, ReplayGen.self, TWSSim.self,
             PlaceOrder.self, ListOrders.self, ListPositions.self, CancelOrders.self, Emergency.self, StrategiesCommand.self, Signals.self,
             Execute.self, MarketOpen.self, MOC.self, Day.self, MorningAnalysisCommand.self, PostCommand.self, Distribute.self, BackupCommand.self,
-            RestoreCommand.self, RedisCompact.self,
-        ] + NotYetAvailableList.all
+            RestoreCommand.self, RedisCompact.self, EveningReportCommand.self,
+        ]
     )
 }
 
-/// A subcommand declared by SPEC §8 whose implementation is not in this build yet.
-protocol NotYetAvailable: ParsableCommand {}
-
-extension NotYetAvailable {
-    func run() throws {
-        let name = Self.configuration.commandName ?? "?"
-        FileHandle.standardError.write(Data("alphatrader \(name): not yet available in this build\n".utf8))
-        throw ExitCode(1)
-    }
-}
-
-enum NotYetAvailableList {
-    static let all: [any ParsableCommand.Type] = [
-        EveningReport.self
-    ]
-}
-
-/// Accepts any arguments so that the job files' command lines parse and reach `run`.
-struct Passthrough: ParsableArguments {
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
-}
-
-struct EveningReport: NotYetAvailable {
-    static let configuration = CommandConfiguration(
-        commandName: "evening-report", abstract: "The day's P&L, Sharpe, drawdown, win rate and job runs → HTML report.")
-    @OptionGroup var args: Passthrough
-}
 // Entry point: parse, run, and turn every error into SPEC §8's exit status (0 success, 1
 // failed, 2 invalid input). ArgumentParser's own usage errors would exit 64; they are invalid
 // input, so 2.

@@ -65,10 +65,12 @@ struct AlphaTraderCLITests {
         #expect(!FileManager.default.fileExists(atPath: "/tmp/never-discovered.yaml"))
     }
 
-    @Test("subcommands of later issues say so and exit 1", arguments: ["evening-report"])
-    func notYetAvailable(_ name: String) throws {
-        let r = try run([name])
-        #expect(r.status == 1 && r.stderr.contains("not yet available"))
+    @Test("evening-report refuses a day that is not a session and a bad date with exit 2")
+    func eveningReportBadInput() throws {
+        let weekend = try run(["evening-report", "--date", "2026-12-05"])
+        #expect(weekend.status == 2 && weekend.stderr.contains("not a trading day"), "\(weekend.stderr)")
+        #expect(try run(["evening-report", "--date", "12/07/2026"]).status == 2)
+        #expect(try run(["evening-report", "--capital", "-5"]).status == 2)
     }
 }
 
