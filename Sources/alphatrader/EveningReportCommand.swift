@@ -70,7 +70,7 @@ struct EveningReportCommand: ParsableCommand {
         } catch {
             throw failure("\(error)")
         }
-        readRuns(into: &inputs, day: day)
+        readRuns(into: &inputs, day: day, database: context.config.database)
         let report = EveningReport(inputs)
         let directory = "\(reports)/\(day)"
         do {
@@ -84,12 +84,15 @@ struct EveningReportCommand: ParsableCommand {
         context.log(
             "evening report written",
             ["path": directory, "trades": String(report.trades.count), "realized": String(format: "%.2f", report.realized), "png": png ?? "ok"])
-        if json { print(report.document.serialized(pretty: true)) }
+        if let png { FileHandle.standardError.write(Data("warning: no evening.png: \(png)\n".utf8)) }
+        if json {
+            print(report.document.serialized(pretty: true))
+            return
+        }
         print("evening report \(day): \(directory)/evening.html, evening.json\(png == nil ? ", evening.png" : "")")
         print(
             "  realized \(String(format: "%.2f", report.realized)) over \(report.trades.count) trades; win rate \(report.winRate.map { String(format: "%.0f %%", $0 * 100) } ?? "—"); Sharpe \(report.sharpe.map { String(format: "%.2f", $0) } ?? "—") over \(report.history.count) days"
         )
-        if let png { FileHandle.standardError.write(Data("warning: no evening.png: \(png)\n".utf8)) }
     }
 
     /// The unrealized P&L at the marks, when Redis has the day's `pnl:day`.
@@ -101,7 +104,11 @@ struct EveningReportCommand: ParsableCommand {
     }
 
     /// The day's runs and services from the orchestrator's JSON; a note when it cannot be asked.
-    func readRuns(into inputs: inout EveningReport.Inputs, day: LocalDate) {
+    func readRuns(into inputs: inout EveningReport.Inputs, day: LocalDate, database: String) {
+        guard FileManager.default.fileExists(atPath: database) else {
+            inputs.runsNote = "no run store at \(database): the day's runs are left out"
+            return
+        }
         guard let binary = Self.orchestratorBinary() else {
             inputs.runsNote = "the orchestrator binary was not found beside alphatrader or on PATH: the day's runs are left out"
             return

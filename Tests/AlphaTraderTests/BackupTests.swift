@@ -373,4 +373,36 @@ struct BackupCommandTests {
         #expect(fromNewer.status == 2 && fromNewer.stderr.contains("newer build (migration v99"), "\(fromNewer.stderr)")
         #expect(try BackupTests.digest(dir + "/var/trading.sqlite") == journalBefore, "nothing changed")
     }
+
+    @Test("a disk that fills during the backup (RLIMIT_FSIZE: writes past 200 KB fail): exit 1, the partial copy removed, the older backup kept")
+    func fullDisk() throws {
+        let redisServer = try RedisServer()
+        defer { redisServer.stop() }
+        let redis = try RedisClient(url: try RedisURL(parsing: redisServer.url))
+        let dir = NSTemporaryDirectory() + "backup-full-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir + "/config", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "timezone: America/New_York\ncalendar: XNYS\ndatabase: var/orchestrator.sqlite\nredis: { url: \"\(redisServer.url)\" }\n".write(
+            toFile: dir + "/config/config.yaml", atomically: true, encoding: .utf8)
+        _ = try redis.pipeline((0..<50).map { ["SET", "k\($0)", "v\($0)"] })
+        let cli = AlphaTraderCLITests()
+        #expect(try cli.run(["backup"], in: dir).status == 0)
+        let kept = try FileManager.default.contentsOfDirectory(atPath: dir + "/var/backups")
+        // Now a snapshot larger than what the process may write (random bytes: no compression).
+        _ = try redis.pipeline((0..<600).map { i in ["SET", "big\(i)", (0..<1_000).map { _ in String(UInt8.random(in: 97...122), radix: 16) }.joined()] })
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        // ulimit -f counts 1,024-byte blocks; SIGXFSZ ignored, so a write past it fails with EFBIG.
+        p.arguments = ["-c", "ulimit -f 200; trap '' XFSZ; exec \"$0\" backup", AlphaTraderCLITests.binary]
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 1, "\(stderr)")
+        #expect(stderr.contains("backup not made") && stderr.contains("nothing older removed"), "\(stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/var/backups") == kept, "no partial copy, the older backup kept")
+    }
 }

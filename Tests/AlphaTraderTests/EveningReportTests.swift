@@ -1,6 +1,7 @@
 import AlphaTrader
 import Foundation
 import OrchestratorCore
+import TestSupport
 import Testing
 
 @Suite("Performance statistics, worked by hand")
@@ -100,5 +101,53 @@ struct EveningReportTests {
         let s = try #require(EveningSummary.read(Data(r.document.serialized().utf8)))
         #expect(s.trades == 4 && s.realized == 0 && s.strategies.map(\.name) == ["0dte", "14dte", "moc"] && s.breakerEvents == 1)
         #expect(EveningMessages.x(s).count <= 280 && EveningMessages.telegram(s).count <= 1_024)
+    }
+}
+
+@Suite("alphatrader evening-report and post --report evening end to end", .serialized)
+struct EveningReportCLITests {
+    @Test(
+        "from a journal of two closed positions: the three files, the figures in the JSON, read-only on the journal; then posted to every channel's stand-in, the PNG to Telegram"
+    )
+    func endToEnd() throws {
+        let redis = try RedisServer()
+        defer { redis.stop() }
+        let dir = NSTemporaryDirectory() + "evening-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir + "/config", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try "timezone: America/New_York\ncalendar: XNYS\ndatabase: var/orchestrator.sqlite\nredis: { url: \"\(redis.url)\" }\n".write(
+            toFile: dir + "/config/config.yaml", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: dir + "/var", withIntermediateDirectories: true)
+        let journal = try Journal(path: dir + "/var/trading.sqlite")
+        let option = Instrument.option(symbol: "SPY", expiry: "20261207", strike: 600, right: .call)
+        for (n, pnl) in [(1, 120.0), (2, -45.0)] {
+            let at = EveningReportTests.at("1\(n):00")
+            let request = OrderRequest(id: n, instrument: option, action: .buy, quantity: 1, kind: .limit(2), orderRef: "r\(n)")
+            try journal.recordSubmissions(
+                [(request, nil)], clientId: 2, strategy: "0dte", position: "p\(n)",
+                opening: .init(id: "p\(n)", signalId: nil, strategy: "0dte", plan: ExitPlan(stop: 1.5, targets: [], trail: nil)), now: at)
+            try journal.closePosition(id: "p\(n)", reason: n == 1 ? "target" : "stop", realizedPnL: pnl, now: at + 900)
+        }
+        let before = try BackupTests.digest(dir + "/var/trading.sqlite")
+        let cli = AlphaTraderCLITests()
+        let r = try cli.run(["evening-report", "--date", "2026-12-07", "--capital", "10000", "--json"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        for name in ["evening.html", "evening.json", "evening.png"] {
+            #expect(FileManager.default.fileExists(atPath: "\(dir)/var/reports/2026-12-07/\(name)"), "\(name)")
+        }
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let day = try #require(doc["day"] as? [String: Any])
+        #expect(day["realized"] as? Double == 75 && day["trades"] as? Int == 2 && day["win_rate"] as? Double == 0.5 && day["profit_factor"] as? Double == 2.67)
+        #expect((doc["runs_note"] as? String ?? "").contains("no run store"), "no run store here: said, not created")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/var/orchestrator.sqlite"))
+        #expect(try BackupTests.digest(dir + "/var/trading.sqlite") == before, "the journal is read, never written")
+
+        let env = ["ALPHATRADER_LOCAL_CHANNELS": "1"]
+        let posted = try cli.run(["post", "--report", "evening", "--date", "2026-12-07", "--json"], environment: env, in: dir)
+        #expect(posted.status == 0, "\(posted.stderr)")
+        let outcomes = try #require(try JSONSerialization.jsonObject(with: Data(posted.stdout.utf8)) as? [[String: Any]])
+        #expect(outcomes.map { $0["outcome"] as? String } == ["posted", "posted", "posted"], "\(posted.stdout)")
+        let missing = try cli.run(["post", "--report", "evening", "--date", "2026-12-08"], environment: env, in: dir)
+        #expect(missing.status == 1 && missing.stderr.contains("no evening report (run evening-report first)"))
     }
 }
