@@ -110,14 +110,14 @@ let package = Package(
         .executableTarget(
             name: "orchestrator-bench",
             dependencies: [
-                "OrchestratorCore", "OrchestratorRuntime", "AlphaTrader", "AlphaTraderSimulators", "Net", "Redis",
+                "OrchestratorCore", "OrchestratorRuntime", "AlphaTrader", "AlphaTraderSimulators", "Net", "Redis", "Backups",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Benchmarks",
             exclude: [
                 "run.sh", "lib.sh", "services.sh", "alphatrader.sh", "alphavantage.sh", "av_chain_bench.py", "croniter_bench.py", "services_bench.py",
                 "crasher.c", "stamp.c", "dag_floor.c", "run_lag.py", "floor", "floor.sh", "README.md", "orders.sh", "orders_ib_async.py", "loopback_floor.py",
-                "trading.sh", "distribution.sh",
+                "trading.sh", "distribution.sh", "reports.sh",
             ],
             swiftSettings: strictSettings
         ),

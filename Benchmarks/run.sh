@@ -76,3 +76,4 @@ BIN="$bin" Benchmarks/orders.sh
 echo "== issue 17: strategies and risk" >&2
 BIN="$bin" Benchmarks/trading.sh
 BIN="$bin" Benchmarks/distribution.sh
+BIN="$bin" Benchmarks/reports.sh

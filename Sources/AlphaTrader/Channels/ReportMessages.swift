@@ -7,10 +7,15 @@ public enum ReportMessages {
 
     /// A price with two decimals by integer arithmetic (String(format:) costs microseconds on
     /// Linux, and a report prints hundreds).
-    static func price(_ x: Double) -> String {
-        let cents = Int((abs(x) * 100).rounded())
-        let frac = cents % 100
-        return (x < 0 && cents > 0 ? "-" : "") + String(cents / 100) + (frac < 10 ? ".0" : ".") + String(frac)
+    static func price(_ x: Double) -> String { fixed(x, places: 2) }
+
+    /// `x` with `places` decimals (1…6), by integer arithmetic; `minus` before a negative.
+    static func fixed(_ x: Double, places: Int, minus: String = "-") -> String {
+        var scale = 1
+        for _ in 0..<places { scale *= 10 }
+        let n = Int((abs(x) * Double(scale)).rounded())
+        let frac = String(n % scale)
+        return (x < 0 && n > 0 ? minus : "") + String(n / scale) + "." + String(repeating: "0", count: places - frac.count) + frac
     }
 
     static func clip(_ s: String, _ n: Int) -> String { s.count <= n ? s : String(s.prefix(n - 1)) + "…" }

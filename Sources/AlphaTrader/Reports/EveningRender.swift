@@ -54,23 +54,19 @@ public enum EveningRender {
 
     // MARK: Pieces
 
-    static func money(_ x: Double?) -> String {
-        guard let x else { return "—" }
-        let s = String(format: "%.2f", abs(x))
-        return (x < 0 ? "−" : "") + s
-    }
+    static func money(_ x: Double?) -> String { x.map { ReportMessages.fixed($0, places: 2, minus: "−") } ?? "—" }
 
     static func signed(_ x: Double?) -> String {
         guard let x else { return "—" }
         return "<span class=\"\(x < 0 ? "neg" : x > 0 ? "pos" : "")\">\(money(x))</span>"
     }
 
-    static func ratio(_ x: Double?) -> String { x.map { ($0 < 0 ? "−" : "") + String(format: "%.2f", abs($0)) } ?? "—" }
-    static func percent(_ x: Double?) -> String { x.map { String(format: "%.1f %%", $0 * 100) } ?? "—" }
+    static func ratio(_ x: Double?) -> String { money(x) }
+    static func percent(_ x: Double?) -> String { x.map { ReportMessages.fixed($0 * 100, places: 1, minus: "−") + " %" } ?? "—" }
 
     static func clock(_ t: Double, _ zone: ZoneRules) -> String {
         let m = zone.minuteOfDay(of: Int64(t))
-        return String(format: "%02d:%02d", m / 60, m % 60)
+        return (m / 60 < 10 ? "0" : "") + String(m / 60) + (m % 60 < 10 ? ":0" : ":") + String(m % 60)
     }
 
     static func cards(_ r: EveningReport) -> String {
@@ -165,7 +161,7 @@ public enum EveningRender {
             let failures = rs.filter { $0.state != "succeeded" }.map { "\($0.state)\($0.reason.map { ": " + $0 } ?? "")" }
             out += "<tr><td>\(MorningRender.escape(job))</td><td class=\"n\">\(rs.count)</td><td class=\"n\">\(ok)</td><td class=\"n\">\(retries)</td>"
             out +=
-                "<td class=\"n\">\(longest.map { String(format: "%.1f s", $0) } ?? "—")</td><td>\(MorningRender.escape(failures.joined(separator: "; ")))</td></tr>\n"
+                "<td class=\"n\">\(longest.map { ReportMessages.fixed($0, places: 1) + " s" } ?? "—")</td><td>\(MorningRender.escape(failures.joined(separator: "; ")))</td></tr>\n"
         }
         out += "</table>\n"
         if let services = r.services, !services.isEmpty {
@@ -181,7 +177,9 @@ public enum EveningRender {
 
     // MARK: Charts
 
-    static func f(_ x: Double) -> String { String(format: "%.1f", x) }
+    /// SVG coordinates, one decimal (String(format:) costs microseconds on Linux; a day of
+    /// 1,000 trades draws thousands).
+    static func f(_ x: Double) -> String { ReportMessages.fixed(x, places: 1) }
 
     /// The intraday equity (realized P&L) with the drawdown from its running high shaded; a
     /// standalone SVG document (the PNG is rendered from it).

@@ -13,21 +13,30 @@ public enum EveningReportReader {
         journal: Journal, session: Session, calendar: any ExchangeCalendar, capital: Double, unrealized: Double?
     ) throws(Failure) -> EveningReport.Inputs {
         let zone = ZoneRules.of(calendar.timeZone)
-        let dayOf = { (t: Double) in zone.localDate(of: Int64(t)).description }
+        // The day a time falls on, by its local midnight (a year of history is a few hundred days).
+        var days: [Int64: String] = [:]
+        let dayOf = { (t: Double) -> String in
+            let local = zone.local(Int64(t))
+            let midnight = local - ((local % 86_400) + 86_400) % 86_400
+            if let d = days[midnight] { return d }
+            let d = zone.localDate(of: Int64(t)).description
+            days[midnight] = d
+            return d
+        }
         let start = Double(zone.instant(of: session.date, secondsOfDay: 0))
         let end = Double(zone.instant(of: session.date.adding(days: 1), secondsOfDay: 0))
         var inputs = EveningReport.Inputs(
             session: session.date.description, open: Double(session.open), close: Double(session.close), capital: capital, days: [])
         do {
-            let positions = try journal.managedPositions()
-            var bySignal: [String: Journal.PositionRecord] = [:]
+            let positions = try journal.positionOutcomes()
+            var bySignal: [String: Journal.PositionOutcome] = [:]
             for p in positions {
                 if let s = p.signalId { bySignal[s] = p }
                 if p.closedAt == nil, p.openedAt < end { inputs.open_positions.append("\(p.instrument) (\(p.strategy))") }
                 guard let closed = p.closedAt, closed < end, let pnl = p.realizedPnL, p.closeReason != "never filled" else { continue }
                 let trade = EveningReport.Trade(
-                    strategy: p.strategy, instrument: p.instrument.description, symbol: p.instrument.symbol, openedAt: p.openedAt,
-                    closedAt: closed, pnl: pnl, reason: p.closeReason ?? "")
+                    strategy: p.strategy, instrument: p.instrument, symbol: p.symbol, openedAt: p.openedAt, closedAt: closed, pnl: pnl,
+                    reason: p.closeReason ?? "")
                 inputs.trades.append((dayOf(closed), trade))
             }
             for f in try journal.fills(since: start) where f.time < end {

@@ -656,6 +656,39 @@ public final class Journal: Sendable {
         }
     }
 
+    /// A managed position's outcome, for the reports: what it traded and how it ended (its
+    /// exit plan is not read).
+    public struct PositionOutcome: Sendable, Equatable {
+        public var id: String
+        public var signalId: String?
+        public var strategy: String
+        public var instrument: String
+        public var symbol: String
+        public var openedAt: Double
+        public var closedAt: Double?
+        public var closeReason: String?
+        public var realizedPnL: Double?
+    }
+
+    /// Every managed position's outcome, oldest first.
+    public func positionOutcomes() throws(Failure) -> [PositionOutcome] {
+        try read { db in
+            let rows = try Row.fetchCursor(
+                db,
+                sql: "SELECT id, signal_id, strategy, instrument, opened_at, closed_at, close_reason, realized_pnl FROM managed_position ORDER BY opened_at, id"
+            )
+            var out: [PositionOutcome] = []
+            while let row = try rows.next() {
+                let instrument: String = row[3]
+                out.append(
+                    PositionOutcome(
+                        id: row[0], signalId: row[1], strategy: row[2], instrument: instrument, symbol: String(instrument.prefix { $0 != " " }),
+                        openedAt: row[4], closedAt: row[5], closeReason: row[6], realizedPnL: row[7]))
+            }
+            return out
+        }
+    }
+
     /// Every order of a managed position (entries, their exits, the closing orders), by broker id.
     public func orders(position: String) throws(Failure) -> [Order] {
         try read { db in
