@@ -52,6 +52,13 @@ echo
 # The trading day as the journal has it: signals, orders, fills, P&L, the risk state at the close.
 "$bin/alphatrader" day --date "$day" || status=$?
 echo
+# The evening report (open evening.html in a browser) and the day's verified backup.
+if [ -f "var/reports/$day/evening.html" ]; then
+  echo "evening report: var/reports/$day/evening.html (with evening.json and evening.png)"
+fi
+latest=$(ls -d var/backups/2* 2>/dev/null | tail -n 1 || true)
+[ -n "$latest" ] && echo "backup: $latest (manifest.json; alphatrader restore --from $latest puts it back)"
+echo
 echo "discovered parameters (config/discovered.yaml):"
 head -n 14 config/discovered.yaml
 exit $status

@@ -28,10 +28,7 @@ struct BackupCommand: ParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
-    @Option(help: "The trade journal.") var journal = "var/trading.sqlite"
-    @Option(help: "The distribution outbox.") var outbox = "var/distribution.sqlite"
-    @Option(help: "The configuration directory copied.") var configDirectory = "config"
-    @Option(help: "The reports directory (the session's are copied).") var reports = "var/reports"
+    @OptionGroup var data: DataLocations
     @Flag(help: "Print the manifest as JSON.") var json = false
 
     func run() throws {
@@ -78,18 +75,19 @@ struct BackupCommand: ParsableCommand {
         let r = try RedisBackup.copy(redis, to: directory + "/redis")
         for (part, said) in r.checks { verifications["redis." + part] = said }
         try FileManager.default.createDirectory(atPath: directory + "/stores", withIntermediateDirectories: true)
-        for (part, path) in [("runs", context.config.database), ("journal", journal), ("outbox", outbox)] where FileManager.default.fileExists(atPath: path) {
+        for (part, path) in [("runs", context.config.database), ("journal", data.journal), ("outbox", data.outbox)]
+        where FileManager.default.fileExists(atPath: path) {
             let v = try StoreBackup.copy(path, to: "\(directory)/stores/\(part).sqlite")
             let rows = v.rows.values.reduce(0, +)
             verifications[part] =
                 v.ok ? "ok (integrity ok, \(rows) rows in \(v.rows.count) tables)" : "failed: \(v.integrity); \(v.mismatched.joined(separator: "; "))"
         }
-        if FileManager.default.fileExists(atPath: configDirectory) {
-            try FileManager.default.copyItem(atPath: configDirectory, toPath: directory + "/config")
+        if FileManager.default.fileExists(atPath: data.configDirectory) {
+            try FileManager.default.copyItem(atPath: data.configDirectory, toPath: directory + "/config")
         }
-        if let day = try? context.config.calendar.tradingDay(of: Int64(context.clock.now())), FileManager.default.fileExists(atPath: "\(reports)/\(day)") {
+        if let day = try? context.config.calendar.tradingDay(of: Int64(context.clock.now())), FileManager.default.fileExists(atPath: "\(data.reports)/\(day)") {
             try FileManager.default.createDirectory(atPath: directory + "/reports", withIntermediateDirectories: true)
-            try FileManager.default.copyItem(atPath: "\(reports)/\(day)", toPath: "\(directory)/reports/\(day)")
+            try FileManager.default.copyItem(atPath: "\(data.reports)/\(day)", toPath: "\(directory)/reports/\(day)")
         }
     }
 

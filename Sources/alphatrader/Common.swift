@@ -21,6 +21,34 @@ func failure(_ message: String) -> ExitCode {
     return ExitCode(1)
 }
 
+/// Where the data a backup copies and a restore puts back lives.
+struct DataLocations: ParsableArguments {
+    @Option(help: "The trade journal.") var journal = "var/trading.sqlite"
+    @Option(help: "The distribution outbox.") var outbox = "var/distribution.sqlite"
+    @Option(help: "The configuration directory.") var configDirectory = "config"
+    @Option(help: "The reports directory (one directory a session).") var reports = "var/reports"
+}
+
+/// The day `--date` names (YYYY-MM-DD), or the clock's day in the exchange's zone.
+func chosenDay(_ context: AlphaContext, date: String?) throws -> LocalDate {
+    guard let date else { return ZoneRules.of(context.config.calendar.timeZone).localDate(of: Int64(context.clock.now())) }
+    guard let d = LocalDate(parsing: date) else { throw invalidInput("--date \(date): expected YYYY-MM-DD") }
+    return d
+}
+
+/// The session on `day`, or invalid input naming why there is none.
+func session(on day: LocalDate, _ calendar: any ExchangeCalendar) throws -> Session {
+    do {
+        guard let session = try calendar.session(on: day) else {
+            let why = calendar.closureReason(on: day) ?? (day.isWeekend ? "a weekend" : "closed")
+            throw invalidInput("\(day) is not a trading day on \(calendar.code) (\(why))")
+        }
+        return session
+    } catch let error as CalendarError {
+        throw invalidInput(error.description)
+    }
+}
+
 func loadContext(_ options: CommonOptions, module: String) throws -> AlphaContext {
     do { return try AlphaContext.load(configPath: options.config, module: module) } catch { throw invalidInput(error.description) }
 }
@@ -32,11 +60,7 @@ func tapeSession(_ context: AlphaContext, date: String?) throws -> Session {
     do {
         if let date {
             guard let day = LocalDate(parsing: date) else { throw invalidInput("--date \(date): expected YYYY-MM-DD") }
-            guard let session = try calendar.session(on: day) else {
-                let why = calendar.closureReason(on: day) ?? (day.isWeekend ? "a weekend" : "closed")
-                throw invalidInput("\(date) is not a trading day on \(calendar.code) (\(why))")
-            }
-            return session
+            return try session(on: day, calendar)
         }
         let now = Int64(context.clock.now())
         let today = ZoneRules.of(calendar.timeZone).localDate(of: now)

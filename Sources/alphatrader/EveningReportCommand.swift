@@ -44,23 +44,8 @@ struct EveningReportCommand: ParsableCommand {
         guard capital > 0 else { throw invalidInput("--capital \(capital): expected a positive amount") }
         let calendar = context.config.calendar
         let zone = ZoneRules.of(calendar.timeZone)
-        let day: LocalDate
-        if let date {
-            guard let d = LocalDate(parsing: date) else { throw invalidInput("--date \(date): expected YYYY-MM-DD") }
-            day = d
-        } else {
-            day = zone.localDate(of: Int64(context.clock.now()))
-        }
-        let session: Session
-        do {
-            guard let s = try calendar.session(on: day) else {
-                throw invalidInput(
-                    "\(day) is not a trading day on \(calendar.code) (\(calendar.closureReason(on: day) ?? (day.isWeekend ? "a weekend" : "closed")))")
-            }
-            session = s
-        } catch let error as CalendarError {
-            throw invalidInput(error.description)
-        }
+        let day = try chosenDay(context, date: date)
+        let session = try session(on: day, calendar)
         guard FileManager.default.fileExists(atPath: journal) else { throw failure("\(journal): no trade journal (has the execution service run?)") }
         var inputs: EveningReport.Inputs
         do {

@@ -250,13 +250,7 @@ struct Day: ParsableCommand {
     func run() throws {
         let context = try loadContext(common, module: "day")
         let zone = ZoneRules.of(context.config.calendar.timeZone)
-        let day: LocalDate
-        if let date {
-            guard let d = LocalDate(parsing: date) else { throw invalidInput("--date \(date): expected YYYY-MM-DD") }
-            day = d
-        } else {
-            day = zone.localDate(of: Int64(context.clock.now()))
-        }
+        let day = try chosenDay(context, date: date)
         guard FileManager.default.fileExists(atPath: journal) else { throw failure("\(journal): no trade journal (has the execution service run?)") }
         let summary: TradingDay
         do {

@@ -42,10 +42,7 @@ struct RestoreCommand: ParsableCommand {
     @Option(help: "Only these parts, comma-separated: redis, runs, journal, outbox, config, reports.") var only: String?
     @Option(help: "Where what is replaced is kept (a TIME directory in it).") var undo = "var/restore-undo"
     @Option(help: "Redis's data directory (jobs/services.yaml starts it with --dir var/redis).") var redisDirectory = "var/redis"
-    @Option(help: "The trade journal.") var journal = "var/trading.sqlite"
-    @Option(help: "The distribution outbox.") var outbox = "var/distribution.sqlite"
-    @Option(help: "The configuration directory.") var configDirectory = "config"
-    @Option(help: "The reports directory.") var reports = "var/reports"
+    @OptionGroup var data: DataLocations
     @Flag(help: "Print what was restored as JSON.") var json = false
 
     func run() throws {
@@ -92,16 +89,17 @@ struct RestoreCommand: ParsableCommand {
                     let r = try StoreRestore.restore(copy, to: target, undo: undoDirectory + "/stores", knownMigrations: known, what: what)
                     said.append((part, "\(target): integrity ok, \(r.rows) rows in \(r.tables) tables as in the backup"))
                 case .config:
-                    let n = try FileRestore.restore([.init(source: "config", target: configDirectory)], from: backup, manifest: manifest, undo: undoDirectory)
-                    said.append((part, "\(n) files into \(configDirectory)/, matching the manifest"))
+                    let n = try FileRestore.restore(
+                        [.init(source: "config", target: data.configDirectory)], from: backup, manifest: manifest, undo: undoDirectory)
+                    said.append((part, "\(n) files into \(data.configDirectory)/, matching the manifest"))
                 case .reports:
                     let days = manifest.files.compactMap { f -> String? in
                         let p = f.path.split(separator: "/")
                         return p.count > 2 && p[0] == "reports" ? String(p[1]) : nil
                     }
-                    let items = Array(Set(days)).sorted().map { FileRestore.Item(source: "reports/" + $0, target: "\(reports)/\($0)") }
+                    let items = Array(Set(days)).sorted().map { FileRestore.Item(source: "reports/" + $0, target: "\(data.reports)/\($0)") }
                     let n = try FileRestore.restore(items, from: backup, manifest: manifest, undo: undoDirectory)
-                    said.append((part, "\(n) files into \(reports)/, matching the manifest"))
+                    said.append((part, "\(n) files into \(data.reports)/, matching the manifest"))
                 }
                 context.log("restored", ["part": part.rawValue, "from": backup])
             }
@@ -134,8 +132,8 @@ struct RestoreCommand: ParsableCommand {
     func store(_ part: Part, backup: String, context: AlphaContext) -> (copy: String, target: String, known: [String], what: String) {
         switch part {
         case .runs: (backup + "/stores/runs.sqlite", context.config.database, RunStore.migrations, "the run store")
-        case .journal: (backup + "/stores/journal.sqlite", journal, Journal.migrations, "the trade journal")
-        default: (backup + "/stores/outbox.sqlite", outbox, Outbox.migrations, "the distribution outbox")
+        case .journal: (backup + "/stores/journal.sqlite", data.journal, Journal.migrations, "the trade journal")
+        default: (backup + "/stores/outbox.sqlite", data.outbox, Outbox.migrations, "the distribution outbox")
         }
     }
 
