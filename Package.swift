@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "orchestrator", targets: ["orchestrator"]),
         .executable(name: "alphatrader", targets: ["alphatrader"]),
         .executable(name: "orchestrator-attempt", targets: ["orchestrator-attempt"]),
+        .executable(name: "orchestrator-web", targets: ["orchestrator-web"]),
         .executable(name: "orchestrator-bench", targets: ["orchestrator-bench"]),
         .library(name: "OrchestratorCore", targets: ["OrchestratorCore"]),
     ],
@@ -28,6 +29,10 @@ let package = Package(
         // UnixSignals for SIGHUP reloads (ARCHITECTURE.md); swift-log for its logger.
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // orchestrator serve (issue 20): Hummingbird 2, in its own targets (OrchestratorWeb and
+        // the orchestrator-web executable) so that the engine, its tests and the README's main
+        // job never build it.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // Pure: values and functions over explicit dates. Yams only parses text; no I/O here.
@@ -66,6 +71,16 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "OrchestratorWeb",
+            dependencies: ["OrchestratorCore", "OrchestratorRuntime", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "orchestrator-web",
+            dependencies: ["OrchestratorCore", "OrchestratorRuntime", "OrchestratorWeb"],
             swiftSettings: strictSettings
         ),
         // The per-attempt supervisor, in C: it starts once per attempt, so it must start fast.
@@ -143,6 +158,15 @@ let package = Package(
             name: "OrchestratorCLITests",
             dependencies: [
                 "orchestrator", "orchestrator-test-helper", "OrchestratorRuntime", "Redis", "TestSupport", "Backups",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // orchestrator serve's routes through HummingbirdTesting, over real SQLite files.
+        .testTarget(
+            name: "OrchestratorWebTests",
+            dependencies: [
+                "OrchestratorWeb", "OrchestratorRuntime", "OrchestratorCore", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the build, the tests and the services need, only if missing.
 # Safe to run again; needs root (or sudo) the first time. --tests adds what only the tests use:
-# headless Chromium, which renders the reports as a person sees them.
+# headless Chromium, which renders the reports as a person sees them, and Prometheus's promtool,
+# which checks orchestrator serve's /metrics.
 set -euo pipefail
 # librsvg2-bin: rsvg-convert turns the evening report's equity chart into the PNG the posts carry.
 packages=(redis-server libhiredis-dev libsqlite3-dev libc6-dev libcurl4-openssl-dev libssl-dev libyaml-dev pkg-config librsvg2-bin fonts-dejavu-core)
 if [ "${1:-}" = "--tests" ]; then
-  packages+=(chromium)
+  packages+=(chromium prometheus)
 fi
 missing=()
 for p in "${packages[@]}"; do

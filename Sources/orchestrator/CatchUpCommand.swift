@@ -53,7 +53,7 @@ struct CatchUpCommand: GlobalOptionsCommand {
             throw CLIFailure.invalid(error.description)
         }
         if json {
-            printJSON(.array(result.claimed.map { RunOutput.json($0) }))
+            printJSON(.array(result.claimed.map { RunJSON.json($0) }))
         } else {
             print("since \(TimeFormat.local(Int64(from), in: zone)): \(result.claimed.count) slot\(result.claimed.count == 1 ? "" : "s") claimed")
             if !result.claimed.isEmpty { print(RunOutput.table(result.claimed, zone: zone, withDay: true)) }

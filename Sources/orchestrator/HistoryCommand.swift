@@ -49,7 +49,7 @@ struct HistoryCommand: GlobalOptionsCommand {
         let store = try global.openStore(workspace.config)
         let runs = try store.history(job: job, state: state, since: sinceTime, day: dayText, limit: limit)
         if json {
-            printJSON(.array(runs.map { RunOutput.json($0) }))
+            printJSON(.array(runs.map { RunJSON.json($0) }))
         } else {
             print(runs.isEmpty ? "no runs" : RunOutput.table(runs, zone: zone, withDay: true))
         }

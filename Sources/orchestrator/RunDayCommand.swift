@@ -83,7 +83,7 @@ struct RunDayCommand: GlobalOptionsCommand {
             }, shouldStop: { ProcessControl.stopRequested })
         if interactive { print("\u{1B}[2K", terminator: "") }
         if json {
-            printJSON(.array(runs.map { RunOutput.json($0) }))
+            printJSON(.array(runs.map { RunJSON.json($0) }))
         } else {
             print("")
             print(runs.isEmpty ? "no runs" : RunOutput.table(runs, zone: zone))

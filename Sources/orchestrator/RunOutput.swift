@@ -5,37 +5,6 @@ import OrchestratorRuntime
 /// The JSON and human shapes of runs and attempts (SPEC §5), shared by run-day, history,
 /// show and trigger.
 enum RunOutput {
-    static func time(_ t: Double?) -> JSONValue {
-        t.map { .string(TimeFormat.utc(Int64($0.rounded(.down)))) } ?? .null
-    }
-
-    static func json(_ r: RunRecord, attempts: [AttemptRecord]? = nil) -> JSONValue {
-        var fields: [(String, JSONValue)] = [
-            ("id", .string(String(r.id!))), ("job", .string(r.job)), ("trading_day", .string(r.tradingDay)),
-            ("scheduled_for", time(r.scheduledFor)), ("trigger", .string(r.trigger.rawValue)), ("state", .string(r.state.rawValue)),
-            ("attempts", .int(Int64(r.attempts))), ("started_at", time(r.startedAt)), ("finished_at", time(r.finishedAt)),
-            ("duration", duration(r).map { .number(($0 * 1000).rounded() / 1000) } ?? .null),
-            ("exit_code", r.exitCode.map { .int(Int64($0)) } ?? .null),
-            ("reason", .optional(r.reason)),
-        ]
-        if let attempts { fields.append(("attempts_detail", .array(attempts.map(json)))) }
-        return .object(fields)
-    }
-
-    static func json(_ a: AttemptRecord) -> JSONValue {
-        .object([
-            ("number", .int(Int64(a.number))), ("pid", a.pid.map { .int(Int64($0)) } ?? .null),
-            ("started_at", time(a.startedAt)), ("finished_at", time(a.finishedAt)),
-            ("exit_code", a.exitCode.map { .int(Int64($0)) } ?? .null), ("signal", a.signal.map { .int(Int64($0)) } ?? .null),
-            ("outcome", .string(a.outcome.rawValue)), ("log", .string(a.log)),
-        ])
-    }
-
-    static func duration(_ r: RunRecord) -> Double? {
-        guard let s = r.startedAt, let f = r.finishedAt else { return nil }
-        return f - s
-    }
-
     static func durationText(_ seconds: Double?) -> String {
         guard let seconds else { return "-" }
         if seconds < 60 { return String(format: "%.1fs", seconds) }
@@ -54,7 +23,7 @@ enum RunOutput {
             let slot = r.scheduledFor.map { TimeFormat.clock(Int64($0), in: zone) } ?? r.trigger.rawValue
             rows.append(
                 [String(r.id!), r.job] + (withDay ? [r.tradingDay] : [])
-                    + [slot, r.state.rawValue, String(r.attempts), durationText(duration(r)), r.reason ?? ""])
+                    + [slot, r.state.rawValue, String(r.attempts), durationText(RunJSON.duration(r)), r.reason ?? ""])
         }
         return orchestrator.table(rows)
     }

@@ -22,7 +22,7 @@ struct ShowCommand: GlobalOptionsCommand {
         let record = try loadRun(runText, store: store)
         let attempts = try store.attempts(of: record.id!)
         if json {
-            printJSON(RunOutput.json(record, attempts: attempts))
+            printJSON(RunJSON.json(record, attempts: attempts))
             return
         }
         print("run \(record.id!)  \(record.job)  \(record.state.rawValue)\(record.reason.map { " (\($0))" } ?? "")")

@@ -49,14 +49,14 @@ struct StatusCommand: GlobalOptionsCommand {
         if json {
             let daemonJSON: JSONValue = .object([
                 ("pid", daemon.map { .int(Int64($0.pid)) } ?? .null), ("alive", .bool(daemon != nil)),
-                ("heartbeat", RunOutput.time(daemon?.heartbeat)),
+                ("heartbeat", RunJSON.time(daemon?.heartbeat)),
             ])
-            let servicesJSON: [JSONValue] = services.map { serviceJSON($0, now: now) }
-            let nextJSON: [JSONValue] = next.map { .object([("job", .string($0.job)), ("time", RunOutput.time(Double($0.time)))]) }
+            let servicesJSON: [JSONValue] = services.map { RunJSON.json($0, now: now) }
+            let nextJSON: [JSONValue] = next.map { .object([("job", .string($0.job)), ("time", RunJSON.time(Double($0.time)))]) }
             printJSON(
                 .object([
                     ("daemon", daemonJSON), ("services", .array(servicesJSON)),
-                    ("running", .array(running.map { RunOutput.json($0) })), ("next", .array(nextJSON)),
+                    ("running", .array(running.map { RunJSON.json($0) })), ("next", .array(nextJSON)),
                 ]))
             return
         }
@@ -92,29 +92,6 @@ struct StatusCommand: GlobalOptionsCommand {
             for slot in next { rows.append(["  " + TimeFormat.local(slot.time, in: zone), slot.job]) }
             print(table(rows))
         }
-    }
-
-    func serviceJSON(_ s: ServiceRecord, now: Double) -> JSONValue {
-        var lastExit: JSONValue = .null
-        if s.lastExitAt != nil {
-            lastExit = .object([
-                ("code", s.lastExitCode.map { .int(Int64($0)) } ?? .null),
-                ("signal", s.lastSignal.map { .int(Int64($0)) } ?? .null), ("at", RunOutput.time(s.lastExitAt)),
-            ])
-        }
-        var health: JSONValue = .null
-        if s.healthCheckedAt != nil {
-            health = .object([
-                ("ok", .bool(s.healthOk ?? false)), ("checked_at", RunOutput.time(s.healthCheckedAt)),
-                ("detail", .optional(s.healthDetail)),
-            ])
-        }
-        let uptime: JSONValue = s.startedAt.map { .number(((now - $0) * 1000).rounded() / 1000) } ?? .null
-        return .object([
-            ("name", .string(s.name)), ("state", .string(s.state)), ("pid", s.pid.map { .int(Int64($0)) } ?? .null),
-            ("uptime", uptime), ("restarts", .int(Int64(s.restarts))), ("last_exit", lastExit), ("health", health),
-            ("run", s.runId.map { .string(String($0)) } ?? .null), ("reason", .optional(s.reason)),
-        ])
     }
 
     /// The next slot of each scheduled job after `now` (looking up to two weeks ahead).

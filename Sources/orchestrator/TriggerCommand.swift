@@ -83,7 +83,7 @@ struct TriggerCommand: GlobalOptionsCommand {
         let ids = Set(created.map { $0.id! })
         if !wait {
             try startDetachedDriver(ids: ids, day: day, workspace: workspace, store: store)
-            if json { printJSON(RunOutput.json(target)) } else { print(target.id!) }
+            if json { printJSON(RunJSON.json(target)) } else { print(target.id!) }
             return
         }
         if !json { print(target.id!) }
@@ -100,7 +100,7 @@ struct TriggerCommand: GlobalOptionsCommand {
             })
         try RunDriver(engine: engine).drive(ids, day: day, shouldStop: { ProcessControl.stopRequested })
         let final = try store.run(target.id!)!
-        if json { printJSON(RunOutput.json(final, attempts: try store.attempts(of: final.id!))) } else { print(final.state.rawValue) }
+        if json { printJSON(RunJSON.json(final, attempts: try store.attempts(of: final.id!))) } else { print(final.state.rawValue) }
         if final.state != .succeeded { throw ExitCode(1) }
     }
 

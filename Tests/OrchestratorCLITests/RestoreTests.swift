@@ -59,3 +59,19 @@ struct RestoreTests {
         #expect(!FileManager.default.fileExists(atPath: dir + "/undo"), "no undo directory made by a refusal")
     }
 }
+
+@Suite("orchestrator serve's command line")
+struct ServeCommandTests {
+    let cli = CLITests()
+
+    @Test("serve refuses an address off loopback without a token file, a bad --listen and an empty token file, with exit 2")
+    func refusals() throws {
+        let (dir, args) = try CLITests.workspace("jobs:\n  ok: { shell: 'true' }\n")
+        let open = try cli.run(["serve", "--listen", "0.0.0.0:8080"] + args)
+        #expect(open.status == 2 && open.stderr.contains("not loopback: give --token-file"), "\(open.stderr)")
+        #expect(try cli.run(["serve", "--listen", "8080"] + args).status == 2)
+        try "\n".write(toFile: dir + "/token", atomically: true, encoding: .utf8)
+        let empty = try cli.run(["serve", "--listen", "0.0.0.0:8080", "--token-file", dir + "/token"] + args)
+        #expect(empty.status == 2 && empty.stderr.contains("missing, unreadable or empty"))
+    }
+}

@@ -52,6 +52,36 @@ public final class RunStore: Sendable {
     /// Opens the pool and brings the schema up to date. Several processes may open a new store
     /// at once (concurrent catch-ups): switching to WAL and migrating need the file to
     /// themselves for a moment, so a busy or half-created store is tried again for a few seconds.
+    /// For readers that must never write (`serve`): no directory or file created, no migration;
+    /// a missing store, one from a newer orchestrator or one not yet migrated is a failure that
+    /// says so. Writes through this store fail.
+    public init(readingOnly path: String) throws(Failure) {
+        self.path = path
+        guard FileManager.default.fileExists(atPath: path) else { throw Failure(description: "\(path): no run store (has the orchestrator run here?)") }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(5)
+        configuration.label = "orchestrator.store.read"
+        do {
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try pool.read { db in
+                if try RunStore.migrator.hasBeenSuperseded(db) {
+                    throw Failure(description: "\(path): the run store was written by a newer orchestrator (unknown schema); upgrade this binary")
+                }
+                if try !RunStore.migrator.hasCompletedMigrations(db) {
+                    throw Failure(description: "\(path): the run store's schema is older than this build; start the orchestrator once to migrate it")
+                }
+            }
+            writer = pool
+        } catch let failure as Failure {
+            throw failure
+        } catch let error as DatabaseError {
+            throw Failure(description: RunStore.describe(error, path: path))
+        } catch {
+            throw Failure(description: "\(path): cannot open the run store: \(error)")
+        }
+    }
+
     static func open(path: String, configuration: Configuration) throws -> DatabasePool {
         var attempt = 0
         while true {

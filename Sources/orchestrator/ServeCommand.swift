@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import OrchestratorCore
+
+struct ServeCommand: GlobalOptionsCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "The read-only JSON API and Prometheus /metrics over the run store.",
+        discussion: """
+            Serves, read-only (its own read-only connection: it never writes the store):
+              /metrics              Prometheus text format: orchestrator_runs_total{job,state},
+                                    orchestrator_attempt_duration_seconds, orchestrator_scheduler_lag_seconds,
+                                    orchestrator_service_up, orchestrator_service_restarts_total,
+                                    orchestrator_daemon_heartbeat_timestamp_seconds, pool slots
+              /api/runs             ?job= &state= &day=YYYY-MM-DD &limit= (SPEC §5's run shape)
+              /api/runs/ID          a run with its attempts
+              /api/status           the daemon, the services, what runs
+            On 127.0.0.1 by default. Any other address needs --token-file: every request then
+            carries the token (Authorization: Bearer TOKEN, or the orchestrator_token cookie),
+            compared in constant time; without it, 401. A store that cannot be read answers 503
+            with why. Runs until SIGTERM or Ctrl-C. The server is its own executable,
+            orchestrator-web, beside this one.
+
+            Examples:
+              orchestrator serve
+              orchestrator serve --listen 0.0.0.0:8080 --token-file /etc/orchestrator/token
+              curl -s 127.0.0.1:8080/metrics
+            """
+    )
+
+    @OptionGroup var local: GlobalOptions
+    @ParentCommand var parent: Orchestrator
+    @Option(help: "HOST:PORT to listen on.") var listen = "127.0.0.1:8080"
+    @Option(help: "A file holding the token every request must carry (required off loopback).") var tokenFile: String?
+
+    func run() throws {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port) else {
+            throw CLIFailure.invalid("--listen \(listen): expected HOST:PORT")
+        }
+        let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        let loopback = host == "127.0.0.1" || host == "::1" || host == "localhost"
+        if !loopback && tokenFile == nil {
+            throw CLIFailure.invalid("--listen \(listen) is not loopback: give --token-file (a file holding the token every request must carry)")
+        }
+        if let tokenFile {
+            guard let text = try? String(contentsOfFile: tokenFile, encoding: .utf8), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw CLIFailure.invalid("--token-file \(tokenFile): missing, unreadable or empty")
+            }
+        }
+        _ = try global.loadWorkspace()
+        let own = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let server = own.appendingPathComponent("orchestrator-web").path
+        guard FileManager.default.isExecutableFile(atPath: server) else {
+            throw CLIFailure.failed("\(server) is missing: build it with swift build --product orchestrator-web")
+        }
+        let arguments = [server, host, String(port), global.config, global.jobs] + (tokenFile.map { [$0] } ?? [])
+        let argv = arguments.map { strdup($0) } + [nil]
+        execv(server, argv)
+        throw CLIFailure.failed("\(server) could not start: \(String(cString: strerror(errno)))")
+    }
+}
