@@ -180,3 +180,40 @@ enum ReportsBench {
         precondition(p.terminationStatus == 0, "\(tool) \(arguments) failed")
     }
 }
+
+/// Issue 20's store: `runs` finished runs of twelve jobs, one attempt each, with the three
+/// transitions the engine records (queued, running, the outcome) — what `serve` reads.
+enum ServeBench {
+    static func generate() {
+        let path = option("--out", default: "/tmp/serve-bench.sqlite")
+        let runs = Int(option("--runs", default: "1000000"))!
+        try? FileManager.default.removeItem(atPath: path)
+        _ = try! RunStore(path: path)
+        let queue = try! DatabaseQueue(path: path)
+        let t0 = now()
+        try! queue.write { db in
+            let run = try db.makeStatement(
+                sql:
+                    "INSERT INTO run (id, job, trading_day, scheduled_for, trigger, state, attempts, created_at, started_at, finished_at, exit_code, reason) VALUES (?, ?, ?, ?, 'schedule', ?, 1, ?, ?, ?, ?, ?)"
+            )
+            let attempt = try db.makeStatement(
+                sql: "INSERT INTO attempt (run_id, number, pid, started_at, finished_at, exit_code, outcome, log) VALUES (?, 1, ?, ?, ?, ?, ?, ?)")
+            let transition = try db.makeStatement(sql: "INSERT INTO transition (run_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)")
+            for i in 1...runs {
+                let slot = 1_700_000_000.0 + Double(i) * 60
+                let start = slot + Double(i % 7) * 0.003, end = start + Double(i % 50) * 0.7 + 0.05
+                let ok = i % 23 != 0
+                let job = "job\(i % 12)"
+                try run.execute(arguments: [
+                    i, job, LocalDate(daysSinceEpoch: Int(slot) / 86_400).description, slot, ok ? "succeeded" : "failed", slot, start, end, ok ? 0 : 1,
+                    ok ? "exit 0" : "exit 1",
+                ])
+                try attempt.execute(arguments: [i, 1000 + i % 30000, start, end, ok ? 0 : 1, ok ? "succeeded" : "failed", "var/logs/\(job)/\(i).1.log"])
+                try transition.execute(arguments: [i, slot, nil, "queued", "due"])
+                try transition.execute(arguments: [i, start, "queued", "running", "attempt 1"])
+                try transition.execute(arguments: [i, end, "running", ok ? "succeeded" : "failed", ok ? "exit 0" : "exit 1"])
+            }
+        }
+        print(#"{"runs": \#(runs), "seconds": \#(Double(now() - t0) / 1e9), "bytes": \#((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)}"#)
+    }
+}

@@ -171,9 +171,10 @@ case "oauth-sign": DistributionBench.sign()
 case "outbox-drain": DistributionBench.drain()
 case "evening-report": ReportsBench.eveningReport()
 case "backup": ReportsBench.backup()
+case "serve-store": ServeBench.generate()
 default:
     print(
-        "usage: orchestrator-bench cron|calendar|gen-jobs|validate|zone|parse|dag|lag|catch-up|history|analytics|discovery|av-chain|av-ratelimit|orders|orders-floor|journal|broker-load|check-fills|strategies|risk|signal-wire|posts-render|oauth-sign|outbox-drain|evening-report|backup [options]  (see Benchmarks/run.sh)"
+        "usage: orchestrator-bench cron|calendar|gen-jobs|validate|zone|parse|dag|lag|catch-up|history|analytics|discovery|av-chain|av-ratelimit|orders|orders-floor|journal|broker-load|check-fills|strategies|risk|signal-wire|posts-render|oauth-sign|outbox-drain|evening-report|backup|serve-store [options]  (see Benchmarks/run.sh)"
     )
     exit(2)
 }

@@ -77,3 +77,4 @@ echo "== issue 17: strategies and risk" >&2
 BIN="$bin" Benchmarks/trading.sh
 BIN="$bin" Benchmarks/distribution.sh
 BIN="$bin" Benchmarks/reports.sh
+BIN="$bin" Benchmarks/serve.sh

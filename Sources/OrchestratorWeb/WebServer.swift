@@ -45,10 +45,10 @@ public final class WebState: Sendable {
             try snapshot.catchUp(store)
             aggregator.withLock { a in if snapshot.cursor > a.cursor { a = snapshot } }
         }
-        let running = try store.runningAttempts()
-        let runs = try running.compactMap { try store.run($0.runId) }
         var pools: [(String, Int, Int)] = []
-        if let workspace {
+        if let workspace, !workspace.config.pools.isEmpty {
+            // Running runs through the index of active ones (not a scan of every attempt).
+            let runs = try store.activeRuns().filter { $0.state == .running }
             for (name, size) in workspace.config.pools.sorted(by: { $0.key < $1.key }) {
                 let used = runs.filter { workspace.jobs[$0.job]?.pool == name }.count
                 pools.append((name, size, used))
