@@ -214,6 +214,8 @@ enum ServeBench {
                 try transition.execute(arguments: [i, end, "running", ok ? "succeeded" : "failed", ok ? "exit 0" : "exit 1"])
             }
         }
-        print(#"{"runs": \#(runs), "seconds": \#(Double(now() - t0) / 1e9), "bytes": \#((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)}"#)
+        print(
+            #"{"runs": \#(runs), "seconds": \#(Double(now() - t0) / 1e9), "bytes": \#((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)}"#
+        )
     }
 }

@@ -43,3 +43,11 @@ next_session() {
   open=$(printf '%s' "$json" | grep -o '"open": "[^"]*"' | head -n 1 | cut -d'"' -f4)
   first_minute=$(date -u -d "$open + 1 minute" +%Y-%m-%dT%H:%M:%SZ)
 }
+
+# need_debian COMMAND PACKAGE: installs PACKAGE from Debian when COMMAND is missing (a peer or a
+# load generator of a benchmark).
+need_debian() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$2" >/dev/null
+}

@@ -10,13 +10,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${BIN:-.build-release/release}
 echo "== issue 19: the evening report and backups" >&2
-if ! command -v sqlite3 >/dev/null 2>&1; then
-  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends sqlite3 >/dev/null
-fi
 r=$("$bin/orchestrator-bench" evening-report)
 python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("evening report: %d days of history, %d trades today (%d positions in the journal): read %.1f ms + compute %.1f ms + render %.1f ms = %.1f ms median, best %.1f ms (goal < 200 ms)" % (r["history_days"], r["trades_today"], r["positions_in_journal"], r["read_ms"], r["compute_ms"], r["render_ms"], r["total_ms"], r["best_ms"]))' "$r"
 source Benchmarks/lib.sh
+need_debian sqlite3 sqlite3
 bench_scratch backup-bench
 start_redis "$work"
 b=$("$bin/orchestrator-bench" backup --redis "redis://127.0.0.1:$redis_port/0" --dir "$work")

@@ -11,11 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${BIN:-.build-release/release}
 echo "== issue 20: orchestrator serve" >&2
-if ! command -v wrk >/dev/null 2>&1; then
-  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends wrk >/dev/null
-fi
 source Benchmarks/lib.sh
+need_debian wrk wrk
 bench_scratch serve-bench
 g=$("$bin/orchestrator-bench" serve-store --runs 1000000 --out "$work/s.sqlite")
 mkdir -p "$work/jobs"

@@ -40,12 +40,8 @@ public final class RunStore: Sendable {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             }
             writer = try RunStore.open(path: path, configuration: configuration)
-        } catch let failure as Failure {
-            throw failure
-        } catch let error as DatabaseError {
-            throw Failure(description: RunStore.describe(error, path: path))
         } catch {
-            throw Failure(description: "\(path): cannot open the run store: \(error)")
+            throw RunStore.openingFailure(error, path: path)
         }
     }
 
@@ -73,13 +69,16 @@ public final class RunStore: Sendable {
                 }
             }
             writer = pool
-        } catch let failure as Failure {
-            throw failure
-        } catch let error as DatabaseError {
-            throw Failure(description: RunStore.describe(error, path: path))
         } catch {
-            throw Failure(description: "\(path): cannot open the run store: \(error)")
+            throw RunStore.openingFailure(error, path: path)
         }
+    }
+
+    /// Why a store could not be opened, in words.
+    static func openingFailure(_ error: any Error, path: String) -> Failure {
+        if let failure = error as? Failure { return failure }
+        if let error = error as? DatabaseError { return Failure(description: RunStore.describe(error, path: path)) }
+        return Failure(description: "\(path): cannot open the run store: \(error)")
     }
 
     static func open(path: String, configuration: Configuration) throws -> DatabasePool {
