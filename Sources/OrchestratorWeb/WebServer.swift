@@ -92,6 +92,24 @@ public enum WebServer {
                     status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
             }
         }
+        router.get("/") { request, _ -> Response in
+            let config = web.workspace?.config ?? Config.defaults
+            let zone = ZoneRules.of(config.timeZone)
+            let now = Date().timeIntervalSince1970
+            var day = zone.localDate(of: Int64(now))
+            if let text = request.uri.queryParameters.get("day") {
+                guard let d = LocalDate(parsing: text) else { return problem(.badRequest, "day \(text): expected YYYY-MM-DD") }
+                day = d
+            }
+            return guarded {
+                let runs = try web.openStore().runs(tradingDays: [day.description])
+                let session = try? config.calendar.session(on: day)
+                let html = TodayPage.html(
+                    day: day, runs: runs, session: session ?? nil, closure: config.calendar.closureReason(on: day) ?? (day.isWeekend ? "a weekend" : nil),
+                    now: now, zone: zone)
+                return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+            }
+        }
         router.get("/api/runs") { request, _ -> Response in
             let q = request.uri.queryParameters
             var limit = 50

@@ -126,3 +126,72 @@ struct ServeTests {
         #expect(!FileManager.default.fileExists(atPath: missing), "serve creates no store")
     }
 }
+
+@Suite("The Today page, served and rendered in headless Chromium", .serialized)
+struct TodayPageTests {
+    static let zone = ZoneRules.named("America/New_York")!
+    static func at(_ h: Int64, _ m: Int64) -> Double { Double(zone.instant(of: LocalDate(parsing: "2026-12-07")!, secondsOfDay: h * 3600 + m * 60)) }
+
+    /// A day: premarket-data succeeded (waited 2 minutes for its pool), moc failed, a discovery run
+    /// still running, one missed.
+    static func store() throws -> String {
+        let path = NSTemporaryDirectory() + "today-\(UUID().uuidString).sqlite"
+        let store = try RunStore(path: path)
+        func run(_ job: String, _ slot: Double, wait: Double, length: Double?, final: RunState?) throws {
+            let r = try #require(try store.claimSlot(job: job, tradingDay: "2026-12-07", scheduledFor: slot, trigger: .schedule, state: .queued, now: slot))
+            if final == .missed {
+                try store.transition(run: r.id!, to: .missed, now: slot + 60, reason: "past its deadline")
+                return
+            }
+            _ = try store.startAttempt(run: r.id!, log: "l", now: slot + wait)
+            guard let length, let final else { return }
+            _ = try store.recordExit(
+                run: r.id!, attempt: 1, exitCode: final == .succeeded ? 0 : 1, signal: nil, outcome: final == .succeeded ? .succeeded : .failed,
+                now: slot + wait + length)
+            try store.transition(run: r.id!, to: final, now: slot + wait + length, reason: final == .succeeded ? "exit 0" : "exit 1")
+        }
+        try run("premarket-data", at(7, 0), wait: 120, length: 600, final: .succeeded)
+        try run("moc", at(15, 50), wait: 1, length: 300, final: .failed)
+        try run("parameter-discovery", at(12, 0), wait: 0.5, length: nil, final: nil)
+        try run("backup", at(17, 0), wait: 0, length: nil, final: .missed)
+        return path
+    }
+
+    @Test("GET /?day=: one bar per run coloured by its state, the wait apart, open and close marked, counts and a legend of every state; in Chromium too")
+    func today() async throws {
+        let path = try Self.store()
+        let app = Application(router: WebServer.router(WebState(storePath: path, workspace: nil), token: nil))
+        let html = try await app.test(.router) { client in
+            try await client.execute(uri: "/?day=2026-12-07", method: .get) { response in
+                #expect(response.status == .ok && response.headers[.contentType]?.hasPrefix("text/html") == true)
+                return String(buffer: response.body)
+            }
+        }
+        #expect(html.components(separatedBy: "<rect class=\"run ").count - 1 == 4)
+        #expect(html.contains("class=\"run failed\"") && html.contains("class=\"run running\"") && html.contains("class=\"run missed\""))
+        #expect(html.components(separatedBy: "<rect class=\"wait\"").count - 1 >= 1, "premarket-data waited two minutes")
+        #expect(html.contains(">open</text>") && html.contains(">close</text>") && html.contains("Session 09:30–16:00"))
+        for state in RunState.allCases { #expect(html.contains("</span>\(state.rawValue)</span>"), "legend: \(state)") }
+        #expect(!html.contains("<script") && !html.contains("src="))
+        let page = NSTemporaryDirectory() + "today-\(UUID().uuidString).html"
+        try html.write(toFile: page, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: page) }
+        let chromium = try #require(["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }, "chromium")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: chromium)
+        p.arguments = [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--user-data-dir=" + NSTemporaryDirectory() + "chromium-\(UUID().uuidString)",
+            "--dump-dom", "file://" + page,
+        ]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let dom = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(dom.contains("id=\"timeline\"") && dom.components(separatedBy: "class=\"run ").count - 1 == 4 && dom.contains("id=\"legend\""))
+        let bad = try await app.test(.router) { client in try await client.execute(uri: "/?day=tomorrow", method: .get) { $0.status } }
+        #expect(bad == .badRequest)
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+public import OrchestratorCore
+public import OrchestratorRuntime
+
+/// The Today page: the trading day's runs on the session's clock — one row per job, each run a
+/// bar coloured by its state, the time it waited (queued) apart from the time it ran, the market
+/// open and close (and an early close) marked, "now" drawn while the day is on; counts by state
+/// and a legend of every state. Server-rendered HTML with an inline SVG: no script, no font or
+/// file fetched.
+public enum TodayPage {
+    /// A colour per state (Airflow's palette where it has one).
+    public static func color(_ state: RunState) -> String {
+        switch state {
+        case .pending: "#d3d3d3"
+        case .queued: "#808080"
+        case .running: "#00a000"
+        case .retrying: "#ffd700"
+        case .succeeded: "#228b22"
+        case .failed: "#d00000"
+        case .upstreamFailed: "#ffa500"
+        case .skipped: "#ff69b4"
+        case .missed: "#8b4513"
+        case .cancelled: "#4b0082"
+        }
+    }
+
+    static func escape(_ s: String) -> String {
+        var out = ""
+        for c in s {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    static func f(_ x: Double) -> String { String(Int((x * 10).rounded()) / 10) + "." + String(abs(Int((x * 10).rounded())) % 10) }
+
+    static func clock(_ t: Double, _ zone: ZoneRules) -> String {
+        let m = zone.minuteOfDay(of: Int64(t))
+        return (m / 60 < 10 ? "0" : "") + String(m / 60) + (m % 60 < 10 ? ":0" : ":") + String(m % 60)
+    }
+
+    public static func html(day: LocalDate, runs: [RunRecord], session: Session?, closure: String?, now: Double, zone: ZoneRules) -> String {
+        var counts: [RunState: Int] = [:]
+        for r in runs { counts[r.state, default: 0] += 1 }
+        var out = """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>Today — \(day) — orchestrator</title>
+            <style>
+            body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0 auto;max-width:1200px;padding:16px;color:#1f2328}
+            h1{font-size:1.4em;margin:0 0 6px}.muted{color:#57606a}svg{max-width:100%;height:auto}
+            .counts,.legend{display:flex;flex-wrap:wrap;gap:6px 14px;margin:10px 0;font-size:.92em}
+            .swatch{display:inline-block;width:12px;height:12px;border-radius:2px;vertical-align:-1px;margin-right:4px}
+            nav a{margin-right:12px}
+            </style></head><body>
+            <h1>Today — \(day)</h1>
+
+            """
+        if let session {
+            out +=
+                "<p class=\"muted\">Session \(clock(Double(session.open), zone))–\(clock(Double(session.close), zone))\(session.isEarlyClose ? " (early close)" : "") exchange time; \(runs.count) runs.</p>\n"
+        } else {
+            out += "<p class=\"muted\">No session: \(escape(closure ?? "the exchange is closed")); \(runs.count) runs.</p>\n"
+        }
+        out +=
+            "<div class=\"counts\" id=\"counts\">"
+            + RunState.allCases.filter { counts[$0] != nil }.map { "<span class=\"count \($0.rawValue)\"><b>\(counts[$0]!)</b> \($0.rawValue)</span>" }.joined()
+            + "</div>\n"
+        out += timeline(day: day, runs: runs, session: session, now: now, zone: zone)
+        out +=
+            "<div class=\"legend\" id=\"legend\">"
+            + RunState.allCases.map { "<span><span class=\"swatch\" style=\"background:\(color($0))\"></span>\($0.rawValue)</span>" }.joined()
+            + "<span><span class=\"swatch\" style=\"background:#808080;opacity:.35\"></span>waiting (queued before it ran)</span></div>\n"
+        out += "<p class=\"muted\">JSON: <code>/api/runs?day=\(day)</code> · metrics: <code>/metrics</code></p>\n</body></html>\n"
+        return out
+    }
+
+    static func timeline(day: LocalDate, runs: [RunRecord], session: Session?, now: Double, zone: ZoneRules) -> String {
+        // The day from 06:00 to 20:00 local, widened to what ran outside it.
+        let midnight = Double(zone.instant(of: day, secondsOfDay: 0))
+        var t0 = midnight + 6 * 3600, t1 = midnight + 20 * 3600
+        for r in runs {
+            t0 = min(t0, r.scheduledFor ?? r.createdAt, r.createdAt)
+            t1 = max(t1, r.finishedAt ?? r.startedAt ?? r.createdAt)
+        }
+        // A run of the day recorded far from it (a catch-up a week later) does not stretch the axis.
+        t0 = max(t0, midnight - 12 * 3600)
+        t1 = min(t1, midnight + 36 * 3600)
+        let jobs = Array(Set(runs.map(\.job))).sorted()
+        let w = 1160.0, left = 150.0, right = 24.0, top = 24.0, row = 20.0
+        let h = top + row * Double(max(jobs.count, 1)) + 26
+        let x = { (t: Double) in left + (w - left - right) * (t - t0) / max(t1 - t0, 1) }
+        var svg =
+            "<svg id=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" font-family=\"DejaVu Sans, sans-serif\" font-size=\"11\" role=\"img\" aria-label=\"The day's runs\">"
+        if let session {
+            let open = x(Double(session.open)), close = x(Double(session.close))
+            svg += "<rect class=\"session\" x=\"\(f(open))\" y=\"\(f(top - 6))\" width=\"\(f(close - open))\" height=\"\(f(h - top - 20))\" fill=\"#f1f8ff\"/>"
+            svg +=
+                "<line x1=\"\(f(open))\" x2=\"\(f(open))\" y1=\"\(f(top - 6))\" y2=\"\(f(h - 26))\" stroke=\"#0969da\"/><text x=\"\(f(open + 3))\" y=\"12\" fill=\"#0969da\">open</text>"
+            svg +=
+                "<line x1=\"\(f(close))\" x2=\"\(f(close))\" y1=\"\(f(top - 6))\" y2=\"\(f(h - 26))\" stroke=\"#0969da\"/><text x=\"\(f(close + 3))\" y=\"12\" fill=\"#0969da\">\(session.isEarlyClose ? "early close" : "close")</text>"
+        }
+        var hour = (t0 / 3600).rounded(.up) * 3600
+        while hour <= t1 {
+            svg += "<line x1=\"\(f(x(hour)))\" x2=\"\(f(x(hour)))\" y1=\"\(f(top - 6))\" y2=\"\(f(h - 26))\" stroke=\"#eaeef2\"/>"
+            svg += "<text x=\"\(f(x(hour)))\" y=\"\(f(h - 10))\" text-anchor=\"middle\" fill=\"#57606a\">\(clock(hour, zone))</text>"
+            hour += 3600
+        }
+        if jobs.isEmpty { svg += "<text x=\"\(f(left))\" y=\"\(f(top + 14))\" fill=\"#57606a\">no runs on this day</text>" }
+        for (i, job) in jobs.enumerated() {
+            let y = top + row * Double(i)
+            svg += "<text x=\"\(f(left - 6))\" y=\"\(f(y + 13))\" text-anchor=\"end\">\(escape(job))</text>"
+            for r in runs where r.job == job {
+                let queuedFrom = r.scheduledFor.map { max($0, r.createdAt) } ?? r.createdAt
+                let end = min(t1, r.finishedAt ?? (r.state == .running || r.state == .retrying ? max(now, r.startedAt ?? now) : r.startedAt ?? r.createdAt))
+                let title = "\(escape(job)) #\(r.id ?? 0) \(r.state.rawValue)\(r.reason.map { ": " + escape($0) } ?? "")"
+                if let start = r.startedAt, start > queuedFrom, queuedFrom >= t0 {
+                    svg +=
+                        "<rect class=\"wait\" x=\"\(f(x(queuedFrom)))\" y=\"\(f(y + 4))\" width=\"\(f(max(x(start) - x(queuedFrom), 1)))\" height=\"12\" fill=\"#808080\" fill-opacity=\".35\"/>"
+                }
+                let from = max(t0, r.startedAt ?? queuedFrom)
+                svg +=
+                    "<rect class=\"run \(r.state.rawValue)\" data-run=\"\(r.id ?? 0)\" x=\"\(f(x(from)))\" y=\"\(f(y + 4))\" width=\"\(f(max(x(end) - x(from), 2)))\" height=\"12\" fill=\"\(color(r.state))\"><title>\(title)</title></rect>"
+            }
+        }
+        if now >= t0 && now <= t1 {
+            svg += "<line id=\"now\" x1=\"\(f(x(now)))\" x2=\"\(f(x(now)))\" y1=\"\(f(top - 10))\" y2=\"\(f(h - 26))\" stroke=\"#cf222e\" stroke-width=\"2\"/>"
+        }
+        return svg + "</svg>\n"
+    }
+}
