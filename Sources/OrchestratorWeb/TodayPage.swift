@@ -24,26 +24,7 @@ public enum TodayPage {
         }
     }
 
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
-
     static func f(_ x: Double) -> String { String(Int((x * 10).rounded()) / 10) + "." + String(abs(Int((x * 10).rounded())) % 10) }
-
-    static func clock(_ t: Double, _ zone: ZoneRules) -> String {
-        let m = zone.minuteOfDay(of: Int64(t))
-        return (m / 60 < 10 ? "0" : "") + String(m / 60) + (m % 60 < 10 ? ":0" : ":") + String(m % 60)
-    }
 
     public static func html(day: LocalDate, runs: [RunRecord], session: Session?, closure: String?, now: Double, zone: ZoneRules) -> String {
         var counts: [RunState: Int] = [:]
@@ -64,9 +45,9 @@ public enum TodayPage {
             """
         if let session {
             out +=
-                "<p class=\"muted\">Session \(clock(Double(session.open), zone))–\(clock(Double(session.close), zone))\(session.isEarlyClose ? " (early close)" : "") exchange time; \(runs.count) runs.</p>\n"
+                "<p class=\"muted\">Session \(HTMLText.clock(Double(session.open), zone))–\(HTMLText.clock(Double(session.close), zone))\(session.isEarlyClose ? " (early close)" : "") exchange time; \(runs.count) runs.</p>\n"
         } else {
-            out += "<p class=\"muted\">No session: \(escape(closure ?? "the exchange is closed")); \(runs.count) runs.</p>\n"
+            out += "<p class=\"muted\">No session: \(HTMLText.escape(closure ?? "the exchange is closed")); \(runs.count) runs.</p>\n"
         }
         out +=
             "<div class=\"counts\" id=\"counts\">"
@@ -109,17 +90,17 @@ public enum TodayPage {
         var hour = (t0 / 3600).rounded(.up) * 3600
         while hour <= t1 {
             svg += "<line x1=\"\(f(x(hour)))\" x2=\"\(f(x(hour)))\" y1=\"\(f(top - 6))\" y2=\"\(f(h - 26))\" stroke=\"#eaeef2\"/>"
-            svg += "<text x=\"\(f(x(hour)))\" y=\"\(f(h - 10))\" text-anchor=\"middle\" fill=\"#57606a\">\(clock(hour, zone))</text>"
+            svg += "<text x=\"\(f(x(hour)))\" y=\"\(f(h - 10))\" text-anchor=\"middle\" fill=\"#57606a\">\(HTMLText.clock(hour, zone))</text>"
             hour += 3600
         }
         if jobs.isEmpty { svg += "<text x=\"\(f(left))\" y=\"\(f(top + 14))\" fill=\"#57606a\">no runs on this day</text>" }
         for (i, job) in jobs.enumerated() {
             let y = top + row * Double(i)
-            svg += "<text x=\"\(f(left - 6))\" y=\"\(f(y + 13))\" text-anchor=\"end\">\(escape(job))</text>"
+            svg += "<text x=\"\(f(left - 6))\" y=\"\(f(y + 13))\" text-anchor=\"end\">\(HTMLText.escape(job))</text>"
             for r in runs where r.job == job {
                 let queuedFrom = r.scheduledFor.map { max($0, r.createdAt) } ?? r.createdAt
                 let end = min(t1, r.finishedAt ?? (r.state == .running || r.state == .retrying ? max(now, r.startedAt ?? now) : r.startedAt ?? r.createdAt))
-                let title = "\(escape(job)) #\(r.id ?? 0) \(r.state.rawValue)\(r.reason.map { ": " + escape($0) } ?? "")"
+                let title = "\(HTMLText.escape(job)) #\(r.id ?? 0) \(r.state.rawValue)\(r.reason.map { ": " + HTMLText.escape($0) } ?? "")"
                 if let start = r.startedAt, start > queuedFrom, queuedFrom >= t0 {
                     svg +=
                         "<rect class=\"wait\" x=\"\(f(x(queuedFrom)))\" y=\"\(f(y + 4))\" width=\"\(f(max(x(start) - x(queuedFrom), 1)))\" height=\"12\" fill=\"#808080\" fill-opacity=\".35\"/>"

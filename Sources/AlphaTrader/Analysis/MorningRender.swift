@@ -1,4 +1,5 @@
 import Foundation
+import OrchestratorCore
 
 /// The morning report as files (`var/reports/DATE/morning.md` and `.html`): the same content,
 /// the HTML self-contained (no script, font or image from the network), everything escaped.
@@ -38,29 +39,13 @@ public enum MorningRender {
 
     static func cell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ") }
 
-    static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
-            }
-        }
-        return out
-    }
-
     public static func html(_ r: MorningReport) -> String {
         let a = r.analysis
         let color = a.bias == .bullish ? "#137333" : a.bias == .bearish ? "#b3261e" : "#5f6368"
         var out = """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Morning analysis \(escape(r.date))</title>
+            <title>Morning analysis \(HTMLText.escape(r.date))</title>
             <style>
             body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#202124}
             h1{font-size:1.5rem;margin-bottom:.2rem}.by{color:#5f6368;font-style:italic}.rules{background:#fef7e0;border-left:4px solid #f9ab00;padding:.4rem .8rem}
@@ -68,28 +53,29 @@ public enum MorningRender {
             table{border-collapse:collapse;width:100%;margin:.5rem 0 1rem}th,td{border-bottom:1px solid #e0e0e0;padding:.3rem .5rem;text-align:left;vertical-align:top}
             td.n{text-align:right;font-variant-numeric:tabular-nums}th{background:#f8f9fa}
             </style></head><body>
-            <h1>Morning analysis — \(escape(r.date))</h1>
+            <h1>Morning analysis — \(HTMLText.escape(r.date))</h1>
 
             """
-        out += "<p class=\"by\(r.generatedBy == "rules" ? " rules" : "")\" id=\"byline\">\(escape(byline(r)))</p>\n"
-        out += "<p>Bias: <span class=\"bias\" id=\"bias\" style=\"background:\(color)\">\(escape(a.bias.rawValue))</span></p>\n"
-        out += "<p id=\"summary\">\(escape(a.summary))</p>\n<h2>Today's releases</h2>\n<ul id=\"events\">\n"
+        out += "<p class=\"by\(r.generatedBy == "rules" ? " rules" : "")\" id=\"byline\">\(HTMLText.escape(byline(r)))</p>\n"
+        out += "<p>Bias: <span class=\"bias\" id=\"bias\" style=\"background:\(color)\">\(HTMLText.escape(a.bias.rawValue))</span></p>\n"
+        out += "<p id=\"summary\">\(HTMLText.escape(a.summary))</p>\n<h2>Today's releases</h2>\n<ul id=\"events\">\n"
         if r.events.isEmpty && r.unknownSchedules.isEmpty { out += "<li>None scheduled.</li>\n" }
-        for e in r.events { out += "<li>\(escape(e.time)) ET — \(escape(e.title))</li>\n" }
-        if !r.unknownSchedules.isEmpty { out += "<li>Schedule not yet published: \(escape(r.unknownSchedules.joined(separator: ", ")))</li>\n" }
+        for e in r.events { out += "<li>\(HTMLText.escape(e.time)) ET — \(HTMLText.escape(e.title))</li>\n" }
+        if !r.unknownSchedules.isEmpty { out += "<li>Schedule not yet published: \(HTMLText.escape(r.unknownSchedules.joined(separator: ", ")))</li>\n" }
         out += "</ul>\n<h2>Scenarios</h2>\n<table id=\"scenarios\"><tr><th>Scenario</th><th>Probability</th><th>Trigger</th><th>Plan</th></tr>\n"
         for s in a.scenarios {
             out +=
-                "<tr><td>\(escape(s.name))</td><td class=\"n\">\(Int((s.probability * 100).rounded())) %</td><td>\(escape(s.trigger))</td><td>\(escape(s.plan))</td></tr>\n"
+                "<tr><td>\(HTMLText.escape(s.name))</td><td class=\"n\">\(Int((s.probability * 100).rounded())) %</td><td>\(HTMLText.escape(s.trigger))</td><td>\(HTMLText.escape(s.plan))</td></tr>\n"
         }
         out += "</table>\n<h2>Levels</h2>\n<table id=\"levels\"><tr><th>Symbol</th><th>Price</th><th>Kind</th><th>Why</th></tr>\n"
         for l in a.levels {
-            out += "<tr><td>\(escape(l.symbol))</td><td class=\"n\">\(price(l.price))</td><td>\(l.kind.rawValue)</td><td>\(escape(l.note))</td></tr>\n"
+            out +=
+                "<tr><td>\(HTMLText.escape(l.symbol))</td><td class=\"n\">\(price(l.price))</td><td>\(l.kind.rawValue)</td><td>\(HTMLText.escape(l.note))</td></tr>\n"
         }
         out += "</table>\n<h2>Risks</h2>\n<ul id=\"risks\">\n"
-        out += a.risks.isEmpty ? "<li>None noted.</li>\n" : a.risks.map { "<li>\(escape($0))</li>\n" }.joined()
+        out += a.risks.isEmpty ? "<li>None noted.</li>\n" : a.risks.map { "<li>\(HTMLText.escape($0))</li>\n" }.joined()
         out += "</ul>\n<h2>Symbols</h2>\n<table id=\"symbols\"><tr><th>Symbol</th><th>Bias</th><th>Note</th></tr>\n"
-        for n in a.symbols { out += "<tr><td>\(escape(n.symbol))</td><td>\(n.bias.rawValue)</td><td>\(escape(n.note))</td></tr>\n" }
+        for n in a.symbols { out += "<tr><td>\(HTMLText.escape(n.symbol))</td><td>\(n.bias.rawValue)</td><td>\(HTMLText.escape(n.note))</td></tr>\n" }
         out += "</table>\n</body></html>\n"
         return out
     }

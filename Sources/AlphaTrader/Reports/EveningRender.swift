@@ -23,7 +23,7 @@ public enum EveningRender {
             .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:16px}
             </style></head><body>
             <h1>Evening report — \(r.session)</h1>
-            <p class="muted">Session \(clock(r.open, zone))–\(clock(r.close, zone)) (exchange time). P&amp;L includes commissions.</p>
+            <p class="muted">Session \(HTMLText.clock(r.open, zone))–\(HTMLText.clock(r.close, zone)) (exchange time). P&amp;L includes commissions.</p>
 
             """
         out += cards(r)
@@ -64,11 +64,6 @@ public enum EveningRender {
     static func ratio(_ x: Double?) -> String { money(x) }
     static func percent(_ x: Double?) -> String { x.map { ReportMessages.fixed($0 * 100, places: 1, minus: "−") + " %" } ?? "—" }
 
-    static func clock(_ t: Double, _ zone: ZoneRules) -> String {
-        let m = zone.minuteOfDay(of: Int64(t))
-        return (m / 60 < 10 ? "0" : "") + String(m / 60) + (m % 60 < 10 ? ":0" : ":") + String(m % 60)
-    }
-
     static func cards(_ r: EveningReport) -> String {
         let items: [(String, String, String)] = [
             ("realized", "Realized P&amp;L", signed(r.realized)),
@@ -93,7 +88,7 @@ public enum EveningRender {
         if groups.isEmpty { out += "<tr><td colspan=\"4\" class=\"muted\">no trades closed</td></tr>\n" }
         for g in groups {
             out +=
-                "<tr><td>\(MorningRender.escape(g.name))</td><td class=\"n\">\(g.trades)</td><td class=\"n\">\(g.wins)</td><td class=\"n\">\(signed(g.pnl))</td></tr>\n"
+                "<tr><td>\(HTMLText.escape(g.name))</td><td class=\"n\">\(g.trades)</td><td class=\"n\">\(g.wins)</td><td class=\"n\">\(signed(g.pnl))</td></tr>\n"
         }
         return out + "</table>\n"
     }
@@ -108,7 +103,7 @@ public enum EveningRender {
         out += "<tr><td>Average win / loss today</td><td class=\"n\">\(signed(r.averageWin)) / \(signed(r.averageLoss))</td></tr>"
         out += "<tr><td>Intraday drawdown</td><td class=\"n\">\(money(r.intradayDrawdown))</td></tr>"
         if !r.openPositions.isEmpty {
-            out += "<tr><td>Open at the close</td><td class=\"n\">\(r.openPositions.map(MorningRender.escape).joined(separator: ", "))</td></tr>"
+            out += "<tr><td>Open at the close</td><td class=\"n\">\(r.openPositions.map(HTMLText.escape).joined(separator: ", "))</td></tr>"
         }
         return out + "</table>\n"
     }
@@ -117,8 +112,8 @@ public enum EveningRender {
         var out = "<h2>Trades</h2><table id=\"trades\"><tr><th>Closed</th><th>Strategy</th><th>Instrument</th><th>Why</th><th class=\"n\">P&amp;L</th></tr>\n"
         if r.trades.isEmpty { out += "<tr><td colspan=\"5\" class=\"muted\">no trades closed</td></tr>\n" }
         for t in r.trades {
-            out += "<tr><td>\(clock(t.closedAt, zone))</td><td>\(MorningRender.escape(t.strategy))</td><td>\(MorningRender.escape(t.instrument))</td>"
-            out += "<td>\(MorningRender.escape(t.reason))</td><td class=\"n\">\(signed(t.pnl))</td></tr>\n"
+            out += "<tr><td>\(HTMLText.clock(t.closedAt, zone))</td><td>\(HTMLText.escape(t.strategy))</td><td>\(HTMLText.escape(t.instrument))</td>"
+            out += "<td>\(HTMLText.escape(t.reason))</td><td class=\"n\">\(signed(t.pnl))</td></tr>\n"
         }
         return out + "</table>\n"
     }
@@ -126,9 +121,9 @@ public enum EveningRender {
     static func riskSection(_ r: EveningReport, zone: ZoneRules) -> String {
         var out = "<h2>Risk events</h2><table id=\"risk\">"
         if r.breakerEvents.isEmpty && r.denied.isEmpty { out += "<tr><td class=\"muted\">none</td></tr>" }
-        for e in r.breakerEvents { out += "<tr><td>\(clock(e.time, zone))</td><td>\(MorningRender.escape(e.event))</td></tr>" }
+        for e in r.breakerEvents { out += "<tr><td>\(HTMLText.clock(e.time, zone))</td><td>\(HTMLText.escape(e.event))</td></tr>" }
         for (check, n) in r.denied.sorted(by: { $0.key < $1.key }) {
-            out += "<tr><td>denied</td><td>\(n) order\(n == 1 ? "" : "s") by the \(MorningRender.escape(check)) check</td></tr>"
+            out += "<tr><td>denied</td><td>\(n) order\(n == 1 ? "" : "s") by the \(HTMLText.escape(check)) check</td></tr>"
         }
         return out + "</table>\n"
     }
@@ -141,7 +136,7 @@ public enum EveningRender {
         out += outcomes.map { "<th class=\"n\">\($0)</th>" }.joined() + "</tr>\n"
         if by.isEmpty { out += "<tr><td colspan=\"7\" class=\"muted\">no signals</td></tr>\n" }
         for (strategy, counts) in by.sorted(by: { $0.key < $1.key }) {
-            out += "<tr><td>\(MorningRender.escape(strategy))</td><td class=\"n\">\(counts.values.reduce(0, +))</td>"
+            out += "<tr><td>\(HTMLText.escape(strategy))</td><td class=\"n\">\(counts.values.reduce(0, +))</td>"
             out += outcomes.map { "<td class=\"n\">\(counts[$0] ?? 0)</td>" }.joined() + "</tr>\n"
         }
         return out + "</table>\n"
@@ -149,7 +144,7 @@ public enum EveningRender {
 
     static func runsSection(_ r: EveningReport) -> String {
         var out = "<h2>Job runs and services</h2>"
-        guard let runs = r.runs else { return out + "<p class=\"muted\">\(MorningRender.escape(r.runsNote ?? "no run history"))</p>\n" }
+        guard let runs = r.runs else { return out + "<p class=\"muted\">\(HTMLText.escape(r.runsNote ?? "no run history"))</p>\n" }
         var byJob: [String: [EveningReport.Run]] = [:]
         for run in runs { byJob[run.job, default: []].append(run) }
         out +=
@@ -159,16 +154,16 @@ public enum EveningRender {
             let retries = rs.reduce(0) { $0 + max(0, $1.attempts - 1) }
             let longest = rs.compactMap { r in r.startedAt.flatMap { s in r.finishedAt.map { $0 - s } } }.max()
             let failures = rs.filter { $0.state != "succeeded" }.map { "\($0.state)\($0.reason.map { ": " + $0 } ?? "")" }
-            out += "<tr><td>\(MorningRender.escape(job))</td><td class=\"n\">\(rs.count)</td><td class=\"n\">\(ok)</td><td class=\"n\">\(retries)</td>"
+            out += "<tr><td>\(HTMLText.escape(job))</td><td class=\"n\">\(rs.count)</td><td class=\"n\">\(ok)</td><td class=\"n\">\(retries)</td>"
             out +=
-                "<td class=\"n\">\(longest.map { ReportMessages.fixed($0, places: 1) + " s" } ?? "—")</td><td>\(MorningRender.escape(failures.joined(separator: "; ")))</td></tr>\n"
+                "<td class=\"n\">\(longest.map { ReportMessages.fixed($0, places: 1) + " s" } ?? "—")</td><td>\(HTMLText.escape(failures.joined(separator: "; ")))</td></tr>\n"
         }
         out += "</table>\n"
         if let services = r.services, !services.isEmpty {
             out += "<table id=\"services\"><tr><th>Service</th><th>State</th><th class=\"n\">Restarts</th><th>Health</th></tr>\n"
             for s in services {
-                out += "<tr><td>\(MorningRender.escape(s.name))</td><td>\(MorningRender.escape(s.state))</td><td class=\"n\">\(s.restarts)</td>"
-                out += "<td>\(MorningRender.escape(s.health ?? "—"))</td></tr>\n"
+                out += "<tr><td>\(HTMLText.escape(s.name))</td><td>\(HTMLText.escape(s.state))</td><td class=\"n\">\(s.restarts)</td>"
+                out += "<td>\(HTMLText.escape(s.health ?? "—"))</td></tr>\n"
             }
             out += "</table>\n"
         }
@@ -217,7 +212,7 @@ public enum EveningRender {
         for k in 0...max(hours, 1) {
             let t = t0 + Double(k) * 3600
             guard t <= t1 else { break }
-            svg += "<text x=\"\(f(x(t)))\" y=\"\(f(h - bottom + 16))\" text-anchor=\"middle\" fill=\"\(grey)\">\(clock(t, zone))</text>"
+            svg += "<text x=\"\(f(x(t)))\" y=\"\(f(h - bottom + 16))\" text-anchor=\"middle\" fill=\"\(grey)\">\(HTMLText.clock(t, zone))</text>"
         }
         svg += "<path d=\"\(area) Z\" fill=\"\(red)\" fill-opacity=\"0.18\" stroke=\"none\" class=\"drawdown\"/>"
         svg += "<path d=\"\(line)\" fill=\"none\" stroke=\"\(blue)\" stroke-width=\"2\" class=\"equity\"/>"
@@ -239,7 +234,7 @@ public enum EveningRender {
             let yy = top + row * Double(i)
             let len = half * abs(g.pnl) / m
             let x0 = g.pnl < 0 ? mid - len : mid
-            svg += "<text x=\"\(f(left - 8))\" y=\"\(f(yy + 19))\" text-anchor=\"end\">\(MorningRender.escape(g.name))</text>"
+            svg += "<text x=\"\(f(left - 8))\" y=\"\(f(yy + 19))\" text-anchor=\"end\">\(HTMLText.escape(g.name))</text>"
             svg += "<rect class=\"bar\" x=\"\(f(x0))\" y=\"\(f(yy + 6))\" width=\"\(f(max(len, 1)))\" height=\"18\" fill=\"\(g.pnl < 0 ? red : green)\"/>"
             svg +=
                 "<text x=\"\(f(g.pnl < 0 ? x0 - 4 : x0 + len + 4))\" y=\"\(f(yy + 19))\" text-anchor=\"\(g.pnl < 0 ? "end" : "start")\">\(money(g.pnl)) (\(g.trades))</text>"
@@ -277,18 +272,18 @@ public enum EveningRender {
         svg += "<rect x=\"\(f(x(r.open)))\" y=\"0\" width=\"\(f(x(r.close) - x(r.open)))\" height=\"\(f(h - bottom))\" fill=\"#f6f8fa\"/>"
         for (i, job) in jobs.enumerated() {
             let yy = top + row * Double(i)
-            svg += "<text x=\"\(f(left - 6))\" y=\"\(f(yy + 12))\" text-anchor=\"end\">\(MorningRender.escape(job))</text>"
+            svg += "<text x=\"\(f(left - 6))\" y=\"\(f(yy + 12))\" text-anchor=\"end\">\(HTMLText.escape(job))</text>"
             for run in runs where run.job == job {
                 guard let s = run.startedAt else { continue }
                 let e = run.finishedAt ?? s
                 let color = run.state == "succeeded" ? green : run.state == "running" ? blue : red
                 svg +=
-                    "<rect class=\"run \(run.state)\" x=\"\(f(x(s)))\" y=\"\(f(yy + 3))\" width=\"\(f(max(x(e) - x(s), 2)))\" height=\"12\" fill=\"\(color)\"><title>\(MorningRender.escape(job)) \(run.state)</title></rect>"
+                    "<rect class=\"run \(run.state)\" x=\"\(f(x(s)))\" y=\"\(f(yy + 3))\" width=\"\(f(max(x(e) - x(s), 2)))\" height=\"12\" fill=\"\(color)\"><title>\(HTMLText.escape(job)) \(run.state)</title></rect>"
             }
         }
         var t = (t0 / 3600).rounded(.up) * 3600
         while t <= t1 {
-            svg += "<text x=\"\(f(x(t)))\" y=\"\(f(h - 8))\" text-anchor=\"middle\" fill=\"\(grey)\">\(clock(t, zone))</text>"
+            svg += "<text x=\"\(f(x(t)))\" y=\"\(f(h - 8))\" text-anchor=\"middle\" fill=\"\(grey)\">\(HTMLText.clock(t, zone))</text>"
             t += 7200
         }
         return svg + "</svg>"
