@@ -2,12 +2,13 @@
 # Installs the Debian packages the build, the tests and the services need, only if missing.
 # Safe to run again; needs root (or sudo) the first time. --tests adds what only the tests use:
 # headless Chromium, which renders the reports as a person sees them, and Prometheus's promtool,
-# which checks orchestrator serve's /metrics.
+# which checks orchestrator serve's /metrics; chromium-driver and python3-selenium drive the pages'
+# live behaviour as a browser user would.
 set -euo pipefail
 # librsvg2-bin: rsvg-convert turns the evening report's equity chart into the PNG the posts carry.
 packages=(redis-server libhiredis-dev libsqlite3-dev libc6-dev libcurl4-openssl-dev libssl-dev libyaml-dev pkg-config librsvg2-bin fonts-dejavu-core)
 if [ "${1:-}" = "--tests" ]; then
-  packages+=(chromium prometheus)
+  packages+=(chromium chromium-driver python3-selenium prometheus)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -26,43 +26,32 @@ public enum TodayPage {
 
     static func f(_ x: Double) -> String { String(Int((x * 10).rounded()) / 10) + "." + String(abs(Int((x * 10).rounded())) % 10) }
 
-    public static func html(day: LocalDate, runs: [RunRecord], session: Session?, closure: String?, now: Double, zone: ZoneRules) -> String {
-        var counts: [RunState: Int] = [:]
-        for r in runs { counts[r.state, default: 0] += 1 }
-        var out = """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Today — \(day) — orchestrator</title>
-            <style>
-            body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0 auto;max-width:1200px;padding:16px;color:#1f2328}
-            h1{font-size:1.4em;margin:0 0 6px}.muted{color:#57606a}svg{max-width:100%;height:auto}
-            .counts,.legend{display:flex;flex-wrap:wrap;gap:6px 14px;margin:10px 0;font-size:.92em}
-            .swatch{display:inline-block;width:12px;height:12px;border-radius:2px;vertical-align:-1px;margin-right:4px}
-            nav a{margin-right:12px}
-            </style></head><body>
-            <h1>Today — \(day)</h1>
-
-            """
-        if let session {
+    /// The page's body (Layout frames it).
+    public static func body(_ view: TodayView, now: Double, zone: ZoneRules) -> String {
+        let day = view.day, runs = view.runs
+        var out = "<h1>Today — \(day)</h1>\n"
+        if let session = view.session {
             out +=
-                "<p class=\"muted\">Session \(HTMLText.clock(Double(session.open), zone))–\(HTMLText.clock(Double(session.close), zone))\(session.isEarlyClose ? " (early close)" : "") exchange time; \(runs.count) runs.</p>\n"
+                "<p class=\"muted\">Session \(HTMLText.clock(Double(session.open), zone))–\(HTMLText.clock(Double(session.close), zone))\(session.isEarlyClose ? " (early close)" : "") exchange time; \(runs.count) runs. <a href=\"/?day=\(day.adding(days: -1))\">← day before</a> · <a href=\"/?day=\(day.adding(days: 1))\">day after →</a></p>\n"
         } else {
-            out += "<p class=\"muted\">No session: \(HTMLText.escape(closure ?? "the exchange is closed")); \(runs.count) runs.</p>\n"
+            out +=
+                "<p class=\"muted\">No session: \(HTMLText.escape(view.closure ?? "the exchange is closed")); \(runs.count) runs. <a href=\"/?day=\(day.adding(days: -1))\">← day before</a> · <a href=\"/?day=\(day.adding(days: 1))\">day after →</a></p>\n"
         }
         out +=
             "<div class=\"counts\" id=\"counts\">"
-            + RunState.allCases.filter { counts[$0] != nil }.map { "<span class=\"count \($0.rawValue)\"><b>\(counts[$0]!)</b> \($0.rawValue)</span>" }.joined()
+            + view.counts.map { "<span class=\"count \($0.0.rawValue)\"><b>\($0.1)</b> \($0.0.rawValue)</span>" }.joined()
             + "</div>\n"
-        out += timeline(day: day, runs: runs, session: session, now: now, zone: zone)
+        out += "<div class=\"scroll\">" + timeline(day: day, runs: runs, windows: view.windows, session: view.session, now: now, zone: zone) + "</div>"
         out +=
             "<div class=\"legend\" id=\"legend\">"
             + RunState.allCases.map { "<span><span class=\"swatch\" style=\"background:\(color($0))\"></span>\($0.rawValue)</span>" }.joined()
-            + "<span><span class=\"swatch\" style=\"background:#808080;opacity:.35\"></span>waiting (queued before it ran)</span></div>\n"
-        out += "<p class=\"muted\">JSON: <code>/api/runs?day=\(day)</code> · metrics: <code>/metrics</code></p>\n</body></html>\n"
+            + "<span><span class=\"swatch\" style=\"background:#808080;opacity:.35\"></span>waiting (queued before it ran)</span>"
+            + "<span><span class=\"swatch\" style=\"background:#8250df;opacity:.3\"></span>service window</span></div>\n"
+        out += "<p class=\"muted\">JSON: <a href=\"/api/today?day=\(day)\"><code>/api/today?day=\(day)</code></a></p>\n"
         return out
     }
 
-    static func timeline(day: LocalDate, runs: [RunRecord], session: Session?, now: Double, zone: ZoneRules) -> String {
+    static func timeline(day: LocalDate, runs: [RunRecord], windows: [PlannedWindow], session: Session?, now: Double, zone: ZoneRules) -> String {
         // The day from 06:00 to 20:00 local, widened to what ran outside it.
         let midnight = Double(zone.instant(of: day, secondsOfDay: 0))
         var t0 = midnight + 6 * 3600, t1 = midnight + 20 * 3600
@@ -74,8 +63,9 @@ public enum TodayPage {
         t0 = max(t0, midnight - 12 * 3600)
         t1 = min(t1, midnight + 36 * 3600)
         let jobs = Array(Set(runs.map(\.job))).sorted()
+        let bands = windows.filter { $0.start != nil && $0.end != nil }
         let w = 1160.0, left = 150.0, right = 24.0, top = 24.0, row = 20.0
-        let h = top + row * Double(max(jobs.count, 1)) + 26
+        let h = top + row * Double(max(jobs.count + bands.count, 1)) + 26
         let x = { (t: Double) in left + (w - left - right) * (t - t0) / max(t1 - t0, 1) }
         var svg =
             "<svg id=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(w))\" height=\"\(Int(h))\" viewBox=\"0 0 \(Int(w)) \(Int(h))\" font-family=\"DejaVu Sans, sans-serif\" font-size=\"11\" role=\"img\" aria-label=\"The day's runs\">"
@@ -93,9 +83,19 @@ public enum TodayPage {
             svg += "<text x=\"\(f(x(hour)))\" y=\"\(f(h - 10))\" text-anchor=\"middle\" fill=\"#57606a\">\(HTMLText.clock(hour, zone))</text>"
             hour += 3600
         }
-        if jobs.isEmpty { svg += "<text x=\"\(f(left))\" y=\"\(f(top + 14))\" fill=\"#57606a\">no runs on this day</text>" }
-        for (i, job) in jobs.enumerated() {
+        if jobs.isEmpty { svg += "<text x=\"\(f(left))\" y=\"\(f(top + row * Double(bands.count) + 14))\" fill=\"#57606a\">no runs on this day</text>" }
+        // Service windows first, as bands: when each service is meant to be up.
+        for (i, w) in bands.enumerated() {
             let y = top + row * Double(i)
+            let from = max(t0, Double(w.start!)), to = min(t1, Double(w.end!))
+            svg += "<text x=\"\(f(left - 6))\" y=\"\(f(y + 13))\" text-anchor=\"end\" fill=\"#8250df\">\(HTMLText.escape(w.service))</text>"
+            if to > from {
+                svg +=
+                    "<rect class=\"window\" x=\"\(f(x(from)))\" y=\"\(f(y + 4))\" width=\"\(f(x(to) - x(from)))\" height=\"12\" fill=\"#8250df\" fill-opacity=\".3\"><title>\(HTMLText.escape(w.service)): \(HTMLText.clock(Double(w.start!), zone))–\(HTMLText.clock(Double(w.end!), zone))</title></rect>"
+            }
+        }
+        for (i, job) in jobs.enumerated() {
+            let y = top + row * Double(i + bands.count)
             svg += "<text x=\"\(f(left - 6))\" y=\"\(f(y + 13))\" text-anchor=\"end\">\(HTMLText.escape(job))</text>"
             for r in runs where r.job == job {
                 let queuedFrom = r.scheduledFor.map { max($0, r.createdAt) } ?? r.createdAt
@@ -107,7 +107,7 @@ public enum TodayPage {
                 }
                 let from = max(t0, r.startedAt ?? queuedFrom)
                 svg +=
-                    "<rect class=\"run \(r.state.rawValue)\" data-run=\"\(r.id ?? 0)\" x=\"\(f(x(from)))\" y=\"\(f(y + 4))\" width=\"\(f(max(x(end) - x(from), 2)))\" height=\"12\" fill=\"\(color(r.state))\"><title>\(title)</title></rect>"
+                    "<a href=\"/runs/\(r.id ?? 0)\"><rect class=\"run \(r.state.rawValue)\" data-run=\"\(r.id ?? 0)\" x=\"\(f(x(from)))\" y=\"\(f(y + 4))\" width=\"\(f(max(x(end) - x(from), 2)))\" height=\"12\" fill=\"\(color(r.state))\"><title>\(title)</title></rect></a>"
             }
         }
         if now >= t0 && now <= t1 {

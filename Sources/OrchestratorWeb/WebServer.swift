@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 public import Hummingbird
 public import OrchestratorCore
 public import OrchestratorRuntime
@@ -14,9 +15,13 @@ public final class WebState: Sendable {
     private let store = Mutex<RunStore?>(nil)
     private let aggregator = Mutex(MetricsAggregator())
 
-    public init(storePath: String, workspace: Workspace?) {
+    /// The directory an attempt's log must lie in to be served.
+    let logs: String
+
+    public init(storePath: String, workspace: Workspace?, logs: String? = nil) {
         self.storePath = storePath
         self.workspace = workspace
+        self.logs = logs ?? workspace?.config.logs ?? Config.defaults.logs
     }
 
     struct Unavailable: Error, CustomStringConvertible { let description: String }
@@ -59,6 +64,40 @@ public final class WebState: Sendable {
     }
 
     private func aggregatorCursor() -> Int64? { aggregator.withLock { $0.cursor } }
+
+    /// What a request's views read: the store, the workspace, one "now".
+    func context() throws -> ViewContext {
+        ViewContext(store: try openStore(), workspace: workspace, logs: logs, now: Date().timeIntervalSince1970)
+    }
+
+    /// The one-time sign-in code (`/login?code=`), printed by the server at its start when a
+    /// token is required: the first browser to open the link gets the token as an HttpOnly
+    /// cookie; the code is then spent.
+    public let login = OneTimeCode()
+}
+
+/// A code that works once.
+public final class OneTimeCode: Sendable {
+    private let code = Mutex<String?>(nil)
+
+    public init() {}
+
+    /// A fresh random code (128 bits, hex), replacing any unspent one.
+    public func issue() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let text = (0..<16).map { _ in String(UInt8.random(in: 0...255, using: &generator), radix: 16) }.map { $0.count == 1 ? "0" + $0 : $0 }.joined()
+        code.withLock { $0 = text }
+        return text
+    }
+
+    /// True once for the issued code (compared in constant time), false ever after.
+    func redeem(_ offered: String) -> Bool {
+        code.withLock { code in
+            guard let expected = code, TokenMiddleware<BasicRequestContext>.equal(Array(offered.utf8), Array(expected.utf8)) else { return false }
+            code = nil
+            return true
+        }
+    }
 }
 
 public enum WebServer {
@@ -76,15 +115,78 @@ public enum WebServer {
     static func guarded(_ body: () throws -> Response) -> Response {
         do { return try body() } catch let error as WebState.Unavailable {
             return problem(.serviceUnavailable, error.description)
+        } catch let error as WebError {
+            return problem(status(error), error.description)
         } catch {
-            return problem(.internalServerError, "\(error)")
+            return problem(.serviceUnavailable, "the run store could not be read: \(error)")
         }
     }
 
-    /// The routes, behind the token when one is set.
+    static func status(_ error: WebError) -> HTTPResponse.Status {
+        switch error {
+        case .badRequest: .badRequest
+        case .notFound: .notFound
+        case .forbidden: .forbidden
+        case .unavailable: .serviceUnavailable
+        }
+    }
+
+    static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// A page: its view built over a fresh context, framed by the layout, kept current by the
+    /// change mark; a view that cannot be shown is a page saying why with its status.
+    static func page(
+        _ web: WebState, title: String, section: Layout.Section?, live: Bool = true, _ body: (ViewContext) throws -> String
+    ) -> Response {
+        do {
+            let context = try web.context()
+            let mark = live ? try context.store.changeMark() : nil
+            let text = try body(context)
+            return html(Layout.page(title: title, section: section, live: mark.map { .refresh(mark: $0) } ?? .none, body: text))
+        } catch {
+            let failure: WebError
+            switch error {
+            case let e as WebError: failure = e
+            case let e as WebState.Unavailable: failure = .unavailable(e.description)
+            default: failure = .unavailable("the run store could not be read: \(error)")
+            }
+            return html(
+                Layout.page(title: "\(title): \(status(failure).reasonPhrase)", section: section, live: .none, body: Pages.problem(failure)),
+                status: status(failure))
+        }
+    }
+
+    /// An integer query parameter within bounds.
+    static func integer(_ request: Request, _ name: String, default value: Int, _ range: ClosedRange<Int>) throws(WebError) -> Int {
+        guard let text = request.uri.queryParameters.get(name) else { return value }
+        guard let n = Int(text), range.contains(n) else { throw .badRequest("\(name) \(text): expected \(range.lowerBound)…\(range.upperBound)") }
+        return n
+    }
+
+    static func day(_ request: Request) throws(WebError) -> LocalDate? {
+        guard let text = request.uri.queryParameters.get("day"), !text.isEmpty else { return nil }
+        guard let d = LocalDate(parsing: text) else { throw .badRequest("day \(text): expected YYYY-MM-DD") }
+        return d
+    }
+
+    static func runID(_ context: BasicRequestContext) throws(WebError) -> Int64 {
+        guard let text = context.parameters.get("id"), let id = Int64(text), id > 0 else { throw .notFound("no such run") }
+        return id
+    }
+
+    static func attemptNumber(_ context: BasicRequestContext) throws(WebError) -> Int {
+        guard let text = context.parameters.get("n"), let n = Int(text), n > 0 else { throw .notFound("no such attempt") }
+        return n
+    }
+
+    /// The routes, behind the token when one is set: the pages, the JSON behind each, the log
+    /// stream, `/metrics`, `/api/changes` and the OpenAPI document.
     public static func router(_ web: WebState, token: String?) -> Router<BasicRequestContext> {
         let router = Router()
-        if let token { router.add(middleware: TokenMiddleware(token: token)) }
+        router.add(middleware: NotFoundPage())
+        if let token { router.add(middleware: TokenMiddleware(token: token, login: web.login)) }
         router.get("/metrics") { _, _ -> Response in
             guarded {
                 let text = try web.metrics()
@@ -92,65 +194,133 @@ public enum WebServer {
                     status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
             }
         }
+        pages(router, web)
+        api(router, web)
+        logs(router, web)
+        return router
+    }
+
+    static func pages(_ router: Router<BasicRequestContext>, _ web: WebState) {
         router.get("/") { request, _ -> Response in
-            let config = web.workspace?.config ?? Config.defaults
-            let zone = ZoneRules.of(config.timeZone)
-            let now = Date().timeIntervalSince1970
-            var day = zone.localDate(of: Int64(now))
-            if let text = request.uri.queryParameters.get("day") {
-                guard let d = LocalDate(parsing: text) else { return problem(.badRequest, "day \(text): expected YYYY-MM-DD") }
-                day = d
+            page(web, title: "Today", section: .today) { c in
+                let view = try TodayView(c, day: try day(request))
+                return TodayPage.body(view, now: c.now, zone: c.zone)
             }
-            return guarded {
-                let runs = try web.openStore().runs(tradingDays: [day.description])
-                let session = try? config.calendar.session(on: day)
-                let html = TodayPage.html(
-                    day: day, runs: runs, session: session ?? nil, closure: config.calendar.closureReason(on: day) ?? (day.isWeekend ? "a weekend" : nil),
-                    now: now, zone: zone)
-                return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+        }
+        router.get("/grid") { request, _ -> Response in
+            page(web, title: "Grid", section: .grid) { c in Pages.grid(try GridView(c, count: try integer(request, "days", default: 14, 1...120))) }
+        }
+        router.get("/schedule") { _, _ -> Response in
+            page(web, title: "Schedule", section: .schedule) { c in Pages.schedule(try ScheduleView(c), zone: c.zone) }
+        }
+        router.get("/jobs/:name") { request, context -> Response in
+            let name = context.parameters.get("name") ?? ""
+            return page(web, title: "Job \(name)", section: .schedule) { c in
+                let filters = try JobView.Filters { request.uri.queryParameters.get($0).map { String($0) } }
+                return Pages.job(try JobView(c, job: name, filters: filters), zone: c.zone)
+            }
+        }
+        router.get("/runs/:id") { _, context -> Response in
+            page(web, title: "Run \(context.parameters.get("id") ?? "")", section: nil) { c in Pages.run(try RunView(c, id: try runID(context)), zone: c.zone) }
+        }
+        router.get("/services") { _, _ -> Response in
+            page(web, title: "Services", section: .services) { c in Pages.services(try ServiceView.all(c), now: c.now, zone: c.zone) }
+        }
+        router.get("/services/:name") { _, context -> Response in
+            let name = context.parameters.get("name") ?? ""
+            return page(web, title: "Service \(name)", section: .services) { c in Pages.service(try ServiceView(c, name: name), zone: c.zone) }
+        }
+    }
+
+    static func api(_ router: Router<BasicRequestContext>, _ web: WebState) {
+        router.get("/api/openapi.json") { _, _ -> Response in json(OpenAPI.document) }
+        router.get("/api/changes") { _, _ -> Response in
+            guarded { json(.object([("mark", .string(try web.context().store.changeMark()))])) }
+        }
+        router.get("/api/today") { request, _ -> Response in
+            guarded { json(try TodayView(try web.context(), day: try day(request)).json) }
+        }
+        router.get("/api/grid") { request, _ -> Response in
+            guarded { json(try GridView(try web.context(), count: try integer(request, "days", default: 14, 1...120)).json) }
+        }
+        router.get("/api/schedule") { _, _ -> Response in
+            guarded { json(try ScheduleView(try web.context()).json) }
+        }
+        router.get("/api/jobs/:name") { request, context -> Response in
+            guarded {
+                let filters = try JobView.Filters { request.uri.queryParameters.get($0).map { String($0) } }
+                return json(try JobView(try web.context(), job: context.parameters.get("name") ?? "", filters: filters).json)
             }
         }
         router.get("/api/runs") { request, _ -> Response in
-            let q = request.uri.queryParameters
-            var limit = 50
-            if let text = q.get("limit") {
-                guard let n = Int(text), (1...10_000).contains(n) else { return problem(.badRequest, "limit \(text): expected 1…10000") }
-                limit = n
-            }
-            var filter: RunState?
-            if let text = q.get("state") {
-                guard let s = RunState(rawValue: text) else { return problem(.badRequest, "state \(text): not a run state") }
-                filter = s
-            }
-            let day = q.get("day")
-            if let day, LocalDate(parsing: day) == nil { return problem(.badRequest, "day \(day): expected YYYY-MM-DD") }
-            return guarded {
-                let runs = try web.openStore().history(job: q.get("job"), state: filter, day: day, limit: limit)
+            guarded {
+                let q = request.uri.queryParameters
+                let filters = try JobView.Filters { q.get($0).map { String($0) } }
+                let runs = try web.context().store.history(
+                    job: q.get("job").map { String($0) }, state: filters.state, day: filters.day?.description, trigger: filters.trigger, limit: filters.limit)
                 return json(.array(runs.map { RunJSON.json($0) }))
             }
         }
         router.get("/api/runs/:id") { _, context -> Response in
-            guard let text = context.parameters.get("id"), let id = Int64(text) else { return problem(.notFound, "no such run") }
-            return guarded {
-                let store = try web.openStore()
-                guard let run = try store.run(id) else { return problem(.notFound, "no run \(id)") }
-                return json(RunJSON.json(run, attempts: try store.attempts(of: id)))
+            guarded { json(try RunView(try web.context(), id: try runID(context)).json) }
+        }
+        router.get("/api/services") { _, _ -> Response in
+            guarded {
+                let c = try web.context()
+                return json(.array(try ServiceView.all(c).map { RunJSON.json($0, now: c.now) }))
             }
+        }
+        router.get("/api/services/:name") { _, context -> Response in
+            guarded { json(try ServiceView(try web.context(), name: context.parameters.get("name") ?? "").json) }
         }
         router.get("/api/status") { _, _ -> Response in
             guarded {
-                let store = try web.openStore()
-                let now = Date().timeIntervalSince1970
-                let daemon = Daemon.liveDaemon(store)
+                let c = try web.context()
+                let daemon = Daemon.liveDaemon(c.store)
                 let daemonJSON: JSONValue = .object([
                     ("pid", daemon.map { .int(Int64($0.pid)) } ?? .null), ("alive", .bool(daemon != nil)), ("heartbeat", RunJSON.time(daemon?.heartbeat)),
                 ])
-                let services = try store.services().sorted { $0.name < $1.name }.map { RunJSON.json($0, now: now) }
-                let running = try store.activeRuns().filter { $0.state == .running }.map { RunJSON.json($0) }
-                return json(.object([("daemon", daemonJSON), ("services", .array(services)), ("running", .array(running))]))
+                let services = try ServiceView.all(c).map { RunJSON.json($0, now: c.now) }
+                let running = try c.store.activeRuns().filter { $0.state == .running }.map { RunJSON.json($0) }
+                let next: [JSONValue] =
+                    c.workspace.map { w in
+                        Planner.nextSlots(of: w, after: c.now).map { .object([("job", .string($0.job)), ("time", RunJSON.time(Double($0.time)))]) }
+                    } ?? []
+                return json(.object([("daemon", daemonJSON), ("services", .array(services)), ("running", .array(running)), ("next", .array(next))]))
             }
         }
-        return router
+    }
+
+    static func logs(_ router: Router<BasicRequestContext>, _ web: WebState) {
+        router.get("/runs/:id/attempts/:n/log") { _, context -> Response in
+            page(web, title: "Log of run \(context.parameters.get("id") ?? "")", section: nil, live: false) { c in
+                try LogView(c, run: try runID(context), attempt: try attemptNumber(context)).html(c.zone)
+            }
+        }
+        router.get("/api/runs/:id/attempts/:n/log") { request, context -> Response in
+            guarded {
+                let view = try LogView(try web.context(), run: try runID(context), attempt: try attemptNumber(context))
+                let offset = try integer(request, "offset", default: 0, 0...Int.max)
+                guard let (bytes, size) = LogView.read(view.path, from: offset, limit: 64 << 20) else { throw WebError.notFound("the log is missing") }
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "text/plain; charset=utf-8", HTTPField.Name("X-Log-Size")!: String(size)],
+                    body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            }
+        }
+        router.get("/runs/:id/attempts/:n/log/events") { request, context -> Response in
+            guarded {
+                let c = try web.context()
+                let view = try LogView(c, run: try runID(context), attempt: try attemptNumber(context))
+                // A reconnecting EventSource says where it was; otherwise the page's offset.
+                var offset = try integer(request, "offset", default: 0, 0...Int.max)
+                if let last = request.headers[HTTPField.Name("Last-Event-ID")!], let n = Int(last), n >= 0 { offset = n }
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "text/event-stream", .cacheControl: "no-store", HTTPField.Name("X-Accel-Buffering")!: "no"],
+                    body: view.events(from: offset, store: c.store))
+            }
+        }
     }
 
     /// Serves until SIGTERM or SIGINT.
@@ -160,12 +330,16 @@ public enum WebServer {
     }
 }
 
-/// A bearer token (or the `orchestrator_token` cookie) required on every request, compared in
-/// constant time; a missing or wrong one is 401 with nothing else said. The token is never
-/// logged.
+/// A bearer token (or the `orchestrator_token` cookie, which `/login?code=` sets once from the
+/// one-time link) required on every request, compared in constant time; a missing or wrong one
+/// is 401 with nothing else said. The token is never logged.
 struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: [UInt8]
-    init(token: String) { self.token = Array(token.utf8) }
+    let login: OneTimeCode
+    init(token: String, login: OneTimeCode) {
+        self.token = Array(token.utf8)
+        self.login = login
+    }
 
     static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         var diff = UInt8(a.count == b.count ? 0 : 1)
@@ -174,6 +348,19 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if request.uri.path == "/login" {
+            guard let code = request.uri.queryParameters.get("code"), login.redeem(String(code)) else {
+                return Response(
+                    status: .unauthorized, headers: [.contentType: "text/plain; charset=utf-8"],
+                    body: .init(byteBuffer: ByteBuffer(string: "401: this sign-in link is not valid or was already used\n")))
+            }
+            return Response(
+                status: .seeOther,
+                headers: [
+                    .location: "/",
+                    .setCookie: "orchestrator_token=\(String(decoding: token, as: UTF8.self)); Path=/; HttpOnly; SameSite=Strict",
+                ])
+        }
         var offered: String?
         if let header = request.headers[.authorization], header.hasPrefix("Bearer ") { offered = String(header.dropFirst(7)) }
         if offered == nil, let cookies = request.headers[.cookie] {
@@ -188,5 +375,19 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
                 body: .init(byteBuffer: ByteBuffer(string: "401: a token is needed\n")))
         }
         return try await next(request, context)
+    }
+}
+
+/// An unknown path: a page that says so (JSON under `/api/`), not an empty 404.
+struct NotFoundPage<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            let message = "nothing at \(request.uri.path)"
+            if request.uri.path.hasPrefix("/api/") { return WebServer.problem(.notFound, message) }
+            return WebServer.html(
+                Layout.page(title: "Not found", section: nil, live: .none, body: Pages.problem(.notFound(message))), status: .notFound)
+        }
     }
 }

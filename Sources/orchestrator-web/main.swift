@@ -30,4 +30,9 @@ if args.count >= 6 {
 let web = WebState(storePath: database, workspace: workspace)
 FileHandle.standardError.write(
     Data("orchestrator serve: http://\(args[1]):\(port)/ (read-only over \(database))\(token == nil ? "" : ", token required")\n".utf8))
+if token != nil {
+    // One browser signs in by opening this link once (it sets the token as a cookie); scripts
+    // send the token as a bearer header.
+    FileHandle.standardError.write(Data("sign in a browser, once: http://\(args[1]):\(port)/login?code=\(web.login.issue())\n".utf8))
+}
 try await WebServer.run(web, host: args[1], port: port, token: token)

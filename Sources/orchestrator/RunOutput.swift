@@ -5,12 +5,7 @@ import OrchestratorRuntime
 /// The JSON and human shapes of runs and attempts (SPEC §5), shared by run-day, history,
 /// show and trigger.
 enum RunOutput {
-    static func durationText(_ seconds: Double?) -> String {
-        guard let seconds else { return "-" }
-        if seconds < 60 { return String(format: "%.1fs", seconds) }
-        if seconds < 3600 { return String(format: "%dm%02ds", Int(seconds) / 60, Int(seconds) % 60) }
-        return String(format: "%dh%02dm", Int(seconds) / 3600, Int(seconds) % 3600 / 60)
-    }
+    static func durationText(_ seconds: Double?) -> String { TimeFormat.duration(seconds) }
 
     static func clock(_ t: Double?, _ zone: ZoneRules) -> String {
         t.map { TimeFormat.clockWithSeconds(Int64($0.rounded(.down)), in: zone) } ?? "-"

@@ -41,7 +41,7 @@ struct StatusCommand: GlobalOptionsCommand {
         let running = try store.activeRuns().filter { run in
             run.state == .running && (workspace.map { $0.jobs[run.job] != nil } ?? (recorded[run.job] == nil))
         }
-        let next = workspace.map { nextSlots($0, after: now) } ?? []
+        let next = workspace.map { Planner.nextSlots(of: $0, after: now) } ?? []
         if let invalid {
             FileHandle.standardError.write(Data("warning: the job files do not validate (\(invalid); see orchestrator validate): next slots unknown\n".utf8))
         }
@@ -92,27 +92,5 @@ struct StatusCommand: GlobalOptionsCommand {
             for slot in next { rows.append(["  " + TimeFormat.local(slot.time, in: zone), slot.job]) }
             print(table(rows))
         }
-    }
-
-    /// The next slot of each scheduled job after `now` (looking up to two weeks ahead).
-    func nextSlots(_ workspace: Workspace, after now: Double) -> [(job: String, time: Int64)] {
-        let zone = ZoneRules.of(workspace.config.timeZone)
-        var found: [String: Int64] = [:]
-        let wanted = Set(workspace.jobs.values.filter { $0.schedule != nil }.map(\.name))
-        var day = zone.localDate(of: Int64(now)).adding(days: -1)
-        for _ in 0..<15 where found.count < wanted.count {
-            if workspace.calendar.validRange.contains(day), let slots = try? Planner.slots(of: workspace, on: day) {
-                for p in slots { if let t = p.time, Double(t) > now, found[p.job] == nil { found[p.job] = t } }
-            }
-            day = day.adding(days: 1)
-        }
-        return found.map { (job: $0.key, time: $0.value) }.sorted { ($0.time, $0.job) < ($1.time, $1.job) }
-    }
-}
-
-extension ServiceRecord {
-    /// A declared service no supervisor has recorded yet.
-    static func never(_ name: String) -> ServiceRecord {
-        ServiceRecord(name: name, status: ServiceStatus(), now: 0)
     }
 }

@@ -86,4 +86,20 @@ public enum Planner {
             job.schedule == nil && !job.dependsOn.contains { workspace.jobs[$0] != nil }
         }.map(\.name).sorted()
     }
+
+    /// The next slot of each scheduled job strictly after `now` (looking up to two weeks
+    /// ahead), soonest first: `status`'s "next" and `serve`'s Schedule page.
+    public static func nextSlots(of workspace: Workspace, after now: Double) -> [(job: String, time: Int64)] {
+        let zone = ZoneRules.of(workspace.config.timeZone)
+        var found: [String: Int64] = [:]
+        let wanted = Set(workspace.jobs.values.filter { $0.schedule != nil }.map(\.name))
+        var day = zone.localDate(of: Int64(now)).adding(days: -1)
+        for _ in 0..<15 where found.count < wanted.count {
+            if workspace.calendar.validRange.contains(day), let slots = try? Planner.slots(of: workspace, on: day) {
+                for p in slots { if let t = p.time, Double(t) > now, found[p.job] == nil { found[p.job] = t } }
+            }
+            day = day.adding(days: 1)
+        }
+        return found.map { (job: $0.key, time: $0.value) }.sorted { ($0.time, $0.job) < ($1.time, $1.job) }
+    }
 }

@@ -76,4 +76,16 @@ public enum TimeFormat {
         guard let om = number(2), i == chars.count, oh <= 23, om <= 59 else { return nil }
         return wall - sign * Int64(oh * 3600 + om * 60)
     }
+
+    /// A duration as people read it: `0.4s`, `3m07s`, `2h05m`; `-` when there is none.
+    public static func duration(_ seconds: Double?) -> String {
+        guard let seconds else { return "-" }
+        if seconds < 59.95 {
+            let tenths = Int((max(seconds, 0) * 10).rounded())
+            return "\(tenths / 10).\(tenths % 10)s"
+        }
+        let whole = Int(seconds)
+        if whole < 3600 { return "\(whole / 60)m" + LocalDate.two(whole % 60) + "s" }
+        return "\(whole / 3600)h" + LocalDate.two(whole % 3600 / 60) + "m"
+    }
 }

@@ -34,6 +34,7 @@ public struct RunRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePe
         public static let tradingDay = Column(CodingKeys.tradingDay)
         public static let scheduledFor = Column(CodingKeys.scheduledFor)
         public static let state = Column(CodingKeys.state)
+        public static let trigger = Column(CodingKeys.trigger)
         public static let createdAt = Column(CodingKeys.createdAt)
     }
 

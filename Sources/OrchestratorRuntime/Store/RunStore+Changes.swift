@@ -42,3 +42,17 @@ extension RunStore {
         }
     }
 }
+
+extension RunStore {
+    /// What `serve`'s pages poll to know whether to refresh: the newest run transition and the
+    /// newest service event, two reads of a rowid's maximum (constant time on any store size).
+    /// Any change to a run or a service's state moves one of them.
+    public func changeMark() throws -> String {
+        try writer.read { db in
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT (SELECT COALESCE(MAX(id), 0) FROM transition), (SELECT COALESCE(MAX(id), 0) FROM service_event)"))!
+            let runs: Int64 = row[0], services: Int64 = row[1]
+            return "\(runs).\(services)"
+        }
+    }
+}

@@ -542,10 +542,13 @@ public final class RunStore: Sendable {
     }
 
     /// Past runs, newest first (SPEC §5 `history`).
-    public func history(job: String? = nil, state: RunState? = nil, since: Double? = nil, day: String? = nil, limit: Int = 50) throws -> [RunRecord] {
+    public func history(
+        job: String? = nil, state: RunState? = nil, since: Double? = nil, day: String? = nil, trigger: RunTrigger? = nil, limit: Int = 50
+    ) throws -> [RunRecord] {
         try writer.read { db in
             var request = RunRecord.all()
             if let job { request = request.filter(RunRecord.Columns.job == job) }
+            if let trigger { request = request.filter(RunRecord.Columns.trigger == trigger.rawValue) }
             if let state { request = request.filter(RunRecord.Columns.state == state.rawValue) }
             if let since { request = request.filter(RunRecord.Columns.createdAt >= since) }
             if let day { request = request.filter(RunRecord.Columns.tradingDay == day) }

@@ -47,6 +47,13 @@ public struct ServiceRecord: Codable, Sendable, Hashable, FetchableRecord, Persi
     }
 }
 
+extension ServiceRecord {
+    /// A declared service no supervisor has recorded yet.
+    public static func never(_ name: String) -> ServiceRecord {
+        ServiceRecord(name: name, status: ServiceStatus(), now: 0)
+    }
+}
+
 /// A row of `service_event`: one start, exit, health change, stop or give-up.
 public struct ServiceEventRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
     public static let databaseTableName = "service_event"
