@@ -122,6 +122,8 @@ public struct LogView: Sendable {
             var offset = start
             var pending: [UInt8] = []
             var quiet = 0
+            // At once, so that the headers go out and the browser's EventSource opens now.
+            try await writer.write(ByteBuffer(string: ": following\n\n"))
             while true {
                 let chunk = Self.read(path, from: offset, limit: 64 << 10)?.bytes ?? []
                 if !chunk.isEmpty {

@@ -223,4 +223,53 @@ struct PagesTests {
             }
         }
     }
+
+    /// The orchestrator executable built beside the tests.
+    static let orchestrator: String = {
+        var url = Bundle.main.bundleURL
+        if url.pathExtension == "xctest" { url.deleteLastPathComponent() }
+        let candidates = [
+            url.appendingPathComponent("orchestrator").path,
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("orchestrator").path,
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+    }()
+
+    @Test(
+        "live in a browser (Selenium and chromium-driver): a run triggered while Today is open appears, polling pauses while the tab is hidden, an appended log line shows up, a filter goes into the URL"
+    )
+    func selenium() async throws {
+        #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"), "chromium-driver is not installed (scripts/install-deps.sh --tests)")
+        let fixture = try ServeFixture.make()
+        let store = try RunStore(path: fixture.store)
+        let run = try store.createRun(job: "a", tradingDay: "2026-12-07", trigger: .manual, state: .queued, now: Date().timeIntervalSince1970)
+        let log = fixture.logs + "/a/live.log"
+        try "started\n".write(toFile: log, atomically: true, encoding: .utf8)
+        // Started by this process as its engine, so that `orchestrator trigger` (which reconciles
+        // attempts whose engine is gone) sees it alive.
+        _ = try #require(
+            try store.startAttempt(run: run.id!, log: log, now: Date().timeIntervalSince1970, engine: (getpid(), ProcessControl.startTime(of: getpid()))))
+        let app = Application(router: WebServer.router(fixture.web, token: nil), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let port = try #require(client.port)
+            let output = fixture.dir + "/selenium.out"
+            FileManager.default.createFile(atPath: output, contents: nil)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            p.arguments = [
+                "Tests/browser/serve_live.py", "--url", "http://127.0.0.1:\(port)", "--orchestrator", Self.orchestrator,
+                "--config", fixture.dir + "/c.yaml", "--jobs", fixture.dir + "/jobs", "--log", log, "--log-page", "/runs/\(run.id!)/attempts/1/log",
+            ]
+            p.standardOutput = FileHandle(forWritingAtPath: output)
+            p.standardError = p.standardOutput
+            // Waited for without holding a thread of the pool that serves the browser's requests.
+            let status: Int32 = try await withCheckedThrowingContinuation { done in
+                p.terminationHandler = { done.resume(returning: $0.terminationStatus) }
+                do { try p.run() } catch { done.resume(throwing: error) }
+            }
+            let said = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+            #expect(status == 0, "\(said)")
+            #expect(said.components(separatedBy: "\nok: ").count + (said.hasPrefix("ok: ") ? 1 : 0) - 1 == 4, "\(said)")
+        }
+    }
 }
