@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "alphatrader", targets: ["alphatrader"]),
         .executable(name: "orchestrator-attempt", targets: ["orchestrator-attempt"]),
         .executable(name: "orchestrator-web", targets: ["orchestrator-web"]),
+        .executable(name: "alphatrader-dashboard", targets: ["alphatrader-dashboard"]),
         .executable(name: "orchestrator-bench", targets: ["orchestrator-bench"]),
         .library(name: "OrchestratorCore", targets: ["OrchestratorCore"]),
     ],
@@ -113,6 +114,18 @@ let package = Package(
             dependencies: ["AlphaTrader", "Net", "OrchestratorCore"],
             swiftSettings: strictSettings
         ),
+        // alphatrader dashboard (issue 20): Hummingbird, in its own targets like serve's, so that
+        // the trading jobs' executable does not carry the web stack.
+        .target(
+            name: "AlphaTraderDashboard",
+            dependencies: ["AlphaTrader", "OrchestratorCore", "OrchestratorWeb", "Redis", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "alphatrader-dashboard",
+            dependencies: ["AlphaTrader", "AlphaTraderDashboard", "OrchestratorCore", "OrchestratorWeb", "Redis"],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "alphatrader",
             dependencies: [
@@ -166,7 +179,8 @@ let package = Package(
         .testTarget(
             name: "OrchestratorWebTests",
             dependencies: [
-                "OrchestratorWeb", "OrchestratorRuntime", "OrchestratorCore", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "OrchestratorWeb", "OrchestratorRuntime", "OrchestratorCore", "orchestrator", "orchestrator-web", "AlphaTraderDashboard",
+                "alphatrader-dashboard", "AlphaTrader", "TestSupport", "Redis", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings

@@ -333,10 +333,10 @@ public enum WebServer {
 /// A bearer token (or the `orchestrator_token` cookie, which `/login?code=` sets once from the
 /// one-time link) required on every request, compared in constant time; a missing or wrong one
 /// is 401 with nothing else said. The token is never logged.
-struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
+public struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: [UInt8]
     let login: OneTimeCode
-    init(token: String, login: OneTimeCode) {
+    public init(token: String, login: OneTimeCode) {
         self.token = Array(token.utf8)
         self.login = login
     }
@@ -347,7 +347,7 @@ struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
         return diff == 0
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if request.uri.path == "/login" {
             guard let code = request.uri.queryParameters.get("code"), login.redeem(String(code)) else {
                 return Response(

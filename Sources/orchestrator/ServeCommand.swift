@@ -34,12 +34,9 @@ struct ServeCommand: GlobalOptionsCommand {
     @Option(help: "A file holding the token every request must carry (required off loopback).") var tokenFile: String?
 
     func run() throws {
-        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port) else {
-            throw CLIFailure.invalid("--listen \(listen): expected HOST:PORT")
-        }
-        let host = String(listen[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        let loopback = host == "127.0.0.1" || host == "::1" || host == "localhost"
-        if !loopback && tokenFile == nil {
+        guard let address = ListenAddress(parsing: listen) else { throw CLIFailure.invalid("--listen \(listen): expected HOST:PORT") }
+        let host = address.host, port = address.port
+        if !address.isLoopback && tokenFile == nil {
             throw CLIFailure.invalid("--listen \(listen) is not loopback: give --token-file (a file holding the token every request must carry)")
         }
         if let tokenFile {

@@ -137,8 +137,12 @@ enum Chromium {
         p.standardOutput = out
         p.standardError = FileHandle.nullDevice
         try p.run()
+        // A page that never settles must not hang the suite.
+        let watchdog = DispatchWorkItem { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
         let dom = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
+        watchdog.cancel()
         return dom
     }
 }
