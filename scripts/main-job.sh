@@ -10,6 +10,9 @@ export PATH="$PATH:/opt/swift/usr/bin"
 scripts/install-deps.sh
 swift build -c release --product orchestrator
 swift build -c release --product alphatrader
+# The web servers (Hummingbird): the dashboard service of the day, and orchestrator serve after it.
+swift build -c release --product alphatrader-dashboard
+swift build -c release --product orchestrator-web
 bin=$(swift build -c release --show-bin-path)
 # The day's Redis on 6379 unless something already listens there (a system redis-server).
 port=6379
@@ -25,6 +28,13 @@ if (exec 3<>/dev/tcp/127.0.0.1/7497) 2>/dev/null; then
   echo "note: port 7497 is in use; the day's paper broker listens on $ibkr" >&2
 fi
 export IBKR_PORT=$ibkr
+# The dashboard service (alphatrader dashboard) on 8090 unless something listens there.
+dashboard=8090
+if (exec 3<>/dev/tcp/127.0.0.1/8090) 2>/dev/null; then
+  dashboard=8190
+  echo "note: port 8090 is in use; the day's dashboard listens on $dashboard" >&2
+fi
+export DASHBOARD_LISTEN=127.0.0.1:$dashboard
 # No channel configured (no webhook, bot token or X keys): the posts and the tiered signals go
 # to local stand-ins of Discord, Telegram and X, so the whole posting path runs.
 if [ -z "${DISCORD_WEBHOOK_URL:-}${TELEGRAM_BOT_TOKEN:-}${X_API_KEY:-}" ]; then
@@ -61,4 +71,6 @@ latest=$(ls -d var/backups/2* 2>/dev/null | tail -n 1 || true)
 echo
 echo "discovered parameters (config/discovered.yaml):"
 head -n 14 config/discovered.yaml
+echo
+echo "the day in a browser: $bin/orchestrator serve, then http://127.0.0.1:8080/ (the orchestrator's pages; the trading dashboard ran on http://127.0.0.1:$dashboard/ through the session)"
 exit $status

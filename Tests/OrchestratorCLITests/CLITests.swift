@@ -99,7 +99,7 @@ struct CLITests {
         let r = try run(["validate"])
         #expect(r.status == 0)
         let lines = r.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.first == "12 jobs, 6 services: ok")
+        #expect(lines.first == "12 jobs, 7 services: ok")
         #expect(!lines.contains("not yet available in this build (declared, never scheduled):"), "every job of the day runs")
         #expect(!lines.contains { $0.contains("market-open") || $0.contains("execution") || $0.contains(" moc") })
         #expect(

@@ -13,7 +13,7 @@ struct PlannerTests {
     @Test("the committed jobs/ and config/ validate")
     func validates() throws {
         let w = try workspace()
-        #expect(Set(w.services.keys) == ["redis", "ibkr-ingestion", "analytics", "broker", "execution", "distribution"])
+        #expect(Set(w.services.keys) == ["redis", "ibkr-ingestion", "analytics", "broker", "execution", "distribution", "dashboard"])
         #expect(
             Set(w.jobs.keys).isSuperset(of: [
                 "premarket-data", "morning-analysis", "morning-post", "market-open",
