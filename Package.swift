@@ -180,7 +180,7 @@ let package = Package(
             name: "OrchestratorWebTests",
             dependencies: [
                 "OrchestratorWeb", "OrchestratorRuntime", "OrchestratorCore", "orchestrator", "orchestrator-web", "AlphaTraderDashboard",
-                "alphatrader-dashboard", "AlphaTrader", "TestSupport", "Redis", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "alphatrader-dashboard", "alphatrader", "AlphaTrader", "TestSupport", "Redis", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings

@@ -41,7 +41,9 @@ public enum TodayPage {
             "<div class=\"counts\" id=\"counts\">"
             + view.counts.map { "<span class=\"count \($0.0.rawValue)\"><b>\($0.1)</b> \($0.0.rawValue)</span>" }.joined()
             + "</div>\n"
-        out += "<div class=\"scroll\">" + timeline(day: day, runs: runs, windows: view.windows, session: view.session, now: now, zone: zone) + "</div>"
+        out +=
+            "<div class=\"scroll\">" + timeline(day: day, runs: runs, retried: view.retried, windows: view.windows, session: view.session, now: now, zone: zone)
+            + "</div>"
         out +=
             "<div class=\"legend\" id=\"legend\">"
             + RunState.allCases.map { "<span><span class=\"swatch\" style=\"background:\(color($0))\"></span>\($0.rawValue)</span>" }.joined()
@@ -51,7 +53,9 @@ public enum TodayPage {
         return out
     }
 
-    static func timeline(day: LocalDate, runs: [RunRecord], windows: [PlannedWindow], session: Session?, now: Double, zone: ZoneRules) -> String {
+    static func timeline(
+        day: LocalDate, runs: [RunRecord], retried: [Int64: [AttemptRecord]] = [:], windows: [PlannedWindow], session: Session?, now: Double, zone: ZoneRules
+    ) -> String {
         // The day from 06:00 to 20:00 local, widened to what ran outside it.
         let midnight = Double(zone.instant(of: day, secondsOfDay: 0))
         var t0 = midnight + 6 * 3600, t1 = midnight + 20 * 3600
@@ -108,6 +112,14 @@ public enum TodayPage {
                 let from = max(t0, r.startedAt ?? queuedFrom)
                 svg +=
                     "<a href=\"/runs/\(r.id ?? 0)\"><rect class=\"run \(r.state.rawValue)\" data-run=\"\(r.id ?? 0)\" x=\"\(f(x(from)))\" y=\"\(f(y + 4))\" width=\"\(f(max(x(end) - x(from), 2)))\" height=\"12\" fill=\"\(color(r.state))\"><title>\(title)</title></rect></a>"
+                // A retried run: each attempt but the last drawn over it in its own outcome's
+                // colour, a white seam where the next began.
+                for a in (r.id.flatMap { retried[$0] } ?? []).dropLast() {
+                    let a0 = max(t0, a.startedAt), a1 = min(t1, a.finishedAt ?? a.startedAt)
+                    let state: RunState = a.outcome == .succeeded ? .succeeded : a.outcome == .running ? .running : .failed
+                    svg +=
+                        "<rect class=\"attempt \(a.outcome.rawValue)\" x=\"\(f(x(a0)))\" y=\"\(f(y + 4))\" width=\"\(f(max(x(a1) - x(a0), 2)))\" height=\"12\" fill=\"\(color(state))\" stroke=\"#fff\" stroke-width=\"1\"><title>attempt \(a.number): \(a.outcome.rawValue)\(a.exitCode.map { ", exit \($0)" } ?? "")</title></rect>"
+                }
             }
         }
         if now >= t0 && now <= t1 {

@@ -34,12 +34,15 @@ public struct TodayView: Sendable {
     public let session: Session?
     public let closure: String?
     public let runs: [RunRecord]
+    /// The attempts of runs that had more than one (a retried run's bar shows each).
+    public let retried: [Int64: [AttemptRecord]]
     public let windows: [PlannedWindow]
 
     public init(_ c: ViewContext, day: LocalDate?) throws {
         let day = day ?? c.today
         self.day = day
         runs = try c.store.runs(tradingDays: [day.description])
+        retried = runs.contains { $0.attempts > 1 } ? try c.store.attempts(tradingDay: day.description).filter { $0.value.count > 1 } : [:]
         session = try? c.config.calendar.session(on: day)
         closure = c.config.calendar.closureReason(on: day) ?? (day.isWeekend ? "a weekend" : nil)
         windows = c.workspace.flatMap { try? Planner.windows(of: $0, on: day) } ?? []

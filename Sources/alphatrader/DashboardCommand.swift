@@ -2,6 +2,7 @@ import AlphaTrader
 import ArgumentParser
 import Foundation
 import OrchestratorCore
+import OrchestratorRuntime
 
 struct DashboardCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,8 +44,7 @@ struct DashboardCommand: ParsableCommand {
             }
         }
         _ = try loadContext(options, module: "dashboard")
-        let own = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        let server = own.appendingPathComponent("alphatrader-dashboard").path
+        let server = ProcessControl.sibling("alphatrader-dashboard")
         guard FileManager.default.isExecutableFile(atPath: server) else {
             throw failure("\(server) is missing: build it with swift build --product alphatrader-dashboard")
         }

@@ -2,6 +2,7 @@ import AlphaTrader
 import ArgumentParser
 import Foundation
 import OrchestratorCore
+import OrchestratorRuntime
 import Redis
 
 struct EveningReportCommand: ParsableCommand {
@@ -109,8 +110,7 @@ struct EveningReportCommand: ParsableCommand {
     }
 
     static func orchestratorBinary() -> String? {
-        let own = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("orchestrator")
-            .path
+        let own = ProcessControl.sibling("orchestrator")
         if FileManager.default.isExecutableFile(atPath: own) { return own }
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
         where FileManager.default.isExecutableFile(atPath: "\(dir)/orchestrator") {

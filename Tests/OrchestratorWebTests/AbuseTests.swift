@@ -7,62 +7,6 @@ import Testing
 /// careless client does to its memory and descriptors.
 @Suite("orchestrator-web under abusive clients: one that never reads, ten thousand event streams opened and dropped", .serialized)
 struct AbuseTests {
-    /// The server built beside the tests, started on a free loopback port over the fixture.
-    final class Server {
-        let process = Process()
-        let port: Int
-
-        init(_ fixture: ServeFixture) throws {
-            var url = Bundle.main.bundleURL
-            if url.pathExtension == "xctest" { url.deleteLastPathComponent() }
-            let binary = url.appendingPathComponent("orchestrator-web").path
-            try #require(FileManager.default.isExecutableFile(atPath: binary), "\(binary) is not built")
-            port = try Self.freePort()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["127.0.0.1", String(port), fixture.dir + "/c.yaml", fixture.dir + "/jobs"]
-            process.standardError = FileHandle.nullDevice
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            let deadline = Date().addingTimeInterval(20)
-            while Date() < deadline {
-                if let probe = try? RawHTTP(port: port) {
-                    probe.close()
-                    return
-                }
-                usleep(50_000)
-            }
-            throw POSIXError(.ETIMEDOUT)
-        }
-
-        static func freePort() throws -> Int {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            _ = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-            return Int(UInt16(bigEndian: address.sin_port))
-        }
-
-        /// Resident memory, in MB.
-        var rss: Double {
-            let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
-            let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-            return Double(line.split(separator: " ").dropFirst().first ?? "0").map { $0 / 1024 } ?? 0
-        }
-
-        var descriptors: Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.processIdentifier)/fd").count) ?? 0 }
-
-        func stop() {
-            process.terminate()
-            process.waitUntilExit()
-        }
-    }
-
     /// A running attempt (its engine: this process) with a log of `bytes`.
     static func runningAttempt(_ fixture: ServeFixture, bytes: Int) throws -> (run: Int64, log: String) {
         let store = try RunStore(path: fixture.store)
@@ -83,7 +27,7 @@ struct AbuseTests {
     func neverReads() throws {
         let fixture = try ServeFixture.make()
         let (run, _) = try Self.runningAttempt(fixture, bytes: 100_000_000)
-        let server = try Server(fixture)
+        let server = try LiveServer("orchestrator-web 127.0.0.1 PORT \(fixture.dir)/c.yaml \(fixture.dir)/jobs")
         defer { server.stop() }
         let before = server.rss
         let client = try RawHTTP(port: server.port, receiveBuffer: 4096)
@@ -108,7 +52,7 @@ struct AbuseTests {
     func tenThousandStreams() throws {
         let fixture = try ServeFixture.make()
         let (run, _) = try Self.runningAttempt(fixture, bytes: 0)
-        let server = try Server(fixture)
+        let server = try LiveServer("orchestrator-web 127.0.0.1 PORT \(fixture.dir)/c.yaml \(fixture.dir)/jobs")
         defer { server.stop() }
         let warm = try RawHTTP(port: server.port)
         warm.get("/api/changes")
@@ -147,5 +91,22 @@ struct AbuseTests {
         defer { probe.close() }
         probe.get("/api/changes")
         #expect(probe.read(until: { $0.contains("mark") }, seconds: 10).contains("200 OK"))
+    }
+
+    @Test("orchestrator serve and alphatrader dashboard started by their bare names through PATH (as services are) find their servers beside them and answer")
+    func startedThroughPath() throws {
+        let fixture = try ServeFixture.make()
+        for (command, path, needle) in [
+            ("orchestrator serve --listen 127.0.0.1:PORT --config \(fixture.dir)/c.yaml --jobs \(fixture.dir)/jobs", "/schedule", "id=\"schedule\""),
+            ("alphatrader dashboard --listen 127.0.0.1:PORT --config \(fixture.dir)/c.yaml", "/", "<b>AlphaTrader</b>"),
+        ] {
+            let server = try LiveServer(command)
+            defer { server.stop() }
+            let client = try RawHTTP(port: server.port)
+            defer { client.close() }
+            client.get(path, headers: "Connection: close\r\n")
+            let answer = client.read(until: { $0.contains("</html>") }, seconds: 10)
+            #expect(answer.hasPrefix("HTTP/1.1 200") && answer.contains(needle), "\(command): \(answer.prefix(200))")
+        }
     }
 }

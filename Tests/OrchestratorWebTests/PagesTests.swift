@@ -26,7 +26,8 @@ struct PagesTests {
         let app = Application(router: WebServer.router(fixture.web, token: nil))
         let cases: [(page: String, api: String, html: [String], json: [String])] = [
             (
-                "/?day=2026-12-07", "/api/today?day=2026-12-07", ["class=\"run succeeded\"", "class=\"run failed\"", "class=\"window\"", ">feed</text>"],
+                "/?day=2026-12-07", "/api/today?day=2026-12-07",
+                ["class=\"run succeeded\"", "class=\"run failed\"", "class=\"attempt failed\"", "class=\"window\"", ">feed</text>"],
                 ["\"windows\"", "\"service\": \"feed\""]
             ),
             (
@@ -132,10 +133,15 @@ struct PagesTests {
         let log = fixture.logs + "/a/follow.log"
         try "first\n".write(toFile: log, atomically: true, encoding: .utf8)
         _ = try store.startAttempt(run: run.id!, log: log, now: Date().timeIntervalSince1970)
-        let app = Application(router: WebServer.router(fixture.web, token: nil), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await app.test(.live) { client in
-            let port = try #require(client.port)
-            let (_, page, _) = try await client.execute(uri: "/runs/\(run.id!)/attempts/1/log", method: .get) { ($0.status, String(buffer: $0.body), 0) }
+        // The real server process: a test's blocking reads never starve it.
+        let server = try LiveServer("orchestrator-web 127.0.0.1 PORT \(fixture.dir)/c.yaml \(fixture.dir)/jobs")
+        defer { server.stop() }
+        do {
+            let port = server.port
+            let pageClient = try RawHTTP(port: port)
+            defer { pageClient.close() }
+            pageClient.get("/runs/\(run.id!)/attempts/1/log")
+            let page = pageClient.read(until: { $0.contains("</html>") }, seconds: 20)
             #expect(page.contains("data-follow=\"/runs/\(run.id!)/attempts/1/log/events?offset=6\""))
             let stream = try RawHTTP(port: port)
             defer { stream.close() }
@@ -210,9 +216,11 @@ struct PagesTests {
     @Test("each page rendered by headless Chromium from the live server, its script run: the DOM holds the view")
     func chromium() async throws {
         let fixture = try ServeFixture.make()
-        let app = Application(router: WebServer.router(fixture.web, token: nil), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await app.test(.live) { client in
-            let port = try #require(client.port)
+        // The real server process: a test's blocking reads never starve it.
+        let server = try LiveServer("orchestrator-web 127.0.0.1 PORT \(fixture.dir)/c.yaml \(fixture.dir)/jobs")
+        defer { server.stop() }
+        do {
+            let port = server.port
             for (path, needles) in [
                 ("/?day=2026-12-07", ["id=\"timeline\"", "class=\"window\""]), ("/grid?days=5", ["id=\"grid\""]), ("/schedule", ["id=\"schedule\""]),
                 ("/jobs/a?state=succeeded", ["id=\"runs\"", "data-run=\"2\""]), ("/runs/3", ["id=\"attempts\""]), ("/services/feed", ["lag 0.2s"]),
@@ -249,9 +257,11 @@ struct PagesTests {
         // attempts whose engine is gone) sees it alive.
         _ = try #require(
             try store.startAttempt(run: run.id!, log: log, now: Date().timeIntervalSince1970, engine: (getpid(), ProcessControl.startTime(of: getpid()))))
-        let app = Application(router: WebServer.router(fixture.web, token: nil), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await app.test(.live) { client in
-            let port = try #require(client.port)
+        // The real server process: a test's blocking reads never starve it.
+        let server = try LiveServer("orchestrator-web 127.0.0.1 PORT \(fixture.dir)/c.yaml \(fixture.dir)/jobs")
+        defer { server.stop() }
+        do {
+            let port = server.port
             let output = fixture.dir + "/selenium.out"
             FileManager.default.createFile(atPath: output, contents: nil)
             let p = Process()

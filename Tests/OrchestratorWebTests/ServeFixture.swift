@@ -75,6 +75,78 @@ struct ServeFixture {
     var web: WebState { WebState(storePath: store, workspace: workspace, logs: logs) }
 }
 
+/// Where the executables were built, beside the tests.
+enum Built {
+    static var directory: String {
+        var url = Bundle.main.bundleURL
+        if url.pathExtension == "xctest" { url.deleteLastPathComponent() }
+        return url.path
+    }
+
+    /// Starts `command` through `sh` with only the build directory added to PATH (as the
+    /// orchestrator starts a service named by its bare name), waits until `port` answers.
+    static func startThroughPath(_ command: String, port: Int) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "exec " + command]
+        var environment = ProcessInfo.processInfo.environment
+        environment["PATH"] = directory + ":/usr/bin:/bin"
+        p.environment = environment
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(20)
+        while Date() < deadline && p.isRunning {
+            if let probe = try? RawHTTP(port: port) {
+                probe.close()
+                return p
+            }
+            usleep(50_000)
+        }
+        p.terminate()
+        throw POSIXError(.ETIMEDOUT)
+    }
+}
+
+/// A server executable built beside the tests, started through PATH by its bare name on a free
+/// loopback port (`PORT` in the command): its own process, so that a test's blocking reads never
+/// starve it, measured from outside through /proc.
+final class LiveServer {
+    let process: Process
+    let port: Int
+
+    init(_ command: String) throws {
+        port = try Self.freePort()
+        process = try Built.startThroughPath(command.replacingOccurrences(of: "PORT", with: String(port)), port: port)
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { Glibc.close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Resident memory, in MB.
+    var rss: Double {
+        let status = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Double(line.split(separator: " ").dropFirst().first ?? "0").map { $0 / 1024 } ?? 0
+    }
+
+    var descriptors: Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.processIdentifier)/fd").count) ?? 0 }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
 /// HTTP over a plain socket, for what a test client library hides: a stream read as it comes, a
 /// client that never reads, thousands of connections dropped.
 struct RawHTTP {

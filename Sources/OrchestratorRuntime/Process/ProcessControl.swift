@@ -138,4 +138,10 @@ public enum ProcessControl {
     public static var executablePath: String {
         (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     }
+
+    /// An executable built beside this one (`orchestrator-web` beside `orchestrator`), found by
+    /// this process's own path — not argv[0], which is a bare name when started through PATH.
+    public static func sibling(_ name: String) -> String {
+        URL(fileURLWithPath: executablePath).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent(name).path
+    }
 }

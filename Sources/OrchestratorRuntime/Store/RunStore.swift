@@ -449,6 +449,17 @@ public final class RunStore: Sendable {
         try RunRecord.fetchOne(db.cachedStatement(sql: "SELECT * FROM run WHERE id = ?"), arguments: [id])
     }
 
+    /// The attempts of a trading day's runs, by run, in order.
+    public func attempts(tradingDay: String) throws -> [Int64: [AttemptRecord]] {
+        try writer.read { db in
+            let rows = try AttemptRecord.fetchAll(
+                db.cachedStatement(
+                    sql: "SELECT a.* FROM attempt a JOIN run r ON r.id = a.run_id WHERE r.trading_day = ? ORDER BY a.run_id, a.number"),
+                arguments: [tradingDay])
+            return Dictionary(grouping: rows, by: \.runId)
+        }
+    }
+
     /// Runs of the given trading days, oldest first.
     public func runs(tradingDays: [String]) throws -> [RunRecord] {
         try writer.read { db in
