@@ -67,7 +67,7 @@ public enum DashboardPage {
             return "<p class=\"muted\">The day's P&amp;L curve starts with the dashboard's second sample.</p>"
         }
         let low = min(0, points.map(\.total).min() ?? 0), high = max(0, points.map(\.total).max() ?? 0)
-        let w = 600.0, h = 160.0, pad = 8.0
+        let w = 600.0, h = 220.0, pad = 8.0
         let span = max(high - low, 1)
         let x = { (t: Double) in pad + (w - 2 * pad) * (t - t0) / (t1 - t0) }
         let y = { (v: Double) in pad + (h - 2 * pad) * (high - v) / span }
@@ -78,12 +78,12 @@ public enum DashboardPage {
             path += (path.isEmpty ? "M" : "L") + f(x(p.t)) + " " + f(y(p.total))
         }
         var svg =
-            "<svg id=\"pnl-curve\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(w)) \(Int(h + 14))\" width=\"100%\" font-family=\"DejaVu Sans, sans-serif\" font-size=\"10\" role=\"img\" aria-label=\"The day's P&amp;L\">"
+            "<svg id=\"pnl-curve\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Int(w)) \(Int(h + 18))\" width=\"100%\" font-family=\"DejaVu Sans, sans-serif\" font-size=\"15\" role=\"img\" aria-label=\"The day's P&amp;L\">"
         svg += "<line x1=\"\(f(pad))\" x2=\"\(f(w - pad))\" y1=\"\(f(y(0)))\" y2=\"\(f(y(0)))\" stroke=\"#8c959f\" stroke-dasharray=\"3 3\"/>"
         svg += "<path d=\"\(path)\" fill=\"none\" stroke=\"\((points.last?.total ?? 0) >= 0 ? "#1a7f37" : "#cf222e")\" stroke-width=\"1.8\"/>"
-        svg += "<text x=\"\(f(pad))\" y=\"\(f(h + 12))\" fill=\"#57606a\">\(HTMLText.clock(t0, zone))</text>"
+        svg += "<text x=\"\(f(pad))\" y=\"\(f(h + 14))\" fill=\"#57606a\">\(HTMLText.clock(t0, zone))</text>"
         svg += "<text x=\"\(f(w - pad))\" y=\"\(f(h + 12))\" text-anchor=\"end\" fill=\"#57606a\">\(HTMLText.clock(t1, zone))</text>"
-        svg += "<text x=\"\(f(w - pad))\" y=\"\(f(pad + 9))\" text-anchor=\"end\" fill=\"#57606a\">high \(money(high))</text>"
+        svg += "<text x=\"\(f(w - pad))\" y=\"\(f(pad + 13))\" text-anchor=\"end\" fill=\"#57606a\">high \(money(high))</text>"
         svg += "<text x=\"\(f(w - pad))\" y=\"\(f(h - 2))\" text-anchor=\"end\" fill=\"#57606a\">low \(money(low))</text>"
         return svg + "</svg>"
     }
@@ -164,7 +164,7 @@ public enum DashboardPage {
         *{box-sizing:border-box}body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0;color:#1f2328;background:#f6f8fa}
         header{display:flex;flex-wrap:wrap;gap:4px 18px;align-items:baseline;padding:10px 16px;background:#fff;border-bottom:1px solid #d0d7de}
         header a{color:#0969da}main{display:grid;grid-template-columns:repeat(auto-fit,minmax(360px,1fr));gap:12px;padding:12px 16px;max-width:1400px;margin:0 auto}
-        section{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:10px 12px;min-width:0}h2{font-size:1em;margin:0 0 8px}
+        section{background:#fff;border:1px solid #d0d7de;border-radius:6px;padding:10px 12px;min-width:0;overflow-x:auto}h2{font-size:1em;margin:0 0 8px}
         .big{font-size:2.2em;font-weight:600;font-variant-numeric:tabular-nums}.up{color:#1a7f37}.down{color:#cf222e}.muted{color:#57606a;font-size:.9em}
         .risk-state{display:inline-block;margin-top:8px;padding:2px 10px;border-radius:12px;color:#fff;background:#6e7781;font-weight:600}
         .risk-state.ok{background:#1a7f37}.risk-state.warn{background:#bf8700}.risk-state.bad{background:#cf222e}

@@ -146,8 +146,10 @@ public struct DashboardSnapshot: Sendable {
         guard let id = o["id"] as? String, let quantity = number(o["quantity"]) else { return nil }
         var instrument = "?"
         if let i = o["instrument"] as? [String: Any] {
-            instrument = [i["symbol"] as? String, i["expiry"] as? String, number(i["strike"]).map { String($0) }, i["right"] as? String]
-                .compactMap { $0 }.joined(separator: " ")
+            // As positions are named: `SPY 20261207 600 C`, `QQQ`.
+            let strike = number(i["strike"]).map { $0 == $0.rounded() ? String(Int($0)) : String($0) }
+            let right = (i["right"] as? String).map { $0.hasPrefix("c") ? "C" : "P" }
+            instrument = [i["symbol"] as? String, i["expiry"] as? String, strike, right].compactMap { $0 }.joined(separator: " ")
         }
         return Order(
             id: id, instrument: instrument, action: o["action"] as? String ?? "?", quantity: Int(quantity), type: o["type"] as? String ?? "?",

@@ -46,6 +46,7 @@ public enum Layout {
         pre.log .l{display:block;padding:0 10px 0 0;white-space:pre-wrap;word-break:break-all}
         pre.log .l a{display:inline-block;width:5.5em;padding-right:10px;text-align:right;color:#6e7681;text-decoration:none;user-select:none}
         pre.log .l:target{background:#3b2e00}
+        .grid tr.durations td{border:0;vertical-align:bottom;height:48px;padding:0 4px}.grid td.dur div{background:#8c959f;border-radius:2px 2px 0 0}
         .grid td.cell{padding:2px;text-align:center}.grid td.cell a{display:block;height:22px;border-radius:3px;color:#fff;font-size:.8em;line-height:22px;text-decoration:none}
         .notice{padding:10px 14px;border:1px solid #d4a72c;background:#fff8c5;border-radius:6px}
         @media (max-width:700px){main{padding:8px}table{font-size:.85em}th,td{padding:4px}.wide{display:none}}

@@ -11,27 +11,23 @@ public enum Pages {
         var out = "<h1>Grid — the last \(view.days.count) trading days</h1>\n"
         out +=
             "<p class=\"muted\">Each cell: a job's runs that day, coloured by the state that most needs a look (failed before missed before running … before succeeded). Above: the time the day's runs took in all. <a href=\"/api/grid?days=\(view.days.count)\">JSON</a></p>\n"
-        // The duration chart: one bar per day over the cells' columns.
-        let totals = view.days.map { day in view.jobs.reduce(0.0) { $0 + (view.cells[$1]?[day]?.seconds ?? 0) } }
+        // The day's job run time as a bar above each day's column (services, up for hours by
+        // design, left out), in the table so that bars and columns line up at any width.
+        let totals = view.days.map { day in view.jobs.filter { !view.services.contains($0) }.reduce(0.0) { $0 + (view.cells[$1]?[day]?.seconds ?? 0) } }
         let top = max(totals.max() ?? 0, 1)
-        let labelWidth = 180.0, column = 44.0, height = 70.0
-        let width = labelWidth + column * Double(view.days.count) + 10
-        var svg =
-            "<svg id=\"durations\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height + 16))\" font-family=\"DejaVu Sans, sans-serif\" font-size=\"10\" role=\"img\" aria-label=\"Run time per day\">"
-        svg += "<text x=\"\(f(labelWidth - 8))\" y=\"14\" text-anchor=\"end\" fill=\"#57606a\">run time, max \(TimeFormat.duration(top))</text>"
+        out +=
+            "<div class=\"scroll\"><table class=\"grid\" id=\"grid\"><thead><tr class=\"durations\" id=\"durations\"><td class=\"muted\">job run time (max \(TimeFormat.duration(top)))</td>"
         for (i, total) in totals.enumerated() {
-            let h = (height - 6) * total / top
-            svg +=
-                "<rect x=\"\(f(labelWidth + column * Double(i) + 8))\" y=\"\(f(height - h))\" width=\"\(f(column - 16))\" height=\"\(f(max(h, total > 0 ? 1 : 0)))\" fill=\"#6e7781\"><title>\(view.days[i]): \(TimeFormat.duration(total))</title></rect>"
+            let h = Int((40 * total / top).rounded())
+            out += "<td class=\"dur\" title=\"\(view.days[i]): \(TimeFormat.duration(total))\"><div style=\"height:\(max(h, total > 0 ? 1 : 0))px\"></div></td>"
         }
-        svg += "</svg>"
-        out += "<div class=\"scroll\">\(svg)\n<table class=\"grid\" id=\"grid\"><thead><tr><th style=\"width:\(Int(labelWidth))px\">job</th>"
+        out += "</tr><tr><th>job</th>"
         for day in view.days {
-            out += "<th class=\"num\" style=\"width:\(Int(column))px\" title=\"\(day)\"><a href=\"/?day=\(day)\">\(String(day.description.suffix(5)))</a></th>"
+            out += "<th class=\"num\" title=\"\(day)\"><a href=\"/?day=\(day)\">\(String(day.description.suffix(5)))</a></th>"
         }
         out += "</tr></thead><tbody>\n"
         for job in view.jobs {
-            out += "<tr><td>\(Layout.jobLink(job))</td>"
+            out += "<tr><td>\(Layout.jobLink(job))\(view.services.contains(job) ? " <span class=\"muted\">service</span>" : "")</td>"
             for day in view.days {
                 let cell = view.cells[job]?[day]
                 if let cell, let state = cell.state {

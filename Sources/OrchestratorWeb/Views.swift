@@ -94,6 +94,8 @@ public struct GridView: Sendable {
     public let days: [LocalDate]
     public let jobs: [String]
     public let cells: [String: [LocalDate: Cell]]
+    /// Rows that are services (their runs are their activations, hours long).
+    public let services: Set<String>
 
     /// Higher needs a look sooner.
     static func severity(_ s: RunState) -> Int {
@@ -131,6 +133,7 @@ public struct GridView: Sendable {
         for job in c.workspace?.jobs.keys.map({ $0 }) ?? [] where cells[job] == nil { cells[job] = [:] }
         self.cells = cells
         jobs = cells.keys.sorted()
+        services = Set(c.workspace?.services.keys.map { $0 } ?? []).intersection(cells.keys)
     }
 
     public var json: JSONValue {

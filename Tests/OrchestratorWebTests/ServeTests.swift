@@ -125,6 +125,29 @@ struct ServeTests {
         }
         #expect(!FileManager.default.fileExists(atPath: missing), "serve creates no store")
     }
+
+    @Test("a store locked by another process (an exclusive lock held past the 5 s busy wait): 503 saying it is locked; served again once released")
+    func locked() async throws {
+        let path = try Self.store()
+        var configuration = Configuration()
+        configuration.allowsUnsafeTransactions = true  // the lock is held across accesses, on purpose
+        let holder = try DatabaseQueue(path: path, configuration: configuration)
+        try await holder.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA locking_mode = EXCLUSIVE")
+            try db.execute(sql: "BEGIN EXCLUSIVE")
+            try db.execute(sql: "UPDATE run SET reason = reason")
+        }
+        let web = WebState(storePath: path, workspace: nil)
+        let app = Application(router: WebServer.router(web, token: nil))
+        let (status, body) = try await app.test(.router) { client in
+            try await client.execute(uri: "/schedule", method: .get) { ($0.status, String(buffer: $0.body)) }
+        }
+        #expect(status == .serviceUnavailable && body.contains("locked") && body.contains("The run store cannot be read"), "\(status): \(body.suffix(300))")
+        try await holder.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
+        try holder.close()
+        let again = try await app.test(.router) { client in try await client.execute(uri: "/api/runs", method: .get) { $0.status } }
+        #expect(again == .ok)
+    }
 }
 
 @Suite("The Today page, served and rendered in headless Chromium", .serialized)
