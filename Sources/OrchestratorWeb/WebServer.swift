@@ -65,6 +65,21 @@ public final class WebState: Sendable {
 
     private func aggregatorCursor() -> Int64? { aggregator.withLock { $0.cursor } }
 
+    private let pages = Mutex<[String: (mark: String, minute: Int, html: String)]>([:])
+
+    /// A page rendered at this change mark and minute, if kept.
+    func rendered(_ key: String, mark: String, minute: Int) -> String? {
+        pages.withLock { kept in kept[key].flatMap { $0.mark == mark && $0.minute == minute ? $0.html : nil } }
+    }
+
+    /// Keeps a rendered page (at most 64: past that the oldest marks are of no use, all go).
+    func keep(_ key: String, mark: String, minute: Int, _ html: String) {
+        pages.withLock { kept in
+            if kept.count >= 64 { kept.removeAll() }
+            kept[key] = (mark, minute, html)
+        }
+    }
+
     /// What a request's views read: the store, the workspace, one "now".
     func context() throws -> ViewContext {
         ViewContext(store: try openStore(), workspace: workspace, logs: logs, now: Date().timeIntervalSince1970)
@@ -74,6 +89,18 @@ public final class WebState: Sendable {
     /// token is required: the first browser to open the link gets the token as an HttpOnly
     /// cookie; the code is then spent.
     public let login = OneTimeCode()
+}
+
+/// What both servers (`orchestrator-web`, `alphatrader-dashboard`) do as they start.
+public enum ServerStart {
+    /// The token in a file (trimmed), or exit 2 naming the file; the token is never printed.
+    public static func token(fromFile path: String, program: String) -> String {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            FileHandle.standardError.write(Data("\(program): error: \(path): cannot be read\n".utf8))
+            exit(2)
+        }
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
 }
 
 /// A code that works once.
@@ -137,14 +164,20 @@ public enum WebServer {
 
     /// A page: its view built over a fresh context, framed by the layout, kept current by the
     /// change mark; a view that cannot be shown is a page saying why with its status.
+    /// A live page is kept, rendered, until the store's change mark or the minute moves (what
+    /// it shows of "now" — the Today line, uptimes, "in 5h59m" — is by the minute): every viewer
+    /// of an unchanged page gets the same bytes without a render.
     static func page(
-        _ web: WebState, title: String, section: Layout.Section?, live: Bool = true, _ body: (ViewContext) throws -> String
+        _ web: WebState, _ request: Request, title: String, section: Layout.Section?, live: Bool = true, _ body: (ViewContext) throws -> String
     ) -> Response {
         do {
             let context = try web.context()
             let mark = live ? try context.store.changeMark() : nil
-            let text = try body(context)
-            return html(Layout.page(title: title, section: section, live: mark.map { .refresh(mark: $0) } ?? .none, body: text))
+            let key = request.uri.description, minute = Int(context.now / 60)
+            if let mark, let kept = web.rendered(key, mark: mark, minute: minute) { return html(kept) }
+            let text = Layout.page(title: title, section: section, live: mark.map { .refresh(mark: $0) } ?? .none, body: try body(context))
+            if let mark { web.keep(key, mark: mark, minute: minute, text) }
+            return html(text)
         } catch {
             let failure: WebError
             switch error {
@@ -202,33 +235,35 @@ public enum WebServer {
 
     static func pages(_ router: Router<BasicRequestContext>, _ web: WebState) {
         router.get("/") { request, _ -> Response in
-            page(web, title: "Today", section: .today) { c in
+            page(web, request, title: "Today", section: .today) { c in
                 let view = try TodayView(c, day: try day(request))
                 return TodayPage.body(view, now: c.now, zone: c.zone)
             }
         }
         router.get("/grid") { request, _ -> Response in
-            page(web, title: "Grid", section: .grid) { c in Pages.grid(try GridView(c, count: try integer(request, "days", default: 14, 1...120))) }
+            page(web, request, title: "Grid", section: .grid) { c in Pages.grid(try GridView(c, count: try integer(request, "days", default: 14, 1...120))) }
         }
-        router.get("/schedule") { _, _ -> Response in
-            page(web, title: "Schedule", section: .schedule) { c in Pages.schedule(try ScheduleView(c), zone: c.zone) }
+        router.get("/schedule") { request, _ -> Response in
+            page(web, request, title: "Schedule", section: .schedule) { c in Pages.schedule(try ScheduleView(c), zone: c.zone) }
         }
         router.get("/jobs/:name") { request, context -> Response in
             let name = context.parameters.get("name") ?? ""
-            return page(web, title: "Job \(name)", section: .schedule) { c in
+            return page(web, request, title: "Job \(name)", section: .schedule) { c in
                 let filters = try JobView.Filters { request.uri.queryParameters.get($0).map { String($0) } }
                 return Pages.job(try JobView(c, job: name, filters: filters), zone: c.zone)
             }
         }
-        router.get("/runs/:id") { _, context -> Response in
-            page(web, title: "Run \(context.parameters.get("id") ?? "")", section: nil) { c in Pages.run(try RunView(c, id: try runID(context)), zone: c.zone) }
+        router.get("/runs/:id") { request, context -> Response in
+            page(web, request, title: "Run \(context.parameters.get("id") ?? "")", section: nil) { c in
+                Pages.run(try RunView(c, id: try runID(context)), zone: c.zone)
+            }
         }
-        router.get("/services") { _, _ -> Response in
-            page(web, title: "Services", section: .services) { c in Pages.services(try ServiceView.all(c), now: c.now, zone: c.zone) }
+        router.get("/services") { request, _ -> Response in
+            page(web, request, title: "Services", section: .services) { c in Pages.services(try ServiceView.all(c), now: c.now, zone: c.zone) }
         }
-        router.get("/services/:name") { _, context -> Response in
+        router.get("/services/:name") { request, context -> Response in
             let name = context.parameters.get("name") ?? ""
-            return page(web, title: "Service \(name)", section: .services) { c in Pages.service(try ServiceView(c, name: name), zone: c.zone) }
+            return page(web, request, title: "Service \(name)", section: .services) { c in Pages.service(try ServiceView(c, name: name), zone: c.zone) }
         }
     }
 
@@ -292,8 +327,8 @@ public enum WebServer {
     }
 
     static func logs(_ router: Router<BasicRequestContext>, _ web: WebState) {
-        router.get("/runs/:id/attempts/:n/log") { _, context -> Response in
-            page(web, title: "Log of run \(context.parameters.get("id") ?? "")", section: nil, live: false) { c in
+        router.get("/runs/:id/attempts/:n/log") { request, context -> Response in
+            page(web, request, title: "Log of run \(context.parameters.get("id") ?? "")", section: nil, live: false) { c in
                 try LogView(c, run: try runID(context), attempt: try attemptNumber(context)).html(c.zone)
             }
         }

@@ -19,14 +19,7 @@ do { context = try AlphaContext.load(configPath: args[3], module: "dashboard") }
     FileHandle.standardError.write(Data("alphatrader-dashboard: error: \(error.description)\n".utf8))
     exit(2)
 }
-var token: String?
-if args.count >= 6 {
-    guard let text = try? String(contentsOfFile: args[5], encoding: .utf8) else {
-        FileHandle.standardError.write(Data("alphatrader-dashboard: error: \(args[5]): cannot be read\n".utf8))
-        exit(2)
-    }
-    token = text.trimmingCharacters(in: .whitespacesAndNewlines)
-}
+let token = args.count >= 6 ? ServerStart.token(fromFile: args[5], program: "alphatrader-dashboard") : nil
 let state = DashboardState(
     redisURL: context.redisURL, clock: context.clock, zone: ZoneRules.of(context.config.calendar.timeZone),
     firstSymbol: context.config.symbols.all.first ?? "SPY", orchestratorURL: args[4])

@@ -19,14 +19,7 @@ if let workspace {
     FileHandle.standardError.write(Data("orchestrator-web: error: \(args[3]) and \(args[4]) do not load (orchestrator validate says why)\n".utf8))
     exit(2)
 }
-var token: String?
-if args.count >= 6 {
-    guard let text = try? String(contentsOfFile: args[5], encoding: .utf8) else {
-        FileHandle.standardError.write(Data("orchestrator-web: error: \(args[5]): cannot be read\n".utf8))
-        exit(2)
-    }
-    token = text.trimmingCharacters(in: .whitespacesAndNewlines)
-}
+let token = args.count >= 6 ? ServerStart.token(fromFile: args[5], program: "orchestrator-web") : nil
 let web = WebState(storePath: database, workspace: workspace)
 FileHandle.standardError.write(
     Data("orchestrator serve: http://\(args[1]):\(port)/ (read-only over \(database))\(token == nil ? "" : ", token required")\n".utf8))

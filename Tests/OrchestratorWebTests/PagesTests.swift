@@ -233,15 +233,7 @@ struct PagesTests {
     }
 
     /// The orchestrator executable built beside the tests.
-    static let orchestrator: String = {
-        var url = Bundle.main.bundleURL
-        if url.pathExtension == "xctest" { url.deleteLastPathComponent() }
-        let candidates = [
-            url.appendingPathComponent("orchestrator").path,
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("orchestrator").path,
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
-    }()
+    static var orchestrator: String { Built.directory + "/orchestrator" }
 
     @Test(
         "live in a browser (Selenium and chromium-driver): a run triggered while Today is open appears, polling pauses while the tab is hidden, an appended log line shows up, a filter goes into the URL"

@@ -34,7 +34,6 @@ public struct RunRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePe
         public static let tradingDay = Column(CodingKeys.tradingDay)
         public static let scheduledFor = Column(CodingKeys.scheduledFor)
         public static let state = Column(CodingKeys.state)
-        public static let trigger = Column(CodingKeys.trigger)
         public static let createdAt = Column(CodingKeys.createdAt)
     }
 
@@ -83,6 +82,41 @@ public struct RunRecord: Codable, Sendable, Hashable, FetchableRecord, MutablePe
         params = row[CodingKeys.params.rawValue]
         causeRunId = row[CodingKeys.causeRunId.rawValue]
         reason = row[CodingKeys.reason.rawValue]
+    }
+
+    /// The columns `init(positional:)` reads, in its order: lists of runs (a day's, history)
+    /// read by position, not by name (a hash lookup per column per row).
+    static let selection =
+        "id, job, trading_day, scheduled_for, trigger, state, attempts, created_at, started_at, finished_at, exit_code, next_attempt_at, params, cause_run_id, reason"
+
+    init(positional row: Row) throws {
+        id = row[0]
+        job = row[1]
+        tradingDay = row[2]
+        scheduledFor = row[3]
+        let trigger: String = row[4], state: String = row[5]
+        guard let t = RunTrigger(rawValue: trigger), let st = RunState(rawValue: state) else {
+            throw RunStore.Failure(description: "run \(id ?? 0): unknown trigger \(trigger) or state \(state) in the run store")
+        }
+        self.trigger = t
+        self.state = st
+        attempts = row[6]
+        createdAt = row[7]
+        startedAt = row[8]
+        finishedAt = row[9]
+        exitCode = row[10]
+        nextAttemptAt = row[11]
+        params = row[12]
+        causeRunId = row[13]
+        reason = row[14]
+    }
+
+    /// Runs by a query whose columns are `selection`.
+    static func fetchPositional(_ db: Database, sql: String, arguments: StatementArguments) throws -> [RunRecord] {
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+        var runs: [RunRecord] = []
+        while let row = try rows.next() { runs.append(try RunRecord(positional: row)) }
+        return runs
     }
 
     public func encode(to container: inout PersistenceContainer) {

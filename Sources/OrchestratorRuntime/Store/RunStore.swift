@@ -463,7 +463,9 @@ public final class RunStore: Sendable {
     /// Runs of the given trading days, oldest first.
     public func runs(tradingDays: [String]) throws -> [RunRecord] {
         try writer.read { db in
-            try RunRecord.filter(tradingDays.contains(RunRecord.Columns.tradingDay)).order(RunRecord.Columns.id).fetchAll(db)
+            let marks = tradingDays.map { _ in "?" }.joined(separator: ", ")
+            return try RunRecord.fetchPositional(
+                db, sql: "SELECT \(RunRecord.selection) FROM run WHERE trading_day IN (\(marks)) ORDER BY id", arguments: StatementArguments(tradingDays))
         }
     }
 
@@ -556,14 +558,18 @@ public final class RunStore: Sendable {
     public func history(
         job: String? = nil, state: RunState? = nil, since: Double? = nil, day: String? = nil, trigger: RunTrigger? = nil, limit: Int = 50
     ) throws -> [RunRecord] {
-        try writer.read { db in
-            var request = RunRecord.all()
-            if let job { request = request.filter(RunRecord.Columns.job == job) }
-            if let trigger { request = request.filter(RunRecord.Columns.trigger == trigger.rawValue) }
-            if let state { request = request.filter(RunRecord.Columns.state == state.rawValue) }
-            if let since { request = request.filter(RunRecord.Columns.createdAt >= since) }
-            if let day { request = request.filter(RunRecord.Columns.tradingDay == day) }
-            return try request.order(RunRecord.Columns.id.desc).limit(limit).fetchAll(db)
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let job { conditions.append("job = ?"); arguments.append(job) }
+        if let trigger { conditions.append("trigger = ?"); arguments.append(trigger.rawValue) }
+        if let state { conditions.append("state = ?"); arguments.append(state.rawValue) }
+        if let since { conditions.append("created_at >= ?"); arguments.append(since) }
+        if let day { conditions.append("trading_day = ?"); arguments.append(day) }
+        arguments.append(limit)
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        return try writer.read { db in
+            try RunRecord.fetchPositional(
+                db, sql: "SELECT \(RunRecord.selection) FROM run \(filter) ORDER BY id DESC LIMIT ?", arguments: StatementArguments(arguments))
         }
     }
 }
