@@ -24,7 +24,11 @@ public enum TodayPage {
         }
     }
 
-    static func f(_ x: Double) -> String { String(Int((x * 10).rounded()) / 10) + "." + String(abs(Int((x * 10).rounded())) % 10) }
+    /// A coordinate with one decimal, by integer arithmetic (a page writes thousands).
+    static func f(_ x: Double) -> String {
+        let tenths = Int((x * 10).rounded())
+        return (tenths < 0 ? "-" : "") + String(abs(tenths) / 10) + "." + String(abs(tenths) % 10)
+    }
 
     /// The page's body (Layout frames it).
     public static func body(_ view: TodayView, now: Double, zone: ZoneRules) -> String {
@@ -98,13 +102,16 @@ public enum TodayPage {
                     "<rect class=\"window\" x=\"\(f(x(from)))\" y=\"\(f(y + 4))\" width=\"\(f(x(to) - x(from)))\" height=\"12\" fill=\"#8250df\" fill-opacity=\".3\"><title>\(HTMLText.escape(w.service)): \(HTMLText.clock(Double(w.start!), zone))–\(HTMLText.clock(Double(w.end!), zone))</title></rect>"
             }
         }
+        let byJob = Dictionary(grouping: runs, by: \.job)
+        svg.reserveCapacity(svg.utf8.count + runs.count * 400)
         for (i, job) in jobs.enumerated() {
             let y = top + row * Double(i + bands.count)
-            svg += "<text x=\"\(f(left - 6))\" y=\"\(f(y + 13))\" text-anchor=\"end\">\(HTMLText.escape(job))</text>"
-            for r in runs where r.job == job {
+            let name = HTMLText.escape(job)
+            svg += "<text x=\"\(f(left - 6))\" y=\"\(f(y + 13))\" text-anchor=\"end\">\(name)</text>"
+            for r in byJob[job] ?? [] {
                 let queuedFrom = r.scheduledFor.map { max($0, r.createdAt) } ?? r.createdAt
                 let end = min(t1, r.finishedAt ?? (r.state == .running || r.state == .retrying ? max(now, r.startedAt ?? now) : r.startedAt ?? r.createdAt))
-                let title = "\(HTMLText.escape(job)) #\(r.id ?? 0) \(r.state.rawValue)\(r.reason.map { ": " + HTMLText.escape($0) } ?? "")"
+                let title = "\(name) #\(r.id ?? 0) \(r.state.rawValue)\(r.reason.map { ": " + HTMLText.escape($0) } ?? "")"
                 if let start = r.startedAt, start > queuedFrom, queuedFrom >= t0 {
                     svg +=
                         "<rect class=\"wait\" x=\"\(f(x(queuedFrom)))\" y=\"\(f(y + 4))\" width=\"\(f(max(x(start) - x(queuedFrom), 1)))\" height=\"12\" fill=\"#808080\" fill-opacity=\".35\"/>"

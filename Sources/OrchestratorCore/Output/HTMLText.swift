@@ -2,6 +2,8 @@
 public enum HTMLText {
     /// `s` safe inside an element or a quoted attribute.
     public static func escape(_ s: String) -> String {
+        // Most text has nothing to escape: returned as it is, without walking its characters.
+        if !s.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) { return s }
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for c in s {
