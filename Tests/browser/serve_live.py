@@ -8,7 +8,8 @@ Checks, as a person at the browser would see them:
   2. the page stops asking /api/changes while the tab is hidden, and asks again once visible;
   3. a line appended to a running attempt's log shows up on its log page (server-sent events),
      numbered, with its permalink;
-  4. choosing a state in a job page's filter puts it in the URL, and the table follows.
+  4. choosing a state in a job page's filter puts it in the URL, and the table follows;
+  5. on a phone's width (390 px) no page is wider than the screen (wide tables scroll inside).
 """
 import argparse
 import json
@@ -117,6 +118,15 @@ def main():
         if not rows or states != {"failed"}:
             fail("after filtering on failed the table shows %r" % states)
         print("ok: the state filter is in the URL (%s) and the table shows only failed runs" % driver.current_url.split("/jobs/")[1], flush=True)
+
+        # 5. A phone's width: nothing wider than the screen.
+        driver.set_window_size(390, 844)
+        for path in ("/", "/grid", "/schedule", "/jobs/a", "/services", args.log_page):
+            driver.get(args.url + path)
+            wide = driver.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            if wide[0] > wide[1] + 1:
+                fail("%s is %d px wide on a %d px screen" % (path, wide[0], wide[1]))
+        print("ok: at 390 px no page is wider than the screen", flush=True)
     finally:
         driver.quit()
 
