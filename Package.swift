@@ -161,7 +161,7 @@ let package = Package(
         // The edges against real parts: SQLite files, processes.
         .testTarget(
             name: "OrchestratorRuntimeTests",
-            dependencies: ["OrchestratorRuntime", "Net", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["OrchestratorRuntime", "Net", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strictSettings
         ),
         // Local servers the tests talk to: a real redis-server on a free port, scripted TCP peers.

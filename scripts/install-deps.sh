@@ -3,12 +3,13 @@
 # Safe to run again; needs root (or sudo) the first time. --tests adds what only the tests use:
 # headless Chromium, which renders the reports as a person sees them, and Prometheus's promtool,
 # which checks orchestrator serve's /metrics; chromium-driver and python3-selenium drive the pages'
-# live behaviour as a browser user would.
+# live behaviour as a browser user would; postgresql is the second run store's server (issue 21), started
+# by the tests in a temporary directory on a free port.
 set -euo pipefail
 # librsvg2-bin: rsvg-convert turns the evening report's equity chart into the PNG the posts carry.
 packages=(redis-server libhiredis-dev libsqlite3-dev libc6-dev libcurl4-openssl-dev libssl-dev libyaml-dev pkg-config librsvg2-bin fonts-dejavu-core)
 if [ "${1:-}" = "--tests" ]; then
-  packages+=(chromium chromium-driver python3-selenium prometheus)
+  packages+=(chromium chromium-driver python3-selenium prometheus postgresql)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -2,6 +2,7 @@ import Foundation
 import OrchestratorCore
 import OrchestratorRuntime
 import OrchestratorWeb
+import TestSupport
 import Testing
 
 /// A workspace with two jobs and a service, and a store with a day of their runs and real log
@@ -116,20 +117,8 @@ final class LiveServer {
     let port: Int
 
     init(_ command: String) throws {
-        port = try Self.freePort()
+        port = try FreePort.pick()
         process = try Built.startThroughPath(command.replacingOccurrences(of: "PORT", with: String(port)), port: port)
-    }
-
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { Glibc.close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// Resident memory, in MB.
