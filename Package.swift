@@ -23,6 +23,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The second run store (issue 21): PostgreSQL through postgres-nio, in its own target.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         // The run store: SQLite through GRDB (WAL, migrations, typed records).
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -114,6 +116,11 @@ let package = Package(
             dependencies: ["AlphaTrader", "Net", "OrchestratorCore"],
             swiftSettings: strictSettings
         ),
+        .target(
+            name: "OrchestratorPostgres",
+            dependencies: ["OrchestratorRuntime", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: strictSettings
+        ),
         // alphatrader dashboard (issue 20): Hummingbird, in its own targets like serve's, so that
         // the trading jobs' executable does not carry the web stack.
         .target(
@@ -183,6 +190,12 @@ let package = Package(
                 "alphatrader-dashboard", "alphatrader", "AlphaTrader", "TestSupport", "Redis", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // The PostgreSQL store against a real PostgreSQL started by the tests.
+        .testTarget(
+            name: "OrchestratorPostgresTests",
+            dependencies: ["OrchestratorPostgres", "OrchestratorRuntime", "TestSupport", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: strictSettings
         ),
         // The trading system: formulas on hand-computed examples, the tape, ingestion into a real
