@@ -46,7 +46,7 @@ enum EngineBench {
             yaml += "  \(n): { command: [/bin/true]\(deps[n]!.isEmpty ? "" : ", depends_on: [\(deps[n]!.joined(separator: ", "))]") }\n"
         }
         let ws = load(dir, config: "database: \(dir)/s.sqlite\nlogs: \(dir)/logs\nmax_parallel: \(parallel)\n", jobs: yaml)
-        let store = try! RunStore(path: dir + "/s.sqlite")
+        let store = try! SQLiteRunStore(path: dir + "/s.sqlite")
         // Runs that ended, counted from the engine's events: the loop asks the store nothing,
         // so the figure is the engine's alone.
         final class Ended { var count = 0 }
@@ -140,7 +140,7 @@ enum EngineBench {
         let ws = load(
             dir, config: "database: \(dir)/s.sqlite\nlogs: \(dir)/logs\nmax_parallel: 8\n",
             jobs: "jobs:\n  tick: { command: [/bin/true], schedule: { every: 1s, during: day }, overlap: queue }\n")
-        let store = try! RunStore(path: dir + "/s.sqlite")
+        let store = try! SQLiteRunStore(path: dir + "/s.sqlite")
         let day = LocalDate(parsing: option("--date", default: "2026-11-25"))!
         let zone = ZoneRules.of(ws.config.timeZone)
         let from = TimeOfDay(hour: 10, minute: 0)!
@@ -167,7 +167,7 @@ enum EngineBench {
         let root = option("--root", default: FileManager.default.currentDirectoryPath)
         let dir = scratch("catchup")
         let ws = try! WorkspaceFiles(configPath: root + "/config/config.yaml", jobsDirectory: root + "/jobs").load(environment: [:]).get()
-        let store = try! RunStore(path: dir + "/s.sqlite")
+        let store = try! SQLiteRunStore(path: dir + "/s.sqlite")
         let to = TimeFormat.parseInstant("2026-11-25T17:00:00Z", zone: ZoneRules.named("UTC")!)!
         let from = to - 7 * 86_400
         let t0 = now()
@@ -193,7 +193,7 @@ enum EngineBench {
         let count = Int(option("--runs", default: "1000000"))!
         let dir = scratch("history")
         let path = dir + "/s.sqlite"
-        _ = try! RunStore(path: path)
+        _ = try! SQLiteRunStore(path: path)
         let jobs = [
             "premarket-data", "morning-analysis", "morning-post", "market-open", "parameter-discovery", "moc",
             "evening-report", "evening-post", "backup", "alert",
@@ -213,7 +213,7 @@ enum EngineBench {
             }
         }
         let fill = Double(now() - t0) / 1e9
-        let store = try! RunStore(path: path)
+        let store = try! SQLiteRunStore(path: path)
         let sample = try! store.history(limit: 1).first!
         func time(_ body: () -> Void) -> Double {
             var best = Double.infinity

@@ -95,7 +95,7 @@ enum ReportsBench {
         let dir = option("--dir", default: NSTemporaryDirectory())
         let runs = Int(option("--runs", default: "1000000"))!
         let store = dir + "/runs.sqlite"
-        _ = try! RunStore(path: store)
+        _ = try! SQLiteRunStore(path: store)
         let queue = try! DatabaseQueue(path: store)
         try! queue.write { db in
             let run = try db.makeStatement(
@@ -188,7 +188,7 @@ enum ServeBench {
         let path = option("--out", default: "/tmp/serve-bench.sqlite")
         let runs = Int(option("--runs", default: "1000000"))!
         try? FileManager.default.removeItem(atPath: path)
-        _ = try! RunStore(path: path)
+        _ = try! SQLiteRunStore(path: path)
         let queue = try! DatabaseQueue(path: path)
         let t0 = now()
         try! queue.write { db in

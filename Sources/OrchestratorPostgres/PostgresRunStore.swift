@@ -84,7 +84,7 @@ public final class PostgresRunStore: Sendable {
             for try await id in try await db.query("SELECT identifier FROM schema_migrations", logger: Self.logger).decode(String.self) { done.insert(id) }
             let known = Set(PostgresSchema.migrations.map(\.0))
             if let unknown = done.subtracting(known).sorted().first {
-                throw StoreFailure(code: .newerSchema, description: "the run store was migrated by a newer orchestrator (\(unknown)); upgrade this binary")
+                throw StoreFailure(.newerSchema, "the run store was migrated by a newer orchestrator (\(unknown)); upgrade this binary")
             }
             var applied: [String] = []
             for (id, sql) in PostgresSchema.migrations where !done.contains(id) {
@@ -144,12 +144,4 @@ public final class PostgresRunStore: Sendable {
     }
 
     static let logger = Logger(label: "orchestrator.store.postgres")
-}
-
-/// Why the store could not do what was asked, by code (issue 21's `locked`, `newerSchema`,
-/// `corrupt`, `readOnly`, `unavailable`), with words for people.
-public struct StoreFailure: Error, Sendable, CustomStringConvertible {
-    public enum Code: String, Sendable { case locked, newerSchema, corrupt, readOnly, unavailable }
-    public let code: Code
-    public let description: String
 }

@@ -116,7 +116,7 @@ public struct LogView: Sendable {
     /// while nothing is written (which is also how a client that went away is noticed), and
     /// `event: end` once the attempt has ended and its last bytes are sent. Writes wait for the
     /// client (NIO's back-pressure): a client that stops reading holds one chunk, not the log.
-    func events(from start: Int, store: RunStore) -> ResponseBody {
+    func events(from start: Int, store: any RunStore) -> ResponseBody {
         let path = self.path, runID = run.id ?? 0, number = attempt.number
         return ResponseBody { writer in
             var offset = start

@@ -23,7 +23,7 @@ public struct MetricsAggregator: Sendable {
         }
     }
 
-    public private(set) var cursor: Int64 = 0
+    public private(set) var cursor = ChangeCursor.start
     /// Runs that reached each final state, by job.
     public private(set) var runs: [String: [String: Int]] = [:]
     public private(set) var attempts: [String: Histogram] = [:]
@@ -33,10 +33,10 @@ public struct MetricsAggregator: Sendable {
 
     static let final: Set<String> = ["succeeded", "failed", "upstream_failed", "skipped", "missed", "cancelled"]
 
-    /// Folds transitions (in id order) into the counters.
+    /// Folds transitions (in cursor order) into the counters.
     public mutating func fold(_ events: [TransitionEvent]) {
-        for e in events where e.id > cursor {
-            cursor = e.id
+        for e in events where e.cursor > cursor {
+            cursor = e.cursor
             if Self.final.contains(e.to) { runs[e.job, default: [:]][e.to, default: 0] += 1 }
             if let d = e.attemptSeconds, d >= 0 {
                 var h = attempts[e.job] ?? Histogram(Self.durationBuckets.count)
@@ -51,7 +51,7 @@ public struct MetricsAggregator: Sendable {
     }
 
     /// Reads and folds everything recorded since the last call.
-    public mutating func catchUp(_ store: RunStore) throws {
+    public mutating func catchUp(_ store: any RunStore) throws {
         while true {
             let batch = try store.transitions(after: cursor, limit: 50_000)
             fold(batch)

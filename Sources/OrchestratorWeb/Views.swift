@@ -5,13 +5,13 @@ public import OrchestratorRuntime
 /// What every view reads from: the store (read-only), the declared jobs and services when the
 /// files load, and one "now" for the whole request.
 public struct ViewContext: Sendable {
-    public let store: RunStore
+    public let store: any RunStore
     public let workspace: Workspace?
     /// Where attempts' logs must lie to be served.
     public let logs: String
     public let now: Double
 
-    public init(store: RunStore, workspace: Workspace?, logs: String, now: Double) {
+    public init(store: any RunStore, workspace: Workspace?, logs: String, now: Double) {
         self.store = store
         self.workspace = workspace
         self.logs = logs
@@ -324,7 +324,7 @@ public struct ServiceView: Sendable {
         }
         self.record = record
         do {
-            events = try c.store.serviceEvents(service: name, limit: 50)
+            events = try c.store.serviceEvents(service: name, run: nil, limit: 50)
             attempts = try record.runId.map { try c.store.attempts(of: $0) } ?? []
         } catch { throw .unavailable("\(error)") }
         now = c.now

@@ -6,13 +6,13 @@ public import OrchestratorRuntime
 import Synchronization
 
 /// `orchestrator serve`: the read-only API and `/metrics` over the run store (SPEC §9). Its own
-/// read-only connection (`RunStore(readingOnly:)`): nothing it serves can write the store. A
+/// read-only connection (`SQLiteRunStore(readingOnly:)`): nothing it serves can write the store. A
 /// store that cannot be opened (missing, locked, from a newer build) is an HTTP 503 naming why,
 /// never a crash; the next request tries again.
 public final class WebState: Sendable {
     let storePath: String
     let workspace: Workspace?
-    private let store = Mutex<RunStore?>(nil)
+    private let store = Mutex<(any RunStore)?>(nil)
     private let aggregator = Mutex(MetricsAggregator())
 
     /// The directory an attempt's log must lie in to be served.
@@ -26,10 +26,10 @@ public final class WebState: Sendable {
 
     struct Unavailable: Error, CustomStringConvertible { let description: String }
 
-    func openStore() throws -> RunStore {
+    func openStore() throws -> any RunStore {
         if let open = store.withLock({ $0 }) { return open }
         do {
-            let opened = try RunStore(readingOnly: storePath)
+            let opened = try SQLiteRunStore(readingOnly: storePath)
             store.withLock { $0 = opened }
             return opened
         } catch {
@@ -63,7 +63,7 @@ public final class WebState: Sendable {
         return PrometheusText.render(snapshot, gauges)
     }
 
-    private func aggregatorCursor() -> Int64? { aggregator.withLock { $0.cursor } }
+    private func aggregatorCursor() -> ChangeCursor? { aggregator.withLock { $0.cursor } }
 
     private let pages = Mutex<[String: (mark: String, minute: Int, html: String)]>([:])
 

@@ -131,7 +131,7 @@ struct RestoreCommand: ParsableCommand {
 
     func store(_ part: Part, backup: String, context: AlphaContext) -> (copy: String, target: String, known: [String], what: String) {
         switch part {
-        case .runs: (backup + "/stores/runs.sqlite", context.config.database, RunStore.migrations, "the run store")
+        case .runs: (backup + "/stores/runs.sqlite", context.config.database, SQLiteRunStore.migrations, "the run store")
         case .journal: (backup + "/stores/journal.sqlite", data.journal, Journal.migrations, "the trade journal")
         default: (backup + "/stores/outbox.sqlite", data.outbox, Outbox.migrations, "the distribution outbox")
         }

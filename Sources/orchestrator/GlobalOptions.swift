@@ -39,9 +39,9 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// The run store named by --db or the configuration's `database:`, or exit 2 with why.
-    func openStore(_ config: Config) throws -> RunStore {
+    func openStore(_ config: Config) throws -> any RunStore {
         do {
-            return try RunStore(path: db ?? config.database)
+            return try SQLiteRunStore(path: db ?? config.database)
         } catch {
             throw CLIFailure.invalid(error.description)
         }

@@ -57,10 +57,10 @@ struct HistoryCommand: GlobalOptionsCommand {
 }
 
 /// A run id from the command line, and the run, or exit 2.
-func loadRun(_ text: String, store: RunStore) throws -> RunRecord {
+func loadRun(_ text: String, store: any RunStore) throws -> RunRecord {
     guard let id = Int64(text.hasPrefix("#") ? String(text.dropFirst()) : text), id > 0 else {
         throw CLIFailure.invalid("\"\(text)\" is not a run id (a number, as history prints)")
     }
-    guard let run = try store.run(id) else { throw CLIFailure.invalid("no run \(id) in \(store.path)") }
+    guard let run = try store.run(id) else { throw CLIFailure.invalid("no run \(id) in \(store.location)") }
     return run
 }

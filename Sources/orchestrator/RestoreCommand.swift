@@ -38,7 +38,7 @@ struct RestoreCommand: GlobalOptionsCommand {
             _ = try BackupManifest.checked(backup)
             let copy = backup + "/stores/runs.sqlite"
             guard FileManager.default.fileExists(atPath: copy) else { throw RestoreError.refused("\(backup): holds no run store (stores/runs.sqlite)") }
-            result = try StoreRestore.restore(copy, to: target, undo: undoDirectory, knownMigrations: RunStore.migrations, what: "the run store")
+            result = try StoreRestore.restore(copy, to: target, undo: undoDirectory, knownMigrations: SQLiteRunStore.migrations, what: "the run store")
         } catch let error as RestoreError {
             switch error {
             case .refused(let why): throw CLIFailure.invalid("restore refused, nothing changed: \(why)")

@@ -32,7 +32,7 @@ struct RunCommand: GlobalOptionsCommand {
         let zone = ZoneRules.of(workspace.config.timeZone)
         let store = try options.openStore(workspace.config)
         if let other = Daemon.liveDaemon(store) {
-            throw CLIFailure.invalid("another orchestrator run (pid \(other.pid)) is already the daemon of \(store.path)")
+            throw CLIFailure.invalid("another orchestrator run (pid \(other.pid)) is already the daemon of \(store.location)")
         }
         let engine = Engine(
             workspace: workspace, store: store, clock: try currentClock(),
@@ -62,7 +62,7 @@ struct RunCommand: GlobalOptionsCommand {
                 print("orchestrator run: \(line)")
                 fflush(nil)
             })
-        print("orchestrator run: \(workspace.jobs.count) jobs, \(workspace.services.count) services, store \(store.path), pid \(getpid())")
+        print("orchestrator run: \(workspace.jobs.count) jobs, \(workspace.services.count) services, store \(store.location), pid \(getpid())")
         fflush(nil)
         var logger = Logger(label: "orchestrator")
         logger.logLevel = .warning

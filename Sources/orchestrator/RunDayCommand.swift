@@ -51,7 +51,7 @@ struct RunDayCommand: GlobalOptionsCommand {
         ProcessControl.catchStopSignals()
         let interactive = isatty(1) != 0 && !json
         if !json {
-            print("run-day \(day) at \(speed == 1 ? "real time" : "\(formatSpeed(speed))× speed"), store \(store.path)")
+            print("run-day \(day) at \(speed == 1 ? "real time" : "\(formatSpeed(speed))× speed"), store \(store.location)")
         }
         // On a terminal, a status line under the events: the simulated time and runs by state.
         var states: [Int64: RunState] = [:]

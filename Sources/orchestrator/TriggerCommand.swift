@@ -110,12 +110,12 @@ struct TriggerCommand: GlobalOptionsCommand {
     }
 
     /// Runs the new runs in a background `orchestrator _drive` so this command can return.
-    func startDetachedDriver(ids: Set<Int64>, day: LocalDate, workspace: Workspace, store: RunStore) throws {
+    func startDetachedDriver(ids: Set<Int64>, day: LocalDate, workspace: Workspace, store: any RunStore) throws {
         let cwd = FileManager.default.currentDirectoryPath
-        func absolute(_ p: String) -> String { p.hasPrefix("/") ? p : cwd + "/" + p }
+        func absolute(_ p: String) -> String { p.hasPrefix("/") || p.contains("://") ? p : cwd + "/" + p }
         var args = [
             ProcessControl.executablePath, "_drive", "--config", absolute(global.config), "--jobs", absolute(global.jobs),
-            "--db", absolute(store.path), "--day", day.description,
+            "--db", absolute(store.location), "--day", day.description,
         ]
         for id in ids.sorted() { args += ["--run", String(id)] }
         try FileManager.default.createDirectory(atPath: workspace.config.logs, withIntermediateDirectories: true)

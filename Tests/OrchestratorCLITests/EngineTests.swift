@@ -13,7 +13,7 @@ struct EngineTests {
 
     /// Starts an attempt supervisor directly, as the engine would, and waits for it.
     func supervise(_ dir: String, _ argv: [String], timeout: Double? = nil, grace: Double = 0.3) throws -> (AttemptRecord, Int32) {
-        let store = try RunStore(path: dir + "/s.sqlite")
+        let store = try SQLiteRunStore(path: dir + "/s.sqlite")
         let run = try store.createRun(job: "t", tradingDay: "2026-11-25", trigger: .manual, state: .queued, now: 0)
         _ = try store.startAttempt(run: run.id!, log: dir + "/t.log", now: 0)
         let p = Process()
@@ -60,7 +60,7 @@ struct EngineTests {
 
     /// Starts a supervisor ahead of its attempt (`--ready`), then hands it `request` on stdin.
     func superviseReady(_ dir: String, request: (Int64) -> [UInt8]) throws -> (AttemptRecord?, Int32) {
-        let store = try RunStore(path: dir + "/s.sqlite")
+        let store = try SQLiteRunStore(path: dir + "/s.sqlite")
         let run = try store.createRun(job: "t", tradingDay: "2026-11-25", trigger: .manual, state: .queued, now: 0)
         _ = try store.startAttempt(run: run.id!, log: dir + "/t.log", now: 0)
         let p = Process()
@@ -110,7 +110,7 @@ struct EngineTests {
     @Test("a supervisor started ahead serves attempt after attempt, reports each outcome, and records the last itself when retired before it was committed")
     func readySupervisorServesAttemptsInTurn() throws {
         let dir = try scratch()
-        let store = try RunStore(path: dir + "/s.sqlite")
+        let store = try SQLiteRunStore(path: dir + "/s.sqlite")
         var runs: [Int64] = []
         for _ in 0..<3 {
             let run = try store.createRun(job: "t", tradingDay: "2026-11-25", trigger: .manual, state: .queued, now: 0)
@@ -156,7 +156,7 @@ struct EngineTests {
     func reportOwedWhenTheEngineGoes() throws {
         let (dir, _) = try CLITests.workspace("jobs:\n  t: { command: [sh, -c, \"exit 3\"] }\n")
         let ws = try WorkspaceFiles(configPath: dir + "/c.yaml", jobsDirectory: dir + "/jobs").load().get()
-        let store = try RunStore(path: dir + "/s.sqlite")
+        let store = try SQLiteRunStore(path: dir + "/s.sqlite")
         let day = try #require(LocalDate(parsing: "2026-11-25"))
         var engine: Engine? = Engine(workspace: ws, store: store, clock: SystemClock(), executable: CLITests.binary)
         engine!.startSupervisorsAhead()
@@ -186,7 +186,7 @@ struct EngineTests {
     @Test("a supervisor started ahead reports a command that cannot start as failed with 127 and no pid, and says why in the log")
     func readySupervisorReportsAStartFailure() throws {
         let dir = try scratch()
-        let store = try RunStore(path: dir + "/s.sqlite")
+        let store = try SQLiteRunStore(path: dir + "/s.sqlite")
         let run = try store.createRun(job: "t", tradingDay: "2026-11-25", trigger: .manual, state: .queued, now: 0)
         _ = try store.startAttempt(run: run.id!, log: dir + "/t.log", now: 0)
         let supervisor = try #require(
@@ -308,7 +308,7 @@ struct EngineTests {
         usleep(800_000)
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
-        let store = try RunStore(path: dir + "/s.sqlite")
+        let store = try SQLiteRunStore(path: dir + "/s.sqlite")
         let during = try #require(try store.history(job: "long").first)
         #expect(during.state == .running)
         // The supervisor outlives the engine and records the exit code by itself.

@@ -191,8 +191,8 @@ struct ServiceTests {
         #expect(Date().timeIntervalSince(started) >= 0.3, "base ignores SIGTERM: it is killed only after its stop_timeout")
         usleep(100_000)
         #expect(CLITests.gone(grandchild) && CLITests.gone(Int32(basePid)), "nothing of base's process group survives")
-        let store = try RunStore(path: dir + "/s.sqlite")
-        let stops = try store.serviceEvents(limit: 100).reversed().filter { $0.kind == "stop" || $0.kind == "kill" }.map { "\($0.kind) \($0.service)" }
+        let store = try SQLiteRunStore(path: dir + "/s.sqlite")
+        let stops = try store.serviceEvents().reversed().filter { $0.kind == "stop" || $0.kind == "kill" }.map { "\($0.kind) \($0.service)" }
         #expect(stops == ["stop top", "stop base", "kill base"])
         #expect(try self.status(args)["daemon"].flatMap { ($0 as? [String: Any])?["alive"] as? Bool } == false)
         #expect(try service(args, "top")?["state"] as? String == "stopped")
@@ -221,7 +221,7 @@ struct ServiceTests {
         #expect(health["ok"] as? Bool == true && (health["detail"] as? String)?.contains("heartbeat") == true)
         try FileManager.default.removeItem(atPath: dir + "/beat")
         #expect(try eventually { (try service(args, "feed")?["restarts"] as? Int ?? 0) >= 1 })
-        let store = try RunStore(path: dir + "/s.sqlite")
+        let store = try SQLiteRunStore(path: dir + "/s.sqlite")
         let unhealthy = try #require(try store.serviceEvents(service: "feed").first { $0.kind == "unhealthy" })
         #expect(unhealthy.detail?.contains("old, older than 1s") == true)
     }

@@ -16,7 +16,7 @@ func temporaryDirectory() throws -> String {
 struct RunStoreTests {
     @Test("a scheduled slot is claimed once, whoever else tries")
     func slotClaimedOnce() throws {
-        let store = try RunStore(path: try temporaryDirectory() + "/s.sqlite")
+        let store = try SQLiteRunStore(path: try temporaryDirectory() + "/s.sqlite")
         let first = try store.claimSlot(job: "moc", tradingDay: "2026-11-27", scheduledFor: 1_795_800_000, trigger: .schedule, state: .queued, now: 1)
         #expect(first != nil)
         #expect(try store.claimSlot(job: "moc", tradingDay: "2026-11-27", scheduledFor: 1_795_800_000, trigger: .catchUp, state: .queued, now: 2) == nil)
@@ -27,7 +27,7 @@ struct RunStoreTests {
     /// background checkpointer (the writer's own checkpoints off in both cases).
     func walPagesAfterCommits(background: Bool) throws -> Int {
         let path = try temporaryDirectory() + "/wal.sqlite"
-        let store = try RunStore(path: path)
+        let store = try SQLiteRunStore(path: path)
         if background {
             store.checkpointInBackground(every: 0.005)
         } else {
@@ -53,8 +53,8 @@ struct RunStoreTests {
     @Test("eight stores on one file racing for the same slots: each slot has exactly one run")
     func concurrentClaims() throws {
         let path = try temporaryDirectory() + "/race.sqlite"
-        _ = try RunStore(path: path)
-        let stores = try (0..<8).map { _ in try RunStore(path: path) }
+        _ = try SQLiteRunStore(path: path)
+        let stores = try (0..<8).map { _ in try SQLiteRunStore(path: path) }
         let wins = Mutex(0)
         DispatchQueue.concurrentPerform(iterations: 8) { i in
             for slot in 0..<50 {
@@ -72,7 +72,7 @@ struct RunStoreTests {
 
     @Test("a transition is taken only from the expected states and logged")
     func guardedTransition() throws {
-        let store = try RunStore(path: try temporaryDirectory() + "/t.sqlite")
+        let store = try SQLiteRunStore(path: try temporaryDirectory() + "/t.sqlite")
         let run = try store.createRun(job: "a", tradingDay: "2026-11-25", trigger: .manual, state: .queued, now: 1)
         #expect(try store.transition(run: run.id!, from: [.running], to: .failed, now: 2) == nil)
         let cancelled = try store.transition(run: run.id!, from: [.queued], to: .cancelled, now: 3, reason: "test")
@@ -81,7 +81,7 @@ struct RunStoreTests {
 
     @Test("an attempt's outcome is written once: a late writer does not overwrite it")
     func exitRecordedOnce() throws {
-        let store = try RunStore(path: try temporaryDirectory() + "/e.sqlite")
+        let store = try SQLiteRunStore(path: try temporaryDirectory() + "/e.sqlite")
         let run = try store.createRun(job: "a", tradingDay: "2026-11-25", trigger: .manual, state: .queued, now: 1)
         _ = try store.startAttempt(run: run.id!, log: "x.log", now: 2)
         #expect(try store.recordExit(run: run.id!, attempt: 1, exitCode: 3, signal: nil, outcome: .failed, now: 3))
@@ -93,14 +93,14 @@ struct RunStoreTests {
     func badFiles() throws {
         let dir = try temporaryDirectory()
         try "this is not a database, just text long enough to have a header".write(toFile: dir + "/text.sqlite", atomically: true, encoding: .utf8)
-        #expect(throws: RunStore.Failure.self) { try RunStore(path: dir + "/text.sqlite") }
-        do { _ = try RunStore(path: dir + "/text.sqlite") } catch { #expect(error.description.contains("not an SQLite database")) }
+        #expect(throws: StoreFailure.self) { try SQLiteRunStore(path: dir + "/text.sqlite") }
+        do { _ = try SQLiteRunStore(path: dir + "/text.sqlite") } catch { #expect(error.description.contains("not an SQLite database")) }
         let newer = dir + "/newer.sqlite"
-        _ = try RunStore(path: newer)
+        _ = try SQLiteRunStore(path: newer)
         let queue = try DatabaseQueue(path: newer)
         try queue.write { try $0.execute(sql: "INSERT INTO grdb_migrations(identifier) VALUES ('v99')") }
         do {
-            _ = try RunStore(path: newer)
+            _ = try SQLiteRunStore(path: newer)
             Issue.record("a newer schema should be refused")
         } catch {
             #expect(error.description.contains("newer orchestrator"))
@@ -110,7 +110,7 @@ struct RunStoreTests {
     @Test("the schema refuses states and triggers that do not exist")
     func schemaConstraints() throws {
         let path = try temporaryDirectory() + "/c.sqlite"
-        _ = try RunStore(path: path)
+        _ = try SQLiteRunStore(path: path)
         let queue = try DatabaseQueue(path: path)
         #expect(throws: DatabaseError.self) {
             try queue.write { try $0.execute(sql: "INSERT INTO run(job, trading_day, trigger, state, created_at) VALUES ('a', 'd', 'schedule', 'done', 0)") }

@@ -9,7 +9,7 @@ import Testing
 struct AbuseTests {
     /// A running attempt (its engine: this process) with a log of `bytes`.
     static func runningAttempt(_ fixture: ServeFixture, bytes: Int) throws -> (run: Int64, log: String) {
-        let store = try RunStore(path: fixture.store)
+        let store = try SQLiteRunStore(path: fixture.store)
         let run = try store.createRun(job: "a", tradingDay: "2026-12-07", trigger: .manual, state: .queued, now: Date().timeIntervalSince1970)
         let log = fixture.logs + "/a/big.log"
         FileManager.default.createFile(atPath: log, contents: nil)

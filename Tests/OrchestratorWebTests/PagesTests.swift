@@ -105,7 +105,7 @@ struct PagesTests {
         let (_, raw, headers) = try await Self.get(app, "/api/runs/2/attempts/1/log?offset=16")
         #expect(raw == "AAPL: 412 contracts <ok>\ndone in 2.1s\n" && headers[HTTPField.Name("X-Log-Size")!] == "54")
         // A store naming a file outside the logs directory, directly or through a link inside it.
-        let store = try RunStore(path: fixture.store)
+        let store = try SQLiteRunStore(path: fixture.store)
         let outside = try store.createRun(job: "a", tradingDay: "2026-12-07", trigger: .manual, state: .queued, now: 1)
         try FileManager.default.createSymbolicLink(atPath: fixture.logs + "/a/link.log", withDestinationPath: "/etc/passwd")
         for (n, log) in ["/etc/passwd", fixture.logs + "/a/../../../../../../../../etc/passwd", fixture.logs + "/a/link.log"].enumerated() {
@@ -128,7 +128,7 @@ struct PagesTests {
     @Test("a running attempt's log followed over server-sent events: each line as it is written, with its offset as id, then 'end' once the attempt ends")
     func followLog() async throws {
         let fixture = try ServeFixture.make()
-        let store = try RunStore(path: fixture.store)
+        let store = try SQLiteRunStore(path: fixture.store)
         let run = try store.createRun(job: "a", tradingDay: "2026-12-07", trigger: .manual, state: .queued, now: Date().timeIntervalSince1970)
         let log = fixture.logs + "/a/follow.log"
         try "first\n".write(toFile: log, atomically: true, encoding: .utf8)
@@ -173,7 +173,7 @@ struct PagesTests {
         let app = Application(router: WebServer.router(fixture.web, token: nil))
         let first = try Self.object(try await Self.get(app, "/api/changes").1)["mark"] as? String
         #expect(first == (try Self.object(try await Self.get(app, "/api/changes").1)["mark"] as? String))
-        let store = try RunStore(path: fixture.store)
+        let store = try SQLiteRunStore(path: fixture.store)
         let run = try store.createRun(job: "a", tradingDay: "2026-12-07", trigger: .manual, state: .queued, now: 1)
         try store.transition(run: run.id!, to: .cancelled, now: 2, reason: "test")
         let second = try Self.object(try await Self.get(app, "/api/changes").1)["mark"] as? String
@@ -241,7 +241,7 @@ struct PagesTests {
     func selenium() async throws {
         #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"), "chromium-driver is not installed (scripts/install-deps.sh --tests)")
         let fixture = try ServeFixture.make()
-        let store = try RunStore(path: fixture.store)
+        let store = try SQLiteRunStore(path: fixture.store)
         let run = try store.createRun(job: "a", tradingDay: "2026-12-07", trigger: .manual, state: .queued, now: Date().timeIntervalSince1970)
         let log = fixture.logs + "/a/live.log"
         try "started\n".write(toFile: log, atomically: true, encoding: .utf8)

@@ -40,7 +40,7 @@ struct ServeFixture {
             active: { from: { market: open, offset: -30m }, to: { market: close, offset: 15m } }
         """.write(toFile: dir + "/jobs/j.yaml", atomically: true, encoding: .utf8)
         let workspace = try WorkspaceFiles(configPath: dir + "/c.yaml", jobsDirectory: dir + "/jobs").load(environment: [:]).get()
-        let store = try RunStore(path: dir + "/s.sqlite")
+        let store = try SQLiteRunStore(path: dir + "/s.sqlite")
         // a on Friday: failed. a today: succeeded, its log three lines. b today: failed twice.
         let friday = LocalDate(parsing: "2026-12-04")!
         let a0 = try #require(

@@ -13,7 +13,7 @@ struct ServeTests {
     /// and a failed one of `b` (0.1 s late).
     static func store() throws -> String {
         let path = NSTemporaryDirectory() + "serve-\(UUID().uuidString).sqlite"
-        let store = try RunStore(path: path)
+        let store = try SQLiteRunStore(path: path)
         for (job, slot, late, length, ok) in [("a", 1_000.0, 0.5, 2.0, true), ("b", 2_000.0, 0.1, 1.0, false)] {
             let run = try #require(try store.claimSlot(job: job, tradingDay: "2026-12-07", scheduledFor: slot, trigger: .schedule, state: .queued, now: slot))
             _ = try #require(try store.startAttempt(run: run.id!, log: "var/logs/\(job)/1.log", now: slot + late))
@@ -159,7 +159,7 @@ struct TodayPageTests {
     /// still running, one missed.
     static func store() throws -> String {
         let path = NSTemporaryDirectory() + "today-\(UUID().uuidString).sqlite"
-        let store = try RunStore(path: path)
+        let store = try SQLiteRunStore(path: path)
         func run(_ job: String, _ slot: Double, wait: Double, length: Double?, final: RunState?) throws {
             let r = try #require(try store.claimSlot(job: job, tradingDay: "2026-12-07", scheduledFor: slot, trigger: .schedule, state: .queued, now: slot))
             if final == .missed {

@@ -57,7 +57,7 @@ public final class Daemon: @unchecked Sendable {
     }
 
     /// Who holds the store as its daemon, if that process is alive (and is not this one).
-    public static func liveDaemon(_ store: RunStore) -> (pid: Int32, heartbeat: Double)? {
+    public static func liveDaemon(_ store: any RunStore) -> (pid: Int32, heartbeat: Double)? {
         guard let text = try? store.meta(heartbeatKey) else { return nil }
         let parts = text.split(separator: " ")
         guard parts.count == 3, let pid = Int32(parts[0]), let beat = Double(parts[2]) else { return nil }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 public import OrchestratorCore
 
 /// The engine: loads what the store holds, asks `Scheduler.decide`, commits each action to the
@@ -7,7 +6,7 @@ public import OrchestratorCore
 /// `catch-up` drive the same engine with different clocks and stopping rules.
 public final class Engine {
     public private(set) var workspace: Workspace
-    public let store: RunStore
+    public let store: any RunStore
     public let clock: any WallClock
     /// Simulated seconds per real second (1 on the system clock).
     public let speed: Double
@@ -35,7 +34,7 @@ public final class Engine {
     var tradingDays: (day: LocalDate, trading: LocalDate)?
     var finished = FinishedRuns()
     var cachedDays: Set<String> = []
-    var lastTransition: Int64 = 0
+    var lastTransition = ChangeCursor.start
     /// Every slot of `claimedSlots` up to this instant has a run (a decision found none left).
     var claimedThrough: Int64?
     var claimedSlots: (count: Int, first: SchedulerState.Slot?, last: SchedulerState.Slot?) = (0, nil, nil)
@@ -56,7 +55,7 @@ public final class Engine {
     }
 
     public init(
-        workspace: Workspace, store: RunStore, clock: any WallClock, executable: String = ProcessControl.executablePath,
+        workspace: Workspace, store: any RunStore, clock: any WallClock, executable: String = ProcessControl.executablePath,
         onEvent: @escaping (EngineEvent) -> Void = { _ in }
     ) {
         self.workspace = workspace
@@ -124,7 +123,8 @@ public final class Engine {
     }
 
     /// The same, inside the caller's transaction (a decision round reads and writes in one).
-    func state(_ db: Database, for day: LocalDate, slots: [SchedulerState.Slot], notBefore: Int64?, trigger: RunTrigger) throws -> SchedulerState {
+    func state(_ db: any RunStoreTransaction, for day: LocalDate, slots: [SchedulerState.Slot], notBefore: Int64?, trigger: RunTrigger) throws -> SchedulerState
+    {
         // Slots of a calendar day without a session (a Saturday backup) belong to the trading day before.
         let tradingDay: LocalDate
         if let known = tradingDays, known.day == day {
@@ -147,7 +147,7 @@ public final class Engine {
             if present { cache.remove(at: i) }
         }
         if days != cachedDays {
-            let (runs, last) = try RunStore.schedulerRuns(db, tradingDays: Array(days))
+            let (runs, last) = try db.schedulerRuns(tradingDays: Array(days))
             cache = []
             finished = FinishedRuns()
             claimedThrough = nil
@@ -156,7 +156,7 @@ public final class Engine {
             lastTransition = last
         } else {
             // Only what changed since the last read, by this process or any other.
-            let (changed, last) = try RunStore.schedulerRuns(db, changedAfter: lastTransition)
+            let (changed, last) = try db.schedulerRuns(changedAfter: lastTransition)
             for run in changed { keep(run) }
             lastTransition = last
         }
@@ -224,7 +224,7 @@ public final class Engine {
     public func startSupervisorsAhead() {
         while ready.count < spareSupervisors,
             let next = ReadySupervisor(
-                executable: AttemptSupervisor.executable(nextTo: executable), databasePath: store.path,
+                executable: AttemptSupervisor.executable(nextTo: executable), databasePath: store.location,
                 environment: baseEnvironment)
         {
             ready.append(next)
@@ -268,7 +268,7 @@ public final class Engine {
     /// Runs `body` in one transaction, then reports its events and starts its attempts. If the
     /// transaction fails nothing of it happened: the supervisors it took go back to the spares
     /// and the scheduler's view is read afresh.
-    func round<T>(_ body: (Database, inout Round) throws -> T) throws -> T {
+    func round<T>(_ body: (any RunStoreTransaction, inout Round) throws -> T) throws -> T {
         var round = Round()
         let result: T
         do {
@@ -296,24 +296,24 @@ public final class Engine {
         try round { db, round in try apply(db, action, day: day, trigger: trigger, &round) }
     }
 
-    func apply(_ db: Database, _ action: Action, day: LocalDate, trigger: RunTrigger, _ round: inout Round) throws {
+    func apply(_ db: any RunStoreTransaction, _ action: Action, day: LocalDate, trigger: RunTrigger, _ round: inout Round) throws {
         switch action {
         case .claimSlot(let job, let time, let state, let reason, let startNow):
             // A Saturday backup belongs to Friday's trading day (SPEC §4).
             let tradingDay = (try? workspace.calendar.tradingDay(of: time)) ?? day
-            let run = try RunStore.claimSlot(
-                db, job: job, tradingDay: tradingDay.description, scheduledFor: Double(time), trigger: trigger,
+            let run = try db.claimSlot(
+                job: job, tradingDay: tradingDay.description, scheduledFor: Double(time), trigger: trigger,
                 state: state, now: now, reason: reason)
             if let run { round.events.append((run, run.attempts)) }
             if startNow, let run, let id = run.id { try start(db, id, job: run.job, &round) }
         case .createRun(let job, let runTrigger, let cause, let startNow):
-            let run = try RunStore.createRun(
-                db, job: job, tradingDay: day.description, trigger: runTrigger, state: .queued, now: now,
+            let run = try db.createRun(
+                job: job, tradingDay: day.description, trigger: runTrigger, state: .queued, now: now,
                 causeRunId: cause, reason: cause.map { "on_failure of run \($0)" })
             round.events.append((run, run.attempts))
             if startNow, let id = run.id { try start(db, id, job: job, &round) }
         case .transition(let id, let state, let reason):
-            if let run = try RunStore.transition(db, run: id, from: [.pending, .queued, .retrying], to: state, now: now, reason: reason) {
+            if let run = try db.transition(run: id, from: [.pending, .queued, .retrying], to: state, now: now, reason: reason) {
                 round.events.append((run, run.attempts))
             }
         case .start(let id):
@@ -327,7 +327,7 @@ public final class Engine {
 
     /// Records the run's next attempt as running (in the round's transaction) and prepares its
     /// supervisor's request; `launch` hands it over once that is committed.
-    func start(_ db: Database, _ id: Int64, job name: String, _ round: inout Round) throws {
+    func start(_ db: any RunStoreTransaction, _ id: Int64, job name: String, _ round: inout Round) throws {
         guard let job = workspace.jobs[name] else { return }
         let logs = workspace.config.logs
         if logsDirectory != logs {
@@ -340,8 +340,8 @@ public final class Engine {
         // started ahead is recorded with the attempt (one commit, not two).
         let readyOne = ready.popLast()
         guard
-            let (run, attempt) = try RunStore.startAttempt(
-                db, run: id, now: now, engine: Engine.identity,
+            let (run, attempt) = try db.startAttempt(
+                run: id, now: now, engine: Engine.identity,
                 supervisor: readyOne.map { ($0.pid, $0.start) },
                 log: { "\(logs)/\(name)/\(id).\($0).log" })
         else {
@@ -349,7 +349,7 @@ public final class Engine {
             return
         }
         let supervisor = AttemptSupervisor(
-            databasePath: store.path, runId: id, attempt: attempt.number, logPath: attempt.log,
+            databasePath: store.location, runId: id, attempt: attempt.number, logPath: attempt.log,
             timeout: job.timeout.map { $0.seconds / speed },
             grace: max(0.5, 5 / speed),
             argv: job.command.arguments, environment: try environment(db, for: run, attempt: attempt.number, job: job))
@@ -377,14 +377,14 @@ public final class Engine {
             if handed == nil { try store.recordShim(run: id, attempt: number, pid: pid, start: ProcessControl.startTime(of: pid)) }
         } catch let error as ProcessControl.SpawnError {
             try round { db, round in
-                try RunStore.recordExit(db, run: id, attempt: number, exitCode: 127, signal: nil, outcome: .failed, now: now)
+                try db.recordExit(run: id, attempt: number, exitCode: 127, signal: nil, outcome: .failed, now: now)
                 try finish(db, id, attempt: number, note: error.description, &round)
             }
         }
     }
 
     /// The attempt's environment (SPEC §4): the orchestrator's, the job's `env`, then ours.
-    func environment(_ db: Database, for run: RunRecord, attempt: Int, job: JobSpec) throws -> [String: String] {
+    func environment(_ db: any RunStoreTransaction, for run: RunRecord, attempt: Int, job: JobSpec) throws -> [String: String] {
         // What is the same for every attempt of the job, once (a DAG starts a job a millisecond).
         var env: [String: String]
         if let common = jobEnvironments[run.job] {
@@ -401,13 +401,13 @@ public final class Engine {
         env["ORCHESTRATOR_TRADING_DAY"] = run.tradingDay
         env["ORCHESTRATOR_TRIGGER"] = run.trigger.rawValue
         for (k, v) in run.parameters { env["ORCHESTRATOR_PARAM_\(k.uppercased())"] = v }
-        if let cause = run.causeRunId, let failed = try RunStore.run(db, cause) {
+        if let cause = run.causeRunId, let failed = try db.run(cause) {
             env["ORCHESTRATOR_FAILED_JOB"] = failed.job
             env["ORCHESTRATOR_FAILED_RUN_ID"] = String(cause)
             env["ORCHESTRATOR_FAILED_STATE"] = failed.state.rawValue
             env["ORCHESTRATOR_FAILED_EXIT_CODE"] = failed.exitCode.map(String.init) ?? ""
             env["ORCHESTRATOR_FAILED_REASON"] = failed.reason ?? ""
-            env["ORCHESTRATOR_FAILED_LOG"] = try RunStore.attempts(db, of: cause).last?.log ?? ""
+            env["ORCHESTRATOR_FAILED_LOG"] = try db.attempts(of: cause).last?.log ?? ""
         }
         return env
     }
@@ -424,7 +424,7 @@ public final class Engine {
     }
 
     /// Finishes the attempts `collectEnded` found (in the caller's round).
-    func finishEnded(_ db: Database, _ round: inout Round) throws {
+    func finishEnded(_ db: any RunStoreTransaction, _ round: inout Round) throws {
         for e in ended { try finish(db, e.id, attempt: e.attempt, note: nil, report: e.report, &round) }
         round.finishedEnded = ended.count
     }
@@ -459,22 +459,22 @@ public final class Engine {
     /// attempt was already closed, then what the store says stands), or read the one it
     /// recorded itself (none: lost), and decide the run.
     func finish(
-        _ db: Database, _ id: Int64, attempt number: Int, note: String?, report: ReadySupervisor.Report? = nil,
+        _ db: any RunStoreTransaction, _ id: Int64, attempt number: Int, note: String?, report: ReadySupervisor.Report? = nil,
         _ round: inout Round
     ) throws {
-        guard let name = try cached(id)?.job ?? RunStore.run(db, id)?.job, let job = workspace.jobs[name] else { return }
+        guard let name = try cached(id)?.job ?? db.run(id)?.job, let job = workspace.jobs[name] else { return }
         var outcome: (outcome: AttemptOutcome, exitCode: Int?, signal: Int?)
         if let report,
-            try RunStore.recordExit(
-                db, run: id, attempt: number, exitCode: report.exitCode, signal: report.signal,
+            try db.recordExit(
+                run: id, attempt: number, exitCode: report.exitCode, signal: report.signal,
                 outcome: report.outcome, now: report.finishedAt, pid: report.pid)
         {
             outcome = (report.outcome, report.exitCode, report.signal)
         } else {
-            guard var attempt = try RunStore.attempt(db, run: id, number: number) else { return }
+            guard var attempt = try db.attempt(run: id, number: number) else { return }
             if attempt.outcome == .running {
                 // The supervisor died without recording: the outcome is unknown.
-                try RunStore.recordExit(db, run: id, attempt: number, exitCode: nil, signal: nil, outcome: .lost, now: now)
+                try db.recordExit(run: id, attempt: number, exitCode: nil, signal: nil, outcome: .lost, now: now)
                 attempt.outcome = .lost
             }
             outcome = (attempt.outcome, attempt.exitCode, attempt.signal)
@@ -482,8 +482,8 @@ public final class Engine {
         let decision = Scheduler.afterAttempt(
             number: number, outcome: outcome.outcome, exitCode: outcome.exitCode,
             signal: outcome.signal, job: job, runId: id, now: now)
-        if let run = try RunStore.transition(
-            db, run: id, from: [.running], to: decision.state, now: now, reason: note ?? decision.reason,
+        if let run = try db.transition(
+            run: id, from: [.running], to: decision.state, now: now, reason: note ?? decision.reason,
             nextAttemptAt: decision.nextAttemptAt, exitCode: .some(outcome.exitCode))
         {
             round.events.append((run, run.attempts))

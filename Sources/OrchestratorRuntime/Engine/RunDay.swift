@@ -10,7 +10,7 @@ public import OrchestratorCore
 /// running by a killed orchestrator are adopted or reconciled first.
 public struct RunDay {
     public let workspace: Workspace
-    public let store: RunStore
+    public let store: any RunStore
     public let day: LocalDate
     public let speed: Double
     public let from: TimeOfDay?
@@ -19,7 +19,7 @@ public struct RunDay {
         public let description: String
     }
 
-    public init(workspace: Workspace, store: RunStore, day: LocalDate, speed: Double, from: TimeOfDay?) throws(Failure) {
+    public init(workspace: Workspace, store: any RunStore, day: LocalDate, speed: Double, from: TimeOfDay?) throws(Failure) {
         let calendar = workspace.calendar
         do {
             guard try calendar.isSession(day) else {

@@ -13,7 +13,7 @@ public import OrchestratorCore
 public final class ServiceSupervisor {
     public private(set) var board: ServiceBoard
     var workspace: Workspace
-    let store: RunStore
+    let store: any RunStore
     let clock: any WallClock
     let clockEnvironment: String?
     let executable: String
@@ -49,7 +49,7 @@ public final class ServiceSupervisor {
     }
 
     public init(
-        workspace: Workspace, store: RunStore, clock: any WallClock, executable: String, wake: Int32,
+        workspace: Workspace, store: any RunStore, clock: any WallClock, executable: String, wake: Int32,
         onEvent: @escaping (ServiceEvent) -> Void = { _ in }
     ) {
         self.workspace = workspace

@@ -1,10 +1,7 @@
-public import GRDB
 public import OrchestratorCore
 
 /// A row of `attempt`: one process of a run.
-public struct AttemptRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "attempt"
-
+public struct AttemptRecord: Codable, Sendable, Hashable {
     public var runId: Int64
     public var number: Int
     /// The job's process (its process-group leader), once started.
@@ -29,49 +26,14 @@ public struct AttemptRecord: Codable, Sendable, Hashable, FetchableRecord, Persi
         case engineStart = "engine_start", startedAt = "started_at"
         case finishedAt = "finished_at", exitCode = "exit_code", signal, outcome, log
     }
-
-    public enum Columns {
-        public static let runId = Column(CodingKeys.runId)
-        public static let number = Column(CodingKeys.number)
-        public static let outcome = Column(CodingKeys.outcome)
-    }
 }
 
 extension AttemptRecord {
-    /// Read and written column by column, as `RunRecord`.
-    public init(row: Row) throws {
-        runId = row[CodingKeys.runId.rawValue]
-        number = row[CodingKeys.number.rawValue]
-        pid = row[CodingKeys.pid.rawValue]
-        shimPid = row[CodingKeys.shimPid.rawValue]
-        shimStart = row[CodingKeys.shimStart.rawValue]
-        enginePid = row[CodingKeys.enginePid.rawValue]
-        engineStart = row[CodingKeys.engineStart.rawValue]
-        startedAt = row[CodingKeys.startedAt.rawValue]
-        finishedAt = row[CodingKeys.finishedAt.rawValue]
-        exitCode = row[CodingKeys.exitCode.rawValue]
-        signal = row[CodingKeys.signal.rawValue]
-        let outcome: String = row[CodingKeys.outcome.rawValue]
-        guard let o = AttemptOutcome(rawValue: outcome) else {
-            throw RunStore.Failure(description: "run \(runId) attempt \(number): unknown outcome \(outcome) in the run store")
-        }
-        self.outcome = o
-        log = row[CodingKeys.log.rawValue]
-    }
-
-    public func encode(to container: inout PersistenceContainer) {
-        container[CodingKeys.runId.rawValue] = runId
-        container[CodingKeys.number.rawValue] = number
-        container[CodingKeys.pid.rawValue] = pid
-        container[CodingKeys.shimPid.rawValue] = shimPid
-        container[CodingKeys.shimStart.rawValue] = shimStart
-        container[CodingKeys.enginePid.rawValue] = enginePid
-        container[CodingKeys.engineStart.rawValue] = engineStart
-        container[CodingKeys.startedAt.rawValue] = startedAt
-        container[CodingKeys.finishedAt.rawValue] = finishedAt
-        container[CodingKeys.exitCode.rawValue] = exitCode
-        container[CodingKeys.signal.rawValue] = signal
-        container[CodingKeys.outcome.rawValue] = outcome.rawValue
-        container[CodingKeys.log.rawValue] = log
+    /// The attempt `run.startNextAttempt` began.
+    init(starting run: RunRecord, now: Double, engine: (pid: Int32, start: Int64?)?, supervisor: (pid: Int32, start: Int64?)?, log: String) {
+        self.init(
+            runId: run.id!, number: run.attempts, pid: nil, shimPid: supervisor?.pid, shimStart: supervisor?.start,
+            enginePid: engine?.pid, engineStart: engine?.start, startedAt: now,
+            finishedAt: nil, exitCode: nil, signal: nil, outcome: .running, log: log)
     }
 }

@@ -1,11 +1,8 @@
 import Foundation
-public import GRDB
 public import OrchestratorCore
 
 /// A row of `service`: a service's state as its supervisor last saw it (what `status` shows).
-public struct ServiceRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "service"
-
+public struct ServiceRecord: Codable, Sendable, Hashable {
     public var name: String
     public var state: String
     public var pid: Int32?
@@ -55,9 +52,7 @@ extension ServiceRecord {
 }
 
 /// A row of `service_event`: one start, exit, health change, stop or give-up.
-public struct ServiceEventRecord: Codable, Sendable, Hashable, FetchableRecord, PersistableRecord {
-    public static let databaseTableName = "service_event"
-
+public struct ServiceEventRecord: Codable, Sendable, Hashable {
     public var id: Int64?
     public var service: String
     public var runId: Int64?
@@ -79,39 +74,5 @@ public struct ServiceEventRecord: Codable, Sendable, Hashable, FetchableRecord, 
         state = event.state.rawValue
         pid = event.pid
         detail = event.detail
-    }
-}
-
-extension RunStore {
-    /// Saves services' current states and the events that led there, in one transaction.
-    public func saveServices(_ records: [ServiceRecord], events: [ServiceEventRecord]) throws {
-        guard !records.isEmpty || !events.isEmpty else { return }
-        try writer.write { db in
-            for record in records { try record.upsert(db) }
-            for event in events { try event.insert(db) }
-        }
-    }
-
-    public func services() throws -> [ServiceRecord] {
-        try writer.read { db in try ServiceRecord.order(Column("name")).fetchAll(db) }
-    }
-
-    /// A service's events, newest first (or those of one run).
-    public func serviceEvents(service: String? = nil, run: Int64? = nil, limit: Int = 100) throws -> [ServiceEventRecord] {
-        try writer.read { db in
-            var request = ServiceEventRecord.all()
-            if let service { request = request.filter(Column("service") == service) }
-            if let run { request = request.filter(Column("run_id") == run) }
-            return try request.order(Column("id").desc).limit(limit).fetchAll(db)
-        }
-    }
-
-    /// A service's process is running: its pid is both the attempt's process and the one watched.
-    public func recordServiceProcess(run id: Int64, attempt number: Int, pid: Int32, start: Int64?) throws {
-        try writer.write { db in
-            try db.execute(
-                sql: "UPDATE attempt SET pid = ?, shim_pid = ?, shim_start = ? WHERE run_id = ? AND number = ?",
-                arguments: [pid, pid, start, id, number])
-        }
     }
 }
