@@ -1,13 +1,25 @@
 import Foundation
+import OrchestratorCore
 import OrchestratorPostgres
 import OrchestratorRuntime
+import Synchronization
 import TestSupport
 import Testing
 
 @Suite("The run store on a real PostgreSQL through postgres-nio: migrations once, slots claimed once by racing nodes, the change cursor", .serialized)
 struct PostgresRunStoreTests {
     static func store(_ server: PostgresServer) throws -> PostgresRunStore {
-        PostgresRunStore(try #require(PostgresRunStore.Address(parsing: server.url, environment: [:])))
+        try PostgresRunStore(try #require(PostgresRunStore.Address(parsing: server.url, environment: [:])))
+    }
+
+    /// Runs `body(i)` for each i on threads of its own, all at once; the results in order.
+    static func concurrently<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) throws -> T) throws -> [T] {
+        let results = Mutex<[Int: Result<T, any Error>]>([:])
+        DispatchQueue.concurrentPerform(iterations: count) { i in
+            let result = Result { try body(i) }
+            results.withLock { $0[i] = result }
+        }
+        return try (0..<count).map { i in try results.withLock { $0[i]! }.get() }
     }
 
     @Test("addresses: postgres://user@host:port/db parsed, the password from the environment when the URL has none, never printed; anything else refused")
@@ -22,85 +34,90 @@ struct PostgresRunStoreTests {
         }
     }
 
-    @Test("three nodes migrating at once: the migrations applied once, in one transaction; a database migrated by a newer build refused by code")
-    func migrateOnce() async throws {
+    @Test("three nodes opening a new database at once: the migrations applied once, under the lock; a database migrated by a newer build refused by code")
+    func migrateOnce() throws {
         let server = try PostgresServer()
         defer { server.stop() }
-        let nodes = try (0..<3).map { _ in try Self.store(server) }
-        let applied = try await withThrowingTaskGroup(of: [String].self) { group in
-            for node in nodes { group.addTask { try await node.migrate() } }
-            return try await group.reduce(into: []) { $0.append($1) }
-        }
-        #expect(applied.filter { !$0.isEmpty } == [PostgresSchema.migrations.map(\.0)], "\(applied)")
+        let nodes = try Self.concurrently(3) { _ in try Self.store(server) }
+        #expect(try nodes.map { try $0.migrate() } == [[], [], []], "every node finds the work done")
+        let ids = try server.psql("SELECT identifier FROM schema_migrations ORDER BY identifier;").split(separator: "\n").map(String.init)
+        #expect(ids == PostgresSchema.migrations.map(\.0))
         try server.psql("INSERT INTO schema_migrations (identifier) VALUES ('v99 from the future');")
-        await #expect(throws: StoreFailure.self) { try await nodes[0].migrate() }
-        do { try await nodes[0].migrate() } catch let failure as StoreFailure {
-            #expect(failure.code == .newerSchema && failure.description.contains("v99"))
+        for readingOnly in [false, true] {
+            do {
+                _ = try PostgresRunStore(try #require(PostgresRunStore.Address(parsing: server.url, environment: [:])), readingOnly: readingOnly)
+                Issue.record("a newer database was opened")
+            } catch let error as StoreFailure {
+                #expect(error.code == .newerSchema && error.description.contains("v99"), "\(error)")
+            }
         }
     }
 
+    @Test("a reader on a database the orchestrator never used, or a server that is not there: one line, by code, no password")
+    func unavailable() throws {
+        let server = try PostgresServer()
+        defer { server.stop() }
+        do {
+            _ = try PostgresRunStore(try #require(PostgresRunStore.Address(parsing: server.url, environment: [:])), readingOnly: true)
+            Issue.record("an empty database was read")
+        } catch let error as StoreFailure {
+            #expect(error.code == .unavailable && error.description.contains("no run store"), "\(error)")
+        }
+        let port = try FreePort.pick()
+        do {
+            _ = try PostgresRunStore(try #require(PostgresRunStore.Address(parsing: "postgres://orch:hunter2@127.0.0.1:\(port)/runs", environment: [:])))
+            Issue.record("a closed port was opened")
+        } catch let error as StoreFailure {
+            #expect(error.code == .unavailable && error.description.contains("127.0.0.1:\(port)") && !error.description.contains("hunter2"), "\(error)")
+        }
+        #expect(throws: StoreFailure.self) { try PostgresRunStore(parsing: "postgres://nobody-at-all/") }
+    }
+
     @Test("four nodes claiming the same 250 slots concurrently: each slot claimed by exactly one; then each claimed run started once")
-    func claimAndStartOnce() async throws {
+    func claimAndStartOnce() throws {
         let server = try PostgresServer()
         defer { server.stop() }
         let nodes = try (0..<4).map { _ in try Self.store(server) }
-        try await nodes[0].migrate()
-        let claims = try await withThrowingTaskGroup(of: [Int64].self) { group in
-            for node in nodes {
-                group.addTask {
-                    var mine: [Int64] = []
-                    for i in 0..<250 {
-                        if let id = try await node.claimSlot(
-                            job: "parameter-discovery", tradingDay: "2026-12-07", scheduledFor: 1_796_000_000 + Double(i) * 900, trigger: "schedule",
-                            state: "queued",
-                            now: 1_796_000_000)
-                        {
-                            mine.append(id)
-                        }
-                    }
-                    return mine
-                }
+        let claims = try Self.concurrently(4) { n in
+            try (0..<250).compactMap { i in
+                try nodes[n].claimSlot(
+                    job: "parameter-discovery", tradingDay: "2026-12-07", scheduledFor: 1_796_000_000 + Double(i) * 900, trigger: .schedule, state: .queued,
+                    now: 1_796_000_000)?.id
             }
-            return try await group.reduce(into: []) { $0.append($1) }
         }
         let all = claims.flatMap { $0 }
         #expect(all.count == 250 && Set(all).count == 250, "claims per node: \(claims.map(\.count))")
-        let starts = try await withThrowingTaskGroup(of: Int.self) { group in
-            for node in nodes {
-                group.addTask {
-                    var started = 0
-                    for id in all.shuffled() where try await node.startAttempt(run: id, now: 1_796_000_100) != nil { started += 1 }
-                    return started
-                }
-            }
-            return try await group.reduce(0, +)
+        let starts = try Self.concurrently(4) { n in
+            try all.shuffled().filter { id in try nodes[n].startAttempt(run: id, log: "x.log", now: 1_796_000_100) != nil }.count
         }
-        #expect(starts == 250)
+        #expect(starts.reduce(0, +) == 250, "\(starts)")
         #expect(try server.psql("SELECT count(*) FROM run WHERE attempts = 1;").trimmingCharacters(in: .whitespacesAndNewlines) == "250")
+        #expect(try server.psql("SELECT count(*) FROM attempt;").trimmingCharacters(in: .whitespacesAndNewlines) == "250")
     }
 
     @Test(
         "the change cursor: a transition whose transaction is still open holds back those committed after it; once it commits, all come in order and none twice"
     )
-    func cursor() async throws {
+    func cursor() throws {
         let server = try PostgresServer()
         defer { server.stop() }
         let store = try Self.store(server)
-        try await store.migrate()
-        let run = try #require(try await store.claimSlot(job: "moc", tradingDay: "2026-12-07", scheduledFor: 1, trigger: "schedule", state: "queued", now: 1))
-        var seen = try await store.transitions(after: .start)
+        let run = try #require(try store.claimSlot(job: "moc", tradingDay: "2026-12-07", scheduledFor: 1, trigger: .schedule, state: .queued, now: 1)?.id)
+        var seen = try store.transitions(after: .start)
         #expect(seen.map(\.to) == ["queued"])
         var cursor = seen.last!.cursor
         let early = try server.session()
         defer { early.close() }
         _ = early.send("BEGIN; INSERT INTO transition (run_id, at, from_state, to_state) VALUES (\(run), 2, 'queued', 'running');")
-        _ = try await store.startAttempt(run: run, now: 2)
         try server.psql("INSERT INTO transition (run_id, at, from_state, to_state) VALUES (\(run), 3, 'running', 'succeeded');")
-        #expect(try await store.transitions(after: cursor).isEmpty, "nothing passes the open transaction")
+        #expect(try store.transitions(after: cursor).isEmpty, "nothing passes the open transaction")
+        let (_, held) = try store.read { tx in try tx.schedulerRuns(changedAfter: .start) }
         _ = early.send("COMMIT;")
-        seen = try await store.transitions(after: cursor)
+        seen = try store.transitions(after: cursor)
         #expect(seen.map(\.to) == ["running", "succeeded"] && seen.map(\.at) == [2, 3])
         cursor = seen.last!.cursor
-        #expect(try await store.transitions(after: cursor).isEmpty)
+        #expect(try store.transitions(after: cursor).isEmpty)
+        // The scheduler's cursor, taken while the early transaction was open, reads its run again.
+        #expect(try store.read { tx in try tx.schedulerRuns(changedAfter: held) }.runs.map(\.id) == [run])
     }
 }

@@ -50,7 +50,8 @@ public final class PostgresServer: @unchecked Sendable {
         ]
         if getuid() == 0 {
             server.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            server.arguments = ["--reuid=postgres", "--regid=postgres", "--init-groups", "--"] + command
+            // --pdeathsig: the server goes with this process, however it ends.
+            server.arguments = ["--reuid=postgres", "--regid=postgres", "--init-groups", "--pdeathsig", "KILL", "--"] + command
         } else {
             server.executableURL = URL(fileURLWithPath: command[0])
             server.arguments = Array(command.dropFirst())
@@ -167,6 +168,29 @@ public final class PostgresServer: @unchecked Sendable {
     @discardableResult
     public func psql(_ sql: String) throws -> String {
         try run(bin + "/psql", psqlArguments, input: sql)
+    }
+
+    /// One server for a whole test process, started on first use and stopped at its exit: each
+    /// test takes a database of its own (`newDatabase`) instead of a cluster (initdb costs
+    /// seconds on a loaded machine).
+    public static func shared() throws -> PostgresServer {
+        try sharedLock.withLock {
+            if let server = sharedServer { return server }
+            let server = try PostgresServer()
+            sharedServer = server
+            atexit { PostgresServer.sharedLock.withLock { PostgresServer.sharedServer?.stop() } }
+            return server
+        }
+    }
+
+    private static let sharedLock = NSLock()
+    nonisolated(unsafe) private static var sharedServer: PostgresServer?
+
+    /// A new empty database on this server, owned by the tests' role; its address.
+    public func newDatabase() throws -> String {
+        let name = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        try psql("CREATE DATABASE \(name);")
+        return "postgres://\(user)@127.0.0.1:\(port)/\(name)"
     }
 
     /// Immediate shutdown (SIGQUIT), then the directory removed.

@@ -21,6 +21,25 @@ public struct AttemptRecord: Codable, Sendable, Hashable {
     public var outcome: AttemptOutcome
     public var log: String
 
+    public init(
+        runId: Int64, number: Int, pid: Int32?, shimPid: Int32?, shimStart: Int64?, enginePid: Int32?, engineStart: Int64?, startedAt: Double,
+        finishedAt: Double?, exitCode: Int?, signal: Int?, outcome: AttemptOutcome, log: String
+    ) {
+        self.runId = runId
+        self.number = number
+        self.pid = pid
+        self.shimPid = shimPid
+        self.shimStart = shimStart
+        self.enginePid = enginePid
+        self.engineStart = engineStart
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.exitCode = exitCode
+        self.signal = signal
+        self.outcome = outcome
+        self.log = log
+    }
+
     enum CodingKeys: String, CodingKey {
         case runId = "run_id", number, pid, shimPid = "shim_pid", shimStart = "shim_start", enginePid = "engine_pid"
         case engineStart = "engine_start", startedAt = "started_at"
@@ -30,7 +49,7 @@ public struct AttemptRecord: Codable, Sendable, Hashable {
 
 extension AttemptRecord {
     /// The attempt `run.startNextAttempt` began.
-    init(starting run: RunRecord, now: Double, engine: (pid: Int32, start: Int64?)?, supervisor: (pid: Int32, start: Int64?)?, log: String) {
+    public init(starting run: RunRecord, now: Double, engine: (pid: Int32, start: Int64?)?, supervisor: (pid: Int32, start: Int64?)?, log: String) {
         self.init(
             runId: run.id!, number: run.attempts, pid: nil, shimPid: supervisor?.pid, shimStart: supervisor?.start,
             enginePid: engine?.pid, engineStart: engine?.start, startedAt: now,

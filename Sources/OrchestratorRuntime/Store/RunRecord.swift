@@ -54,7 +54,7 @@ public struct RunRecord: Codable, Sendable, Hashable {
     }
 
     /// The run moved to `state` (what every store's transition writes).
-    mutating func apply(_ state: RunState, now: Double, reason: String?, nextAttemptAt: Double?, exitCode: Int??) {
+    public mutating func apply(_ state: RunState, now: Double, reason: String?, nextAttemptAt: Double?, exitCode: Int??) {
         self.state = state
         self.reason = reason
         self.nextAttemptAt = state == .retrying ? nextAttemptAt : nil
@@ -63,7 +63,7 @@ public struct RunRecord: Codable, Sendable, Hashable {
     }
 
     /// The run's next attempt has started (what every store's compare-and-set start writes).
-    mutating func startNextAttempt(now: Double) {
+    public mutating func startNextAttempt(now: Double) {
         attempts += 1
         state = .running
         reason = nil

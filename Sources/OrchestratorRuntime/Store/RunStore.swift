@@ -256,3 +256,45 @@ extension RunStoreTransaction {
         try transition(run: id, from: from, to: state, now: now, reason: reason, nextAttemptAt: nil, exitCode: nil)
     }
 }
+
+/// A store's transaction in terms of rows: what `transition` and `startAttempt` need of a store,
+/// so that the rules of moving a run (read it locked, check where it is, change it, log it) are
+/// written once for every store.
+public protocol RunRowTransaction: RunStoreTransaction {
+    /// The run, locked against other writers until the transaction ends (SQLite's transaction
+    /// already holds the one write lock).
+    func lockedRun(_ id: Int64) throws -> RunRecord?
+    /// Writes the run's changing fields: state, reason, attempts, the next attempt's time, the
+    /// exit code, its first start and its end.
+    func updateRun(_ run: RunRecord) throws
+    func insertAttempt(_ attempt: AttemptRecord) throws
+    func logTransition(run: Int64, from: RunState?, to: RunState, at: Double, reason: String?) throws
+}
+
+extension RunRowTransaction {
+    public func transition(
+        run id: Int64, from: Set<RunState>?, to state: RunState, now: Double, reason: String?, nextAttemptAt: Double?, exitCode: Int??
+    ) throws -> RunRecord? {
+        guard var run = try lockedRun(id) else { return nil }
+        if let from, !from.contains(run.state) { return nil }
+        let old = run.state
+        run.apply(state, now: now, reason: reason, nextAttemptAt: nextAttemptAt, exitCode: exitCode)
+        try updateRun(run)
+        try logTransition(run: id, from: old, to: state, at: now, reason: reason)
+        return run
+    }
+
+    public func startAttempt(
+        run id: Int64, now: Double, engine: (pid: Int32, start: Int64?)?, supervisor: (pid: Int32, start: Int64?)?, log: (Int) -> String
+    ) throws -> (run: RunRecord, attempt: AttemptRecord)? {
+        guard var run = try lockedRun(id) else { throw StoreFailure(.invalid, "run \(id) does not exist") }
+        guard run.state == .queued || run.state == .retrying else { return nil }
+        let old = run.state
+        run.startNextAttempt(now: now)
+        try updateRun(run)
+        let attempt = AttemptRecord(starting: run, now: now, engine: engine, supervisor: supervisor, log: log(run.attempts))
+        try insertAttempt(attempt)
+        try logTransition(run: id, from: old, to: .running, at: now, reason: "attempt \(run.attempts)")
+        return (run, attempt)
+    }
+}

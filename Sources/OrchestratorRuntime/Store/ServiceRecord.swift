@@ -66,6 +66,17 @@ public struct ServiceEventRecord: Codable, Sendable, Hashable {
         case id, service, runId = "run_id", at, kind, state, pid, detail
     }
 
+    public init(id: Int64?, service: String, runId: Int64?, at: Double, kind: String, state: String, pid: Int32?, detail: String?) {
+        self.id = id
+        self.service = service
+        self.runId = runId
+        self.at = at
+        self.kind = kind
+        self.state = state
+        self.pid = pid
+        self.detail = detail
+    }
+
     public init(_ event: ServiceEvent, runId: Int64?) {
         service = event.service
         self.runId = runId

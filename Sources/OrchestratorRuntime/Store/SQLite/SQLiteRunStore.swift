@@ -335,7 +335,7 @@ public final class SQLiteRunStore: RunStore {
 }
 
 /// One SQLite transaction (or read) of the run store.
-struct SQLiteTransaction: RunStoreTransaction {
+struct SQLiteTransaction: RunRowTransaction {
     let db: Database
 
     func claimSlot(
@@ -367,33 +367,15 @@ struct SQLiteTransaction: RunStoreTransaction {
         return run
     }
 
-    func transition(
-        run id: Int64, from: Set<RunState>?, to state: RunState, now: Double, reason: String?, nextAttemptAt: Double?, exitCode: Int??
-    ) throws -> RunRecord? {
-        guard var run = try run(id) else { return nil }
-        if let from, !from.contains(run.state) { return nil }
-        let old = run.state
-        run.apply(state, now: now, reason: reason, nextAttemptAt: nextAttemptAt, exitCode: exitCode)
-        try db.cachedStatement(sql: "UPDATE run SET state = ?, reason = ?, next_attempt_at = ?, exit_code = ?, finished_at = ? WHERE id = ?")
-            .execute(arguments: [run.state.rawValue, run.reason, run.nextAttemptAt, run.exitCode, run.finishedAt, id])
-        try logTransition(run: id, from: old, to: state, at: now, reason: reason)
-        return run
+    func lockedRun(_ id: Int64) throws -> RunRecord? { try run(id) }
+
+    func updateRun(_ run: RunRecord) throws {
+        try db.cachedStatement(
+            sql: "UPDATE run SET state = ?, reason = ?, attempts = ?, next_attempt_at = ?, exit_code = ?, started_at = ?, finished_at = ? WHERE id = ?"
+        ).execute(arguments: [run.state.rawValue, run.reason, run.attempts, run.nextAttemptAt, run.exitCode, run.startedAt, run.finishedAt, run.id])
     }
 
-    func startAttempt(
-        run id: Int64, now: Double, engine: (pid: Int32, start: Int64?)?, supervisor: (pid: Int32, start: Int64?)?, log: (Int) -> String
-    ) throws -> (run: RunRecord, attempt: AttemptRecord)? {
-        guard var run = try run(id) else { throw StoreFailure(.invalid, "run \(id) does not exist") }
-        guard run.state == .queued || run.state == .retrying else { return nil }
-        let old = run.state
-        run.startNextAttempt(now: now)
-        try db.cachedStatement(sql: "UPDATE run SET attempts = ?, state = ?, reason = NULL, next_attempt_at = NULL, started_at = ? WHERE id = ?")
-            .execute(arguments: [run.attempts, run.state.rawValue, run.startedAt, id])
-        let attempt = AttemptRecord(starting: run, now: now, engine: engine, supervisor: supervisor, log: log(run.attempts))
-        try attempt.insert(db)
-        try logTransition(run: id, from: old, to: .running, at: now, reason: "attempt \(run.attempts)")
-        return (run, attempt)
-    }
+    func insertAttempt(_ attempt: AttemptRecord) throws { try attempt.insert(db) }
 
     func recordExit(run id: Int64, attempt number: Int, exitCode: Int?, signal: Int?, outcome: AttemptOutcome, now: Double, pid: Int32?) throws -> Bool {
         try db.cachedStatement(

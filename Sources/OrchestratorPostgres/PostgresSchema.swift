@@ -1,5 +1,5 @@
 /// The run store's schema and its coordinating statements on PostgreSQL (issue 21): the same
-/// tables and constraints as SQLite's (`RunStore.migrator`), and the statements on which several
+/// tables and constraints as SQLite's (`SQLiteRunStore.migrator`), and the statements on which several
 /// orchestrator nodes agree without a protocol of their own — the database does the
 /// coordinating, as in Airflow's HA schedulers, Quartz's JDBC store, River and Oban.
 ///
@@ -94,6 +94,7 @@ public enum PostgresSchema {
             );
             CREATE TABLE service_event (
                 id BIGSERIAL PRIMARY KEY,
+                xid XID8 NOT NULL DEFAULT pg_current_xact_id(),
                 service TEXT NOT NULL,
                 run_id BIGINT REFERENCES run(id),
                 at DOUBLE PRECISION NOT NULL,
@@ -103,6 +104,7 @@ public enum PostgresSchema {
                 detail TEXT
             );
             CREATE INDEX service_event_by_service ON service_event(service, id);
+            CREATE INDEX service_event_by_commit ON service_event(xid, id);
             """
         ),
     ]

@@ -1,5 +1,5 @@
 import Foundation
-import OrchestratorRuntime
+import OrchestratorPostgres
 import TestSupport
 import Testing
 
