@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "orchestrator", targets: ["orchestrator"]),
         .executable(name: "alphatrader", targets: ["alphatrader"]),
         .executable(name: "orchestrator-attempt", targets: ["orchestrator-attempt"]),
+        .executable(name: "orchestrator-attempt-pq", targets: ["orchestrator-attempt-pq"]),
         .executable(name: "orchestrator-web", targets: ["orchestrator-web"]),
         .executable(name: "alphatrader-dashboard", targets: ["alphatrader-dashboard"]),
         .executable(name: "orchestrator-bench", targets: ["orchestrator-bench"]),
@@ -69,6 +70,8 @@ let package = Package(
                 "OrchestratorRuntime",
                 "Backups",
                 "orchestrator-attempt",
+                "orchestrator-attempt-pq",
+                "OrchestratorPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -78,7 +81,7 @@ let package = Package(
         ),
         .target(
             name: "OrchestratorWeb",
-            dependencies: ["OrchestratorCore", "OrchestratorRuntime", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: ["OrchestratorCore", "OrchestratorRuntime", "OrchestratorPostgres", .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: strictSettings
         ),
         .executableTarget(
@@ -90,10 +93,21 @@ let package = Package(
         // Linked statically: SwiftPM links every executable through swiftc, which otherwise
         // loads libswiftCore and libstdc++ into this C program — 2.0 ms per start against
         // 0.6 ms static (Debian's libsqlite3.a and libc.a, from libsqlite3-dev and libc6-dev).
+        // The supervisor itself (attempt.c), shared by both executables; each provides the store
+        // it writes to (attempt.h).
+        .target(name: "CAttempt", dependencies: ["CSpawn"], path: "Sources/CAttempt"),
         .executableTarget(
             name: "orchestrator-attempt",
-            dependencies: ["CSpawn"],
+            dependencies: ["CAttempt"],
             linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("m"), .unsafeFlags(["-static-executable"])]
+        ),
+        // The same supervisor writing to a PostgreSQL store through libpq (Debian's libpq-dev),
+        // linked dynamically: libpq's Kerberos, LDAP and OpenSSL do not link statically.
+        .executableTarget(
+            name: "orchestrator-attempt-pq",
+            dependencies: ["CAttempt"],
+            cSettings: [.unsafeFlags(["-I/usr/include/postgresql"])],
+            linkerSettings: [.linkedLibrary("pq"), .linkedLibrary("m")]
         ),
         // The trading system's library (ARCHITECTURE.md): tape, market state, ingestion,
         // analytics, discovery, and the clients of the services it talks to.

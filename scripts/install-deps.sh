@@ -7,7 +7,8 @@
 # by the tests in a temporary directory on a free port.
 set -euo pipefail
 # librsvg2-bin: rsvg-convert turns the evening report's equity chart into the PNG the posts carry.
-packages=(redis-server libhiredis-dev libsqlite3-dev libc6-dev libcurl4-openssl-dev libssl-dev libyaml-dev pkg-config librsvg2-bin fonts-dejavu-core)
+# libpq-dev: orchestrator-attempt-pq, the attempt supervisor of a PostgreSQL run store, links libpq.
+packages=(redis-server libhiredis-dev libsqlite3-dev libpq-dev libc6-dev libcurl4-openssl-dev libssl-dev libyaml-dev pkg-config librsvg2-bin fonts-dejavu-core)
 if [ "${1:-}" = "--tests" ]; then
   packages+=(chromium chromium-driver python3-selenium prometheus postgresql)
 fi

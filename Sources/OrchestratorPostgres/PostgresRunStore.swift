@@ -16,6 +16,7 @@ import Synchronization
 public final class PostgresRunStore: RunStore {
     public let address: Address
     public var location: String { address.description }
+    public var attemptSupervisor: String { "orchestrator-attempt-pq" }
     private let session: Mutex<PostgresConnection?>
     private let readOnly: Bool
 

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 public import Hummingbird
 public import OrchestratorCore
+import OrchestratorPostgres
 public import OrchestratorRuntime
 import Synchronization
 
@@ -29,7 +30,7 @@ public final class WebState: Sendable {
     func openStore() throws -> any RunStore {
         if let open = store.withLock({ $0 }) { return open }
         do {
-            let opened = try SQLiteRunStore(readingOnly: storePath)
+            let opened = try RunStores.open(storePath, readingOnly: true)
             store.withLock { $0 = opened }
             return opened
         } catch {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OrchestratorCore
+import OrchestratorPostgres
 import OrchestratorRuntime
 
 /// Options every command takes (SPEC §2), before or after the subcommand's name
@@ -41,7 +42,7 @@ struct GlobalOptions: ParsableArguments {
     /// The run store named by --db or the configuration's `database:`, or exit 2 with why.
     func openStore(_ config: Config) throws -> any RunStore {
         do {
-            return try SQLiteRunStore(path: db ?? config.database)
+            return try RunStores.open(db ?? config.database)
         } catch {
             throw CLIFailure.invalid(error.description)
         }

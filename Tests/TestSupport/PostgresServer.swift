@@ -4,7 +4,8 @@ import Foundation
 /// in a temporary directory, on a free loopback port, its socket in that directory — run as the
 /// unprivileged `postgres` user when the tests run as root (PostgreSQL refuses root), as the
 /// current user otherwise. Trust authentication on loopback only; `fsync` off (a test's data is
-/// thrown away). Stopped in immediate mode and removed by `stop()`.
+/// thrown away, and only the machine's crash loses what fsync keeps) but every commit written
+/// before it is acknowledged, so that a crash of the server (`restart`) loses nothing committed. Stopped in immediate mode and removed by `stop()`.
 public final class PostgresServer: @unchecked Sendable {
     public let port: Int
     public let directory: String
@@ -40,18 +41,25 @@ public final class PostgresServer: @unchecked Sendable {
             chown(directory, owner.pointee.pw_uid, owner.pointee.pw_gid)
         }
         try run(bin + "/initdb", ["-D", directory + "/data", "-U", user, "--auth=trust", "-E", "UTF8", "--no-sync", "--no-instructions"])
+        try startServer()
+        try run(bin + "/createdb", ["-h", "127.0.0.1", "-p", String(port), "-U", user, database])
+    }
+
+    /// Starts the server on this cluster and port, and waits until it accepts connections.
+    private func startServer() throws {
         // The server as this process's own child (not through pg_ctl, whose daemonized server
         // would inherit what Foundation watches for a child's end): as the postgres user by
         // setpriv, which execs rather than forks, so that signals reach the server itself.
         let server = Process()
         let command = [
             bin + "/postgres", "-D", directory + "/data", "-p", String(port), "-k", directory, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-            "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+            "-c", "full_page_writes=off",
         ]
         if getuid() == 0 {
             server.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            // --pdeathsig: the server goes with this process, however it ends.
-            server.arguments = ["--reuid=postgres", "--regid=postgres", "--init-groups", "--pdeathsig", "KILL", "--"] + command
+            // Not --pdeathsig: it fires when the *thread* that started the server ends, and the
+            // tests' threads come and go.
+            server.arguments = ["--reuid=postgres", "--regid=postgres", "--init-groups", "--"] + command
         } else {
             server.executableURL = URL(fileURLWithPath: command[0])
             server.arguments = Array(command.dropFirst())
@@ -71,10 +79,19 @@ public final class PostgresServer: @unchecked Sendable {
             }
             usleep(50_000)
         }
-        try run(bin + "/createdb", ["-h", "127.0.0.1", "-p", String(port), "-U", user, database])
     }
 
-    /// Runs a PostgreSQL program, as the postgres user when this process is root.
+    /// Restarts the server as a crash would: SIGQUIT (immediate shutdown, no checkpoint), then the
+    /// same cluster started again on the same port after `down` seconds; connections are cut.
+    public func restart(down: Double = 0) throws {
+        if let server, server.isRunning {
+            kill(server.processIdentifier, SIGQUIT)
+            server.waitUntilExit()
+        }
+        if down > 0 { usleep(UInt32(down * 1_000_000)) }
+        try startServer()
+    }
+
     /// Runs a PostgreSQL program, as the postgres user when this process is root. Its output
     /// goes to a file, not a pipe: `pg_ctl start` leaves the server holding what it inherited,
     /// and a pipe would then never reach its end.

@@ -224,7 +224,7 @@ public final class Engine {
     public func startSupervisorsAhead() {
         while ready.count < spareSupervisors,
             let next = ReadySupervisor(
-                executable: AttemptSupervisor.executable(nextTo: executable), databasePath: store.location,
+                executable: AttemptSupervisor.executable(nextTo: executable, named: store.attemptSupervisor), databasePath: store.location,
                 environment: baseEnvironment)
         {
             ready.append(next)
@@ -367,7 +367,7 @@ public final class Engine {
             let pid =
                 try handed
                 ?? ProcessControl.spawn(
-                    [AttemptSupervisor.executable(nextTo: executable)] + supervisor.commandLine,
+                    [AttemptSupervisor.executable(nextTo: executable, named: store.attemptSupervisor)] + supervisor.commandLine,
                     environment: supervisor.environment, logFD: -1)
             watched[id] = Watched(
                 attempt: number, shimPid: pid, pidfd: ProcessControl.pidfd(pid), isChild: true,

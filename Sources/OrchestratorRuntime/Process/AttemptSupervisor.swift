@@ -34,9 +34,10 @@ public struct AttemptSupervisor: Sendable {
         self.environment = environment
     }
 
-    /// The supervisor's executable, installed next to `orchestrator`.
-    public static func executable(nextTo orchestrator: String) -> String {
-        (orchestrator as NSString).deletingLastPathComponent + "/orchestrator-attempt"
+    /// The supervisor's executable (the store's: `RunStore.attemptSupervisor`), installed next
+    /// to `orchestrator`.
+    public static func executable(nextTo orchestrator: String, named name: String = "orchestrator-attempt") -> String {
+        (orchestrator as NSString).deletingLastPathComponent + "/" + name
     }
 
     /// The arguments that start a supervisor for this attempt (after the executable).

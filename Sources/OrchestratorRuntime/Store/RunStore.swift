@@ -13,6 +13,9 @@ public protocol RunStore: AnyObject, Sendable {
     /// What the store is, for people and for the attempt supervisor: a file's path, or a
     /// `postgres://user@host:port/db` address (never a password).
     var location: String { get }
+    /// The attempt supervisor that writes this store's outcomes (an executable beside
+    /// `orchestrator`): `orchestrator-attempt` for SQLite, `orchestrator-attempt-pq` for PostgreSQL.
+    var attemptSupervisor: String { get }
 
     /// Several state changes in one transaction, committed together before it returns (the
     /// engine's decision rounds), rolled back whole if the body throws.

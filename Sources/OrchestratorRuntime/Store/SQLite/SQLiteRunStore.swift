@@ -11,6 +11,7 @@ public final class SQLiteRunStore: RunStore {
     private let checkpointer = Checkpointer()
 
     public var location: String { path }
+    public var attemptSupervisor: String { "orchestrator-attempt" }
 
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     public init(path: String) throws(StoreFailure) {
