@@ -17,8 +17,13 @@ public final class PostgresRunStore: RunStore {
     public let address: Address
     public var location: String { address.description }
     public var attemptSupervisor: String { "orchestrator-attempt-pq" }
+    /// The node this store writes for (recorded on attempts and services): `--node`, or the
+    /// host's name.
+    public let node: String
     private let session: Mutex<PostgresConnection?>
     private let readOnly: Bool
+    /// The leader's term every write of this store checks first (`fenced(term:)`).
+    private let fence: Int64?
 
     /// `postgres://user[:password]@host[:port]/database`; the password may come from the
     /// environment (`PGPASSWORD`) rather than the URL, and is never printed.
@@ -50,9 +55,11 @@ public final class PostgresRunStore: RunStore {
 
     /// Connects and brings the schema up to date (`migrate`), or, `readingOnly`, checks that it is
     /// and never writes. A server that cannot be reached is `unavailable`.
-    public init(_ address: Address, readingOnly: Bool = false) throws(StoreFailure) {
+    public init(_ address: Address, readingOnly: Bool = false, node: String? = nil) throws(StoreFailure) {
         self.address = address
         readOnly = readingOnly
+        self.node = node ?? ProcessInfo.processInfo.hostName
+        fence = nil
         session = Mutex(nil)
         do {
             if readingOnly { try checkSchema() } else { try migrate() }
@@ -64,11 +71,20 @@ public final class PostgresRunStore: RunStore {
     }
 
     /// Opens `text` as a PostgreSQL address; a malformed one is `invalid`, naming what is expected.
-    public convenience init(parsing text: String, readingOnly: Bool = false) throws(StoreFailure) {
+    public convenience init(parsing text: String, readingOnly: Bool = false, node: String? = nil) throws(StoreFailure) {
         guard let address = Address(parsing: text) else {
             throw StoreFailure(.invalid, "\(text.split(separator: "@").last ?? ""): not a PostgreSQL address (postgres://user@host:port/database)")
         }
-        try self.init(address, readingOnly: readingOnly)
+        try self.init(address, readingOnly: readingOnly, node: node)
+    }
+
+    /// A store on the same database for the same node whose writes are fenced by `term`.
+    private init(fencedBy term: Int64, of store: PostgresRunStore) {
+        address = store.address
+        readOnly = store.readOnly
+        node = store.node
+        fence = term
+        session = Mutex(nil)
     }
 
     deinit {
@@ -178,11 +194,19 @@ public final class PostgresRunStore: RunStore {
 
     // MARK: - Transactions
 
-    private func inTransaction<T>(begin: PostgresQuery, _ body: (PostgresTransaction) throws -> T) throws -> T {
+    private func inTransaction<T>(begin: PostgresQuery, writing: Bool = false, _ body: (PostgresTransaction) throws -> T) throws -> T {
         try withConnection { connection in
-            let db = PostgresTransaction(connection: connection)
+            let db = PostgresTransaction(connection: connection, node: node)
             try db.run(begin)
             do {
+                if writing, let fence {
+                    // FOR SHARE: a node taking the lease over waits for this transaction to end.
+                    let held = try db.rows(
+                        "SELECT 1 FROM lease WHERE name = 'leader' AND node = \(node) AND term = \(fence) AND expires_at >= now() FOR SHARE")
+                    guard !held.isEmpty else {
+                        throw StoreFailure(.fenced, "\(address): node \(node) no longer holds the lease of term \(fence); its write was refused")
+                    }
+                }
                 let result = try body(db)
                 try db.run("COMMIT")
                 return result
@@ -195,7 +219,7 @@ public final class PostgresRunStore: RunStore {
 
     public func transaction<T>(_ body: (any RunStoreTransaction) throws -> T) throws -> T {
         do {
-            return try inTransaction(begin: readOnly ? "BEGIN TRANSACTION READ ONLY" : "BEGIN") { try body($0) }
+            return try inTransaction(begin: readOnly ? "BEGIN TRANSACTION READ ONLY" : "BEGIN", writing: true) { try body($0) }
         } catch let error as PSQLError {
             throw failure(error)
         }
@@ -209,12 +233,14 @@ public final class PostgresRunStore: RunStore {
         }
     }
 
+    public func fenced(term: Int64) throws -> any RunStore { PostgresRunStore(fencedBy: term, of: self) }
+
     /// One statement in a transaction of its own.
-    private func write<T>(_ body: (PostgresTransaction) throws -> T) throws -> T {
-        try inTransaction(begin: readOnly ? "BEGIN TRANSACTION READ ONLY" : "BEGIN", body)
+    func write<T>(_ body: (PostgresTransaction) throws -> T) throws -> T {
+        try inTransaction(begin: readOnly ? "BEGIN TRANSACTION READ ONLY" : "BEGIN", writing: true, body)
     }
 
-    private func reading<T>(_ body: (PostgresTransaction) throws -> T) throws -> T {
+    func reading<T>(_ body: (PostgresTransaction) throws -> T) throws -> T {
         try inTransaction(begin: "BEGIN TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", body)
     }
 
@@ -376,14 +402,14 @@ public final class PostgresRunStore: RunStore {
                 try db.run(
                     """
                     INSERT INTO service (name, state, pid, started_at, run_id, restarts, last_exit_code, last_signal, last_exit_at, health_ok,
-                                         health_checked_at, health_detail, reason, next_start_at, updated_at)
+                                         health_checked_at, health_detail, reason, next_start_at, updated_at, node)
                     VALUES (\(r.name), \(r.state), \(r.pid), \(r.startedAt), \(r.runId), \(r.restarts), \(r.lastExitCode), \(r.lastSignal), \(r.lastExitAt),
-                            \(r.healthOk), \(r.healthCheckedAt), \(r.healthDetail), \(r.reason), \(r.nextStartAt), \(r.updatedAt))
+                            \(r.healthOk), \(r.healthCheckedAt), \(r.healthDetail), \(r.reason), \(r.nextStartAt), \(r.updatedAt), \(r.node ?? node))
                     ON CONFLICT (name) DO UPDATE SET state = excluded.state, pid = excluded.pid, started_at = excluded.started_at,
                         run_id = excluded.run_id, restarts = excluded.restarts, last_exit_code = excluded.last_exit_code,
                         last_signal = excluded.last_signal, last_exit_at = excluded.last_exit_at, health_ok = excluded.health_ok,
                         health_checked_at = excluded.health_checked_at, health_detail = excluded.health_detail, reason = excluded.reason,
-                        next_start_at = excluded.next_start_at, updated_at = excluded.updated_at
+                        next_start_at = excluded.next_start_at, updated_at = excluded.updated_at, node = excluded.node
                     """)
             }
             for e in events {
@@ -401,7 +427,7 @@ public final class PostgresRunStore: RunStore {
             try db.rows(
                 """
                 SELECT name, state, pid, started_at, run_id, restarts, last_exit_code, last_signal, last_exit_at, health_ok,
-                       health_checked_at, health_detail, reason, next_start_at, updated_at FROM service ORDER BY name
+                       health_checked_at, health_detail, reason, next_start_at, updated_at, node FROM service ORDER BY name
                 """
             ).map { row in
                 var r = ServiceRecord.never(try row[0].decode(String.self))
@@ -419,6 +445,7 @@ public final class PostgresRunStore: RunStore {
                 r.reason = try row[12].decode(String?.self)
                 r.nextStartAt = try row[13].decode(Double?.self)
                 r.updatedAt = try row[14].decode(Double.self)
+                r.node = try row[15].decode(String?.self)
                 return r
             }
         }

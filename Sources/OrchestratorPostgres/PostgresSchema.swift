@@ -107,6 +107,32 @@ public enum PostgresSchema {
             CREATE INDEX service_event_by_commit ON service_event(xid, id);
             """
         ),
+        // Several nodes (issue 21): who they are and when each last said so (the database's
+        // clock, never theirs), the leader's lease with its term, and the node of every attempt
+        // and service.
+        (
+            "v3 nodes",
+            """
+            ALTER TABLE attempt ADD COLUMN node TEXT;
+            ALTER TABLE service ADD COLUMN node TEXT;
+            CREATE TABLE node (
+                name TEXT PRIMARY KEY,
+                host TEXT NOT NULL,
+                pid INTEGER NOT NULL,
+                process_start BIGINT,
+                labels TEXT NOT NULL DEFAULT '',
+                started_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                heartbeat_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+                stopped_at TIMESTAMPTZ
+            );
+            CREATE TABLE lease (
+                name TEXT PRIMARY KEY,
+                node TEXT NOT NULL,
+                term BIGINT NOT NULL CHECK (term >= 1),
+                expires_at TIMESTAMPTZ NOT NULL
+            );
+            """
+        ),
     ]
 
     /// The whole schema with its migrations recorded, for a new database.

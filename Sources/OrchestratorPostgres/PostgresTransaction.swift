@@ -10,6 +10,7 @@ import PostgresNIO
 /// committed it, so of two nodes moving the same run only the first finds it where it expected.
 struct PostgresTransaction: RunRowTransaction {
     let connection: PostgresConnection
+    let node: String?
 
     @discardableResult
     func run(_ query: PostgresQuery) throws -> PostgresQueryResult {
@@ -28,7 +29,7 @@ struct PostgresTransaction: RunRowTransaction {
     static func attemptColumns(_ prefix: String = "") -> String {
         [
             "run_id", "number", "pid", "shim_pid", "shim_start", "engine_pid", "engine_start", "started_at", "finished_at", "exit_code", "signal", "outcome",
-            "log",
+            "log", "node",
         ]
         .map { prefix + $0 }.joined(separator: ", ")
     }
@@ -65,7 +66,7 @@ struct PostgresTransaction: RunRowTransaction {
             runId: runId, number: number, pid: try row[2].decode(Int32?.self), shimPid: try row[3].decode(Int32?.self),
             shimStart: try row[4].decode(Int64?.self), enginePid: try row[5].decode(Int32?.self), engineStart: try row[6].decode(Int64?.self),
             startedAt: try row[7].decode(Double.self), finishedAt: try row[8].decode(Double?.self), exitCode: try row[9].decode(Int?.self),
-            signal: try row[10].decode(Int?.self), outcome: o, log: try row[12].decode(String.self))
+            signal: try row[10].decode(Int?.self), outcome: o, log: try row[12].decode(String.self), node: try row[13].decode(String?.self))
     }
 
     // MARK: - RunStoreTransaction
@@ -119,8 +120,9 @@ struct PostgresTransaction: RunRowTransaction {
     func insertAttempt(_ a: AttemptRecord) throws {
         try run(
             """
-            INSERT INTO attempt (run_id, number, pid, shim_pid, shim_start, engine_pid, engine_start, started_at, outcome, log)
-            VALUES (\(a.runId), \(a.number), \(a.pid), \(a.shimPid), \(a.shimStart), \(a.enginePid), \(a.engineStart), \(a.startedAt), 'running', \(a.log))
+            INSERT INTO attempt (run_id, number, pid, shim_pid, shim_start, engine_pid, engine_start, started_at, outcome, log, node)
+            VALUES (\(a.runId), \(a.number), \(a.pid), \(a.shimPid), \(a.shimStart), \(a.enginePid), \(a.engineStart), \(a.startedAt), 'running', \(a.log),
+                    \(a.node))
             """)
     }
 
@@ -154,6 +156,12 @@ struct PostgresTransaction: RunRowTransaction {
     }
 
     // MARK: - The scheduler's view
+
+    /// A transaction-scoped advisory lock: released at COMMIT or ROLLBACK, and with the
+    /// connection if the node dies.
+    func lockScheduling() throws {
+        try run("SELECT pg_advisory_xact_lock(7215002)")
+    }
 
     /// The cursor is the snapshot's xmin: every transaction below it has ended, so its changes
     /// are in what is read next; transitions at or above it are read again next time (a run

@@ -40,9 +40,9 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// The run store named by --db or the configuration's `database:`, or exit 2 with why.
-    func openStore(_ config: Config) throws -> any RunStore {
+    func openStore(_ config: Config, node: String? = nil) throws -> any RunStore {
         do {
-            return try RunStores.open(db ?? config.database)
+            return try RunStores.open(db ?? config.database, node: node)
         } catch {
             throw CLIFailure.invalid(error.description)
         }

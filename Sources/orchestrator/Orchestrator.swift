@@ -18,7 +18,7 @@ struct Orchestrator: ParsableCommand {
         subcommands: [
             ValidateCommand.self, PlanCommand.self, CalendarCommand.self, CronCommand.self, RunCommand.self, RunDayCommand.self, StatusCommand.self,
             TriggerCommand.self, RestartCommand.self, CatchUpCommand.self, HistoryCommand.self, ShowCommand.self, LogsCommand.self,
-            DriveCommand.self, RestoreCommand.self, ServeCommand.self,
+            DriveCommand.self, RestoreCommand.self, ServeCommand.self, NodesCommand.self,
         ]
     )
 

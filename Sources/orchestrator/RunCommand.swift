@@ -15,9 +15,12 @@ struct RunCommand: GlobalOptionsCommand {
 
             SIGTERM or SIGINT: nothing new starts, running attempts get --stop-timeout to finish, and services stop in reverse dependency order within their stop_timeout (SIGTERM to their process group, then SIGKILL) — no process is left behind. SIGHUP reloads jobs/: the new files are validated first, and if any is invalid every problem is printed with its position and the running configuration stays.
 
+            Several nodes: with `database: postgres://user@host:port/db`, start `orchestrator run --node NAME` on each machine (or several on one). Every node claims and runs jobs (each slot once: the database decides); one node, the leader, holds a lease and runs the services. A node not heard from for `node_dead_after` (config, default 10s; by the database's clock) is dead: its lease lapses, another node leads and takes its services over, and its running attempts are adopted (same host) or marked lost and retried. `orchestrator nodes` shows them.
+
             Example:
               orchestrator run >> var/logs/orchestrator.log 2>&1 &
               kill -HUP %1      # after editing jobs/*.yaml
+              PGPASSWORD=… orchestrator run --db postgres://orch@db:5432/runs --node trader-1 --labels gpu
             """
     )
 
@@ -25,13 +28,27 @@ struct RunCommand: GlobalOptionsCommand {
     @ParentCommand var parent: Orchestrator
     @Option(help: ArgumentHelp("Seconds running attempts get to finish on shutdown.", valueName: "seconds"))
     var stopTimeout: Double = 10
+    @Option(
+        help: ArgumentHelp(
+            "This node's name, when several run against one PostgreSQL store (default: the host's name). One live process per name.",
+            valueName: "name"))
+    var node: String?
+    @Option(help: ArgumentHelp("This node's labels, comma-separated: jobs with `node: LABEL` run only on a node that has it.", valueName: "labels"))
+    var labels: String = ""
 
     func run() throws {
         let options = global
         let workspace = try options.loadWorkspace()
         let zone = ZoneRules.of(workspace.config.timeZone)
-        let store = try options.openStore(workspace.config)
-        if let other = Daemon.liveDaemon(store) {
+        let store = try options.openStore(workspace.config, node: node)
+        let nodes = store as? any NodeCoordination
+        if nodes == nil, node != nil || !labels.isEmpty {
+            throw CLIFailure.invalid("--node and --labels are for several nodes on one PostgreSQL store; \(store.location) is a SQLite file")
+        }
+        if let node, node.isEmpty || node.contains(where: { $0.isWhitespace || $0 == "," }) {
+            throw CLIFailure.invalid("--node \"\(node)\": a node's name is one word")
+        }
+        if nodes == nil, let other = Daemon.liveDaemon(store) {
             throw CLIFailure.invalid("another orchestrator run (pid \(other.pid)) is already the daemon of \(store.location)")
         }
         let engine = Engine(
@@ -43,9 +60,15 @@ struct RunCommand: GlobalOptionsCommand {
                 )
                 fflush(nil)
             })
-        engine.superviseServices { event in
+        let serviceEvent = { (event: ServiceEvent) in
             print("\(TimeFormat.local(Int64(event.at), in: zone))  service \(event.service) \(event.kind.rawValue) [\(event.state.rawValue)]: \(event.detail)")
             fflush(nil)
+        }
+        // With several nodes the services run on the leader alone, from when it leads.
+        if nodes == nil { engine.superviseServices(onEvent: serviceEvent) }
+        let membership = nodes.map {
+            NodeMembership(
+                store: $0, labels: labels.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, deadAfter: workspace.config.nodeDeadAfter)
         }
         let files = WorkspaceFiles(configPath: options.config, jobsDirectory: options.jobs)
         let database = options.db
@@ -57,12 +80,14 @@ struct RunCommand: GlobalOptionsCommand {
             }
         }
         let daemon = Daemon(
-            engine: engine, stopTimeout: stopTimeout, reload: reload,
+            engine: engine, stopTimeout: stopTimeout, reload: reload, membership: membership, onServiceEvent: serviceEvent,
             log: { line in
                 print("orchestrator run: \(line)")
                 fflush(nil)
             })
-        print("orchestrator run: \(workspace.jobs.count) jobs, \(workspace.services.count) services, store \(store.location), pid \(getpid())")
+        print(
+            "orchestrator run: \(workspace.jobs.count) jobs, \(workspace.services.count) services, store \(store.location)\(nodes.map { ", node \($0.node)" } ?? ""), pid \(getpid())"
+        )
         fflush(nil)
         var logger = Logger(label: "orchestrator")
         logger.logLevel = .warning
@@ -79,6 +104,7 @@ struct RunCommand: GlobalOptionsCommand {
         }
         done.wait()
         if let running = outcome.error as? Daemon.AlreadyRunning { throw CLIFailure.invalid(running.description) }
+        if let taken = outcome.error as? NodeMembership.NameTaken { throw CLIFailure.invalid(taken.description) }
         if let error = outcome.error { throw CLIFailure(text: "orchestrator run: \(error)\n", status: 1) }
         print("orchestrator run: stopped")
     }

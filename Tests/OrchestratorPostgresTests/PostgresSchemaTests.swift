@@ -26,7 +26,7 @@ struct PostgresSchemaTests {
         let ids = try server.psql("SELECT identifier FROM schema_migrations ORDER BY identifier;").split(separator: "\n").map(String.init)
         #expect(ids == PostgresSchema.migrations.map(\.0))
         let tables = try server.psql("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public';")
-        #expect(tables.trimmingCharacters(in: .whitespacesAndNewlines) == "attempt,meta,run,schema_migrations,service,service_event,transition")
+        #expect(tables.trimmingCharacters(in: .whitespacesAndNewlines) == "attempt,lease,meta,node,run,schema_migrations,service,service_event,transition")
     }
 
     @Test("two sessions racing to claim the same 300 slots: each slot claimed by exactly one, with one first transition, and no error for the loser")

@@ -16,6 +16,10 @@ public struct Config: Sendable {
     public var endpoints: Endpoints
     /// `backup:` (SPEC §12): where backups go, how many to keep, where to copy them.
     public var backup = Backup()
+    /// `node_dead_after:` (issue 21, several nodes on PostgreSQL): a node not heard from for this
+    /// long, by the database's clock, is dead — its leader's lease lapses after as long, its
+    /// attempts are adopted or lost, its services start on the leader.
+    public var nodeDeadAfter: Double = 10
 
     public struct Backup: Sendable, Equatable {
         public var directory = "var/backups"
@@ -64,7 +68,7 @@ public struct Config: Sendable {
     /// The exchange calendar the configuration names.
     public var calendar: any ExchangeCalendar { ExchangeCalendars.named(calendarCode)! }
 
-    static let keys = ["timezone", "calendar", "database", "logs", "max_parallel", "pools", "redis", "symbols", "endpoints", "backup"]
+    static let keys = ["timezone", "calendar", "database", "logs", "max_parallel", "pools", "redis", "symbols", "endpoints", "backup", "node_dead_after"]
     static let endpointKeys = ["ibkr", "alphavantage", "openai", "discord", "telegram", "x"]
 
     /// Parses and validates the configuration file's text; every problem becomes a diagnostic.
@@ -129,6 +133,14 @@ public struct Config: Sendable {
                 }
             case "endpoints":
                 readEndpoints(value, into: &config.endpoints, reader: &reader)
+            case "node_dead_after":
+                if let span = reader.duration(value, "node_dead_after") {
+                    if span.milliseconds >= 2000 {
+                        config.nodeDeadAfter = Double(span.milliseconds) / 1000
+                    } else {
+                        reader.error(value.textLocation, "node_dead_after must be at least 2s (a node heartbeats every second)")
+                    }
+                }
             case "backup":
                 for (k, _, v) in reader.mapping(value, "backup", allowed: ["directory", "keep", "copy_to"]) ?? [] {
                     switch k {

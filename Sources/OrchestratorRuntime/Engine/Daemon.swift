@@ -17,15 +17,23 @@ public final class Daemon: @unchecked Sendable {
     var stopFlag = false
     var reloadFlag = false
     let wake: Int32
+    /// This process as one of several nodes on a shared store (PostgreSQL), or nil: the only
+    /// daemon of its store.
+    let membership: NodeMembership?
+    /// Where the leader's service events go (the services start only when this node leads).
+    let onServiceEvent: (ServiceEvent) -> Void
 
     /// The meta key holding the live daemon's `pid start heartbeat`.
     public static let heartbeatKey = "daemon"
 
     public init(
         engine: Engine, stopTimeout: Double = 10, reload: (() -> Result<Workspace, Diagnostics>)? = nil,
+        membership: NodeMembership? = nil, onServiceEvent: @escaping (ServiceEvent) -> Void = { _ in },
         log: @escaping (String) -> Void = { _ in }
     ) {
         self.engine = engine
+        self.membership = membership
+        self.onServiceEvent = onServiceEvent
         self.stopTimeout = stopTimeout
         self.reload = reload
         self.log = log
@@ -72,12 +80,21 @@ public final class Daemon: @unchecked Sendable {
     }
 
     public func run() throws {
-        if let other = Daemon.liveDaemon(engine.store) { throw AlreadyRunning(pid: other.pid) }
+        if let membership {
+            try membership.join()
+            log("node \(membership.registration.name) joined (\(membership.registration.host), pid \(getpid()))")
+        } else if let other = Daemon.liveDaemon(engine.store) {
+            throw AlreadyRunning(pid: other.pid)
+        }
         let start = Int64(engine.now.rounded(.up))
         try heartbeat()
         try engine.reconcile()
+        try beat()
         if !engine.workspace.jobs.isEmpty { engine.startSupervisorsAhead() }
-        var lastBeat = Date()
+        // Every second; with several nodes four times per `node_dead_after` at least, so that a
+        // lease is renewed well before it lapses.
+        let beatInterval = membership.map { min(1, $0.deadAfter / 4) } ?? 1
+        var nextBeat = Date().addingTimeInterval(beatInterval)
         var lastSeen = 0.0
         var slotsByDay: [LocalDate: [SchedulerState.Slot]] = [:]
         func slots(_ d: LocalDate) throws -> [SchedulerState.Slot] {
@@ -100,14 +117,23 @@ public final class Daemon: @unchecked Sendable {
             if dueFor?.date != date {
                 dueFor = (date, (try slots(date.adding(days: -1)) + today).filter { $0.time >= start })
             }
-            try engine.step(day: date, slots: dueFor!.slots, notBefore: start)
-            if Date().timeIntervalSince(lastBeat) >= 1 {
-                try heartbeat()
-                lastBeat = Date()
-            }
-            if now - lastSeen >= 5 {
-                try engine.store.setMeta(CatchUp.lastSeenKey, String(now))
-                lastSeen = now
+            do {
+                try engine.step(day: date, slots: dueFor!.slots, notBefore: start)
+                if Date() >= nextBeat {
+                    nextBeat = Date().addingTimeInterval(beatInterval)
+                    try heartbeat()
+                    try beat()
+                }
+                if now - lastSeen >= 5 {
+                    try engine.store.setMeta(CatchUp.lastSeenKey, String(now))
+                    lastSeen = now
+                }
+            } catch let failure as StoreFailure where membership != nil && Daemon.outlasts(failure) {
+                // One of several nodes outlives the store's outages: nothing of the failed round
+                // happened; what it may have committed without saying so is swept below.
+                try survive(failure)
+                nextBeat = Date().addingTimeInterval(beatInterval)
+                continue
             }
             var wake = now + 60
             let nextIndex = today.partitioningIndex { Double($0.time) > now }
@@ -116,12 +142,62 @@ public final class Daemon: @unchecked Sendable {
                 wake = min(wake, run.nextAttemptAt ?? wake)
             }
             if let next = engine.services?.nextWake(after: now) { wake = min(wake, next) }
-            engine.wait(realSeconds: min(max(0, (wake - engine.now) / engine.speed), 1))
+            engine.wait(realSeconds: min(max(0, (wake - engine.now) / engine.speed), 1, max(0, nextBeat.timeIntervalSinceNow)))
         }
         try shutdown()
     }
 
+    /// The failures a node waits out rather than stops for: the server unreachable or
+    /// restarting, a lock or serialization conflict, leadership lost mid-write.
+    static func outlasts(_ failure: StoreFailure) -> Bool { [.unavailable, .locked, .fenced].contains(failure.code) }
+
+    /// After a failed step: leadership given up if it may have lapsed, then, once the store
+    /// answers again, this node's attempts reconciled (a round whose commit was cut off may have
+    /// started attempts no supervisor was given: lost, retried by policy).
+    func survive(_ failure: StoreFailure) throws {
+        log("store: \(failure.description)")
+        if failure.code == .fenced, let change = membership?.abdicate() { apply(change) }
+        if let membership, membership.term != nil, !membership.isLeader, let change = membership.abdicate() { apply(change) }
+        engine.wait(realSeconds: 1)
+        do {
+            try engine.reconcile()
+            try beat()
+        } catch let again as StoreFailure where Daemon.outlasts(again) {
+            if let membership, membership.term != nil, !membership.isLeader, let change = membership.abdicate() { apply(change) }
+        }
+    }
+
+    /// The node's heartbeat and lease (every second), leadership's changes applied, and the
+    /// attempts of dead nodes taken over while leading.
+    func beat() throws {
+        guard let membership else { return }
+        if membership.term != nil, !membership.isLeader, let change = membership.abdicate() { apply(change) }
+        if let change = try membership.beat() { apply(change) }
+        if membership.isLeader {
+            let dead = try membership.deadNodes()
+            if !dead.isEmpty { try engine.adopt(attemptsOf: dead) }
+        }
+    }
+
+    func apply(_ change: NodeMembership.Change) {
+        switch change {
+        case .becameLeader(let term):
+            log("leader (term \(term))")
+            do {
+                try engine.lead(through: try membership!.store.fenced(term: term), onEvent: onServiceEvent)
+            } catch {
+                log("could not take the services over: \(error)")
+                if let change = membership?.abdicate() { apply(change) }
+            }
+        case .lostLeadership(let term):
+            log("no longer the leader (term \(term)): services stop here")
+            engine.relinquishServices(grace: 2)
+        }
+    }
+
     func heartbeat() throws {
+        // With several nodes each one's heartbeat is its row in `node`; `daemon` names one process.
+        guard membership == nil else { return }
         try engine.store.setMeta(Daemon.heartbeatKey, "\(getpid()) \(Engine.identity.start ?? 0) \(Date().timeIntervalSince1970)")
     }
 
@@ -153,11 +229,17 @@ public final class Daemon: @unchecked Sendable {
             if !engine.hasRunningAttempts { try engine.services?.step(shuttingDown: true) }
             var wait = 0.2
             if let next = engine.services?.nextWake(after: engine.now) { wait = min(wait, max(0, (next - engine.now) / engine.speed)) }
+            // A leader keeps its lease while its services stop.
+            if membership != nil { try? beat() }
             engine.wait(realSeconds: wait)
             if Date().timeIntervalSince(deadline) > 3600 { break }
         }
         try engine.services?.step(shuttingDown: true)
         try engine.store.setMeta(CatchUp.lastSeenKey, String(engine.now))
-        try engine.store.setMeta(Daemon.heartbeatKey, "")
+        if let membership {
+            membership.leave()
+        } else {
+            try engine.store.setMeta(Daemon.heartbeatKey, "")
+        }
     }
 }

@@ -100,6 +100,26 @@ public final class Engine {
         services = ServiceSupervisor(workspace: workspace, store: store, clock: clock, executable: executable, wake: wakeWrite, onEvent: onEvent)
     }
 
+    /// Becomes the services' supervisor as the leader (issue 21): through `store`, the fenced
+    /// store of this term, so that a node that loses the lease changes nothing. Processes of a
+    /// dead leader still running on this host are adopted, as after a restart.
+    public func lead(through store: any RunStore, onEvent: @escaping (ServiceEvent) -> Void) throws {
+        guard !workspace.services.isEmpty else { return }
+        services = ServiceSupervisor(workspace: workspace, store: store, clock: clock, executable: executable, wake: wakeWrite, onEvent: onEvent)
+        try services?.reconcile()
+    }
+
+    /// Leadership lost: services stop being supervised here (`ServiceSupervisor.relinquish`).
+    public func relinquishServices(grace: Double) {
+        guard let services else { return }
+        let rows = (try? store.services()) ?? []
+        let me = node
+        services.relinquish(grace: grace) { name, pid in
+            rows.contains { $0.name == name && $0.pid == pid && $0.node != nil && $0.node != me }
+        }
+        self.services = nil
+    }
+
     /// Takes a new configuration (a reload): jobs follow it from the next step; services keep
     /// their processes and take their new settings at their next start, and services no longer
     /// declared are stopped.
@@ -112,6 +132,9 @@ public final class Engine {
     }
 
     public var now: Double { clock.now() }
+
+    /// The node this engine runs as, when its store is shared by several (`NodeCoordination`).
+    public var node: String? { (store as? any NodeCoordination)?.node }
 
     /// This process, as recorded on the attempts it starts.
     static let identity: (pid: Int32, start: Int64?) = (getpid(), ProcessControl.startTime(of: getpid()))
@@ -186,7 +209,9 @@ public final class Engine {
         var applied = 0
         if services == nil && !workspace.services.isEmpty {
             // trigger and catch-up supervise nothing: a live daemon's services count (read once a step).
-            servicesUp = Daemon.liveDaemon(store) == nil ? [] : Set(try store.services().filter { $0.state == "running" }.map(\.name))
+            // With several nodes, the leader's services count wherever they run.
+            let anyoneSupervises = node != nil || Daemon.liveDaemon(store) != nil
+            servicesUp = anyoneSupervises ? Set(try store.services().filter { $0.state == "running" }.map(\.name)) : []
         }
         for _ in 0..<1000 {
             collectEnded()
@@ -274,6 +299,9 @@ public final class Engine {
         do {
             result = try store.transaction { db in
                 round = Round()
+                // Pools and max_parallel are counted by one node at a time (a no-op on SQLite,
+                // whose transaction already excludes every other writer).
+                try db.lockScheduling()
                 // What ended is committed before anything else: a supervisor that reported is
                 // handed its next attempt only after its report is in the store.
                 try finishEnded(db, &round)
@@ -392,6 +420,7 @@ public final class Engine {
         } else {
             env = ProcessControl.environment(baseEnvironment, adding: job.env, nextTo: executable)
             env[SimulatedClock.environmentKey] = clockEnvironment
+            if let node { env["ORCHESTRATOR_NODE"] = node }
             jobEnvironments[run.job] = env
         }
         env["ORCHESTRATOR_JOB"] = run.job
@@ -497,23 +526,16 @@ public final class Engine {
 
     /// After a restart: every attempt the store says is running is either still running under
     /// its supervisor (adopted and watched), or finished while we were away (its supervisor
-    /// recorded it), or gone without a trace (`lost`, then retried by policy).
+    /// recorded it), or gone without a trace (`lost`, then retried by policy). With several
+    /// nodes, only this node's own attempts (its earlier processes'): another node's are its
+    /// own business while it lives, and the leader's once it is dead (`adopt`).
     public func reconcile() throws {
         // Services' runs are their supervisor's to reconcile.
         let serviceRuns = Set(try store.activeRuns().filter { workspace.services[$0.job] != nil }.compactMap(\.id))
         try services?.reconcile()
         for attempt in try store.runningAttempts() where watched[attempt.runId] == nil && !serviceRuns.contains(attempt.runId) {
-            if attempt.shimPid == nil, let engine = attempt.enginePid, engine != Engine.identity.pid,
-                ProcessControl.isAlive(engine, start: attempt.engineStart)
-            {
-                // Another live engine is starting it this very moment.
-                continue
-            }
-            if let pid = attempt.shimPid, ProcessControl.isAlive(pid, start: attempt.shimStart) {
-                watched[attempt.runId] = Watched(attempt: attempt.number, shimPid: pid, pidfd: ProcessControl.pidfd(pid), isChild: false)
-            } else {
-                try finish(attempt.runId, attempt: attempt.number, note: nil)
-            }
+            if let node, attempt.node != node { continue }
+            try reconcile(attempt, processesVisible: true)
         }
         // Runs left `running` whose attempt already has an outcome (the supervisor finished it
         // while the engine was down): decide them now.
@@ -521,7 +543,44 @@ public final class Engine {
         // live engine starting it, or lost.)
         for run in try store.activeRuns() where run.state == .running && watched[run.id!] == nil && workspace.jobs[run.job] != nil {
             guard let attempt = try store.attempt(run: run.id!, number: run.attempts), attempt.outcome != .running else { continue }
+            if let node, attempt.node != node, attempt.node != nil { continue }
             try finish(run.id!, attempt: run.attempts, note: nil)
+        }
+    }
+
+    /// The leader takes over the attempts of nodes that died: an attempt whose supervisor still
+    /// runs on this host is watched to its end (its outcome is the supervisor's); one whose
+    /// supervisor recorded an outcome is decided; one on another host that recorded nothing is
+    /// `lost` and retried by policy (its process may still run there: at-least-once).
+    public func adopt(attemptsOf dead: [NodeRecord]) throws {
+        let hosts = Dictionary(dead.map { ($0.name, $0.host) }, uniquingKeysWith: { a, _ in a })
+        let here = ProcessInfo.processInfo.hostName
+        let serviceRuns = Set(try store.activeRuns().filter { workspace.services[$0.job] != nil }.compactMap(\.id))
+        for attempt in try store.runningAttempts() where watched[attempt.runId] == nil && !serviceRuns.contains(attempt.runId) {
+            guard let owner = attempt.node, let host = hosts[owner] else { continue }
+            try reconcile(attempt, processesVisible: host == here)
+        }
+        for run in try store.activeRuns() where run.state == .running && watched[run.id!] == nil && workspace.jobs[run.job] != nil {
+            guard let attempt = try store.attempt(run: run.id!, number: run.attempts), attempt.outcome != .running,
+                let owner = attempt.node, hosts[owner] != nil
+            else { continue }
+            try finish(run.id!, attempt: run.attempts, note: nil)
+        }
+    }
+
+    /// One attempt marked running that nobody here watches: its supervisor's process, if this
+    /// host can see it, decides whether it is still running.
+    private func reconcile(_ attempt: AttemptRecord, processesVisible: Bool) throws {
+        if processesVisible, attempt.shimPid == nil, let engine = attempt.enginePid, engine != Engine.identity.pid,
+            ProcessControl.isAlive(engine, start: attempt.engineStart)
+        {
+            // Another live engine is starting it this very moment.
+            return
+        }
+        if processesVisible, let pid = attempt.shimPid, ProcessControl.isAlive(pid, start: attempt.shimStart) {
+            watched[attempt.runId] = Watched(attempt: attempt.number, shimPid: pid, pidfd: ProcessControl.pidfd(pid), isChild: false)
+        } else {
+            try finish(attempt.runId, attempt: attempt.number, note: processesVisible ? nil : "its node died on another host")
         }
     }
 

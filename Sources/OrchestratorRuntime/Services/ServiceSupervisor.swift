@@ -312,3 +312,39 @@ public final class ServiceSupervisor {
         for event in events { onEvent(event) }
     }
 }
+
+extension ServiceSupervisor {
+    /// Leadership lost (issue 21): this node stops supervising without writing anything (its
+    /// writes are fenced now). A service process the new leader has adopted (`adoptedElsewhere`:
+    /// its row names another node and this pid) is left to it; every other one is stopped —
+    /// SIGTERM to its group, SIGKILL after `grace` seconds — so that no service runs twice.
+    public func relinquish(grace: Double, adoptedElsewhere: (String, Int32) -> Bool) {
+        var stopping: [Process] = []
+        for (name, p) in processes.merging(retired, uniquingKeysWith: { a, _ in a }) {
+            if adoptedElsewhere(name, p.pid) {
+                if p.pidfd >= 0 { close(p.pidfd) }
+                continue
+            }
+            ProcessControl.signalGroup(p.pid, SIGTERM)
+            stopping.append(p)
+        }
+        let deadline = Date().addingTimeInterval(grace)
+        while !stopping.isEmpty {
+            stopping.removeAll { p in
+                let gone = p.isChild ? ProcessControl.reap(p.pid) != nil : !ProcessControl.isAlive(p.pid, start: nil)
+                if gone {
+                    ProcessControl.signalGroup(p.pid, SIGKILL)
+                    if p.pidfd >= 0 { close(p.pidfd) }
+                }
+                return gone
+            }
+            if Date() >= deadline {
+                for p in stopping { ProcessControl.signalGroup(p.pid, SIGKILL) }
+            }
+            if Date().timeIntervalSince(deadline) > 5 { break }
+            usleep(20_000)
+        }
+        processes = [:]
+        retired = [:]
+    }
+}

@@ -20,10 +20,12 @@ public struct AttemptRecord: Codable, Sendable, Hashable {
     public var signal: Int?
     public var outcome: AttemptOutcome
     public var log: String
+    /// The orchestrator node that started it (several nodes on PostgreSQL); nil on SQLite.
+    public var node: String?
 
     public init(
         runId: Int64, number: Int, pid: Int32?, shimPid: Int32?, shimStart: Int64?, enginePid: Int32?, engineStart: Int64?, startedAt: Double,
-        finishedAt: Double?, exitCode: Int?, signal: Int?, outcome: AttemptOutcome, log: String
+        finishedAt: Double?, exitCode: Int?, signal: Int?, outcome: AttemptOutcome, log: String, node: String? = nil
     ) {
         self.runId = runId
         self.number = number
@@ -38,12 +40,13 @@ public struct AttemptRecord: Codable, Sendable, Hashable {
         self.signal = signal
         self.outcome = outcome
         self.log = log
+        self.node = node
     }
 
     enum CodingKeys: String, CodingKey {
         case runId = "run_id", number, pid, shimPid = "shim_pid", shimStart = "shim_start", enginePid = "engine_pid"
         case engineStart = "engine_start", startedAt = "started_at"
-        case finishedAt = "finished_at", exitCode = "exit_code", signal, outcome, log
+        case finishedAt = "finished_at", exitCode = "exit_code", signal, outcome, log, node
     }
 }
 

@@ -25,7 +25,7 @@ public enum RunJSON {
             ("number", .int(Int64(a.number))), ("pid", a.pid.map { .int(Int64($0)) } ?? .null),
             ("started_at", time(a.startedAt)), ("finished_at", time(a.finishedAt)),
             ("exit_code", a.exitCode.map { .int(Int64($0)) } ?? .null), ("signal", a.signal.map { .int(Int64($0)) } ?? .null),
-            ("outcome", .string(a.outcome.rawValue)), ("log", .string(a.log)),
+            ("outcome", .string(a.outcome.rawValue)), ("log", .string(a.log)), ("node", .optional(a.node)),
         ])
     }
 
@@ -54,7 +54,7 @@ public enum RunJSON {
         return .object([
             ("name", .string(s.name)), ("state", .string(s.state)), ("pid", s.pid.map { .int(Int64($0)) } ?? .null),
             ("uptime", uptime), ("restarts", .int(Int64(s.restarts))), ("last_exit", lastExit), ("health", health),
-            ("run", s.runId.map { .string(String($0)) } ?? .null), ("reason", .optional(s.reason)),
+            ("run", s.runId.map { .string(String($0)) } ?? .null), ("reason", .optional(s.reason)), ("node", .optional(s.node)),
         ])
     }
 }

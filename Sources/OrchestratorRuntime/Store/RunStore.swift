@@ -104,6 +104,14 @@ public protocol RunStoreTransaction {
     func schedulerRuns(tradingDays: [String]) throws -> (runs: [SchedulerState.Run], cursor: ChangeCursor)
     /// The runs that changed state after `cursor` (in any process or node), and the new cursor.
     func schedulerRuns(changedAfter cursor: ChangeCursor) throws -> (runs: [SchedulerState.Run], cursor: ChangeCursor)
+    /// Makes this transaction the only decision round in progress among every writer, until it
+    /// ends (Airflow's critical section): what pools and `max_parallel` count is then what it
+    /// reads. SQLite's write transaction already is.
+    func lockScheduling() throws
+}
+
+extension RunStoreTransaction {
+    public func lockScheduling() throws {}
 }
 
 /// A position in a store's history of transitions. Ids alone do not make one: a PostgreSQL
@@ -157,6 +165,9 @@ public struct StoreFailure: Error, Sendable, CustomStringConvertible {
         case unavailable
         /// The store refused the request itself (a run that does not exist).
         case invalid
+        /// A write made for the leader after its lease ended (a node paused past its lease):
+        /// refused, so that a node that lost leadership changes nothing.
+        case fenced
     }
     public let code: Code
     public let description: String
@@ -264,6 +275,8 @@ extension RunStoreTransaction {
 /// so that the rules of moving a run (read it locked, check where it is, change it, log it) are
 /// written once for every store.
 public protocol RunRowTransaction: RunStoreTransaction {
+    /// The node this store writes for (recorded on the attempts it starts); nil on SQLite.
+    var node: String? { get }
     /// The run, locked against other writers until the transaction ends (SQLite's transaction
     /// already holds the one write lock).
     func lockedRun(_ id: Int64) throws -> RunRecord?
@@ -295,7 +308,8 @@ extension RunRowTransaction {
         let old = run.state
         run.startNextAttempt(now: now)
         try updateRun(run)
-        let attempt = AttemptRecord(starting: run, now: now, engine: engine, supervisor: supervisor, log: log(run.attempts))
+        var attempt = AttemptRecord(starting: run, now: now, engine: engine, supervisor: supervisor, log: log(run.attempts))
+        attempt.node = node
         try insertAttempt(attempt)
         try logTransition(run: id, from: old, to: .running, at: now, reason: "attempt \(run.attempts)")
         return (run, attempt)

@@ -18,11 +18,13 @@ public struct ServiceRecord: Codable, Sendable, Hashable {
     public var reason: String?
     public var nextStartAt: Double?
     public var updatedAt: Double
+    /// The node that runs it (several nodes on PostgreSQL); nil on SQLite.
+    public var node: String?
 
     enum CodingKeys: String, CodingKey {
         case name, state, pid, startedAt = "started_at", runId = "run_id", restarts, lastExitCode = "last_exit_code"
         case lastSignal = "last_signal", lastExitAt = "last_exit_at", healthOk = "health_ok", healthCheckedAt = "health_checked_at"
-        case healthDetail = "health_detail", reason, nextStartAt = "next_start_at", updatedAt = "updated_at"
+        case healthDetail = "health_detail", reason, nextStartAt = "next_start_at", updatedAt = "updated_at", node
     }
 
     public init(name: String, status: ServiceStatus, now: Double) {

@@ -125,6 +125,7 @@ extension AttemptRecord: FetchableRecord, PersistableRecord {
         }
         self.outcome = o
         log = row[CodingKeys.log.rawValue]
+        node = row[CodingKeys.node.rawValue]
     }
 
     public func encode(to container: inout PersistenceContainer) {
@@ -141,6 +142,7 @@ extension AttemptRecord: FetchableRecord, PersistableRecord {
         container[CodingKeys.signal.rawValue] = signal
         container[CodingKeys.outcome.rawValue] = outcome.rawValue
         container[CodingKeys.log.rawValue] = log
+        container[CodingKeys.node.rawValue] = node
     }
 }
 

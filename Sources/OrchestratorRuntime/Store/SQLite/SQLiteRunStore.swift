@@ -215,6 +215,11 @@ public final class SQLiteRunStore: RunStore {
                     CREATE INDEX service_event_by_service ON service_event(service, id);
                     """)
         }
+        // Nodes (issue 21): the node of every attempt and service — on SQLite always this
+        // machine's, left empty.
+        migrator.registerMigration("v3 nodes") { db in
+            try db.execute(sql: "ALTER TABLE attempt ADD COLUMN node TEXT; ALTER TABLE service ADD COLUMN node TEXT;")
+        }
         return migrator
     }()
 
@@ -338,6 +343,7 @@ public final class SQLiteRunStore: RunStore {
 /// One SQLite transaction (or read) of the run store.
 struct SQLiteTransaction: RunRowTransaction {
     let db: Database
+    var node: String? { nil }
 
     func claimSlot(
         job: String, tradingDay: String, scheduledFor: Double, trigger: RunTrigger, state: RunState, now: Double, reason: String?
