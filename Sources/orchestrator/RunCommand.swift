@@ -66,10 +66,9 @@ struct RunCommand: GlobalOptionsCommand {
         }
         // With several nodes the services run on the leader alone, from when it leads.
         if nodes == nil { engine.superviseServices(onEvent: serviceEvent) }
-        let membership = nodes.map {
-            NodeMembership(
-                store: $0, labels: labels.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }, deadAfter: workspace.config.nodeDeadAfter)
-        }
+        let labelList = labels.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        engine.labels = Set(labelList)
+        let membership = nodes.map { NodeMembership(store: $0, labels: labelList, deadAfter: workspace.config.nodeDeadAfter) }
         let files = WorkspaceFiles(configPath: options.config, jobsDirectory: options.jobs)
         let database = options.db
         let reload = {

@@ -35,6 +35,29 @@ struct SchedulerTests {
         #expect(actions == [.claimSlot(job: "a", scheduledFor: at("07:00"), state: .queued, reason: nil, startNow: true)])
     }
 
+    @Test(
+        "node: a job with a label is claimed by any node but started only where the label is; the only node starts everything",
+        arguments: [
+            (Set<String>?.none, true), (Set(["gpu"]), true), (Set(["gpu", "eu"]), true), (Set<String>(), false), (Set(["eu"]), false),
+        ])
+    func nodeLabels(labels: Set<String>?, starts: Bool) throws {
+        let ws = try Self.workspace("jobs:\n  train: { command: [true], schedule: { at: \"07:00\" }, node: gpu }\n  plain: { command: [true] }\n")
+        var s = try state(ws, [run(9, "plain", .queued, trigger: .manual)])
+        s.nodeLabels = labels
+        let actions = Scheduler.decide(s, now: Double(at("07:30")))
+        #expect(actions.contains(.claimSlot(job: "train", scheduledFor: at("07:00"), state: .queued, reason: nil, startNow: starts)))
+        #expect(actions.contains(.start(runId: 9)), "a job without a label starts on any node")
+        var queued = try state(ws, [run(1, "train", .queued, slot: "07:00")])
+        queued.nodeLabels = labels
+        #expect(Scheduler.decide(queued, now: Double(at("07:31"))).contains(.start(runId: 1)) == starts)
+    }
+
+    @Test("node: must be one label")
+    func nodeLabelIsOneWord() throws {
+        #expect(throws: Diagnostics.self) { try Self.workspace("jobs:\n  a: { command: [true], node: gpu eu }\n") }
+        #expect(throws: Diagnostics.self) { try Self.workspace("jobs:\n  a: { command: [true], node: \"\" }\n") }
+    }
+
     @Test("a slot claimed once is never claimed again")
     func claimedOnce() throws {
         let ws = try Self.workspace("jobs:\n  a: { command: [true], schedule: { at: \"07:00\" } }\n")

@@ -125,6 +125,14 @@ struct JobFileParser: Sendable {
                     poolRefs.append((name, p, value.textLocation))
                 }
             case "env": job.env = parseEnv(value)
+            case "node":
+                if let label = reader.nonEmptyString(value, "node") {
+                    if label.contains(where: { $0.isWhitespace || $0 == "," }) {
+                        reader.error(value.textLocation, "node must be one label (a word a node is started with: --labels), found \"\(label)\"")
+                    } else {
+                        job.node = label
+                    }
+                }
             case "on_failure": job.onFailure = references(value, "on_failure", from: name, into: \.failureRefs)
             default: break
             }

@@ -21,6 +21,9 @@ public struct JobSpec: Hashable, Sendable {
     public var pool: String?
     public var env: [String: String]
     public var onFailure: [String]
+    /// `node:` — a label: with several orchestrator nodes (issue 21), only a node started with
+    /// it (`orchestrator run --labels`) starts this job's attempts; any node may claim its slots.
+    public var node: String?
     /// Declared but not runnable in this build (its subcommand lands later): the reason. Such a
     /// job, and everything downstream of it, is left out of the schedule and named by `validate`.
     public var unavailable: String?
@@ -49,6 +52,6 @@ public struct JobSpec: Hashable, Sendable {
 
     static let keys = [
         "description", "command", "shell", "schedule", "timezone", "depends_on", "timeout", "retries",
-        "retry_delay", "max_retry_delay", "overlap", "catch_up", "deadline", "pool", "env", "on_failure", "unavailable",
+        "retry_delay", "max_retry_delay", "overlap", "catch_up", "deadline", "pool", "env", "on_failure", "unavailable", "node",
     ]
 }

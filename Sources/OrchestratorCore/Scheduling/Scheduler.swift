@@ -66,6 +66,8 @@ public enum Scheduler {
         var runningJobs = Set(running)
         func canStart(_ name: String) -> Bool {
             guard running.count < ws.config.maxParallel, let job = ws.jobs[name], !runningJobs.contains(name) else { return false }
+            // A job that must run where its label is: another node starts it.
+            if let label = job.node, let labels = s.nodeLabels, !labels.contains(label) { return false }
             if let pool = job.pool, let size = ws.config.pools[pool], running.filter({ ws.jobs[$0]?.pool == pool }).count >= size {
                 return false
             }

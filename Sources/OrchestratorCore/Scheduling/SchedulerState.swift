@@ -51,6 +51,10 @@ public struct SchedulerState: Sendable {
     public var servicesUp: Set<String>
     /// What a due slot becomes when it is claimed: `schedule`, or `catch-up` for an outage.
     public var slotTrigger: RunTrigger
+    /// The labels of the node deciding, when it is one of several (issue 21): a job with a
+    /// `node:` label it lacks is claimed but not started here. Nil: the only node, which starts
+    /// everything.
+    public var nodeLabels: Set<String>?
 
     public init(
         workspace: Workspace, tradingDay: LocalDate, slots: [Slot], notBefore: Int64? = nil, runs: [Run],

@@ -173,6 +173,7 @@ public final class Daemon: @unchecked Sendable {
         guard let membership else { return }
         if membership.term != nil, !membership.isLeader, let change = membership.abdicate() { apply(change) }
         if let change = try membership.beat() { apply(change) }
+        try engine.settleAdoptions()
         if membership.isLeader {
             let dead = try membership.deadNodes()
             if !dead.isEmpty { try engine.adopt(attemptsOf: dead) }
@@ -219,6 +220,7 @@ public final class Daemon: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(stopTimeout)
         var stoppedJobs = false
         engine.stoppingServices = true
+        if membership != nil { engine.forgetAdoptions() }
         while engine.hasRunningAttempts || (engine.services?.anyAlive ?? false) {
             engine.collectFinished()
             if !stoppedJobs && Date() >= deadline && engine.hasRunningAttempts {

@@ -133,6 +133,10 @@ public final class Engine {
 
     public var now: Double { clock.now() }
 
+    /// This node's labels (`orchestrator run --labels`): with several nodes, a job with a `node:`
+    /// label starts only where the label is.
+    public var labels: Set<String> = []
+
     /// The node this engine runs as, when its store is shared by several (`NodeCoordination`).
     public var node: String? { (store as? any NodeCoordination)?.node }
 
@@ -192,6 +196,7 @@ public final class Engine {
             runs: cache, servicesUp: servicesUp, slotTrigger: trigger)
         state.finished = finished
         state.claimedThrough = claimedThrough
+        if node != nil { state.nodeLabels = labels }
         return state
     }
 
@@ -565,6 +570,27 @@ public final class Engine {
                 let owner = attempt.node, hosts[owner] != nil
             else { continue }
             try finish(run.id!, attempt: run.attempts, note: nil)
+        }
+    }
+
+    /// Adopted attempts (watched, not started here) whose outcome is already in the store — their
+    /// own engine woke and committed it, or their supervisor wrote it and serves on: the watch
+    /// ends and the run is decided (a no-op when it already was).
+    public func settleAdoptions() throws {
+        for (id, w) in watched where !w.isChild && w.supervisor == nil {
+            guard let attempt = try store.attempt(run: id, number: w.attempt), attempt.outcome != .running else { continue }
+            if w.pidfd >= 0 { close(w.pidfd) }
+            watched[id] = nil
+            try finish(id, attempt: w.attempt, note: nil)
+        }
+    }
+
+    /// A node's clean stop: attempts it adopted are left to their supervisors, which record their
+    /// outcomes, and to the next leader — never stopped by a node that did not start them.
+    public func forgetAdoptions() {
+        for (id, w) in watched where !w.isChild && w.supervisor == nil {
+            if w.pidfd >= 0 { close(w.pidfd) }
+            watched[id] = nil
         }
     }
 
