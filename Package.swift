@@ -179,6 +179,9 @@ let package = Package(
         // A job that misbehaves on request (sleeps, fails, ignores SIGTERM, forks a grandchild,
         // prints a lot), for the engine's tests.
         .executableTarget(name: "orchestrator-test-helper", path: "Tests/Helper"),
+        // Issue 21's fault campaign: nodes on one PostgreSQL under kill -9, SIGSTOP, terminated
+        // sessions and server restarts, then the checker (run by .ci/run after the tests).
+        .executableTarget(name: "fault-campaign", dependencies: ["TestSupport"], path: "Tests/FaultCampaign", swiftSettings: strictSettings),
         // The edges against real parts: SQLite files, processes.
         .testTarget(
             name: "OrchestratorRuntimeTests",

@@ -105,23 +105,47 @@ public final class PostgresRunStore: RunStore {
             do {
                 return try body(connection!)
             } catch let error as PSQLError where error.code != .server {
-                try? connection?.close().wait()
+                Self.abandon(connection)
                 connection = nil
                 throw failure(error)
             } catch let error as PSQLError {
                 throw failure(error)
+            } catch let silence as PostgresTransaction.NoAnswer {
+                Self.abandon(connection)
+                connection = nil
+                throw StoreFailure(.unavailable, "\(address): \(silence)")
             }
         }
+    }
+
+    /// Closes a connection without waiting (one that stopped answering may never say it
+    /// closed), keeping it alive until it has.
+    private static func abandon(_ connection: PostgresConnection?) {
+        guard let connection else { return }
+        let closing: EventLoopFuture<Void> = connection.close()
+        closing.whenComplete { _ in withExtendedLifetime(connection) {} }
     }
 
     private func connect() throws -> PostgresConnection {
         var configuration = PostgresConnection.Configuration(
             host: address.host, port: address.port, username: address.user, password: address.password, database: address.database, tls: .disable)
         configuration.options.connectTimeout = .seconds(5)
+        // pg_stat_activity names the node behind every session. A node paused inside a transaction
+        // (SIGSTOP, a stall) must not hold the scheduling lock for long: the server ends such a
+        // session after 5 s idle in it, and any statement after 10 s.
+        configuration.options.additionalStartupParameters = [
+            ("application_name", "orchestrator node \(node)"), ("idle_in_transaction_session_timeout", "5000"), ("statement_timeout", "10000"),
+        ]
         do {
-            return try PostgresConnection.connect(
-                on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration, id: Int.random(in: 1...Int(Int32.max)), logger: Self.logger
-            ).wait()
+            let loop = MultiThreadedEventLoopGroup.singleton.any()
+            let connecting = PostgresConnection.connect(on: loop, configuration: configuration, id: Int.random(in: 1...Int(Int32.max)), logger: Self.logger)
+            do {
+                return try PostgresTransaction.waiting(for: connecting, on: loop, what: "connecting")
+            } catch let silence as PostgresTransaction.NoAnswer {
+                // A connection that comes after all is closed, not dropped.
+                connecting.whenSuccess { Self.abandon($0) }
+                throw StoreFailure(.unavailable, "\(address): \(silence)")
+            }
         } catch {
             throw failure(error)
         }

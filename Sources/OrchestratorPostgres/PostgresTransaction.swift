@@ -14,7 +14,30 @@ struct PostgresTransaction: RunRowTransaction {
 
     @discardableResult
     func run(_ query: PostgresQuery) throws -> PostgresQueryResult {
-        try connection.query(query, logger: PostgresRunStore.logger).wait()
+        try Self.waiting(for: connection.query(query, logger: PostgresRunStore.logger), on: connection.eventLoop, what: "a statement")
+    }
+
+    /// No answer within `answerTimeout`: the connection is given up.
+    struct NoAnswer: Error, CustomStringConvertible {
+        let what: String
+        var description: String { "no answer to \(what) in \(PostgresTransaction.answerTimeout) s" }
+    }
+
+    /// How long a statement or a connection may go unanswered: longer than the server's own
+    /// statement_timeout (10 s), so that the server's answer comes first when there is one.
+    static let answerTimeout: Int64 = 12
+
+    /// Waits for `future`, but not forever: a connection cut at the wrong moment (the server
+    /// killed mid-handshake) can leave a future that is never completed. The connection is then
+    /// given up as `unavailable` and the next call connects again.
+    static func waiting<T: Sendable>(for future: EventLoopFuture<T>, on loop: any EventLoop, what: String) throws -> T {
+        let promise = loop.makePromise(of: T.self)
+        future.cascade(to: promise)
+        let timer = loop.scheduleTask(in: .seconds(answerTimeout)) {
+            promise.fail(NoAnswer(what: what))
+        }
+        defer { timer.cancel() }
+        return try promise.futureResult.wait()
     }
 
     func rows(_ query: PostgresQuery) throws -> [PostgresRandomAccessRow] {

@@ -55,6 +55,7 @@ static int ensure(void) {
 static int pq_open(const char *store) {
     /* A server that does not answer costs 5 s a try, not libpq's default of forever. */
     setenv("PGCONNECT_TIMEOUT", "5", 0);
+    setenv("PGAPPNAME", "orchestrator-attempt", 0);
     free(conninfo);
     conninfo = strdup(store);
     return ensure();

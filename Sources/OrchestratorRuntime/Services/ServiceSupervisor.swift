@@ -100,6 +100,8 @@ public final class ServiceSupervisor {
         let now = clock.now()
         for run in try store.activeRuns() where workspace.services[run.job] != nil {
             let id = run.id!
+            // Already supervised here (a reconcile after a store outage): nothing to decide.
+            if processes[run.job]?.runId == id { continue }
             let last = try store.attempt(run: id, number: run.attempts)
             if let last, last.outcome == .running, let pid = last.shimPid, ProcessControl.isAlive(pid, start: last.shimStart),
                 processes[run.job] == nil
@@ -269,6 +271,7 @@ public final class ServiceSupervisor {
         env["ORCHESTRATOR_TRADING_DAY"] = tradingDay(at: now).description
         env["ORCHESTRATOR_TRIGGER"] = "schedule"
         env[SimulatedClock.environmentKey] = clockEnvironment
+        if let node = (store as? any NodeCoordination)?.node { env["ORCHESTRATOR_NODE"] = node }
         return env
     }
 
