@@ -159,14 +159,14 @@ let package = Package(
         .executableTarget(
             name: "orchestrator-bench",
             dependencies: [
-                "OrchestratorCore", "OrchestratorRuntime", "AlphaTrader", "AlphaTraderSimulators", "Net", "Redis", "Backups",
+                "OrchestratorCore", "OrchestratorRuntime", "OrchestratorPostgres", "AlphaTrader", "AlphaTraderSimulators", "Net", "Redis", "Backups",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Benchmarks",
             exclude: [
                 "run.sh", "lib.sh", "services.sh", "alphatrader.sh", "alphavantage.sh", "av_chain_bench.py", "croniter_bench.py", "services_bench.py",
                 "crasher.c", "stamp.c", "dag_floor.c", "run_lag.py", "floor", "floor.sh", "README.md", "orders.sh", "orders_ib_async.py", "loopback_floor.py",
-                "trading.sh", "distribution.sh", "reports.sh", "serve.sh",
+                "trading.sh", "distribution.sh", "reports.sh", "serve.sh", "postgres.sh",
             ],
             swiftSettings: strictSettings
         ),
@@ -203,7 +203,8 @@ let package = Package(
         .testTarget(
             name: "OrchestratorWebTests",
             dependencies: [
-                "OrchestratorWeb", "OrchestratorRuntime", "OrchestratorCore", "orchestrator", "orchestrator-web", "AlphaTraderDashboard",
+                "OrchestratorWeb", "OrchestratorRuntime", "OrchestratorCore", "OrchestratorPostgres", "orchestrator", "orchestrator-web",
+                "AlphaTraderDashboard",
                 "alphatrader-dashboard", "alphatrader", "AlphaTrader", "TestSupport", "Redis", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

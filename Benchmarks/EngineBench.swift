@@ -45,8 +45,10 @@ enum EngineBench {
         for n in names {
             yaml += "  \(n): { command: [/bin/true]\(deps[n]!.isEmpty ? "" : ", depends_on: [\(deps[n]!.joined(separator: ", "))]") }\n"
         }
-        let ws = load(dir, config: "database: \(dir)/s.sqlite\nlogs: \(dir)/logs\nmax_parallel: \(parallel)\n", jobs: yaml)
-        let store = try! SQLiteRunStore(path: dir + "/s.sqlite")
+        // --database postgres://…: the same graph on a PostgreSQL store (issue 21).
+        let database = option("--database", default: dir + "/s.sqlite")
+        let ws = load(dir, config: "database: \(database)\nlogs: \(dir)/logs\nmax_parallel: \(parallel)\n", jobs: yaml)
+        let store = StoreBench.open(database, node: "bench")
         // Runs that ended, counted from the engine's events: the loop asks the store nothing,
         // so the figure is the engine's alone.
         final class Ended { var count = 0 }

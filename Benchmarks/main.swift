@@ -145,6 +145,7 @@ func benchParse() {
 switch CommandLine.arguments.dropFirst().first {
 case "parse": benchParse()
 case "dag": EngineBench.dag()
+case "claims": StoreBench.claims()
 case "lag": EngineBench.lag()
 case "catch-up": EngineBench.catchUp()
 case "history": EngineBench.history()

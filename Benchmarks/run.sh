@@ -78,3 +78,4 @@ BIN="$bin" Benchmarks/trading.sh
 BIN="$bin" Benchmarks/distribution.sh
 BIN="$bin" Benchmarks/reports.sh
 BIN="$bin" Benchmarks/serve.sh
+BIN="$bin" Benchmarks/postgres.sh

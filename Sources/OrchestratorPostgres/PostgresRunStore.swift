@@ -129,12 +129,13 @@ public final class PostgresRunStore: RunStore {
     private func connect() throws -> PostgresConnection {
         var configuration = PostgresConnection.Configuration(
             host: address.host, port: address.port, username: address.user, password: address.password, database: address.database, tls: .disable)
-        configuration.options.connectTimeout = .seconds(5)
+        configuration.options.connectTimeout = .seconds(3)
         // pg_stat_activity names the node behind every session. A node paused inside a transaction
         // (SIGSTOP, a stall) must not hold the scheduling lock for long: the server ends such a
-        // session after 5 s idle in it, and any statement after 10 s.
+        // session after 2 s idle in it (a decision round's transaction lasts milliseconds), and
+        // any statement after 3 s (one waiting on that lock waits at most that long).
         configuration.options.additionalStartupParameters = [
-            ("application_name", "orchestrator node \(node)"), ("idle_in_transaction_session_timeout", "5000"), ("statement_timeout", "10000"),
+            ("application_name", "orchestrator node \(node)"), ("idle_in_transaction_session_timeout", "2000"), ("statement_timeout", "3000"),
         ]
         do {
             let loop = MultiThreadedEventLoopGroup.singleton.any()

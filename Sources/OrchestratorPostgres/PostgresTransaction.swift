@@ -24,8 +24,8 @@ struct PostgresTransaction: RunRowTransaction {
     }
 
     /// How long a statement or a connection may go unanswered: longer than the server's own
-    /// statement_timeout (10 s), so that the server's answer comes first when there is one.
-    static let answerTimeout: Int64 = 12
+    /// statement_timeout (3 s), so that the server's answer comes first when there is one.
+    static let answerTimeout: Int64 = 4
 
     /// Waits for `future`, but not forever: a connection cut at the wrong moment (the server
     /// killed mid-handshake) can leave a future that is never completed. The connection is then

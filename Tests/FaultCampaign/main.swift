@@ -3,7 +3,7 @@
 // wrote (the ground truth, appended with O_APPEND by every attempt).
 //
 // usage: fault-campaign [--faults 200] [--nodes 3] [--dead-after 2] [--interval 1-5] [--seed N]
-//                       [--report FILE.json] [--keep]
+//                       [--report FILE.json] [--keep] [--only kill-leader]
 //
 // Faults, one every 1–5 s at random: kill -9 of a node (restarted 1–6 s later), SIGSTOP of a node
 // past node_dead_after (then SIGCONT: the zombie must change nothing), pg_terminate_backend of a
@@ -22,6 +22,8 @@ struct Options {
     var seed = UInt64(Date().timeIntervalSince1970 * 1000)
     var report: String?
     var keep = false
+    /// `kill-leader`: every fault is a kill -9 of the leader (the failover benchmark).
+    var only: String?
 
     init(_ args: [String]) {
         var i = 0
@@ -42,8 +44,13 @@ struct Options {
             case "--seed": seed = UInt64(value()) ?? { usage("--seed takes a number") }()
             case "--report": report = value()
             case "--keep": keep = true
+            case "--only":
+                only = value()
+                guard only == "kill-leader" else { usage("--only takes kill-leader") }
             case "-h", "--help":
-                print("usage: fault-campaign [--faults 200] [--nodes 3] [--dead-after 2] [--interval 1-5] [--seed N] [--report FILE.json] [--keep]")
+                print(
+                    "usage: fault-campaign [--faults 200] [--nodes 3] [--dead-after 2] [--interval 1-5] [--seed N] [--report FILE.json] [--keep] [--only kill-leader]"
+                )
                 exit(0)
             default: usage("unknown option \(args[i])")
             }
@@ -157,10 +164,13 @@ func leader() -> String? {
     return holder.isEmpty ? nil : holder
 }
 
-func serviceRow() -> (node: String, state: String)? {
-    let parts = psql("SELECT node, state FROM service WHERE name = 'svc';").split(separator: "|").map(String.init)
-    return parts.count == 2 ? (parts[0], parts[1]) : nil
+func serviceRow() -> (node: String, state: String, updatedAt: Double)? {
+    let parts = psql("SELECT node, state, updated_at FROM service WHERE name = 'svc';").split(separator: "|").map(String.init)
+    return parts.count == 3 ? (parts[0], parts[1], Double(parts[2]) ?? 0) : nil
 }
+
+/// The lease's term now (0: none).
+func term() -> Int64 { Int64(psql("SELECT term FROM lease;")) ?? 0 }
 
 // MARK: - Watching the service processes
 
@@ -251,9 +261,18 @@ var failoverTimeouts = 0
     }
 }
 
-/// After a fault on the leader: how long until the service runs on another node.
-@MainActor func measureFailover(from victim: String, since: Date) {
-    if waitFor(60, { (serviceRow().map { $0.node != victim && $0.state == "running" } ?? false) && (leader().map { $0 != victim } ?? false) }) {
+/// After a fault on the leader: how long until the service runs under a new leader — a new
+/// term (the killed node, restarted under its name, may be the one that takes it) that has
+/// written the service's row since.
+@MainActor func measureFailover(from victim: String, term old: Int64, since: Date, sim: Double) throws {
+    // Restarts and resumptions fall due meanwhile: the other nodes may be the ones paused.
+    var failure: (any Error)?
+    let seen = waitFor(60) {
+        do { try applyDue() } catch { failure = error }
+        return term() > old && leader() != nil && (serviceRow().map { $0.state == "running" && $0.updatedAt >= sim } ?? false)
+    }
+    if let failure { throw failure }
+    if seen {
         let seconds = Date().timeIntervalSince(since)
         failovers.append(seconds)
         log(String(format: "  failover from %@ in %.2f s (to %@)", victim, seconds, leader() ?? "?"))
@@ -274,14 +293,22 @@ while injected < options.faults {
     try applyDue()
     let up = nodes.filter(\.isUp)
     let kinds = up.count >= 2 ? ["kill", "stop", "terminate", "restart-pg"] : ["terminate", "restart-pg"]
-    let kind = kinds.randomElement(using: &random)!
+    var kind = kinds.randomElement(using: &random)!
+    var chosen = up.randomElement(using: &random)
+    if options.only == "kill-leader" {
+        // The failover benchmark: the leader, and only while another node is up to take over.
+        guard up.count >= 2, let holder = leader(), let node = up.first(where: { $0.name == holder }) else { continue }
+        kind = "kill"
+        chosen = node
+    }
     injected += 1
     faults[kind, default: 0] += 1
     switch kind {
     case "kill", "stop":
-        let victim = up.randomElement(using: &random)!
+        let victim = chosen!
         let wasLeader = leader() == victim.name
-        let at = Date()
+        let termAtFault = term()
+        let at = Date(), atSim = simulatedNow()
         if kind == "kill" {
             kill(victim.process!.processIdentifier, SIGKILL)
             victim.process!.waitUntilExit()
@@ -291,7 +318,7 @@ while injected < options.faults {
             victim.state = .paused(resumeAt: at.addingTimeInterval(options.deadAfter + Double.random(in: 0.5...2, using: &random)))
         }
         log("#\(injected) \(kind) \(victim.name)\(wasLeader ? " (the leader)" : "")")
-        if wasLeader { measureFailover(from: victim.name, since: at) }
+        if wasLeader { try measureFailover(from: victim.name, term: termAtFault, since: at, sim: atSim) }
     case "terminate":
         let victim = nodes.randomElement(using: &random)!
         let n = psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'orchestrator node \(victim.name)';")
