@@ -252,7 +252,9 @@ struct EngineTests {
         let runs = all.filter { !services.contains($0["job"] as? String ?? "") }
         #expect(runs.count == 22)
         #expect(all.count == 24, "and one run for each service's activation")
-        #expect(all.allSatisfy { $0["state"] as? String == "succeeded" })
+        #expect(
+            all.allSatisfy { $0["state"] as? String == "succeeded" },
+            "\(all.filter { $0["state"] as? String != "succeeded" }.map { "\($0["job"] ?? "") \($0["state"] ?? ""): \($0["reason"] ?? "")" })")
         let analysis = try #require(runs.first { $0["job"] as? String == "morning-analysis" })
         #expect(analysis["attempts"] as? Int == 2, "it fails its first attempt and is retried")
         #expect(runs.filter { $0["job"] as? String == "parameter-discovery" }.count == 14)

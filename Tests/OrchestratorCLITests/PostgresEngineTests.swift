@@ -9,13 +9,21 @@ import Testing
 struct PostgresEngineTests {
     let cli = CLITests()
 
-    /// The demo day's workspace with its store on `database`.
+    /// The demo day's workspace with its store on `database`, and its Redis on a free port
+    /// rather than the demo's 6390 (the SQLite demo day of EngineTests may be running beside it).
     func demo(_ dir: String, database: String) throws -> [String] {
         let root = CLITests.root + "/examples/demo"
+        let port = String(try FreePort.pick())
         var config = try String(contentsOfFile: root + "/config.yaml", encoding: .utf8)
         config = config.replacingOccurrences(of: "var/demo/orchestrator.sqlite", with: database).replacingOccurrences(of: "var/demo/", with: dir + "/")
-        try config.write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8)
-        return ["--config", dir + "/config.yaml", "--jobs", root + "/jobs"]
+        try config.replacingOccurrences(of: "6390", with: port).write(toFile: dir + "/config.yaml", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: dir + "/jobs", withIntermediateDirectories: true)
+        for file in try FileManager.default.contentsOfDirectory(atPath: root + "/jobs") {
+            let text = try String(contentsOfFile: root + "/jobs/" + file, encoding: .utf8)
+            try text.replacingOccurrences(of: "6390", with: port).replacingOccurrences(of: "var/demo/", with: dir + "/").write(
+                toFile: dir + "/jobs/" + file, atomically: true, encoding: .utf8)
+        }
+        return ["--config", dir + "/config.yaml", "--jobs", dir + "/jobs"]
     }
 
     @Test("run-day runs the demo day on PostgreSQL as on SQLite: every run succeeded, the retry recorded, and history, show and logs read it back")
