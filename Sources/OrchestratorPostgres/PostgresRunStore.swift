@@ -166,7 +166,9 @@ public final class PostgresRunStore: RunStore {
         case (.server, "55P03"), (.server, "40P01"), (.server, "40001"): return StoreFailure(.locked, "\(address): \(message)")
         case (.server, "XX001"), (.server, "XX002"): return StoreFailure(.corrupt, "\(address): \(message)")
         case (.server, _): return StoreFailure(.invalid, "\(address): \(message)")
-        default: return StoreFailure(.unavailable, "\(address): cannot reach the run store (\(error.code))")
+        default:
+            // The driver's own cause (refused, reset, a TLS or DNS failure) names what to fix.
+            return StoreFailure(.unavailable, "\(address): cannot reach the run store (\(error.code)\(error.underlying.map { ": \($0)" } ?? ""))")
         }
     }
 
