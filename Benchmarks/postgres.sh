@@ -27,7 +27,8 @@ port=$(free_port)
 as_pg "$pgbin/initdb" -D "$work/data" -U bench --auth=trust -E UTF8 --no-instructions > "$work/initdb.log"
 as_pg "$pgbin/postgres" -D "$work/data" -p "$port" -k "$work" -c listen_addresses=127.0.0.1 > "$work/pg.log" 2>&1 &
 pg_pid=$!
-trap 'kill -QUIT "$pg_pid" 2>/dev/null; wait "$pg_pid" 2>/dev/null; rm -rf "$work"' EXIT
+# The server's own pid (runuser does not pass signals on): immediate shutdown at exit.
+trap 'kill -QUIT "$(head -1 "$work/data/postmaster.pid" 2>/dev/null)" 2>/dev/null; wait "$pg_pid" 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 100); do "$pgbin/pg_isready" -q -h 127.0.0.1 -p "$port" && break; sleep 0.1; done
 for db in dag claims bench; do "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U bench "$db"; done
 url=postgres://bench@127.0.0.1:$port

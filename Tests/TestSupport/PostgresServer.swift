@@ -14,6 +14,7 @@ public final class PostgresServer: @unchecked Sendable {
     public let user = "orchestrator"
     let bin: String
     private var server: Process?
+    private let tiedToThread: Bool
 
     public var url: String { "postgres://\(user)@127.0.0.1:\(port)/\(database)" }
 
@@ -28,7 +29,10 @@ public final class PostgresServer: @unchecked Sendable {
         return versions.last.map { "\(root)/\($0)/bin" }.flatMap { FileManager.default.isExecutableFile(atPath: $0 + "/initdb") ? $0 : nil }
     }
 
-    public init() throws {
+    /// `tiedToThread`: the server is killed when the thread that starts it ends (setpriv's
+    /// --pdeathsig, root only) — for `shared()`, whose thread lives as long as the process.
+    public init(tiedToThread: Bool = false) throws {
+        self.tiedToThread = tiedToThread
         guard let bin = Self.binDirectory else {
             throw Failure(description: "PostgreSQL's server is not installed (scripts/install-deps.sh --tests installs Debian's postgresql)")
         }
@@ -57,9 +61,9 @@ public final class PostgresServer: @unchecked Sendable {
         ]
         if getuid() == 0 {
             server.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            // Not --pdeathsig: it fires when the *thread* that started the server ends, and the
-            // tests' threads come and go.
-            server.arguments = ["--reuid=postgres", "--regid=postgres", "--init-groups", "--"] + command
+            // --pdeathsig fires when the *thread* that started the server ends: only for a server
+            // started on a thread that lives as long as the process (`shared()`).
+            server.arguments = ["--reuid=postgres", "--regid=postgres", "--init-groups"] + (tiedToThread ? ["--pdeathsig", "KILL"] : []) + ["--"] + command
         } else {
             server.executableURL = URL(fileURLWithPath: command[0])
             server.arguments = Array(command.dropFirst())
@@ -193,7 +197,18 @@ public final class PostgresServer: @unchecked Sendable {
     public static func shared() throws -> PostgresServer {
         try sharedLock.withLock {
             if let server = sharedServer { return server }
-            let server = try PostgresServer()
+            // Started on a thread that never ends, with --pdeathsig: the server goes with this
+            // process however it ends (atexit does not run when the test runner exits abruptly).
+            final class Box: @unchecked Sendable { var result: Result<PostgresServer, any Error>? }
+            let box = Box()
+            let started = DispatchSemaphore(value: 0)
+            Thread {
+                box.result = Result { try PostgresServer(tiedToThread: true) }
+                started.signal()
+                while true { sleep(3600) }
+            }.start()
+            started.wait()
+            let server = try box.result!.get()
             sharedServer = server
             atexit { PostgresServer.sharedLock.withLock { PostgresServer.sharedServer?.stop() } }
             return server
