@@ -3,7 +3,7 @@
 // wrote (the ground truth, appended with O_APPEND by every attempt).
 //
 // usage: fault-campaign [--faults 200] [--nodes 3] [--dead-after 2] [--interval 1-5] [--seed N]
-//                       [--report FILE.json] [--keep] [--only kill-leader]
+//                       [--report FILE.json] [--keep] [--only kill-leader|restart-pg]
 //
 // Faults, one every 1–5 s at random: kill -9 of a node (restarted 1–6 s later), SIGSTOP of a node
 // past node_dead_after (then SIGCONT: the zombie must change nothing), pg_terminate_backend of a
@@ -46,10 +46,10 @@ struct Options {
             case "--keep": keep = true
             case "--only":
                 only = value()
-                guard only == "kill-leader" else { usage("--only takes kill-leader") }
+                guard only == "kill-leader" || only == "restart-pg" else { usage("--only takes kill-leader or restart-pg") }
             case "-h", "--help":
                 print(
-                    "usage: fault-campaign [--faults 200] [--nodes 3] [--dead-after 2] [--interval 1-5] [--seed N] [--report FILE.json] [--keep] [--only kill-leader]"
+                    "usage: fault-campaign [--faults 200] [--nodes 3] [--dead-after 2] [--interval 1-5] [--seed N] [--report FILE.json] [--keep] [--only kill-leader|restart-pg]"
                 )
                 exit(0)
             default: usage("unknown option \(args[i])")
@@ -244,6 +244,36 @@ log("leader \(leader() ?? "?"), service running")
 var faults: [String: Int] = [:]
 var failovers: [Double] = []
 var failoverTimeouts = 0
+var unreconnected: [String] = []
+
+/// After a restart of PostgreSQL every node up must heartbeat again (it reconnects by itself)
+/// within node_dead_after + 5 s of the server's return; one that does not is said by name.
+@MainActor func checkReconnected(after restart: Int) {
+    let names = nodes.filter(\.isUp).map(\.name)
+    let since = psqlRetrying("SELECT extract(epoch FROM now());")
+    let back = waitFor(options.deadAfter + 5) {
+        let fresh = psql(
+            "SELECT count(*) FROM node WHERE heartbeat_at > to_timestamp(\(since)) AND name IN (\(names.map { "'\($0)'" }.joined(separator: ",")));")
+        return fresh == "\(names.count)"
+    }
+    if !back {
+        let stale = psql(
+            "SELECT string_agg(name, ',') FROM node WHERE heartbeat_at <= to_timestamp(\(since)) AND name IN (\(names.map { "'\($0)'" }.joined(separator: ",")));"
+        )
+        log("  not reconnected after restart #\(restart): \(stale)")
+        unreconnected.append("#\(restart): \(stale)")
+    }
+}
+
+/// psql's answer once the server answers (it is coming back from a restart).
+func psqlRetrying(_ sql: String) -> String {
+    var answer = ""
+    _ = waitFor(30) {
+        answer = psql(sql)
+        return !answer.isEmpty
+    }
+    return answer
+}
 
 /// Pending restarts and resumptions, applied when due.
 @MainActor func applyDue(force: Bool = false) throws {
@@ -300,6 +330,8 @@ while injected < options.faults {
         guard up.count >= 2, let holder = leader(), let node = up.first(where: { $0.name == holder }) else { continue }
         kind = "kill"
         chosen = node
+    } else if options.only == "restart-pg" {
+        kind = "restart-pg"
     }
     injected += 1
     faults[kind, default: 0] += 1
@@ -327,6 +359,7 @@ while injected < options.faults {
         let down = Double.random(in: 0...1, using: &random)
         try server.restart(down: down)
         log(String(format: "#%d PostgreSQL restarted (immediate shutdown, %.1f s down)", injected, down))
+        checkReconnected(after: injected)
     }
 }
 
@@ -427,6 +460,7 @@ if !settled { violations.append("runs still active 60 s after the last node took
 
 // Each service on at most one node at a time.
 if service.maximum > 1 { violations.append("the service ran \(service.maximum) times at once: \(service.overlaps.prefix(3))") }
+if !unreconnected.isEmpty { violations.append("\(unreconnected.count) restart(s) after which a node did not reconnect: \(unreconnected.prefix(5))") }
 if failoverTimeouts > 0 { violations.append("\(failoverTimeouts) failover(s) not seen within 60 s") }
 if !unclean.isEmpty { violations.append("node(s) \(unclean) did not stop cleanly") }
 

@@ -23,6 +23,9 @@ public final class Daemon: @unchecked Sendable {
     /// Where the leader's service events go (the services start only when this node leads).
     let onServiceEvent: (ServiceEvent) -> Void
 
+    /// The store outage this node is waiting out, if any (said once, not once a round).
+    var outage = Outage()
+
     /// The meta key holding the live daemon's `pid start heartbeat`.
     public static let heartbeatKey = "daemon"
 
@@ -109,15 +112,16 @@ public final class Daemon: @unchecked Sendable {
         // has 86,400 a day: rebuilding them on every wake cost milliseconds of lag).
         var dueFor: (date: LocalDate, slots: [SchedulerState.Slot])?
         while !shouldStop {
-            if takeReload() { try reloadNow(); slotsByDay = [:]; dueFor = nil }
-            let now = engine.now
-            let zone = ZoneRules.of(engine.workspace.config.timeZone)
-            let date = zone.localDate(of: Int64(now))
-            let today = try slots(date)
-            if dueFor?.date != date {
-                dueFor = (date, (try slots(date.adding(days: -1)) + today).filter { $0.time >= start })
-            }
+            let wake: Double
             do {
+                if takeReload() { try reloadNow(); slotsByDay = [:]; dueFor = nil }
+                let now = engine.now
+                let zone = ZoneRules.of(engine.workspace.config.timeZone)
+                let date = zone.localDate(of: Int64(now))
+                let today = try slots(date)
+                if dueFor?.date != date {
+                    dueFor = (date, (try slots(date.adding(days: -1)) + today).filter { $0.time >= start })
+                }
                 try engine.step(day: date, slots: dueFor!.slots, notBefore: start)
                 if Date() >= nextBeat {
                     nextBeat = Date().addingTimeInterval(beatInterval)
@@ -128,23 +132,32 @@ public final class Daemon: @unchecked Sendable {
                     try engine.store.setMeta(CatchUp.lastSeenKey, String(now))
                     lastSeen = now
                 }
+                wake = try nextWake(now: now, today: today)
+                outage.end(log: log)
             } catch let failure as StoreFailure where membership != nil && Daemon.outlasts(failure) {
                 // One of several nodes outlives the store's outages: nothing of the failed round
-                // happened; what it may have committed without saying so is swept below.
+                // happened; what it may have committed without saying so is swept below. Every
+                // store call of the loop is inside this `do`: one outside it ended the node.
                 try survive(failure)
                 nextBeat = Date().addingTimeInterval(beatInterval)
                 continue
             }
-            var wake = now + 60
-            let nextIndex = today.partitioningIndex { Double($0.time) > now }
-            if nextIndex < today.endIndex { wake = min(wake, Double(today[nextIndex].time)) }
-            for run in try engine.store.activeRuns() where run.state == .retrying && engine.workspace.jobs[run.job] != nil {
-                wake = min(wake, run.nextAttemptAt ?? wake)
-            }
-            if let next = engine.services?.nextWake(after: now) { wake = min(wake, next) }
             engine.wait(realSeconds: min(max(0, (wake - engine.now) / engine.speed), 1, max(0, nextBeat.timeIntervalSinceNow)))
         }
         try shutdown()
+    }
+
+    /// The next moment something is due: a slot of today, a retry, a service's restart — within a
+    /// minute.
+    func nextWake(now: Double, today: [SchedulerState.Slot]) throws -> Double {
+        var wake = now + 60
+        let nextIndex = today.partitioningIndex { Double($0.time) > now }
+        if nextIndex < today.endIndex { wake = min(wake, Double(today[nextIndex].time)) }
+        for run in try engine.store.activeRuns() where run.state == .retrying && engine.workspace.jobs[run.job] != nil {
+            wake = min(wake, run.nextAttemptAt ?? wake)
+        }
+        if let next = engine.services?.nextWake(after: now) { wake = min(wake, next) }
+        return wake
     }
 
     /// The failures a node waits out rather than stops for: the server unreachable or
@@ -155,7 +168,7 @@ public final class Daemon: @unchecked Sendable {
     /// answers again, this node's attempts reconciled (a round whose commit was cut off may have
     /// started attempts no supervisor was given: lost, retried by policy).
     func survive(_ failure: StoreFailure) throws {
-        log("store: \(failure.description)")
+        outage.failed(failure, log: log)
         if failure.code == .fenced, let change = membership?.abdicate() { apply(change) }
         if let membership, membership.term != nil, !membership.isLeader, let change = membership.abdicate() { apply(change) }
         engine.wait(realSeconds: 1)
@@ -243,5 +256,32 @@ public final class Daemon: @unchecked Sendable {
         } else {
             try engine.store.setMeta(Daemon.heartbeatKey, "")
         }
+    }
+}
+
+/// A store outage as a node waits it out: its first failure said, then one line every 30 s while
+/// it lasts (not one per attempt: a restarting server fails many times a second), and its end.
+struct Outage {
+    private var since: Date?
+    private var lastSaid = Date.distantPast
+    private var failures = 0
+
+    mutating func failed(_ failure: StoreFailure, log: (String) -> Void) {
+        let now = Date()
+        failures += 1
+        if since == nil {
+            since = now
+            lastSaid = now
+            log("store: \(failure.description); waiting for it")
+        } else if now.timeIntervalSince(lastSaid) >= 30 {
+            lastSaid = now
+            log(String(format: "store: still failing after %.0f s (%d attempts): %@", now.timeIntervalSince(since!), failures, failure.description))
+        }
+    }
+
+    mutating func end(log: (String) -> Void) {
+        guard let since else { return }
+        log(String(format: "store: back after %.1f s", Date().timeIntervalSince(since)))
+        self = Outage()
     }
 }
