@@ -160,8 +160,13 @@ public final class PostgresRunStore: RunStore {
         let message = error.serverInfo?[.message] ?? "\(error.code)"
         switch (error.code, state) {
         case (.server, "25006"): return StoreFailure(.readOnly, "\(address): the run store is read-only here: \(message)")
-        case (.server, let s) where s.hasPrefix("57P") || s.hasPrefix("08") || s == "53300":
+        // The session ended by the server (shutdown, a terminated backend, a node paused inside a
+        // transaction past idle_in_transaction_session_timeout: 25P03), or no connection to have.
+        case (.server, let s) where s.hasPrefix("57P") || s.hasPrefix("08") || s == "53300" || s == "25P03":
             return StoreFailure(.unavailable, "\(address): \(message)")
+        // A statement that waited past statement_timeout (57014) waited on a lock another node
+        // held (a paused node's scheduling lock): a conflict to wait out, as a lock timeout.
+        case (.server, "57014"): return StoreFailure(.locked, "\(address): \(message)")
         case (.server, let s) where s.hasPrefix("28"): return StoreFailure(.unavailable, "\(address): \(message) (check the user and PGPASSWORD)")
         case (.server, "55P03"), (.server, "40P01"), (.server, "40001"): return StoreFailure(.locked, "\(address): \(message)")
         case (.server, "XX001"), (.server, "XX002"): return StoreFailure(.corrupt, "\(address): \(message)")

@@ -245,6 +245,7 @@ var faults: [String: Int] = [:]
 var failovers: [Double] = []
 var failoverTimeouts = 0
 var unreconnected: [String] = []
+var exitedOnTheirOwn: [String] = []
 
 /// After a restart of PostgreSQL every node up must heartbeat again (it reconnects by itself)
 /// within node_dead_after + 5 s of the server's return; one that does not is said by name.
@@ -286,6 +287,12 @@ func psqlRetrying(_ sql: String) -> String {
             kill(node.process!.processIdentifier, SIGCONT)
             node.state = .up
             log("\(node.name) resumed (SIGCONT)")
+        case .up where !node.process!.isRunning:
+            // A node ends only when stopped: one that exits on its own (a store error it did not
+            // outlast) is a finding, said at once; it is started again so the campaign goes on.
+            exitedOnTheirOwn.append("\(node.name) (status \(node.process!.terminationStatus))")
+            log("  \(node.name) exited on its own (status \(node.process!.terminationStatus)); restarted")
+            try node.start()
         default: break
         }
     }
@@ -460,6 +467,7 @@ if !settled { violations.append("runs still active 60 s after the last node took
 
 // Each service on at most one node at a time.
 if service.maximum > 1 { violations.append("the service ran \(service.maximum) times at once: \(service.overlaps.prefix(3))") }
+if !exitedOnTheirOwn.isEmpty { violations.append("\(exitedOnTheirOwn.count) node exit(s) nobody asked for: \(exitedOnTheirOwn.prefix(5))") }
 if !unreconnected.isEmpty { violations.append("\(unreconnected.count) restart(s) after which a node did not reconnect: \(unreconnected.prefix(5))") }
 if failoverTimeouts > 0 { violations.append("\(failoverTimeouts) failover(s) not seen within 60 s") }
 if !unclean.isEmpty { violations.append("node(s) \(unclean) did not stop cleanly") }

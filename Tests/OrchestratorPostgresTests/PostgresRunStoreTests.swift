@@ -120,4 +120,40 @@ struct PostgresRunStoreTests {
         // The scheduler's cursor, taken while the early transaction was open, reads its run again.
         #expect(try store.read { tx in try tx.schedulerRuns(changedAfter: held) }.runs.map(\.id) == [run])
     }
+
+    @Test(
+        "a node paused inside a transaction past the server's idle timeout, or kept waiting past the statement timeout on a lock another session holds, fails in a way a node waits out (unavailable, locked); its next call works"
+    )
+    func pausesAreWaitedOut() throws {
+        let server = try PostgresServer.shared()
+        let address = try server.newDatabase()
+        let store = try PostgresRunStore(parsing: address)
+        do {
+            try store.transaction { tx in
+                _ = try tx.claimSlot(job: "a", tradingDay: "2026-12-07", scheduledFor: 1, trigger: .schedule, state: .queued, now: 1, reason: nil)
+                // idle_in_transaction_session_timeout is 2 s: the server ends the session meanwhile.
+                Thread.sleep(forTimeInterval: 2.6)
+                _ = try tx.claimSlot(job: "a", tradingDay: "2026-12-07", scheduledFor: 2, trigger: .schedule, state: .queued, now: 1, reason: nil)
+            }
+            Issue.record("the server should have ended the idle transaction")
+        } catch let failure as StoreFailure {
+            #expect(failure.code == .unavailable, "\(failure)")
+        }
+        #expect(
+            try store.claimSlot(job: "a", tradingDay: "2026-12-07", scheduledFor: 1, trigger: .schedule, state: .queued, now: 1) != nil,
+            "the ended transaction committed nothing")
+        let holder = try server.session(database: address)
+        defer { holder.close() }
+        _ = holder.send("SELECT pg_advisory_lock(7215002);")
+        let started = Date()
+        do {
+            try store.transaction { tx in try tx.lockScheduling() }
+            Issue.record("the scheduling lock is held by another session")
+        } catch let failure as StoreFailure {
+            #expect(failure.code == .locked, "\(failure)")
+        }
+        #expect(Date().timeIntervalSince(started) < 4, "statement_timeout (3 s) bounds the wait")
+        _ = holder.send("SELECT pg_advisory_unlock(7215002);")
+        try store.transaction { tx in try tx.lockScheduling() }
+    }
 }

@@ -180,8 +180,11 @@ public final class PostgresServer: @unchecked Sendable {
         }
     }
 
-    public func session() throws -> Session {
-        try Session(process(bin + "/psql", psqlArguments))
+    /// A session on `database` (a name, or an address from `newDatabase`), the server's own by default.
+    public func session(database: String? = nil) throws -> Session {
+        var arguments = psqlArguments
+        if let database, let d = arguments.firstIndex(of: "-d") { arguments[d + 1] = String(database.split(separator: "/").last!) }
+        return try Session(process(bin + "/psql", arguments))
     }
 
     /// `psql` with SQL on its standard input, stopping at the first error; the rows unaligned,

@@ -84,15 +84,17 @@ public final class Daemon: @unchecked Sendable {
 
     public func run() throws {
         if let membership {
-            try membership.join()
+            try untilStoreAnswers { try membership.join() }
             log("node \(membership.registration.name) joined (\(membership.registration.host), pid \(getpid()))")
         } else if let other = Daemon.liveDaemon(engine.store) {
             throw AlreadyRunning(pid: other.pid)
         }
         let start = Int64(engine.now.rounded(.up))
         try heartbeat()
-        try engine.reconcile()
-        try beat()
+        try untilStoreAnswers {
+            try engine.reconcile()
+            try beat()
+        }
         if !engine.workspace.jobs.isEmpty { engine.startSupervisorsAhead() }
         // Every second; with several nodes four times per `node_dead_after` at least, so that a
         // lease is renewed well before it lapses.
@@ -158,6 +160,21 @@ public final class Daemon: @unchecked Sendable {
         }
         if let next = engine.services?.nextWake(after: now) { wake = min(wake, next) }
         return wake
+    }
+
+    /// `body` again every second while the store is out (with several nodes: a node started, or
+    /// restarted, while PostgreSQL restarts waits for it as a running one does), until asked to stop.
+    func untilStoreAnswers(_ body: () throws -> Void) throws {
+        while true {
+            do {
+                try body()
+                outage.end(log: log)
+                return
+            } catch let failure as StoreFailure where membership != nil && Daemon.outlasts(failure) && !shouldStop {
+                outage.failed(failure, log: log)
+                engine.wait(realSeconds: 1)
+            }
+        }
     }
 
     /// The failures a node waits out rather than stops for: the server unreachable or
