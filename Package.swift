@@ -22,6 +22,13 @@ let package = Package(
         .executable(name: "orchestrator-bench", targets: ["orchestrator-bench"]),
         .library(name: "OrchestratorCore", targets: ["OrchestratorCore"]),
     ],
+    // PostgreSQL as the run store (issue 21) is a trait, on by default: `--disable-default-traits`
+    // builds the orchestrator without postgres-nio (and the swift-nio-ssl and swift-crypto it
+    // brings, ~6 min of a release build on two cores) — the README's main job, which runs on SQLite.
+    traits: [
+        .trait(name: "PostgreSQL", description: "Several nodes on one PostgreSQL run store (postgres-nio)"),
+        .default(enabledTraits: ["PostgreSQL"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // The second run store (issue 21): PostgreSQL through postgres-nio, in its own target.
@@ -71,7 +78,7 @@ let package = Package(
                 "Backups",
                 "orchestrator-attempt",
                 "orchestrator-attempt-pq",
-                "OrchestratorPostgres",
+                .target(name: "OrchestratorPostgres", condition: .when(traits: ["PostgreSQL"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -81,7 +88,10 @@ let package = Package(
         ),
         .target(
             name: "OrchestratorWeb",
-            dependencies: ["OrchestratorCore", "OrchestratorRuntime", "OrchestratorPostgres", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "OrchestratorCore", "OrchestratorRuntime", .target(name: "OrchestratorPostgres", condition: .when(traits: ["PostgreSQL"])),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             swiftSettings: strictSettings
         ),
         .executableTarget(

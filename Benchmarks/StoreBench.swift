@@ -8,7 +8,7 @@ enum StoreBench {
     /// `--database URL` (PostgreSQL) or a new SQLite file; `--node` names the writer.
     static func open(_ database: String, node: String) -> any RunStore {
         do {
-            return try RunStores.open(database, node: node)
+            return try RunStores.open(database, node: node, postgres: PostgresRunStore.opener)
         } catch {
             FileHandle.standardError.write(Data("orchestrator-bench: \(error)\n".utf8))
             exit(2)

@@ -48,9 +48,6 @@ public final class PostgresRunStore: RunStore {
         }
 
         public var description: String { "postgres://\(user)@\(host):\(port)/\(database)" }
-
-        /// Whether `text` names a PostgreSQL store at all (rather than a SQLite file).
-        public static func isPostgres(_ text: String) -> Bool { text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") }
     }
 
     /// Connects and brings the schema up to date (`migrate`), or, `readingOnly`, checks that it is
@@ -76,6 +73,11 @@ public final class PostgresRunStore: RunStore {
             throw StoreFailure(.invalid, "\(text.split(separator: "@").last ?? ""): not a PostgreSQL address (postgres://user@host:port/database)")
         }
         try self.init(address, readingOnly: readingOnly, node: node)
+    }
+
+    /// `RunStores.open`'s opener for PostgreSQL addresses.
+    public static let opener: RunStores.Opener = { location, readingOnly, node throws(StoreFailure) in
+        try PostgresRunStore(parsing: location, readingOnly: readingOnly, node: node)
     }
 
     /// A store on the same database for the same node whose writes are fenced by `term`.

@@ -2,9 +2,12 @@ import Foundation
 import HTTPTypes
 public import Hummingbird
 public import OrchestratorCore
-import OrchestratorPostgres
 public import OrchestratorRuntime
 import Synchronization
+
+#if PostgreSQL
+    import OrchestratorPostgres
+#endif
 
 /// `orchestrator serve`: the read-only API and `/metrics` over the run store (SPEC §9). Its own
 /// read-only connection (`SQLiteRunStore(readingOnly:)`): nothing it serves can write the store. A
@@ -25,12 +28,18 @@ public final class WebState: Sendable {
         self.logs = logs ?? workspace?.config.logs ?? Config.defaults.logs
     }
 
+    #if PostgreSQL
+        static let postgresStores: RunStores.Opener? = PostgresRunStore.opener
+    #else
+        static let postgresStores: RunStores.Opener? = nil
+    #endif
+
     struct Unavailable: Error, CustomStringConvertible { let description: String }
 
     func openStore() throws -> any RunStore {
         if let open = store.withLock({ $0 }) { return open }
         do {
-            let opened = try RunStores.open(storePath, readingOnly: true)
+            let opened = try RunStores.open(storePath, readingOnly: true, postgres: Self.postgresStores)
             store.withLock { $0 = opened }
             return opened
         } catch {

@@ -1,8 +1,11 @@
 import ArgumentParser
 import Foundation
 import OrchestratorCore
-import OrchestratorPostgres
 import OrchestratorRuntime
+
+#if PostgreSQL
+    import OrchestratorPostgres
+#endif
 
 /// Options every command takes (SPEC §2), before or after the subcommand's name
 /// (`orchestrator --config c.yaml plan` or `orchestrator plan --config c.yaml`); they override
@@ -42,7 +45,7 @@ struct GlobalOptions: ParsableArguments {
     /// The run store named by --db or the configuration's `database:`, or exit 2 with why.
     func openStore(_ config: Config, node: String? = nil) throws -> any RunStore {
         do {
-            return try RunStores.open(db ?? config.database, node: node)
+            return try RunStores.open(db ?? config.database, node: node, postgres: postgresStores)
         } catch {
             throw CLIFailure.invalid(error.description)
         }
@@ -104,3 +107,11 @@ func printJSON(_ value: JSONValue) {
 
 /// Left-aligned columns, two spaces apart.
 func table(_ rows: [[String]]) -> String { TextTable.render(rows) }
+
+/// How this build opens a PostgreSQL store: through OrchestratorPostgres with the `PostgreSQL`
+/// trait (the default), not at all without it.
+#if PostgreSQL
+    let postgresStores: RunStores.Opener? = PostgresRunStore.opener
+#else
+    let postgresStores: RunStores.Opener? = nil
+#endif

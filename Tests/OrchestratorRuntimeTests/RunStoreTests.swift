@@ -107,6 +107,24 @@ struct RunStoreTests {
         }
     }
 
+    @Test("a build without the PostgreSQL trait refuses a postgres:// store by name, without its password, and opens SQLite files")
+    func postgresWithoutTheTrait() throws {
+        for address in ["postgres://ops:s3cret@db.example:5432/runs", "postgresql://ops@db.example/runs"] {
+            do {
+                _ = try RunStores.open(address, postgres: nil)
+                Issue.record("\(address) should be refused without an opener")
+            } catch {
+                #expect(error.code == .invalid)
+                #expect(error.description.contains("db.example"))
+                #expect(error.description.contains("no PostgreSQL store"))
+                #expect(!error.description.contains("s3cret"))
+            }
+        }
+        let file = try temporaryDirectory() + "/runs.sqlite"
+        let store = try RunStores.open(file, postgres: nil)
+        #expect(store.location == file)
+    }
+
     @Test("the schema refuses states and triggers that do not exist")
     func schemaConstraints() throws {
         let path = try temporaryDirectory() + "/c.sqlite"
