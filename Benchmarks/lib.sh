@@ -16,6 +16,25 @@ start_redis() {
   return 1
 }
 
+# start_postgres DIR USER: Debian's PostgreSQL (the newest installed) in DIR/data on a free
+# loopback port, trust authentication for USER, as the postgres user when run as root (PostgreSQL
+# refuses root); sets pg_port, pgbin and pg_stop (a command: immediate shutdown, by the server's
+# own pid — runuser does not pass signals on) and waits until it answers.
+start_postgres() {
+  local dir=$1 user=$2
+  pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  [ -n "$pgbin" ] && [ -x "$pgbin/initdb" ] || { echo "PostgreSQL's server is not installed (scripts/install-deps.sh --tests)" >&2; return 1; }
+  as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+  if [ "$(id -u)" = 0 ]; then chown postgres "$dir"; fi
+  pg_port=$(free_port)
+  as_pg "$pgbin/initdb" -D "$dir/data" -U "$user" --auth=trust -E UTF8 --no-instructions > "$dir/initdb.log"
+  as_pg "$pgbin/postgres" -D "$dir/data" -p "$pg_port" -k "$dir" -c listen_addresses=127.0.0.1 > "$dir/pg.log" 2>&1 &
+  pg_stop="kill -QUIT \$(head -1 '$dir/data/postmaster.pid' 2>/dev/null) 2>/dev/null; wait $! 2>/dev/null"
+  for _ in $(seq 100); do "$pgbin/pg_isready" -q -h 127.0.0.1 -p "$pg_port" && return 0; sleep 0.1; done
+  echo "PostgreSQL did not start on port $pg_port ($dir/pg.log)" >&2
+  return 1
+}
+
 # A scratch directory in $work, and the Redis start_redis may start, both gone when the script
 # exits.  usage: bench_scratch NAME
 bench_scratch() {

@@ -18,18 +18,9 @@ bin=${BIN:-.build-release/release}
 echo "== issue 21: the run store on PostgreSQL" >&2
 source Benchmarks/lib.sh
 bench_scratch pg-bench
-pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-[ -n "$pgbin" ] && [ -x "$pgbin/initdb" ] || { echo "PostgreSQL's server is not installed (scripts/install-deps.sh --tests)" >&2; exit 1; }
-# PostgreSQL refuses to run as root: the postgres user then.
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-if [ "$(id -u)" = 0 ]; then chown postgres "$work"; fi
-port=$(free_port)
-as_pg "$pgbin/initdb" -D "$work/data" -U bench --auth=trust -E UTF8 --no-instructions > "$work/initdb.log"
-as_pg "$pgbin/postgres" -D "$work/data" -p "$port" -k "$work" -c listen_addresses=127.0.0.1 > "$work/pg.log" 2>&1 &
-pg_pid=$!
-# The server's own pid (runuser does not pass signals on): immediate shutdown at exit.
-trap 'kill -QUIT "$(head -1 "$work/data/postmaster.pid" 2>/dev/null)" 2>/dev/null; wait "$pg_pid" 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 100); do "$pgbin/pg_isready" -q -h 127.0.0.1 -p "$port" && break; sleep 0.1; done
+start_postgres "$work" bench
+trap 'eval "$pg_stop"; rm -rf "$work"' EXIT
+port=$pg_port
 for db in dag claims bench; do "$pgbin/createdb" -h 127.0.0.1 -p "$port" -U bench "$db"; done
 url=postgres://bench@127.0.0.1:$port
 echo "PostgreSQL $("$pgbin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (fsync on, synchronous_commit on)"

@@ -80,8 +80,9 @@ struct RunCommand: GlobalOptionsCommand {
         }
         let daemon = Daemon(
             engine: engine, stopTimeout: stopTimeout, reload: reload, membership: membership, onServiceEvent: serviceEvent,
-            log: { line in
-                print("orchestrator run: \(line)")
+            log: { [engine] line in
+                // On the engine's clock, as the events: leadership and outages placed among them.
+                print("\(TimeFormat.local(Int64(engine.now), in: zone))  orchestrator run: \(line)")
                 fflush(nil)
             })
         print(
