@@ -14,13 +14,16 @@ struct PostgresTransaction: RunRowTransaction {
 
     @discardableResult
     func run(_ query: PostgresQuery) throws -> PostgresQueryResult {
-        try Self.waiting(for: connection.query(query, logger: PostgresRunStore.logger), on: connection.eventLoop, what: "a statement")
+        try Self.waiting(for: connection.query(query, logger: PostgresRunStore.logger), on: connection.eventLoop, what: "a statement", closing: connection.closeFuture)
     }
 
     /// No answer within `answerTimeout`: the connection is given up.
     struct NoAnswer: Error, CustomStringConvertible {
         let what: String
-        var description: String { "no answer to \(what) in \(PostgresTransaction.answerTimeout) s" }
+        var closed = false
+        var description: String {
+            closed ? "the connection closed before \(what) was answered" : "no answer to \(what) in \(PostgresTransaction.answerTimeout) s"
+        }
     }
 
     /// How long a statement or a connection may go unanswered: longer than the server's own
@@ -30,9 +33,14 @@ struct PostgresTransaction: RunRowTransaction {
     /// Waits for `future`, but not forever: a connection cut at the wrong moment (the server
     /// killed mid-handshake) can leave a future that is never completed. The connection is then
     /// given up as `unavailable` and the next call connects again.
-    static func waiting<T: Sendable>(for future: EventLoopFuture<T>, on loop: any EventLoop, what: String) throws -> T {
+    /// `closing`: the connection's close, which fails the wait at once — a statement sent as the
+    /// server went away may otherwise wait out the whole timeout on a connection already gone.
+    static func waiting<T: Sendable>(
+        for future: EventLoopFuture<T>, on loop: any EventLoop, what: String, closing: EventLoopFuture<Void>? = nil
+    ) throws -> T {
         let promise = loop.makePromise(of: T.self)
         future.cascade(to: promise)
+        closing?.whenComplete { _ in promise.fail(NoAnswer(what: what, closed: true)) }
         let timer = loop.scheduleTask(in: .seconds(answerTimeout)) {
             promise.fail(NoAnswer(what: what))
         }

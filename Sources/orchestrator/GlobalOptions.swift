@@ -43,11 +43,23 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// The run store named by --db or the configuration's `database:`, or exit 2 with why.
-    func openStore(_ config: Config, node: String? = nil) throws -> any RunStore {
-        do {
-            return try RunStores.open(db ?? config.database, node: node, postgres: postgresStores)
-        } catch {
-            throw CLIFailure.invalid(error.description)
+    /// `patience`: seconds to wait for a store that is unavailable (a server restarting), saying
+    /// so once — a daemon started with its database is not invalid input.
+    func openStore(_ config: Config, node: String? = nil, patience: Double = 0) throws -> any RunStore {
+        let deadline = Date().addingTimeInterval(patience)
+        var said = false
+        while true {
+            do {
+                return try RunStores.open(db ?? config.database, node: node, postgres: postgresStores)
+            } catch where error.code == .unavailable && Date() < deadline {
+                if !said {
+                    FileHandle.standardError.write(Data("orchestrator: \(error.description); waiting up to \(Int(patience)) s for it\n".utf8))
+                    said = true
+                }
+                Thread.sleep(forTimeInterval: 0.5)
+            } catch {
+                throw CLIFailure.invalid(error.description)
+            }
         }
     }
 

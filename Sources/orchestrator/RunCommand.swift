@@ -40,7 +40,8 @@ struct RunCommand: GlobalOptionsCommand {
         let options = global
         let workspace = try options.loadWorkspace()
         let zone = ZoneRules.of(workspace.config.timeZone)
-        let store = try options.openStore(workspace.config, node: node)
+        // A node started while its PostgreSQL (re)starts waits for it, as a running node does.
+        let store = try options.openStore(workspace.config, node: node, patience: RunStores.isPostgres(workspace.config.database) ? 30 : 0)
         let nodes = store as? any NodeCoordination
         if nodes == nil, node != nil || !labels.isEmpty {
             throw CLIFailure.invalid("--node and --labels are for several nodes on one PostgreSQL store; \(store.location) is a SQLite file")

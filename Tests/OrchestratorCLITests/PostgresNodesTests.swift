@@ -191,4 +191,22 @@ struct PostgresNodesTests {
         let refused = try cli.run(["run", "--node", "x"] + sqlite)
         #expect(refused.status == 2 && refused.stderr.contains("SQLite"))
     }
+
+    @Test("a node started while its PostgreSQL is down says so once, waits for it, then joins and runs the jobs")
+    func startsBeforeTheServer() throws {
+        var c = try cluster()
+        defer {
+            stopAll(c)
+            c.server.stop()
+        }
+        let server = c.server
+        let restarting = Thread { try? server.restart(down: 3) }
+        restarting.start()
+        Thread.sleep(forTimeInterval: 0.5)
+        try start(&c, "n1")
+        #expect(eventually(20) { ticks(c).values.contains { $0.contains("n1") } }, "the node joined once the server was back")
+        #expect(c.nodes["n1"]!.isRunning)
+        let log = try String(contentsOfFile: c.dir + "/n1.log", encoding: .utf8)
+        #expect(log.components(separatedBy: "waiting up to 30 s").count == 2, "said once: \(log)")
+    }
 }
