@@ -5,7 +5,8 @@
 # claimed exactly once and succeeded, every other run of the day succeeded, no attempt lost,
 # leadership taken over by another node; it prints what each node ran and how long the services
 # were without a leader.
-#   scripts/nodes-day.sh [--nodes 3] [--date YYYY-MM-DD] [--speed 300] [--from 07:00] [--kill-at 11:00]
+#   scripts/nodes-day.sh [--nodes 3] [--date YYYY-MM-DD] [--speed 300] [--from 07:00] [--kill-at 11:00] [--hold S]
+# (--hold: real seconds more after the day's last run, the nodes idle: leadership must stay put.)
 # Builds the release binaries (PostgreSQL is a default trait) unless BIN names a directory that
 # has them. Works in var/nodes-day/ (config/ and jobs/ copied, a first session: no discovered
 # parameters); PostgreSQL is Debian's, started on a free loopback port and stopped at the end,
@@ -14,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/opt/swift/usr/bin"
-nodes=3 day="" speed=300 from=07:00 kill_at=11:00
+nodes=3 day="" speed=300 from=07:00 kill_at=11:00 hold=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --nodes) nodes=${2:-}; shift 2 ;;
@@ -22,11 +23,13 @@ while [ $# -gt 0 ]; do
     --speed) speed=${2:-}; shift 2 ;;
     --from) from=${2:-}; shift 2 ;;
     --kill-at) kill_at=${2:-}; shift 2 ;;
-    -h | --help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --hold) hold=${2:-}; shift 2 ;;
+    -h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "nodes-day: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
 [[ "$nodes" =~ ^[2-9]$ ]] || { echo "nodes-day: --nodes takes 2 to 9, found '$nodes'" >&2; exit 2; }
+[[ "$hold" =~ ^[0-9]+$ ]] || { echo "nodes-day: --hold takes whole seconds, found '$hold'" >&2; exit 2; }
 [[ "$speed" =~ ^[0-9]+$ ]] && [ "$speed" -ge 1 ] && [ "$speed" -le 3600 ] || { echo "nodes-day: --speed takes 1 to 3600, found '$speed'" >&2; exit 2; }
 for t in "$from" "$kill_at"; do
   [[ "$t" =~ ^([01][0-9]|2[0-3]):[0-5][0-9]$ ]] || { echo "nodes-day: '$t' is not a time such as 09:30" >&2; exit 2; }
@@ -122,6 +125,10 @@ while :; do
   if [ "$(date +%s)" -gt "$deadline" ]; then echo "✘ the day did not end: $active run(s) still active" >&2; break; fi
   sleep 1
 done
+sleep "$hold"
+# Leadership changes once, at the kill: another term before the nodes stop is a leader that lost
+# its lease while running (a stall past node_dead_after) and stopped its services for nothing.
+final_term=$(q "SELECT term FROM lease;")
 for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
 for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 pids=()
@@ -133,10 +140,11 @@ q "SELECT job, scheduled_for, state FROM run WHERE trading_day = '$day' AND job 
 q "SELECT r.job, a.node, a.outcome FROM attempt a JOIN run r ON r.id = a.run_id WHERE r.trading_day = '$day' AND r.job NOT IN (SELECT name FROM service);" > attempts.txt
 q "SELECT name, node, state FROM service ORDER BY name;" > services.txt
 q "SELECT service, to_timestamp(at), kind, state, pid, detail FROM service_event ORDER BY id;" > service-events.txt
-python3 - "$sim_start" "$failover" "$leader" "${holder:-}" <<'EOF'
+python3 - "$sim_start" "$failover" "$leader" "${holder:-}" "$term" "$final_term" <<'EOF'
 import datetime, json, sys
 from collections import Counter, defaultdict
 sim_start, failover, killed, holder = float(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+first_term, final_term = int(sys.argv[5]), int(sys.argv[6] or 0)
 epoch = lambda t: datetime.datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp()
 plan = [dict(job=s["job"], scheduled_for=epoch(s["time"])) for s in json.load(open("plan.json")) if s.get("time")]
 plan = [s for s in plan if s["scheduled_for"] >= sim_start]
@@ -155,6 +163,8 @@ lost = [a for a in attempts if a[2] == "lost"]
 problems += ["%s: an attempt lost on %s" % (a[0], a[1]) for a in lost]
 if not failover:
     problems.append("no other node took the lease after %s was killed" % killed)
+elif final_term != 2:
+    problems.append("leadership changed %d time(s) besides the kill (term %d at the kill, %d at the end; 1 and 2 expected)" % (final_term - 2, first_term, final_term))
 per_node = defaultdict(Counter)
 for job, node, outcome in attempts:
     per_node[node][job] += 1

@@ -14,7 +14,8 @@ struct PostgresTransaction: RunRowTransaction {
 
     @discardableResult
     func run(_ query: PostgresQuery) throws -> PostgresQueryResult {
-        try Self.waiting(for: connection.query(query, logger: PostgresRunStore.logger), on: connection.eventLoop, what: "a statement", closing: connection.closeFuture)
+        try Self.waiting(
+            for: connection.query(query, logger: PostgresRunStore.logger), on: connection.eventLoop, what: "a statement", closing: connection.closeFuture)
     }
 
     /// No answer within `answerTimeout`: the connection is given up.

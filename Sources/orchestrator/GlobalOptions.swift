@@ -51,7 +51,7 @@ struct GlobalOptions: ParsableArguments {
         while true {
             do {
                 return try RunStores.open(db ?? config.database, node: node, postgres: postgresStores)
-            } catch where error.code == .unavailable && Date() < deadline {
+            } catch  where error.code == .unavailable && Date() < deadline {
                 if !said {
                     FileHandle.standardError.write(Data("orchestrator: \(error.description); waiting up to \(Int(patience)) s for it\n".utf8))
                     said = true

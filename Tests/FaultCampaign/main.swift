@@ -248,11 +248,13 @@ var unreconnected: [String] = []
 var exitedOnTheirOwn: [String] = []
 
 /// After a restart of PostgreSQL every node up must heartbeat again (it reconnects by itself)
-/// within node_dead_after + 5 s of the server's return; one that does not is said by name.
+/// within node_dead_after + 10 s of the server's return — a node may first wait out a statement
+/// or a connection that went unanswered (4 s each) and be demoted meanwhile; one that does not
+/// is said by name (the finding this check was written for: a node that never came back).
 @MainActor func checkReconnected(after restart: Int) {
     let names = nodes.filter(\.isUp).map(\.name)
     let since = psqlRetrying("SELECT extract(epoch FROM now());")
-    let back = waitFor(options.deadAfter + 5) {
+    let back = waitFor(options.deadAfter + 10) {
         let fresh = psql(
             "SELECT count(*) FROM node WHERE heartbeat_at > to_timestamp(\(since)) AND name IN (\(names.map { "'\($0)'" }.joined(separator: ",")));")
         return fresh == "\(names.count)"

@@ -328,6 +328,33 @@ struct EngineTests {
     }
 }
 
+/// A daemon's engine past midnight: the day before's slots are still in what it is given.
+@Suite("the engine across midnight")
+struct MidnightTests {
+    @Test("past midnight the day before's slots, all claimed, are not claimed again: one round, not a thousand of claims that change nothing")
+    func yesterdaysSlotsAreKnown() throws {
+        let (dir, _) = try CLITests.workspace(
+            "jobs:\n  h: { shell: 'true', schedule: { every: 1h, during: day }, deadline: 1m }\n")
+        let ws = try WorkspaceFiles(configPath: dir + "/c.yaml", jobsDirectory: dir + "/jobs").load().get()
+        let store = try SQLiteRunStore(path: dir + "/s.sqlite")
+        let zone = ZoneRules.of(ws.config.timeZone)
+        let monday = try #require(LocalDate(parsing: "2026-11-23")), tuesday = monday.adding(days: 1)
+        let mondaySlots = try SchedulerState.slots(of: ws, on: monday), tuesdaySlots = try SchedulerState.slots(of: ws, on: tuesday)
+        #expect(mondaySlots.count == 24)
+        // Monday 23:59: every slot of the day is past its deadline — each claimed as missed.
+        let at = { (day: LocalDate, seconds: Int64) in Double(zone.instant(of: day, secondsOfDay: seconds)) }
+        let monday2359 = SimulatedClock(simulatedAnchor: at(monday, 86_340), realAnchor: 0, speed: 1, realClock: { 0 })
+        _ = try Engine(workspace: ws, store: store, clock: monday2359, executable: CLITests.binary).step(day: monday, slots: mondaySlots)
+        #expect(try store.history(HistoryFilter()).count == 24)
+        // Tuesday 00:30, as a daemon started on Monday gives it: Monday's slots and Tuesday's.
+        let tuesday0030 = SimulatedClock(simulatedAnchor: at(tuesday, 1_800), realAnchor: 0, speed: 1, realClock: { 0 })
+        let engine = Engine(workspace: ws, store: store, clock: tuesday0030, executable: CLITests.binary)
+        let applied = try engine.step(day: tuesday, slots: mondaySlots + tuesdaySlots)
+        #expect(applied == 1, "Tuesday 00:00 claimed (missed); Monday's slots known as claimed")
+        #expect(try store.history(HistoryFilter()).count == 25)
+    }
+}
+
 @Suite("trigger and catch-up", .serialized)
 struct TriggerCatchUpTests {
     let cli = CLITests()

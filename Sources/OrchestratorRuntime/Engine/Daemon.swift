@@ -124,17 +124,29 @@ public final class Daemon: @unchecked Sendable {
                 if dueFor?.date != date {
                     dueFor = (date, (try slots(date.adding(days: -1)) + today).filter { $0.time >= start })
                 }
+                let t0 = Date()
                 try engine.step(day: date, slots: dueFor!.slots, notBefore: start)
+                let t1 = Date()
                 if Date() >= nextBeat {
                     nextBeat = Date().addingTimeInterval(beatInterval)
                     try heartbeat()
                     try beat()
                 }
+                let t2 = Date()
                 if now - lastSeen >= 5 {
                     try engine.store.setMeta(CatchUp.lastSeenKey, String(now))
                     lastSeen = now
                 }
                 wake = try nextWake(now: now, today: today)
+                // A round as long as half of node_dead_after puts this node's heartbeat and lease
+                // at risk: said, with where the time went (how a scheduler stuck re-claiming the
+                // day before's slots past midnight was found).
+                if let membership, Date().timeIntervalSince(t0) > membership.deadAfter / 2 {
+                    log(
+                        String(
+                            format: "a round took %.2f s (scheduling %.2f s, heartbeat %.2f s): a node silent for %@ is dead",
+                            Date().timeIntervalSince(t0), t1.timeIntervalSince(t0), t2.timeIntervalSince(t1), "\(membership.deadAfter) s"))
+                }
                 outage.end(log: log)
             } catch let failure as StoreFailure where membership != nil && Daemon.outlasts(failure) {
                 // One of several nodes outlives the store's outages: nothing of the failed round
@@ -298,7 +310,7 @@ struct Outage {
 
     mutating func end(log: (String) -> Void) {
         guard let since else { return }
-        log(String(format: "store: back after %.1f s", Date().timeIntervalSince(since)))
+        log(String(format: "store: back after %.1f s (%d failed attempt%@)", Date().timeIntervalSince(since), failures, failures == 1 ? "" : "s"))
         self = Outage()
     }
 }

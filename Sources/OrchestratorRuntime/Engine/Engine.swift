@@ -160,14 +160,26 @@ public final class Engine {
             tradingDay = (try? workspace.calendar.tradingDay(of: ZoneRules.of(workspace.config.timeZone).instant(of: day, secondsOfDay: 43_200))) ?? day
             tradingDays = (day, tradingDay)
         }
-        let days = Set([day.description, tradingDay.description])
+        // With the slots of the day before (a daemon's, past midnight), that day's runs too: a
+        // slot of it absent from the cache would be claimed again, in vain, round after round.
+        var days = Set([day.description, tradingDay.description])
+        if let first = slots.first {
+            let zone = ZoneRules.of(workspace.config.timeZone)
+            let firstDay = zone.localDate(of: first.time)
+            if firstDay < day {
+                days.insert(firstDay.description)
+                if let trading = try? workspace.calendar.tradingDay(of: zone.instant(of: firstDay, secondsOfDay: 43_200)) {
+                    days.insert(trading.description)
+                }
+            }
+        }
         /// Into the summary, into the cache (in place, in id order), or out of it.
         func keep(_ run: SchedulerState.Run) {
             let i = cache.partitioningIndex { $0.id >= run.id }
             let present = i < cache.count && cache[i].id == run.id
             if FinishedRuns.summarizes(run, day: tradingDay) {
                 finished.add(run, workspace: workspace)
-            } else if run.tradingDay == day || run.tradingDay == tradingDay || !run.state.isFinal {
+            } else if days.contains(run.tradingDay.description) || !run.state.isFinal {
                 if present { cache[i] = run } else { cache.insert(run, at: i) }
                 return
             }
@@ -227,13 +239,16 @@ public final class Engine {
             // One round, one transaction: the attempts that ended, the state as it now is, the
             // decision and every action of it, committed together before anything is started.
             let decidedAt = now
-            let actions = try round { db, round in
+            let (actions, changed) = try round { db, round in
                 let actions = Scheduler.decide(try state(db, for: day, slots: slots, notBefore: notBefore, trigger: trigger), now: decidedAt)
                 for action in actions { try apply(db, action, day: day, trigger: trigger, &round) }
-                return actions
+                return (actions, !round.events.isEmpty || !round.launches.isEmpty || !round.kills.isEmpty || round.finishedEnded > 0)
             }
             applied += actions.count
-            if !Scheduler.mayDecideMore(after: actions) {
+            // A round that changed nothing (every claim already taken, every run already moved
+            // on: by another node, or a slot this cache did not know) would be decided again
+            // the same, up to the bound: stop there.
+            if !Scheduler.mayDecideMore(after: actions) || !changed {
                 // Nothing left to claim: every slot due by then has its run. And nothing left to
                 // do at this instant (deciding again would find nothing: a round less per job).
                 claimedThrough = Int64(decidedAt.rounded(.down))
