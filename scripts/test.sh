@@ -11,9 +11,10 @@ swift test --skip-build
 # checker matches every slot against what the jobs appended themselves (about 9 minutes).
 .build/debug/fault-campaign --faults 200 --interval 1-3 --report .build/fault-campaign.json
 # The AlphaTrader day on two and on three nodes, the leader killed mid-session (about 4 minutes
-# each). Its jobs at 300x need the release build, as the main job does.
+# each; the second holds 90 s more, past midnight, where leadership must stay put). Its jobs at
+# 300x need the release build, as the main job does.
 for p in orchestrator alphatrader alphatrader-dashboard; do
   swift build -c release --scratch-path .build-release --product "$p"
 done
 BIN=.build-release/release scripts/nodes-day.sh --nodes 2 --kill-at 10:00
-BIN=.build-release/release scripts/nodes-day.sh --nodes 3 --kill-at 11:00
+BIN=.build-release/release scripts/nodes-day.sh --nodes 3 --kill-at 11:00 --hold 90
