@@ -140,6 +140,13 @@ let package = Package(
             dependencies: ["AlphaTrader", "Net", "OrchestratorCore"],
             swiftSettings: strictSettings
         ),
+        // alphatrader backtest (issue 22): the live analytics, discovery, strategies, risk and
+        // order path over tapes, in one process, against the paper broker in process.
+        .target(
+            name: "AlphaTraderBacktest",
+            dependencies: ["AlphaTrader", "AlphaTraderSimulators", "OrchestratorCore", "Redis"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "OrchestratorPostgres",
             dependencies: ["OrchestratorRuntime", .product(name: "PostgresNIO", package: "postgres-nio")],
@@ -160,7 +167,7 @@ let package = Package(
         .executableTarget(
             name: "alphatrader",
             dependencies: [
-                "AlphaTrader", "AlphaTraderSimulators", "Net", "OrchestratorCore", "OrchestratorRuntime", "Redis", "Backups",
+                "AlphaTrader", "AlphaTraderSimulators", "AlphaTraderBacktest", "Net", "OrchestratorCore", "OrchestratorRuntime", "Redis", "Backups",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -169,8 +176,8 @@ let package = Package(
         .executableTarget(
             name: "orchestrator-bench",
             dependencies: [
-                "OrchestratorCore", "OrchestratorRuntime", "OrchestratorPostgres", "AlphaTrader", "AlphaTraderSimulators", "Net", "Redis", "Backups",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "OrchestratorCore", "OrchestratorRuntime", "OrchestratorPostgres", "AlphaTrader", "AlphaTraderSimulators", "AlphaTraderBacktest", "Net",
+                "Redis", "Backups", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Benchmarks",
             exclude: [
@@ -231,8 +238,8 @@ let package = Package(
         .testTarget(
             name: "AlphaTraderTests",
             dependencies: [
-                "AlphaTrader", "AlphaTraderSimulators", "alphatrader", "Net", "Redis", "TestSupport", "OrchestratorCore", "Backups",
-                .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift"),
+                "AlphaTrader", "AlphaTraderSimulators", "AlphaTraderBacktest", "alphatrader", "Net", "Redis", "TestSupport", "OrchestratorCore",
+                "Backups", .product(name: "Yams", package: "Yams"), .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strictSettings
         ),

@@ -19,7 +19,7 @@ struct AlphaTrader: ParsableCommand {
             Ingest.self, Analytics.self, Discover.self, Premarket.self, ReplayGen.self, TWSSim.self,
             PlaceOrder.self, ListOrders.self, ListPositions.self, CancelOrders.self, Emergency.self, StrategiesCommand.self, Signals.self,
             Execute.self, MarketOpen.self, MOC.self, Day.self, MorningAnalysisCommand.self, PostCommand.self, Distribute.self, BackupCommand.self,
-            RestoreCommand.self, RedisCompact.self, EveningReportCommand.self, DashboardCommand.self,
+            RestoreCommand.self, RedisCompact.self, EveningReportCommand.self, DashboardCommand.self, BacktestCommand.self,
         ]
     )
 }

@@ -207,13 +207,15 @@ public final class AnalyticsService {
                 j += 2
             }
             let kindT = kind == UInt8(ascii: "t"), kindQ = kind == UInt8(ascii: "q")
-            // A trade entry carries the quote in force when it changed since the trade before.
-            if kindT, bid > 0, ask > 0 {
-                states[i].quote(time: time, bid: bid, ask: ask, bidSize: bs, askSize: asz, bidDepth: bd, askDepth: ad)
-            }
-            if kindT, price > 0, size > 0 {
-                states[i].trade(Trade(time: time, symbol: i, exchange: exchange, price: price, size: size))
-                report.trades += 1
+            if kindT {
+                // A trade entry carries the quote in force when it changed since the trade before.
+                var quote: MarketState.StreamQuote?
+                if bid > 0, ask > 0 {
+                    quote = .init(bid: bid, ask: ask, bidSize: bs, askSize: asz)
+                    if let bd, let ad { quote!.depth = (bd, ad) }
+                }
+                states[i].entry(Trade(time: time, symbol: i, exchange: exchange, price: price, size: size), quote: quote)
+                if price > 0, size > 0 { report.trades += 1 }
             } else if kindQ {
                 states[i].quote(time: time, bid: bid, ask: ask, bidSize: bs, askSize: asz, bidDepth: bd, askDepth: ad)
             }

@@ -63,33 +63,48 @@ public struct SymbolAnalytics: Sendable {
         return false
     }
 
+    /// One entry of `market:{sym}:stream`: a trade, with the quote in force when it changed since
+    /// the trade before (the service reads them from Redis; a backtest from `MarketState.drain`).
+    public mutating func entry(_ t: Trade, quote q: MarketState.StreamQuote?) {
+        if let q {
+            quote(time: t.time, bid: q.bid, ask: q.ask, bidSize: q.bidSize, askSize: q.askSize, bidDepth: q.depth?.bid, askDepth: q.depth?.ask)
+        }
+        if t.price > 0 && t.size > 0 { trade(t) }
+    }
+
+    /// `analytics:{sym}:vpin`, as written.
+    public var vpinDocument: VPINDocument {
+        VPINDocument(
+            value: vpin.value, buckets: vpin.completedBuckets, bucketVolume: vpin.bucketVolume, window: vpin.window, trades: trades,
+            timestamp: lastTime / 1000)
+    }
+
+    /// `analytics:{sym}:obi`, as written.
+    public var imbalanceDocument: ImbalanceDocument {
+        ImbalanceDocument(value: (imbalance * 10_000).rounded() / 10_000, bid: bid, ask: ask, timestamp: lastTime / 1000)
+    }
+
+    /// `analytics:{sym}:sweeps`, as written.
+    public var sweepsDocument: SweepsDocument {
+        let sweep = lastSweep.map {
+            SweepsDocument.Sweep(side: $0.buy ? "buy" : "sell", levels: $0.levels, exchanges: $0.exchanges, size: $0.size, timestamp: Int64($0.time / 1000))
+        }
+        return SweepsDocument(count: sweeps, last: sweep, timestamp: lastTime / 1000)
+    }
+
     /// The JSON values written under `analytics:{sym}:*`.
     public func values() -> [(key: String, json: String)] {
         let base = "analytics:" + symbol + ":"
         let ms = lastTime / 1000
         var list: [(String, String)] = []
-        list.append(
-            (
-                base + "vpin",
-                VPINDocument(
-                    value: vpin.value, buckets: vpin.completedBuckets, bucketVolume: vpin.bucketVolume, window: vpin.window, trades: trades,
-                    timestamp: Int64(ms)
-                ).json
-            ))
-        list.append(
-            (
-                base + "obi",
-                ImbalanceDocument(value: (imbalance * 10_000).rounded() / 10_000, bid: bid, ask: ask, timestamp: Int64(ms)).json
-            ))
+        list.append((base + "vpin", vpinDocument.json))
+        list.append((base + "obi", imbalanceDocument.json))
         let ratio = volume > 0 ? Double(hiddenVolume) / Double(volume) : 0
         list.append(
             (
                 base + "hidden",
                 "{\"trades\":\(hiddenTrades),\"volume\":\(hiddenVolume),\"inside_spread\":\(insideSpread),\"beyond_displayed\":\(beyondDisplayed),\"volume_ratio\":\(JSONText.number((ratio * 10_000).rounded() / 10_000)),\"timestamp\":\(ms)}"
             ))
-        let sweep = lastSweep.map {
-            SweepsDocument.Sweep(side: $0.buy ? "buy" : "sell", levels: $0.levels, exchanges: $0.exchanges, size: $0.size, timestamp: Int64($0.time / 1000))
-        }
         if let o = options {
             // Where the price trades against the gamma flip: above it dealers dampen moves,
             // below it they amplify them.
@@ -102,7 +117,7 @@ public struct SymbolAnalytics: Sendable {
                     "{\"gex\":\(JSONText.number(o.gex.rounded())),\"dex\":\(JSONText.number(o.dex.rounded())),\"flip\":\(o.flip.map { JSONText.number(($0 * 100).rounded() / 100) } ?? "null"),\"price\":\(JSONText.number(price)),\"flip_distance_pct\":\(distance.map { JSONText.number(($0 * 100).rounded() / 100) } ?? "null"),\"regime\":\"\(regime)\",\"timestamp\":\(ms)}"
                 ))
         }
-        list.append((base + "sweeps", SweepsDocument(count: sweeps, last: sweep, timestamp: Int64(ms)).json))
+        list.append((base + "sweeps", sweepsDocument.json))
         return list
     }
 }

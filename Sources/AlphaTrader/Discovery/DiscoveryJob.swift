@@ -165,11 +165,14 @@ public struct DiscoveryJob {
     }
 
     /// `market:{sym}:sizes` as ingestion wrote it (nothing when absent or damaged).
-    static func sizes(_ text: String?) -> [Int: Int] { TradeSizesDocument.read(text)?.counts ?? [:] }
+    public static func sizes(_ text: String?) -> [Int: Int] { TradeSizesDocument.read(text)?.counts ?? [:] }
 
     /// `market:{sym}:makers` as ingestion wrote it.
-    static func makers(_ text: String?) -> [Discovery.MakerActivity] {
-        (MakerActivityDocument.read(text)?.makers ?? []).map {
+    static func makers(_ text: String?) -> [Discovery.MakerActivity] { makers(MakerActivityDocument.read(text)?.makers ?? []) }
+
+    /// Ingestion's book activity as discovery reads it.
+    public static func makers(_ list: [MakerActivityDocument.Maker]) -> [Discovery.MakerActivity] {
+        list.map {
             Discovery.MakerActivity(exchange: $0.exchange, maker: $0.maker, updates: $0.updates, topUpdates: $0.topUpdates, sizeSum: $0.sizeSum)
         }
     }
@@ -189,7 +192,7 @@ public struct DiscoveryJob {
     /// close, or nil. Read on the string's own bytes (a digit loop, then the options chain's
     /// bounded strtod): a day is 4,680 rows a symbol, and splitting each into substrings cost
     /// more than the discovery itself.
-    static func historyRow(_ text: String) -> (Int64, Double)? {
+    public static func historyRow(_ text: String) -> (Int64, Double)? {
         var text = text
         return text.withUTF8 { bytes -> (Int64, Double)? in
             guard let comma = bytes.firstIndex(of: UInt8(ascii: ",")), comma > 0 else { return nil }
@@ -213,22 +216,33 @@ public struct DiscoveryJob {
     /// A file this job wrote: when (`generated_at`), and each symbol's entries; nil when it is
     /// missing or not one.
     public static func readFile(_ path: String) -> (generatedAt: Double?, symbols: [String: Any])? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8), let root = (try? Yams.load(yaml: text)) as? [String: Any],
+        (try? String(contentsOfFile: path, encoding: .utf8)).flatMap(read)
+    }
+
+    /// A file's text as `readFile` reads it.
+    public static func read(_ text: String) -> (generatedAt: Double?, symbols: [String: Any])? {
+        guard let root = (try? Yams.load(yaml: text)) as? [String: Any],
             let symbols = root["symbols"] as? [String: Any]
         else { return nil }
         let generated = (root["generated_at"] as? String).flatMap { TimeFormat.parseInstant($0, zone: ZoneRules.named("UTC")!) }
         return (generated.map(Double.init), symbols)
     }
 
-    /// Writes the YAML file (atomically), the Redis keys and, last, the state the result came from.
-    public func write(_ result: Result, session: String, redis: RedisClient, state: DiscoveryState? = nil) throws -> (yaml: String, kept: [String]) {
-        let previous = previousSymbols()
-        let now = Int64(context.clock.now())
+    /// What a run writes, rendered: the YAML file's text, each Redis key's JSON (24 h), and the
+    /// symbols that kept earlier entries of `previous` (the last file's) where today's data was thin.
+    public struct Rendered: Sendable {
+        public var yaml: String
+        public var values: [(key: String, json: String)]
+        public var kept: [String]
+    }
+
+    /// The YAML file and the Redis values of `result` at `now` (epoch seconds).
+    public static func render(_ result: Result, session: String, previous: [String: Any], now: Int64) -> Rendered {
         var kept: [String] = []
         var yaml = "# Written by alphatrader discover (the parameter-discovery job); read by analytics and\n"
         yaml += "# execution. Regenerated every 15 minutes of the session; edits are overwritten.\n"
         yaml += "generated_at: \"\(TimeFormat.utc(now))\"\nsession: \"\(session)\"\nsymbols:\n"
-        var batch = RedisBatch()
+        var values: [(key: String, json: String)] = []
         for (symbol, p) in zip(result.symbols, result.parameters) {
             var entry: [(String, Any)] = []
             let old = previous[symbol] as? [String: Any] ?? [:]
@@ -257,10 +271,10 @@ public struct DiscoveryJob {
             entry.append(("trades", p.trades)); entry.append(("bars", p.bars))
             yaml += "  \(symbol):\n"
             for (k, v) in entry { yaml += "    \(k): \(DiscoveryJob.flow(v))\n" }
-            batch.append("SET", .text(DiscoveredParametersDocument.key(symbol)), .text(DiscoveryJob.document(entry, now: now).json), "EX", "86400")
+            values.append((DiscoveredParametersDocument.key(symbol), DiscoveryJob.document(entry, now: now).json))
             if !p.makers.isEmpty {
                 let makers = p.makers.map { DiscoveryJob.flow(DiscoveryJob.makerValue($0)) }.joined(separator: ",")
-                batch.append("SET", .text("discovery:\(symbol):makers"), .text("[" + makers + "]"), "EX", "86400")
+                values.append(("discovery:\(symbol):makers", "[" + makers + "]"))
             }
         }
         yaml += "correlation:\n  symbols: \(DiscoveryJob.flow(result.symbols))\n  matrix:\n"
@@ -272,11 +286,20 @@ public struct DiscoveryJob {
         }
         let correlation = CorrelationDocument(
             symbols: result.symbols, matrix: result.correlation.map { $0.map { $0.map(round4) } }, timestamp: now * 1000)
-        batch.append("SET", .text(CorrelationDocument.key), .text(correlation.json), "EX", "86400")
-        batch.append(
-            "SET", "discovery:updated",
-            .text("{\"timestamp\":\(now * 1000),\"session\":\"\(session)\",\"warnings\":\(result.warnings.count),\"kept\":\(DiscoveryJob.flow(kept))}"), "EX",
-            "86400")
+        values.append((CorrelationDocument.key, correlation.json))
+        values.append(
+            (
+                "discovery:updated",
+                "{\"timestamp\":\(now * 1000),\"session\":\"\(session)\",\"warnings\":\(result.warnings.count),\"kept\":\(DiscoveryJob.flow(kept))}"
+            ))
+        return Rendered(yaml: yaml, values: values, kept: kept)
+    }
+
+    /// Writes the YAML file (atomically), the Redis keys and, last, the state the result came from.
+    public func write(_ result: Result, session: String, redis: RedisClient, state: DiscoveryState? = nil) throws -> (yaml: String, kept: [String]) {
+        let rendered = DiscoveryJob.render(result, session: session, previous: previousSymbols(), now: Int64(context.clock.now()))
+        var batch = RedisBatch()
+        for (key, json) in rendered.values { batch.append("SET", .text(key), .text(json), "EX", "86400") }
 
         // The state in one key, so that it is read back whole or not at all; after the results, so
         // that a run that dies between the two only makes the next one read a little more.
@@ -288,13 +311,13 @@ public struct DiscoveryJob {
         let directory = (outputPath as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         let temporary = outputPath + ".tmp-\(getpid())"
-        try Data(yaml.utf8).write(to: URL(fileURLWithPath: temporary))
+        try Data(rendered.yaml.utf8).write(to: URL(fileURLWithPath: temporary))
         guard rename(temporary, outputPath) == 0 else {
             unlink(temporary)
             throw AlphaContext.Invalid("\(outputPath): cannot rename into place: \(String(cString: strerror(errno)))")
         }
         try redis.send(batch)
-        return (yaml, kept)
+        return (rendered.yaml, rendered.kept)
     }
 
     static func makerValue(_ m: Discovery.MakerProfile) -> [String: Any] {

@@ -84,8 +84,15 @@ public final class ExecutionService {
     /// Each step's real duration, seconds (the last 100,000).
     public private(set) var stepTimes: [Double] = []
 
-    public init(context: AlphaContext, config: StrategiesConfig, broker: BrokerConnection, options: Options = Options()) {
-        self.context = context; self.config = config; self.broker = broker; self.options = options
+    /// Where the snapshots and the other services' documents come from: nil is Redis (live).
+    private let feed: (any ExecutionFeed)?
+
+    /// - Parameter feed: nil reads Redis (`context.redisURL`) and mirrors the book there; a
+    ///   backtest's in-process feed instead (nothing is written to Redis then).
+    public init(
+        context: AlphaContext, config: StrategiesConfig, broker: BrokerConnection, options: Options = Options(), feed: (any ExecutionFeed)? = nil
+    ) {
+        self.context = context; self.config = config; self.broker = broker; self.options = options; self.feed = feed
         symbols = context.config.symbols.all
         zone = ZoneRules.of(context.config.calendar.timeZone)
     }
@@ -144,7 +151,7 @@ public final class ExecutionService {
         lastStepReal = Date()
         report.steps += 1
         if wentBack || dayCode(now) != session { try loadDay(now: now) }
-        let client = try redisClient()
+        let client = feed == nil ? try redisClient() : nil
         let snapshots = try readMarket(client, now: now)
         try managePositions(now: now)
         try runBreakers(now: now, snapshots: snapshots)
@@ -154,7 +161,7 @@ public final class ExecutionService {
             try trade(now: now, snapshots: snapshots)
         }
         try answerRequests(client, now: now, snapshots: snapshots)
-        try beat(client, now: now)
+        if let client { try beat(client, now: now) }
     }
 
     /// Working entries cancelled (they take their exits with them); positions that hold
@@ -219,6 +226,7 @@ public final class ExecutionService {
 
     private func redisClient() throws -> RedisClient {
         if let redis { return redis }
+        guard feed == nil else { throw RedisClient.Failure(code: .connect, description: "no Redis: the service reads an in-process feed") }
         let client = try RedisClient(url: context.redisURL, timeout: 2)
         redis = client
         return client
@@ -229,30 +237,38 @@ public final class ExecutionService {
     /// The snapshots of every symbol (one pipeline), the risk state an operator may have set
     /// (`alphatrader emergency`), the strategies `market-open` enabled and the discovered
     /// correlations. A symbol whose quote is stale is left out, and said so when that changes.
-    private func readMarket(_ client: RedisClient, now: Double) throws -> [String: SymbolSnapshot] {
-        // One round trip: the snapshots, the state others set, a job's request, the heartbeat
-        // (Redis serves the feed handler first under an accelerated clock: each trip costs).
-        let read = try SnapshotReader.read(
-            client, symbols: symbols,
-            with: [
-                ["GET", RiskStateDocument.key], ["GET", EnabledStrategiesDocument.key], ["GET", CorrelationDocument.key], ["LPOP", ExecutionRequest.queue],
-                ["SET", "module:heartbeat:execution", heartbeat(now)],
-            ])
+    private func readMarket(_ client: RedisClient?, now: Double) throws -> [String: SymbolSnapshot] {
+        let read: ExecutionFeedRead
+        if let feed {
+            read = try feed.read(symbols: symbols, now: now)
+        } else if let client {
+            // One round trip: the snapshots, the state others set, a job's request, the heartbeat
+            // (Redis serves the feed handler first under an accelerated clock: each trip costs).
+            let r = try SnapshotReader.read(
+                client, symbols: symbols,
+                with: [
+                    ["GET", RiskStateDocument.key], ["GET", EnabledStrategiesDocument.key], ["GET", CorrelationDocument.key],
+                    ["LPOP", ExecutionRequest.queue], ["SET", "module:heartbeat:execution", heartbeat(now)],
+                ])
+            read = ExecutionFeedRead(
+                snapshots: r.snapshots, riskState: r.extra[0].text, enabled: r.extra[1].text, correlations: r.extra[2].text, request: r.extra[3].text)
+            lastBeat = now
+        } else {
+            return [:]
+        }
         var snapshots = read.snapshots
-        let meta = read.extra
-        lastBeat = now
-        request = meta[3].text
-        if let state = RiskStateDocument.read(meta[0].text), state.state == .halted, breakers.state != .halted {
+        request = read.request
+        if let state = RiskStateDocument.read(read.riskState), state.state == .halted, breakers.state != .halted {
             announce([.halted(reason: "risk:state set HALTED from outside: \(state.reason)")], now: now)
             breakers.state = .halted
             breakers.reason = state.reason
             breakers.since = now
         }
-        let doc = EnabledStrategiesDocument.read(meta[1].text)
+        let doc = EnabledStrategiesDocument.read(read.enabled)
         enabled = doc?.session == session ? Set(doc!.strategies) : []
-        if meta[2].text != correlationText {
-            correlationText = meta[2].text
-            correlations = CorrelationDocument.read(meta[2].text)?.pairs ?? [:]
+        if read.correlations != correlationText {
+            correlationText = read.correlations
+            correlations = CorrelationDocument.read(read.correlations)?.pairs ?? [:]
         }
         var nowStale: Set<String> = []
         for (symbol, x) in snapshots where now - (x.updated ?? 0) > options.staleAfter {
@@ -610,7 +626,7 @@ public final class ExecutionService {
     /// `execution:requests` (a list of `ExecutionRequest`s from jobs): `moc` closes what must be
     /// flat at the close and decides the MOC trade; the `MOCReport` goes to
     /// `execution:replies:{id}` (a list, for BLPOP).
-    private func answerRequests(_ client: RedisClient, now: Double, snapshots: [String: SymbolSnapshot]) throws {
+    private func answerRequests(_ client: RedisClient?, now: Double, snapshots: [String: SymbolSnapshot]) throws {
         guard let text = request else { return }
         request = nil
         guard let request = ExecutionRequest.read(text) else {
@@ -622,7 +638,11 @@ public final class ExecutionService {
         switch request.command {
         case .moc: reply = try closeForTheClose(now: now, snapshots: snapshots).json
         }
-        _ = try client.pipeline([["LPUSH", ExecutionRequest.replyKey(request.id), reply], ["EXPIRE", ExecutionRequest.replyKey(request.id), "600"]])
+        if let feed {
+            feed.reply(to: request, reply)
+        } else if let client {
+            _ = try client.pipeline([["LPUSH", ExecutionRequest.replyKey(request.id), reply], ["EXPIRE", ExecutionRequest.replyKey(request.id), "600"]])
+        }
     }
 
     /// The market-on-close routine: every position on an option expiring today closed now, and

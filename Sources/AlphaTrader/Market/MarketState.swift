@@ -249,7 +249,7 @@ public struct MarketState {
                             .text(
                                 "{\"t\":\(b.start / 1000),\"o\":\(JSONText.number(b.open)),\"h\":\(JSONText.number(b.high)),\"l\":\(JSONText.number(b.low)),\"c\":\(JSONText.number(b.close)),\"v\":\(b.volume),\"wap\":\(JSONText.number(b.wap)),\"n\":\(b.count)}"
                             ))
-                        history.append(.text("\(b.start / 1000),\(JSONText.number(b.close)),\(b.volume)"))
+                        history.append(.text(MarketState.historyRow(b)))
                     }
                     batch.append(push)
                     batch.append("LTRIM", .text(base + "bars"), "0", .integer(MarketState.barHistory - 1))
@@ -267,18 +267,7 @@ public struct MarketState {
                     m.sweepDirty = false
                 }
                 if touched {
-                    let vwap = m.volume > 0 ? m.notional / Double(m.volume) : 0
-                    let sd = m.volume > 0 ? max(0, m.notionalSquares / Double(m.volume) - vwap * vwap).squareRoot() : 0
-                    latest += [
-                        .text(base + "ticker"),
-                        .text(
-                            TickerDocument(
-                                symbol: m.name, bid: m.bid, ask: m.ask, bidSize: m.bidSize, askSize: m.askSize, last: m.last?.price ?? 0, open: m.open,
-                                high: m.high, low: m.low, volume: m.volume, vwap: (vwap * 10_000).rounded() / 10_000,
-                                vwapSd: (sd * 10_000).rounded() / 10_000, trades: m.tradeCount,
-                                timestamp: m.lastTime / 1000
-                            ).json),
-                    ]
+                    latest += [.text(base + "ticker"), .text(MarketState.ticker(m).json)]
                     latest += [.text(base + "timestamp"), .integer(Int(m.lastTime / 1000))]
                 }
                 let publishMakers = aggregatesFor == Int.max || aggregatesFor == s
@@ -286,17 +275,93 @@ public struct MarketState {
                     batch.append("SET", .text(base + "sizes"), .text(TradeSizesDocument(counts: m.sizeCounts).json), "EX", "86400")
                 }
                 if publishMakers && m.level2 && !m.makers.isEmpty {
-                    let activity = m.makers.sorted(by: { $0.key < $1.key }).map { key, stats in
-                        MakerActivityDocument.Maker(
-                            exchange: exchanges[key >> 16], maker: makers[key & 0xFFFF], updates: stats.updates, topUpdates: stats.topUpdates,
-                            sizeSum: stats.sizeSum)
-                    }
-                    batch.append("SET", .text(base + "makers"), .text(MakerActivityDocument(makers: activity).json), "EX", "86400")
+                    batch.append("SET", .text(base + "makers"), .text(MakerActivityDocument(makers: makerActivity(m)).json), "EX", "86400")
                 }
             }
             publishSymbol(&all[s])
         }
         if latest.count > 1 { batch.append(latest) }
+    }
+
+    /// A `market:{sym}:history` row: "start,close,volume".
+    public static func historyRow(_ b: Bar) -> String { "\(b.start / 1000),\(JSONText.number(b.close)),\(b.volume)" }
+
+    /// `market:{sym}:ticker`: the quote and the day so far.
+    static func ticker(_ m: SymbolMarket) -> TickerDocument {
+        let vwap = m.volume > 0 ? m.notional / Double(m.volume) : 0
+        let sd = m.volume > 0 ? max(0, m.notionalSquares / Double(m.volume) - vwap * vwap).squareRoot() : 0
+        return TickerDocument(
+            symbol: m.name, bid: m.bid, ask: m.ask, bidSize: m.bidSize, askSize: m.askSize, last: m.last?.price ?? 0, open: m.open,
+            high: m.high, low: m.low, volume: m.volume, vwap: (vwap * 10_000).rounded() / 10_000,
+            vwapSd: (sd * 10_000).rounded() / 10_000, trades: m.tradeCount, timestamp: m.lastTime / 1000)
+    }
+
+    /// The quote a stream entry carries (`market:{sym}:stream`'s b, a, bs, as, bd, ad).
+    public struct StreamQuote: Sendable, Equatable {
+        public var bid: Double, ask: Double, bidSize: Int, askSize: Int
+        /// The top five levels' aggregated depth on each side, for book symbols.
+        public var depth: (bid: Int, ask: Int)?
+        public static func == (a: StreamQuote, b: StreamQuote) -> Bool {
+            a.bid == b.bid && a.ask == b.ask && a.bidSize == b.bidSize && a.askSize == b.askSize && a.depth?.bid == b.depth?.bid
+                && a.depth?.ask == b.depth?.ask
+        }
+    }
+
+    /// What `drain` hands a reader in the same process, per symbol.
+    public enum Drained {
+        /// A stream entry: the trade, with the quote in force when it changed since the trade
+        /// before (and has both sides), exactly as `publish` writes it.
+        case trade(Trade, quote: StreamQuote?)
+        /// A 5-second bar (`market:{sym}:history`).
+        case bar(Bar)
+        /// The ticker, when anything `publish` would have rewritten it for changed.
+        case ticker(TickerDocument)
+    }
+
+    /// For a reader in the same process (a backtest) instead of `publish`: every symbol's
+    /// stream entries, bars and ticker since the last call — what `publish` would have written
+    /// for the analytics, discovery and the strategies — in the order `publish` writes them.
+    /// The lists only Redis keeps (the last trades) are let go.
+    public mutating func drain(_ body: (_ symbol: Int, _ item: Drained) -> Void) {
+        for s in symbols.indices {
+            let touched = !symbols[s].pendingTrades.isEmpty || symbols[s].topDirty || !symbols[s].pendingBars.isEmpty
+            symbols[s].pendingTrades.removeAll(keepingCapacity: true)
+            if !symbols[s].pendingStream.isEmpty {
+                var quote: StreamQuote?
+                for entry in symbols[s].pendingStream {
+                    switch entry {
+                    case .quote(_, let bid, let ask, let bs, let asz, let bd, let ad):
+                        guard bid > 0 && ask > 0 else { quote = nil; continue }
+                        var q = StreamQuote(bid: bid, ask: ask, bidSize: bs, askSize: asz)
+                        if let bd, let ad { q.depth = (bd, ad) }
+                        quote = q
+                    case .trade(let t):
+                        body(s, .trade(t, quote: quote))
+                        quote = nil
+                    }
+                }
+                symbols[s].pendingStream.removeAll(keepingCapacity: true)
+            }
+            if !symbols[s].pendingBars.isEmpty {
+                for b in symbols[s].pendingBars { body(s, .bar(b)) }
+                symbols[s].pendingBars.removeAll(keepingCapacity: true)
+            }
+            symbols[s].topDirty = false
+            if touched { body(s, .ticker(MarketState.ticker(symbols[s]))) }
+        }
+    }
+
+    /// Trades by size since the session began, and the book's market makers (what `publish`
+    /// writes as `market:{sym}:sizes` and `:makers` for discovery).
+    public func aggregates(_ s: Int) -> (sizes: [Int: Int], makers: [MakerActivityDocument.Maker]) {
+        (symbols[s].sizeCounts, symbols[s].level2 ? makerActivity(symbols[s]) : [])
+    }
+
+    func makerActivity(_ m: SymbolMarket) -> [MakerActivityDocument.Maker] {
+        m.makers.sorted(by: { $0.key < $1.key }).map { key, stats in
+            MakerActivityDocument.Maker(
+                exchange: exchanges[key >> 16], maker: makers[key & 0xFFFF], updates: stats.updates, topUpdates: stats.topUpdates, sizeSum: stats.sizeSum)
+        }
     }
 
     /// The quote in force, with the top-five aggregated depth for book symbols.

@@ -1,5 +1,5 @@
 public import Foundation
-import OrchestratorCore
+public import OrchestratorCore
 public import Redis
 
 /// The `premarket-data` job (`alphatrader premarket`): options chains with greeks, then news
@@ -70,21 +70,9 @@ public final class PremarketJob {
                         continue
                     }
                     let spot = marketSpot(symbol) ?? Exposure.impliedSpot(chain.contracts) ?? 0
-                    let exposure = Exposure.compute(chain.contracts, spot: spot)
-                    let flow = OptionsFlow.compute(chain.contracts)
+                    let (values, exposure) = PremarketJob.optionsValues(chain, symbol: symbol, spot: spot, today: today, now: now)
                     let base = "options:\(symbol):"
-                    var commands: [[String]] = [
-                        ["SET", base + "chain", PremarketJob.chainJSON(chain, spot: spot, now: now), "PX", ttl(10)],
-                        ["SET", base + "greeks", PremarketJob.greeksJSON(chain, now: now), "PX", ttl(10)],
-                        ["SET", base + "gex", PremarketJob.exposureJSON(exposure, gex: true, now: now), "PX", ttl(86_400)],
-                        ["SET", base + "dex", PremarketJob.exposureJSON(exposure, gex: false, now: now), "PX", ttl(86_400)],
-                        ["SET", base + "unusual", PremarketJob.unusualJSON(flow, now: now), "PX", ttl(86_400)],
-                        ["SET", base + "flow", PremarketJob.flowJSON(flow, now: now), "PX", ttl(86_400)],
-                        [
-                            "SET", GammaModelDocument.key(symbol),
-                            GammaModel.document(chain.contracts, spot: spot, today: today, timestamp: Int64(now)).json, "PX", ttl(86_400),
-                        ],
-                    ]
+                    var commands = values.map { ["SET", $0.key, $0.json, "PX", ttl($0.lifetime)] }
                     let invalidJSON =
                         "{" + chain.invalid.sorted { $0.key < $1.key }.map { "\(JSONText.string($0.key)):\($0.value)" }.joined(separator: ",") + "}"
                     commands.append([
@@ -154,6 +142,26 @@ public final class PremarketJob {
             "EX", "86400",
         ])
         return report
+    }
+
+    /// The options part's values for one symbol's chain, read with the underlying at `spot`:
+    /// each key with its JSON and the market seconds it lives — and the dealers' exposure.
+    public static func optionsValues(
+        _ chain: OptionsChain, symbol: String, spot: Double, today: LocalDate, now: Int
+    ) -> (values: [(key: String, json: String, lifetime: Double)], exposure: Exposure) {
+        let exposure = Exposure.compute(chain.contracts, spot: spot)
+        let flow = OptionsFlow.compute(chain.contracts)
+        let base = "options:\(symbol):"
+        let values: [(key: String, json: String, lifetime: Double)] = [
+            (base + "chain", PremarketJob.chainJSON(chain, spot: spot, now: now), 10),
+            (base + "greeks", PremarketJob.greeksJSON(chain, now: now), 10),
+            (base + "gex", PremarketJob.exposureJSON(exposure, gex: true, now: now), 86_400),
+            (base + "dex", PremarketJob.exposureJSON(exposure, gex: false, now: now), 86_400),
+            (base + "unusual", PremarketJob.unusualJSON(flow, now: now), 86_400),
+            (base + "flow", PremarketJob.flowJSON(flow, now: now), 86_400),
+            (GammaModelDocument.key(symbol), GammaModel.document(chain.contracts, spot: spot, today: today, timestamp: Int64(now)).json, 86_400),
+        ]
+        return (values, exposure)
     }
 
     /// The underlying's last trade when ingestion has one (during the session).

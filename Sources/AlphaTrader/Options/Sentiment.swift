@@ -44,7 +44,7 @@ public struct Sentiment: Sendable {
         return Sentiment(ticker: ticker, articles: articles)
     }
 
-    func scoreJSON(now: Int) -> String {
+    public func scoreJSON(now: Int) -> String {
         let bullish = articles.filter { $0.score >= 0.15 }.count, bearish = articles.filter { $0.score <= -0.15 }.count
         return SentimentDocument(
             ticker: ticker, score: (score * 10_000).rounded() / 10_000, label: AlphaVantagePayloads.label(score), articles: articles.count,

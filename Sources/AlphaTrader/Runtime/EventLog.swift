@@ -6,13 +6,17 @@ public import OrchestratorCore
 public struct EventLog: Sendable {
     public let module: String
     let clock: any WallClock
-    public init(module: String, clock: any WallClock) { self.module = module; self.clock = clock }
+    /// Where the lines go instead of stderr (a backtest's log file, or nowhere).
+    let sink: (@Sendable (String) -> Void)?
+    public init(module: String, clock: any WallClock, sink: (@Sendable (String) -> Void)? = nil) {
+        self.module = module; self.clock = clock; self.sink = sink
+    }
 
     public func callAsFunction(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) {
         var line = Self.stamp(clock.now()) + " " + module + ": " + message
         for (k, v) in fields { line += " \(k)=\(v.contains(" ") ? "\"\(v)\"" : v)" }
         line += "\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        if let sink { sink(line) } else { FileHandle.standardError.write(Data(line.utf8)) }
     }
 
     static func stamp(_ seconds: Double) -> String {

@@ -19,30 +19,66 @@ public enum SnapshotReader {
 
     static let perSymbol = 10
 
+    /// The documents a symbol's snapshot is made of, read (nil: absent or damaged).
+    public struct Documents: Sendable {
+        public var ticker: TickerDocument?
+        public var vpin: VPINDocument?
+        public var imbalance: ImbalanceDocument?
+        /// The premarket job's dealer gamma, and the analytics' at the live price (preferred).
+        public var gex: ExposureDocument?
+        public var liveGEX: ExposureDocument?
+        public var flow: OptionsFlowDocument?
+        public var unusual: UnusualActivityDocument?
+        public var sentiment: SentimentDocument?
+        public var sweeps: SweepsDocument?
+        public var discovered: DiscoveredParametersDocument?
+        public init() {}
+
+        /// The documents' texts in `keys` order.
+        public init(texts: [String?]) {
+            ticker = TickerDocument.read(texts[0])
+            vpin = VPINDocument.read(texts[1])
+            imbalance = ImbalanceDocument.read(texts[2])
+            gex = ExposureDocument.read(texts[3])
+            flow = OptionsFlowDocument.read(texts[4])
+            unusual = UnusualActivityDocument.read(texts[5])
+            sentiment = SentimentDocument.read(texts[6])
+            sweeps = SweepsDocument.read(texts[7])
+            discovered = DiscoveredParametersDocument.read(texts[8])
+            liveGEX = ExposureDocument.read(texts[9])
+        }
+    }
+
     /// The snapshot from the documents' texts (in `keys` order); nil without a ticker to price it.
     public static func symbol(_ symbol: String, texts: [String?]) -> SymbolSnapshot? {
-        guard texts.count == perSymbol, let ticker = TickerDocument.read(texts[0]) else { return nil }
+        guard texts.count == perSymbol, texts[0] != nil else { return nil }
+        return self.symbol(symbol, documents: Documents(texts: texts))
+    }
+
+    /// The snapshot from the documents; nil without a ticker to price it.
+    public static func symbol(_ symbol: String, documents d: Documents) -> SymbolSnapshot? {
+        guard let ticker = d.ticker else { return nil }
         let price = ticker.bid > 0 && ticker.ask > 0 ? (ticker.bid + ticker.ask) / 2 : ticker.last
         guard price > 0 else { return nil }
         var x = SymbolSnapshot(symbol: symbol, price: price, open: ticker.open, vwap: ticker.vwap)
         x.updated = Double(ticker.timestamp) / 1000
-        x.vpin = VPINDocument.read(texts[1])?.value
-        x.imbalance = ImbalanceDocument.read(texts[2])?.value
-        if let gex = ExposureDocument.read(texts[9]) ?? ExposureDocument.read(texts[3]) {
+        x.vpin = d.vpin?.value
+        x.imbalance = d.imbalance?.value
+        if let gex = d.liveGEX ?? d.gex {
             x.gex = gex.total
             x.flip = gex.flip
             x.gammaStrikes = gammaStrikes(gex.byStrike)
         }
-        x.flow = OptionsFlowDocument.read(texts[4])?.tilt
-        if let unusual = UnusualActivityDocument.read(texts[5]), !unusual.contracts.isEmpty {
+        x.flow = d.flow?.tilt
+        if let unusual = d.unusual, !unusual.contracts.isEmpty {
             let calls = unusual.contracts.filter { $0.type == "call" }.reduce(0) { $0 + $1.premium }
             let puts = unusual.contracts.filter { $0.type == "put" }.reduce(0) { $0 + $1.premium }
             x.unusual = .init(
                 volumeToOpenInterest: unusual.contracts.map(\.ratio).max() ?? 0, premium: calls + puts,
-                side: calls > puts ? 1 : puts > calls ? -1 : 0, sweeps: SweepsDocument.read(texts[7])?.count ?? 0)
+                side: calls > puts ? 1 : puts > calls ? -1 : 0, sweeps: d.sweeps?.count ?? 0)
         }
-        x.sentiment = SentimentDocument.read(texts[6])?.score
-        if let volatility = DiscoveredParametersDocument.read(texts[8])?.volatility {
+        x.sentiment = d.sentiment?.score
+        if let volatility = d.discovered?.volatility {
             // Discovery's realized volatility is annualized over 252 sessions: a day's is √252 smaller.
             x.volatility = volatility.current / 252.0.squareRoot()
             x.regime = volatility.regime

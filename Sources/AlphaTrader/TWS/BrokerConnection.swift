@@ -59,7 +59,7 @@ public final class BrokerConnection {
     public let journal: Journal
     let log: EventLog
     private let clock: any WallClock
-    private var socket: TCPSocket?
+    private var socket: (any TWSTransport)?
     private var decoder = TWSWire.Decoder()
     private var nextId = 1
     public private(set) var account = ""
@@ -115,11 +115,22 @@ public final class BrokerConnection {
     private var connecting = false
     /// Instruments with a standing quote subscription (`watch`), by request id.
     private var watched: [Instrument: Int] = [:]
-    private var lastReceived = Date()
-    private var keepAliveSent: Date?
+    private var lastReceived = 0.0
+    private var keepAliveSent: Double?
+    /// Makes the connection: TCP to `options.host:port` unless told otherwise (a backtest's
+    /// in-process paper broker).
+    private let connector: (Options) throws -> any TWSTransport
+    /// The time the connection's timeouts, keep-alives and pacing are measured on: the
+    /// transport's (the machine's clock over TCP).
+    private var timer: any WallClock { socket?.timer ?? SystemClock() }
 
-    public init(options: Options, journal: Journal, log: EventLog, clock: any WallClock) {
+    /// - Parameter connector: makes the transport on each connect; nil is TCP to the options'
+    ///   address.
+    public init(
+        options: Options, journal: Journal, log: EventLog, clock: any WallClock, connector: ((Options) throws -> any TWSTransport)? = nil
+    ) {
         self.options = options; self.journal = journal; self.log = log; self.clock = clock
+        self.connector = connector ?? { try TCPTransport.connect(host: $0.host, port: $0.port, timeout: $0.timeout) }
     }
 
     deinit { socket?.close() }
@@ -130,16 +141,16 @@ public final class BrokerConnection {
     public func connect() throws {
         connecting = true
         defer { connecting = false }
-        lastReceived = Date()
         keepAliveSent = nil
-        let s = try TCPSocket.connect(host: options.host, port: options.port, timeout: options.timeout)
+        let s = try connector(options)
         socket = s
+        lastReceived = s.timer.now()
         decoder = TWSWire.Decoder()
         try s.send(TWSWire.hello())
         var version: [String]?
-        let deadline = Date().addingTimeInterval(options.timeout)
+        let deadline = s.timer.now() + options.timeout
         while version == nil {
-            guard Date() < deadline else { throw TWSError(.timeout, "\(options.host):\(options.port): no handshake reply in \(options.timeout) s") }
+            guard s.timer.now() < deadline else { throw TWSError(.timeout, "\(options.host):\(options.port): no handshake reply in \(options.timeout) s") }
             if let bytes = try s.receive(timeout: 0.05) { decoder.append(bytes) }
             version = try decoder.next()
         }
@@ -337,12 +348,12 @@ public final class BrokerConnection {
         // A connection that never falls quiet (market data on many instruments under an
         // accelerated clock) is read for at most this long per call, so that the caller's loop
         // goes on: what is left waits in the socket for the next call.
-        let until = Date().addingTimeInterval(max(timeout, 0.005))
-        while Date() < until || !waited {
+        let until = socket.timer.now() + max(timeout, 0.005)
+        while socket.timer.now() < until || !waited {
             let bytes = try socket.receive(timeout: waited ? 0 : timeout)
             waited = true
             guard let bytes else { break }
-            lastReceived = Date()
+            lastReceived = socket.timer.now()
             keepAliveSent = nil
             decoder.append(bytes)
             while let fields = try decoder.next() { try apply(fields) }
@@ -353,12 +364,13 @@ public final class BrokerConnection {
 
     /// A quiet connection is asked for the time; one that does not answer is lost.
     private func keepAlive() throws {
+        let now = timer.now()
         if let sent = keepAliveSent {
-            if Date().timeIntervalSince(sent) > options.timeout {
+            if now - sent > options.timeout {
                 throw TWSError(.timeout, "no answer to a keep-alive in \(options.timeout) s")
             }
-        } else if Date().timeIntervalSince(lastReceived) > keepAliveInterval {
-            keepAliveSent = Date()
+        } else if now - lastReceived > keepAliveInterval {
+            keepAliveSent = now
             try send([TWSMessage.Outgoing.reqCurrentTime.code, "1"])
         }
     }
@@ -429,9 +441,9 @@ public final class BrokerConnection {
 
     /// Polls until `condition` holds, or throws a timeout naming `what`.
     public func wait(_ timeout: Double, _ what: String, _ condition: () throws -> Bool) throws {
-        let deadline = Date().addingTimeInterval(timeout)
+        let deadline = timer.now() + timeout
         while try !condition() {
-            guard Date() < deadline else { throw TWSError(.timeout, "no \(what) from \(options.host):\(options.port) in \(timeout) s") }
+            guard timer.now() < deadline else { throw TWSError(.timeout, "no \(what) from \(options.host):\(options.port) in \(timeout) s") }
             try poll(0.01)
             whileWaiting?()
         }
@@ -555,14 +567,14 @@ public final class BrokerConnection {
     /// Sends one message, at most 50 in any second (TWS disconnects a client that sends more).
     private func send(_ fields: [String]) throws {
         guard let socket else { throw TWSError(.closed, "not connected") }
-        let now = Date().timeIntervalSince1970
+        let now = socket.timer.now()
         sentAt.removeAll { now - $0 >= 1 }
         if sentAt.count >= 49, let oldest = sentAt.first {
-            Thread.sleep(forTimeInterval: max(0, 1 - (now - oldest)))
-            let later = Date().timeIntervalSince1970
+            socket.pause(max(0, 1 - (now - oldest)))
+            let later = socket.timer.now()
             sentAt.removeAll { later - $0 >= 1 }
         }
-        sentAt.append(Date().timeIntervalSince1970)
+        sentAt.append(socket.timer.now())
         try socket.send(TWSWire.frame(fields))
     }
 }

@@ -110,7 +110,7 @@ extension TWSSimulator {
             }
             s.optionTickers[req] = instrument
             out += TWSWire.frame([Out.marketDataType.code, "1", String(req), "1"])
-            s.lastOptionTicks = .distantPast
+            s.lastOptionTicks = -.infinity
         case .reqMktData where field(5) == "STK":
             // As TWS does, the quote in force at once (the tape's next quote may be a while).
             if let req = Int(field(2)), let q = desk.read({ _, market in market(.stock(symbol: field(4))) }), q.bid > 0, q.ask > 0 {
@@ -158,10 +158,7 @@ extension TWSSimulator {
     func startMarketThread() {
         let t = Thread { [self] in
             while !stopped.load(ordering: .relaxed) {
-                if let desk {
-                    let routed = desk.step()
-                    if !routed.isEmpty { broadcast(routed) }
-                }
+                stepMarket()
                 usleep(1_000)
             }
             desk?.flush()
@@ -180,6 +177,14 @@ extension TWSSimulator {
         }
         saver.name = "tws-sim-account"
         saver.start()
+    }
+
+    /// The working orders meet the market at the clock; what that does goes to the connections
+    /// it is for (the market thread's work, every millisecond; a backtest's, every step).
+    public func stepMarket() {
+        guard let desk else { return }
+        let routed = desk.step()
+        if !routed.isEmpty { broadcast(routed) }
     }
 
     /// Events for the connection serving a request: those for its client go straight into
@@ -316,8 +321,8 @@ extension TWSSimulator {
     /// Option quotes for the connection's option subscriptions: bid/ask and the model's
     /// greeks (tick 13), four times a second.
     func optionTicks(_ s: Session, _ out: inout [UInt8]) {
-        guard let desk, !s.optionTickers.isEmpty, Date().timeIntervalSince(s.lastOptionTicks) >= 0.25 else { return }
-        s.lastOptionTicks = Date()
+        guard let desk, !s.optionTickers.isEmpty, timer.now() - s.lastOptionTicks >= 0.25 else { return }
+        s.lastOptionTicks = timer.now()
         for (req, instrument) in s.optionTickers.sorted(by: { $0.key < $1.key }) {
             guard let (quote, greeks, underlying) = desk.optionModel(instrument) else { continue }
             out += TWSWire.frame([Out.tickPrice.code, "6", String(req), "1", TWSWire.number(quote.bid), String(quote.bidSize), "0"])

@@ -27,7 +27,7 @@ public final class TWSSimulator: @unchecked Sendable {
     let log: EventLog
     private var listener: TCPListener?
     let stopped = Atomic<Bool>(false)
-    private let clients = Mutex(0)
+    let clients = Mutex(0)
     /// The paper account behind the order messages; nil serves market data only.
     public let desk: PaperDesk?
     /// The connections, by id, for the desk's events.
@@ -35,6 +35,9 @@ public final class TWSSimulator: @unchecked Sendable {
     /// Seconds each request waits before it is handled, as at a distant or busy gateway (set
     /// before `start`): a client's timeouts, and a client gone while its order is on the way.
     public var latency: Double = 0
+    /// The time the simulator's own cadences run on (option quotes four times a second): the
+    /// machine's clock, or a backtest's market clock.
+    public var timer: any WallClock = SystemClock()
 
     public init(tapePath: String, pace: Pace, account: String = "DU1234567", desk: PaperDesk? = nil, log: EventLog) throws(TapeError) {
         self.tapePath = tapePath; self.pace = pace; self.account = account; self.desk = desk; self.log = log
@@ -97,7 +100,7 @@ public final class TWSSimulator: @unchecked Sendable {
         var accountUpdates = false
         /// reqMktData subscriptions on options: request id → option.
         var optionTickers: [Int: Instrument] = [:]
-        var lastOptionTicks = Date.distantPast
+        var lastOptionTicks = -Double.infinity
         /// commissionReports waiting for their fill's orderStatus (TWS sends them after it).
         var pendingCommissions: [Int: [UInt8]] = [:]
         /// Events from the desk's market thread (or another connection's orders), turned into
@@ -246,7 +249,7 @@ public final class TWSSimulator: @unchecked Sendable {
         TWSWire.frame(TWSOrderMessages.error(id: req, code: code, message: message))
     }
 
-    private func handle(_ f: [String], _ s: Session, _ out: inout [UInt8], client: Int) throws(TWSError) {
+    func handle(_ f: [String], _ s: Session, _ out: inout [UInt8], client: Int) throws(TWSError) {
         guard let id = Int(f[0]) else { throw TWSError(.protocolError, "message id \"\(f[0])\" is not a number") }
         func field(_ i: Int) -> String { i < f.count ? f[i] : "" }
         s.lastRequest = Date()
@@ -359,7 +362,7 @@ public final class TWSSimulator: @unchecked Sendable {
     }
 
     /// Sends what is due: at the clock, or (unpaced) everything once subscriptions settled.
-    private func play(_ s: Session, _ out: inout [UInt8]) throws(TWSError) {
+    func play(_ s: Session, _ out: inout [UInt8]) throws(TWSError) {
         let limit: Int64
         switch pace {
         case .clock(let clock): limit = Int64(clock.now() * 1_000_000)
