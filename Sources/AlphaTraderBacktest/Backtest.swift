@@ -5,8 +5,17 @@ public import OrchestratorCore
 /// A backtest over several days' tapes, in order: one trade journal and one paper account for
 /// the whole range (positions held overnight carry over), each day a `BacktestDay`.
 public struct Backtest {
+    /// A day to run: a tape that exists, or one written for the day before it runs (and deleted
+    /// after, unless kept).
+    public enum Day {
+        case tape(String)
+        case generated(date: LocalDate, write: (_ path: String) throws -> Void)
+    }
+
     public struct Options {
-        public var tapes: [String]
+        public var days: [Day]
+        /// Generated tapes are kept in `directory/tapes`.
+        public var keepTapes = false
         public var config: Config
         public var strategies: StrategiesConfig
         /// Where the journal, the account and the log are written (emptied first).
@@ -16,7 +25,10 @@ public struct Backtest {
         /// Each day's outcome as it finishes.
         public var dayDone: ((BacktestDay.Outcome) -> Void)?
         public init(tapes: [String], config: Config, strategies: StrategiesConfig, directory: String) {
-            self.tapes = tapes; self.config = config; self.strategies = strategies; self.directory = directory
+            self.init(days: tapes.map { .tape($0) }, config: config, strategies: strategies, directory: directory)
+        }
+        public init(days: [Day], config: Config, strategies: StrategiesConfig, directory: String) {
+            self.days = days; self.config = config; self.strategies = strategies; self.directory = directory
         }
     }
 
@@ -27,6 +39,9 @@ public struct Backtest {
     public var logPath: String { options.directory + "/backtest.log" }
 
     public func run() throws -> [BacktestDay.Outcome] {
+        // Every tape whole and readable before anything is written: a damaged one is named
+        // with its byte offset, and no day runs.
+        for case .tape(let path) in options.days { _ = try TapeReader(path: path, verify: true) }
         let fm = FileManager.default
         try fm.createDirectory(atPath: options.directory, withIntermediateDirectories: true)
         for name in ["journal.sqlite", "journal.sqlite-wal", "journal.sqlite-shm", "paper-account.json", "backtest.log"] {
@@ -38,7 +53,18 @@ public struct Backtest {
         let log = LogFile(logFile)
         let journal = try Journal(path: journalPath)
         var outcomes: [BacktestDay.Outcome] = []
-        for tape in options.tapes {
+        for day in options.days {
+            let tape: String
+            var generated: String?
+            switch day {
+            case .tape(let path): tape = path
+            case .generated(let date, let write):
+                try fm.createDirectory(atPath: options.directory + "/tapes", withIntermediateDirectories: true)
+                tape = options.directory + "/tapes/\(date).tape"
+                try write(tape)
+                generated = tape
+            }
+            defer { if let generated, !options.keepTapes { try? fm.removeItem(atPath: generated) } }
             var inputs = BacktestDay.Inputs(
                 tapePath: tape, config: options.config, strategies: options.strategies, journal: journal,
                 accountFile: options.directory + "/paper-account.json")
@@ -46,10 +72,46 @@ public struct Backtest {
             inputs.slippageTicks = options.slippageTicks
             inputs.log = { log.write($0) }
             let outcome = try BacktestDay(inputs).run()
+            log.flush()
+            try report(outcome.session, journal: journal, into: options.directory + "/\(outcome.session.date)")
             outcomes.append(outcome)
             options.dayDone?(outcome)
         }
+        if let last = outcomes.last {
+            // The range: the last day's report holds every day's equity since the first trade.
+            try report(last.session, journal: journal, into: options.directory)
+            try trades(journal).write(toFile: options.directory + "/trades.csv", atomically: true, encoding: .utf8)
+        }
         return outcomes
+    }
+
+    /// The evening report of `session` (its figures, and the history of every day before it):
+    /// `report.json` and `report.html` with the equity curve as SVG.
+    func report(_ session: Session, journal: Journal, into directory: String) throws {
+        let zone = ZoneRules.of(options.config.calendar.timeZone)
+        let inputs = try EveningReportReader.inputs(
+            journal: journal, session: session, calendar: options.config.calendar, capital: options.cash, unrealized: nil)
+        let report = EveningReport(inputs)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try (report.document.serialized(pretty: true) + "\n").write(toFile: directory + "/report.json", atomically: true, encoding: .utf8)
+        try EveningRender.html(report, zone: zone).write(toFile: directory + "/report.html", atomically: true, encoding: .utf8)
+    }
+
+    /// Every position the backtest opened, one CSV row each, in the order they opened.
+    func trades(_ journal: Journal) throws -> String {
+        func field(_ text: String) -> String {
+            text.contains(where: { ",\"\n".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        }
+        func time(_ t: Double?) -> String { t.map { TimeFormat.utc(Int64($0)) } ?? "" }
+        var csv = "id,strategy,symbol,instrument,opened_at,closed_at,close_reason,realized_pnl\n"
+        for p in try journal.positionOutcomes() {
+            csv +=
+                [
+                    p.id, p.strategy, p.symbol, p.instrument, time(p.openedAt), time(p.closedAt), p.closeReason ?? "",
+                    p.realizedPnL.map { String(format: "%.2f", $0) } ?? "",
+                ].map(field).joined(separator: ",") + "\n"
+        }
+        return csv
     }
 }
 

@@ -49,6 +49,13 @@ struct BacktestTests {
         let (x, y) = (try Self.dump(a + "/journal.sqlite"), try Self.dump(b + "/journal.sqlite"))
         #expect(x.count > 50)
         #expect(x == y)
+        // The reports, byte for byte.
+        for file in ["report.json", "report.html", "trades.csv", "2026-11-25/report.json", "2026-11-25/report.html"] {
+            let (p, q) = (FileManager.default.contents(atPath: a + "/" + file), FileManager.default.contents(atPath: b + "/" + file))
+            #expect(p != nil && p == q, "\(file) differs between two runs")
+        }
+        let csv = try String(contentsOfFile: a + "/trades.csv", encoding: .utf8).split(separator: "\n")
+        #expect(csv.count == first[0].report.entries + 1)
     }
 
     @Test("every entry goes through the paper broker: the journal's fills are the account's executions, with their commissions")
@@ -72,11 +79,28 @@ struct BacktestTests {
         #expect(positions.filter { $0.closedAt != nil }.count == outcome.report.closed)
     }
 
-    @Test("a tape that is not one: exit with its path and what is wrong, nothing run")
-    func damagedTape() throws {
-        let path = temporaryPath("tape")
-        try Data("not a tape at all".utf8).write(to: URL(fileURLWithPath: path))
-        defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(throws: (any Error).self) { try Self.run(into: temporaryPath("backtest"), tapes: [path]) }
+    @Test(
+        "bad input exits 2 naming what is wrong, nothing written: a missing tape, a truncated one (its byte offset), a range with no session, an unknown strategy, neither tapes nor a range"
+    )
+    func badInput() throws {
+        let cli = AlphaTraderCLITests()
+        let truncated = temporaryPath("tape"), out = temporaryPath("backtest")
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: Self.tape))
+        try bytes.prefix(bytes.count - 1_000).write(to: URL(fileURLWithPath: truncated))
+        defer { try? FileManager.default.removeItem(atPath: truncated) }
+        let cases: [([String], String)] = [
+            (["--tapes", "/nonexistent.tape"], "/nonexistent.tape: no such file"),
+            (["--tapes", Self.tape, truncated], "at byte"),
+            (["--from", "2026-12-05", "--to", "2026-12-06"], "no trading session"),
+            (["--from", "2026-12-07", "--to", "2026-12-01"], "is after --to"),
+            (["--tapes", Self.tape, "--strategies", "0dte,scalp"], "scalp is not a strategy"),
+            ([], "give --tapes"),
+        ]
+        for (arguments, words) in cases {
+            let r = try cli.run(["backtest", "--out", out] + arguments)
+            #expect(r.status == 2, "\(arguments)")
+            #expect(r.stderr.contains(words), "\(arguments): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out), "\(arguments) wrote \(out)")
+        }
     }
 }

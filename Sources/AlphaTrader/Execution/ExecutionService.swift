@@ -56,6 +56,8 @@ public final class ExecutionService {
     private var session = ""
     private var expiries: (today: StrategySnapshot.Expiry, next: StrategySnapshot.Expiry, twoWeeks: StrategySnapshot.Expiry)?
     private var enabled: Set<String> = []
+    private var enabledText: String?
+    private var enabledSession = ""
     private var correlations: [String: [String: Double]] = [:]
     private var correlationText: String?
     /// Strategy → symbol → until when it may not signal there again.
@@ -264,8 +266,13 @@ public final class ExecutionService {
             breakers.reason = state.reason
             breakers.since = now
         }
-        let doc = EnabledStrategiesDocument.read(read.enabled)
-        enabled = doc?.session == session ? Set(doc!.strategies) : []
+        // Parsed when it changes (a JSON decode every step cost more than the strategies).
+        if read.enabled != enabledText || session != enabledSession {
+            enabledText = read.enabled
+            enabledSession = session
+            let doc = EnabledStrategiesDocument.read(read.enabled)
+            enabled = doc?.session == session ? Set(doc!.strategies) : []
+        }
         if read.correlations != correlationText {
             correlationText = read.correlations
             correlations = CorrelationDocument.read(read.correlations)?.pairs ?? [:]

@@ -692,7 +692,8 @@ public final class Journal: Sendable {
     /// Every order of a managed position (entries, their exits, the closing orders), by broker id.
     public func orders(position: String) throws(Failure) -> [Order] {
         try read { db in
-            try Row.fetchAll(db, sql: #"SELECT * FROM "order" WHERE position_id = ? ORDER BY broker_id"#, arguments: [position]).compactMap(Journal.order)
+            try Row.fetchAll(db.cachedStatement(sql: #"SELECT * FROM "order" WHERE position_id = ? ORDER BY broker_id"#), arguments: [position])
+                .compactMap(Journal.order)
         }
     }
 
@@ -714,7 +715,7 @@ public final class Journal: Sendable {
     // MARK: Reading
 
     public func order(ref: String) throws(Failure) -> Order? {
-        try read { db in try Row.fetchOne(db, sql: #"SELECT * FROM "order" WHERE ref = ?"#, arguments: [ref]).flatMap(Journal.order) }
+        try read { db in try Row.fetchOne(db.cachedStatement(sql: #"SELECT * FROM "order" WHERE ref = ?"#), arguments: [ref]).flatMap(Journal.order) }
     }
 
     /// Orders, newest first; only the open ones with `open`.
@@ -752,7 +753,7 @@ public final class Journal: Sendable {
     /// Positions, open ones first; closed ones keep their realized P&L.
     public func positions() throws(Failure) -> [PositionRow] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM position ORDER BY quantity = 0, instrument").compactMap { row in
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM position ORDER BY quantity = 0, instrument")).compactMap { row in
                 guard let instrument = Journal.instrument(row) else { return nil }
                 return PositionRow(
                     instrument: instrument,
