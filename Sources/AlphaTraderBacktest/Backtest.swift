@@ -53,17 +53,26 @@ public struct Backtest {
         let log = LogFile(logFile)
         let journal = try Journal(path: journalPath)
         var outcomes: [BacktestDay.Outcome] = []
-        for day in options.days {
+        // A generated day's tape is written on the other core while the day before it runs.
+        var pending: TapeWriting?
+        func start(_ index: Int) throws -> TapeWriting? {
+            guard index < options.days.count, case .generated(let date, let write) = options.days[index] else { return nil }
+            try fm.createDirectory(atPath: options.directory + "/tapes", withIntermediateDirectories: true)
+            return TapeWriting(path: options.directory + "/tapes/\(date).tape", write: write)
+        }
+        pending = try start(0)
+        for (index, day) in options.days.enumerated() {
             let tape: String
             var generated: String?
             switch day {
             case .tape(let path): tape = path
-            case .generated(let date, let write):
-                try fm.createDirectory(atPath: options.directory + "/tapes", withIntermediateDirectories: true)
-                tape = options.directory + "/tapes/\(date).tape"
-                try write(tape)
+            case .generated:
+                guard let writing = pending else { throw BacktestError("day \(index + 1): its tape was not written") }
+                try writing.wait()
+                tape = writing.path
                 generated = tape
             }
+            pending = try start(index + 1)
             defer { if let generated, !options.keepTapes { try? fm.removeItem(atPath: generated) } }
             var inputs = BacktestDay.Inputs(
                 tapePath: tape, config: options.config, strategies: options.strategies, journal: journal,
@@ -113,6 +122,36 @@ public struct Backtest {
         }
         return csv
     }
+}
+
+/// A tape being written on a thread of its own.
+final class TapeWriting: @unchecked Sendable {
+    let path: String
+    private let done = DispatchSemaphore(value: 0)
+    private var failure: (any Error)?
+
+    init(path: String, write: @escaping (String) throws -> Void) {
+        self.path = path
+        let box = UncheckedBox(write)
+        let thread = Thread { [self] in
+            do { try box.value(path) } catch { failure = error }
+            done.signal()
+        }
+        thread.start()
+    }
+
+    /// Waits for the tape; rethrows what writing it threw.
+    func wait() throws {
+        done.wait()
+        done.signal()
+        if let failure { throw failure }
+    }
+}
+
+/// A value handed to one other thread, which alone uses it from then on.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 /// The backtest's log lines, buffered (a day writes thousands).
