@@ -73,7 +73,7 @@ public struct BacktestDay {
             tapePath: inputs.tapePath, clock: clock, zone: zone, calendar: calendar,
             configuration: .init(startingCash: inputs.cash, slippageTicks: inputs.slippageTicks), accountFile: inputs.accountFile,
             saveInterval: .infinity, log: { line in sink?(line + "\n") })
-        let simulator = try TWSSimulator(tapePath: inputs.tapePath, pace: .clock(clock), desk: desk, log: log("broker"))
+        let simulator = try TWSSimulator(tapePath: inputs.tapePath, pace: .clock(clock), desk: desk, log: log("broker"), verified: true)
         simulator.timer = clock
         let idle: (Double) -> Void = { seconds in
             clock.advance(by: seconds)

@@ -88,7 +88,8 @@ public final class BacktestMarket: ExecutionFeed {
             }
             guard let model = gammaModels[s], analytics[s].lastPrice > 0 else { continue }
             let e = model.exposure(spot: analytics[s].lastPrice, at: Int64(now))
-            documents[s].liveGEX = ExposureDocument.read(ExposureDocument(e, gamma: true, timestamp: Int64(now * 1000)).json(gamma: true))
+            // The document as written (its JSON's numbers are shortest round-trip: reading it back is exact).
+            documents[s].liveGEX = ExposureDocument(e, gamma: true, timestamp: Int64(now * 1000))
             liveGEXUntil[s] = now + 300
         }
     }

@@ -94,25 +94,20 @@ public struct GammaModel: Sendable, Equatable {
 
     /// The dealers' total gamma (dollars per 1 % move) were the price `spot` at `now`.
     public func totalGamma(spot: Double, at now: Int64) -> Double {
-        var total = 0.0
-        for line in lines where line.expires - now >= GammaModel.lastMinute {
-            let t = Double(line.expires - now) / (365 * 86_400)
-            let gamma = BlackScholes.gamma(s: spot, k: line.strike, t: t, sigma: line.iv)
-            total += (line.call ? 1 : -1) * gamma * line.openInterest
-        }
-        return total * 100 * spot * spot * 0.01
+        Pricing(self, at: now).totalGamma(spot)
     }
 
     /// The zero-gamma level: the price at which the dealers' total gamma would change sign,
     /// found on a grid of ¼ % steps within `band` of `spot` and interpolated between the two grid
     /// prices around it; of several, the nearest to `spot`; nil when the sign never changes.
     public func zeroGamma(near spot: Double, at now: Int64) -> Double? {
+        let pricing = Pricing(self, at: now)
         let steps = Int((GammaModel.band / 0.0025).rounded())
         var best: Double?
         var previous: (price: Double, gamma: Double)?
         for k in -steps...steps {
             let price = spot * (1 + Double(k) * 0.0025)
-            let gamma = totalGamma(spot: price, at: now)
+            let gamma = pricing.totalGamma(price)
             if let p = previous, p.gamma != 0, (p.gamma < 0) != (gamma < 0) {
                 let crossing = p.price + (price - p.price) * (0 - p.gamma) / (gamma - p.gamma)
                 if best == nil || abs(crossing - spot) < abs(best! - spot) { best = crossing }
@@ -120,6 +115,40 @@ public struct GammaModel: Sendable, Equatable {
             previous = (price, gamma)
         }
         return best
+    }
+
+    /// The live lines' Black–Scholes terms that do not depend on the price, computed once for
+    /// `now` (the zero-gamma grid prices every line at 49 prices): with b = σ√t,
+    /// d1 = (ln S − ln K + (r + σ²/2) t) / b and gamma = φ(d1) / (S b).
+    struct Pricing {
+        private var logStrike: [Double] = []
+        private var drift: [Double] = []
+        private var width: [Double] = []
+        /// ± open interest / b (calls long, puts short for the dealers).
+        private var weight: [Double] = []
+
+        init(_ model: GammaModel, at now: Int64) {
+            for line in model.lines where line.expires - now >= GammaModel.lastMinute {
+                let t = Double(line.expires - now) / (365 * 86_400)
+                let b = line.iv * t.squareRoot()
+                logStrike.append(log(line.strike))
+                drift.append((BlackScholes.interestRate + line.iv * line.iv / 2) * t)
+                width.append(b)
+                weight.append((line.call ? 1 : -1) * line.openInterest / b)
+            }
+        }
+
+        /// Σ ± gamma × open interest, in dollars per 1 % move, at `spot`.
+        func totalGamma(_ spot: Double) -> Double {
+            let logSpot = log(spot)
+            var sum = 0.0
+            for i in weight.indices {
+                let d1 = (logSpot - logStrike[i] + drift[i]) / width[i]
+                sum += weight[i] * exp(-d1 * d1 / 2)
+            }
+            // φ(d1) = e^(−d1²/2) / √(2π); gamma = φ / (S b); × 100 × S² × 1 %.
+            return sum / (2 * Double.pi).squareRoot() / spot * 100 * spot * spot * 0.01
+        }
     }
 
     func chainExposure(spot: Double, at now: Int64) -> Exposure {

@@ -25,8 +25,10 @@ public enum SnapshotReader {
         public var vpin: VPINDocument?
         public var imbalance: ImbalanceDocument?
         /// The premarket job's dealer gamma, and the analytics' at the live price (preferred).
-        public var gex: ExposureDocument?
-        public var liveGEX: ExposureDocument?
+        public var gex: ExposureDocument? { didSet { rankStrikes() } }
+        public var liveGEX: ExposureDocument? { didSet { rankStrikes() } }
+        /// `gammaStrikes` of the preferred gamma document, ranked when it is set (not each read).
+        public private(set) var gammaStrikes: [SymbolSnapshot.GammaStrike] = []
         public var flow: OptionsFlowDocument?
         public var unusual: UnusualActivityDocument?
         public var sentiment: SentimentDocument?
@@ -46,6 +48,11 @@ public enum SnapshotReader {
             sweeps = SweepsDocument.read(texts[7])
             discovered = DiscoveredParametersDocument.read(texts[8])
             liveGEX = ExposureDocument.read(texts[9])
+            rankStrikes()
+        }
+
+        private mutating func rankStrikes() {
+            gammaStrikes = (liveGEX ?? gex).map { SnapshotReader.gammaStrikes($0.byStrike) } ?? []
         }
     }
 
@@ -67,7 +74,7 @@ public enum SnapshotReader {
         if let gex = d.liveGEX ?? d.gex {
             x.gex = gex.total
             x.flip = gex.flip
-            x.gammaStrikes = gammaStrikes(gex.byStrike)
+            x.gammaStrikes = d.gammaStrikes
         }
         x.flow = d.flow?.tilt
         if let unusual = d.unusual, !unusual.contracts.isEmpty {

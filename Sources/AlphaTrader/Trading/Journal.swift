@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SQLiteSupport
+import Synchronization
 
 /// The trade journal (SPEC §10): every order, order state change, fill (its execution id unique)
 /// and commission, and the positions they make, in one SQLite file (WAL). It is the record: each
@@ -11,6 +12,17 @@ public final class Journal: Sendable {
     public let path: String
     private let writer: any DatabaseWriter
     private let checkpointer = Checkpointer()
+    /// Each position's orders as last read, kept while the journal is unchanged: no write through
+    /// this journal (`generation`) and no commit by another connection (SQLite's `data_version`
+    /// on the writer's connection). The execution service reads every open position's orders
+    /// every market second; they change only when an order does.
+    private let positionOrders = Mutex(PositionOrders())
+
+    private struct PositionOrders {
+        var generation = 0
+        var stamp: (generation: Int, dataVersion: Int)?
+        var byPosition: [String: [Order]] = [:]
+    }
 
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public let description: String
@@ -317,6 +329,8 @@ public final class Journal: Sendable {
     }()
 
     private func write<T>(_ body: (Database) throws -> T) throws(Failure) -> T {
+        // After the commit (or the failure): a read that began before it is not kept.
+        defer { positionOrders.withLock { $0.generation += 1 } }
         do {
             return try writer.write(body)
         } catch let failure as Failure {
@@ -691,9 +705,32 @@ public final class Journal: Sendable {
 
     /// Every order of a managed position (entries, their exits, the closing orders), by broker id.
     public func orders(position: String) throws(Failure) -> [Order] {
-        try read { db in
+        let generation = positionOrders.withLock { $0.generation }
+        let dataVersion = try dataVersion()
+        let cached = positionOrders.withLock { cache -> [Order]? in
+            if let stamp = cache.stamp, stamp == (generation, dataVersion) { return cache.byPosition[position] }
+            cache.stamp = (generation, dataVersion)
+            cache.byPosition = [:]
+            return nil
+        }
+        if let cached { return cached }
+        let orders = try read { db in
             try Row.fetchAll(db.cachedStatement(sql: #"SELECT * FROM "order" WHERE position_id = ? ORDER BY broker_id"#), arguments: [position])
                 .compactMap(Journal.order)
+        }
+        // Kept only if nothing changed meanwhile (a later stamp has cleared the entries).
+        positionOrders.withLock { cache in
+            if let stamp = cache.stamp, stamp == (generation, dataVersion) { cache.byPosition[position] = orders }
+        }
+        return orders
+    }
+
+    /// SQLite's count of commits by other connections, as the writer's connection sees it.
+    private func dataVersion() throws(Failure) -> Int {
+        do {
+            return try writer.writeWithoutTransaction { db in try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0 }
+        } catch {
+            throw Failure(description: "\(path): \(error)")
         }
     }
 

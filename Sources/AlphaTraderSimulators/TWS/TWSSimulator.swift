@@ -39,9 +39,13 @@ public final class TWSSimulator: @unchecked Sendable {
     /// machine's clock, or a backtest's market clock.
     public var timer: any WallClock = SystemClock()
 
-    public init(tapePath: String, pace: Pace, account: String = "DU1234567", desk: PaperDesk? = nil, log: EventLog) throws(TapeError) {
+    /// `verified`: the caller has read the whole tape through its checks already (a backtest
+    /// verifies every tape before the first day); else it is, here, before anything listens.
+    public init(
+        tapePath: String, pace: Pace, account: String = "DU1234567", desk: PaperDesk? = nil, log: EventLog, verified: Bool = false
+    ) throws(TapeError) {
         self.tapePath = tapePath; self.pace = pace; self.account = account; self.desk = desk; self.log = log
-        _ = try TapeReader(path: tapePath)  // refuse a damaged tape before listening
+        _ = try TapeReader(path: tapePath, verify: !verified)  // refuse a damaged tape before listening
     }
 
     /// Listens (port 0: a free one) and serves each connection on its own thread.
