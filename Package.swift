@@ -183,7 +183,7 @@ let package = Package(
             exclude: [
                 "run.sh", "lib.sh", "services.sh", "alphatrader.sh", "alphavantage.sh", "av_chain_bench.py", "croniter_bench.py", "services_bench.py",
                 "crasher.c", "stamp.c", "dag_floor.c", "run_lag.py", "floor", "floor.sh", "README.md", "orders.sh", "orders_ib_async.py", "loopback_floor.py",
-                "trading.sh", "distribution.sh", "reports.sh", "serve.sh", "postgres.sh",
+                "trading.sh", "distribution.sh", "reports.sh", "serve.sh", "postgres.sh", "backtest.sh", "backtrader_bench.py",
             ],
             swiftSettings: strictSettings
         ),

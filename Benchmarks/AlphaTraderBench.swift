@@ -11,6 +11,18 @@ enum AlphaTraderBench {
         return (reader.header, events)
     }
 
+    /// The tape's own 5-second bars as CSV (`symbol,time,open,high,low,close,volume`, time in
+    /// epoch seconds at the bar's end), for backtrader's side of the backtest benchmark.
+    static func tapeBars() {
+        let reader = try! TapeReader(path: option("--tape", default: "var/tapes/bench.tape"))
+        var out = "symbol,time,open,high,low,close,volume\n"
+        while let event = try! reader.next() {
+            guard case .bar(let b) = event else { continue }
+            out += "\(reader.header.symbols[b.symbol]),\(b.time / 1_000_000),\(b.open),\(b.high),\(b.low),\(b.close),\(b.volume)\n"
+        }
+        FileHandle.standardOutput.write(Data(out.utf8))
+    }
+
     /// VPIN + imbalance per trade (amortized over a day of one symbol's stream), and a full
     /// recompute of one symbol (VPIN rebuilt from its last 1,000 trades, imbalance from its book).
     static func analytics() {

@@ -155,6 +155,7 @@ case "gen-jobs": generateJobs()
 case "validate": benchValidate()
 case "zone": benchZone()
 case "analytics": AlphaTraderBench.analytics()
+case "tape-bars": AlphaTraderBench.tapeBars()
 case "discovery": AlphaTraderBench.discovery()
 case "av-chain": AlphaVantageBench.chain()
 case "av-ratelimit": AlphaVantageBench.rateLimit()
@@ -175,7 +176,7 @@ case "backup": ReportsBench.backup()
 case "serve-store": ServeBench.generate()
 default:
     print(
-        "usage: orchestrator-bench cron|calendar|gen-jobs|validate|zone|parse|dag|lag|catch-up|history|analytics|discovery|av-chain|av-ratelimit|orders|orders-floor|journal|broker-load|check-fills|strategies|risk|signal-wire|posts-render|oauth-sign|outbox-drain|evening-report|backup|serve-store [options]  (see Benchmarks/run.sh)"
+        "usage: orchestrator-bench cron|calendar|gen-jobs|validate|zone|parse|dag|lag|catch-up|history|analytics|tape-bars|discovery|av-chain|av-ratelimit|orders|orders-floor|journal|broker-load|check-fills|strategies|risk|signal-wire|posts-render|oauth-sign|outbox-drain|evening-report|backup|serve-store [options]  (see Benchmarks/run.sh)"
     )
     exit(2)
 }

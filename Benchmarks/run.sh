@@ -79,3 +79,5 @@ BIN="$bin" Benchmarks/distribution.sh
 BIN="$bin" Benchmarks/reports.sh
 BIN="$bin" Benchmarks/serve.sh
 BIN="$bin" Benchmarks/postgres.sh
+echo "== issue 22: backtests" >&2
+BIN="$bin" Benchmarks/backtest.sh

@@ -84,15 +84,31 @@ func defaultTapePath(_ session: Session) -> String { "var/tapes/\(session.date).
 
 /// Writes the tape of `session` for the configured symbols (replay-gen, and ingest when the
 /// day's tape is missing); exit 1 when it cannot be written.
-func writeTape(_ context: AlphaContext, session: Session, seed: UInt64, path: String, from: Int64? = nil, to: Int64? = nil) throws -> TapeGenerator.Summary {
+func writeTape(
+    _ context: AlphaContext, session: Session, seed: UInt64, path: String, from: Int64? = nil, to: Int64? = nil, calendar: Bool = false
+) throws -> TapeGenerator.Summary {
     let symbols = context.config.symbols
     // The index ETFs are pinned in the last hour where the stand-in's open interest pins them.
     let pinning = AlphaVantagePayloads.standIn(date: session.date.description, level2: symbols.level2, standard: symbols.standard)
         .pinning(from: session.close - 3600, calendar: context.config.calendar)
-    let options = TapeGenerator.Options(
+    var options = TapeGenerator.Options(
         date: session.date.description, seed: seed, level2: symbols.level2, standard: symbols.standard, open: session.open, close: session.close,
         from: from, to: to, pinning: pinning)
+    if calendar {
+        let day = calendarDay(seed, session)
+        options.seed = day.seed
+        options.regime = day.regime
+        options.openingSeed = TapeGenerator.defaultSeed
+    }
     do { return try TapeGenerator(options: options).write(to: path) } catch { throw failure(error.description) }
+}
+
+/// A session's tape in a calendar of tapes (`replay-gen --from-date`, `backtest --from`): the
+/// calendar's seed mixed with the date, the day's regime drawn from that; it opens where the
+/// premarket stand-in quotes its options (the default seed's opening prices).
+func calendarDay(_ seed: UInt64, _ session: Session) -> (seed: UInt64, regime: TapeGenerator.Regime) {
+    let daySeed = TapeGenerator.daySeed(seed, day: session.date.daysSinceEpoch)
+    return (daySeed, .drawn(seed: daySeed))
 }
 
 /// `config/strategies.yaml` read and validated against the configured symbols: every problem

@@ -95,12 +95,84 @@ struct BacktestTests {
             (["--from", "2026-12-07", "--to", "2026-12-01"], "is after --to"),
             (["--tapes", Self.tape, "--strategies", "0dte,scalp"], "scalp is not a strategy"),
             ([], "give --tapes"),
+            (["--tapes", Self.tape, "--sweep", "0dte.sizing.contractz=1,2"], #"unknown key "contractz""#),
+            (["--tapes", Self.tape, "--sweep", "risk.daily_loss_limit=500,lots"], "risk.daily_loss_limit"),
+            (["--tapes", Self.tape, "--sweep", "0dte.sizing.contracts"], "expected KEY=V1,V2"),
+            (["--tapes", Self.tape, "--train", "2", "--test", "1"], "give --sweep"),
+            (["--tapes", Self.tape, "--sweep", "0dte.sizing.contracts=1,2", "--train", "1", "--test", "1"], "not more than 1"),
         ]
         for (arguments, words) in cases {
             let r = try cli.run(["backtest", "--out", out] + arguments)
             #expect(r.status == 2, "\(arguments)")
             #expect(r.stderr.contains(words), "\(arguments): \(r.stderr)")
             #expect(!FileManager.default.fileExists(atPath: out), "\(arguments) wrote \(out)")
+        }
+    }
+
+    @Test(
+        "a sweep runs every variant as its own backtest over the same tape and ranks them by P&L; each variant's file holds its value, its orders that size"
+    )
+    func sweep() throws {
+        let out = temporaryPath("backtest")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try AlphaTraderCLITests().run(["backtest", "--tapes", Self.tape, "--out", out, "--sweep", "0dte.sizing.contracts=2,4", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let ranking = try #require(summary["ranking"] as? [[String: Any]])
+        #expect(ranking.count == 2)
+        let pnls = ranking.compactMap { $0["pnl"] as? Double }
+        #expect(pnls == pnls.sorted(by: >), "best first: \(pnls)")
+        #expect((summary["caution"] as? String)?.contains("overfits") == true)
+        var bought: [Int] = []
+        for (variant, contracts) in [(1, 2), (2, 4)] {
+            let yaml = try String(contentsOfFile: "\(out)/sweep/variant-\(variant).yaml", encoding: .utf8)
+            #expect(yaml.contains("contracts: \(contracts)"), "\(yaml)")
+            let journal = try Journal(readingOnly: "\(out)/sweep/variant-\(variant)/journal.sqlite")
+            let entries = try journal.orders().filter { $0.strategy == "0dte" && $0.parentRef == nil && $0.request.action == .buy }
+            #expect(!entries.isEmpty, "variant \(variant) traded")
+            bought.append(entries.reduce(0) { $0 + $1.request.quantity })
+        }
+        // The same signals, sized twice as large (an extreme market's cut halves both alike).
+        #expect(bought.count == 2 && bought[1] == 2 * bought[0], "contracts bought: \(bought)")
+    }
+
+    @Test(
+        "replay-gen --from-date/--to-date: a tape per session (Thanksgiving and the weekend skipped, the early close's ending at 13:00), each day's regime its own, the same bytes twice"
+    )
+    func calendarOfTapes() throws {
+        let cli = AlphaTraderCLITests()
+        let a = temporaryPath("tapes"), b = temporaryPath("tapes")
+        defer { for d in [a, b] { try? FileManager.default.removeItem(atPath: d) } }
+        let range = ["replay-gen", "--from-date", "2026-11-25", "--to-date", "2026-11-30", "--from", "12:55", "--to", "13:05", "--json"]
+        let first = try cli.run(range + ["--out", a])
+        #expect(first.status == 0, "\(first.stderr)")
+        let days = try #require(try JSONSerialization.jsonObject(with: Data(first.stdout.utf8)) as? [[String: Any]])
+        #expect(days.compactMap { $0["date"] as? String } == ["2026-11-25", "2026-11-27", "2026-11-30"])
+        #expect(days.compactMap { $0["early_close"] as? Bool } == [false, true, false])
+        let regimes = days.compactMap { $0["regime"] as? [String: Any] }
+        #expect(Set(regimes.compactMap { $0["drift"] as? Double }).count == 3, "each day drifts its own way: \(regimes)")
+        #expect(Set(days.compactMap { ($0["seed"] as? NSNumber)?.uint64Value }).count == 3)
+        let zone = ZoneRules.named("America/New_York")!
+        for (date, closesAt1pm) in [("2026-11-25", false), ("2026-11-27", true)] {
+            let reader = try TapeReader(path: "\(a)/\(date).tape")
+            var last: Int64 = 0
+            while let event = try reader.next() { last = event.time }
+            let oneOClock = zone.instant(of: LocalDate(parsing: date)!, secondsOfDay: 13 * 3600)
+            #expect((last / 1_000_000 <= oneOClock) == closesAt1pm, "\(date): last event at \(last / 1_000_000), 13:00 is \(oneOClock)")
+        }
+        let second = try cli.run(range + ["--out", b])
+        #expect(second.status == 0)
+        for date in ["2026-11-25", "2026-11-27", "2026-11-30"] {
+            #expect(FileManager.default.contents(atPath: "\(a)/\(date).tape") == FileManager.default.contents(atPath: "\(b)/\(date).tape"), "\(date)")
+        }
+        for (arguments, words) in [
+            (["--from-date", "2026-11-28", "--to-date", "2026-11-29"], "no trading session"),
+            (["--from-date", "2026-11-28"], "go together"),
+            (["--from-date", "2026-11-30", "--to-date", "2026-11-25"], "is after --to-date"),
+            (["--date", "2026-11-25", "--from-date", "2026-11-25", "--to-date", "2026-11-30"], "not both"),
+        ] {
+            let r = try cli.run(["replay-gen", "--out", temporaryPath("tapes")] + arguments)
+            #expect(r.status == 2 && r.stderr.contains(words), "\(arguments): \(r.stderr)")
         }
     }
 }

@@ -32,13 +32,57 @@ public struct TapeGenerator {
         public var to: Int64?
         /// Late-day pinning by the dealers' hedging; none unless given.
         public var pinning: Pinning?
+        /// How much the market moves and which way it leans (a calendar of tapes varies it).
+        public var regime: Regime
+        /// The seed whose first draws are the opening prices, when not `seed` (a calendar of tapes
+        /// opens each day where the premarket stand-in quotes its options: the default seed's).
+        public var openingSeed: UInt64?
         public init(
             date: String, seed: UInt64, level2: [String], standard: [String], open: Int64, close: Int64, from: Int64? = nil, to: Int64? = nil,
-            pinning: Pinning? = nil
+            pinning: Pinning? = nil, regime: Regime = .normal, openingSeed: UInt64? = nil
         ) {
             self.date = date; self.seed = seed; self.level2 = level2; self.standard = standard
-            self.open = open; self.close = close; self.from = from; self.to = to; self.pinning = pinning
+            self.open = open; self.close = close; self.from = from; self.to = to; self.pinning = pinning; self.regime = regime
+            self.openingSeed = openingSeed
         }
+    }
+
+    /// A day's market regime: the market factor's volatility over the session, and its drift
+    /// (the session's expected log return — a trend day up or down, or none).
+    public struct Regime: Sendable, Equatable, CustomStringConvertible {
+        public var volatility: Double
+        public var drift: Double
+        public init(volatility: Double, drift: Double) { self.volatility = volatility; self.drift = drift }
+
+        /// 1 % a day, no trend: a single day's tape unless told otherwise.
+        public static let normal = Regime(volatility: 0.010, drift: 0)
+
+        /// The regime of a day of a calendar of tapes, drawn from that day's seed (not from the
+        /// simulation's own draws: the day opens where its seed opens it, as the premarket
+        /// stand-in expects): calm (0.6 %) 30 %, normal (1 %) 45 %, volatile (1.8 %) 25 %, each
+        /// with a drift of a normal 0.6 of its volatility (a third of the days trend by more than
+        /// half of it).
+        public static func drawn(seed: UInt64) -> Regime {
+            var rng = SeededRandom(seed: seed ^ 0x5EED_0F_DA15)
+            let u = rng.uniform()
+            let volatility = u < 0.30 ? 0.006 : u < 0.75 ? 0.010 : 0.018
+            return Regime(volatility: volatility, drift: volatility * 0.6 * rng.normal())
+        }
+
+        public var name: String { volatility < 0.008 ? "calm" : volatility > 0.014 ? "volatile" : "normal" }
+        /// "up", "down" or "flat": a drift of more than half the day's volatility is a trend.
+        public var trend: String { drift > volatility / 2 ? "up" : drift < -volatility / 2 ? "down" : "flat" }
+        public var description: String {
+            String(format: "%@ (%.1f %% a day), %@ (drift %+.2f %%)", name, volatility * 100, trend, drift * 100)
+        }
+    }
+
+    /// A day's seed in a calendar of tapes: the calendar's seed mixed with the day
+    /// (days since the epoch), so that each day's market differs and is the same every time.
+    public static func daySeed(_ seed: UInt64, day: Int) -> UInt64 {
+        var h = seed ^ (UInt64(bitPattern: Int64(day)) &* 0x9E37_79B9_7F4A_7C15)
+        h ^= h >> 31
+        return h &* 0xBF58_476D_1CE4_E5B9
     }
 
     /// The pull of a strike where dealers are long gamma on the price late on an expiry day: they
@@ -178,7 +222,13 @@ public struct TapeGenerator {
         let makerWeights = TapeGenerator.makers.map { entry in entry.weights.reduce(into: [Double]()) { $0.append(($0.last ?? 0) + $1) } }
         let exchangeWeights: [Double] = [0.30, 0.55, 0.85, 1.0]
 
-        let opening = TapeGenerator.openingPrices(&rng, symbols: symbols)
+        let opening: [Double]
+        if let openingSeed = options.openingSeed {
+            var other = SeededRandom(seed: openingSeed)
+            opening = TapeGenerator.openingPrices(&other, symbols: symbols)
+        } else {
+            opening = TapeGenerator.openingPrices(&rng, symbols: symbols)
+        }
         var states: [SymbolState] = symbols.enumerated().map { i, name in
             let profile = TapeGenerator.profile(name)
             let price = opening[i]
@@ -188,7 +238,8 @@ public struct TapeGenerator {
                 bid: bid, ask: bid + profile.spread, idioVariance: 1)
         }
         let secondsPerDay = 23_400.0
-        let marketMean = pow(0.010, 2) / secondsPerDay  // 1 % a day
+        let marketMean = pow(options.regime.volatility, 2) / secondsPerDay  // 1 % a day in the normal regime
+        let drift = options.regime.drift / length
         var marketVariance = marketMean
 
         // Level-2 books start full.
@@ -224,7 +275,7 @@ public struct TapeGenerator {
             let volShape = 0.8 + 1.2 * exp(-x / 0.04) + 0.6 * exp(-(1 - x) / 0.04)
             // Market factor: GARCH(1,1) with a persistence of minutes.
             let z = rng.normal()
-            let marketShock = (marketVariance * volShape).squareRoot() * z
+            let marketShock = (marketVariance * volShape).squareRoot() * z + drift
             marketVariance = marketMean * 0.002 + 0.006 * marketMean * z * z + 0.992 * marketVariance
             let volFactor = min(3, max(0.5, (marketVariance / marketMean).squareRoot()))
             let base = second * 1_000_000
