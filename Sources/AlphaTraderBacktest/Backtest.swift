@@ -82,13 +82,15 @@ public struct Backtest {
             inputs.log = { log.write($0) }
             let outcome = try BacktestDay(inputs).run()
             log.flush()
-            try report(outcome.session, journal: journal, into: options.directory + "/\(outcome.session.date)")
+            try report(outcome.session, journal: journal, into: options.directory + "/\(outcome.session.date)", title: "Backtest — \(outcome.session.date)")
             outcomes.append(outcome)
             options.dayDone?(outcome)
         }
         if let last = outcomes.last {
             // The range: the last day's report holds every day's equity since the first trade.
-            try report(last.session, journal: journal, into: options.directory)
+            let first = outcomes[0].session.date
+            let title = outcomes.count == 1 ? "Backtest — \(first)" : "Backtest — \(first) … \(last.session.date) (\(outcomes.count) sessions)"
+            try report(last.session, journal: journal, into: options.directory, title: title)
             try trades(journal).write(toFile: options.directory + "/trades.csv", atomically: true, encoding: .utf8)
         }
         return outcomes
@@ -96,14 +98,14 @@ public struct Backtest {
 
     /// The evening report of `session` (its figures, and the history of every day before it):
     /// `report.json` and `report.html` with the equity curve as SVG.
-    func report(_ session: Session, journal: Journal, into directory: String) throws {
+    func report(_ session: Session, journal: Journal, into directory: String, title: String) throws {
         let zone = ZoneRules.of(options.config.calendar.timeZone)
         let inputs = try EveningReportReader.inputs(
             journal: journal, session: session, calendar: options.config.calendar, capital: options.cash, unrealized: nil)
         let report = EveningReport(inputs)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try (report.document.serialized(pretty: true) + "\n").write(toFile: directory + "/report.json", atomically: true, encoding: .utf8)
-        try EveningRender.html(report, zone: zone).write(toFile: directory + "/report.html", atomically: true, encoding: .utf8)
+        try EveningRender.html(report, zone: zone, title: title).write(toFile: directory + "/report.html", atomically: true, encoding: .utf8)
     }
 
     /// Every position the backtest opened, one CSV row each, in the order they opened.

@@ -13,6 +13,11 @@ import Redis
 /// connection: the same TWS messages, no socket. One virtual clock, moved from second to
 /// second and by what the service waits for; nothing sleeps.
 ///
+/// What the analytics' minute work and the jobs compute at a second, the service reads from the
+/// next one, as live: there they start as the second begins, like the service's step, and reach
+/// Redis after the step has read it. With the live services stepping as each market second and
+/// minute begins, a backtest's trades are `run-day`'s on the same tape (`BacktestLiveTests`).
+///
 /// The journal and the paper account carry over from day to day (positions held overnight
 /// are reconciled on the next day's connect, as a live restart would).
 public struct BacktestDay {
@@ -116,28 +121,9 @@ public struct BacktestDay {
                 while let next = reader.peekTime(), next <= limit, let event = try reader.next() { market.apply(event) }
             }
             phases.time(.broker) { simulator.stepMarket() }
-            let minute = (t / 60).rounded(.down)
-            if minute != lastMinute {
-                lastMinute = minute
-                if t >= plan.analytics.lowerBound && t < plan.analytics.upperBound {
-                    phases.time(.analytics) {
-                        market.publish()
-                        market.everyMinute(now: t)
-                    }
-                }
-                inputs.progress?(t)
-            }
             if !enabled && t >= plan.marketOpen {
                 enabled = true
                 market.enable(inputs.strategies.strategies.filter(\.enabled).map(\.kind.rawValue), session: session.date.description, now: t)
-            }
-            if let slot = discoveries.first, t >= slot {
-                discoveries.removeFirst()
-                phases.time(.jobs) { market.discover(now: t) }
-            }
-            if !mocSent && t >= plan.moc {
-                mocSent = true
-                market.request(ExecutionRequest(id: "moc-\(session.date)", command: .moc))
             }
             if t >= plan.execution.lowerBound && t < plan.execution.upperBound {
                 if !started_ {
@@ -153,6 +139,28 @@ public struct BacktestDay {
             } else if started_ && !stopped {
                 stopped = true
                 service.stop()
+            }
+            // What the analytics and the jobs compute at a second is read by the service from the
+            // next one: live, they start as the second begins, as the service's step does, and
+            // their results reach Redis after it has read it (SPEC §6's jobs take a moment to run).
+            let minute = (t / 60).rounded(.down)
+            if minute != lastMinute {
+                lastMinute = minute
+                if t >= plan.analytics.lowerBound && t < plan.analytics.upperBound {
+                    phases.time(.analytics) {
+                        market.publish()
+                        market.everyMinute(now: t)
+                    }
+                }
+                inputs.progress?(t)
+            }
+            if let slot = discoveries.first, t >= slot {
+                discoveries.removeFirst()
+                phases.time(.jobs) { market.discover(now: t) }
+            }
+            if !mocSent && t >= plan.moc {
+                mocSent = true
+                market.request(ExecutionRequest(id: "moc-\(session.date)", command: .moc))
             }
             t = max(t + 1, clock.now().rounded(.up))
         }

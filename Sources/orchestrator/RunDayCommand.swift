@@ -18,6 +18,7 @@ struct RunDayCommand: GlobalOptionsCommand {
             Examples:
               orchestrator run-day --date 2026-11-27 --speed 3600
               orchestrator run-day --from 09:00 --speed 600 --json
+              orchestrator run-day --date 2026-11-25 --from 09:20 --until 10:00 --speed 10
             """
     )
 
@@ -28,6 +29,10 @@ struct RunDayCommand: GlobalOptionsCommand {
     var speed: Double = 1
     @Option(name: .customLong("from"), help: ArgumentHelp("Start the clock at this local time (HH:MM) and skip earlier slots.", valueName: "HH:MM"))
     var fromTime: String?
+    @Option(
+        name: .customLong("until"),
+        help: ArgumentHelp("Stop the day at this local time (HH:MM): later slots are not run, running jobs and services are stopped.", valueName: "HH:MM"))
+    var untilTime: String?
     @Flag(help: "Print the day's runs as a JSON array at the end (no progress lines).") var json = false
 
     func run() throws {
@@ -40,11 +45,17 @@ struct RunDayCommand: GlobalOptionsCommand {
             guard let t = TimeOfDay(parsing: text) else { throw CLIFailure.invalid("--from \"\(text)\" is not a time such as 09:00") }
             return t
         }
+        let until = try untilTime.map { text -> TimeOfDay in
+            guard let t = TimeOfDay(parsing: text) else { throw CLIFailure.invalid("--until \"\(text)\" is not a time such as 16:00") }
+            if let from, t.secondsOfDay <= from.secondsOfDay { throw CLIFailure.invalid("--until \(text) is not after --from \(fromTime!)") }
+            return t
+        }
         let day = try date.map { try parseDate($0, option: "--date") } ?? (try today(in: zone))
         let store = try global.openStore(workspace.config)
-        let runDay: RunDay
+        var runDay: RunDay
         do {
             runDay = try RunDay(workspace: workspace, store: store, day: day, speed: speed, from: from)
+            runDay.until = until
         } catch {
             throw CLIFailure.invalid(error.description)
         }

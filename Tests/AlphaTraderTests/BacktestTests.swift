@@ -175,4 +175,22 @@ struct BacktestTests {
             #expect(r.status == 2 && r.stderr.contains(words), "\(arguments): \(r.stderr)")
         }
     }
+
+    @Test("the range's report opens in headless Chromium: its title names the backtest, the equity curve is drawn, the trades are listed")
+    func reportInChromium() throws {
+        let out = temporaryPath("backtest")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let outcomes = try Self.run(into: out)
+        let dom = try EveningBrowserTests.run(["--dump-dom", "file://" + out + "/report.html"])
+        #expect(dom.status == 0)
+        for needle in ["<h1>Backtest — 2026-11-25</h1>", "<svg", "class=\"equity\"", "id=\"card-sharpe\"", "0dte"] {
+            #expect(dom.stdout.contains(needle), "\(needle)")
+        }
+        #expect(outcomes[0].report.entries > 0)
+        let shot = out + "/report.png"
+        let s = try EveningBrowserTests.run(["--screenshot=" + shot, "--window-size=1280,1600", "--hide-scrollbars", "file://" + out + "/report.html"])
+        #expect(s.status == 0)
+        let png = try #require(FileManager.default.contents(atPath: shot))
+        #expect(png.count > 30_000, "a page of charts and tables, not a blank one: \(png.count) bytes")
+    }
 }

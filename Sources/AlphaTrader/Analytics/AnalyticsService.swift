@@ -48,9 +48,10 @@ public final class AnalyticsService {
                 if redis == nil { redis = try RedisClient(url: context.redisURL, timeout: 2); backoff = 0.1 }
                 let client = redis!
                 let now = context.clock.now()
-                // Once a market minute, and at most once a real second (under an accelerated
-                // clock a market minute can be a tenth of a second).
-                if lastParams.isInfinite || (now - lastParams >= 60 && Date().timeIntervalSince(lastParamsReal) >= 1) {
+                // As each market minute begins (the minutes a backtest recomputes on), and at most
+                // once a real second (under an accelerated clock a market minute can be a tenth of
+                // a second).
+                if lastParams.isInfinite || ((now / 60).rounded(.down) > (lastParams / 60).rounded(.down) && Date().timeIntervalSince(lastParamsReal) >= 1) {
                     try checkSession(client)
                     try loadParameters(client)
                     lastParams = now; lastParamsReal = Date()

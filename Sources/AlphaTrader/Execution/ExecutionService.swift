@@ -101,8 +101,9 @@ public final class ExecutionService {
 
     // MARK: Running
 
-    /// Runs until SIGTERM (or `until` returns true): one step per market second, at most one per
-    /// `minRealInterval` of real time; then stops cleanly.
+    /// Runs until SIGTERM (or `until` returns true): one step as each market second begins (the
+    /// seconds a backtest steps on), at most one per `minRealInterval` of real time; then stops
+    /// cleanly.
     public func run(until: () -> Bool = { false }) throws {
         try start()
         var backoff = 0.1
@@ -110,7 +111,8 @@ public final class ExecutionService {
             do {
                 try broker.poll(0.002)
                 let now = context.clock.now()
-                guard now - lastStep >= 1 || now < lastStep - 5, Date().timeIntervalSince(lastStepReal) >= options.minRealInterval else { continue }
+                guard now.rounded(.down) > lastStep.rounded(.down) || now < lastStep - 5, Date().timeIntervalSince(lastStepReal) >= options.minRealInterval
+                else { continue }
                 let started = Date()
                 try step(now: now)
                 stepTimes.append(Date().timeIntervalSince(started))
@@ -547,7 +549,9 @@ public final class ExecutionService {
         guard !acted.contains(signal.id) else { return }
         acted.insert(signal.id)
         report.signals += 1
-        cooldown[signal.strategy, default: [:]][signal.symbol] = now + options.signalCooldown
+        // Counted in whole market seconds (the service steps once a second): the same second
+        // `signalCooldown` later is free again wherever in it the step falls.
+        cooldown[signal.strategy, default: [:]][signal.symbol] = now.rounded(.down) + options.signalCooldown
         var c = try context ?? riskContext(now: now, snapshots: snapshots)
         try enter(signal, now: now, snapshots: snapshots, context: &c, started: started)
         context = c

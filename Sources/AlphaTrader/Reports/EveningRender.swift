@@ -7,11 +7,13 @@ public import OrchestratorCore
 public enum EveningRender {
     static let green = "#1a7f37", red = "#cf222e", blue = "#0969da", grey = "#57606a"
 
-    public static func html(_ r: EveningReport, zone: ZoneRules) -> String {
+    /// The page; `title` names it (default: "Evening report — SESSION"; a backtest's names its days).
+    public static func html(_ r: EveningReport, zone: ZoneRules, title: String? = nil) -> String {
+        let heading = HTMLText.escape(title ?? "Evening report — \(r.session)")
         var out = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>AlphaTrader — evening report \(r.session)</title>
+            <title>AlphaTrader — \(title.map(HTMLText.escape) ?? "evening report \(r.session)")</title>
             <style>
             body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;margin:0 auto;max-width:1100px;padding:16px;color:#1f2328;background:#fff}
             h1{font-size:1.5em;margin:0 0 4px}h2{font-size:1.15em;margin:28px 0 8px;border-bottom:1px solid #d0d7de;padding-bottom:4px}
@@ -22,7 +24,7 @@ public enum EveningRender {
             td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}svg{max-width:100%;height:auto}
             .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:16px}
             </style></head><body>
-            <h1>Evening report — \(r.session)</h1>
+            <h1>\(heading)</h1>
             <p class="muted">Session \(HTMLText.clock(r.open, zone))–\(HTMLText.clock(r.close, zone)) (exchange time). P&amp;L includes commissions.</p>
 
             """

@@ -14,6 +14,9 @@ public struct RunDay {
     public let day: LocalDate
     public let speed: Double
     public let from: TimeOfDay?
+    /// The day stops at this local time (its slots from then on are not run, what runs is
+    /// stopped, the services too): a part of a day.
+    public var until: TimeOfDay?
 
     public struct Failure: Error, CustomStringConvertible, Sendable {
         public let description: String
@@ -58,9 +61,11 @@ public struct RunDay {
                 ServiceWindow.interval(spec.active, on: day, zone: ZoneRules.of(workspace.timeZone(ofJob: spec.name)), calendar: workspace.calendar)?.end
             }.max().map(Double.init) ?? 0
         let notBefore = from.map { _ in start }
+        let end = until.map { Double(zone.instant(of: day, secondsOfDay: $0.secondsOfDay)) } ?? .infinity
+        func over() -> Bool { shouldStop() || engine.now >= end }
         try engine.reconcile()
         if !workspace.jobs.isEmpty { engine.startSupervisorsAhead() }
-        while !shouldStop() {
+        while !over() {
             // "Now" is read before the step: every slot up to it was due inside the step, so a
             // slot that comes due while the step runs is still the next one, never skipped.
             let now = engine.now
@@ -82,9 +87,10 @@ public struct RunDay {
                     wake = min(wake, Double(slot) + deadline.seconds + 0.001)
                 }
             }
+            wake = min(wake, end)
             engine.wait(realSeconds: wake.isFinite ? max(0, (wake - engine.now) / speed) : 1)
         }
-        if shouldStop() {
+        if over() {
             engine.stopAll()
             while engine.hasRunningAttempts {
                 engine.wait(realSeconds: 0.2)
