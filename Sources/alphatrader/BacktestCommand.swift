@@ -88,12 +88,7 @@ struct BacktestCommand: ParsableCommand {
             for tape in tapes where !FileManager.default.fileExists(atPath: tape) { throw invalidInput("--tapes: \(tape): no such file") }
             return tapes.map { .tape($0) }
         case (true, let from?, let to?):
-            guard let first = LocalDate(parsing: from) else { throw invalidInput("--from \(from): expected YYYY-MM-DD") }
-            guard let last = LocalDate(parsing: to) else { throw invalidInput("--to \(to): expected YYYY-MM-DD") }
-            guard first <= last else { throw invalidInput("--from \(from) is after --to \(to)") }
-            let sessions: [Session]
-            do { sessions = try context.config.calendar.sessions(from: first, through: last) } catch { throw invalidInput("\(error)") }
-            guard !sessions.isEmpty else { throw invalidInput("\(from) … \(to): no trading session in the range") }
+            let sessions = try sessionsBetween(context, from: (from, "--from"), to: (to, "--to"))
             let seed = self.seed
             return sessions.map { session in
                 .generated(date: session.date) { path in

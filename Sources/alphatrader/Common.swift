@@ -80,6 +80,18 @@ func instant(_ text: String, on session: Session, calendar: any ExchangeCalendar
     return ZoneRules.of(calendar.timeZone).instant(of: session.date, secondsOfDay: Int64(h * 3600 + m * 60))
 }
 
+/// The sessions from one date to another, both given as options (`--from-date`, `--from`):
+/// malformed dates, a range backwards and a range with no session are invalid input.
+func sessionsBetween(_ context: AlphaContext, from: (text: String, option: String), to: (text: String, option: String)) throws -> [Session] {
+    guard let first = LocalDate(parsing: from.text) else { throw invalidInput("\(from.option) \(from.text): expected YYYY-MM-DD") }
+    guard let last = LocalDate(parsing: to.text) else { throw invalidInput("\(to.option) \(to.text): expected YYYY-MM-DD") }
+    guard first <= last else { throw invalidInput("\(from.option) \(from.text) is after \(to.option) \(to.text)") }
+    let sessions: [Session]
+    do { sessions = try context.config.calendar.sessions(from: first, through: last) } catch { throw invalidInput("\(error)") }
+    guard !sessions.isEmpty else { throw invalidInput("\(from.text) … \(to.text): no trading session in the range") }
+    return sessions
+}
+
 func defaultTapePath(_ session: Session) -> String { "var/tapes/\(session.date).tape" }
 
 /// Writes the tape of `session` for the configured symbols (replay-gen, and ingest when the

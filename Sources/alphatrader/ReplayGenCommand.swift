@@ -59,12 +59,7 @@ struct ReplayGen: ParsableCommand {
     private func calendar(_ context: AlphaContext) throws {
         guard date == nil else { throw invalidInput("--date and --from-date/--to-date: give one day or a range, not both") }
         guard let fromDate, let toDate else { throw invalidInput("--from-date and --to-date go together") }
-        guard let first = LocalDate(parsing: fromDate) else { throw invalidInput("--from-date \(fromDate): expected YYYY-MM-DD") }
-        guard let last = LocalDate(parsing: toDate) else { throw invalidInput("--to-date \(toDate): expected YYYY-MM-DD") }
-        guard first <= last else { throw invalidInput("--from-date \(fromDate) is after --to-date \(toDate)") }
-        let sessions: [Session]
-        do { sessions = try context.config.calendar.sessions(from: first, through: last) } catch { throw invalidInput("\(error)") }
-        guard !sessions.isEmpty else { throw invalidInput("\(fromDate) … \(toDate): no trading session in the range") }
+        let sessions = try sessionsBetween(context, from: (fromDate, "--from-date"), to: (toDate, "--to-date"))
         let directory = out ?? "var/tapes"
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -80,15 +80,18 @@ struct BacktestTests {
     }
 
     @Test(
-        "bad input exits 2 naming what is wrong, nothing written: a missing tape, a truncated one (its byte offset), a range with no session, an unknown strategy, neither tapes nor a range"
+        "bad input exits 2 naming what is wrong, nothing written: a missing tape, a truncated one (its byte offset), a range with no session, an unknown strategy, a strategies file with errors, a sweep key that is not one, neither tapes nor a range"
     )
     func badInput() throws {
         let cli = AlphaTraderCLITests()
         let truncated = temporaryPath("tape"), out = temporaryPath("backtest")
         let bytes = try Data(contentsOf: URL(fileURLWithPath: Self.tape))
         try bytes.prefix(bytes.count - 1_000).write(to: URL(fileURLWithPath: truncated))
-        defer { try? FileManager.default.removeItem(atPath: truncated) }
+        let broken = temporaryPath("yaml")
+        try "strategies:\n  0dte:\n    min_confidence: 2\n    sizing: { contracts: none }\n".write(toFile: broken, atomically: true, encoding: .utf8)
+        defer { for f in [truncated, broken] { try? FileManager.default.removeItem(atPath: f) } }
         let cases: [([String], String)] = [
+            (["--tapes", Self.tape, "--strategies-file", broken], "min_confidence"),
             (["--tapes", "/nonexistent.tape"], "/nonexistent.tape: no such file"),
             (["--tapes", Self.tape, truncated], "at byte"),
             (["--from", "2026-12-05", "--to", "2026-12-06"], "no trading session"),

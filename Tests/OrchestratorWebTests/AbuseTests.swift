@@ -61,10 +61,14 @@ struct AbuseTests {
         usleep(300_000)
         let fds = server.descriptors
         var opened = 0
-        var warmed = 0.0
+        var warmed = 0.0, later = 0.0
         while opened < 10_000 {
-            // The first two thousand fill the allocator's and NIO's pools; a leak shows after.
+            // The first two thousand fill the allocator's and NIO's pools; a leak shows after. On a
+            // loaded machine (the suite's process-heavy tests alongside) dropped streams are
+            // noticed late and pile up, raising the allocator's high-water mark once: a leak
+            // grows again over the last 4,000 as it did over the 4,000 before them.
             if opened == 2_000 { warmed = server.rss }
+            if opened == 6_000 { later = server.rss }
             var batch: [RawHTTP] = []
             for _ in 0..<100 {
                 let c = try RawHTTP(port: server.port)
@@ -84,9 +88,13 @@ struct AbuseTests {
             usleep(100_000)
             after = server.descriptors
         }
-        print("10k streams: fds \(fds) → \(after), rss after 2,000 \(warmed) MB → after 10,000 \(server.rss) MB")
+        let final = server.rss
+        print("10k streams: fds \(fds) → \(after), rss after 2,000 \(warmed) MB → after 6,000 \(later) MB → after 10,000 \(final) MB")
         #expect(after <= fds + 4, "descriptors \(fds) → \(after) after 10,000 streams were dropped")
-        #expect(server.rss - warmed < 16, "resident memory \(warmed) MB after 2,000 streams → \(server.rss) MB after 10,000: a leak")
+        // 2 KB a stream at most, as over 8,000 before: an allocator's one-time rise passes, a leak does not.
+        #expect(
+            final - warmed < 16 || final - later < 8,
+            "resident memory \(warmed) MB after 2,000 streams → \(later) MB after 6,000 → \(final) MB after 10,000: a leak")
         let probe = try RawHTTP(port: server.port)
         defer { probe.close() }
         probe.get("/api/changes")

@@ -59,9 +59,7 @@ public struct OptionListing: Sendable {
 
     /// The model's quote for an option at `now` (epoch seconds), the underlying's mid given.
     public static func quote(_ instrument: Instrument, underlying: Double, now: Double, zone: ZoneRules) -> MarketQuote? {
-        guard case .option(let symbol, let expiry, let strike, let right) = instrument, underlying > 0,
-            let expiryDay = LocalDate(parsing: "\(expiry.prefix(4))-\(expiry.dropFirst(4).prefix(2))-\(expiry.suffix(2))")
-        else { return nil }
+        guard case .option(let symbol, let expiry, let strike, let right) = instrument, underlying > 0, let expiryDay = day(expiry) else { return nil }
         let expiresAt = Double(zone.instant(of: expiryDay, secondsOfDay: 16 * 3600))
         let seconds = max(60, expiresAt - now)
         let days = seconds / 86_400
@@ -75,6 +73,20 @@ public struct OptionListing: Sendable {
         let near = exp(-pow(log(strike / underlying), 2) * 200)
         let size = 5 + Int(95 * near) + Int(UInt(bitPattern: conId(instrument, symbolIndex: symbol.utf8.count)) % 7)
         return MarketQuote(bid: bid, ask: ask, bidSize: size, askSize: size)
+    }
+
+    /// The day of an expiry code, YYYYMMDD (read digit by digit: the paper desk prices every
+    /// working option order's contract each market second).
+    static func day(_ expiry: String) -> LocalDate? {
+        var digits: [Int] = []
+        digits.reserveCapacity(8)
+        for b in expiry.utf8 {
+            guard b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9"), digits.count < 8 else { return nil }
+            digits.append(Int(b - UInt8(ascii: "0")))
+        }
+        guard digits.count == 8 else { return nil }
+        let number = digits.reduce(0) { $0 * 10 + $1 }
+        return LocalDate(year: number / 10_000, month: number / 100 % 100, day: number % 100)
     }
 
     /// The expirations from `day` on.
