@@ -94,6 +94,23 @@ struct RiskTests {
         #expect(!decision.reason.isEmpty)
     }
 
+    @Test("with several correlated positions open, the refusal names the most correlated, whatever order the book is in")
+    func mostCorrelatedNamed() {
+        let iwm = Instrument.stock(symbol: "IWM"), dia = Instrument.stock(symbol: "DIA")
+        for _ in 0..<20 {
+            let context = Self.context {
+                $0.positions = [iwm: 10, Self.qqq: 10, dia: 10]
+                $0.quotes[iwm] = RiskQuote(bid: 230.00, ask: 230.02, underlying: 230.01)
+                $0.quotes[dia] = RiskQuote(bid: 440.00, ask: 440.02, underlying: 440.01)
+                $0.correlations = ["SPY": ["QQQ": 0.96, "IWM": 0.91, "DIA": 0.96]]
+            }
+            let decision = PreTradeRisk.check(Self.order(), limits: RiskLimits(), context: context)
+            #expect(decision.check == .correlation)
+            // QQQ and DIA tie at 0.96: the first by instrument names it.
+            #expect(decision.reason == "SPY moves with the open DIA position (correlation 0.96, limit 0.85), same direction", "\(decision.reason)")
+        }
+    }
+
     @Test("a refusal says why with the figures")
     func reasons() {
         let rate = PreTradeRisk.check(Self.order(Self.spy, .buy, 1_001), limits: RiskLimits(), context: Self.context())

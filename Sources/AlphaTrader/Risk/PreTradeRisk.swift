@@ -197,16 +197,22 @@ public enum PreTradeRisk {
         // Correlation: not another bet the same way on what moves together.
         if !reduces {
             let direction = exposureSign(order.instrument, order.signed, quote)
+            // The most correlated of them is named (ties by instrument): the same words every time,
+            // whatever order the book's dictionary keeps.
+            var worst: (other: Instrument, rho: Double)?
             for (other, quantity) in c.positions where quantity != 0 && other.symbol != symbol {
                 guard let q = c.quotes[other], exposureSign(other, quantity, q) == direction else { continue }
                 let rho = c.correlation(symbol, other.symbol)
-                if rho > limits.maxCorrelation {
-                    return .deny(
-                        .correlation,
-                        String(
-                            format: "%@ moves with the open %@ position (correlation %.2f, limit %.2f), same direction", symbol, other.symbol, rho,
-                            limits.maxCorrelation))
-                }
+                guard rho > limits.maxCorrelation else { continue }
+                if let w = worst, w.rho > rho || (w.rho == rho && w.other.description < other.description) { continue }
+                worst = (other, rho)
+            }
+            if let (other, rho) = worst {
+                return .deny(
+                    .correlation,
+                    String(
+                        format: "%@ moves with the open %@ position (correlation %.2f, limit %.2f), same direction", symbol, other.symbol, rho,
+                        limits.maxCorrelation))
             }
         }
         // Value at risk of the book after the order.

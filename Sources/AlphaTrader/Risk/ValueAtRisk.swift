@@ -20,7 +20,9 @@ public enum ValueAtRisk {
         // Per underlying, in arrays: dollar delta, dollar gamma, volatility.
         var symbols: [String] = [], delta: [Double] = [], gamma: [Double] = [], sigma: [Double] = []
         symbols.reserveCapacity(positions.count)
-        for (instrument, quantity) in positions where quantity != 0 {
+        // In the instruments' order: the sums are the same to the last bit whatever order the
+        // dictionary keeps (a backtest's journal is byte for byte the same run to run).
+        for (instrument, quantity) in positions.sorted(by: { $0.key.description < $1.key.description }) where quantity != 0 {
             guard let q = quotes[instrument] else { continue }
             let symbol = instrument.symbol
             let option = instrument.isOption
