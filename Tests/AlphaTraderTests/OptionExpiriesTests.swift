@@ -42,4 +42,39 @@ struct OptionExpiriesTests {
         #expect(OptionExpiries.closesAt("20261225", calendar: calendar) == nil)
         #expect(OptionExpiries.closesAt("2026122", calendar: calendar) == nil && OptionExpiries.closesAt("20261332", calendar: calendar) == nil)
     }
+
+    @Test(
+        "an option held past its expiry's close settles at its intrinsic value on the underlying's last price: worthless out of the money, the early close's 13:00 on 2026-11-27",
+        arguments: [
+            // (instrument, underlying, New York time on the expiry day, settles per contract; nil: still trading; -1: unpriced)
+            (Instrument.option(symbol: "QQQ", expiry: "20261106", strike: 534, right: .call), 536.25, "2026-11-06 16:00", 225.0),
+            (Instrument.option(symbol: "QQQ", expiry: "20261106", strike: 534, right: .call), 530.10, "2026-11-06 16:00", 0.0),
+            (Instrument.option(symbol: "IWM", expiry: "20261106", strike: 250, right: .put), 244.5, "2026-11-09 09:30", 550.0),
+            (Instrument.option(symbol: "IWM", expiry: "20261106", strike: 250, right: .put), 244.5, "2026-11-06 15:59", nil),
+            (Instrument.option(symbol: "SPY", expiry: "20261127", strike: 660, right: .call), 661, "2026-11-27 13:00", 100.0),
+            (Instrument.option(symbol: "SPY", expiry: "20261127", strike: 660, right: .call), 661, "2026-11-27 12:59", nil),
+            (Instrument.option(symbol: "SPY", expiry: "20261127", strike: 660, right: .call), nil, "2026-11-27 13:05", -1.0),
+            (Instrument.stock(symbol: "SPY"), 661, "2026-11-27 16:00", nil),
+        ] as [(Instrument, Double?, String, Double?)])
+    func expiry(_ instrument: Instrument, _ underlying: Double?, _ at: String, _ settles: Double?) throws {
+        let zone = ZoneRules.named("America/New_York")!
+        let parts = at.split(separator: " ")
+        let day = try #require(LocalDate(parsing: parts[0]))
+        let hm = parts[1].split(separator: ":").compactMap { Int($0) }
+        let now = Double(zone.instant(of: day, secondsOfDay: Int64(hm[0] * 3600 + hm[1] * 60)))
+        let result = ExecutionService.expiry(of: instrument, underlying: underlying, now: now, calendar: XNYSCalendar.shared)
+        guard let value = settles else {
+            #expect(result == .trading, "\(instrument) at \(at)")
+            return
+        }
+        guard value >= 0 else {
+            #expect(result == .unpriced, "\(instrument) at \(at)")
+            return
+        }
+        guard case .settles(let got) = result else {
+            Issue.record("\(instrument) at \(at): \(result)")
+            return
+        }
+        #expect(abs(got - value) < 1e-6, "\(instrument) at \(at): \(got)")
+    }
 }

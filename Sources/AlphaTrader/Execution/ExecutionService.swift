@@ -66,6 +66,8 @@ public final class ExecutionService {
     private var dayRealized = 0.0
     /// Each open position's (held, cash) as its orders stood at this step.
     private var cash: [String: (held: Int, cash: Double)] = [:]
+    /// Each symbol's last price the service read (an expired option settles on its underlying's).
+    private var underlyings: [String: Double] = [:]
     /// The risk state last written to `risk:state`.
     private var writtenState: RiskStateDocument.State?
     private var redis: RedisClient?
@@ -261,6 +263,7 @@ public final class ExecutionService {
             return [:]
         }
         var snapshots = read.snapshots
+        for (symbol, x) in snapshots { underlyings[symbol] = x.price }
         request = read.request
         if let state = RiskStateDocument.read(read.riskState), state.state == .halted, breakers.state != .halted {
             announce([.halted(reason: "risk:state set HALTED from outside: \(state.reason)")], now: now)
@@ -357,27 +360,62 @@ public final class ExecutionService {
         guard !orders.contains(where: \.isOpen) else { return false }
         let (held, cash) = ManagedPosition.cash(of: orders)
         guard held == 0 else {
+            switch Self.expiry(of: p.instrument, underlying: underlyings[p.instrument.symbol], now: now, calendar: context.config.calendar) {
+            case .settles(let value):
+                try close(p, reason: value == 0 ? "expired worthless" : "expired in the money", pnl: cash + value * Double(held), now: now)
+                return true
+            case .unpriced: return false
+            case .trading: break
+            }
             try broker.closeNow(&p, reason: "what is left of the position", reprice: closingReprice)
             return false
         }
         let filled = orders.contains { $0.filled > 0 }
         let reason =
             !filled ? "never filled" : p.legs.contains { $0.state == .stopped } ? "stopped" : p.targetsFilled == p.legs.count ? "targets" : "closed"
-        try journal.closePosition(id: p.id, reason: reason, realizedPnL: cash, now: now)
+        try close(p, reason: reason, pnl: filled ? cash : nil, now: now)
+        return true
+    }
+
+    /// Where an instrument stands with its expiry.
+    public enum Expiry: Equatable, Sendable {
+        /// Not expired: it can be traded.
+        case trading
+        /// Past its expiry's close: it settles at this much per contract (or share).
+        case settles(Double)
+        /// Expired, its underlying's price not known yet.
+        case unpriced
+    }
+
+    /// An option past its expiry's close cannot be sold: it settles at what it is worth in the
+    /// money at the underlying's last price (as exercised and the shares sold at the close;
+    /// nothing out of the money).
+    public static func expiry(of instrument: Instrument, underlying: Double?, now: Double, calendar: any ExchangeCalendar) -> Expiry {
+        guard case .option(_, let expiry, let strike, let right) = instrument, let close = OptionExpiries.closesAt(expiry, calendar: calendar), now >= close
+        else { return .trading }
+        guard let price = underlying else { return .unpriced }
+        let intrinsic = right == .call ? max(0, price - strike) : max(0, strike - price)
+        return .settles(intrinsic * instrument.multiplier)
+    }
+
+    /// Closes the position in the journal with its P&L (nil: it never traded), which the
+    /// breakers see.
+    private func close(_ p: ManagedPosition, reason: String, pnl: Double?, now: Double) throws {
+        let amount = pnl ?? 0
+        try journal.closePosition(id: p.id, reason: reason, realizedPnL: amount, now: now)
         report.closed += 1
-        context.log("position closed", ["id": p.id, "reason": reason, "pnl": String(format: "%.2f", cash)])
-        if filled {
-            dayRealized += cash
-            report.realized += cash
-            if cash > 0 { report.wins += 1 }
+        context.log("position closed", ["id": p.id, "reason": reason, "pnl": String(format: "%.2f", amount)])
+        if pnl != nil {
+            dayRealized += amount
+            report.realized += amount
+            if amount > 0 { report.wins += 1 }
             let strategy = records[p.id]?.strategy ?? ""
-            let (next, events) = CircuitBreakers.tradeClosed(breakers, strategy: strategy, pnl: cash, limits: config.risk, now: now)
+            let (next, events) = CircuitBreakers.tradeClosed(breakers, strategy: strategy, pnl: amount, limits: config.risk, now: now)
             breakers = next
             announce(events, now: now)
             try persist(now: now)
         }
         records[p.id] = nil
-        return true
     }
 
     /// The day's P&L (`dayPnL(realized:open:)`) with the broker's marks.
